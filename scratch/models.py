@@ -1,0 +1,165 @@
+"""``Sequential``: a stack of layers, forward in order, backward in reverse (the chain rule).
+
+Mirrors ``keras.Sequential``. Parameters and gradients are exposed as parallel lists, the form
+an optimizer consumes; ``get_weights``/``set_weights`` move weights as plain arrays (to Keras,
+to a checkpoint, between models).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from scratch.checks import as_dtype, check_float_array, check_positive
+from scratch.layers import Layer
+
+
+class Sequential:
+    """Layers applied one after another: logits = layer_L(...layer_1(x)).
+
+    ``Sequential(layers, input_dim=784, rng=rng)`` builds at once; without ``input_dim``,
+    call ``build(input_dim, rng)`` before use. ``dtype`` is float32 or float64.
+    """
+
+    def __init__(
+        self,
+        layers: Sequence[Layer],
+        input_dim: int | None = None,
+        *,
+        rng: np.random.Generator | None = None,
+        dtype: Any = "float32",
+    ) -> None:
+        layers = list(layers)
+        if not layers:
+            raise ValueError("layers: expected at least one layer, got an empty list")
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, Layer):
+                raise TypeError(
+                    f"layers[{i}]: expected a scratch Layer, got {type(layer).__name__}"
+                )
+        counts: dict[str, int] = {}
+        for layer in layers:
+            if layer.name is None:
+                n = counts.get(layer.kind, 0)
+                layer.name = layer.kind if n == 0 else f"{layer.kind}_{n}"
+                counts[layer.kind] = n + 1
+        names = [layer.name for layer in layers]
+        if len(set(names)) != len(names):
+            raise ValueError(f"layers: names must be unique, got {names}")
+        self.layers = layers
+        self.dtype = as_dtype(dtype)
+        self.input_dim: int | None = None
+        if input_dim is not None:
+            self.build(input_dim, rng)
+
+    def build(self, input_dim: int, rng: np.random.Generator | None = None) -> Sequential:
+        """Create every layer's parameters, drawing from ``rng`` in layer order."""
+        check_positive(input_dim, "input_dim", integer=True)
+        rng = np.random.default_rng() if rng is None else rng
+        width = int(input_dim)
+        for layer in self.layers:
+            width = layer.build(width, rng, self.dtype)
+        self.input_dim = int(input_dim)
+        return self
+
+    @property
+    def built(self) -> bool:
+        return self.input_dim is not None
+
+    @property
+    def output_dim(self) -> int:
+        return self.layers[-1].output_dim
+
+    def _require_built(self) -> None:
+        if not self.built:
+            raise RuntimeError("model is not built: pass input_dim=... or call build() first")
+
+    def check_input(self, x: Any, name: str = "x") -> np.ndarray:
+        """A 2-D finite float batch of width ``input_dim``, cast to the model's dtype."""
+        self._require_built()
+        return check_float_array(x, name, ndim=2, width=self.input_dim, dtype=self.dtype)
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        """x (N, input_dim) -> outputs (N, output_dim); ``training`` switches dropout/BN modes."""
+        return self._forward(self.check_input(x), training)
+
+    def _forward(self, x: np.ndarray, training: bool) -> np.ndarray:
+        for layer in self.layers:
+            x = layer.forward(x, training=training)
+        return x
+
+    def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
+        """Back-propagate dL/doutputs (N, output_dim); fills every trainable layer's ``grads``.
+
+        Returns dL/dx (N, input_dim). With ``input_grad=False`` it stops below the lowest
+        trainable layer (frozen lower layers then cost nothing) and returns None.
+        """
+        self._require_built()
+        stop = 0
+        if not input_grad:
+            trainable = [
+                i for i, layer in enumerate(self.layers) if layer.trainable and layer.params
+            ]
+            if not trainable:
+                return None
+            stop = trainable[0]
+        for layer in reversed(self.layers[stop:]):
+            dout = layer.backward(dout)
+        return dout if stop == 0 else None
+
+    def __call__(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        return self.forward(x, training)
+
+    def predict(self, x: np.ndarray, batch_size: int = 1024) -> np.ndarray:
+        """Inference-mode outputs in chunks of ``batch_size`` rows (keeps memory flat)."""
+        x = self.check_input(x)
+        check_positive(batch_size, "batch_size", integer=True)
+        chunks = [
+            self._forward(x[i : i + batch_size], training=False)
+            for i in range(0, x.shape[0], batch_size)
+        ]
+        return np.concatenate(chunks, axis=0)
+
+    def trainable_layers(self) -> list[Layer]:
+        return [layer for layer in self.layers if layer.trainable and layer.params]
+
+    def trainable_params(self) -> list[np.ndarray]:
+        """The arrays an optimizer updates in place, layer by layer (kernel, bias, ...)."""
+        return [p for layer in self.trainable_layers() for p in layer.params.values()]
+
+    def trainable_grads(self) -> list[np.ndarray]:
+        """Gradients parallel to ``trainable_params()``, filled by the last ``backward``."""
+        return [layer.grads[k] for layer in self.trainable_layers() for k in layer.params]
+
+    def get_weights(self) -> list[np.ndarray]:
+        """Copies of all parameters, trainable or not, in Keras' ``model.get_weights()`` order."""
+        return [w for layer in self.layers for w in layer.get_weights()]
+
+    def set_weights(self, weights: Sequence[np.ndarray]) -> None:
+        """Overwrite all parameters from a list shaped like ``get_weights()``."""
+        self._require_built()
+        weights = list(weights)
+        expected = sum(len(layer.params) for layer in self.layers)
+        if len(weights) != expected:
+            raise ValueError(f"weights: expected {expected} arrays, got {len(weights)}")
+        i = 0
+        for layer in self.layers:
+            n = len(layer.params)
+            layer.set_weights(weights[i : i + n])
+            i += n
+
+    def named_weights(self) -> dict[str, np.ndarray]:
+        """{"layer/param": array} views of every parameter (for checkpoints and comparisons)."""
+        return {f"{layer.name}/{k}": v for layer in self.layers for k, v in layer.params.items()}
+
+    def summary(self) -> str:
+        """One line per layer: name, output width, parameter count, frozen or not."""
+        lines = [f"{'layer':<16}{'output':>8}{'params':>10}  trainable"]
+        for layer in self.layers:
+            n = sum(p.size for p in layer.params.values())
+            lines.append(f"{layer.name:<16}{layer.output_dim:>8}{n:>10}  {layer.trainable}")
+        total = sum(p.size for layer in self.layers for p in layer.params.values())
+        lines.append(f"total parameters: {total}")
+        return "\n".join(lines)

@@ -1,0 +1,304 @@
+"""Optimizers with Keras 3 semantics and defaults (book section "Faster Optimizers").
+
+An optimizer updates a list of parameter arrays *in place* from a parallel list of gradients:
+``opt.apply(params, grads)``. Its state (``iterations`` and per-parameter slots such as Adam's
+``momentum`` and ``velocity``) uses Keras' names, so the two backends can be compared slot by slot
+and a checkpoint can resume training exactly.
+
+``learning_rate`` may be a number or a schedule ``f(iterations) -> float``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from scratch.checks import check_choice, check_positive
+
+LearningRate = float | Callable[[int], float]
+
+
+class Optimizer:
+    """Base class: slot bookkeeping, the step counter and the learning-rate lookup."""
+
+    slot_names: tuple[str, ...] = ()
+
+    def __init__(self, learning_rate: LearningRate) -> None:
+        if not callable(learning_rate):
+            check_positive(learning_rate, "learning_rate")
+        self.learning_rate = learning_rate
+        self.iterations = 0
+        self.slots: dict[str, list[np.ndarray]] = {}
+        self._shapes: list[tuple[int, ...]] | None = None
+
+    def current_learning_rate(self) -> float:
+        """The learning rate for the step about to be taken (schedules see ``iterations``)."""
+        lr = self.learning_rate
+        return float(lr(self.iterations)) if callable(lr) else float(lr)
+
+    def build(self, params: Sequence[np.ndarray]) -> None:
+        """Create one zero-filled slot array per parameter for every slot name."""
+        self._shapes = [p.shape for p in params]
+        self.slots = {
+            name: [self._initial_slot(name, p) for p in params] for name in self.slot_names
+        }
+
+    def _initial_slot(self, name: str, param: np.ndarray) -> np.ndarray:
+        return np.zeros_like(param)
+
+    def apply(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray]) -> None:
+        """One step: update every ``params[i]`` in place from ``grads[i]``; then iterations += 1."""
+        if len(params) != len(grads):
+            raise ValueError(
+                f"grads: expected {len(params)} arrays (one per param), got {len(grads)}"
+            )
+        if self._shapes is None:
+            self.build(params)
+        elif [p.shape for p in params] != self._shapes:
+            raise ValueError(
+                "params: this optimizer was built for shapes "
+                f"{self._shapes}, got {[p.shape for p in params]} (use a new optimizer per model)"
+            )
+        lr = self.current_learning_rate()
+        for i, (p, g) in enumerate(zip(params, grads, strict=True)):
+            if g.shape != p.shape:
+                raise ValueError(f"grads[{i}]: expected shape {p.shape}, got {g.shape}")
+            self.update_step(i, p, g, lr)
+        self.iterations += 1
+
+    def update_step(self, i: int, param: np.ndarray, grad: np.ndarray, lr: float) -> None:
+        raise NotImplementedError  # pragma: no cover - every optimizer defines it
+
+    def variables(self) -> dict[str, np.ndarray]:
+        """The whole state as plain arrays: {"iterations": ..., "<slot>/<i>": ...}."""
+        out = {"iterations": np.array(self.iterations, dtype=np.int64)}
+        for name, arrays in self.slots.items():
+            for i, a in enumerate(arrays):
+                out[f"{name}/{i}"] = a
+        return out
+
+    def set_variables(self, variables: dict[str, np.ndarray], params: Sequence[np.ndarray]) -> None:
+        """Restore a state saved by ``variables()`` for these ``params`` (checkpoint resume)."""
+        self.build(params)
+        self.iterations = int(variables["iterations"])
+        for name, arrays in self.slots.items():
+            for i, a in enumerate(arrays):
+                key = f"{name}/{i}"
+                if key not in variables:
+                    raise ValueError(f"optimizer state: missing {key!r}")
+                src = np.asarray(variables[key])
+                if src.shape != a.shape:
+                    raise ValueError(
+                        f"optimizer state {key!r}: expected {a.shape}, got {src.shape}"
+                    )
+                a[...] = src
+
+
+class SGD(Optimizer):
+    """Gradient descent, with optional momentum and Nesterov (Keras ``SGD``).
+
+    Keras form (the book's Eq. 11-4 momentum with m playing the role of -m_book):
+        m = momentum * m - lr * g
+        nesterov:  w += momentum * m - lr * g
+        otherwise: w += m
+    The Nesterov branch stores the look-ahead point w = theta + momentum * v rather than theta:
+    see ``nesterov_sutskever_step`` and ``nesterov_tf1_step`` for the two other textbook forms.
+    """
+
+    def __init__(
+        self, learning_rate: LearningRate = 0.01, momentum: float = 0.0, nesterov: bool = False
+    ) -> None:
+        super().__init__(learning_rate)
+        check_positive(momentum, "momentum", zero=True)
+        if momentum > 1:
+            raise ValueError(f"momentum: expected a value in [0, 1], got {momentum!r}")
+        self.momentum = float(momentum)
+        self.nesterov = bool(nesterov)
+        self.slot_names = ("momentum",) if self.momentum != 0 else ()
+
+    def update_step(self, i: int, param: np.ndarray, grad: np.ndarray, lr: float) -> None:
+        if self.momentum == 0:
+            param -= lr * grad
+            return
+        m = self.slots["momentum"][i]
+        m *= self.momentum
+        m -= lr * grad
+        if self.nesterov:
+            param += self.momentum * m - lr * grad
+        else:
+            param += m
+
+
+class Adagrad(Optimizer):
+    """AdaGrad (book Eq. 11-6), Keras form: acc += g^2;  w -= lr * g / sqrt(acc + eps).
+
+    The accumulator starts at ``initial_accumulator_value`` (0.1), not 0.
+    """
+
+    slot_names = ("accumulator",)
+
+    def __init__(
+        self,
+        learning_rate: LearningRate = 0.001,
+        initial_accumulator_value: float = 0.1,
+        epsilon: float = 1e-7,
+    ) -> None:
+        super().__init__(learning_rate)
+        check_positive(initial_accumulator_value, "initial_accumulator_value", zero=True)
+        check_positive(epsilon, "epsilon", zero=True)
+        self.initial_accumulator_value = float(initial_accumulator_value)
+        self.epsilon = float(epsilon)
+
+    def _initial_slot(self, name: str, param: np.ndarray) -> np.ndarray:
+        return np.full_like(param, self.initial_accumulator_value)
+
+    def update_step(self, i: int, param: np.ndarray, grad: np.ndarray, lr: float) -> None:
+        acc = self.slots["accumulator"][i]
+        acc += grad * grad
+        param -= lr * grad / np.sqrt(acc + self.epsilon)
+
+
+class RMSprop(Optimizer):
+    """RMSProp (book Eq. 11-7), Keras form:
+
+    v = rho * v + (1 - rho) * g^2
+    centered: a = rho * a + (1 - rho) * g;  denom = v - a^2 + eps, else denom = v + eps
+    step = lr * g / sqrt(denom)
+    momentum > 0: mom = momentum * mom + step;  w -= mom, else w -= step
+    """
+
+    def __init__(
+        self,
+        learning_rate: LearningRate = 0.001,
+        rho: float = 0.9,
+        momentum: float = 0.0,
+        epsilon: float = 1e-7,
+        centered: bool = False,
+    ) -> None:
+        super().__init__(learning_rate)
+        for value, name in ((rho, "rho"), (momentum, "momentum"), (epsilon, "epsilon")):
+            check_positive(value, name, zero=True)
+        self.rho, self.momentum, self.epsilon = float(rho), float(momentum), float(epsilon)
+        self.centered = bool(centered)
+        names = ["velocity"]
+        if self.momentum > 0:
+            names.append("momentum")
+        if self.centered:
+            names.append("average_gradient")
+        self.slot_names = tuple(names)
+
+    def update_step(self, i: int, param: np.ndarray, grad: np.ndarray, lr: float) -> None:
+        v = self.slots["velocity"][i]
+        v *= self.rho
+        v += (1 - self.rho) * (grad * grad)
+        if self.centered:
+            a = self.slots["average_gradient"][i]
+            a *= self.rho
+            a += (1 - self.rho) * grad
+            denom = v - a * a + self.epsilon
+        else:
+            denom = v + self.epsilon
+        step = lr * grad / np.sqrt(denom)
+        if self.momentum > 0:
+            mom = self.slots["momentum"][i]
+            mom *= self.momentum
+            mom += step
+            param -= mom
+        else:
+            param -= step
+
+
+class Adam(Optimizer):
+    """Adam (book Eq. 11-8), Keras form, with t = iterations + 1:
+
+        alpha = lr * sqrt(1 - beta_2^t) / (1 - beta_1^t)      (bias correction)
+        m += (g - m) * (1 - beta_1);   v += (g^2 - v) * (1 - beta_2)
+        w -= alpha * m / (sqrt(v) + eps)                      (eps is the paper's "epsilon hat")
+    ``amsgrad`` keeps v_hat = max(v_hat, v) and divides by it instead.
+    """
+
+    def __init__(
+        self,
+        learning_rate: LearningRate = 0.001,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-7,
+        amsgrad: bool = False,
+    ) -> None:
+        super().__init__(learning_rate)
+        for value, name in ((beta_1, "beta_1"), (beta_2, "beta_2")):
+            check_positive(value, name, zero=True)
+            if value >= 1:
+                raise ValueError(f"{name}: expected a value in [0, 1), got {value!r}")
+        check_positive(epsilon, "epsilon", zero=True)
+        self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
+        self.amsgrad = bool(amsgrad)
+        self.slot_names = ("momentum", "velocity", "velocity_hat")[: 3 if amsgrad else 2]
+
+    def update_step(self, i: int, param: np.ndarray, grad: np.ndarray, lr: float) -> None:
+        t = self.iterations + 1
+        alpha = lr * np.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)
+        m, v = self.slots["momentum"][i], self.slots["velocity"][i]
+        m += (grad - m) * (1 - self.beta_1)
+        v += (grad * grad - v) * (1 - self.beta_2)
+        if self.amsgrad:
+            v_hat = self.slots["velocity_hat"][i]
+            np.maximum(v_hat, v, out=v_hat)
+            v = v_hat
+        param -= alpha * m / (np.sqrt(v) + self.epsilon)
+
+
+def nesterov_sutskever_step(
+    theta: np.ndarray,
+    velocity: np.ndarray,
+    grad_fn: Callable[[np.ndarray], np.ndarray],
+    learning_rate: float,
+    momentum: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Nesterov as the book writes it (Eq. 11-5; Sutskever et al. 2013), one step:
+
+        v = momentum * v - lr * grad(theta + momentum * v)      (gradient at the look-ahead)
+        theta = theta + v
+    Returns new (theta, v). With phi = theta + momentum * v this is exactly Keras' SGD(nesterov)
+    update of phi, which is why Keras only ever stores the look-ahead point.
+    """
+    g = grad_fn(theta + momentum * velocity)
+    velocity = momentum * velocity - learning_rate * g
+    return theta + velocity, velocity
+
+
+def nesterov_tf1_step(
+    w: np.ndarray, accumulation: np.ndarray, grad: np.ndarray, learning_rate: float, momentum: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Nesterov as TF1's ``MomentumOptimizer(use_nesterov=True)`` (the seed's optimizer) does it:
+
+        a = momentum * a + g;   w = w - lr * g - lr * momentum * a
+    ``grad`` is taken at w itself. With a = -v / lr this is the Keras form again (constant lr).
+    Returns new (w, a).
+    """
+    accumulation = momentum * accumulation + grad
+    return w - learning_rate * grad - learning_rate * momentum * accumulation, accumulation
+
+
+_FACTORIES: dict[str, Callable[..., Optimizer]] = {
+    "sgd": SGD,
+    "momentum": lambda **kw: SGD(**{"momentum": 0.9, **kw}),
+    "nesterov": lambda **kw: SGD(**{"momentum": 0.9, "nesterov": True, **kw}),
+    "adagrad": Adagrad,
+    "rmsprop": RMSprop,
+    "adam": Adam,
+}
+
+
+def get(name: str | Optimizer, **kwargs: Any) -> Optimizer:
+    """An optimizer by name: sgd, momentum (0.9), nesterov (0.9), adagrad, rmsprop, adam."""
+    if isinstance(name, Optimizer):
+        return name
+    if not isinstance(name, str):
+        raise TypeError(f"optimizer: expected a name such as 'adam', got {type(name).__name__}")
+    return _FACTORIES[check_choice(name.lower(), "optimizer", _FACTORIES)](**kwargs)
+
+
+NAMES = tuple(_FACTORIES)

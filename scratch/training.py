@@ -1,0 +1,330 @@
+"""The minibatch training loop: shuffle, step, validate, stop early, keep the best weights
+(book sections "Early Stopping" and exercise 8; Keras ``Model.fit`` with ``EarlyStopping``).
+
+One training step is: batch -> ``model.forward(training=True)`` -> loss value and dL/dlogits ->
+``model.backward`` -> ``optimizer.apply(params, grads)``.
+
+Everything except ``train_step`` and ``fit`` is plumbing that ``tf_ref.training`` reuses as is
+(batching order, early stopping, history, checkpoint files, progress bar): the two backends then
+see the same batches in the same order and save the same file format.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+
+from scratch import losses as losses_mod
+from scratch import optimizers as optimizers_mod
+from scratch.checks import check_choice, check_float_array, check_labels, check_positive
+from scratch.models import Sequential
+
+# ----------------------------------------------------------------------------- plumbing
+
+
+def minibatches(
+    n: int, batch_size: int, rng: np.random.Generator | None = None, shuffle: bool = True
+) -> Iterator[np.ndarray]:
+    """Index arrays of one epoch: a fresh permutation of range(n) cut into ``batch_size`` pieces.
+
+    The last batch may be smaller (as in Keras). Same ``rng`` state -> same batches, in any
+    backend. ``shuffle=False`` gives the rows in order.
+    """
+    check_positive(n, "n", integer=True)
+    check_positive(batch_size, "batch_size", integer=True)
+    order = (
+        (rng if rng is not None else np.random.default_rng()).permutation(n)
+        if shuffle
+        else (np.arange(n))
+    )
+    for start in range(0, n, batch_size):
+        yield order[start : start + batch_size]
+
+
+def accuracy(logits: np.ndarray, labels: np.ndarray) -> float:
+    """Fraction of rows whose highest logit is the label (``in_top_k(logits, y, 1)``).
+
+    Ties go to the lowest index here; TF's in_top_k counts a tie as a hit. With float logits from
+    a trained net ties do not happen in practice.
+    """
+    return float(np.mean(np.argmax(logits, axis=1) == labels))
+
+
+@dataclass
+class EarlyStopping:
+    """Stop when the monitored value has not improved by ``min_delta`` for ``patience`` epochs.
+
+    Lower is better (validation loss). With ``restore_best_weights`` the caller gets the weights
+    of the best epoch back at the end, not the last ones: stopping late must not cost accuracy.
+    """
+
+    patience: int = 20
+    min_delta: float = 0.0
+    restore_best_weights: bool = True
+    monitor: str = "val_loss"
+    best: float = field(default=np.inf, init=False)
+    best_epoch: int = field(default=-1, init=False)
+    best_weights: list[np.ndarray] | None = field(default=None, init=False)
+    wait: int = field(default=0, init=False)
+
+    def __post_init__(self) -> None:
+        check_positive(self.patience, "patience", integer=True, zero=True)
+        check_positive(self.min_delta, "min_delta", zero=True)
+
+    def update(self, epoch: int, value: float, get_weights: Callable[[], list[np.ndarray]]) -> bool:
+        """Record this epoch's value; return True when training should stop."""
+        if value < self.best - self.min_delta:
+            self.best, self.best_epoch, self.wait = float(value), epoch, 0
+            if self.restore_best_weights:
+                self.best_weights = get_weights()
+            return False
+        self.wait += 1
+        return self.wait > self.patience
+
+
+@dataclass
+class History:
+    """Per-epoch records, as Keras' ``History.history``: {"loss": [...], "val_loss": [...], ...}."""
+
+    history: dict[str, list[float]] = field(default_factory=dict)
+    best_epoch: int | None = None
+    stopped_early: bool = False
+    diverged_at_epoch: int | None = None
+
+    def append(self, **values: float) -> None:
+        for key, value in values.items():
+            self.history.setdefault(key, []).append(float(value))
+
+    @property
+    def epochs(self) -> int:
+        return len(self.history.get("loss", []))
+
+
+class ProgressBar:
+    """A dependency-free progress line: redrawn in place on a terminal, one line per epoch else."""
+
+    def __init__(self, total: int, prefix: str = "", stream: IO[str] | None = None) -> None:
+        self.total, self.prefix = total, prefix
+        self.stream = stream if stream is not None else sys.stderr
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.start = time.perf_counter()
+        self._last_draw = 0.0
+
+    def update(self, done: int, **info: float) -> None:
+        now = time.perf_counter()
+        if not self.tty or (now - self._last_draw < 0.1 and done < self.total):
+            return
+        self._last_draw = now
+        width = 24
+        filled = int(width * done / max(1, self.total))
+        text = " ".join(f"{k} {v:.4f}" for k, v in info.items())
+        bar = "=" * filled + "." * (width - filled)
+        self.stream.write(f"\r{self.prefix} [{bar}] {done}/{self.total} {text}")
+        self.stream.flush()
+
+    def close(self, **info: float) -> None:
+        text = " - ".join(f"{k} {v:.4f}" for k, v in info.items())
+        elapsed = time.perf_counter() - self.start
+        end = "\r" if self.tty else ""
+        self.stream.write(f"{end}{self.prefix} {elapsed:.1f}s - {text}\n")
+        self.stream.flush()
+
+
+# ------------------------------------------------------------------- checkpoint files
+# A checkpoint is a plain .npz (loaded with allow_pickle=False): "weights/<layer>/<param>" for
+# every parameter, "optimizer/<slot>/<i>" for the optimizer state and "meta" holding JSON bytes.
+# Any model with named_weights() and set_weights() (scratch or tf_ref) can read and write it.
+
+
+def save_checkpoint(
+    path: str | os.PathLike[str],
+    model: Any,
+    optimizer: Any | None = None,
+    meta: dict[str, Any] | None = None,
+) -> Path:
+    """Write weights (+ optimizer state, + JSON ``meta``) atomically to ``path`` (.npz)."""
+    path = Path(path)
+    arrays: dict[str, np.ndarray] = {
+        f"weights/{k}": np.asarray(v) for k, v in model.named_weights().items()
+    }
+    if optimizer is not None:
+        arrays.update({f"optimizer/{k}": np.asarray(v) for k, v in optimizer.variables().items()})
+    info = {
+        "format": "dnn-katas-checkpoint-1",
+        "weights": list(model.named_weights()),
+        **(meta or {}),
+    }
+    arrays["meta"] = np.frombuffer(json.dumps(info).encode(), dtype=np.uint8)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as fh:
+        np.savez(fh, **arrays)
+    os.replace(tmp, path)
+    return path
+
+
+def load_checkpoint(
+    path: str | os.PathLike[str], model: Any, optimizer: Any | None = None
+) -> dict[str, Any]:
+    """Load a checkpoint written by ``save_checkpoint`` into ``model`` (and ``optimizer``).
+
+    Never unpickles. Layer names and shapes must match the model's; returns the ``meta`` dict.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"checkpoint: no file at {path}")
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            arrays = {k: npz[k] for k in npz.files}
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as err:
+        raise ValueError(f"checkpoint {path}: not a readable .npz file ({err})") from err
+    if "meta" not in arrays:
+        raise ValueError(f"checkpoint {path}: no 'meta' entry; not a dnn-katas checkpoint")
+    meta = json.loads(arrays["meta"].tobytes().decode())
+    expected = model.named_weights()
+    missing = [k for k in expected if f"weights/{k}" not in arrays]
+    if missing:
+        raise ValueError(f"checkpoint {path}: no weights for {missing}; it holds {meta['weights']}")
+    for key, current in expected.items():
+        stored = arrays[f"weights/{key}"]
+        if stored.shape != tuple(current.shape):
+            raise ValueError(
+                f"checkpoint {path}: {key} has shape {stored.shape}, model expects {current.shape}"
+            )
+    model.set_weights([arrays[f"weights/{k}"] for k in expected])
+    if optimizer is not None:
+        state = {k[len("optimizer/") :]: v for k, v in arrays.items() if k.startswith("optimizer/")}
+        if not state:
+            raise ValueError(f"checkpoint {path}: holds no optimizer state")
+        optimizer.set_variables(state, model.trainable_params())
+    return meta
+
+
+# ------------------------------------------------------------------------- training
+
+
+def evaluate(
+    model: Sequential,
+    x: np.ndarray,
+    y: np.ndarray,
+    loss: str = "sparse_softmax_cross_entropy",
+    batch_size: int = 1024,
+) -> dict[str, float]:
+    """Mean loss and accuracy of ``model`` on (x, y) in inference mode."""
+    logits = model.predict(x, batch_size=batch_size)
+    y = check_labels(y, "y", n_classes=logits.shape[1], n_rows=logits.shape[0])
+    value, _ = losses_mod.get(loss)(logits, y)
+    return {"loss": value, "accuracy": accuracy(logits, y)}
+
+
+def train_step(
+    model: Sequential,
+    optimizer: optimizers_mod.Optimizer,
+    loss_fn: losses_mod.ValueAndGrad,
+    x_batch: np.ndarray,
+    y_batch: np.ndarray,
+) -> float:
+    """One step of minibatch gradient descent; returns the batch loss *before* the update."""
+    logits = model._forward(x_batch, training=True)
+    value, dlogits = loss_fn(logits, y_batch)
+    model.backward(dlogits, input_grad=False)
+    optimizer.apply(model.trainable_params(), model.trainable_grads())
+    return value
+
+
+def check_training_data(
+    x: Any, y: Any, input_dim: int, n_classes: int, name: str = "x"
+) -> tuple[np.ndarray, np.ndarray]:
+    """Validate a whole data set once (finite floats of the right width, labels in range)."""
+    x = check_float_array(x, name, ndim=2, width=input_dim)
+    yname = "y" if name == "x" else name.replace("x", "y", 1)
+    y = check_labels(y, yname, n_classes=n_classes, n_rows=x.shape[0])
+    return x, y
+
+
+def fit(
+    model: Sequential,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    optimizer: str | optimizers_mod.Optimizer = "adam",
+    loss: str = "sparse_softmax_cross_entropy",
+    epochs: int = 10,
+    batch_size: int = 32,
+    validation_data: tuple[np.ndarray, np.ndarray] | None = None,
+    early_stopping: EarlyStopping | None = None,
+    rng: np.random.Generator | None = None,
+    checkpoint_path: str | os.PathLike[str] | None = None,
+    verbose: bool = True,
+    stream: IO[str] | None = None,
+) -> History:
+    """Train ``model`` on (x, y) with shuffled minibatches drawn from ``rng``.
+
+    x (N, input_dim) float; y (N,) int labels. After each epoch the validation set (if given) is
+    scored; ``early_stopping`` watches its loss and, at the end, puts the best epoch's weights
+    back. ``checkpoint_path`` keeps the best epoch on disk too (.npz, see ``save_checkpoint``).
+    A non-finite loss stops training (the best weights are kept) instead of training on NaN.
+    """
+    if not model.built:
+        model.build(np.shape(x)[1], rng)
+    check_positive(epochs, "epochs", integer=True)
+    check_positive(batch_size, "batch_size", integer=True)
+    x, y = check_training_data(x, y, model.input_dim, model.output_dim)
+    x = x.astype(model.dtype, copy=False)
+    if validation_data is not None:
+        xv, yv = check_training_data(*validation_data, model.input_dim, model.output_dim, "x_valid")
+        xv = xv.astype(model.dtype, copy=False)
+    if early_stopping is not None and validation_data is None:
+        raise ValueError("early_stopping: needs validation_data to monitor val_loss")
+    optimizer = optimizers_mod.get(optimizer)
+    loss_fn = losses_mod.UNCHECKED[check_choice(loss, "loss", losses_mod.UNCHECKED)]
+    rng = np.random.default_rng() if rng is None else rng
+    history = History()
+    best_val = np.inf
+    n_batches = -(-x.shape[0] // batch_size)
+    for epoch in range(epochs):
+        start = time.perf_counter()
+        bar = ProgressBar(n_batches, f"epoch {epoch + 1}/{epochs}", stream) if verbose else None
+        total, seen = 0.0, 0
+        for b, idx in enumerate(minibatches(x.shape[0], batch_size, rng)):
+            value = train_step(model, optimizer, loss_fn, x[idx], y[idx])
+            if not np.isfinite(value):
+                history.diverged_at_epoch = epoch
+                break
+            total += value * len(idx)
+            seen += len(idx)
+            if bar is not None:
+                bar.update(b + 1, loss=total / seen)
+        if history.diverged_at_epoch is not None:
+            if bar is not None:
+                bar.close(loss=float("nan"))
+            break
+        record = {"loss": total / seen, "seconds": time.perf_counter() - start}
+        if validation_data is not None:
+            scores = evaluate(model, xv, yv, loss)
+            record.update(val_loss=scores["loss"], val_accuracy=scores["accuracy"])
+        history.append(**record)
+        if bar is not None:
+            bar.close(**{k: v for k, v in record.items() if k != "seconds"})
+        if validation_data is not None and record["val_loss"] < best_val:
+            best_val = record["val_loss"]
+            history.best_epoch = epoch
+            if checkpoint_path is not None:
+                save_checkpoint(checkpoint_path, model, optimizer, {"epoch": epoch, **record})
+        if early_stopping is not None and early_stopping.update(
+            epoch, record["val_loss"], model.get_weights
+        ):
+            history.stopped_early = True
+            break
+    if early_stopping is not None and early_stopping.best_weights is not None:
+        model.set_weights(early_stopping.best_weights)
+    return history
