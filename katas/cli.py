@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from katas.errors import UserError
 
@@ -17,12 +18,20 @@ from katas.errors import UserError
 def build_parser() -> argparse.ArgumentParser:
     """The whole argument tree: ``katas data ...``, ``katas exercise ...``."""
     from katas import data, exercises
+    from katas.engine import commands
 
     parser = argparse.ArgumentParser(
         prog="katas",
-        description="Rebuild Chapter 11 of Hands-On ML (training deep nets), test by test.",
+        description="Rebuild Chapter 11 of Hands-On ML (training deep nets), test by test. "
+        "Without a command: your progress and the current kata.",
     )
+    parser.add_argument("--lang", choices=("en", "ja"), help="language (default: from the locale)")
+    parser.add_argument(
+        "--workspace", type=Path, help="workspace folder (default ./katas-workspace)"
+    )
+    parser.set_defaults(handler=commands.cmd_status)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.register(sub)
     data.register(sub)
     exercises.register(sub)
     return parser
@@ -31,9 +40,6 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if not getattr(args, "handler", None):
-        parser.print_help()
-        return 0
     try:
         return int(args.handler(args) or 0)
     except UserError as err:

@@ -1,0 +1,94 @@
+"""Tests for kata 1 (dense layer). ``impl`` is the module under test."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from katas.engine.testing import expect_close, expect_gradient, expect_shape, numerical_gradient
+
+dims = st.integers(1, 7)
+
+
+def make(n, d, m, seed, dtype=np.float64):
+    rng = np.random.default_rng(seed)
+    return (
+        rng.standard_normal((n, d)).astype(dtype),
+        rng.standard_normal((d, m)).astype(dtype),
+        rng.standard_normal(m).astype(dtype),
+    )
+
+
+@pytest.mark.hint(1)
+def test_forward_one_by_one(impl):
+    """Forward on a 1x1 example: 2 * 3 + 1 = 7."""
+    out, _ = impl.dense_forward(np.array([[2.0]]), np.array([[3.0]]), np.array([1.0]))
+    expect_close(out, np.array([[7.0]]), "dense_forward([[2]], [[3]], [1])")
+
+
+@pytest.mark.hint(1)
+@given(n=dims, d=dims, m=dims, seed=st.integers(0, 2**16))
+def test_forward_is_affine(impl, n, d, m, seed):
+    """Forward returns x @ W + b with shape (N, M)."""
+    x, w, b = make(n, d, m, seed)
+    out, _ = impl.dense_forward(x, w, b)
+    call = f"dense_forward(x {x.shape}, kernel {w.shape}, bias {b.shape})"
+    expect_shape(out, (n, m), call)
+    expect_close(out, x @ w + b, call, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.hint(1)
+def test_forward_without_bias(impl):
+    """bias=None means no bias at all."""
+    x, w, _ = make(3, 4, 2, 0)
+    out, _ = impl.dense_forward(x, w, None)
+    expect_close(out, x @ w, "dense_forward(x, kernel, None)", rtol=1e-10)
+
+
+@pytest.mark.hint(1)
+def test_forward_leaves_inputs_alone(impl):
+    """Forward must not modify x, the kernel or the bias in place."""
+    x, w, b = make(3, 4, 2, 1)
+    copies = [a.copy() for a in (x, w, b)]
+    impl.dense_forward(x, w, b)
+    for name, a, c in zip(("x", "kernel", "bias"), (x, w, b), copies, strict=True):
+        assert np.array_equal(a, c), f"dense_forward changed its argument {name} in place"
+
+
+@pytest.mark.hint(2)
+@given(n=dims, d=dims, m=dims, seed=st.integers(0, 2**16))
+def test_backward_shapes(impl, n, d, m, seed):
+    """dx, dkernel, dbias have the shapes of x, kernel and bias."""
+    x, w, b = make(n, d, m, seed)
+    _, cache = impl.dense_forward(x, w, b)
+    grads = impl.dense_backward(np.ones((n, m)), cache)
+    assert isinstance(grads, tuple) and len(grads) == 3, (
+        f"dense_backward returned {type(grads).__name__}; expected a tuple (dx, dkernel, dbias)"
+    )
+    for g, shape, name in zip(
+        grads, (x.shape, w.shape, b.shape), ("dx", "dkernel", "dbias"), strict=True
+    ):
+        expect_shape(g, shape, f"dense_backward(...) -> {name}")
+
+
+@pytest.mark.hint(3)
+@given(n=st.integers(2, 5), d=st.integers(1, 5), m=st.integers(1, 5), seed=st.integers(0, 2**16))
+def test_backward_gradient_check(impl, n, d, m, seed):
+    """Gradient check (float64, random upstream gradient): rel. error <= 1e-7 for dx, dW, db."""
+    x, w, b = make(n, d, m, seed)
+    dout = np.random.default_rng(seed + 1).standard_normal((n, m))
+    _, cache = impl.dense_forward(x, w, b)
+    dx, dw, db = impl.dense_backward(dout, cache)
+    out = lambda x_, w_, b_: impl.dense_forward(x_, w_, b_)[0]  # noqa: E731
+    expect_gradient(dx, numerical_gradient(lambda v: out(v, w, b), x.copy(), dout), "dx")
+    expect_gradient(dw, numerical_gradient(lambda v: out(x, v, b), w.copy(), dout), "dkernel")
+    expect_gradient(db, numerical_gradient(lambda v: out(x, w, v), b.copy(), dout), "dbias")
+
+
+@pytest.mark.hint(2)
+def test_bias_gradient_is_a_sum_over_the_batch(impl):
+    """With dout all ones over a batch of 10, db is 10 for every unit (a sum, not a mean)."""
+    x, w, b = make(10, 3, 2, 2)
+    _, cache = impl.dense_forward(x, w, b)
+    _, _, db = impl.dense_backward(np.ones((10, 2)), cache)
+    expect_close(db, np.full(2, 10.0), "dense_backward(ones((10, 2)), cache) -> dbias")

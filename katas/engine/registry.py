@@ -1,0 +1,104 @@
+"""Discovering katas and reading their files."""
+
+from __future__ import annotations
+
+import importlib
+import tomllib
+import types
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from katas.errors import UserError
+
+CONTENT = Path(__file__).resolve().parent.parent / "content"
+LANGS = ("en", "ja")
+
+
+@dataclass(frozen=True)
+class Kata:
+    """One kata as described by its folder."""
+
+    id: str
+    number: int
+    title: dict[str, str]
+    functions: tuple[str, ...]
+    reference: tuple[str, ...]  # "module:function" in scratch/, parallel to ``functions``
+    folder: Path
+
+    @property
+    def slug(self) -> str:
+        """File name stem in the workspace, e.g. ``01_dense``."""
+        return self.folder.name
+
+    @property
+    def stub(self) -> Path:
+        return self.folder / "stub.py"
+
+    @property
+    def tests(self) -> Path:
+        return self.folder / "test_kata.py"
+
+    def mutants(self) -> list[Path]:
+        return sorted((self.folder / "mutants").glob("m*.py"))
+
+    def statement(self, lang: str = "en") -> str:
+        return _read_localised(self.folder, "statement", lang)
+
+    def hints(self, lang: str = "en") -> list[str]:
+        """Hint levels in order; the file separates them with ``## Hint N`` headings."""
+        text = _read_localised(self.folder, "hints", lang)
+        parts = [p.strip() for p in text.split("## Hint ")[1:]]
+        return [p.split("\n", 1)[1].strip() if "\n" in p else "" for p in parts]
+
+    def reference_functions(self) -> dict[str, object]:
+        out = {}
+        for name, target in zip(self.functions, self.reference, strict=True):
+            module, attr = target.split(":")
+            out[name] = getattr(importlib.import_module(module), attr)
+        return out
+
+    def reference_module(self) -> types.ModuleType:
+        """A module exposing the reference (scratch) functions under the kata's names."""
+        mod = types.ModuleType(f"reference_{self.id}")
+        mod.__dict__.update(self.reference_functions())
+        return mod
+
+
+def _read_localised(folder: Path, stem: str, lang: str) -> str:
+    path = folder / f"{stem}.{lang}.md"
+    if not path.is_file():
+        path = folder / f"{stem}.en.md"
+    return path.read_text(encoding="utf-8")
+
+
+def _load(folder: Path) -> Kata:
+    meta = tomllib.loads((folder / "kata.toml").read_text(encoding="utf-8"))
+    functions = tuple(meta["functions"])
+    reference = tuple(meta["reference"])
+    if len(functions) != len(reference):
+        raise ValueError(f"{folder}/kata.toml: functions and reference differ in length")
+    return Kata(
+        id=meta["id"],
+        number=int(meta["number"]),
+        title={k[len("title_") :]: v for k, v in meta.items() if k.startswith("title_")},
+        functions=functions,
+        reference=reference,
+        folder=folder,
+    )
+
+
+@cache
+def all_katas() -> tuple[Kata, ...]:
+    """Every kata, in learning order (the number in its folder name)."""
+    katas = [_load(p.parent) for p in sorted(CONTENT.glob("*/kata.toml"))]
+    return tuple(sorted(katas, key=lambda k: k.number))
+
+
+def find(name: str) -> Kata:
+    """A kata by id ("dense"), number ("1", "01") or folder name ("01_dense")."""
+    for kata in all_katas():
+        if name in (kata.id, kata.slug) or (name.isdigit() and int(name) == kata.number):
+            return kata
+    known = ", ".join(k.id for k in all_katas())
+    raise UserError(f"no kata called {name!r}; the katas are: {known}")

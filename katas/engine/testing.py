@@ -1,0 +1,93 @@
+"""Assertions for kata tests that read like a teacher: what was called, what came back, what
+was expected. Kata tests import only NumPy, hypothesis and this module (never TensorFlow), so a
+check answers in about a second.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+
+def describe(a: Any) -> str:
+    """A short description of a value: shape, dtype and a few entries."""
+    if isinstance(a, np.ndarray):
+        flat = np.array2string(a.ravel()[:4], precision=4, separator=", ")
+        more = ", ..." if a.size > 4 else ""
+        return f"array of shape {a.shape}, dtype {a.dtype}, values {flat[:-1]}{more}]"
+    if isinstance(a, (tuple, list)):
+        return f"{type(a).__name__} of {len(a)}: (" + ", ".join(describe(x) for x in a) + ")"
+    return repr(a)
+
+
+def expect_array(got: Any, call: str) -> np.ndarray:
+    """``got`` must be a NumPy array."""
+    if not isinstance(got, np.ndarray):
+        raise AssertionError(f"{call} returned {describe(got)}; expected a NumPy array")
+    return got
+
+
+def expect_shape(got: Any, shape: tuple[int, ...], call: str) -> np.ndarray:
+    """``got`` must be an array of exactly ``shape``."""
+    got = expect_array(got, call)
+    if got.shape != tuple(shape):
+        raise AssertionError(f"{call} returned shape {got.shape}, expected shape {tuple(shape)}")
+    return got
+
+
+def expect_close(
+    got: Any, expected: np.ndarray, call: str, *, rtol: float = 1e-6, atol: float = 1e-8
+) -> None:
+    """Values equal within tolerance; the message shows the worst entry."""
+    got = expect_shape(got, np.shape(expected), call)
+    if not np.all(np.isfinite(got)) and np.all(np.isfinite(expected)):
+        bad = np.argwhere(~np.isfinite(got))[0]
+        raise AssertionError(
+            f"{call} returned a non-finite value {got[tuple(bad)]} at index {tuple(bad)} "
+            f"(expected {expected[tuple(bad)]})"
+        )
+    err = np.abs(got - expected)
+    tol = atol + rtol * np.abs(expected)
+    if np.any(err > tol):
+        i = np.unravel_index(np.argmax(err - tol), err.shape)
+        raise AssertionError(
+            f"{call} returned {got[i]!r} at index {tuple(int(j) for j in i)}, "
+            f"expected {expected[i]!r} (max abs difference {err.max():.3g})"
+        )
+
+
+def rel_error(x: np.ndarray, y: np.ndarray) -> float:
+    """max |x - y| / max(1e-8, |x| + |y|) (CS231n's relative error)."""
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y))))
+
+
+def numerical_gradient(
+    f: Callable[[np.ndarray], np.ndarray], x: np.ndarray, dout: np.ndarray, h: float = 1e-5
+) -> np.ndarray:
+    """d sum(f(x) * dout) / dx by centred differences (x float64, perturbed in place)."""
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + h
+        plus = np.sum(f(x) * dout)
+        x[i] = old - h
+        minus = np.sum(f(x) * dout)
+        x[i] = old
+        grad[i] = (plus - minus) / (2 * h)
+    return grad
+
+
+def expect_gradient(
+    analytic: Any, numeric: np.ndarray, call: str, *, threshold: float = 1e-7
+) -> None:
+    """A gradient check: relative error between analytic and numerical gradients."""
+    analytic = expect_shape(analytic, numeric.shape, call)
+    err = rel_error(analytic, numeric)
+    if err > threshold:
+        raise AssertionError(
+            f"gradient check failed for {call}: relative error {err:.2e} > {threshold:.0e} "
+            f"(yours {describe(analytic)}; finite differences {describe(numeric)})"
+        )
