@@ -16,6 +16,24 @@ from scratch.checks import as_dtype, check_float_array, check_positive
 from scratch.layers import Layer
 
 
+def forward_layers(layers: Sequence[Layer], x: np.ndarray, training: bool = False) -> np.ndarray:
+    """Apply the layers in order: h_0 = x, h_k = layer_k(h_{k-1}); returns h_L.
+
+    Each layer caches what its backward will need, so call this before ``backward_layers``.
+    """
+    for layer in layers:
+        x = layer.forward(x, training=training)
+    return x
+
+
+def backward_layers(layers: Sequence[Layer], dout: np.ndarray) -> np.ndarray:
+    """The chain rule through a stack: visit the layers in reverse, each turning dL/d(its
+    output) into dL/d(its input) and filling its parameter gradients; returns dL/dx."""
+    for layer in reversed(layers):
+        dout = layer.backward(dout)
+    return dout
+
+
 class Sequential:
     """Layers applied one after another: logits = layer_L(...layer_1(x)).
 
@@ -86,9 +104,7 @@ class Sequential:
         return self._forward(self.check_input(x), training)
 
     def _forward(self, x: np.ndarray, training: bool) -> np.ndarray:
-        for layer in self.layers:
-            x = layer.forward(x, training=training)
-        return x
+        return forward_layers(self.layers, x, training)
 
     def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
         """Back-propagate dL/doutputs (N, output_dim); fills every trainable layer's ``grads``.
@@ -105,9 +121,8 @@ class Sequential:
             if not trainable:
                 return None
             stop = trainable[0]
-        for layer in reversed(self.layers[stop:]):
-            dout = layer.backward(dout)
-        return dout if stop == 0 else None
+        dx = backward_layers(self.layers[stop:], dout)
+        return dx if stop == 0 else None
 
     def __call__(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         return self.forward(x, training)

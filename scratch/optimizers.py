@@ -96,6 +96,112 @@ class Optimizer:
                 a[...] = src
 
 
+# ------------------------------------------------------------------ the update rules
+# One function per rule, updating arrays in place; the classes below only keep the state.
+
+
+def sgd_update(
+    param: np.ndarray,
+    grad: np.ndarray,
+    m: np.ndarray | None,
+    learning_rate: float,
+    momentum: float = 0.0,
+    nesterov: bool = False,
+) -> None:
+    """One SGD step in place (Keras form; book Eq. 11-4 and 11-5).
+
+    momentum == 0:  w -= lr * g                     (``m`` unused, may be None)
+    otherwise:      m = momentum * m - lr * g
+                    nesterov: w += momentum * m - lr * g,   else: w += m
+    Keras' Nesterov stores the look-ahead point w = theta + momentum * v (see
+    ``nesterov_sutskever_step``), which is why it needs no second gradient evaluation.
+    """
+    if momentum == 0:
+        param -= learning_rate * grad
+        return
+    m *= momentum
+    m -= learning_rate * grad
+    if nesterov:
+        param += momentum * m - learning_rate * grad
+    else:
+        param += m
+
+
+def adagrad_update(
+    param: np.ndarray, grad: np.ndarray, acc: np.ndarray, learning_rate: float, epsilon: float
+) -> None:
+    """One AdaGrad step in place (book Eq. 11-6, Keras form):
+
+    acc += g^2;   w -= lr * g / sqrt(acc + eps)
+    """
+    acc += grad * grad
+    param -= learning_rate * grad / np.sqrt(acc + epsilon)
+
+
+def rmsprop_update(
+    param: np.ndarray,
+    grad: np.ndarray,
+    v: np.ndarray,
+    learning_rate: float,
+    rho: float,
+    epsilon: float,
+    *,
+    momentum: float = 0.0,
+    mom: np.ndarray | None = None,
+    average_grad: np.ndarray | None = None,
+) -> None:
+    """One RMSProp step in place (book Eq. 11-7, Keras form):
+
+    v = rho v + (1 - rho) g^2
+    centered (``average_grad`` given): a = rho a + (1 - rho) g;  denom = v - a^2 + eps
+    otherwise: denom = v + eps                     (eps inside the square root)
+    step = lr g / sqrt(denom);  momentum > 0: mom = momentum mom + step; w -= mom, else w -= step
+    """
+    v *= rho
+    v += (1 - rho) * (grad * grad)
+    if average_grad is not None:
+        average_grad *= rho
+        average_grad += (1 - rho) * grad
+        denom = v - average_grad * average_grad + epsilon
+    else:
+        denom = v + epsilon
+    step = learning_rate * grad / np.sqrt(denom)
+    if momentum > 0:
+        mom *= momentum
+        mom += step
+        param -= mom
+    else:
+        param -= step
+
+
+def adam_update(
+    param: np.ndarray,
+    grad: np.ndarray,
+    m: np.ndarray,
+    v: np.ndarray,
+    learning_rate: float,
+    t: int,
+    beta_1: float = 0.9,
+    beta_2: float = 0.999,
+    epsilon: float = 1e-7,
+    v_hat: np.ndarray | None = None,
+) -> None:
+    """One Adam step in place (book Eq. 11-8, Keras form); t counts steps from 1:
+
+    alpha = lr * sqrt(1 - beta_2^t) / (1 - beta_1^t)      (both bias corrections in one factor)
+    m += (g - m)(1 - beta_1);   v += (g^2 - v)(1 - beta_2)
+    w -= alpha * m / (sqrt(v) + eps)                      (eps is the paper's "epsilon hat")
+    AMSGrad (``v_hat`` given): v_hat = max(v_hat, v), used in place of v.
+    """
+    alpha = learning_rate * np.sqrt(1 - beta_2**t) / (1 - beta_1**t)
+    m += (grad - m) * (1 - beta_1)
+    v += (grad * grad - v) * (1 - beta_2)
+    if v_hat is not None:
+        np.maximum(v_hat, v, out=v_hat)
+        v = v_hat
+    param -= alpha * m / (np.sqrt(v) + epsilon)
+
+
 class SGD(Optimizer):
     """Gradient descent, with optional momentum and Nesterov (Keras ``SGD``).
 
@@ -119,16 +225,8 @@ class SGD(Optimizer):
         self.slot_names = ("momentum",) if self.momentum != 0 else ()
 
     def update_step(self, i: int, param: np.ndarray, grad: np.ndarray, lr: float) -> None:
-        if self.momentum == 0:
-            param -= lr * grad
-            return
-        m = self.slots["momentum"][i]
-        m *= self.momentum
-        m -= lr * grad
-        if self.nesterov:
-            param += self.momentum * m - lr * grad
-        else:
-            param += m
+        m = self.slots["momentum"][i] if self.momentum != 0 else None
+        sgd_update(param, grad, m, lr, self.momentum, self.nesterov)
 
 
 class Adagrad(Optimizer):
@@ -155,9 +253,7 @@ class Adagrad(Optimizer):
         return np.full_like(param, self.initial_accumulator_value)
 
     def update_step(self, i: int, param: np.ndarray, grad: np.ndarray, lr: float) -> None:
-        acc = self.slots["accumulator"][i]
-        acc += grad * grad
-        param -= lr * grad / np.sqrt(acc + self.epsilon)
+        adagrad_update(param, grad, self.slots["accumulator"][i], lr, self.epsilon)
 
 
 class RMSprop(Optimizer):
@@ -190,24 +286,17 @@ class RMSprop(Optimizer):
         self.slot_names = tuple(names)
 
     def update_step(self, i: int, param: np.ndarray, grad: np.ndarray, lr: float) -> None:
-        v = self.slots["velocity"][i]
-        v *= self.rho
-        v += (1 - self.rho) * (grad * grad)
-        if self.centered:
-            a = self.slots["average_gradient"][i]
-            a *= self.rho
-            a += (1 - self.rho) * grad
-            denom = v - a * a + self.epsilon
-        else:
-            denom = v + self.epsilon
-        step = lr * grad / np.sqrt(denom)
-        if self.momentum > 0:
-            mom = self.slots["momentum"][i]
-            mom *= self.momentum
-            mom += step
-            param -= mom
-        else:
-            param -= step
+        rmsprop_update(
+            param,
+            grad,
+            self.slots["velocity"][i],
+            lr,
+            self.rho,
+            self.epsilon,
+            momentum=self.momentum,
+            mom=self.slots["momentum"][i] if self.momentum > 0 else None,
+            average_grad=self.slots["average_gradient"][i] if self.centered else None,
+        )
 
 
 class Adam(Optimizer):
@@ -238,16 +327,18 @@ class Adam(Optimizer):
         self.slot_names = ("momentum", "velocity", "velocity_hat")[: 3 if amsgrad else 2]
 
     def update_step(self, i: int, param: np.ndarray, grad: np.ndarray, lr: float) -> None:
-        t = self.iterations + 1
-        alpha = lr * np.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)
-        m, v = self.slots["momentum"][i], self.slots["velocity"][i]
-        m += (grad - m) * (1 - self.beta_1)
-        v += (grad * grad - v) * (1 - self.beta_2)
-        if self.amsgrad:
-            v_hat = self.slots["velocity_hat"][i]
-            np.maximum(v_hat, v, out=v_hat)
-            v = v_hat
-        param -= alpha * m / (np.sqrt(v) + self.epsilon)
+        adam_update(
+            param,
+            grad,
+            self.slots["momentum"][i],
+            self.slots["velocity"][i],
+            lr,
+            self.iterations + 1,
+            self.beta_1,
+            self.beta_2,
+            self.epsilon,
+            v_hat=self.slots["velocity_hat"][i] if self.amsgrad else None,
+        )
 
 
 def nesterov_sutskever_step(
