@@ -77,7 +77,7 @@ def test_failure_shows_input_expected_and_hint(ws, capsys) -> None:
     (ws / "01_dense.py").write_bytes((DENSE.folder / "mutants" / "m03_bias_mean.py").read_bytes())
     code, out = run(capsys, "check")
     assert code == 1
-    assert "returned" in out and "expected" in out or "relative error" in out
+    assert ("returned" in out and "expected" in out) or "relative error" in out
     assert "hint" in out
 
 
@@ -120,14 +120,14 @@ def test_hints_progress_and_repeat_after_the_last(ws, capsys) -> None:
 def test_japanese(ws, capsys) -> None:
     code, out = run(capsys, "hint", "dense", "--lang", "ja", "--level", "1")
     assert "ヒント 1" in out
-    code, out = run(capsys, "check", "dense", "--lang", "ja")
+    _code, out = run(capsys, "check", "dense", "--lang", "ja")
     assert "個のテスト" in out
 
 
 def test_reset_keeps_a_backup(ws, capsys) -> None:
     mine = ws / "01_dense.py"
     mine.write_text("# precious\n", encoding="utf-8")
-    code, out = run(capsys, "reset", "dense", "--yes")
+    code, _out = run(capsys, "reset", "dense", "--yes")
     assert code == 0
     backups = list((ws / ".katas" / "backups").glob("01_dense.*.py"))
     assert len(backups) == 1 and backups[0].read_text(encoding="utf-8") == "# precious\n"
@@ -153,7 +153,7 @@ def test_solution_locked_until_solved(ws, capsys) -> None:
 def test_check_impl_reference_and_stub(capsys) -> None:
     code, out = run(capsys, "check", "dense", "--impl", "reference")
     assert code == 0
-    code, out = run(capsys, "check", "dense", "--impl", "stub")
+    code, _out = run(capsys, "check", "dense", "--impl", "stub")
     assert code == 1
 
 
