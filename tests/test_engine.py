@@ -118,7 +118,7 @@ def test_hints_progress_and_repeat_after_the_last(ws, capsys) -> None:
 
 
 def test_japanese(ws, capsys) -> None:
-    code, out = run(capsys, "hint", "dense", "--lang", "ja", "--level", "1")
+    _, out = run(capsys, "hint", "dense", "--lang", "ja", "--level", "1")
     assert "ヒント 1" in out
     _code, out = run(capsys, "check", "dense", "--lang", "ja")
     assert "個のテスト" in out
@@ -151,7 +151,7 @@ def test_solution_locked_until_solved(ws, capsys) -> None:
 
 
 def test_check_impl_reference_and_stub(capsys) -> None:
-    code, out = run(capsys, "check", "dense", "--impl", "reference")
+    code, _ = run(capsys, "check", "dense", "--impl", "reference")
     assert code == 0
     code, _out = run(capsys, "check", "dense", "--impl", "stub")
     assert code == 1
