@@ -110,7 +110,7 @@ def glorot_normal(shape, rng=None, dtype="float32") -> np.ndarray:
 
 
 def he_normal(shape, rng=None, dtype="float32") -> np.ndarray:
-    """He normal: Var = 2 / fan_in, truncated normal (for ReLU and ELU; book Eq. 11-1)."""
+    """He normal: Var = 2 / fan_in, truncated normal (for ReLU and ELU; book Table 11-1)."""
     return variance_scaling(shape, 2.0, "fan_in", "truncated_normal", rng, dtype)
 
 

@@ -1,0 +1,29 @@
+"""Takes a conv kernel's fans as its channel counts alone, forgetting the receptive field."""
+
+import numpy as np
+
+from scratch.initializers import TRUNCATED_NORMAL_STD, truncated_normal
+
+
+def compute_fans(shape):
+    shape = tuple(int(s) for s in shape)
+    if len(shape) == 0:
+        return 1, 1
+    if len(shape) == 1:
+        return shape[0], shape[0]
+    return shape[-2], shape[-1]
+
+
+def variance_scaling(
+    shape, scale=1.0, mode="fan_in", distribution="truncated_normal", rng=None, dtype="float32"
+):
+    rng = np.random.default_rng() if rng is None else rng
+    fan_in, fan_out = compute_fans(shape)
+    fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[mode]
+    variance = scale / max(1.0, fan)
+    if distribution == "truncated_normal":
+        return truncated_normal(shape, np.sqrt(variance) / TRUNCATED_NORMAL_STD, rng, dtype)
+    if distribution == "untruncated_normal":
+        return (rng.standard_normal(shape) * np.sqrt(variance)).astype(dtype)
+    limit = np.sqrt(3 * variance)
+    return rng.uniform(-limit, limit, size=shape).astype(dtype)

@@ -1,0 +1,316 @@
+"""Tests for kata 2 (weight initializers). ``impl`` is the module under test.
+
+How the statistical tests are bounded
+-------------------------------------
+For n independent draws w_i with E[w] = 0 and Var[w] = s2, the estimate v = mean(w**2) is
+unbiased for s2 and
+
+    Var[v] = (E[w^4] - s2^2) / n = s2^2 (kurtosis - 1) / n,    kurtosis = E[w^4] / s2^2.
+
+The kurtosis is 3 for a normal, 2.37 for a normal cut at +-2 and 1.8 for a uniform, so
+kurtosis = 3 bounds all three. With n = 100,000 the central limit theorem makes v Gaussian to a
+good approximation, and
+
+    |v / s2 - 1| <= 5 * sqrt((kurtosis - 1) / n) = 0.022
+
+fails a correct implementation with probability about 6e-7 (5 sigma). Every test draws from a
+fixed seed, so it is deterministic anyway; the bound only guarantees that the seed is not a
+lucky one. The classic mistakes move v / s2 by 22 % or more (0.77 without the 0.8796 factor,
+0.5 with fan_in + fan_out, 1/3 without the 3 of the uniform limit, 1.6 with fan_out for fan_in),
+ten times the bound. The mean gets the same treatment: |mean(w)| <= 5 sqrt(s2 / n).
+"""
+
+import math
+import numbers
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from katas.engine.testing import expect_shape
+
+TRUNCATED_NORMAL_STD = 0.87962566103423978  # std of N(0, 1) cut at +-2
+
+N = 100_000  # draws in every statistical test
+SHAPE = (400, 250)  # a Dense kernel 400 -> 250: N draws, and every mode gives another fan
+FANS = {"fan_in": 400.0, "fan_out": 250.0, "fan_avg": 325.0}
+# float32 rounding of a value that is exactly at a bound can move it up by 6e-8 relative;
+# 1e-6 absorbs that and is far below any mistake (the smallest moves a bound by 12 %).
+ROUNDING = 1 + 1e-6
+
+
+def expect_moments(w: np.ndarray, variance: float, call: str, kurtosis: float = 3.0) -> None:
+    """mean(w) ~ 0 and mean(w**2) ~ variance within 5 sigma (derivation at the top)."""
+    w = np.asarray(w, dtype=np.float64)
+    n = w.size
+    ratio = float(np.mean(w**2)) / variance
+    bound = 5 * math.sqrt((kurtosis - 1) / n)
+    assert abs(ratio - 1) <= bound, (
+        f"{call}: the variance of the {n} weights is {ratio:.4f} times the expected {variance:.4g} "
+        f"(allowed: 1 +- {bound:.3f}, 5 sigma for this sample size)"
+    )
+    mean_bound = 5 * math.sqrt(variance / n)
+    mean = float(w.mean())
+    assert abs(mean) <= mean_bound, (
+        f"{call}: mean of the {n} weights is {mean:.3g}, expected 0 (within {mean_bound:.2g})"
+    )
+
+
+def expect_dtype(w: np.ndarray, dtype: str, call: str) -> None:
+    assert w.dtype == np.dtype(dtype), f"{call} returned dtype {w.dtype}, expected {dtype}"
+
+
+# ---------------------------------------------------------------------------- compute_fans
+
+
+@pytest.mark.hint(1)
+def test_fans_of_a_dense_kernel(impl):
+    """A Dense kernel of shape (784, 300) has fan_in 784 and fan_out 300."""
+    got = impl.compute_fans((784, 300))
+    assert tuple(got) == (784, 300), (
+        f"compute_fans((784, 300)) returned {got!r}, expected (784, 300)"
+    )
+
+
+@pytest.mark.hint(1)
+def test_fans_of_a_conv_kernel(impl):
+    """A 3x3 conv kernel from 16 to 32 channels: fans 3*3*16 = 144 and 3*3*32 = 288."""
+    got = impl.compute_fans((3, 3, 16, 32))
+    assert tuple(got) == (144, 288), (
+        f"compute_fans((3, 3, 16, 32)) returned {got!r}, expected (144, 288): the receptive "
+        "field 3 * 3 multiplies both channel counts"
+    )
+
+
+@pytest.mark.hint(1)
+def test_fans_of_a_scalar_and_a_vector(impl):
+    """compute_fans(()) is (1, 1) and compute_fans((5,)) is (5, 5), as in Keras."""
+    for shape, expected in (((), (1, 1)), ((5,), (5, 5))):
+        got = impl.compute_fans(shape)
+        assert tuple(got) == expected, (
+            f"compute_fans({shape}) returned {got!r}, expected {expected}"
+        )
+
+
+@pytest.mark.hint(1)
+@given(shape=st.lists(st.integers(1, 6), min_size=2, max_size=5).map(tuple))
+def test_fans_of_any_kernel(impl, shape):
+    """2 to 5 axes: fan_in = prod(shape[:-1]), fan_out = prod(shape[:-2]) * shape[-1]."""
+    got = impl.compute_fans(shape)
+    expected = (math.prod(shape[:-1]), math.prod(shape[:-2]) * shape[-1])
+    assert isinstance(got, tuple) and len(got) == 2, (
+        f"compute_fans({shape}) returned {got!r}; expected a tuple (fan_in, fan_out)"
+    )
+    assert all(isinstance(f, numbers.Integral) for f in got), (
+        f"compute_fans({shape}) returned {got!r}; expected two integers"
+    )
+    assert got == expected, f"compute_fans({shape}) returned {got}, expected {expected}"
+
+
+# ---------------------------------------------------------------------------- truncated_normal
+
+
+@pytest.mark.hint(1)
+def test_truncated_normal_shape_and_dtype(impl):
+    """truncated_normal returns the shape asked for, float32 by default, float64 on request."""
+    rng = np.random.default_rng(0)
+    w = impl.truncated_normal((3, 4), 1.0, rng)
+    expect_shape(w, (3, 4), "truncated_normal((3, 4), 1.0, rng)")
+    expect_dtype(w, "float32", "truncated_normal((3, 4), 1.0, rng)")
+    w = impl.truncated_normal((2, 3, 5), 1.0, rng, dtype="float64")
+    expect_shape(w, (2, 3, 5), "truncated_normal((2, 3, 5), 1.0, rng, dtype='float64')")
+    expect_dtype(w, "float64", "truncated_normal((2, 3, 5), 1.0, rng, dtype='float64')")
+
+
+@pytest.mark.hint(1)
+def test_truncated_normal_draws_only_from_rng(impl):
+    """The same seed gives the same weights, another seed other weights (no global np.random)."""
+    a = impl.truncated_normal((50, 20), 1.0, np.random.default_rng(7))
+    b = impl.truncated_normal((50, 20), 1.0, np.random.default_rng(7))
+    c = impl.truncated_normal((50, 20), 1.0, np.random.default_rng(8))
+    assert np.array_equal(a, b), (
+        "truncated_normal gave different weights for two generators with the same seed: draw "
+        "with rng.standard_normal(...), never np.random.*"
+    )
+    assert not np.array_equal(a, c), "truncated_normal gave the same weights for seeds 7 and 8"
+
+
+@pytest.mark.hint(2)
+def test_truncated_normal_stays_within_two_stddev(impl):
+    """Every draw lies within 2 stddev of 0, and some come close to that edge."""
+    stddev = 0.3
+    w = impl.truncated_normal((250, 400), stddev, np.random.default_rng(1), dtype="float64")
+    top = float(np.abs(w).max()) / stddev
+    assert top <= 2 * ROUNDING, (
+        f"truncated_normal(shape, stddev={stddev}, rng): max |w| is {top:.3f} stddev; "
+        "a truncated normal never goes beyond 2 stddev (redraw those samples)"
+    )
+    # Density of the truncated normal on [1.99, 2]: about 2 * 0.01 * 0.054 / 0.954 = 1.1e-3,
+    # so the chance that none of 100,000 draws lands there is exp(-113).
+    assert top >= 1.99, (
+        f"truncated_normal(shape, stddev={stddev}, rng): max |w| is only {top:.3f} stddev "
+        "among 100,000 draws; the cut is at 2 stddev, not earlier"
+    )
+
+
+@pytest.mark.hint(2)
+def test_truncated_normal_redraws_rather_than_clips(impl):
+    """Samples beyond 2 stddev are redrawn, not clipped (clipping piles 4.6 % of them at +-2)."""
+    stddev = 1.0
+    w = impl.truncated_normal((250, 400), stddev, np.random.default_rng(2), dtype="float64")
+    at_edge = int(np.count_nonzero(np.abs(w) >= 1.999 * stddev))
+    # Redrawn: P(|w| in [1.999, 2]) = 2 * 0.001 * 0.054 / 0.954 = 1.13e-4, so the count is
+    # Poisson with mean 11.3 over 100,000 draws; mean + 5 sqrt(mean) = 28 bounds it.
+    # Clipped: 4.55 % of the draws, about 4,550, sit exactly at +-2.
+    expected = N * 2 * 0.001 * math.exp(-2) / math.sqrt(2 * math.pi) / 0.9545
+    bound = expected + 5 * math.sqrt(expected)
+    assert at_edge <= bound, (
+        f"truncated_normal: {at_edge} of {N} draws lie at 1.999 stddev or beyond; expected about "
+        f"{expected:.0f}. Redraw every sample beyond 2 stddev; np.clip would pile them up at the "
+        "edge."
+    )
+
+
+@pytest.mark.hint(2)
+def test_truncated_normal_std_is_0_8796_stddev(impl):
+    """Cutting the tails shrinks the spread: the std of truncated_normal(stddev=s) is 0.8796 s."""
+    stddev = 0.5
+    w = impl.truncated_normal((250, 400), stddev, np.random.default_rng(3), dtype="float64")
+    expect_moments(
+        w, (TRUNCATED_NORMAL_STD * stddev) ** 2, f"truncated_normal(shape, stddev={stddev}, rng)"
+    )
+
+
+# ---------------------------------------------------------------------------- variance_scaling
+
+
+@pytest.mark.hint(1)
+@pytest.mark.parametrize("distribution", ["truncated_normal", "untruncated_normal", "uniform"])
+def test_variance_scaling_shape_and_dtype(impl, distribution):
+    """variance_scaling returns the shape asked for, float32 by default, float64 on request."""
+    call = f"variance_scaling((3, 4), distribution={distribution!r}, rng=rng)"
+    w = impl.variance_scaling((3, 4), distribution=distribution, rng=np.random.default_rng(0))
+    expect_shape(w, (3, 4), call)
+    expect_dtype(w, "float32", call)
+    call = f"variance_scaling((2, 3, 4, 5), distribution={distribution!r}, dtype='float64')"
+    w = impl.variance_scaling((2, 3, 4, 5), distribution=distribution, dtype="float64")
+    expect_shape(w, (2, 3, 4, 5), call + " (rng=None)")
+    expect_dtype(w, "float64", call + " (rng=None)")
+
+
+@pytest.mark.hint(1)
+@pytest.mark.parametrize("distribution", ["truncated_normal", "untruncated_normal", "uniform"])
+def test_variance_scaling_draws_only_from_rng(impl, distribution):
+    """The same seed gives the same weights, another seed other weights (no global np.random)."""
+
+    def draw(seed):
+        return impl.variance_scaling(
+            (30, 20), 2.0, "fan_in", distribution, rng=np.random.default_rng(seed)
+        )
+
+    assert np.array_equal(draw(7), draw(7)), (
+        f"variance_scaling(..., {distribution!r}, rng) gave different weights for two generators "
+        "with the same seed: draw only from rng"
+    )
+    assert not np.array_equal(draw(7), draw(8)), (
+        f"variance_scaling(..., {distribution!r}, rng) gave the same weights for seeds 7 and 8"
+    )
+
+
+# The table of scratch/initializers.py: (name, scale, mode, distribution).
+TABLE = [
+    ("glorot_uniform", 1.0, "fan_avg", "uniform"),
+    ("glorot_normal", 1.0, "fan_avg", "truncated_normal"),
+    ("he_normal", 2.0, "fan_in", "truncated_normal"),
+    ("he_uniform", 2.0, "fan_in", "uniform"),
+    ("lecun_normal", 1.0, "fan_in", "truncated_normal"),
+    ("lecun_uniform", 1.0, "fan_in", "uniform"),
+    ("fan_out_normal", 1.0, "fan_out", "truncated_normal"),
+    ("he_untruncated_normal", 2.0, "fan_in", "untruncated_normal"),
+]
+
+
+@pytest.mark.hint(2)
+@pytest.mark.parametrize(
+    ("name", "scale", "mode", "distribution"), TABLE, ids=[t[0] for t in TABLE]
+)
+def test_variance_is_scale_over_fan(impl, name, scale, mode, distribution):
+    """Var[w] = scale / fan for Glorot, He and LeCun (400 -> 250 kernel, 100,000 draws, 5 sigma)."""
+    seed = [t[0] for t in TABLE].index(name) + 10
+    w = impl.variance_scaling(SHAPE, scale, mode, distribution, rng=np.random.default_rng(seed))
+    expect_shape(w, SHAPE, f"variance_scaling({SHAPE}, ...)")
+    fan = FANS[mode]
+    call = (
+        f"{name} = variance_scaling({SHAPE}, scale={scale}, mode={mode!r}, "
+        f"distribution={distribution!r}) [fan = {fan:g}, so Var should be {scale:g}/{fan:g}]"
+    )
+    expect_moments(w, scale / fan, call)
+
+
+@pytest.mark.hint(2)
+def test_truncated_normal_weights_are_cut_at_two_corrected_stddev(impl):
+    """he_normal draws reach, and never pass, 2 stddev with stddev = sqrt(2 / fan_in) / 0.8796."""
+    w = impl.variance_scaling(SHAPE, 2.0, "fan_in", "truncated_normal", np.random.default_rng(20))
+    stddev = math.sqrt(2.0 / FANS["fan_in"]) / TRUNCATED_NORMAL_STD
+    top = float(np.abs(w).max()) / stddev
+    call = "variance_scaling((400, 250), 2.0, 'fan_in', 'truncated_normal', rng)"
+    assert top <= 2 * ROUNDING, (
+        f"{call}: max |w| is {top:.3f} times stddev = sqrt(2/400) / 0.8796; expected at most 2"
+    )
+    # As in test_truncated_normal_stays_within_two_stddev: no draw in [1.99, 2] has odds exp(-113).
+    # Without the 0.8796 correction the top would be 2 * 0.8796 = 1.76.
+    assert top >= 1.99, (
+        f"{call}: max |w| is only {top:.3f} times stddev = sqrt(2/400) / 0.8796 among "
+        "100,000 draws; did you forget to divide the stddev by 0.8796?"
+    )
+
+
+@pytest.mark.hint(2)
+@pytest.mark.parametrize(("scale", "mode"), [(1.0, "fan_avg"), (2.0, "fan_in")])
+def test_uniform_limit_is_sqrt_of_3_scale_over_fan(impl, scale, mode):
+    """Uniform weights fill U(-limit, limit) with limit = sqrt(3 * scale / fan)."""
+    w = impl.variance_scaling(SHAPE, scale, mode, "uniform", np.random.default_rng(21))
+    limit = math.sqrt(3 * scale / FANS[mode])
+    top = float(np.abs(w).max()) / limit
+    call = f"variance_scaling({SHAPE}, {scale}, {mode!r}, 'uniform', rng)"
+    assert top <= ROUNDING, f"{call}: max |w| is {top:.4f} * limit, limit = sqrt(3 * {scale}/fan)"
+    # P(all 100,000 draws below 0.999 limit) = 0.999 ** 100,000 = exp(-100).
+    assert top >= 0.999, (
+        f"{call}: max |w| is only {top:.4f} * limit with limit = sqrt(3 * scale / fan); a "
+        "uniform U(-r, r) has variance r^2 / 3, so r needs the 3"
+    )
+
+
+@pytest.mark.hint(2)
+def test_untruncated_normal_keeps_its_tails(impl):
+    """'untruncated_normal' is a plain N(0, scale / fan): some draws go beyond 3 stddev."""
+    w = impl.variance_scaling(SHAPE, 2.0, "fan_in", "untruncated_normal", np.random.default_rng(22))
+    top = float(np.abs(w).max()) / math.sqrt(2.0 / FANS["fan_in"])
+    # P(|z| > 3) = 0.0027: 270 expected among 100,000; none at all has odds exp(-270).
+    assert top > 3, (
+        f"variance_scaling({SHAPE}, 2.0, 'fan_in', 'untruncated_normal', rng): max |w| is "
+        f"{top:.2f} stddev; a normal that is not truncated goes beyond 3 stddev"
+    )
+
+
+@pytest.mark.hint(2)
+def test_conv_kernel_variance_uses_the_receptive_field(impl):
+    """He normal on a 5x5 conv kernel, 32 -> 64 channels: fan_in = 5*5*32 = 800, Var = 2/800."""
+    shape = (5, 5, 32, 64)  # 51,200 draws: the 5-sigma bound is 5 sqrt(2 / 51200) = 3.1 %
+    w = impl.variance_scaling(shape, 2.0, "fan_in", "truncated_normal", np.random.default_rng(23))
+    expect_shape(w, shape, f"variance_scaling({shape}, ...)")
+    expect_moments(w, 2.0 / 800, f"variance_scaling({shape}, 2.0, 'fan_in', 'truncated_normal')")
+
+
+@pytest.mark.hint(3)
+def test_defaults_are_lecun_normal_not_he(impl):
+    """The defaults, like the book's TF1 "he_init", give LeCun normal (Var = 1/fan_in), not He."""
+    w = impl.variance_scaling(SHAPE, rng=np.random.default_rng(24))
+    call = f"variance_scaling({SHAPE}, rng=rng) with the default scale, mode and distribution"
+    expect_moments(w, 1.0 / FANS["fan_in"], call)
+    stddev = math.sqrt(1.0 / FANS["fan_in"]) / TRUNCATED_NORMAL_STD
+    assert float(np.abs(w).max()) <= 2 * stddev * ROUNDING, (
+        f"{call}: the default distribution is the truncated normal, yet some weights lie beyond "
+        "2 stddev"
+    )
