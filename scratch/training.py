@@ -37,17 +37,16 @@ def minibatches(
     """Index arrays of one epoch: a fresh permutation of range(n) cut into ``batch_size`` pieces.
 
     The last batch may be smaller (as in Keras). Same ``rng`` state -> same batches, in any
-    backend. ``shuffle=False`` gives the rows in order.
+    backend. ``shuffle=False`` gives the rows in order. Arguments are checked at the call, not
+    at the first ``next()``.
     """
     check_positive(n, "n", integer=True)
     check_positive(batch_size, "batch_size", integer=True)
-    order = (
-        (rng if rng is not None else np.random.default_rng()).permutation(n)
-        if shuffle
-        else (np.arange(n))
-    )
-    for start in range(0, n, batch_size):
-        yield order[start : start + batch_size]
+    if shuffle:
+        order = (rng if rng is not None else np.random.default_rng()).permutation(n)
+    else:
+        order = np.arange(n)
+    return (order[start : start + batch_size] for start in range(0, n, batch_size))
 
 
 def accuracy(logits: np.ndarray, labels: np.ndarray) -> float:
@@ -61,9 +60,12 @@ def accuracy(logits: np.ndarray, labels: np.ndarray) -> float:
 
 @dataclass
 class EarlyStopping:
-    """Stop when the monitored value has not improved by ``min_delta`` for ``patience`` epochs.
+    """Stop once the monitored value has gone more than ``patience`` epochs without improving
+    by more than ``min_delta`` (lower is better: validation loss).
 
-    Lower is better (validation loss). With ``restore_best_weights`` the caller gets the weights
+    This is the book's exercise-8 rule (``checks_without_progress > max_checks_without_progress``);
+    Keras' ``EarlyStopping`` stops one epoch sooner (``wait >= patience``) and does not restore
+    the best weights unless asked. With ``restore_best_weights`` the caller gets the weights
     of the best epoch back at the end, not the last ones: stopping late must not cost accuracy.
     """
 

@@ -1,0 +1,220 @@
+"""Tests for kata 8 (AdaGrad and RMSProp). ``impl`` is the module under test.
+
+Expected values are worked out by hand (numbers chosen so that every square root is exact) or
+from closed forms; one property test compares with ``scratch`` on random inputs.
+"""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from katas.engine.testing import expect_close
+from scratch.optimizers import rmsprop_update as reference_rmsprop
+
+# A gradient value away from 0 (where a step is 0/0) and from overflow, of either sign.
+gradients = st.floats(0.01, 100.0).flatmap(lambda c: st.sampled_from([c, -c]))
+# In float64 every step below is a handful of correctly rounded operations; 1e-12 relative
+# leaves a factor of ~10^3 over the accumulated rounding (about 30 steps x a few ulps).
+TIGHT = {"rtol": 1e-12, "atol": 1e-15}
+
+
+def arr(*values):
+    return np.array(values, dtype=np.float64)
+
+
+# ------------------------------------------------------------------------------- AdaGrad
+
+
+@pytest.mark.hint(1)
+def test_adagrad_one_step_by_hand(impl):
+    """AdaGrad, one step: acc [0, 7] + 3^2 = [9, 16]; param 1 - 0.1 * 3 / [3, 4] = [0.9, 0.925]."""
+    param, acc = arr(1.0, 1.0), arr(0.0, 7.0)
+    impl.adagrad_update(param, arr(3.0, 3.0), acc, 0.1, 0.0)
+    expect_close(acc, arr(9.0, 16.0), "adagrad_update(...) -> acc", **TIGHT)
+    expect_close(param, arr(0.9, 0.925), "adagrad_update(...) -> param", **TIGHT)
+
+
+@pytest.mark.hint(1)
+def test_adagrad_updates_in_place(impl):
+    """AdaGrad changes the caller's param and acc arrays themselves (the slots live on)."""
+    param, acc = arr(1.0), arr(0.1)
+    impl.adagrad_update(param, arr(2.0), acc, 0.1, 1e-7)
+    assert acc[0] != 0.1, (
+        "adagrad_update left acc unchanged: write `acc += ...`; `acc = acc + ...` only rebinds "
+        "a local name and the caller never sees the new accumulator"
+    )
+    assert param[0] != 1.0, (
+        "adagrad_update left param unchanged: write `param -= ...`, not `param = param - ...`"
+    )
+
+
+@pytest.mark.hint(2)
+def test_adagrad_epsilon_goes_inside_the_root(impl):
+    """AdaGrad: acc 0 + 0.1^2 = 0.01; sqrt(0.01 + eps 0.03) = 0.2; step 0.1 * 0.1 / 0.2 = 0.05."""
+    param, acc = arr(0.0), arr(0.0)
+    impl.adagrad_update(param, arr(0.1), acc, 0.1, 0.03)
+    # eps outside the root would give 0.1 * 0.1 / (0.1 + 0.03) = 0.0769...
+    expect_close(param, arr(-0.05), "adagrad_update(param 0, grad 0.1, acc 0, lr 0.1, eps 0.03)")
+
+
+@pytest.mark.hint(2)
+@given(c=gradients, steps=st.integers(1, 12))
+def test_adagrad_step_shrinks_like_one_over_sqrt_t(impl, c, steps):
+    """AdaGrad with a constant gradient c (acc 0, eps 0): step t is lr * sign(c) / sqrt(t)."""
+    lr = 0.1
+    param, acc = arr(0.0), arr(0.0)
+    for t in range(1, steps + 1):
+        before = param.copy()
+        impl.adagrad_update(param, arr(c), acc, lr, 0.0)
+        # acc = t c^2, so the step is lr |c| / sqrt(t c^2): the gradient's scale cancels and
+        # the effective learning rate lr / sqrt(t) only ever decays.
+        expect_close(
+            before - param,
+            arr(lr * np.sign(c) / np.sqrt(t)),
+            f"step {t} of adagrad_update with constant grad {c!r}",
+            **TIGHT,
+        )
+    expect_close(acc, arr(steps * c * c), f"acc after {steps} steps", **TIGHT)
+
+
+@pytest.mark.hint(1)
+@given(seed=st.integers(0, 2**16), steps=st.integers(1, 8))
+def test_adagrad_accumulates_squared_gradients(impl, seed, steps):
+    """AdaGrad's acc is its starting value plus the sum of every g * g seen so far."""
+    rng = np.random.default_rng(seed)
+    grads = rng.standard_normal((steps, 5))
+    param, acc = rng.standard_normal(5), np.full(5, 0.1)
+    for g in grads:
+        impl.adagrad_update(param, g, acc, 0.01, 1e-7)
+    expect_close(acc, 0.1 + (grads**2).sum(axis=0), f"acc after {steps} steps", **TIGHT)
+
+
+# ------------------------------------------------------------------------------- RMSProp
+
+
+@pytest.mark.hint(1)
+def test_rmsprop_two_steps_by_hand(impl):
+    """RMSProp (rho 0.75, eps 0, lr 0.1): g=2 gives v=1, param 0.8; then g=1 gives v=1, 0.7."""
+    param, v = arr(1.0), arr(0.0)
+    impl.rmsprop_update(param, arr(2.0), v, 0.1, 0.75, 0.0)
+    # v = 0.75 * 0 + 0.25 * 4 = 1;  step = 0.1 * 2 / sqrt(1) = 0.2
+    expect_close(v, arr(1.0), "rmsprop_update step 1 -> v", **TIGHT)
+    expect_close(param, arr(0.8), "rmsprop_update step 1 -> param", **TIGHT)
+    impl.rmsprop_update(param, arr(1.0), v, 0.1, 0.75, 0.0)
+    # v = 0.75 * 1 + 0.25 * 1 = 1;  step = 0.1 * 1 / sqrt(1) = 0.1
+    expect_close(v, arr(1.0), "rmsprop_update step 2 -> v", **TIGHT)
+    expect_close(param, arr(0.7), "rmsprop_update step 2 -> param", **TIGHT)
+
+
+@pytest.mark.hint(2)
+def test_rmsprop_epsilon_goes_inside_the_root(impl):
+    """RMSProp: v = 0.25 * 0.2^2 = 0.01; sqrt(0.01 + eps 0.03) = 0.2; step 0.1 * 0.2 / 0.2."""
+    param, v = arr(0.0), arr(0.0)
+    impl.rmsprop_update(param, arr(0.2), v, 0.1, 0.75, 0.03)
+    # eps outside the root would give 0.1 * 0.2 / (0.1 + 0.03) = 0.1538...
+    expect_close(
+        param, arr(-0.1), "rmsprop_update(param 0, grad 0.2, v 0, lr 0.1, rho 0.75, eps 0.03)"
+    )
+
+
+@pytest.mark.hint(2)
+@given(c=gradients, rho=st.sampled_from([0.5, 0.9, 0.99]), steps=st.integers(1, 30))
+def test_rmsprop_velocity_is_an_exponential_average(impl, c, rho, steps):
+    """RMSProp with a constant gradient c from v = 0: after t steps v = (1 - rho^t) c^2."""
+    param, v = arr(0.0), arr(0.0)
+    for _ in range(steps):
+        impl.rmsprop_update(param, arr(c), v, 0.001, rho, 1e-7)
+    expect_close(
+        v,
+        arr((1 - rho**steps) * c * c),
+        f"v after {steps} rmsprop_update steps with grad {c!r}, rho {rho}",
+        **TIGHT,
+    )
+
+
+@pytest.mark.hint(2)
+def test_rmsprop_forgets_a_burst_of_large_gradients_adagrad_does_not(impl):
+    """After 100 gradients of 10 and 150 of 0.1, RMSProp steps ~lr again; AdaGrad's step is tiny."""
+    lr, eps = 0.01, 1e-7
+    w_ada, acc = arr(0.0), arr(0.1)
+    w_rms, v = arr(0.0), arr(0.0)
+    for g in [10.0] * 100 + [0.1] * 150:
+        before_ada, before_rms = w_ada.copy(), w_rms.copy()
+        impl.adagrad_update(w_ada, arr(g), acc, lr, eps)
+        impl.rmsprop_update(w_rms, arr(g), v, lr, 0.9, eps)
+    step_ada, step_rms = (before_ada - w_ada)[0], (before_rms - w_rms)[0]
+    # AdaGrad: acc ~ 0.1 + 100 * 100 + 150 * 0.01 ~ 1e4, step = lr * 0.1 / 100 = lr / 1000.
+    assert step_ada < lr / 100, f"AdaGrad's last step is {step_ada:.3g}; expected about lr/1000"
+    # RMSProp: the burst is weighted by 0.9^150 ~ 1.4e-7, so v ~ 0.1^2 and step ~ lr.
+    assert 0.9 * lr < step_rms < 1.1 * lr, (
+        f"RMSProp's last step is {step_rms:.3g}; expected about lr = {lr} (the exponential "
+        "average has forgotten the large gradients)"
+    )
+
+
+@pytest.mark.hint(3)
+def test_rmsprop_momentum_two_steps_by_hand(impl):
+    """RMSProp + momentum 0.5: steps 0.2 then 0.1 give mom 0.2 then 0.5*0.2 + 0.1 = 0.2."""
+    param, v, mom = arr(1.0), arr(0.0), arr(0.0)
+    impl.rmsprop_update(param, arr(2.0), v, 0.1, 0.75, 0.0, momentum=0.5, mom=mom)
+    expect_close(mom, arr(0.2), "rmsprop_update(momentum=0.5) step 1 -> mom", **TIGHT)
+    expect_close(param, arr(0.8), "rmsprop_update(momentum=0.5) step 1 -> param", **TIGHT)
+    impl.rmsprop_update(param, arr(1.0), v, 0.1, 0.75, 0.0, momentum=0.5, mom=mom)
+    # Without momentum this step would be 0.1 (param 0.7, as in the two-step test).
+    expect_close(mom, arr(0.2), "rmsprop_update(momentum=0.5) step 2 -> mom", **TIGHT)
+    expect_close(param, arr(0.6), "rmsprop_update(momentum=0.5) step 2 -> param", **TIGHT)
+
+
+@pytest.mark.hint(3)
+def test_rmsprop_centered_one_step_by_hand(impl):
+    """Centered RMSProp (rho 0.5): g=4 gives v=8, a=2, denom 8 - 2^2 = 4, step 0.1 * 4 / 2."""
+    param, v, a = arr(1.0), arr(0.0), arr(0.0)
+    impl.rmsprop_update(param, arr(4.0), v, 0.1, 0.5, 0.0, average_grad=a)
+    expect_close(v, arr(8.0), "centered rmsprop_update -> v", **TIGHT)
+    expect_close(a, arr(2.0), "centered rmsprop_update -> average_grad", **TIGHT)
+    # Subtracting a instead of a^2 would give 0.1 * 4 / sqrt(6) = 0.163...
+    expect_close(param, arr(0.8), "centered rmsprop_update -> param", **TIGHT)
+
+
+@pytest.mark.hint(3)
+@given(
+    seed=st.integers(0, 2**16),
+    momentum=st.sampled_from([0.0, 0.5, 0.9]),
+    centered=st.booleans(),
+)
+def test_rmsprop_matches_the_reference_on_random_steps(impl, seed, momentum, centered):
+    """Five RMSProp steps on random float64 data agree with scratch (any momentum, centered)."""
+    rng = np.random.default_rng(seed)
+    grads = rng.standard_normal((5, 4))
+    start = rng.standard_normal(4)
+    states = []
+    for fn in (impl.rmsprop_update, reference_rmsprop):
+        param, v = start.copy(), np.zeros(4)
+        mom = np.zeros(4) if momentum > 0 else None
+        a = np.zeros(4) if centered else None
+        for g in grads:
+            fn(param, g, v, 0.01, 0.9, 1e-7, momentum=momentum, mom=mom, average_grad=a)
+        states.append((param, v))
+    call = f"5 rmsprop_update steps (momentum={momentum}, centered={centered})"
+    # Same operations in float64: only the order of a few roundings can differ.
+    expect_close(states[0][1], states[1][1], call + " -> v", rtol=1e-10)
+    expect_close(states[0][0], states[1][0], call + " -> param", rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.hint(1)
+def test_float32_stays_float32(impl):
+    """Both updates keep float32 arrays float32 and agree with float64 math to float32 precision."""
+    rng = np.random.default_rng(0)
+    g64, p64 = rng.standard_normal(6), rng.standard_normal(6)
+    for name, fn, slot0, args in (
+        ("adagrad_update", impl.adagrad_update, 0.1, (0.01, 1e-7)),
+        ("rmsprop_update", impl.rmsprop_update, 0.0, (0.01, 0.9, 1e-7)),
+    ):
+        p32, s32 = p64.astype(np.float32), np.full(6, slot0, dtype=np.float32)
+        fn(p32, g64.astype(np.float32), s32, *args)
+        assert p32.dtype == np.float32 and s32.dtype == np.float32, f"{name} changed the dtype"
+        p, s = p64.copy(), np.full(6, slot0)
+        fn(p, g64.copy(), s, *args)
+        # float32 keeps ~7 digits; a step is a few roundings of relative size 6e-8 each.
+        expect_close(p32, p.astype(np.float32), f"{name} in float32", rtol=1e-5, atol=1e-6)

@@ -1,0 +1,15 @@
+"""Swaps beta_1 and beta_2 (m decays with 0.999, v with 0.9); step 1 still looks right."""
+
+import numpy as np
+
+
+def adam_update(
+    param, grad, m, v, learning_rate, t, beta_1=0.9, beta_2=0.999, epsilon=1e-7, v_hat=None
+):
+    alpha = learning_rate * np.sqrt(1 - beta_1**t) / (1 - beta_2**t)
+    m += (grad - m) * (1 - beta_2)
+    v += (grad * grad - v) * (1 - beta_1)
+    if v_hat is not None:
+        np.maximum(v_hat, v, out=v_hat)
+        v = v_hat
+    param -= alpha * m / (np.sqrt(v) + epsilon)

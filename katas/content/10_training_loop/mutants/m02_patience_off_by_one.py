@@ -1,0 +1,15 @@
+"""Patience off by one: stops when wait reaches patience, one epoch earlier than specified."""
+
+from scratch.training import EarlyStopping as _Reference
+from scratch.training import minibatches  # noqa: F401
+
+
+class EarlyStopping(_Reference):
+    def update(self, epoch, value, get_weights):
+        if value < self.best - self.min_delta:
+            self.best, self.best_epoch, self.wait = float(value), epoch, 0
+            if self.restore_best_weights:
+                self.best_weights = get_weights()
+            return False
+        self.wait += 1
+        return self.wait >= self.patience
