@@ -1,0 +1,125 @@
+"""Tests for kata 6 (SGD with momentum, Keras form). ``impl`` is the module under test.
+
+Only ``nesterov=False`` is tested here; Nesterov is kata 7.
+"""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from katas.engine.testing import expect_close
+
+
+def step(impl, w, g, m, lr, mu):
+    """One call, named the way the failure messages show it."""
+    impl.sgd_update(w, g, m, lr, mu)
+    return f"sgd_update(param, grad, m, learning_rate={lr}, momentum={mu})"
+
+
+@pytest.mark.hint(1)
+def test_plain_sgd_step(impl):
+    """momentum=0 is plain gradient descent: w -= lr * g (and m may be None)."""
+    w = np.array([1.0, -2.0])
+    impl.sgd_update(w, np.array([0.5, 1.0]), None, 0.1)
+    # One multiply and one subtract per entry: exact up to a couple of ulps.
+    expect_close(w, np.array([0.95, -2.1]), "sgd_update([1, -2], [0.5, 1], None, 0.1) -> param")
+
+
+@pytest.mark.hint(1)
+@pytest.mark.parametrize("mu", [0.0, 0.9])
+def test_updates_the_callers_arrays_in_place(impl, mu):
+    """The caller's param (and m) change in place: the optimizer owns no copy of the weights."""
+    w, m, g = np.array([1.0, 2.0]), np.array([0.5, -0.5]), np.array([1.0, 1.0])
+    w_before, m_before = w.copy(), m.copy()
+    impl.sgd_update(w, g, m if mu else None, 0.1, mu)
+    assert not np.array_equal(w, w_before), (
+        f"after sgd_update(param, ..., momentum={mu}) the caller's param is unchanged: update it "
+        "in place (param -= ..., param += ...), a new array returned is lost"
+    )
+    if mu:
+        assert not np.array_equal(m, m_before), (
+            "after sgd_update(param, grad, m, ...) the caller's m is unchanged: the velocity "
+            "must be updated in place too, or the next step starts from the old one"
+        )
+
+
+@pytest.mark.hint(1)
+def test_leaves_the_gradient_alone(impl):
+    """grad is read, never written."""
+    g = np.array([0.3, -0.7])
+    impl.sgd_update(np.zeros(2), g, np.zeros(2), 0.1, 0.9)
+    assert np.array_equal(g, [0.3, -0.7]), "sgd_update modified its grad argument in place"
+
+
+@pytest.mark.hint(2)
+def test_one_momentum_step_by_hand(impl):
+    """m=0.5, g=2, lr=0.1, momentum=0.9: m = 0.9*0.5 - 0.1*2 = 0.25, then w = 1 + 0.25."""
+    w, m = np.array([1.0]), np.array([0.5])
+    call = step(impl, w, np.array([2.0]), m, 0.1, 0.9)
+    # A few float64 roundings on numbers of order 1: 1e-12 leaves room for any operation order.
+    expect_close(m, np.array([0.25]), f"{call} -> m", rtol=1e-12)
+    expect_close(w, np.array([1.25]), f"{call} -> param", rtol=1e-12)
+
+
+@pytest.mark.hint(2)
+def test_velocity_is_a_decaying_sum_of_past_gradients(impl):
+    """One gradient of 1, then zeros: m = -lr, -lr*mu, -lr*mu^2, ... and w keeps coasting."""
+    lr, mu = 0.1, 0.5
+    w, m = np.array([0.0]), np.array([0.0])
+    coast = 0.0
+    for k, g in enumerate([1.0, 0.0, 0.0, 0.0]):
+        call = step(impl, w, np.array([g]), m, lr, mu) + f" at step {k + 1}"
+        coast += lr * mu**k
+        # Powers of 0.5 times 0.1: a few roundings, 1e-12 relative is ample.
+        expect_close(m, np.array([-lr * mu**k]), f"{call} -> m", rtol=1e-12)
+        expect_close(w, np.array([-coast]), f"{call} -> param", rtol=1e-12)
+
+
+@pytest.mark.hint(2)
+@pytest.mark.parametrize("mu", [0.5, 0.9, 0.99])
+def test_terminal_velocity_under_a_constant_gradient(impl, mu):
+    """A constant gradient g drives each step to lr * g / (1 - momentum) (10x SGD at 0.9)."""
+    lr, g = 0.01, np.array([1.0, -3.0])
+    w, m = np.zeros(2), np.zeros(2)
+    n = int(np.ceil(np.log(1e-16) / np.log(mu)))  # momentum**n < 1e-16: the transient is gone
+    for _ in range(n - 1):
+        impl.sgd_update(w, g, m, lr, mu)
+    before = w.copy()
+    call = step(impl, w, g, m, lr, mu) + f", {n} times with grad [1, -3]"
+    terminal = lr * g / (1 - mu)
+    # m_n = -terminal * (1 - mu^n): the residue is < 1e-16 relative; each step's rounding is
+    # damped by mu, so it sums to ~1e-16 / (1 - mu) <= 1e-14; w - before loses up to
+    # log10(n) ~ 4 digits to cancellation. rtol 1e-9 covers all of it.
+    expect_close(m, -terminal, f"{call} -> m", rtol=1e-9)
+    expect_close(before - w, terminal, f"{call} -> step size (param before - after)", rtol=1e-9)
+
+
+@pytest.mark.hint(3)
+@given(
+    seed=st.integers(0, 2**16),
+    size=st.integers(1, 5),
+    steps=st.integers(1, 10),
+    lr=st.floats(1e-3, 1.0),
+    mu=st.floats(0.0, 0.99),
+)
+def test_matches_the_closed_form_on_random_trajectories(impl, seed, size, steps, lr, mu):
+    """After k steps, m = mu^k m_0 - lr sum_i mu^(k-i) g_i and w = w_0 + (m_1 + ... + m_k)."""
+    rng = np.random.default_rng(seed)
+    w0, m0 = rng.standard_normal(size), rng.standard_normal(size)
+    grads = rng.standard_normal((steps, size))
+    w, m = w0.copy(), (m0.copy() if mu else None)
+    for g in grads:
+        impl.sgd_update(w, g.copy(), m, lr, mu)
+    ms = [
+        mu**k * m0 - lr * sum(mu ** (k - i) * grads[i - 1] for i in range(1, k + 1))
+        for k in range(1, steps + 1)
+    ]
+    if mu == 0:
+        ms = [-lr * g for g in grads]
+    call = f"{steps} calls of sgd_update(w, g, m, learning_rate={lr!r}, momentum={mu!r})"
+    # Every m_k is a sum of <= 11 terms of order lr / (1 - mu) <= 100 and w adds <= 10 of them:
+    # rounding stays near 1e-13 absolute, so atol 1e-11 with rtol 1e-10 is a wide margin.
+    expect_close(w, w0 + np.sum(ms, axis=0), f"{call} -> param", rtol=1e-10, atol=1e-11)
+    if mu:
+        expect_close(m, ms[-1], f"{call} -> m", rtol=1e-10, atol=1e-11)

@@ -1,0 +1,158 @@
+"""Tests for kata 7 (Nesterov accelerated gradient, three forms). ``impl`` is the module under test.
+
+The equivalence tests follow the proof in the statement: with phi = theta + mu * v, Keras'
+(phi, m) is Sutskever's (theta + mu * v, v) and TF1's (w, a) is (phi, -v / lr), step after step.
+"""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from katas.engine.testing import expect_close
+
+# Every comparison below is float64 arithmetic on numbers of order 1 done in two orders: the
+# measured disagreement of the reference forms after 50 steps is ~5e-15 (the steps are
+# contractions for these learning rates, so rounding does not grow). 1e-12 is the kata's bar.
+TOL = {"rtol": 1e-12, "atol": 1e-12}
+
+seeds = st.integers(0, 2**16)
+learning_rates = st.floats(0.01, 0.5)
+# momentum > 0: at 0 Keras' SGD is plain SGD and keeps no m at all.
+momenta = st.floats(0.05, 0.95)
+
+
+def problem(seed, kind):
+    """A 4-d test function's gradient: a convex quadratic, or sum(log cosh(x - c))."""
+    rng = np.random.default_rng(seed)
+    if kind == "quadratic":
+        # f = x^T A x / 2 - b^T x with eigenvalues of A in [0.1, 2]: lr <= 0.5 keeps it stable.
+        q = np.linalg.qr(rng.standard_normal((4, 4)))[0]
+        a, b = q @ np.diag(rng.uniform(0.1, 2.0, 4)) @ q.T, rng.standard_normal(4)
+        return lambda x: a @ x - b
+    c = rng.standard_normal(4)
+    return lambda x: np.tanh(x - c)  # d/dx sum(log cosh(x - c))
+
+
+def start(seed):
+    rng = np.random.default_rng(seed + 1)
+    return rng.standard_normal(4), 0.5 * rng.standard_normal(4)
+
+
+@pytest.mark.hint(1)
+def test_keras_nesterov_step_by_hand(impl):
+    """m=0.5, g=2, lr=0.1, mu=0.9: m = 0.45 - 0.2 = 0.25, w = 1 + 0.9*0.25 - 0.2 = 1.025."""
+    w, m = np.array([1.0]), np.array([0.5])
+    impl.sgd_update(w, np.array([2.0]), m, 0.1, 0.9, nesterov=True)
+    call = "sgd_update([1], [2], m=[0.5], 0.1, momentum=0.9, nesterov=True)"
+    expect_close(m, np.array([0.25]), f"{call} -> m", **TOL)
+    expect_close(w, np.array([1.025]), f"{call} -> param", **TOL)
+
+
+@pytest.mark.hint(1)
+def test_keras_nesterov_updates_in_place(impl):
+    """With nesterov=True too, the caller's param and m change in place."""
+    w, m = np.array([1.0, 2.0]), np.array([0.5, -0.5])
+    impl.sgd_update(w, np.array([1.0, 1.0]), m, 0.1, 0.9, nesterov=True)
+    call = "sgd_update(param, grad, m, 0.1, 0.9, nesterov=True)"
+    # m = 0.9 m - 0.1 g;  w += 0.9 m - 0.1 g
+    expect_close(m, np.array([0.35, -0.55]), f"{call} -> the caller's m", **TOL)
+    expect_close(w, np.array([1.215, 1.405]), f"{call} -> the caller's param", **TOL)
+
+
+@pytest.mark.hint(1)
+def test_without_nesterov_it_is_still_plain_momentum(impl):
+    """nesterov=False keeps kata 6's rule: m = 0.25 and w = 1 + 0.25."""
+    w, m = np.array([1.0]), np.array([0.5])
+    impl.sgd_update(w, np.array([2.0]), m, 0.1, 0.9, nesterov=False)
+    call = "sgd_update([1], [2], m=[0.5], 0.1, momentum=0.9, nesterov=False)"
+    expect_close(m, np.array([0.25]), f"{call} -> m", **TOL)
+    expect_close(w, np.array([1.25]), f"{call} -> param", **TOL)
+
+
+@pytest.mark.hint(2)
+def test_sutskever_takes_the_gradient_at_the_look_ahead_point(impl):
+    """theta=1, v=0.5, mu=0.9: grad_fn is called once, at 1.45; for f = x^2, v=0.16, theta=1.16."""
+    seen = []
+
+    def grad_fn(x):
+        seen.append(np.array(x, dtype=float))
+        return 2 * x
+
+    theta, v = impl.nesterov_sutskever_step(np.array([1.0]), np.array([0.5]), grad_fn, 0.1, 0.9)
+    call = "nesterov_sutskever_step(theta=[1], v=[0.5], grad of x^2, 0.1, 0.9)"
+    if len(seen) != 1 or not np.allclose(seen[0], [1.45], rtol=1e-12):
+        raise AssertionError(
+            f"{call} called grad_fn at {[s.tolist() for s in seen]}, expected once at [1.45] "
+            "(theta + momentum * v, where momentum alone would carry theta)"
+        )
+    # v = 0.9 * 0.5 - 0.1 * 2 * 1.45 = 0.16; theta = 1 + 0.16
+    expect_close(v, np.array([0.16]), f"{call} -> v", **TOL)
+    expect_close(theta, np.array([1.16]), f"{call} -> theta", **TOL)
+
+
+@pytest.mark.hint(2)
+def test_tf1_step_by_hand(impl):
+    """w=1, a=0.5, g=2, lr=0.1, mu=0.9: a = 0.45 + 2 = 2.45, w = 1 - 0.2 - 0.09*2.45 = 0.5795."""
+    w, a = impl.nesterov_tf1_step(np.array([1.0]), np.array([0.5]), np.array([2.0]), 0.1, 0.9)
+    call = "nesterov_tf1_step(w=[1], a=[0.5], grad=[2], 0.1, 0.9)"
+    expect_close(a, np.array([2.45]), f"{call} -> accumulation", **TOL)
+    expect_close(w, np.array([0.5795]), f"{call} -> w", **TOL)
+
+
+@pytest.mark.hint(3)
+@given(seed=seeds, lr=learning_rates, mu=momenta)
+@settings(max_examples=20)  # one step each; the 50-step test below covers far more ground
+def test_keras_step_is_the_sutskever_step_of_the_look_ahead_point(impl, seed, lr, mu):
+    """One step: Keras on (phi = theta + mu v, m = v) lands on (theta' + mu v', v')."""
+    grad_fn = problem(seed, "quadratic")
+    theta, v = start(seed)
+    phi, m = theta + mu * v, v.copy()
+    impl.sgd_update(phi, grad_fn(phi), m, lr, mu, nesterov=True)
+    theta, v = impl.nesterov_sutskever_step(theta, v, grad_fn, lr, mu)
+    call = f"sgd_update(phi, ..., learning_rate={lr!r}, momentum={mu!r}, nesterov=True)"
+    expect_close(phi, theta + mu * v, f"{call} -> param vs Sutskever's theta + mu * v", **TOL)
+    expect_close(m, v, f"{call} -> m vs Sutskever's v", **TOL)
+
+
+@pytest.mark.hint(3)
+@given(seed=seeds, lr=learning_rates, mu=momenta)
+@settings(max_examples=20)  # one step each; the 50-step test below covers far more ground
+def test_tf1_step_is_the_keras_step_with_a_equal_minus_m_over_lr(impl, seed, lr, mu):
+    """One step: TF1 on (w, a = -m / lr) lands on Keras' (w', -m' / lr)."""
+    grad_fn = problem(seed, "log_cosh")
+    w, m = start(seed)
+    g = grad_fn(w)
+    w_tf1, a = impl.nesterov_tf1_step(w.copy(), -m / lr, g.copy(), lr, mu)
+    impl.sgd_update(w, g, m, lr, mu, nesterov=True)
+    call = f"nesterov_tf1_step(w, a, g, {lr!r}, {mu!r})"
+    expect_close(w_tf1, w, f"{call} -> w vs Keras' param", **TOL)
+    expect_close(-lr * a, m, f"{call} -> -lr * accumulation vs Keras' m", **TOL)
+
+
+@pytest.mark.hint(3)
+@pytest.mark.parametrize("kind", ["quadratic", "log_cosh"])
+@given(seed=seeds, lr=learning_rates, mu=momenta)
+# Each example checks 50 steps, so a dozen examples already cover 600 steps; fewer examples
+# than the default 40 keep the whole file near 0.5 s.
+@settings(max_examples=12)
+def test_three_forms_agree_for_50_steps(impl, kind, seed, lr, mu):
+    """Sutskever, Keras and TF1 trace one trajectory: 50 steps, float64, agreement to 1e-12."""
+    grad_fn = problem(seed, kind)
+    theta, v = start(seed)
+    phi, m = theta + mu * v, v.copy()  # Keras holds the look-ahead point
+    w, a = phi.copy(), -v / lr  # TF1 holds it too, with the velocity in units of -lr
+    path = {"sutskever": [], "keras": [], "tf1": []}
+    for _ in range(50):
+        theta, v = impl.nesterov_sutskever_step(theta, v, grad_fn, lr, mu)
+        impl.sgd_update(phi, grad_fn(phi), m, lr, mu, nesterov=True)
+        w, a = impl.nesterov_tf1_step(w, a, grad_fn(w), lr, mu)
+        path["sutskever"].append((theta + mu * v, v.copy()))
+        path["keras"].append((phi.copy(), m.copy()))
+        path["tf1"].append((w.copy(), -lr * a))
+    (look_ahead, v), (phi, m), (w, v_tf1) = (np.array(p).transpose(1, 0, 2) for p in path.values())
+    where = f"{kind}, learning_rate={lr!r}, momentum={mu!r}; index = (step - 1, coordinate)"
+    expect_close(phi, look_ahead, f"Keras param vs Sutskever theta + mu v ({where})", **TOL)
+    expect_close(m, v, f"Keras m vs Sutskever v ({where})", **TOL)
+    expect_close(w, phi, f"TF1 w vs Keras param ({where})", **TOL)
+    expect_close(v_tf1, v, f"TF1 -lr * a vs Sutskever v ({where})", **TOL)
