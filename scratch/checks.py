@@ -103,3 +103,21 @@ def check_positive(value: float, name: str, *, integer: bool = False, zero: bool
     if not np.isfinite(value) or value < 0 or (value == 0 and not zero):
         bound = ">= 0" if zero else "> 0"
         raise ValueError(f"{name}: expected a finite value {bound}, got {value!r}")
+
+
+def check_logits_labels(logits: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Logits (N, K) float and labels (N,) int in [0, K) for a softmax loss."""
+    logits = check_float_array(logits, "logits", ndim=2)
+    labels = check_labels(labels, "labels", n_classes=logits.shape[1], n_rows=logits.shape[0])
+    return logits, labels
+
+
+def check_logits_targets(logits: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Logits and same-shaped targets in [0, 1] for a sigmoid loss."""
+    logits = check_float_array(logits, "logits")
+    targets = check_float_array(np.asarray(targets, dtype=logits.dtype), "targets")
+    if targets.shape != logits.shape:
+        raise ValueError(f"targets: expected shape {logits.shape} (as logits), got {targets.shape}")
+    if targets.min() < 0 or targets.max() > 1:
+        raise ValueError("targets: expected probabilities in [0, 1]")
+    return logits, targets

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from scratch.checks import check_choice, check_float_array, check_labels
+from scratch.checks import check_choice, check_logits_labels, check_logits_targets
 
 
 def log_softmax(logits: np.ndarray) -> np.ndarray:
@@ -28,12 +28,6 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     """softmax(z)_k = exp(z_k) / sum_j exp(z_j), row-wise, max-shifted; (N, K) -> (N, K)."""
     e = np.exp(logits - logits.max(axis=1, keepdims=True))
     return e / e.sum(axis=1, keepdims=True)
-
-
-def _check_logits_labels(logits: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    logits = check_float_array(logits, "logits", ndim=2)
-    labels = check_labels(labels, "labels", n_classes=logits.shape[1], n_rows=logits.shape[0])
-    return logits, labels
 
 
 def sparse_softmax_cross_entropy(logits: np.ndarray, labels: np.ndarray) -> float:
@@ -54,7 +48,7 @@ def sparse_softmax_cross_entropy_value_and_grad(
     logits: np.ndarray, labels: np.ndarray
 ) -> tuple[float, np.ndarray]:
     """Loss and gradient of the mean sparse softmax cross-entropy in one pass."""
-    logits, labels = _check_logits_labels(logits, labels)
+    logits, labels = check_logits_labels(logits, labels)
     return _sparse_softmax_cross_entropy(logits, labels)
 
 
@@ -70,16 +64,6 @@ def _sparse_softmax_cross_entropy(
     grad[rows, labels] -= 1
     grad /= n
     return loss, grad
-
-
-def _check_logits_targets(logits: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    logits = check_float_array(logits, "logits")
-    targets = check_float_array(np.asarray(targets, dtype=logits.dtype), "targets")
-    if targets.shape != logits.shape:
-        raise ValueError(f"targets: expected shape {logits.shape} (as logits), got {targets.shape}")
-    if targets.min() < 0 or targets.max() > 1:
-        raise ValueError("targets: expected probabilities in [0, 1]")
-    return logits, targets
 
 
 def sigmoid_binary_cross_entropy(logits: np.ndarray, targets: np.ndarray) -> float:
@@ -100,7 +84,7 @@ def sigmoid_binary_cross_entropy_value_and_grad(
     logits: np.ndarray, targets: np.ndarray
 ) -> tuple[float, np.ndarray]:
     """Loss and gradient of the mean sigmoid binary cross-entropy in one pass."""
-    logits, targets = _check_logits_targets(logits, targets)
+    logits, targets = check_logits_targets(logits, targets)
     return _sigmoid_binary_cross_entropy(logits, targets)
 
 

@@ -253,7 +253,9 @@ def test_scratch_fit_matches_tf_fit_in_float64(optimizer: str) -> None:
         "adam": (lambda m: m.Adam(0.0078125, beta_1=0.875, beta_2=0.9990234375)),
     }[optimizer]
     kwargs = {"epochs": 3, "batch_size": 20, "verbose": False, "validation_data": (x[:50], y[:50])}
-    h1 = training.fit(ours, x, y, optimizer=make(optimizers), rng=np.random.default_rng(5), **kwargs)
+    h1 = training.fit(
+        ours, x, y, optimizer=make(optimizers), rng=np.random.default_rng(5), **kwargs
+    )
     h2 = tf_training.fit(
         theirs, x, y, optimizer=make(tf_optimizers), rng=np.random.default_rng(5), **kwargs
     )

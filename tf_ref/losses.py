@@ -17,10 +17,8 @@ from collections.abc import Callable
 import numpy as np
 import tensorflow as tf
 
-from scratch.checks import check_choice
-
 # Input checks only (plumbing, no maths), shared so that both backends say the same words.
-from scratch.losses import _check_logits_labels, _check_logits_targets
+from scratch.checks import check_choice, check_logits_labels, check_logits_targets
 
 
 def log_softmax(logits: np.ndarray) -> np.ndarray:
@@ -61,7 +59,7 @@ def sparse_softmax_cross_entropy_value_and_grad(
     logits: np.ndarray, labels: np.ndarray
 ) -> tuple[float, np.ndarray]:
     """Loss and gradient of the mean sparse softmax cross-entropy."""
-    logits, labels = _check_logits_labels(logits, labels)
+    logits, labels = check_logits_labels(logits, labels)
     return _sparse_softmax_cross_entropy(logits, labels)
 
 
@@ -94,7 +92,7 @@ def sigmoid_binary_cross_entropy_value_and_grad(
     logits: np.ndarray, targets: np.ndarray
 ) -> tuple[float, np.ndarray]:
     """Loss and gradient of the mean sigmoid binary cross-entropy."""
-    logits, targets = _check_logits_targets(logits, targets)
+    logits, targets = check_logits_targets(logits, targets)
     return _sigmoid_binary_cross_entropy(logits, targets)
 
 
