@@ -1,0 +1,98 @@
+"""Planted bugs in scratch, for proving that the property tests catch them.
+
+Loaded as a pytest plugin (``-p tests.mutants``) with ``DNN_KATAS_SCRATCH_MUTANT=<name>``: it
+replaces one scratch function before any test module is imported. ``test_mutants_caught.py``
+runs the relevant test file once per mutant and requires it to fail.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+
+def fan_out_for_fan_in() -> None:
+    from scratch import initializers
+
+    original = initializers.compute_fans
+    initializers.compute_fans = lambda shape: original(shape)[::-1]
+
+
+def no_truncation_factor() -> None:
+    from scratch import initializers
+
+    initializers.TRUNCATED_NORMAL_STD = 1.0
+
+
+def elu_grad_one_at_zero() -> None:
+    from scratch import activations
+
+    def elu_grad(z, alpha=1.0):
+        return np.where(z >= 0, z.dtype.type(1), z.dtype.type(alpha) * np.exp(np.minimum(z, 0)))
+
+    activations.elu_grad = elu_grad
+    activations._TABLE["elu"] = (activations.elu, elu_grad)
+
+
+def adam_without_bias_correction() -> None:
+    from scratch import optimizers
+
+    def adam_update(
+        param, grad, m, v, learning_rate, t, beta_1=0.9, beta_2=0.999, epsilon=1e-7, v_hat=None
+    ):
+        m += (grad - m) * (1 - beta_1)
+        v += (grad * grad - v) * (1 - beta_2)
+        param -= learning_rate * m / (np.sqrt(v) + epsilon)
+
+    optimizers.adam_update = adam_update
+
+
+def nesterov_without_lookahead() -> None:
+    from scratch import optimizers
+
+    original = optimizers.sgd_update
+
+    def sgd_update(param, grad, m, learning_rate, momentum=0.0, nesterov=False):
+        original(param, grad, m, learning_rate, momentum, nesterov=False)
+
+    optimizers.sgd_update = sgd_update
+
+
+def adagrad_accumulator_from_zero() -> None:
+    from scratch import optimizers
+
+    optimizers.Adagrad._initial_slot = lambda self, name, param: np.zeros_like(param)
+
+
+def softmax_grad_not_divided_by_n() -> None:
+    from scratch import losses
+
+    original = losses._sparse_softmax_cross_entropy
+
+    def wrong(logits, labels):
+        value, grad = original(logits, labels)
+        return value, grad * logits.shape[0]
+
+    losses._sparse_softmax_cross_entropy = wrong
+    losses.UNCHECKED["sparse_softmax_cross_entropy"] = wrong
+
+
+MUTANTS = {
+    f.__name__: f
+    for f in (
+        fan_out_for_fan_in,
+        no_truncation_factor,
+        elu_grad_one_at_zero,
+        adam_without_bias_correction,
+        nesterov_without_lookahead,
+        adagrad_accumulator_from_zero,
+        softmax_grad_not_divided_by_n,
+    )
+}
+
+
+def pytest_configure(config) -> None:
+    name = os.environ.get("DNN_KATAS_SCRATCH_MUTANT")
+    if name:
+        MUTANTS[name]()

@@ -1,0 +1,57 @@
+"""The property tests against tf_ref catch classic mistakes planted in scratch.
+
+Each case runs one test file in a subprocess with one bug planted (tests/mutants.py) and
+requires pytest to report failures. A suite that let one through would prove nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CASES = {
+    "fan_out_for_fan_in": "tests/test_initializers.py",
+    "no_truncation_factor": "tests/test_initializers.py",
+    "elu_grad_one_at_zero": "tests/test_activations.py",
+    "softmax_grad_not_divided_by_n": "tests/test_losses.py",
+    "adam_without_bias_correction": "tests/test_optimizers.py",
+    "nesterov_without_lookahead": "tests/test_optimizers.py",
+    "adagrad_accumulator_from_zero": "tests/test_optimizers.py",
+}
+
+
+@pytest.mark.parametrize(("mutant", "test_file"), CASES.items(), ids=list(CASES))
+def test_planted_bug_is_caught(mutant: str, test_file: str) -> None:
+    env = {**os.environ, "DNN_KATAS_SCRATCH_MUTANT": mutant, "DNN_KATAS_HYPOTHESIS": "default"}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            test_file,
+            "-q",
+            "-x",
+            "-p",
+            "tests.mutants",
+            "-p",
+            "no:cacheprovider",
+            "-o",
+            "addopts=",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 1, (
+        f"{test_file} did not catch the planted bug {mutant!r} "
+        f"(pytest exit {done.returncode}):\n{done.stdout[-2000:]}"
+    )

@@ -1,0 +1,189 @@
+"""``Sequential`` in TensorFlow: the oracle for ``scratch.models``, NumPy in and NumPy out.
+
+The layers are wrapped in a ``keras.Sequential`` (``keras_model``). ``forward`` runs it under a
+persistent ``tf.GradientTape`` that watches the input, so that ``backward(dout)`` can ask TF for
+dL/dx and every trainable parameter's gradient given dL/doutputs: the same contract as scratch's
+layer-by-layer backward pass, computed by TF's autodiff instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from scratch.checks import as_dtype, check_float_array, check_positive
+from tf_ref.layers import Layer, _tape_gradients
+
+
+class Sequential:
+    """Layers applied one after another, as a ``keras.Sequential``: logits = layer_L(...(x)).
+
+    ``Sequential(layers, input_dim=784, rng=rng)`` builds at once; without ``input_dim``,
+    call ``build(input_dim, rng)`` before use. ``dtype`` is float32 or float64. Unnamed layers
+    are named as in scratch (and Keras): "dense", "dense_1", ...
+    """
+
+    def __init__(
+        self,
+        layers: Sequence[Layer],
+        input_dim: int | None = None,
+        *,
+        rng: np.random.Generator | None = None,
+        dtype: Any = "float32",
+    ) -> None:
+        layers = list(layers)
+        if not layers:
+            raise ValueError("layers: expected at least one layer, got an empty list")
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, Layer):
+                raise TypeError(f"layers[{i}]: expected a tf_ref Layer, got {type(layer).__name__}")
+        counts: dict[str, int] = {}
+        for layer in layers:
+            if layer.name is None:
+                n = counts.get(layer.kind, 0)
+                layer.name = layer.kind if n == 0 else f"{layer.kind}_{n}"
+                counts[layer.kind] = n + 1
+        names = [layer.name for layer in layers]
+        if len(set(names)) != len(names):
+            raise ValueError(f"layers: names must be unique, got {names}")
+        self.layers = layers
+        self.dtype = as_dtype(dtype)
+        self.input_dim: int | None = None
+        self.keras_model: keras.Sequential | None = None
+        self._record: tuple[tf.GradientTape, tf.Tensor, tf.Tensor] | None = None
+        if input_dim is not None:
+            self.build(input_dim, rng)
+
+    def build(self, input_dim: int, rng: np.random.Generator | None = None) -> Sequential:
+        """Create each layer's weights (seeds drawn from ``rng`` in order), then the Keras model."""
+        check_positive(input_dim, "input_dim", integer=True)
+        rng = np.random.default_rng() if rng is None else rng
+        width = int(input_dim)
+        for layer in self.layers:
+            width = layer.build(width, rng, self.dtype)
+        self.keras_model = keras.Sequential(
+            [
+                keras.Input((int(input_dim),), dtype=self.dtype.name),
+                *(layer.keras_layer for layer in self.layers),
+            ]
+        )
+        self.input_dim = int(input_dim)
+        self._record = None
+        return self
+
+    @property
+    def built(self) -> bool:
+        return self.input_dim is not None
+
+    @property
+    def output_dim(self) -> int:
+        return self.layers[-1].output_dim
+
+    def _require_built(self) -> None:
+        if not self.built:
+            raise RuntimeError("model is not built: pass input_dim=... or call build() first")
+
+    def check_input(self, x: Any, name: str = "x") -> np.ndarray:
+        """A 2-D finite float batch of width ``input_dim``, cast to the model's dtype."""
+        self._require_built()
+        return check_float_array(x, name, ndim=2, width=self.input_dim, dtype=self.dtype)
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        """x (N, input_dim) -> outputs (N, output_dim), recorded on a tape for ``backward``."""
+        x_t = tf.convert_to_tensor(self.check_input(x))
+        with tf.GradientTape(persistent=True) as tape:
+            tape.watch(x_t)
+            out = self.keras_model(x_t, training=training)
+        self._record = (tape, x_t, out)
+        return out.numpy()
+
+    def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
+        """Back-propagate dL/doutputs (N, output_dim) through the last ``forward``'s tape.
+
+        Fills every trainable layer's ``grads`` and returns dL/dx (N, input_dim). With
+        ``input_grad=False`` dL/dx is not asked for, so TF back-propagates no further than the
+        lowest trainable layer, and None is returned.
+        """
+        self._require_built()
+        layers = self.trainable_layers()
+        if not input_grad and not layers:
+            return None
+        variables = [(layer, key, v) for layer in layers for key, v in layer._variables().items()]
+        sources = [v for _, _, v in variables]
+        if input_grad:
+            sources = [None if self._record is None else self._record[1], *sources]
+        grads = _tape_gradients(self._record, dout, sources, "model")
+        for (layer, key, _), g in zip(variables, grads[1:] if input_grad else grads, strict=True):
+            layer.grads[key] = g
+        return grads[0] if input_grad else None
+
+    def __call__(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        return self.forward(x, training)
+
+    def predict(self, x: np.ndarray, batch_size: int = 1024) -> np.ndarray:
+        """Inference-mode outputs in chunks of ``batch_size`` rows (no tape, no ``model.predict``).
+
+        Calling the Keras model directly avoids ``model.predict``'s per-call set-up, which costs
+        more than the maths for small inputs.
+        """
+        x = self.check_input(x)
+        check_positive(batch_size, "batch_size", integer=True)
+        chunks = [
+            self.keras_model(tf.convert_to_tensor(x[i : i + batch_size]), training=False).numpy()
+            for i in range(0, x.shape[0], batch_size)
+        ]
+        return np.concatenate(chunks, axis=0)
+
+    def trainable_layers(self) -> list[Layer]:
+        return [layer for layer in self.layers if layer.trainable and layer._variables()]
+
+    def trainable_params(self) -> list[np.ndarray]:
+        """NumPy *copies* of the trainable parameters, layer by layer (kernel, bias, ...).
+
+        Parallel to scratch's list; updating these arrays does not change the model (write them
+        back with ``set_weights``, or train ``trainable_variables`` directly).
+        """
+        return [p for layer in self.trainable_layers() for p in layer.params.values()]
+
+    def trainable_grads(self) -> list[np.ndarray]:
+        """Gradients parallel to ``trainable_params()``, filled by the last ``backward``."""
+        return [layer.grads[k] for layer in self.trainable_layers() for k in layer._variables()]
+
+    @property
+    def trainable_variables(self) -> list[keras.Variable]:
+        """The Keras variables behind ``trainable_params()``, in the same order (for TF loops)."""
+        return [v for layer in self.trainable_layers() for v in layer._variables().values()]
+
+    def get_weights(self) -> list[np.ndarray]:
+        """Copies of all parameters, trainable or not, in Keras' ``model.get_weights()`` order."""
+        return [w for layer in self.layers for w in layer.get_weights()]
+
+    def set_weights(self, weights: Sequence[np.ndarray]) -> None:
+        """Overwrite all parameters from a list shaped like ``get_weights()``."""
+        self._require_built()
+        weights = list(weights)
+        counts = [len(layer._variables()) for layer in self.layers]
+        if len(weights) != sum(counts):
+            raise ValueError(f"weights: expected {sum(counts)} arrays, got {len(weights)}")
+        i = 0
+        for layer, n in zip(self.layers, counts, strict=True):
+            layer.set_weights(weights[i : i + n])
+            i += n
+
+    def named_weights(self) -> dict[str, np.ndarray]:
+        """{"layer/param": array} copies of every parameter (for checkpoints and comparisons)."""
+        return {f"{layer.name}/{k}": v for layer in self.layers for k, v in layer.params.items()}
+
+    def summary(self) -> str:
+        """One line per layer: name, output width, parameter count, frozen or not."""
+        lines = [f"{'layer':<16}{'output':>8}{'params':>10}  trainable"]
+        for layer in self.layers:
+            n = sum(p.size for p in layer.params.values())
+            lines.append(f"{layer.name:<16}{layer.output_dim:>8}{n:>10}  {layer.trainable}")
+        total = sum(p.size for layer in self.layers for p in layer.params.values())
+        lines.append(f"total parameters: {total}")
+        return "\n".join(lines)

@@ -1,0 +1,430 @@
+"""Optimizers in TensorFlow: Keras 3's own optimizers behind scratch's interface.
+
+``opt.apply(params, grads)`` updates NumPy arrays in place, as scratch does: the values go into
+one Keras variable per position (created on the first call), the wrapped ``keras_optimizer``
+applies the gradients, and the new values are copied back. The state (``iterations`` and the
+slot variables, read from the Keras optimizer itself) comes out under scratch's names
+("momentum/0", "velocity/1", ...), so the two backends can be compared slot by slot and a
+checkpoint moves between them.
+
+Keras keeps the learning rate in a float32 variable and rounds SGD's momentum (and Adam's betas
+in the bias correction) through float32 even for float64 variables: see REFERENCE.md, "Lockstep
+in float64".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras.src.utils.tracking import no_automatic_dependency_tracking
+
+from scratch.checks import check_choice, check_positive
+
+# ---------------------------------------------------------------- Keras optimizer classes
+
+
+class _Rebindable:
+    """Mixin for a Keras optimizer that may move its state to another list of variables.
+
+    A Keras optimizer is tied to the variables it was built with. Here the state belongs to the
+    *positions* of a parameter list (as in scratch): the optimizer may be built on its own
+    variables (``apply`` with NumPy arrays, or ``set_variables`` from a checkpoint) and later be
+    handed a model's variables of the same shapes (``tf_ref.training`` calls ``build`` with them).
+    Building again with same-shaped variables rebinds position i to the new variable i and keeps
+    every slot; other shapes are refused.
+    """
+
+    @no_automatic_dependency_tracking  # as Keras' own build: the model's variables stay the model's
+    def build(self, variables: Sequence[Any]) -> None:
+        variables = list(variables)
+        if not self.built:
+            super().build(variables)
+            return
+        bound = self._trainable_variables
+        new_shapes, old_shapes = _shapes(variables), _shapes(bound)
+        new_dtypes, old_dtypes = _dtypes(variables), _dtypes(bound)
+        if new_shapes != old_shapes:
+            raise ValueError(
+                f"params: this optimizer was built for shapes {old_shapes}, got {new_shapes} "
+                "(use a new optimizer per model)"
+            )
+        if new_dtypes != old_dtypes:
+            raise ValueError(
+                f"params: this optimizer was built for dtypes {old_dtypes}, got {new_dtypes} "
+                "(use a new optimizer per model)"
+            )
+        keys = [self._var_key(v) for v in variables]
+        if keys == [self._var_key(v) for v in bound]:
+            return
+        self._trainable_variables = variables[:]
+        self._trainable_variables_indices = {key: i for i, key in enumerate(keys)}
+
+
+def _shapes(arrays: Sequence[Any]) -> list[tuple[int, ...]]:
+    return [tuple(np.shape(a)) for a in arrays]
+
+
+def _dtypes(arrays: Sequence[Any]) -> list[str]:
+    return [np.dtype(a.dtype).name for a in arrays]
+
+
+class _KerasSGD(_Rebindable, keras.optimizers.SGD):
+    pass
+
+
+class _KerasAdagrad(_Rebindable, keras.optimizers.Adagrad):
+    pass
+
+
+class _KerasRMSprop(_Rebindable, keras.optimizers.RMSprop):
+    pass
+
+
+class _KerasAdam(_Rebindable, keras.optimizers.Adam):
+    pass
+
+
+# --------------------------------------------------------------------------- Optimizer
+
+
+class Optimizer:
+    """Base class: the wrapped ``keras_optimizer``, NumPy ``apply``, state under scratch's names.
+
+    Subclasses say which Keras attribute holds each slot (``_slot_attributes``).
+    """
+
+    slot_names: tuple[str, ...] = ()
+    _slot_attributes: ClassVar[dict[str, str]] = {}
+
+    def __init__(self, learning_rate: float) -> None:
+        if callable(learning_rate):
+            raise TypeError(
+                "learning_rate: expected a number; schedules (callables) are not supported by "
+                "tf_ref optimizers yet"
+            )
+        check_positive(learning_rate, "learning_rate")
+        self.learning_rate = float(learning_rate)
+        self._params: list[keras.Variable] | None = None  # apply()'s own variables, per position
+
+    def _make_keras_optimizer(self) -> keras.optimizers.Optimizer:
+        raise NotImplementedError  # pragma: no cover - every optimizer defines it
+
+    @property
+    def iterations(self) -> int:
+        """Steps taken so far (Keras' ``iterations`` counter)."""
+        return int(self.keras_optimizer.iterations.numpy())
+
+    def current_learning_rate(self) -> float:
+        """The learning rate Keras uses for the next step (stored as float32 by Keras)."""
+        return float(np.asarray(self.keras_optimizer.learning_rate))
+
+    @property
+    def _built_shapes(self) -> list[tuple[int, ...]] | None:
+        opt = self.keras_optimizer
+        return _shapes(opt._trainable_variables) if opt.built else None
+
+    def _own_variables(self, params: Sequence[np.ndarray]) -> list[keras.Variable]:
+        """The Keras variables that stand for ``params`` (created once, reused every step)."""
+        arrays = [np.asarray(p) for p in params]
+        variables = self._params
+        if variables is None or (_shapes(variables), _dtypes(variables)) != (
+            _shapes(arrays),
+            _dtypes(arrays),
+        ):
+            variables = [
+                keras.Variable(a, dtype=a.dtype.name, name=f"param_{i}")
+                for i, a in enumerate(arrays)
+            ]
+        # Builds the Keras optimizer once; later calls rebind it, refusing other shapes/dtypes.
+        self.keras_optimizer.build(variables)
+        self._params = variables
+        return variables
+
+    def apply(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray]) -> None:
+        """One step: update every ``params[i]`` in place from ``grads[i]`` (Keras' maths)."""
+        if len(params) != len(grads):
+            raise ValueError(
+                f"grads: expected {len(params)} arrays (one per param), got {len(grads)}"
+            )
+        for i, (p, g) in enumerate(zip(params, grads, strict=True)):
+            if np.shape(g) != np.shape(p):
+                raise ValueError(f"grads[{i}]: expected shape {np.shape(p)}, got {np.shape(g)}")
+        variables = self._own_variables(params)
+        for v, p in zip(variables, params, strict=True):
+            v.assign(p)
+        grad_tensors = [
+            tf.convert_to_tensor(np.asarray(g), dtype=v.dtype)
+            for g, v in zip(grads, variables, strict=True)
+        ]
+        self.keras_optimizer.apply_gradients(zip(grad_tensors, variables, strict=True))
+        for p, v in zip(params, variables, strict=True):
+            p[...] = v.numpy()
+
+    def _slots(self) -> dict[str, list[keras.Variable]]:
+        """{slot name: Keras slot variables by position}, read from the Keras optimizer."""
+        opt = self.keras_optimizer
+        if not opt.built:
+            return {}
+        out = {}
+        for name in self.slot_names:
+            attribute = self._slot_attributes[name]
+            slots = getattr(opt, attribute, None)
+            if slots is None or len(slots) != len(opt._trainable_variables):
+                raise RuntimeError(
+                    f"{type(opt).__name__}: expected slot variables in .{attribute} (Keras 3.15 "
+                    "layout); this Keras version stores them differently"
+                )
+            out[name] = list(slots)
+        return out
+
+    def variables(self) -> dict[str, np.ndarray]:
+        """The whole state as NumPy copies, scratch's keys: {"iterations": .., "<slot>/<i>": ..}."""
+        out = {"iterations": np.array(self.iterations, dtype=np.int64)}
+        for name, slots in self._slots().items():
+            for i, v in enumerate(slots):
+                out[f"{name}/{i}"] = np.array(v.numpy())
+        return out
+
+    def set_variables(self, variables: dict[str, np.ndarray], params: Sequence[np.ndarray]) -> None:
+        """Restore a state saved by ``variables()`` (either backend's) for these ``params``.
+
+        Like scratch, this (re)builds the optimizer for ``params``' shapes: the same shapes keep
+        the Keras slot variables (and whatever they are bound to) and overwrite their values,
+        other shapes start a fresh Keras optimizer.
+        """
+        if "iterations" not in variables:
+            raise ValueError("optimizer state: missing 'iterations'")
+        if self._built_shapes is not None and _shapes(params) != self._built_shapes:
+            self.keras_optimizer = self._make_keras_optimizer()
+            self._params = None
+        if not self.keras_optimizer.built:
+            self._own_variables(params)
+        slots = self._slots()
+        updates = []
+        for name, slot_vars in slots.items():
+            for i, v in enumerate(slot_vars):
+                key = f"{name}/{i}"
+                if key not in variables:
+                    raise ValueError(f"optimizer state: missing {key!r}")
+                src = np.asarray(variables[key])
+                if src.shape != tuple(v.shape):
+                    raise ValueError(
+                        f"optimizer state {key!r}: expected {tuple(v.shape)}, got {src.shape}"
+                    )
+                updates.append((v, src))
+        for v, src in updates:
+            v.assign(src.astype(np.dtype(v.dtype), copy=False))
+        self.keras_optimizer.iterations.assign(int(variables["iterations"]))
+
+
+class SGD(Optimizer):
+    """``keras.optimizers.SGD``: gradient descent with optional momentum and Nesterov.
+
+    Keras form: m = momentum * m - lr * g; nesterov: w += momentum * m - lr * g; else w += m.
+    The Nesterov variable is the look-ahead point (see ``nesterov_sutskever_step``).
+    """
+
+    _slot_attributes: ClassVar[dict[str, str]] = {"momentum": "momentums"}
+
+    def __init__(
+        self, learning_rate: float = 0.01, momentum: float = 0.0, nesterov: bool = False
+    ) -> None:
+        super().__init__(learning_rate)
+        check_positive(momentum, "momentum", zero=True)
+        if momentum > 1:
+            raise ValueError(f"momentum: expected a value in [0, 1], got {momentum!r}")
+        self.momentum = float(momentum)
+        self.nesterov = bool(nesterov)
+        self.slot_names = ("momentum",) if self.momentum != 0 else ()
+        self.keras_optimizer = self._make_keras_optimizer()
+
+    def _make_keras_optimizer(self) -> keras.optimizers.Optimizer:
+        return _KerasSGD(self.learning_rate, momentum=self.momentum, nesterov=self.nesterov)
+
+
+class Adagrad(Optimizer):
+    """``keras.optimizers.Adagrad``: acc += g^2; w -= lr g / sqrt(acc + eps); acc starts at 0.1."""
+
+    slot_names = ("accumulator",)
+    _slot_attributes: ClassVar[dict[str, str]] = {"accumulator": "_accumulators"}
+
+    def __init__(
+        self,
+        learning_rate: float = 0.001,
+        initial_accumulator_value: float = 0.1,
+        epsilon: float = 1e-7,
+    ) -> None:
+        super().__init__(learning_rate)
+        check_positive(initial_accumulator_value, "initial_accumulator_value", zero=True)
+        check_positive(epsilon, "epsilon", zero=True)
+        self.initial_accumulator_value = float(initial_accumulator_value)
+        self.epsilon = float(epsilon)
+        self.keras_optimizer = self._make_keras_optimizer()
+
+    def _make_keras_optimizer(self) -> keras.optimizers.Optimizer:
+        return _KerasAdagrad(
+            self.learning_rate,
+            initial_accumulator_value=self.initial_accumulator_value,
+            epsilon=self.epsilon,
+        )
+
+
+class RMSprop(Optimizer):
+    """``keras.optimizers.RMSprop``: v = rho v + (1 - rho) g^2; w -= lr g / sqrt(v + eps).
+
+    ``centered`` subtracts the squared running mean of g inside the root; ``momentum`` > 0 keeps
+    a momentum of the steps.
+    """
+
+    _slot_attributes: ClassVar[dict[str, str]] = {
+        "velocity": "_velocities",
+        "momentum": "_momentums",
+        "average_gradient": "_average_gradients",
+    }
+
+    def __init__(
+        self,
+        learning_rate: float = 0.001,
+        rho: float = 0.9,
+        momentum: float = 0.0,
+        epsilon: float = 1e-7,
+        centered: bool = False,
+    ) -> None:
+        super().__init__(learning_rate)
+        for value, name in ((rho, "rho"), (momentum, "momentum"), (epsilon, "epsilon")):
+            check_positive(value, name, zero=True)
+        self.rho, self.momentum, self.epsilon = float(rho), float(momentum), float(epsilon)
+        self.centered = bool(centered)
+        names = ["velocity"]
+        if self.momentum > 0:
+            names.append("momentum")
+        if self.centered:
+            names.append("average_gradient")
+        self.slot_names = tuple(names)
+        self.keras_optimizer = self._make_keras_optimizer()
+
+    def _make_keras_optimizer(self) -> keras.optimizers.Optimizer:
+        return _KerasRMSprop(
+            self.learning_rate,
+            rho=self.rho,
+            momentum=self.momentum,
+            epsilon=self.epsilon,
+            centered=self.centered,
+        )
+
+
+class Adam(Optimizer):
+    """``keras.optimizers.Adam`` with t = iterations + 1:
+
+    alpha = lr sqrt(1 - beta_2^t) / (1 - beta_1^t); m += (g - m)(1 - beta_1);
+    v += (g^2 - v)(1 - beta_2); w -= alpha m / (sqrt(v) + eps). ``amsgrad`` divides by max(v).
+    """
+
+    _slot_attributes: ClassVar[dict[str, str]] = {
+        "momentum": "_momentums",
+        "velocity": "_velocities",
+        "velocity_hat": "_velocity_hats",
+    }
+
+    def __init__(
+        self,
+        learning_rate: float = 0.001,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-7,
+        amsgrad: bool = False,
+    ) -> None:
+        super().__init__(learning_rate)
+        for value, name in ((beta_1, "beta_1"), (beta_2, "beta_2")):
+            check_positive(value, name, zero=True)
+            if value >= 1:
+                raise ValueError(f"{name}: expected a value in [0, 1), got {value!r}")
+        check_positive(epsilon, "epsilon", zero=True)
+        self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
+        self.amsgrad = bool(amsgrad)
+        self.slot_names = ("momentum", "velocity", "velocity_hat")[: 3 if amsgrad else 2]
+        self.keras_optimizer = self._make_keras_optimizer()
+
+    def _make_keras_optimizer(self) -> keras.optimizers.Optimizer:
+        return _KerasAdam(
+            self.learning_rate,
+            beta_1=self.beta_1,
+            beta_2=self.beta_2,
+            epsilon=self.epsilon,
+            amsgrad=self.amsgrad,
+        )
+
+
+# ------------------------------------------------------------ Nesterov, two more forms
+
+
+def nesterov_sutskever_step(
+    theta: np.ndarray,
+    velocity: np.ndarray,
+    grad_fn: Callable[[np.ndarray], Any],
+    learning_rate: float,
+    momentum: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Nesterov as the book writes it (Eq. 11-5; Sutskever et al. 2013), with TF ops:
+
+        v = momentum * v - lr * grad(theta + momentum * v);   theta = theta + v
+    ``grad_fn`` gets the look-ahead point as a NumPy array and returns the gradient there.
+    Returns new (theta, v) as NumPy arrays.
+    """
+    theta_t, v = tf.convert_to_tensor(theta), tf.convert_to_tensor(velocity)
+    look_ahead = tf.math.add(theta_t, tf.math.multiply(v, momentum))
+    g = tf.convert_to_tensor(grad_fn(look_ahead.numpy()), dtype=v.dtype)
+    v = tf.math.subtract(tf.math.multiply(v, momentum), tf.math.multiply(g, learning_rate))
+    return tf.math.add(theta_t, v).numpy(), v.numpy()
+
+
+def nesterov_tf1_step(
+    w: np.ndarray, accumulation: np.ndarray, grad: np.ndarray, learning_rate: float, momentum: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """TF1's ``MomentumOptimizer(use_nesterov=True)``, run by TF's own ``ApplyMomentum`` kernel:
+
+        a = momentum * a + g;   w = w - lr * g - lr * momentum * a     (g taken at w)
+    Returns new (w, a) as NumPy arrays.
+    """
+    w_var = tf.Variable(np.asarray(w))
+    a_var = tf.Variable(np.asarray(accumulation, dtype=w_var.dtype.as_numpy_dtype))
+    dtype = w_var.dtype
+    tf.raw_ops.ResourceApplyMomentum(
+        var=w_var.handle,
+        accum=a_var.handle,
+        lr=tf.constant(learning_rate, dtype),
+        grad=tf.convert_to_tensor(grad, dtype),
+        momentum=tf.constant(momentum, dtype),
+        use_locking=False,
+        use_nesterov=True,
+    )
+    return w_var.numpy(), a_var.numpy()
+
+
+_FACTORIES: dict[str, Callable[..., Optimizer]] = {
+    "sgd": SGD,
+    "momentum": lambda **kw: SGD(**{"momentum": 0.9, **kw}),
+    "nesterov": lambda **kw: SGD(**{"momentum": 0.9, "nesterov": True, **kw}),
+    "adagrad": Adagrad,
+    "rmsprop": RMSprop,
+    "adam": Adam,
+}
+
+
+def get(name: str | Optimizer, **kwargs: Any) -> Optimizer:
+    """An optimizer by name: sgd, momentum (0.9), nesterov (0.9), adagrad, rmsprop, adam."""
+    if isinstance(name, Optimizer):
+        return name
+    if not isinstance(name, str):
+        raise TypeError(
+            f"optimizer: expected a name such as 'adam' or a tf_ref Optimizer, "
+            f"got {type(name).__name__}"
+        )
+    return _FACTORIES[check_choice(name.lower(), "optimizer", _FACTORIES)](**kwargs)
+
+
+NAMES = tuple(_FACTORIES)
