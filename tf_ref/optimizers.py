@@ -362,6 +362,85 @@ class Adam(Optimizer):
 # ------------------------------------------------------------ Nesterov, two more forms
 
 
+def _keras_step(
+    optimizer: Optimizer,
+    param: np.ndarray,
+    grad: np.ndarray,
+    slots: dict[str, np.ndarray | None],
+    iterations: int = 0,
+) -> None:
+    """Run one Keras update on a single parameter whose state is given as NumPy arrays, then
+    copy the new parameter and slot values back into those arrays (in place, like scratch)."""
+    state: dict[str, np.ndarray] = {"iterations": np.array(iterations)}
+    state.update({f"{k}/0": v for k, v in slots.items() if v is not None})
+    optimizer.set_variables(state, [param])
+    optimizer.apply([param], [grad])
+    after = optimizer.variables()
+    for k, v in slots.items():
+        if v is not None:
+            v[...] = after[f"{k}/0"]
+
+
+def sgd_update(
+    param: np.ndarray,
+    grad: np.ndarray,
+    m: np.ndarray | None,
+    learning_rate: float,
+    momentum: float = 0.0,
+    nesterov: bool = False,
+) -> None:
+    """One ``keras.optimizers.SGD`` step in place (``m``: its momentum slot, None if unused)."""
+    slots = {"momentum": m} if momentum != 0 else {}
+    _keras_step(SGD(learning_rate, momentum, nesterov), param, grad, slots)
+
+
+def adagrad_update(
+    param: np.ndarray, grad: np.ndarray, acc: np.ndarray, learning_rate: float, epsilon: float
+) -> None:
+    """One ``keras.optimizers.Adagrad`` step in place (``acc``: its accumulator slot)."""
+    _keras_step(Adagrad(learning_rate, epsilon=epsilon), param, grad, {"accumulator": acc})
+
+
+def rmsprop_update(
+    param: np.ndarray,
+    grad: np.ndarray,
+    v: np.ndarray,
+    learning_rate: float,
+    rho: float,
+    epsilon: float,
+    *,
+    momentum: float = 0.0,
+    mom: np.ndarray | None = None,
+    average_grad: np.ndarray | None = None,
+) -> None:
+    """One ``keras.optimizers.RMSprop`` step in place (centered when ``average_grad`` given)."""
+    opt = RMSprop(learning_rate, rho, momentum, epsilon, centered=average_grad is not None)
+    slots = {
+        "velocity": v,
+        "momentum": mom if momentum > 0 else None,
+        "average_gradient": average_grad,
+    }
+    _keras_step(opt, param, grad, slots)
+
+
+def adam_update(
+    param: np.ndarray,
+    grad: np.ndarray,
+    m: np.ndarray,
+    v: np.ndarray,
+    learning_rate: float,
+    t: int,
+    beta_1: float = 0.9,
+    beta_2: float = 0.999,
+    epsilon: float = 1e-7,
+    v_hat: np.ndarray | None = None,
+) -> None:
+    """One ``keras.optimizers.Adam`` step in place, as its step number ``t`` (from 1)."""
+    opt = Adam(learning_rate, beta_1, beta_2, epsilon, amsgrad=v_hat is not None)
+    slots = {"momentum": m, "velocity": v, "velocity_hat": v_hat}
+    _keras_step(opt, param, grad, slots, iterations=t - 1)
+
+
 def nesterov_sutskever_step(
     theta: np.ndarray,
     velocity: np.ndarray,
