@@ -8,6 +8,7 @@ can fix (:class:`katas.errors.UserError`) are printed as one clear paragraph, no
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -45,6 +46,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as err:
         print(f"katas: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into `head` and the like: not an error
+        sys.stdout = open(os.devnull, "w")
+        return 0
     except KeyboardInterrupt:
         print("katas: interrupted", file=sys.stderr)
         return 130

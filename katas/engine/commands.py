@@ -8,6 +8,7 @@ import inspect
 import json
 import sys
 import time
+import unicodedata
 from pathlib import Path
 
 from katas.engine import feedback
@@ -16,6 +17,12 @@ from katas.engine.registry import Kata, all_katas, find
 from katas.engine.runner import DEFAULT_TIMEOUT, run_check
 from katas.engine.workspace import State, Workspace
 from katas.errors import UserError
+
+
+def _pad(text: str, width: int) -> str:
+    """Left-justify by display width: CJK characters take two terminal columns."""
+    shown = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(0, width - shown)
 
 
 def _ctx(args: argparse.Namespace) -> tuple[Workspace, str]:
