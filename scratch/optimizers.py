@@ -5,7 +5,12 @@ An optimizer updates a list of parameter arrays *in place* from a parallel list 
 ``momentum`` and ``velocity``) uses Keras' names, so the two backends can be compared slot by slot
 and a checkpoint can resume training exactly.
 
-``learning_rate`` may be a number or a schedule ``f(iterations) -> float``.
+``learning_rate`` may be a number or a schedule ``f(iterations) -> float`` (``scratch.schedules``).
+
+Gradient clipping (book section "Gradient Clipping") follows Keras: every optimizer takes at most
+one of ``clipvalue`` (element by element), ``clipnorm`` (each gradient tensor on its own) and
+``global_clipnorm`` (all tensors together). A Keras step is: clip the gradients, update, then
+apply the weights' constraints (``apply(..., constraints=...)``, e.g. ``scratch.constraints``).
 """
 
 from __future__ import annotations
@@ -15,20 +20,133 @@ from typing import Any
 
 import numpy as np
 
-from scratch.checks import check_choice, check_positive
+from scratch.checks import check_choice, check_float_array, check_positive
 
 LearningRate = float | Callable[[int], float]
+Constraint = Callable[[np.ndarray], np.ndarray]
+
+
+# ------------------------------------------------------------------ gradient clipping
+
+
+def check_grads(grads: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """A list of floating arrays (plumbing for the clipping functions, shared with tf_ref)."""
+    if isinstance(grads, np.ndarray) or not isinstance(grads, (list, tuple)):
+        raise TypeError(f"grads: expected a list of arrays, got {type(grads).__name__}")
+    return [check_float_array(g, f"grads[{i}]", finite=False) for i, g in enumerate(grads)]
+
+
+def clip_by_value(grads: Sequence[np.ndarray], clipvalue: float) -> list[np.ndarray]:
+    """Clip every gradient element to [-clipvalue, clipvalue] (Keras ``clipvalue``).
+
+    Cheap, but it changes the gradient's direction when only some elements are clipped.
+    Returns new arrays of the same shapes and dtypes.
+    """
+    check_positive(clipvalue, "clipvalue")
+    return [np.clip(g, -clipvalue, clipvalue) for g in check_grads(grads)]
+
+
+def clip_by_norm(grads: Sequence[np.ndarray], clipnorm: float) -> list[np.ndarray]:
+    """Rescale each gradient tensor *on its own* to an L2 norm of at most ``clipnorm``
+    (Keras ``clipnorm``, ``tf.clip_by_norm``):
+
+        g -> g * clipnorm / max(||g||, clipnorm)        ||g|| = sqrt(sum of all g^2)
+    The direction of each tensor is kept; a tensor already short enough is unchanged.
+    """
+    check_positive(clipnorm, "clipnorm")
+    out = []
+    for g in check_grads(grads):
+        norm = np.sqrt(np.sum(g * g))
+        out.append(g * clipnorm / np.maximum(norm, clipnorm))
+    return out
+
+
+def clip_by_global_norm(grads: Sequence[np.ndarray], global_clipnorm: float) -> list[np.ndarray]:
+    """Rescale all gradients *together* so that their joint L2 norm is at most
+    ``global_clipnorm`` (Keras ``global_clipnorm``, ``tf.clip_by_global_norm``; Pascanu et al.
+    2013):
+
+        N = sqrt(sum over tensors of sum g^2);   g -> g * global_clipnorm / max(N, global_clipnorm)
+    This keeps the direction of the whole update. A non-finite N turns every gradient into NaN,
+    as TensorFlow does, rather than silently into zeros.
+    """
+    check_positive(global_clipnorm, "global_clipnorm")
+    grads = check_grads(grads)
+    norm = np.sqrt(sum(float(np.sum(g * g)) for g in grads))
+    scale = global_clipnorm / max(norm, global_clipnorm) if np.isfinite(norm) else np.nan
+    return [g * g.dtype.type(scale) for g in grads]
+
+
+def check_clip_options(
+    clipvalue: float | None, clipnorm: float | None, global_clipnorm: float | None
+) -> tuple[str, float] | None:
+    """The one clipping option that is set, as (name, value), or None; refuses two or more.
+
+    Keras also refuses two; it silently ignores a value <= 0, which is refused here.
+    """
+    given = {
+        name: value
+        for name, value in (
+            ("clipvalue", clipvalue),
+            ("clipnorm", clipnorm),
+            ("global_clipnorm", global_clipnorm),
+        )
+        if value is not None
+    }
+    if len(given) > 1:
+        raise ValueError(
+            "clipvalue, clipnorm, global_clipnorm: expected at most one of them to be set, got "
+            + ", ".join(f"{k}={v!r}" for k, v in given.items())
+        )
+    if not given:
+        return None
+    ((name, value),) = given.items()
+    check_positive(value, name)
+    return name, float(value)
+
+
+def check_constraints(
+    constraints: Sequence[Constraint | None] | None, n_params: int
+) -> list[Constraint | None]:
+    """One constraint (a callable w -> projected w) or None per parameter."""
+    if constraints is None:
+        return [None] * n_params
+    constraints = list(constraints)
+    if len(constraints) != n_params:
+        raise ValueError(
+            f"constraints: expected {n_params} entries (one per param, None for no constraint), "
+            f"got {len(constraints)}"
+        )
+    for i, c in enumerate(constraints):
+        if c is not None and not callable(c):
+            raise TypeError(f"constraints[{i}]: expected a callable or None, got {c!r}")
+    return constraints
+
+
+_CLIPPERS: dict[str, Callable[[Sequence[np.ndarray], float], list[np.ndarray]]] = {
+    "clipvalue": lambda g, c: clip_by_value(g, c),
+    "clipnorm": lambda g, c: clip_by_norm(g, c),
+    "global_clipnorm": lambda g, c: clip_by_global_norm(g, c),
+}
 
 
 class Optimizer:
-    """Base class: slot bookkeeping, the step counter and the learning-rate lookup."""
+    """Base class: slot bookkeeping, the step counter, the learning-rate lookup and clipping."""
 
     slot_names: tuple[str, ...] = ()
 
-    def __init__(self, learning_rate: LearningRate) -> None:
+    def __init__(
+        self,
+        learning_rate: LearningRate,
+        clipvalue: float | None = None,
+        clipnorm: float | None = None,
+        global_clipnorm: float | None = None,
+    ) -> None:
         if not callable(learning_rate):
             check_positive(learning_rate, "learning_rate")
         self.learning_rate = learning_rate
+        self._clipping = check_clip_options(clipvalue, clipnorm, global_clipnorm)
+        self.clipvalue, self.clipnorm, self.global_clipnorm = clipvalue, clipnorm, global_clipnorm
         self.iterations = 0
         self.slots: dict[str, list[np.ndarray]] = {}
         self._shapes: list[tuple[int, ...]] | None = None
@@ -48,12 +166,23 @@ class Optimizer:
     def _initial_slot(self, name: str, param: np.ndarray) -> np.ndarray:
         return np.zeros_like(param)
 
-    def apply(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray]) -> None:
-        """One step: update every ``params[i]`` in place from ``grads[i]``; then iterations += 1."""
+    def apply(
+        self,
+        params: Sequence[np.ndarray],
+        grads: Sequence[np.ndarray],
+        constraints: Sequence[Constraint | None] | None = None,
+    ) -> None:
+        """One step, in Keras' order: clip the gradients (if asked), update every ``params[i]``
+        in place from its gradient, project it with ``constraints[i]`` (if not None, e.g.
+        ``scratch.constraints.MaxNorm``); then iterations += 1."""
         if len(params) != len(grads):
             raise ValueError(
                 f"grads: expected {len(params)} arrays (one per param), got {len(grads)}"
             )
+        for i, (p, g) in enumerate(zip(params, grads, strict=True)):
+            if g.shape != p.shape:
+                raise ValueError(f"grads[{i}]: expected shape {p.shape}, got {g.shape}")
+        constraints = check_constraints(constraints, len(params))
         if self._shapes is None:
             self.build(params)
         elif [p.shape for p in params] != self._shapes:
@@ -61,11 +190,15 @@ class Optimizer:
                 "params: this optimizer was built for shapes "
                 f"{self._shapes}, got {[p.shape for p in params]} (use a new optimizer per model)"
             )
+        if self._clipping is not None:
+            name, value = self._clipping
+            grads = _CLIPPERS[name](list(grads), value)
         lr = self.current_learning_rate()
         for i, (p, g) in enumerate(zip(params, grads, strict=True)):
-            if g.shape != p.shape:
-                raise ValueError(f"grads[{i}]: expected shape {p.shape}, got {g.shape}")
             self.update_step(i, p, g, lr)
+        for p, c in zip(params, constraints, strict=True):
+            if c is not None:
+                p[...] = c(p)  # constraints see the updated weights (Keras: after the update)
         self.iterations += 1
 
     def update_step(self, i: int, param: np.ndarray, grad: np.ndarray, lr: float) -> None:
@@ -214,9 +347,16 @@ class SGD(Optimizer):
     """
 
     def __init__(
-        self, learning_rate: LearningRate = 0.01, momentum: float = 0.0, nesterov: bool = False
+        self,
+        learning_rate: LearningRate = 0.01,
+        momentum: float = 0.0,
+        nesterov: bool = False,
+        *,
+        clipvalue: float | None = None,
+        clipnorm: float | None = None,
+        global_clipnorm: float | None = None,
     ) -> None:
-        super().__init__(learning_rate)
+        super().__init__(learning_rate, clipvalue, clipnorm, global_clipnorm)
         check_positive(momentum, "momentum", zero=True)
         if momentum > 1:
             raise ValueError(f"momentum: expected a value in [0, 1], got {momentum!r}")
@@ -242,8 +382,12 @@ class Adagrad(Optimizer):
         learning_rate: LearningRate = 0.001,
         initial_accumulator_value: float = 0.1,
         epsilon: float = 1e-7,
+        *,
+        clipvalue: float | None = None,
+        clipnorm: float | None = None,
+        global_clipnorm: float | None = None,
     ) -> None:
-        super().__init__(learning_rate)
+        super().__init__(learning_rate, clipvalue, clipnorm, global_clipnorm)
         check_positive(initial_accumulator_value, "initial_accumulator_value", zero=True)
         check_positive(epsilon, "epsilon", zero=True)
         self.initial_accumulator_value = float(initial_accumulator_value)
@@ -272,8 +416,12 @@ class RMSprop(Optimizer):
         momentum: float = 0.0,
         epsilon: float = 1e-7,
         centered: bool = False,
+        *,
+        clipvalue: float | None = None,
+        clipnorm: float | None = None,
+        global_clipnorm: float | None = None,
     ) -> None:
-        super().__init__(learning_rate)
+        super().__init__(learning_rate, clipvalue, clipnorm, global_clipnorm)
         for value, name in ((rho, "rho"), (momentum, "momentum"), (epsilon, "epsilon")):
             check_positive(value, name, zero=True)
         self.rho, self.momentum, self.epsilon = float(rho), float(momentum), float(epsilon)
@@ -315,8 +463,12 @@ class Adam(Optimizer):
         beta_2: float = 0.999,
         epsilon: float = 1e-7,
         amsgrad: bool = False,
+        *,
+        clipvalue: float | None = None,
+        clipnorm: float | None = None,
+        global_clipnorm: float | None = None,
     ) -> None:
-        super().__init__(learning_rate)
+        super().__init__(learning_rate, clipvalue, clipnorm, global_clipnorm)
         for value, name in ((beta_1, "beta_1"), (beta_2, "beta_2")):
             check_positive(value, name, zero=True)
             if value >= 1:

@@ -78,6 +78,67 @@ def softmax_grad_not_divided_by_n() -> None:
     losses.UNCHECKED["sparse_softmax_cross_entropy"] = wrong
 
 
+def l2_with_half_factor() -> None:
+    from scratch import regularizers
+
+    original_call, original_grad = regularizers.L1L2.__call__, regularizers.L1L2.grad
+
+    def call(self, w):
+        return original_call(self, w) - 0.5 * self.l2 * float(np.sum(np.asarray(w) ** 2))
+
+    def grad(self, w):
+        return original_grad(self, w) - self.l2 * np.asarray(w)
+
+    regularizers.L1L2.__call__, regularizers.L1L2.grad = call, grad
+
+
+def l1_grad_sign_zero_is_one() -> None:
+    from scratch import regularizers
+
+    original = regularizers.L1L2.grad
+
+    def grad(self, w):
+        w = np.asarray(w)
+        return original(self, w) + np.where(w == 0, self.l1, 0).astype(w.dtype)
+
+    regularizers.L1L2.grad = grad
+
+
+def max_norm_wrong_axis() -> None:
+    from scratch import constraints
+
+    original = constraints.MaxNorm.__call__
+
+    def call(self, w):
+        axis, self.axis = self.axis, (1 if self.axis == 0 else 0)
+        try:
+            return original(self, w)
+        finally:
+            self.axis = axis
+
+    constraints.MaxNorm.__call__ = call
+
+
+def plateau_without_patience() -> None:
+    from scratch import schedules
+
+    original = schedules.ReduceLROnPlateau.update
+
+    def update(self, value):
+        if not self._is_improvement(float(value)) and self.cooldown_counter == 0:
+            self.wait = max(self.wait, self.patience - 1)
+        return original(self, value)
+
+    schedules.ReduceLROnPlateau.update = update
+
+
+def clipnorm_applied_globally() -> None:
+    from scratch import optimizers
+
+    # Optimizer's clipnorm looks clip_by_norm up in the module at call time.
+    optimizers.clip_by_norm = optimizers.clip_by_global_norm
+
+
 MUTANTS = {
     f.__name__: f
     for f in (
@@ -88,6 +149,11 @@ MUTANTS = {
         nesterov_without_lookahead,
         adagrad_accumulator_from_zero,
         softmax_grad_not_divided_by_n,
+        l2_with_half_factor,
+        l1_grad_sign_zero_is_one,
+        max_norm_wrong_axis,
+        plateau_without_patience,
+        clipnorm_applied_globally,
     )
 }
 

@@ -23,6 +23,11 @@ CASES = {
     "adam_without_bias_correction": "tests/test_optimizers.py",
     "nesterov_without_lookahead": "tests/test_optimizers.py",
     "adagrad_accumulator_from_zero": "tests/test_optimizers.py",
+    "l2_with_half_factor": "tests/test_regularizers.py",
+    "l1_grad_sign_zero_is_one": "tests/test_regularizers.py",
+    "max_norm_wrong_axis": "tests/test_clipping.py",
+    "plateau_without_patience": "tests/test_schedules.py",
+    "clipnorm_applied_globally": "tests/test_clipping.py",
 }
 
 

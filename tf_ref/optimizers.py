@@ -10,6 +10,12 @@ checkpoint moves between them.
 Keras keeps the learning rate in a float32 variable and rounds SGD's momentum (and Adam's betas
 in the bias correction) through float32 even for float64 variables: see REFERENCE.md, "Lockstep
 in float64".
+
+``learning_rate`` may be a ``tf_ref.schedules`` object (its Keras schedule is handed to Keras).
+``clipvalue`` / ``clipnorm`` / ``global_clipnorm`` are Keras' own optimizer arguments; the
+functions ``clip_by_value``, ``clip_by_norm`` and ``clip_by_global_norm`` run TensorFlow's ops of
+those names. ``apply(..., constraints=...)`` sets each Keras variable's ``constraint``, which Keras
+applies after the update.
 """
 
 from __future__ import annotations
@@ -23,6 +29,34 @@ import tensorflow as tf
 from keras.src.utils.tracking import no_automatic_dependency_tracking
 
 from scratch.checks import check_choice, check_positive
+from scratch.optimizers import check_clip_options, check_constraints, check_grads
+from tf_ref import schedules as schedules_mod
+
+# ---------------------------------------------------------------------- gradient clipping
+
+
+def clip_by_value(grads: Sequence[np.ndarray], clipvalue: float) -> list[np.ndarray]:
+    """``tf.clip_by_value(g, -clipvalue, clipvalue)`` for every gradient (Keras ``clipvalue``)."""
+    check_positive(clipvalue, "clipvalue")
+    return [tf.clip_by_value(g, -clipvalue, clipvalue).numpy() for g in check_grads(grads)]
+
+
+def clip_by_norm(grads: Sequence[np.ndarray], clipnorm: float) -> list[np.ndarray]:
+    """``tf.clip_by_norm(g, clipnorm)`` for every gradient on its own (Keras ``clipnorm``):
+    g * clipnorm / max(||g||, clipnorm)."""
+    check_positive(clipnorm, "clipnorm")
+    return [tf.clip_by_norm(g, clipnorm).numpy() for g in check_grads(grads)]
+
+
+def clip_by_global_norm(grads: Sequence[np.ndarray], global_clipnorm: float) -> list[np.ndarray]:
+    """``tf.clip_by_global_norm(grads, global_clipnorm)`` (Keras ``global_clipnorm``): all
+    gradients scaled by global_clipnorm / max(N, global_clipnorm), N their joint L2 norm."""
+    check_positive(global_clipnorm, "global_clipnorm")
+    clipped, _ = tf.clip_by_global_norm(
+        [tf.convert_to_tensor(g) for g in check_grads(grads)], global_clipnorm
+    )
+    return [c.numpy() for c in clipped]
+
 
 # ---------------------------------------------------------------- Keras optimizer classes
 
@@ -100,15 +134,38 @@ class Optimizer:
     slot_names: tuple[str, ...] = ()
     _slot_attributes: ClassVar[dict[str, str]] = {}
 
-    def __init__(self, learning_rate: float) -> None:
-        if callable(learning_rate):
+    def __init__(
+        self,
+        learning_rate: float | schedules_mod.Schedule,
+        clipvalue: float | None = None,
+        clipnorm: float | None = None,
+        global_clipnorm: float | None = None,
+    ) -> None:
+        if isinstance(learning_rate, schedules_mod.Schedule):
+            self.learning_rate: float | schedules_mod.Schedule = learning_rate
+        elif callable(learning_rate):
             raise TypeError(
-                "learning_rate: expected a number; schedules (callables) are not supported by "
-                "tf_ref optimizers yet"
+                "learning_rate: expected a number; schedules (callables) other than "
+                f"tf_ref.schedules objects are not supported by tf_ref optimizers, got "
+                f"{learning_rate!r}"
             )
-        check_positive(learning_rate, "learning_rate")
-        self.learning_rate = float(learning_rate)
+        else:
+            check_positive(learning_rate, "learning_rate")
+            self.learning_rate = float(learning_rate)
+        self._clipping = check_clip_options(clipvalue, clipnorm, global_clipnorm)
+        self.clipvalue, self.clipnorm, self.global_clipnorm = clipvalue, clipnorm, global_clipnorm
         self._params: list[keras.Variable] | None = None  # apply()'s own variables, per position
+
+    def _keras_kwargs(self) -> dict[str, Any]:
+        """The learning rate (a float or a Keras schedule) and the clipping option for Keras."""
+        lr = self.learning_rate
+        kwargs: dict[str, Any] = {
+            "learning_rate": lr.keras_schedule if isinstance(lr, schedules_mod.Schedule) else lr
+        }
+        if self._clipping is not None:
+            name, value = self._clipping
+            kwargs[name] = value
+        return kwargs
 
     def _make_keras_optimizer(self) -> keras.optimizers.Optimizer:
         raise NotImplementedError  # pragma: no cover - every optimizer defines it
@@ -144,8 +201,15 @@ class Optimizer:
         self._params = variables
         return variables
 
-    def apply(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray]) -> None:
-        """One step: update every ``params[i]`` in place from ``grads[i]`` (Keras' maths)."""
+    def apply(
+        self,
+        params: Sequence[np.ndarray],
+        grads: Sequence[np.ndarray],
+        constraints: Sequence[Any] | None = None,
+    ) -> None:
+        """One step: update every ``params[i]`` in place from ``grads[i]`` (Keras' maths: clip,
+        update, then ``constraints[i]``, a ``tf_ref.constraints`` object or a callable on
+        tensors, set as the Keras variable's ``constraint``)."""
         if len(params) != len(grads):
             raise ValueError(
                 f"grads: expected {len(params)} arrays (one per param), got {len(grads)}"
@@ -153,9 +217,11 @@ class Optimizer:
         for i, (p, g) in enumerate(zip(params, grads, strict=True)):
             if np.shape(g) != np.shape(p):
                 raise ValueError(f"grads[{i}]: expected shape {np.shape(p)}, got {np.shape(g)}")
+        constraints = check_constraints(constraints, len(params))
         variables = self._own_variables(params)
-        for v, p in zip(variables, params, strict=True):
+        for v, p, c in zip(variables, params, constraints, strict=True):
             v.assign(p)
+            v.constraint = getattr(c, "keras_constraint", c)
         grad_tensors = [
             tf.convert_to_tensor(np.asarray(g), dtype=v.dtype)
             for g, v in zip(grads, variables, strict=True)
@@ -231,9 +297,16 @@ class SGD(Optimizer):
     _slot_attributes: ClassVar[dict[str, str]] = {"momentum": "momentums"}
 
     def __init__(
-        self, learning_rate: float = 0.01, momentum: float = 0.0, nesterov: bool = False
+        self,
+        learning_rate: float | schedules_mod.Schedule = 0.01,
+        momentum: float = 0.0,
+        nesterov: bool = False,
+        *,
+        clipvalue: float | None = None,
+        clipnorm: float | None = None,
+        global_clipnorm: float | None = None,
     ) -> None:
-        super().__init__(learning_rate)
+        super().__init__(learning_rate, clipvalue, clipnorm, global_clipnorm)
         check_positive(momentum, "momentum", zero=True)
         if momentum > 1:
             raise ValueError(f"momentum: expected a value in [0, 1], got {momentum!r}")
@@ -243,7 +316,7 @@ class SGD(Optimizer):
         self.keras_optimizer = self._make_keras_optimizer()
 
     def _make_keras_optimizer(self) -> keras.optimizers.Optimizer:
-        return _KerasSGD(self.learning_rate, momentum=self.momentum, nesterov=self.nesterov)
+        return _KerasSGD(**self._keras_kwargs(), momentum=self.momentum, nesterov=self.nesterov)
 
 
 class Adagrad(Optimizer):
@@ -254,11 +327,15 @@ class Adagrad(Optimizer):
 
     def __init__(
         self,
-        learning_rate: float = 0.001,
+        learning_rate: float | schedules_mod.Schedule = 0.001,
         initial_accumulator_value: float = 0.1,
         epsilon: float = 1e-7,
+        *,
+        clipvalue: float | None = None,
+        clipnorm: float | None = None,
+        global_clipnorm: float | None = None,
     ) -> None:
-        super().__init__(learning_rate)
+        super().__init__(learning_rate, clipvalue, clipnorm, global_clipnorm)
         check_positive(initial_accumulator_value, "initial_accumulator_value", zero=True)
         check_positive(epsilon, "epsilon", zero=True)
         self.initial_accumulator_value = float(initial_accumulator_value)
@@ -267,7 +344,7 @@ class Adagrad(Optimizer):
 
     def _make_keras_optimizer(self) -> keras.optimizers.Optimizer:
         return _KerasAdagrad(
-            self.learning_rate,
+            **self._keras_kwargs(),
             initial_accumulator_value=self.initial_accumulator_value,
             epsilon=self.epsilon,
         )
@@ -288,13 +365,17 @@ class RMSprop(Optimizer):
 
     def __init__(
         self,
-        learning_rate: float = 0.001,
+        learning_rate: float | schedules_mod.Schedule = 0.001,
         rho: float = 0.9,
         momentum: float = 0.0,
         epsilon: float = 1e-7,
         centered: bool = False,
+        *,
+        clipvalue: float | None = None,
+        clipnorm: float | None = None,
+        global_clipnorm: float | None = None,
     ) -> None:
-        super().__init__(learning_rate)
+        super().__init__(learning_rate, clipvalue, clipnorm, global_clipnorm)
         for value, name in ((rho, "rho"), (momentum, "momentum"), (epsilon, "epsilon")):
             check_positive(value, name, zero=True)
         self.rho, self.momentum, self.epsilon = float(rho), float(momentum), float(epsilon)
@@ -309,7 +390,7 @@ class RMSprop(Optimizer):
 
     def _make_keras_optimizer(self) -> keras.optimizers.Optimizer:
         return _KerasRMSprop(
-            self.learning_rate,
+            **self._keras_kwargs(),
             rho=self.rho,
             momentum=self.momentum,
             epsilon=self.epsilon,
@@ -332,13 +413,17 @@ class Adam(Optimizer):
 
     def __init__(
         self,
-        learning_rate: float = 0.001,
+        learning_rate: float | schedules_mod.Schedule = 0.001,
         beta_1: float = 0.9,
         beta_2: float = 0.999,
         epsilon: float = 1e-7,
         amsgrad: bool = False,
+        *,
+        clipvalue: float | None = None,
+        clipnorm: float | None = None,
+        global_clipnorm: float | None = None,
     ) -> None:
-        super().__init__(learning_rate)
+        super().__init__(learning_rate, clipvalue, clipnorm, global_clipnorm)
         for value, name in ((beta_1, "beta_1"), (beta_2, "beta_2")):
             check_positive(value, name, zero=True)
             if value >= 1:
@@ -351,7 +436,7 @@ class Adam(Optimizer):
 
     def _make_keras_optimizer(self) -> keras.optimizers.Optimizer:
         return _KerasAdam(
-            self.learning_rate,
+            **self._keras_kwargs(),
             beta_1=self.beta_1,
             beta_2=self.beta_2,
             epsilon=self.epsilon,

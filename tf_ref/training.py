@@ -8,6 +8,14 @@ One training step: batch -> ``keras_model(x, training=True)`` -> mean cross-entr
 Plumbing is shared with scratch on purpose: the batch order comes from the same
 ``minibatches(n, batch_size, rng)``, so with the same seed both backends see the same batches;
 early stopping, history, progress bar and checkpoint files are the same objects.
+
+Several devices (``fit(..., devices=N)``): a copy of the Keras model and optimizer is made under a
+``tf.distribute.MirroredStrategy`` (``tf_ref.device.select_strategy``); each batch of the same
+batch order is cut into one contiguous slice per replica, each replica's loss is its rows' sum
+divided by the *global* batch size, and the optimizer sums the replicas' gradients, so a step
+is the single-device step up to the order of summation. The copy's weights go back into the
+caller's model after every epoch (validation, early stopping and checkpoints see them) and its
+optimizer state at every checkpoint and at the end.
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ import os
 import time
 from typing import IO, Any
 
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -31,7 +40,7 @@ from scratch.training import (
     save_checkpoint,
 )
 from tf_ref import optimizers as optimizers_mod
-from tf_ref.device import select_device
+from tf_ref.device import select_device, select_strategy
 from tf_ref.models import Sequential
 
 __all__ = [
@@ -48,15 +57,18 @@ __all__ = [
 ]
 
 
-def _loss_tensor(name: str, logits: tf.Tensor, targets: tf.Tensor) -> tf.Tensor:
-    """Mean loss over the batch with TF's own fused, numerically stable kernels."""
+def _row_losses(name: str, logits: tf.Tensor, targets: tf.Tensor) -> tf.Tensor:
+    """Loss of every row with TF's own fused, numerically stable kernels."""
     if name == "sparse_softmax_cross_entropy":
-        per_row = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=targets, logits=logits)
-    else:
-        per_row = tf.nn.sigmoid_cross_entropy_with_logits(
-            labels=tf.cast(targets, logits.dtype), logits=logits
-        )
-    return tf.reduce_mean(per_row)
+        return tf.nn.sparse_softmax_cross_entropy_with_logits(labels=targets, logits=logits)
+    return tf.nn.sigmoid_cross_entropy_with_logits(
+        labels=tf.cast(targets, logits.dtype), logits=logits
+    )
+
+
+def _loss_tensor(name: str, logits: tf.Tensor, targets: tf.Tensor) -> tf.Tensor:
+    """Mean loss over the batch."""
+    return tf.reduce_mean(_row_losses(name, logits, targets))
 
 
 LOSS_NAMES = ("sparse_softmax_cross_entropy", "sigmoid_binary_cross_entropy")
@@ -111,6 +123,143 @@ def _epoch_fn(model: Sequential, optimizer: optimizers_mod.Optimizer, loss: str,
     return run_epoch
 
 
+def _clone_layer(layer: keras.layers.Layer) -> keras.layers.Layer:
+    """A fresh layer from ``layer``'s config for the replicated copy.
+
+    The activation *function* is kept: Keras serialises it by name only, so elu(alpha=0.5) would
+    come back as elu. Batch normalization is ``synchronized``: its batch statistics are
+    all-reduced over the replicas, i.e. taken over the global batch as on one device (and a
+    replica given no rows does not produce NaN statistics). Layers that draw random numbers
+    (Dropout...) are refused: under a MirroredStrategy Keras 3 draws the *same* mask on every
+    replica (the seed generator's state is mirrored), which would correlate the batch's slices.
+    """
+    if isinstance(getattr(layer, "seed_generator", None), keras.random.SeedGenerator):
+        raise ValueError(
+            f"devices: layer {layer.name!r} ({type(layer).__name__}) draws random numbers; under "
+            "tf.distribute Keras 3 draws the same numbers on every replica, so multi-device "
+            "training of this model is not supported: train it on one device (devices=None)"
+        )
+    config = layer.get_config()
+    if isinstance(layer, keras.layers.BatchNormalization):
+        config["synchronized"] = True
+    clone = type(layer).from_config(config)
+    if hasattr(layer, "activation"):
+        clone.activation = layer.activation
+    return clone
+
+
+class _Replicated:
+    """The model and optimizer copied under a multi-replica ``strategy``, and its epoch function.
+
+    ``pull()`` writes the copy's weights (and with ``optimizer_state`` its optimizer's variables)
+    back into the caller's model and optimizer.
+    """
+
+    def __init__(
+        self,
+        model: Sequential,
+        optimizer: optimizers_mod.Optimizer,
+        loss: str,
+        batch_size: int,
+        strategy: tf.distribute.Strategy,
+        probe: np.ndarray,
+    ) -> None:
+        self.strategy = strategy
+        self.device = strategy.extended.worker_devices[0]  # where the data and gathers live
+        self.keras_opt = optimizer.keras_optimizer
+        # As on one device: build (or rebind) the caller's optimizer on the model's variables,
+        # refusing other shapes, so its state can be copied by position both ways.
+        self.keras_opt.build(model.trainable_variables)
+        self.weights = list(model.keras_model.weights)
+        with strategy.scope():
+            self.clone = keras.models.clone_model(model.keras_model, clone_function=_clone_layer)
+            self.clone_weights = list(self.clone.weights)
+            if [tuple(v.shape) for v in self.clone_weights] != [
+                tuple(v.shape) for v in self.weights
+            ]:  # pragma: no cover - clone_model keeps the layer order
+                raise RuntimeError("multi-device copy: the cloned model's weights differ")
+            for src, dst in zip(self.weights, self.clone_weights, strict=True):
+                dst.assign(src.numpy())
+            position = {id(v): i for i, v in enumerate(self.weights)}
+            trainable = model.trainable_variables
+            self.variables = [self.clone_weights[position[id(v)]] for v in trainable]
+            self.clone_opt = type(self.keras_opt).from_config(self.keras_opt.get_config())
+            self.clone_opt.build(self.variables)
+            self._copy_optimizer(self.keras_opt, self.clone_opt)
+        self._check_copy(model, probe)
+        self.run_epoch = self._epoch_fn(loss, batch_size)
+
+    def _check_copy(self, model: Sequential, probe: np.ndarray) -> None:
+        """The copy must compute what the model computes (a config that drops a setting would
+        otherwise train a different network silently)."""
+        x = tf.constant(probe)
+        ours, theirs = model.keras_model(x).numpy(), self.clone(x).numpy()
+        if not np.allclose(ours, theirs, rtol=1e-5, atol=1e-6):
+            raise RuntimeError(
+                "multi-device copy: keras.models.clone_model's copy of this model computes "
+                f"different outputs (max difference {np.max(np.abs(ours - theirs)):.3g}); a "
+                "layer's config does not describe it fully. Train it on one device."
+            )
+
+    @staticmethod
+    def _copy_optimizer(src: keras.optimizers.Optimizer, dst: keras.optimizers.Optimizer) -> None:
+        """Iterations, learning rate and slots, by position (same class, config and shapes)."""
+        a, b = list(src.variables), list(dst.variables)
+        if [tuple(v.shape) for v in a] != [tuple(v.shape) for v in b]:  # pragma: no cover
+            raise RuntimeError("multi-device copy: optimizer variables differ in layout")
+        for s, d in zip(a, b, strict=True):
+            d.assign(s.numpy())
+
+    def pull(self, optimizer_state: bool = False) -> None:
+        """Copy the trained weights (and optimizer state) back into the caller's objects."""
+        for dst, src in zip(self.weights, self.clone_weights, strict=True):
+            dst.assign(src.numpy())
+        if optimizer_state:
+            self._copy_optimizer(self.clone_opt, self.keras_opt)
+
+    def _epoch_fn(self, loss: str, batch_size: int):
+        strategy, keras_model, keras_opt = self.strategy, self.clone, self.clone_opt
+        variables, device = self.variables, self.device
+        n_replicas = strategy.num_replicas_in_sync
+
+        def step(x_part: tf.Tensor, y_part: tf.Tensor, n_global: tf.Tensor) -> tf.Tensor:
+            # This replica's share of the batch mean: sum over its rows / the global batch size
+            # (a replica given no rows, as in a last batch of 1, adds 0). Keras' optimizer sums
+            # the gradients over the replicas (all-reduce) before applying them once.
+            with tf.GradientTape() as tape:
+                logits = keras_model(x_part, training=True)
+                rows = _row_losses(loss, logits, y_part)
+                value = tf.reduce_sum(rows) / tf.cast(n_global, rows.dtype)
+            grads = tape.gradient(value, variables)
+            keras_opt.apply_gradients(zip(grads, variables, strict=True))
+            return value
+
+        @tf.function(jit_compile=False, reduce_retracing=True)
+        def run_epoch(x: tf.Tensor, y: tf.Tensor, order: tf.Tensor) -> tf.Tensor:
+            n = tf.shape(order)[0]
+            n_batches = (n + batch_size - 1) // batch_size
+            out = tf.TensorArray(x.dtype, size=n_batches)
+            for b in tf.range(n_batches):
+                with tf.device(device):
+                    idx = order[b * batch_size : (b + 1) * batch_size]
+                    x_batch, y_batch = tf.gather(x, idx), tf.gather(y, idx)
+                    n_global = tf.shape(idx)[0]
+                    share = (n_global + n_replicas - 1) // n_replicas
+
+                def part(ctx, x_batch=x_batch, y_batch=y_batch, n_global=n_global, share=share):
+                    with tf.device(device):  # slice where the batch is, ship only the slice
+                        lo = tf.minimum(ctx.replica_id_in_sync_group * share, n_global)
+                        hi = tf.minimum(lo + share, n_global)
+                        return x_batch[lo:hi], y_batch[lo:hi]
+
+                x_parts, y_parts = strategy.experimental_distribute_values_from_function(part)
+                values = strategy.run(step, args=(x_parts, y_parts, n_global))
+                out = out.write(b, strategy.reduce(tf.distribute.ReduceOp.SUM, values, axis=None))
+            return out.stack()
+
+        return run_epoch
+
+
 def evaluate(
     model: Sequential,
     x: np.ndarray,
@@ -142,11 +291,19 @@ def fit(
     verbose: bool = True,
     stream: IO[str] | None = None,
     device: str = "auto",
+    devices: int | str | None = None,
 ) -> History:
     """Train ``model`` exactly as ``scratch.training.fit`` does, on ``device`` (auto/cpu/gpu).
 
     Same arguments, same batches for the same ``rng``, same History, same early stopping and
     checkpoint file. A non-finite batch loss stops training with the best weights kept.
+
+    ``devices`` N > 1 (or "all") trains data-parallel on N GPUs, or N logical CPUs when no GPU
+    is used (``tf_ref.device.select_strategy``; on a CPU call ``split_cpu(N)`` first): the same
+    batches, each split across the replicas, the same results up to the order of summation
+    (batch normalization uses the global batch's statistics; layers drawing random numbers,
+    such as Dropout, are refused). None or 1: one device, the code path without
+    ``tf.distribute``.
     """
     if not model.built:
         model.build(np.shape(x)[1], rng)
@@ -162,14 +319,27 @@ def fit(
     rng = np.random.default_rng() if rng is None else rng
     history = History()
     best_val = np.inf
-    with tf.device(select_device(device)):
+    if devices is not None and devices != "all":
+        check_positive(devices, "devices", integer=True)
+    strategy = None if devices is None or devices == 1 else select_strategy(devices, device)
+    replicated = None
+    if strategy is not None and strategy.num_replicas_in_sync > 1:
+        replicated = _Replicated(
+            model, optimizer, loss, batch_size, strategy, x[:8].astype(model.dtype, copy=False)
+        )
+    with tf.device(select_device(device) if replicated is None else replicated.device):
         x_t = tf.constant(x.astype(model.dtype, copy=False))
         y_t = tf.constant(y.astype(np.int64, copy=False))
-        run_epoch = _epoch_fn(model, optimizer, loss, batch_size)
+        if replicated is None:
+            run_epoch = _epoch_fn(model, optimizer, loss, batch_size)
+        else:
+            run_epoch = replicated.run_epoch
         for epoch in range(epochs):
             start = time.perf_counter()
             order = np.concatenate(list(minibatches(x.shape[0], batch_size, rng)))
             batch_losses = run_epoch(x_t, y_t, tf.constant(order)).numpy()
+            if replicated is not None:
+                replicated.pull()
             if not np.isfinite(batch_losses).all():
                 history.diverged_at_epoch = epoch
                 break
@@ -190,12 +360,16 @@ def fit(
                 best_val = record["val_loss"]
                 history.best_epoch = epoch
                 if checkpoint_path is not None:
+                    if replicated is not None:
+                        replicated.pull(optimizer_state=True)
                     save_checkpoint(checkpoint_path, model, optimizer, {"epoch": epoch, **record})
             if early_stopping is not None and early_stopping.update(
                 epoch, record["val_loss"], model.get_weights
             ):
                 history.stopped_early = True
                 break
+    if replicated is not None:
+        replicated.pull(optimizer_state=True)
     if early_stopping is not None and early_stopping.best_weights is not None:
         model.set_weights(early_stopping.best_weights)
     return history

@@ -26,8 +26,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--patience", type=int, default=None)
     p.add_argument("--batch-size", type=int, default=None)
     p.add_argument("--device", choices=("auto", "cpu", "gpu"), default="auto", help="TF device")
+    p.add_argument(
+        "--devices",
+        type=_devices,
+        default=None,
+        metavar="N",
+        help="TF backend only (scratch ignores it): train data-parallel on N devices "
+        "(tf.distribute.MirroredStrategy), N GPUs or, without a GPU, the CPU split into N "
+        "logical devices (a test of the multi-device path, not faster); 'all': every visible "
+        "GPU. Default: one device",
+    )
     p.add_argument("--data", default=None, help="MNIST file or folder (default: the cache)")
     p.set_defaults(handler=run)
+
+
+def _devices(text: str) -> int | str:
+    """``--devices``: a positive integer or "all"."""
+    if text == "all":
+        return text
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer or 'all', got {text!r}")
+    return value
 
 
 def run(args: argparse.Namespace) -> int:

@@ -85,10 +85,36 @@ def load_data(config: Config, quick: bool, path: str | None) -> data.Split:
     return split
 
 
+def prepare_devices(devices: int | str | None, device: str) -> None:
+    """``--devices N`` without a GPU: split the CPU into N logical devices before TF starts.
+
+    Runs before the tf backend is imported (importing it starts TensorFlow's runtime). Only
+    TensorFlow's device list is read here, which does not start it.
+    """
+    if devices is None or devices == "all" or devices < 2:
+        return
+    from tf_ref.device import DeviceError, select_device, split_cpu
+
+    try:
+        if select_device(device) == "/CPU:0":
+            split_cpu(devices)
+    except DeviceError as err:
+        raise UserError(str(err)) from err
+
+
 def train_one(
-    backend_name: str, config: Config, split: data.Split, seed: int, device: str, verbose: bool
+    backend_name: str,
+    config: Config,
+    split: data.Split,
+    seed: int,
+    device: str,
+    verbose: bool,
+    devices: int | str | None = None,
 ) -> dict[str, Any]:
-    """Build, train and test one backend; returns the numbers the JSON report shows."""
+    """Build, train and test one backend; returns the numbers the JSON report shows.
+
+    ``device`` and ``devices`` only reach the tf backend's ``fit``; scratch ignores them.
+    """
     backend = backend_module(backend_name)
     rng = np.random.default_rng(seed)
     n_outputs = len(config.digits)
@@ -97,21 +123,28 @@ def train_one(
     )
     optimizer = backend.optimizers.Adam(learning_rate=config.learning_rate)
     stopper = backend.training.EarlyStopping(patience=config.patience)
-    kwargs: dict[str, Any] = {"device": device} if backend_name == "tf" else {}
+    kwargs: dict[str, Any] = {"device": device, "devices": devices} if backend_name == "tf" else {}
     start = time.perf_counter()
-    history = backend.training.fit(
-        model,
-        split.x_train,
-        split.y_train,
-        optimizer=optimizer,
-        epochs=config.max_epochs,
-        batch_size=config.batch_size,
-        validation_data=(split.x_valid, split.y_valid),
-        early_stopping=stopper,
-        rng=rng,
-        verbose=verbose,
-        **kwargs,
-    )
+    try:
+        history = backend.training.fit(
+            model,
+            split.x_train,
+            split.y_train,
+            optimizer=optimizer,
+            epochs=config.max_epochs,
+            batch_size=config.batch_size,
+            validation_data=(split.x_valid, split.y_valid),
+            early_stopping=stopper,
+            rng=rng,
+            verbose=verbose,
+            **kwargs,
+        )
+    except RuntimeError as err:
+        from tf_ref.device import DeviceError
+
+        if isinstance(err, DeviceError):  # a setting the user can fix, not a crash
+            raise UserError(str(err)) from err
+        raise
     elapsed = time.perf_counter() - start
     test = backend.training.evaluate(model, split.x_test, split.y_test)
     seconds = history.history.get("seconds", [])
@@ -149,6 +182,9 @@ def run(args: argparse.Namespace) -> int:
     if args.part not in (1, 2):
         raise UserError(f"exercise 8 part {args.part} is not available yet; available: 1, 2")
     backends = ["scratch", "tf"] if args.backend == "both" else [args.backend]
+    devices = getattr(args, "devices", None)
+    if "tf" in backends:
+        prepare_devices(devices, args.device)
     if args.part == 1:
         for name in backends:
             backend = backend_module(name)
@@ -166,7 +202,9 @@ def run(args: argparse.Namespace) -> int:
                 f"{len(split.y_test)} test, lr {config.learning_rate}",
                 file=sys.stderr,
             )
-        report[name] = train_one(name, config, split, args.seed, args.device, not args.json)
+        report[name] = train_one(
+            name, config, split, args.seed, args.device, not args.json, devices
+        )
     cfg = asdict(config)
     for key in ("quick_sizes", "quick_max_epochs", "quick_patience"):
         cfg.pop(key)
@@ -174,6 +212,7 @@ def run(args: argparse.Namespace) -> int:
         **cfg,
         "quick": args.quick,
         "seed": args.seed,
+        "devices": devices,
         "n_train": len(split.y_train),
         "n_valid": len(split.y_valid),
         "n_test": len(split.y_test),

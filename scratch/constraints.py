@@ -1,0 +1,81 @@
+"""Weight constraints (book section "Max-Norm Regularization"), Keras 3 semantics.
+
+A constraint is a projection applied to a weight *after* each optimizer update (Keras' order:
+clip the gradients, update, constrain): ``w = constraint(w)``. Pass one per parameter to
+``Optimizer.apply(params, grads, constraints=[...])``.
+
+Max-norm keeps each unit's incoming weight vector inside a ball of radius r: ||w_unit|| <= r.
+A Dense kernel has shape (n_inputs, n_units), so a unit's incoming weights are a *column*:
+Keras' ``MaxNorm(axis=0)`` (the norm is taken over axis 0, the inputs). The book's TF1 code
+clips with ``tf.clip_by_norm(weights, threshold, axes=1)`` instead: the norm over axis 1, i.e.
+over each input's *outgoing* weights (a row) -- see ``book_max_norm``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from scratch.checks import check_float_array, check_positive
+
+EPSILON = 1e-7
+"""Keras' fuzz factor (``keras.backend.epsilon()``) in MaxNorm's denominator."""
+
+Axes = int | tuple[int, ...] | list[int]
+
+
+def check_axes(axis: Any, name: str, ndim: int | None = None) -> tuple[int, ...]:
+    """``axis`` (an int or a sequence of ints) as a tuple of non-negative axes of an
+    ``ndim``-D array (only the type is checked when ``ndim`` is None)."""
+    try:
+        axes = (axis,) if np.isscalar(axis) else tuple(axis)
+    except TypeError:
+        axes = (axis,)
+    if not axes or any(isinstance(a, bool) or not isinstance(a, (int, np.integer)) for a in axes):
+        raise TypeError(f"{name}: expected an int or a sequence of ints, got {axis!r}")
+    if ndim is None:
+        return tuple(int(a) for a in axes)
+    if any(not -ndim <= a < ndim for a in axes):
+        raise ValueError(f"{name}: expected axes of a {ndim}-D array, got {axis!r}")
+    return tuple(int(a) % ndim for a in axes)
+
+
+class MaxNorm:
+    """Keras ``MaxNorm(max_value=2, axis=0)``: rescale every slice along ``axis`` to an L2 norm of
+    at most ``max_value``:
+
+        norm = sqrt(sum(w^2 over axis))            (kept as a broadcastable array)
+        w -> w * clip(norm, 0, max_value) / (1e-7 + norm)
+    Slices already inside the ball are (almost) unchanged: they are multiplied by
+    norm / (norm + 1e-7), a shrink of about 1e-7 / norm that Keras applies too.
+    ``axis=0`` on a Dense kernel (n_inputs, n_units) = each unit's incoming weights.
+    """
+
+    def __init__(self, max_value: float = 2, axis: Axes = 0) -> None:
+        check_positive(max_value, "max_value", zero=True)
+        check_axes(axis, "axis")  # the type now, the range when the weights come
+        self.max_value = float(max_value)
+        self.axis = axis
+
+    def __call__(self, w: np.ndarray) -> np.ndarray:
+        """A new array: ``w`` projected; same shape and dtype."""
+        w = check_float_array(w, "w")
+        norms = np.sqrt(np.sum(w * w, axis=check_axes(self.axis, "axis", w.ndim), keepdims=True))
+        desired = np.clip(norms, 0, self.max_value)
+        return w * (desired / (EPSILON + norms))
+
+
+def book_max_norm(w: np.ndarray, threshold: float, axes: Axes = 1) -> np.ndarray:
+    """The book's max-norm step, ``tf.clip_by_norm(weights, clip_norm=threshold, axes=1)``:
+
+        norm = sqrt(sum(w^2 over axes));   w -> w * threshold / max(norm, threshold)
+    No epsilon: slices with norm <= threshold come back exactly unchanged. With the default
+    ``axes=1`` on a Dense kernel (n_inputs, n_units) the norm is over each *row* (one input's
+    outgoing weights), not over each unit's incoming weights (Keras' ``MaxNorm(axis=0)``).
+    Returns a new array.
+    """
+    w = check_float_array(w, "w")
+    check_positive(threshold, "threshold")
+    norms = np.sqrt(np.sum(w * w, axis=check_axes(axes, "axes", w.ndim), keepdims=True))
+    return w * threshold / np.maximum(norms, threshold)

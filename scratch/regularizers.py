@@ -1,0 +1,90 @@
+"""Weight penalties with Keras 3 conventions (book section "l1 and l2 Regularization").
+
+A regularizer maps a weight array to a number that is *added to the loss*, plus its gradient,
+which is added to the weight's gradient:
+
+    L1(l1):       l1 * sum(|w|)                 grad  l1 * sign(w)     (sign(0) = 0)
+    L2(l2):       l2 * sum(w^2)                 grad  2 * l2 * w
+    L1L2(l1, l2): the sum of both
+
+Keras puts no 0.5 in front of L2 (``tf.nn.l2_loss`` does: sum(w^2) / 2) and does not divide the
+penalty by the batch size: it is added once to the mean batch loss. So Keras' ``L2(l2)`` is
+"weight decay" with coefficient 2 * l2 in plain SGD.
+
+``sparsify`` is the book's recipe for a sparse model: train with l1, then zero the weights that
+ended up tiny.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from scratch.checks import check_float_array, check_positive
+
+
+class Regularizer:
+    """Base class: ``reg(w) -> float`` penalty and ``reg.grad(w) -> array`` its gradient."""
+
+    def __call__(self, w: np.ndarray) -> float:
+        raise NotImplementedError  # pragma: no cover - every regularizer defines it
+
+    def grad(self, w: np.ndarray) -> np.ndarray:
+        raise NotImplementedError  # pragma: no cover - every regularizer defines it
+
+
+def _weights(w: Any) -> np.ndarray:
+    return check_float_array(w, "w", allow_empty=True)
+
+
+class L1L2(Regularizer):
+    """l1 * sum(|w|) + l2 * sum(w^2), gradient l1 * sign(w) + 2 * l2 * w (Keras ``L1L2``).
+
+    Defaults are Keras' (0, 0): ``L1L2(l2=0.01)`` is a pure L2 penalty. |w| has no derivative at
+    0; like TensorFlow's gradient of ``abs`` this uses sign(0) = 0 (a subgradient), so a weight
+    that is exactly 0 feels no L1 pull.
+    """
+
+    def __init__(self, l1: float = 0.0, l2: float = 0.0) -> None:
+        check_positive(l1, "l1", zero=True)
+        check_positive(l2, "l2", zero=True)
+        self.l1, self.l2 = float(l1), float(l2)
+
+    def __call__(self, w: np.ndarray) -> float:
+        w = _weights(w)
+        return float(self.l1 * np.sum(np.abs(w)) + self.l2 * np.sum(w * w))
+
+    def grad(self, w: np.ndarray) -> np.ndarray:
+        """dPenalty/dw, same shape and dtype as ``w``."""
+        w = _weights(w)
+        return (self.l1 * np.sign(w) + (2 * self.l2) * w).astype(w.dtype, copy=False)
+
+
+class L1(L1L2):
+    """l1 * sum(|w|), gradient l1 * sign(w) with sign(0) = 0 (Keras ``L1``, default l1 = 0.01).
+
+    The constant pull towards 0 (the same size for every weight) is what drives weights to
+    exactly zero, unlike L2's pull, which shrinks with the weight.
+    """
+
+    def __init__(self, l1: float = 0.01) -> None:
+        super().__init__(l1=l1)
+
+
+class L2(L1L2):
+    """l2 * sum(w^2), gradient 2 * l2 * w (Keras ``L2``, default l2 = 0.01; no 0.5 factor)."""
+
+    def __init__(self, l2: float = 0.01) -> None:
+        super().__init__(l2=l2)
+
+
+def sparsify(weights: np.ndarray, threshold: float) -> np.ndarray:
+    """A copy of ``weights`` with every entry of |w| < ``threshold`` set to 0.
+
+    The book's "need a sparse model": l1 regularization leaves many weights tiny but not exactly
+    zero; zeroing them afterwards gives a sparse model at little cost in accuracy.
+    """
+    weights = _weights(weights)
+    check_positive(threshold, "threshold", zero=True)
+    return np.where(np.abs(weights) < threshold, weights.dtype.type(0), weights)
