@@ -1,8 +1,13 @@
 """Layers: each keeps its forward and backward next to each other (CS231n ``layers.py`` style).
 
 The maths lives in small pure functions, ``*_forward(x, ...) -> (out, cache)`` and
-``*_backward(dout, cache) -> grads``; the classes only hold parameters, their gradients and the
-``trainable`` flag, so that a frozen layer still passes gradients down but never changes.
+``*_backward(dout, cache) -> grads``; the classes only hold parameters, their gradients, any
+non-trainable state (batch norm's moving statistics) and the ``trainable`` flag, so that a frozen
+layer still passes gradients down but never changes.
+
+Each public ``*_forward`` checks its arguments; the layers call the unchecked twin (``_...``)
+after a cheap shape check, because the model has validated the data once, and a NaN born inside
+a diverging network must reach the loss (where ``fit`` stops cleanly) rather than raise mid-step.
 """
 
 from __future__ import annotations
@@ -12,7 +17,113 @@ from typing import Any
 import numpy as np
 
 from scratch import activations, initializers
-from scratch.checks import as_dtype, check_float_array
+from scratch.checks import as_dtype, check_float_array, check_positive
+
+# ----------------------------------------------------------------- argument checks (plumbing)
+# tf_ref.layers imports these, so that both backends refuse bad arguments with the same words.
+
+
+def check_fraction(value: Any, name: str, *, one: bool = False) -> float:
+    """A probability-like hyperparameter: a number in [0, 1), or [0, 1] with ``one=True``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name}: expected a number, got {value!r}")
+    if not (0 <= value < 1 or (one and value == 1)):  # NaN fails both comparisons
+        raise ValueError(f"{name}: expected a number in [0, 1{']' if one else ')'}, got {value!r}")
+    return float(value)
+
+
+def check_keep_mask(mask: Any, shape: tuple[int, ...]) -> np.ndarray:
+    """A dropout keep mask: 1 (keep) or 0 (drop) everywhere, broadcastable to ``shape``."""
+    mask = np.asarray(mask)
+    if mask.dtype != np.bool_ and mask.dtype.kind not in "iuf":
+        raise TypeError(f"mask: expected a boolean or 0/1 array, got dtype {mask.dtype}")
+    try:
+        fits = np.broadcast_shapes(mask.shape, shape) == tuple(shape)
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(
+            f"mask: expected a shape broadcastable to {tuple(shape)}, got {mask.shape}"
+        )
+    if mask.dtype != np.bool_ and not ((mask == 0) | (mask == 1)).all():
+        raise ValueError("mask: expected only 0 (drop) and 1 (keep), got other values")
+    return mask
+
+
+def check_noise_shape(noise_shape: Any) -> tuple[int | None, int | None] | None:
+    """Keras' ``noise_shape`` for 2-D inputs: None, or (rows, width), each None or >= 1."""
+    if noise_shape is None:
+        return None
+    shape = tuple(noise_shape)
+    ok = len(shape) == 2 and all(
+        d is None or (isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d >= 1)
+        for d in shape
+    )
+    if not ok:
+        raise ValueError(
+            f"noise_shape: expected (rows, width), each None or a positive integer, got {shape!r}"
+        )
+    return tuple(None if d is None else int(d) for d in shape)
+
+
+def noise_shape_for(
+    noise_shape: tuple[int | None, int | None] | None, shape: tuple[int, ...]
+) -> tuple[int, ...]:
+    """The concrete mask shape for an input of ``shape`` (None takes the input's size); it must
+    broadcast to ``shape``."""
+    if noise_shape is None:
+        return tuple(shape)
+    out = tuple(d if n is None else n for n, d in zip(noise_shape, shape, strict=True))
+    if any(o not in (1, d) for o, d in zip(out, shape, strict=True)):
+        raise ValueError(
+            f"noise_shape: {noise_shape!r} gives masks of shape {out}, which do not broadcast "
+            f"to the input's {tuple(shape)}"
+        )
+    return out
+
+
+def check_batchnorm_args(
+    x: Any,
+    gamma: Any,
+    beta: Any,
+    moving_mean: Any,
+    moving_variance: Any,
+    momentum: Any,
+    epsilon: Any,
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None, float, float]:
+    """``batchnorm_forward``'s arguments: x (N, D) finite float; gamma, beta (D,) or None (cast
+    to x's dtype); the moving statistics (D,) ndarrays of x's dtype (they are updated in place);
+    momentum in [0, 1]; epsilon > 0. Returns (x, gamma, beta, momentum, epsilon)."""
+    x = check_float_array(x, "x", ndim=2)
+    width = x.shape[1]
+    gamma, beta = (
+        None if a is None else check_float_array(a, name, ndim=1, width=width, dtype=x.dtype)
+        for name, a in (("gamma", gamma), ("beta", beta))
+    )
+    for name, arr in (("moving_mean", moving_mean), ("moving_variance", moving_variance)):
+        if not isinstance(arr, np.ndarray) or arr.dtype != x.dtype:
+            got = f"dtype {arr.dtype}" if isinstance(arr, np.ndarray) else type(arr).__name__
+            raise TypeError(f"{name}: expected a {x.dtype} ndarray (updated in place), got {got}")
+        check_float_array(arr, name, ndim=1, width=width)
+    check_positive(epsilon, "epsilon")
+    return x, gamma, beta, check_fraction(momentum, "momentum", one=True), float(epsilon)
+
+
+def check_dropout_args(
+    x: Any, rate: Any, mask: Any, training: bool
+) -> tuple[np.ndarray, float, np.ndarray | None]:
+    """``dropout_forward``'s arguments: x (N, D) finite float, rate in [0, 1), and when training a
+    keep mask broadcastable to x. Returns (x, rate, mask)."""
+    x = check_float_array(x, "x", ndim=2)
+    rate = check_fraction(rate, "rate")
+    if training:
+        if mask is None:
+            raise ValueError("mask: expected a keep mask (1 keep, 0 drop) when training, got None")
+        mask = check_keep_mask(mask, x.shape)
+    return x, rate, mask
+
+
+# ------------------------------------------------------------------------------- dense
 
 
 def dense_forward(
@@ -43,6 +154,10 @@ def dense_backward(
 class Layer:
     """Base class: parameters in ``params``, their gradients in ``grads`` (same keys).
 
+    ``state`` holds non-trainable arrays (batch norm's moving statistics): learned by the forward
+    pass, not by gradients, so no optimizer ever sees them, yet ``get_weights``/``set_weights``
+    and checkpoints carry them, after the parameters, as Keras does.
+
     ``trainable=False`` freezes the layer: the optimizer skips it and its parameter gradients
     are not computed, but it still back-propagates to the layers below.
     """
@@ -54,6 +169,7 @@ class Layer:
         self.trainable = bool(trainable)
         self.params: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}
+        self.state: dict[str, np.ndarray] = {}
         self.input_dim: int | None = None
         self.dtype: np.dtype = np.dtype("float32")
 
@@ -77,17 +193,23 @@ class Layer:
     def backward(self, dout: np.ndarray) -> np.ndarray:
         raise NotImplementedError  # pragma: no cover
 
+    @property
+    def weights(self) -> dict[str, np.ndarray]:
+        """Every array the layer holds, in Keras order: ``params`` first, then ``state``."""
+        return {**self.params, **self.state}
+
     def get_weights(self) -> list[np.ndarray]:
-        """Copies of the parameters, in Keras order (kernel, bias)."""
-        return [p.copy() for p in self.params.values()]
+        """Copies of the weights, in Keras order (kernel, bias; gamma, beta, moving stats)."""
+        return [p.copy() for p in self.weights.values()]
 
     def set_weights(self, weights: list[np.ndarray]) -> None:
-        """Overwrite the parameters in place; shapes must match exactly."""
-        if len(weights) != len(self.params):
+        """Overwrite the weights in place; shapes must match exactly."""
+        current = self.weights
+        if len(weights) != len(current):
             raise ValueError(
-                f"{self.name}: expected {len(self.params)} weight arrays, got {len(weights)}"
+                f"{self.name}: expected {len(current)} weight arrays, got {len(weights)}"
             )
-        for (key, p), w in zip(self.params.items(), weights, strict=True):
+        for (key, p), w in zip(current.items(), weights, strict=True):
             w = np.asarray(w)
             if w.shape != p.shape:
                 raise ValueError(f"{self.name}.{key}: expected shape {p.shape}, got {w.shape}")
@@ -192,6 +314,272 @@ class Activation(Layer):
         return dout * self.activation.grad(self._z)
 
 
-def check_input(x: Any, layer: Layer) -> np.ndarray:
-    """Validate a batch for ``layer``: 2-D floating, finite, width = input_dim, layer's dtype."""
-    return check_float_array(x, "x", ndim=2, width=layer.input_dim, dtype=layer.dtype)
+# --------------------------------------------------------------------- batch normalization
+
+
+def batchnorm_forward(
+    x: np.ndarray,
+    gamma: np.ndarray | None,
+    beta: np.ndarray | None,
+    moving_mean: np.ndarray,
+    moving_variance: np.ndarray,
+    *,
+    momentum: float = 0.99,
+    epsilon: float = 1e-3,
+    training: bool = False,
+) -> tuple[np.ndarray, tuple[Any, ...]]:
+    """Batch normalization, feature by feature (Ioffe & Szegedy 2015; book ch. 11, Keras 3).
+
+    training=True:   mu = mean_n x;  var = mean_n (x - mu)^2      (biased: 1/N, not 1/(N-1))
+                     moving_mean     <- moving_mean * momentum + mu * (1 - momentum)
+                     moving_variance <- moving_variance * momentum + var * (1 - momentum)
+    training=False:  mu, var = moving_mean, moving_variance       (statistics of the training set)
+    then             xhat = (x - mu) / sqrt(var + epsilon);  out = gamma * xhat + beta
+
+    x (N, D); gamma, beta (D,) or None (no scale: 1; no center: 0); moving_mean and
+    moving_variance (D,) arrays of x's dtype, updated IN PLACE when training (as CS231n's
+    ``bn_param`` and Keras' ``assign``). Returns out (N, D) and cache = (xhat, gamma, inv_std,
+    training) for ``batchnorm_backward``.
+    """
+    x, gamma, beta, momentum, epsilon = check_batchnorm_args(
+        x, gamma, beta, moving_mean, moving_variance, momentum, epsilon
+    )
+    return _batchnorm_forward(
+        x, gamma, beta, moving_mean, moving_variance, momentum, epsilon, bool(training)
+    )
+
+
+def _batchnorm_forward(x, gamma, beta, moving_mean, moving_variance, momentum, epsilon, training):
+    # The maths of batchnorm_forward without the argument checks.
+    if training:
+        mu = x.mean(axis=0)
+        var = ((x - mu) ** 2).mean(axis=0)  # 1/N: the batch's own spread, as Keras uses it
+        moving_mean[...] = moving_mean * momentum + mu * (1 - momentum)
+        moving_variance[...] = moving_variance * momentum + var * (1 - momentum)
+    else:
+        mu, var = moving_mean, moving_variance
+    inv_std = 1 / np.sqrt(var + epsilon)
+    xhat = (x - mu) * inv_std
+    out = xhat if gamma is None else gamma * xhat
+    if beta is not None:
+        out = out + beta
+    return out, (xhat, gamma, inv_std, training)
+
+
+def batchnorm_backward(
+    dout: np.ndarray, cache: tuple[Any, ...]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Gradients of batch normalization, given dout = dL/dout (N, D).
+
+    dbeta = sum_n dout;  dgamma = sum_n dout * xhat;  dxhat = gamma * dout.
+    Training: mu and var depend on x, so x reaches out along three paths (through xhat directly,
+    through mu and through var); adding them up and simplifying gives the compact form
+        dx = (1/N) * inv_std * (N * dxhat - sum_n dxhat - xhat * sum_n (dxhat * xhat))
+           = (gamma * inv_std / N) * (N * dout - dbeta - xhat * dgamma)
+    Inference (or a frozen layer): mu and var are constants, so dx = gamma * inv_std * dout.
+    Returns dx (N, D), dgamma (D,), dbeta (D,) (the last two even when scale/center are off).
+    """
+    xhat, gamma, inv_std, training = cache
+    dbeta = dout.sum(axis=0)
+    dgamma = (dout * xhat).sum(axis=0)
+    scale = inv_std if gamma is None else gamma * inv_std
+    if not training:
+        return dout * scale, dgamma, dbeta
+    n = dout.shape[0]
+    return (scale / n) * (n * dout - dbeta - xhat * dgamma), dgamma, dbeta
+
+
+class BatchNormalization(Layer):
+    """``keras.layers.BatchNormalization`` on (N, D) inputs: out = gamma * xhat + beta.
+
+    gamma (``scale``) starts at 1 and beta (``center``) at 0: trainable parameters. The moving
+    mean (0) and variance (1) are ``state``: updated by every training-mode forward pass, used at
+    inference. A frozen layer (``trainable=False``) uses the moving statistics even when
+    ``training=True`` and leaves them alone, as Keras 3 does (what fine-tuning wants). The book
+    puts it before the activation: Dense(use_bias=False) -> BatchNormalization -> Activation
+    (beta makes the Dense bias redundant).
+    """
+
+    kind = "batch_normalization"
+
+    def __init__(
+        self,
+        momentum: float = 0.99,
+        epsilon: float = 1e-3,
+        *,
+        center: bool = True,
+        scale: bool = True,
+        name: str | None = None,
+        trainable: bool = True,
+    ) -> None:
+        super().__init__(name=name, trainable=trainable)
+        self.momentum = check_fraction(momentum, "momentum", one=True)
+        check_positive(epsilon, "epsilon")
+        self.epsilon = float(epsilon)
+        self.center = bool(center)
+        self.scale = bool(scale)
+        self._cache: tuple[Any, ...] | None = None
+
+    @property
+    def output_dim(self) -> int:
+        assert self.input_dim is not None
+        return self.input_dim
+
+    def build(self, input_dim: int, rng: np.random.Generator, dtype: Any = "float32") -> int:
+        super().build(input_dim, rng, dtype)
+        d, dt = self.input_dim, self.dtype
+        self.params = {}
+        if self.scale:
+            self.params["gamma"] = np.ones(d, dt)
+        if self.center:
+            self.params["beta"] = np.zeros(d, dt)
+        self.state = {"moving_mean": np.zeros(d, dt), "moving_variance": np.ones(d, dt)}
+        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+        self._cache = None
+        return d
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        """x (N, D) -> (N, D); training (and not frozen) also moves the moving statistics."""
+        if not self.built:
+            raise RuntimeError(f"{self.name}: layer is not built; call build() first")
+        x = check_input(x, self, finite=False)
+        out, self._cache = _batchnorm_forward(
+            x,
+            self.params.get("gamma"),
+            self.params.get("beta"),
+            self.state["moving_mean"],
+            self.state["moving_variance"],
+            self.momentum,
+            self.epsilon,
+            bool(training) and self.trainable,
+        )
+        return out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        """dout = dL/dout (N, D) -> dL/dx; fills ``grads`` (gamma, beta) if trainable."""
+        if self._cache is None:
+            raise RuntimeError(f"{self.name}: backward() called before forward()")
+        dx, dgamma, dbeta = batchnorm_backward(dout, self._cache)
+        if self.trainable:
+            for key, g in (("gamma", dgamma), ("beta", dbeta)):
+                if key in self.params:
+                    self.grads[key] = g
+        return dx
+
+
+# -------------------------------------------------------------------------------- dropout
+
+
+def dropout_forward(
+    x: np.ndarray, rate: float, mask: np.ndarray | None = None, training: bool = False
+) -> tuple[np.ndarray, tuple[Any, ...]]:
+    """Inverted dropout (Hinton et al. 2012, Srivastava et al. 2014; book ch. 11; Keras).
+
+    training=True:  out = x * mask / (1 - rate);   training=False: out = x.
+    ``rate`` is the DROP probability (Keras); CS231n's ``p`` is the KEEP probability, a classic
+    confusion. ``mask`` is the keep mask, 1 = keep, 0 = drop, broadcastable to x; draw it as
+    ``rng.random(x.shape) >= rate`` (TF keeps a unit where its uniform is >= rate). Dividing the
+    kept units by the keep probability 1 - rate keeps E[out] = x, so inference needs no rescaling.
+
+    x (N, D), mask broadcastable to (N, D) (needed when training) -> out (N, D);
+    cache = (mask, rate, training).
+    """
+    x, rate, mask = check_dropout_args(x, rate, mask, training)
+    return _dropout_forward(x, rate, mask, bool(training))
+
+
+def _dropout_forward(x, rate, mask, training):
+    # The maths of dropout_forward without the argument checks.
+    if not training:
+        return x, (None, rate, False)
+    keep = mask.astype(x.dtype, copy=False)
+    return x * keep / (1 - rate), (keep, rate, True)
+
+
+def dropout_backward(dout: np.ndarray, cache: tuple[Any, ...]) -> np.ndarray:
+    """dx = dout * mask / (1 - rate) when training (the same mask, the same scale); else dout."""
+    keep, rate, training = cache
+    return dout * keep / (1 - rate) if training else dout
+
+
+class Dropout(Layer):
+    """``keras.layers.Dropout(rate, noise_shape)``: inverted dropout, identity at inference.
+
+    The keep mask is drawn from a child of the ``rng`` given to ``build`` (spawned, so adding a
+    dropout layer does not shift the other layers' initial weights), unless one is injected:
+    ``forward(x, training=True, mask=m)`` for one call, or ``set_mask(m)`` until
+    ``set_mask(None)``. The mask last used is kept in ``last_mask``, so the very same mask can be
+    handed to the other backend. ``noise_shape`` is Keras': e.g. (None, 1) drops whole rows
+    (None = the input's size on that axis).
+    """
+
+    kind = "dropout"
+
+    def __init__(
+        self,
+        rate: float,
+        noise_shape: tuple[int | None, int | None] | None = None,
+        *,
+        name: str | None = None,
+    ) -> None:
+        super().__init__(name=name, trainable=True)
+        self.rate = check_fraction(rate, "rate")
+        self.noise_shape = check_noise_shape(noise_shape)
+        self.rng: np.random.Generator | None = None
+        self.last_mask: np.ndarray | None = None
+        self._mask: np.ndarray | None = None
+        self._cache: tuple[Any, ...] | None = None
+
+    @property
+    def output_dim(self) -> int:
+        assert self.input_dim is not None
+        return self.input_dim
+
+    def build(self, input_dim: int, rng: np.random.Generator, dtype: Any = "float32") -> int:
+        super().build(input_dim, rng, dtype)
+        self.rng = rng.spawn(1)[0]
+        return self.output_dim
+
+    def set_mask(self, mask: np.ndarray | None) -> None:
+        """Use this keep mask (1 keep, 0 drop) in every training-mode call until set_mask(None)."""
+        if mask is not None:
+            if self.input_dim is None:
+                raise RuntimeError(f"{self.name}: layer is not built; call build() first")
+            mask = np.asarray(mask)
+            if mask.ndim != 2:
+                raise ValueError(f"mask: expected a 2-D array, got shape {mask.shape}")
+            mask = check_keep_mask(mask, (mask.shape[0], self.input_dim))
+        self._mask = mask
+
+    def forward(
+        self, x: np.ndarray, training: bool = False, mask: np.ndarray | None = None
+    ) -> np.ndarray:
+        """x (N, D) -> (N, D): x * mask / (1 - rate) when training, x otherwise."""
+        x = check_input(x, self, finite=False)
+        if training:
+            if mask is not None:
+                mask = check_keep_mask(mask, x.shape)
+            elif self._mask is not None:
+                mask = check_keep_mask(self._mask, x.shape)
+            else:
+                if self.rng is None:
+                    raise RuntimeError(f"{self.name}: layer is not built; call build() first")
+                mask = self.rng.random(noise_shape_for(self.noise_shape, x.shape)) >= self.rate
+        self.last_mask = mask if training else None
+        out, self._cache = _dropout_forward(x, self.rate, mask, bool(training))
+        return out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        if self._cache is None:
+            raise RuntimeError(f"{self.name}: backward() called before forward()")
+        return dropout_backward(dout, self._cache)
+
+
+def check_input(x: Any, layer: Layer, *, finite: bool = True) -> np.ndarray:
+    """Validate a batch for ``layer``: 2-D floating, finite, width = input_dim, layer's dtype.
+
+    ``finite=False`` skips the O(N*D) NaN scan (what a layer's own forward does).
+    """
+    return check_float_array(
+        x, "x", ndim=2, width=layer.input_dim, dtype=layer.dtype, finite=finite
+    )

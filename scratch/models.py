@@ -141,7 +141,10 @@ class Sequential:
         return [layer for layer in self.layers if layer.trainable and layer.params]
 
     def trainable_params(self) -> list[np.ndarray]:
-        """The arrays an optimizer updates in place, layer by layer (kernel, bias, ...)."""
+        """The arrays an optimizer updates in place, layer by layer (kernel, bias, gamma, ...).
+
+        Only ``params``: a layer's ``state`` (BN's moving statistics) is never an optimizer's.
+        """
         return [p for layer in self.trainable_layers() for p in layer.params.values()]
 
     def trainable_grads(self) -> list[np.ndarray]:
@@ -149,32 +152,38 @@ class Sequential:
         return [layer.grads[k] for layer in self.trainable_layers() for k in layer.params]
 
     def get_weights(self) -> list[np.ndarray]:
-        """Copies of all parameters, trainable or not, in Keras' ``model.get_weights()`` order."""
+        """Copies of all weights, parameters and state (BN's moving statistics), trainable or
+        not, in Keras' ``model.get_weights()`` order."""
         return [w for layer in self.layers for w in layer.get_weights()]
 
     def set_weights(self, weights: Sequence[np.ndarray]) -> None:
-        """Overwrite all parameters from a list shaped like ``get_weights()``."""
+        """Overwrite all weights from a list shaped like ``get_weights()``."""
         self._require_built()
         weights = list(weights)
-        expected = sum(len(layer.params) for layer in self.layers)
+        expected = sum(len(layer.weights) for layer in self.layers)
         if len(weights) != expected:
             raise ValueError(f"weights: expected {expected} arrays, got {len(weights)}")
         i = 0
         for layer in self.layers:
-            n = len(layer.params)
+            n = len(layer.weights)
             layer.set_weights(weights[i : i + n])
             i += n
 
     def named_weights(self) -> dict[str, np.ndarray]:
-        """{"layer/param": array} views of every parameter (for checkpoints and comparisons)."""
-        return {f"{layer.name}/{k}": v for layer in self.layers for k, v in layer.params.items()}
+        """{"layer/weight": array} views of every parameter and state array (for checkpoints and
+        comparisons): "dense/kernel", ..., "batch_normalization/moving_mean"."""
+        return {f"{layer.name}/{k}": v for layer in self.layers for k, v in layer.weights.items()}
 
     def summary(self) -> str:
-        """One line per layer: name, output width, parameter count, frozen or not."""
-        lines = [f"{'layer':<16}{'output':>8}{'params':>10}  trainable"]
+        """One line per layer: name, output width, weight count, frozen or not.
+
+        Counts include non-trainable state (BN's moving statistics), as Keras' summary does.
+        """
+        w = max(16, *(len(layer.name) + 2 for layer in self.layers))  # "batch_normalization_1"
+        lines = [f"{'layer':<{w}}{'output':>8}{'params':>10}  trainable"]
         for layer in self.layers:
-            n = sum(p.size for p in layer.params.values())
-            lines.append(f"{layer.name:<16}{layer.output_dim:>8}{n:>10}  {layer.trainable}")
-        total = sum(p.size for layer in self.layers for p in layer.params.values())
+            n = sum(p.size for p in layer.weights.values())
+            lines.append(f"{layer.name:<{w}}{layer.output_dim:>8}{n:>10}  {layer.trainable}")
+        total = sum(p.size for layer in self.layers for p in layer.weights.values())
         lines.append(f"total parameters: {total}")
         return "\n".join(lines)

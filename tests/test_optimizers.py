@@ -38,8 +38,11 @@ LEARNING_RATES = f32(1e-4, 0.3, log=True)
 EPSILONS = f32(1e-8, 1e-2, log=True)
 # Relative agreement asked of the two backends, against the distance travelled so far. float64:
 # the same operations in the same order, so only a few ulps. float32: Keras computes Adam's
-# 1 - beta_2^t in float32, where cancellation leaves ~1e-5 relative error in the step size.
-REL = {"float32": 1e-3, "float64": 1e-9}
+# 1 - beta_2^t in float32, where cancellation leaves up to eps32 / (1 - beta_2) relative error in
+# the step size: 6e-4 for beta_2 = 0.9999 at t = 1, compounding over the steps (a drawn case
+# reached 1.6e-3 of the distance travelled). 5e-3 bounds that; every planted mistake moves the
+# parameters by a large fraction of the distance, and float64 (1e-9) catches them anyway.
+REL = {"float32": 5e-3, "float64": 1e-9}
 
 
 def draw_problem(seed: int, dtype: str, steps: int):

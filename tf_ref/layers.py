@@ -1,9 +1,10 @@
 """Layers in TensorFlow: the oracle for ``scratch.layers``, NumPy in and NumPy out.
 
-The maths is TensorFlow's: ``dense_forward`` uses TF ops and ``dense_backward`` asks
-``tf.GradientTape`` for the gradients (never the closed form that scratch writes by hand), and the
-layer classes wrap ``keras.layers.Dense`` / ``keras.layers.Activation``. A layer's weights live in
-its Keras variables; ``params`` hands out NumPy *copies* of them.
+The maths is TensorFlow's: the ``*_forward`` functions use TF ops and the ``*_backward`` ones ask
+``tf.GradientTape`` for the gradients (never the closed forms that scratch writes by hand), and
+the layer classes wrap ``keras.layers.Dense`` / ``Activation`` / ``BatchNormalization`` /
+``Dropout``. A layer's weights live in its Keras variables; ``params`` (trainable) and ``state``
+(non-trainable, BN's moving statistics) hand out NumPy *copies* of them.
 
 A Keras layer's name and dtype are fixed when it is created, and ``Sequential`` names unnamed
 layers ("dense", "dense_1", ...) only after they were constructed, so the Keras layer is created
@@ -19,7 +20,18 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from scratch.checks import as_dtype, check_float_array
+from scratch.checks import as_dtype, check_float_array, check_positive
+
+# Argument checks are plumbing shared with scratch (same words for the same mistake); none of
+# scratch's maths is imported.
+from scratch.layers import (
+    check_batchnorm_args,
+    check_dropout_args,
+    check_fraction,
+    check_keep_mask,
+    check_noise_shape,
+    noise_shape_for,
+)
 from tf_ref import activations as tf_activations
 from tf_ref import initializers as tf_initializers
 
@@ -123,9 +135,12 @@ def _tape_gradients(
 class Layer:
     """Base class: a Keras layer (``keras_layer``) plus scratch's bookkeeping.
 
-    ``params`` gives NumPy copies of the Keras variables; ``grads`` (same keys) is filled by the
-    last backward pass. ``trainable=False`` freezes the layer (and its Keras layer): no parameter
-    gradients, but it still back-propagates to the layers below.
+    ``params`` gives NumPy copies of the trainable Keras variables; ``grads`` (same keys) is filled
+    by the last backward pass. ``state`` gives copies of the non-trainable ones (BN's moving
+    statistics), which ``get_weights``/``set_weights`` carry after the parameters, as Keras does.
+
+    ``trainable=False`` freezes the layer (and its Keras layer): no parameter gradients, but it
+    still back-propagates to the layers below.
     """
 
     kind = "layer"
@@ -180,10 +195,28 @@ class Layer:
         """The Keras variables behind ``params``, in Keras order (kernel, bias)."""
         return {}
 
+    def _state_variables(self) -> dict[str, keras.Variable]:
+        """The non-trainable Keras variables behind ``state`` (BN's moving statistics)."""
+        return {}
+
+    def _weight_variables(self) -> dict[str, keras.Variable]:
+        """All of them, in Keras' ``layer.weights`` order: parameters, then state."""
+        return {**self._variables(), **self._state_variables()}
+
     @property
     def params(self) -> dict[str, np.ndarray]:
         """NumPy copies of the current parameter values ({} before build)."""
         return {k: np.array(v.numpy()) for k, v in self._variables().items()}
+
+    @property
+    def state(self) -> dict[str, np.ndarray]:
+        """NumPy copies of the non-trainable state ({} for most layers)."""
+        return {k: np.array(v.numpy()) for k, v in self._state_variables().items()}
+
+    @property
+    def weights(self) -> dict[str, np.ndarray]:
+        """Copies of every weight, in Keras order: ``params`` first, then ``state``."""
+        return {**self.params, **self.state}
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         """x (N, input_dim) -> outputs, recorded on a tape for ``backward``."""
@@ -206,12 +239,12 @@ class Layer:
         return grads[0]
 
     def get_weights(self) -> list[np.ndarray]:
-        """Copies of the parameters, in Keras order (kernel, bias)."""
-        return list(self.params.values())
+        """Copies of the weights, in Keras order (kernel, bias; gamma, beta, moving stats)."""
+        return list(self.weights.values())
 
     def set_weights(self, weights: list[np.ndarray]) -> None:
-        """Overwrite the parameters; shapes must match exactly (values cast to the layer dtype)."""
-        variables = self._variables()
+        """Overwrite the weights; shapes must match exactly (values cast to the layer dtype)."""
+        variables = self._weight_variables()
         if len(weights) != len(variables):
             raise ValueError(
                 f"{self.name}: expected {len(variables)} weight arrays, got {len(weights)}"
@@ -319,6 +352,286 @@ class Activation(Layer):
         )
 
 
-def check_input(x: Any, layer: Layer) -> np.ndarray:
-    """Validate a batch for ``layer``: 2-D floating, finite, width = input_dim, layer's dtype."""
-    return check_float_array(x, "x", ndim=2, width=layer.input_dim, dtype=layer.dtype)
+# --------------------------------------------------------------------- batch normalization
+
+
+def _batchnorm_tf(
+    x: tf.Tensor,
+    gamma: tf.Tensor | None,
+    beta: tf.Tensor | None,
+    mean: tf.Tensor,
+    variance: tf.Tensor,
+    epsilon: float,
+    training: bool,
+) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
+    """(out, mean, variance) with the ops Keras 3's layer runs: ``tf.nn.moments`` (biased
+    variance) when training, ``tf.nn.batch_normalization`` for the normalisation."""
+    if training:
+        mean, variance = tf.nn.moments(x, axes=[0])
+    out = tf.nn.batch_normalization(
+        x, mean, variance, offset=beta, scale=gamma, variance_epsilon=epsilon
+    )
+    return out, mean, variance
+
+
+def batchnorm_forward(
+    x: np.ndarray,
+    gamma: np.ndarray | None,
+    beta: np.ndarray | None,
+    moving_mean: np.ndarray,
+    moving_variance: np.ndarray,
+    *,
+    momentum: float = 0.99,
+    epsilon: float = 1e-3,
+    training: bool = False,
+) -> tuple[np.ndarray, tuple[Any, ...]]:
+    """Batch normalization with TF ops (``tf.nn.moments``, ``tf.nn.batch_normalization``).
+
+    out = gamma * (x - mu) / sqrt(var + epsilon) + beta, with the batch's mean and biased
+    variance when training (and then moving <- moving * momentum + batch * (1 - momentum), written
+    back into the NumPy ``moving_mean``/``moving_variance`` in place), the moving statistics
+    otherwise. x (N, D); gamma, beta (D,) or None -> out (N, D); cache = the input tensors.
+    """
+    x, gamma, beta, momentum, epsilon = check_batchnorm_args(
+        x, gamma, beta, moving_mean, moving_variance, momentum, epsilon
+    )
+    x_t = tf.convert_to_tensor(x)
+    gamma_t = None if gamma is None else tf.convert_to_tensor(gamma)
+    beta_t = None if beta is None else tf.convert_to_tensor(beta)
+    mm_t = tf.convert_to_tensor(moving_mean.copy())
+    mv_t = tf.convert_to_tensor(moving_variance.copy())
+    out, mean, variance = _batchnorm_tf(x_t, gamma_t, beta_t, mm_t, mv_t, epsilon, bool(training))
+    if training:
+        # the very expression of Keras 3's BatchNormalization.call
+        moving_mean[...] = (mm_t * momentum + mean * (1.0 - momentum)).numpy()
+        moving_variance[...] = (mv_t * momentum + variance * (1.0 - momentum)).numpy()
+    return out.numpy(), (x_t, gamma_t, beta_t, mm_t, mv_t, epsilon, bool(training))
+
+
+def batchnorm_backward(
+    dout: np.ndarray, cache: tuple[Any, ...]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(dx, dgamma, dbeta) by ``tf.GradientTape`` replaying the forward, dout = dL/dout (N, D).
+
+    When training, the tape sees x flow through ``tf.nn.moments`` too, so dx includes the paths
+    through the batch mean and variance; no closed form. A missing gamma or beta gets the
+    gradient that a gamma of ones or a beta of zeros would (as scratch returns it).
+    """
+    x, gamma, beta, mm, mv, epsilon, training = cache
+    width = x.shape[1]
+    gamma = tf.ones((width,), x.dtype) if gamma is None else gamma
+    beta = tf.zeros((width,), x.dtype) if beta is None else beta
+    dout_t = tf.convert_to_tensor(dout, dtype=x.dtype)
+    with tf.GradientTape() as tape:
+        tape.watch([x, gamma, beta])
+        out, _, _ = _batchnorm_tf(x, gamma, beta, mm, mv, epsilon, training)
+    dx, dgamma, dbeta = tape.gradient(out, [x, gamma, beta], output_gradients=dout_t)
+    return dx.numpy(), dgamma.numpy(), dbeta.numpy()
+
+
+class BatchNormalization(Layer):
+    """``keras.layers.BatchNormalization(momentum, epsilon, center, scale)``, scratch's arguments.
+
+    gamma and beta are the trainable ``params``; the moving mean and variance are ``state``
+    (Keras' non-trainable variables). Keras 3 runs a frozen layer (``trainable=False``) in
+    inference mode even when called with ``training=True``.
+    """
+
+    kind = "batch_normalization"
+
+    def __init__(
+        self,
+        momentum: float = 0.99,
+        epsilon: float = 1e-3,
+        *,
+        center: bool = True,
+        scale: bool = True,
+        name: str | None = None,
+        trainable: bool = True,
+    ) -> None:
+        super().__init__(name=name, trainable=trainable)
+        self.momentum = check_fraction(momentum, "momentum", one=True)
+        check_positive(epsilon, "epsilon")
+        self.epsilon = float(epsilon)
+        self.center = bool(center)
+        self.scale = bool(scale)
+
+    @property
+    def output_dim(self) -> int:
+        assert self.input_dim is not None
+        return self.input_dim
+
+    def _make_keras_layer(self) -> keras.layers.BatchNormalization:
+        return keras.layers.BatchNormalization(
+            momentum=self.momentum,
+            epsilon=self.epsilon,
+            center=self.center,
+            scale=self.scale,
+            name=self.name,
+            dtype=self.dtype.name,
+        )
+
+    def _variables(self) -> dict[str, keras.Variable]:
+        layer = self.keras_layer
+        if layer is None:
+            return {}
+        out = {}
+        if self.scale:
+            out["gamma"] = layer.gamma
+        if self.center:
+            out["beta"] = layer.beta
+        return out
+
+    def _state_variables(self) -> dict[str, keras.Variable]:
+        layer = self.keras_layer
+        if layer is None:
+            return {}
+        return {"moving_mean": layer.moving_mean, "moving_variance": layer.moving_variance}
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        """x (N, D) -> (N, D); training (and not frozen) also moves the moving statistics."""
+        if self.keras_layer is None:
+            raise RuntimeError(f"{self.name}: layer is not built; call build() first")
+        return super().forward(check_input(x, self, finite=False), training)
+
+
+# -------------------------------------------------------------------------------- dropout
+
+
+def _dropout_tf(x: tf.Tensor, keep: tf.Tensor, rate: float) -> tf.Tensor:
+    """x * keep / (1 - rate) with TF ops; keep is 0/1 in x's dtype."""
+    return tf.math.divide(tf.math.multiply(x, keep), tf.constant(1.0 - rate, x.dtype))
+
+
+def dropout_forward(
+    x: np.ndarray, rate: float, mask: np.ndarray | None = None, training: bool = False
+) -> tuple[np.ndarray, tuple[Any, ...]]:
+    """Inverted dropout with TF ops: out = x * mask / (1 - rate) when training, x otherwise.
+
+    ``rate`` is the drop probability; ``mask`` the keep mask (1 keep, 0 drop) broadcastable to
+    x, needed when training. x (N, D) -> out (N, D); cache = (x, mask, rate, training) tensors.
+    """
+    x, rate, mask = check_dropout_args(x, rate, mask, training)
+    x_t = tf.convert_to_tensor(x)
+    if not training:
+        return x, (x_t, None, rate, False)
+    keep = tf.cast(tf.convert_to_tensor(mask), x_t.dtype)
+    return _dropout_tf(x_t, keep, rate).numpy(), (x_t, keep, rate, True)
+
+
+def dropout_backward(dout: np.ndarray, cache: tuple[Any, ...]) -> np.ndarray:
+    """dx by ``tf.GradientTape`` replaying the forward (identity at inference)."""
+    x, keep, rate, training = cache
+    dout_t = tf.convert_to_tensor(dout, dtype=x.dtype)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        out = _dropout_tf(x, keep, rate) if training else tf.identity(x)
+    return tape.gradient(out, x, output_gradients=dout_t).numpy()
+
+
+class _KeepMaskDropout(keras.layers.Dropout):
+    """``keras.layers.Dropout`` that, given a keep mask, applies it instead of drawing one.
+
+    The mask is read when the call runs (or is traced, under ``tf.function``): meant for eager
+    lockstep comparisons with scratch, one mask per step.
+    """
+
+    keep_mask: np.ndarray | None = None
+
+    def call(self, inputs: tf.Tensor, training: bool = False) -> tf.Tensor:
+        if training and self.keep_mask is not None:
+            keep = tf.cast(tf.convert_to_tensor(self.keep_mask), inputs.dtype)
+            return _dropout_tf(inputs, keep, self.rate)
+        return super().call(inputs, training=training)
+
+
+class Dropout(Layer):
+    """``keras.layers.Dropout(rate, noise_shape)``, seeded from the ``rng`` given to ``build``.
+
+    Without a mask, Keras draws one (TF keeps a unit where its uniform is >= rate) from a seed
+    taken from a child of ``rng``; scratch draws its own from the same kind of child, so the two
+    masks differ. To run both backends on the SAME mask, inject it: ``forward(x, training=True,
+    mask=m)`` for one call, or ``set_mask(m)`` until ``set_mask(None)`` (this one also reaches
+    the layer inside ``Sequential``'s Keras model), e.g. ``m = scratch_layer.last_mask``.
+    ``last_mask`` is the mask last injected, None when Keras drew it.
+    """
+
+    kind = "dropout"
+
+    def __init__(
+        self,
+        rate: float,
+        noise_shape: tuple[int | None, int | None] | None = None,
+        *,
+        name: str | None = None,
+    ) -> None:
+        super().__init__(name=name, trainable=True)
+        self.rate = check_fraction(rate, "rate")
+        self.noise_shape = check_noise_shape(noise_shape)
+        self.seed: int | None = None
+        self.last_mask: np.ndarray | None = None
+        self._mask: np.ndarray | None = None
+
+    @property
+    def output_dim(self) -> int:
+        assert self.input_dim is not None
+        return self.input_dim
+
+    def build(self, input_dim: int, rng: np.random.Generator, dtype: Any = "float32") -> int:
+        self.seed = int(rng.spawn(1)[0].integers(2**31 - 1))
+        out = super().build(input_dim, rng, dtype)
+        self.keras_layer.keep_mask = self._mask
+        return out
+
+    def _make_keras_layer(self) -> keras.layers.Dropout:
+        return _KeepMaskDropout(
+            self.rate,
+            noise_shape=self.noise_shape,
+            seed=self.seed,
+            name=self.name,
+            dtype=self.dtype.name,
+        )
+
+    def set_mask(self, mask: np.ndarray | None) -> None:
+        """Use this keep mask (1 keep, 0 drop) in every training-mode call until set_mask(None)."""
+        if mask is not None:
+            if self.keras_layer is None:
+                raise RuntimeError(f"{self.name}: layer is not built; call build() first")
+            mask = np.asarray(mask)
+            if mask.ndim != 2:
+                raise ValueError(f"mask: expected a 2-D array, got shape {mask.shape}")
+            mask = check_keep_mask(mask, (mask.shape[0], self.input_dim))
+        self._mask = mask
+        if self.keras_layer is not None:
+            self.keras_layer.keep_mask = mask
+
+    def forward(
+        self, x: np.ndarray, training: bool = False, mask: np.ndarray | None = None
+    ) -> np.ndarray:
+        """x (N, D) -> (N, D): x * mask / (1 - rate) when training, x otherwise."""
+        if self.keras_layer is None:
+            raise RuntimeError(f"{self.name}: layer is not built; call build() first")
+        x = check_input(x, self, finite=False)
+        if training:
+            mask = self._mask if mask is None else mask
+            if mask is not None:
+                mask = check_keep_mask(mask, x.shape)
+            else:
+                noise_shape_for(self.noise_shape, x.shape)  # Keras' own error is cryptic
+        self.keras_layer.keep_mask = mask if training else None
+        try:
+            out = super().forward(x, training)
+        finally:
+            self.keras_layer.keep_mask = self._mask
+        self.last_mask = mask if training else None
+        return out
+
+
+def check_input(x: Any, layer: Layer, *, finite: bool = True) -> np.ndarray:
+    """Validate a batch for ``layer``: 2-D floating, finite, width = input_dim, layer's dtype.
+
+    ``finite=False`` skips the O(N*D) NaN scan (what a layer's own forward does).
+    """
+    return check_float_array(
+        x, "x", ndim=2, width=layer.input_dim, dtype=layer.dtype, finite=finite
+    )

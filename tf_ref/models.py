@@ -142,7 +142,8 @@ class Sequential:
         return [layer for layer in self.layers if layer.trainable and layer._variables()]
 
     def trainable_params(self) -> list[np.ndarray]:
-        """NumPy *copies* of the trainable parameters, layer by layer (kernel, bias, ...).
+        """NumPy *copies* of the trainable parameters, layer by layer (kernel, bias, gamma, ...);
+        never a layer's ``state`` (BN's moving statistics).
 
         Parallel to scratch's list; updating these arrays does not change the model (write them
         back with ``set_weights``, or train ``trainable_variables`` directly).
@@ -159,14 +160,15 @@ class Sequential:
         return [v for layer in self.trainable_layers() for v in layer._variables().values()]
 
     def get_weights(self) -> list[np.ndarray]:
-        """Copies of all parameters, trainable or not, in Keras' ``model.get_weights()`` order."""
+        """Copies of all weights, parameters and state (BN's moving statistics), trainable or
+        not, in Keras' ``model.get_weights()`` order."""
         return [w for layer in self.layers for w in layer.get_weights()]
 
     def set_weights(self, weights: Sequence[np.ndarray]) -> None:
-        """Overwrite all parameters from a list shaped like ``get_weights()``."""
+        """Overwrite all weights from a list shaped like ``get_weights()``."""
         self._require_built()
         weights = list(weights)
-        counts = [len(layer._variables()) for layer in self.layers]
+        counts = [len(layer._weight_variables()) for layer in self.layers]
         if len(weights) != sum(counts):
             raise ValueError(f"weights: expected {sum(counts)} arrays, got {len(weights)}")
         i = 0
@@ -175,15 +177,20 @@ class Sequential:
             i += n
 
     def named_weights(self) -> dict[str, np.ndarray]:
-        """{"layer/param": array} copies of every parameter (for checkpoints and comparisons)."""
-        return {f"{layer.name}/{k}": v for layer in self.layers for k, v in layer.params.items()}
+        """{"layer/weight": array} copies of every parameter and state array (for checkpoints and
+        comparisons): "dense/kernel", ..., "batch_normalization/moving_mean"."""
+        return {f"{layer.name}/{k}": v for layer in self.layers for k, v in layer.weights.items()}
 
     def summary(self) -> str:
-        """One line per layer: name, output width, parameter count, frozen or not."""
-        lines = [f"{'layer':<16}{'output':>8}{'params':>10}  trainable"]
+        """One line per layer: name, output width, weight count, frozen or not.
+
+        Counts include non-trainable state (BN's moving statistics), as Keras' summary does.
+        """
+        w = max(16, *(len(layer.name) + 2 for layer in self.layers))  # "batch_normalization_1"
+        lines = [f"{'layer':<{w}}{'output':>8}{'params':>10}  trainable"]
         for layer in self.layers:
-            n = sum(p.size for p in layer.params.values())
-            lines.append(f"{layer.name:<16}{layer.output_dim:>8}{n:>10}  {layer.trainable}")
-        total = sum(p.size for layer in self.layers for p in layer.params.values())
+            n = sum(p.size for p in layer.weights.values())
+            lines.append(f"{layer.name:<{w}}{layer.output_dim:>8}{n:>10}  {layer.trainable}")
+        total = sum(p.size for layer in self.layers for p in layer.weights.values())
         lines.append(f"total parameters: {total}")
         return "\n".join(lines)
