@@ -139,6 +139,69 @@ def clipnorm_applied_globally() -> None:
     optimizers.clip_by_norm = optimizers.clip_by_global_norm
 
 
+def bn_unbiased_variance() -> None:
+    from scratch import layers
+
+    original = layers._batchnorm_forward
+
+    def forward(x, gamma, beta, moving_mean, moving_variance, momentum, epsilon, training):
+        if not training:
+            return original(x, gamma, beta, moving_mean, moving_variance, momentum, epsilon, False)
+        mu = x.mean(axis=0)
+        var = x.var(axis=0, ddof=1) if x.shape[0] > 1 else x.var(axis=0)  # 1/(N-1): the bug
+        moving_mean[...] = moving_mean * momentum + mu * (1 - momentum)
+        moving_variance[...] = moving_variance * momentum + var * (1 - momentum)
+        inv_std = 1 / np.sqrt(var + epsilon)
+        xhat = (x - mu) * inv_std
+        out = xhat if gamma is None else gamma * xhat
+        if beta is not None:
+            out = out + beta
+        return out, (xhat, gamma, inv_std, training)
+
+    layers._batchnorm_forward = forward
+
+
+def bn_batch_statistics_at_inference() -> None:
+    from scratch import layers
+
+    original = layers._batchnorm_forward
+
+    def forward(x, gamma, beta, moving_mean, moving_variance, momentum, epsilon, training):
+        if training:
+            return original(x, gamma, beta, moving_mean, moving_variance, momentum, epsilon, True)
+        scratch_mean, scratch_var = moving_mean.copy(), moving_variance.copy()
+        return original(x, gamma, beta, scratch_mean, scratch_var, momentum, epsilon, True)
+
+    layers._batchnorm_forward = forward
+
+
+def dropout_scaled_at_inference() -> None:
+    from scratch import layers
+
+    original = layers._dropout_forward
+
+    def forward(x, rate, mask, training):
+        if training:
+            return original(x, rate, mask, training)
+        return x * (1 - rate), (None, rate, False)
+
+    layers._dropout_forward = forward
+
+
+def dropout_rate_as_keep_probability() -> None:
+    from scratch import layers
+
+    original = layers._dropout_forward
+
+    def forward(x, rate, mask, training):
+        if not training:
+            return original(x, rate, mask, training)
+        keep = mask.astype(x.dtype, copy=False)
+        return x * keep / rate, (keep, 1 - rate, True)
+
+    layers._dropout_forward = forward
+
+
 MUTANTS = {
     f.__name__: f
     for f in (
@@ -154,6 +217,10 @@ MUTANTS = {
         max_norm_wrong_axis,
         plateau_without_patience,
         clipnorm_applied_globally,
+        bn_unbiased_variance,
+        bn_batch_statistics_at_inference,
+        dropout_scaled_at_inference,
+        dropout_rate_as_keep_probability,
     )
 }
 

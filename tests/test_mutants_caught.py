@@ -28,12 +28,16 @@ CASES = {
     "max_norm_wrong_axis": "tests/test_clipping.py",
     "plateau_without_patience": "tests/test_schedules.py",
     "clipnorm_applied_globally": "tests/test_clipping.py",
+    "bn_unbiased_variance": "tests/test_batchnorm.py",
+    "bn_batch_statistics_at_inference": "tests/test_batchnorm.py",
+    "dropout_scaled_at_inference": "tests/test_dropout.py",
+    "dropout_rate_as_keep_probability": "tests/test_dropout.py",
 }
 
 
 @pytest.mark.parametrize(("mutant", "test_file"), CASES.items(), ids=list(CASES))
 def test_planted_bug_is_caught(mutant: str, test_file: str) -> None:
-    env = {**os.environ, "DNN_KATAS_SCRATCH_MUTANT": mutant, "DNN_KATAS_HYPOTHESIS": "default"}
+    env = {**os.environ, "DNN_KATAS_SCRATCH_MUTANT": mutant, "DNN_KATAS_HYPOTHESIS": "mutant"}
     done = subprocess.run(
         [
             sys.executable,
