@@ -12,6 +12,7 @@ a diverging network must reach the loss (where ``fit`` stops cleanly) rather tha
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any
 
 import numpy as np
@@ -151,7 +152,7 @@ def dense_backward(
     return dout @ kernel.T, x.T @ dout, dout.sum(axis=0)
 
 
-class Layer:
+class Layer(ABC):
     """Base class: parameters in ``params``, their gradients in ``grads`` (same keys).
 
     ``state`` holds non-trainable arrays (batch norm's moving statistics): learned by the forward
@@ -184,14 +185,17 @@ class Layer:
         return self.output_dim
 
     @property
+    @abstractmethod
     def output_dim(self) -> int:
-        raise NotImplementedError  # pragma: no cover - every subclass defines it
+        """Defined by every subclass."""
 
+    @abstractmethod
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
-        raise NotImplementedError  # pragma: no cover
+        """Defined by every subclass."""
 
+    @abstractmethod
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        raise NotImplementedError  # pragma: no cover
+        """Defined by every subclass."""
 
     @property
     def weights(self) -> dict[str, np.ndarray]:

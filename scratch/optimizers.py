@@ -15,6 +15,7 @@ apply the weights' constraints (``apply(..., constraints=...)``, e.g. ``scratch.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -130,7 +131,7 @@ _CLIPPERS: dict[str, Callable[[Sequence[np.ndarray], float], list[np.ndarray]]] 
 }
 
 
-class Optimizer:
+class Optimizer(ABC):
     """Base class: slot bookkeeping, the step counter, the learning-rate lookup and clipping."""
 
     slot_names: tuple[str, ...] = ()
@@ -201,8 +202,9 @@ class Optimizer:
                 p[...] = c(p)  # constraints see the updated weights (Keras: after the update)
         self.iterations += 1
 
+    @abstractmethod
     def update_step(self, i: int, param: np.ndarray, grad: np.ndarray, lr: float) -> None:
-        raise NotImplementedError  # pragma: no cover - every optimizer defines it
+        """Defined by every subclass."""
 
     def variables(self) -> dict[str, np.ndarray]:
         """The whole state as plain arrays: {"iterations": ..., "<slot>/<i>": ...}."""

@@ -17,6 +17,7 @@ ended up tiny.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any
 
 import numpy as np
@@ -24,14 +25,16 @@ import numpy as np
 from scratch.checks import check_float_array, check_positive
 
 
-class Regularizer:
+class Regularizer(ABC):
     """Base class: ``reg(w) -> float`` penalty and ``reg.grad(w) -> array`` its gradient."""
 
+    @abstractmethod
     def __call__(self, w: np.ndarray) -> float:
-        raise NotImplementedError  # pragma: no cover - every regularizer defines it
+        """Defined by every subclass."""
 
+    @abstractmethod
     def grad(self, w: np.ndarray) -> np.ndarray:
-        raise NotImplementedError  # pragma: no cover - every regularizer defines it
+        """Defined by every subclass."""
 
 
 def _weights(w: Any) -> np.ndarray:

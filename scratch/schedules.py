@@ -16,6 +16,7 @@ callable it returns its current rate whatever the step.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from itertools import pairwise
 from typing import Any
@@ -65,11 +66,12 @@ def check_plateau(
     check_choice(mode, "mode", ("min", "max"))
 
 
-class Schedule:
+class Schedule(ABC):
     """Base class: ``schedule(step) -> learning rate`` (a float) for the step about to be taken."""
 
+    @abstractmethod
     def __call__(self, step: int) -> float:
-        raise NotImplementedError  # pragma: no cover - every schedule defines it
+        """Defined by every subclass."""
 
 
 class ExponentialDecay(Schedule):

@@ -13,6 +13,7 @@ in ``build`` (``keras_layer`` is None before that).
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
 
@@ -132,7 +133,7 @@ def _tape_gradients(
 # ------------------------------------------------------------------------------ layers
 
 
-class Layer:
+class Layer(ABC):
     """Base class: a Keras layer (``keras_layer``) plus scratch's bookkeeping.
 
     ``params`` gives NumPy copies of the trainable Keras variables; ``grads`` (same keys) is filled
@@ -168,8 +169,9 @@ class Layer:
     def built(self) -> bool:
         return self.input_dim is not None
 
+    @abstractmethod
     def _make_keras_layer(self) -> keras.layers.Layer:
-        raise NotImplementedError  # pragma: no cover - every subclass defines it
+        """Defined by every subclass."""
 
     def _initial_values(self, rng: np.random.Generator) -> dict[str, np.ndarray]:
         return {}
@@ -188,8 +190,9 @@ class Layer:
         return self.output_dim
 
     @property
+    @abstractmethod
     def output_dim(self) -> int:
-        raise NotImplementedError  # pragma: no cover
+        """Defined by every subclass."""
 
     def _variables(self) -> dict[str, keras.Variable]:
         """The Keras variables behind ``params``, in Keras order (kernel, bias)."""

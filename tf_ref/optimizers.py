@@ -20,6 +20,7 @@ applies after the update.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
@@ -125,7 +126,7 @@ class _KerasAdam(_Rebindable, keras.optimizers.Adam):
 # --------------------------------------------------------------------------- Optimizer
 
 
-class Optimizer:
+class Optimizer(ABC):
     """Base class: the wrapped ``keras_optimizer``, NumPy ``apply``, state under scratch's names.
 
     Subclasses say which Keras attribute holds each slot (``_slot_attributes``).
@@ -167,8 +168,9 @@ class Optimizer:
             kwargs[name] = value
         return kwargs
 
+    @abstractmethod
     def _make_keras_optimizer(self) -> keras.optimizers.Optimizer:
-        raise NotImplementedError  # pragma: no cover - every optimizer defines it
+        """Defined by every subclass."""
 
     @property
     def iterations(self) -> int:
