@@ -185,9 +185,11 @@ class Layer(ABC):
         return self.output_dim
 
     @property
-    @abstractmethod
     def output_dim(self) -> int:
-        """Defined by every subclass."""
+        """Width of the output; by default the input's (activations, batch norm, dropout)."""
+        if self.input_dim is None:
+            raise RuntimeError(f"{self.name}: not built yet, so its output width is unknown")
+        return self.input_dim
 
     @abstractmethod
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:

@@ -190,9 +190,11 @@ class Layer(ABC):
         return self.output_dim
 
     @property
-    @abstractmethod
     def output_dim(self) -> int:
-        """Defined by every subclass."""
+        """Width of the output; by default the input's (activations, batch norm, dropout)."""
+        if self.input_dim is None:
+            raise RuntimeError(f"{self.name}: not built yet, so its output width is unknown")
+        return self.input_dim
 
     def _variables(self) -> dict[str, keras.Variable]:
         """The Keras variables behind ``params``, in Keras order (kernel, bias)."""
