@@ -34,6 +34,35 @@ def backward_layers(layers: Sequence[Layer], dout: np.ndarray) -> np.ndarray:
     return dout
 
 
+def name_layers(layers: Sequence[Any]) -> None:
+    """Give unnamed layers Keras-style names ("dense", "dense_1", ...); names must be unique.
+
+    Plumbing shared with tf_ref.models, so both backends name (and checkpoint) layers alike.
+    """
+    counts: dict[str, int] = {}
+    for layer in layers:
+        if layer.name is None:
+            n = counts.get(layer.kind, 0)
+            layer.name = layer.kind if n == 0 else f"{layer.kind}_{n}"
+            counts[layer.kind] = n + 1
+    names = [layer.name for layer in layers]
+    if len(set(names)) != len(names):
+        raise ValueError(f"layers: names must be unique, got {names}")
+
+
+def summary_table(layers: Sequence[Any]) -> str:
+    """One line per layer: name, output width, weight count (incl. non-trainable state, as
+    Keras counts it), frozen or not; then the total. Shared with tf_ref.models."""
+    w = max(16, *(len(layer.name) + 2 for layer in layers))  # "batch_normalization_1"
+    lines = [f"{'layer':<{w}}{'output':>8}{'params':>10}  trainable"]
+    for layer in layers:
+        n = sum(p.size for p in layer.weights.values())
+        lines.append(f"{layer.name:<{w}}{layer.output_dim:>8}{n:>10}  {layer.trainable}")
+    total = sum(p.size for layer in layers for p in layer.weights.values())
+    lines.append(f"total parameters: {total}")
+    return "\n".join(lines)
+
+
 class Sequential:
     """Layers applied one after another: logits = layer_L(...layer_1(x)).
 
@@ -57,15 +86,7 @@ class Sequential:
                 raise TypeError(
                     f"layers[{i}]: expected a scratch Layer, got {type(layer).__name__}"
                 )
-        counts: dict[str, int] = {}
-        for layer in layers:
-            if layer.name is None:
-                n = counts.get(layer.kind, 0)
-                layer.name = layer.kind if n == 0 else f"{layer.kind}_{n}"
-                counts[layer.kind] = n + 1
-        names = [layer.name for layer in layers]
-        if len(set(names)) != len(names):
-            raise ValueError(f"layers: names must be unique, got {names}")
+        name_layers(layers)
         self.layers = layers
         self.dtype = as_dtype(dtype)
         self.input_dim: int | None = None
@@ -179,11 +200,4 @@ class Sequential:
 
         Counts include non-trainable state (BN's moving statistics), as Keras' summary does.
         """
-        w = max(16, *(len(layer.name) + 2 for layer in self.layers))  # "batch_normalization_1"
-        lines = [f"{'layer':<{w}}{'output':>8}{'params':>10}  trainable"]
-        for layer in self.layers:
-            n = sum(p.size for p in layer.weights.values())
-            lines.append(f"{layer.name:<{w}}{layer.output_dim:>8}{n:>10}  {layer.trainable}")
-        total = sum(p.size for layer in self.layers for p in layer.weights.values())
-        lines.append(f"total parameters: {total}")
-        return "\n".join(lines)
+        return summary_table(self.layers)

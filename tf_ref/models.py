@@ -16,6 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 from scratch.checks import as_dtype, check_float_array, check_positive
+from scratch.models import name_layers, summary_table
 from tf_ref.layers import Layer, _tape_gradients
 
 
@@ -41,15 +42,7 @@ class Sequential:
         for i, layer in enumerate(layers):
             if not isinstance(layer, Layer):
                 raise TypeError(f"layers[{i}]: expected a tf_ref Layer, got {type(layer).__name__}")
-        counts: dict[str, int] = {}
-        for layer in layers:
-            if layer.name is None:
-                n = counts.get(layer.kind, 0)
-                layer.name = layer.kind if n == 0 else f"{layer.kind}_{n}"
-                counts[layer.kind] = n + 1
-        names = [layer.name for layer in layers]
-        if len(set(names)) != len(names):
-            raise ValueError(f"layers: names must be unique, got {names}")
+        name_layers(layers)
         self.layers = layers
         self.dtype = as_dtype(dtype)
         self.input_dim: int | None = None
@@ -186,11 +179,4 @@ class Sequential:
 
         Counts include non-trainable state (BN's moving statistics), as Keras' summary does.
         """
-        w = max(16, *(len(layer.name) + 2 for layer in self.layers))  # "batch_normalization_1"
-        lines = [f"{'layer':<{w}}{'output':>8}{'params':>10}  trainable"]
-        for layer in self.layers:
-            n = sum(p.size for p in layer.weights.values())
-            lines.append(f"{layer.name:<{w}}{layer.output_dim:>8}{n:>10}  {layer.trainable}")
-        total = sum(p.size for layer in self.layers for p in layer.weights.values())
-        lines.append(f"total parameters: {total}")
-        return "\n".join(lines)
+        return summary_table(self.layers)
