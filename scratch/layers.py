@@ -19,9 +19,27 @@ import numpy as np
 
 from scratch import activations, initializers
 from scratch.checks import as_dtype, check_float_array, check_positive
+from scratch.regularizers import Regularizer
 
 # ----------------------------------------------------------------- argument checks (plumbing)
 # tf_ref.layers imports these, so that both backends refuse bad arguments with the same words.
+
+
+def check_regularizer(regularizer: Any, name: str) -> Any:
+    """None, or an object with ``__call__(w) -> penalty`` and ``grad(w) -> dpenalty/dw``."""
+    if regularizer is not None and not (callable(regularizer) and hasattr(regularizer, "grad")):
+        raise TypeError(
+            f"{name}: expected a regularizer such as L2(1e-4) (callable with a .grad), "
+            f"or None, got {regularizer!r}"
+        )
+    return regularizer
+
+
+def check_constraint(constraint: Any, name: str) -> Any:
+    """None, or a callable w -> projected w (e.g. ``MaxNorm(2.0)``)."""
+    if constraint is not None and not callable(constraint):
+        raise TypeError(f"{name}: expected a constraint such as MaxNorm(2), got {constraint!r}")
+    return constraint
 
 
 def check_fraction(value: Any, name: str, *, one: bool = False) -> float:
@@ -161,6 +179,10 @@ class Layer(ABC):
 
     ``trainable=False`` freezes the layer: the optimizer skips it and its parameter gradients
     are not computed, but it still back-propagates to the layers below.
+
+    ``regularizers`` and ``constraints`` map a parameter's key to its penalty (added to the loss
+    by the training step, as Keras adds ``model.losses``) and to its projection (applied by the
+    optimizer after the update); both only act while the layer is trainable.
     """
 
     kind = "layer"
@@ -171,6 +193,8 @@ class Layer(ABC):
         self.params: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}
         self.state: dict[str, np.ndarray] = {}
+        self.regularizers: dict[str, Regularizer] = {}
+        self.constraints: dict[str, Any] = {}
         self.input_dim: int | None = None
         self.dtype: np.dtype = np.dtype("float32")
 
@@ -230,7 +254,10 @@ class Dense(Layer):
     """Fully connected layer with an optional activation: a = f(x @ kernel + bias).
 
     Mirrors ``keras.layers.Dense(units, activation, use_bias, kernel_initializer,
-    bias_initializer)``; the default kernel initializer is Glorot uniform, as in Keras.
+    bias_initializer, kernel_regularizer, bias_regularizer, kernel_constraint, bias_constraint)``;
+    the default kernel initializer is Glorot uniform, as in Keras. A regularizer adds its
+    penalty to the training loss (``Sequential.regularization_loss``); a constraint projects the
+    weights after every optimizer step (max-norm: ``MaxNorm(2.0)``, Keras' axis 0 = per unit).
     """
 
     kind = "dense"
@@ -243,6 +270,10 @@ class Dense(Layer):
         use_bias: bool = True,
         kernel_initializer: str | initializers.Initializer = "glorot_uniform",
         bias_initializer: str | initializers.Initializer = "zeros",
+        kernel_regularizer: Regularizer | None = None,
+        bias_regularizer: Regularizer | None = None,
+        kernel_constraint: Any = None,
+        bias_constraint: Any = None,
         name: str | None = None,
         trainable: bool = True,
     ) -> None:
@@ -254,6 +285,20 @@ class Dense(Layer):
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
+        regularizers = {"kernel": kernel_regularizer, "bias": bias_regularizer}
+        constraints = {"kernel": kernel_constraint, "bias": bias_constraint}
+        self.regularizers = {
+            k: check_regularizer(r, f"{k}_regularizer")
+            for k, r in regularizers.items()
+            if r is not None
+        }
+        self.constraints = {
+            k: check_constraint(c, f"{k}_constraint")
+            for k, c in constraints.items()
+            if c is not None
+        }
+        if not self.use_bias and ("bias" in self.regularizers or "bias" in self.constraints):
+            raise ValueError("bias_regularizer/bias_constraint: the layer has use_bias=False")
         self._cache: tuple[Any, ...] | None = None
 
     @property

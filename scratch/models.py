@@ -172,6 +172,33 @@ class Sequential:
         """Gradients parallel to ``trainable_params()``, filled by the last ``backward``."""
         return [layer.grads[k] for layer in self.trainable_layers() for k in layer.params]
 
+    def trainable_constraints(self) -> list[Any]:
+        """One constraint or None per entry of ``trainable_params()`` (for ``optimizer.apply``)."""
+        return [layer.constraints.get(k) for layer in self.trainable_layers() for k in layer.params]
+
+    def regularization_loss(self) -> float:
+        """Sum of the trainable layers' weight penalties, e.g. l2 * sum(kernel^2) per layer.
+
+        Keras adds the same sum (``model.losses``, over trainable weights only) to the loss it
+        trains on and reports, in training and in evaluation.
+        """
+        return float(
+            sum(
+                reg(layer.params[k])
+                for layer in self.trainable_layers()
+                for k, reg in layer.regularizers.items()
+            )
+        )
+
+    def add_regularization_grads(self) -> None:
+        """grads[k] += dPenalty/dparams[k] for every regularized trainable parameter.
+
+        Call after ``backward`` (which fills the gradients of the data loss only).
+        """
+        for layer in self.trainable_layers():
+            for k, reg in layer.regularizers.items():
+                layer.grads[k] = layer.grads[k] + reg.grad(layer.params[k])
+
     def get_weights(self) -> list[np.ndarray]:
         """Copies of all weights, parameters and state (BN's moving statistics), trainable or
         not, in Keras' ``model.get_weights()`` order."""

@@ -221,11 +221,12 @@ def evaluate(
     loss: str = "sparse_softmax_cross_entropy",
     batch_size: int = 1024,
 ) -> dict[str, float]:
-    """Mean loss and accuracy of ``model`` on (x, y) in inference mode."""
+    """Mean loss (+ the weight penalties, as Keras reports it) and accuracy of ``model`` on
+    (x, y) in inference mode."""
     logits = model.predict(x, batch_size=batch_size)
     y = check_labels(y, "y", n_classes=logits.shape[1], n_rows=logits.shape[0])
     value, _ = losses_mod.get(loss)(logits, y)
-    return {"loss": value, "accuracy": accuracy(logits, y)}
+    return {"loss": value + model.regularization_loss(), "accuracy": accuracy(logits, y)}
 
 
 def train_step(
@@ -235,12 +236,21 @@ def train_step(
     x_batch: np.ndarray,
     y_batch: np.ndarray,
 ) -> float:
-    """One step of minibatch gradient descent; returns the batch loss *before* the update."""
+    """One step of minibatch gradient descent; returns the batch loss *before* the update.
+
+    loss = data loss + weight penalties (``model.regularization_loss()``); its gradient is the
+    back-propagated one plus each penalty's; the optimizer then updates the parameters and
+    projects those that have a constraint (max-norm), in Keras' order.
+    """
     logits = model._forward(x_batch, training=True)
     value, dlogits = loss_fn(logits, y_batch)
     model.backward(dlogits, input_grad=False)
-    optimizer.apply(model.trainable_params(), model.trainable_grads())
-    return value
+    penalty = model.regularization_loss()
+    model.add_regularization_grads()
+    optimizer.apply(
+        model.trainable_params(), model.trainable_grads(), model.trainable_constraints()
+    )
+    return value + penalty
 
 
 def check_training_data(

@@ -53,6 +53,26 @@ def _activation(spec: Any, **kwargs: Any) -> tf_activations.ActivationFunction:
     return tf_activations.get(spec, **kwargs)
 
 
+def _keras_regularizer(spec: Any, name: str) -> keras.regularizers.Regularizer | None:
+    """The Keras regularizer behind a tf_ref one (``tf_ref.regularizers.L2(1e-4)``), or None."""
+    if spec is None or isinstance(spec, keras.regularizers.Regularizer):
+        return spec
+    if isinstance(getattr(spec, "keras_regularizer", None), keras.regularizers.Regularizer):
+        return spec.keras_regularizer
+    raise TypeError(
+        f"{name}: expected a tf_ref regularizer such as L2(1e-4), or None, got {spec!r}"
+    )
+
+
+def _keras_constraint(spec: Any, name: str) -> keras.constraints.Constraint | None:
+    """The Keras constraint behind a tf_ref one (``tf_ref.constraints.MaxNorm(2)``), or None."""
+    if spec is None or isinstance(spec, keras.constraints.Constraint):
+        return spec
+    if isinstance(getattr(spec, "keras_constraint", None), keras.constraints.Constraint):
+        return spec.keras_constraint
+    raise TypeError(f"{name}: expected a tf_ref constraint such as MaxNorm(2), got {spec!r}")
+
+
 def _keras_activation(activation: tf_activations.ActivationFunction) -> Callable[..., tf.Tensor]:
     """The Keras function for an activation, its keyword arguments bound.
 
@@ -287,6 +307,10 @@ class Dense(Layer):
         use_bias: bool = True,
         kernel_initializer: str | NumpyInitializer = "glorot_uniform",
         bias_initializer: str | NumpyInitializer = "zeros",
+        kernel_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        kernel_constraint: Any = None,
+        bias_constraint: Any = None,
         name: str | None = None,
         trainable: bool = True,
     ) -> None:
@@ -298,6 +322,12 @@ class Dense(Layer):
         self.use_bias = bool(use_bias)
         self.kernel_initializer = tf_initializers.get(kernel_initializer)
         self.bias_initializer = tf_initializers.get(bias_initializer)
+        self.kernel_regularizer = _keras_regularizer(kernel_regularizer, "kernel_regularizer")
+        self.bias_regularizer = _keras_regularizer(bias_regularizer, "bias_regularizer")
+        self.kernel_constraint = _keras_constraint(kernel_constraint, "kernel_constraint")
+        self.bias_constraint = _keras_constraint(bias_constraint, "bias_constraint")
+        if not self.use_bias and (self.bias_regularizer or self.bias_constraint):
+            raise ValueError("bias_regularizer/bias_constraint: the layer has use_bias=False")
 
     @property
     def output_dim(self) -> int:
@@ -312,6 +342,10 @@ class Dense(Layer):
             use_bias=self.use_bias,
             kernel_initializer="zeros",
             bias_initializer="zeros",
+            kernel_regularizer=self.kernel_regularizer,
+            bias_regularizer=self.bias_regularizer,
+            kernel_constraint=self.kernel_constraint,
+            bias_constraint=self.bias_constraint,
             name=self.name,
             dtype=self.dtype.name,
         )

@@ -20,6 +20,14 @@ from scratch.models import name_layers, summary_table
 from tf_ref.layers import Layer, _tape_gradients
 
 
+def add_penalties(value: tf.Tensor, keras_model: keras.Model) -> tf.Tensor:
+    """value + sum(keras_model.losses), the trainable layers' weight penalties, as Keras'
+    ``compute_loss`` adds them. Keras computes each penalty afresh from its variable, so inside
+    a ``GradientTape`` the sum is differentiable; with no penalty ``value`` comes back as is."""
+    losses = keras_model.losses
+    return value if not losses else value + tf.cast(tf.add_n(losses), value.dtype)
+
+
 class Sequential:
     """Layers applied one after another, as a ``keras.Sequential``: logits = layer_L(...(x)).
 
@@ -146,6 +154,11 @@ class Sequential:
     def trainable_grads(self) -> list[np.ndarray]:
         """Gradients parallel to ``trainable_params()``, filled by the last ``backward``."""
         return [layer.grads[k] for layer in self.trainable_layers() for k in layer._variables()]
+
+    def regularization_loss(self) -> float:
+        """Sum of Keras' ``model.losses``: the trainable layers' weight penalties."""
+        self._require_built()
+        return float(sum(float(p) for p in self.keras_model.losses))
 
     @property
     def trainable_variables(self) -> list[keras.Variable]:

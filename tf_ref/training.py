@@ -41,7 +41,7 @@ from scratch.training import (
 )
 from tf_ref import optimizers as optimizers_mod
 from tf_ref.device import select_device, select_strategy
-from tf_ref.models import Sequential
+from tf_ref.models import Sequential, add_penalties
 
 __all__ = [
     "EarlyStopping",
@@ -83,7 +83,7 @@ def _step_fn(model: Sequential, optimizer: optimizers_mod.Optimizer, loss: str):
     def step(x_batch: tf.Tensor, y_batch: tf.Tensor) -> tf.Tensor:
         with tf.GradientTape() as tape:
             logits = keras_model(x_batch, training=True)
-            value = _loss_tensor(loss, logits, y_batch)
+            value = add_penalties(_loss_tensor(loss, logits, y_batch), keras_model)
         grads = tape.gradient(value, variables)
         keras_opt.apply_gradients(zip(grads, variables, strict=True))
         return value
@@ -230,6 +230,10 @@ class _Replicated:
                 logits = keras_model(x_part, training=True)
                 rows = _row_losses(loss, logits, y_part)
                 value = tf.reduce_sum(rows) / tf.cast(n_global, rows.dtype)
+                # Each replica adds its share of the penalties, so the sum over replicas adds
+                # them once (Keras scales model.losses by 1/replicas the same way).
+                if keras_model.losses:
+                    value = value + tf.cast(tf.add_n(keras_model.losses), value.dtype) / n_replicas
             grads = tape.gradient(value, variables)
             keras_opt.apply_gradients(zip(grads, variables, strict=True))
             return value
@@ -267,12 +271,13 @@ def evaluate(
     loss: str = "sparse_softmax_cross_entropy",
     batch_size: int = 1024,
 ) -> dict[str, float]:
-    """Mean loss and accuracy of ``model`` on (x, y) in inference mode."""
+    """Mean loss (+ the weight penalties, as Keras reports it) and accuracy of ``model`` on
+    (x, y) in inference mode."""
     check_choice(loss, "loss", LOSS_NAMES)
     logits = model.predict(x, batch_size=batch_size)
     y = check_labels(y, "y", n_classes=logits.shape[1], n_rows=logits.shape[0])
     value = float(_loss_tensor(loss, tf.constant(logits), tf.constant(y)))
-    return {"loss": value, "accuracy": accuracy(logits, y)}
+    return {"loss": value + model.regularization_loss(), "accuracy": accuracy(logits, y)}
 
 
 def fit(

@@ -1,0 +1,229 @@
+"""The practical-guidelines network (book ch. 11, "Practical Guidelines"), as one configuration
+object that both backends build from.
+
+The chapter ends with a default configuration for a deep net:
+
+    initialization   He              kernel_initializer="he_normal"
+    activation       ELU             activation="elu"
+    normalization    Batch Norm      batch_norm=True   (Dense without bias -> BN -> activation)
+    regularization   Dropout         dropout_rate=0.5
+    optimizer        Nesterov        optimizer="nesterov", momentum=0.9
+    schedule         none            lr_schedule=None
+
+and a tuning table: exponential decay when convergence is too slow or too fast
+(``lr_schedule="exponential"``), l1 for a sparse model (``l1=...``, then ``sparsify``), no batch
+norm and ReLU for faster inference (``batch_norm=False, activation="relu"``). Every choice is a
+field, so ``dataclasses.replace(GUIDELINES, dropout_rate=0.0)`` is one experiment.
+
+``NetworkConfig`` is plain data (JSON-able with ``to_dict``). ``build_network`` and
+``build_optimizer`` turn it into scratch objects; ``tf_ref.networks`` has the same two functions
+for Keras, both going through ``assemble_layers``, so the two backends cannot drift apart.
+
+Dropout placement. ``"book"`` is the 1st edition notebook's ``DNNClassifier``: dropout on the
+input of every hidden layer (the pixels, then hidden outputs 1..L-1), none before the logits.
+``"hidden"`` is the usual Keras placement: after every hidden layer's activation, before the
+next layer and before the logits; the pixels are kept. Dropout never follows the output layer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from scratch import activations, initializers
+from scratch import constraints as constraints_mod
+from scratch import layers as layers_mod
+from scratch import optimizers as optimizers_mod
+from scratch import regularizers as regularizers_mod
+from scratch import schedules as schedules_mod
+from scratch.checks import check_choice, check_positive
+from scratch.layers import check_fraction
+
+OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
+SCHEDULES = (None, "exponential", "power")
+DROPOUT_PLACEMENTS = ("book", "hidden")
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    """A fully connected classifier and its optimizer; defaults = the practical guidelines.
+
+    hidden_layers x units neurons, each Dense [-> BatchNormalization] -> activation, then a
+    linear Dense(n_outputs) giving the logits. ``momentum`` is used by "momentum" and "nesterov"
+    only. ``lr_schedule``: None, "exponential" (lr * decay_rate^(step / decay_steps)) or "power"
+    (lr / (1 + step / decay_steps)). ``l1``/``l2`` penalize every kernel (Keras conventions,
+    no 0.5); ``max_norm`` constrains every hidden kernel's incoming-weight norms (Keras'
+    ``MaxNorm``, axis 0); ``clipnorm`` clips each gradient's norm.
+    """
+
+    hidden_layers: int = 5
+    units: int = 100
+    kernel_initializer: str = "he_normal"
+    activation: str = "elu"
+    batch_norm: bool = True
+    batch_norm_momentum: float = 0.99
+    dropout_rate: float = 0.5
+    dropout_placement: str = "book"
+    optimizer: str = "nesterov"
+    learning_rate: float = 0.01
+    momentum: float = 0.9
+    lr_schedule: str | None = None
+    decay_steps: float = 10_000
+    decay_rate: float = 0.1
+    l1: float = 0.0
+    l2: float = 0.0
+    max_norm: float | None = None
+    clipnorm: float | None = None
+
+    def __post_init__(self) -> None:
+        check_positive(self.hidden_layers, "hidden_layers", integer=True, zero=True)
+        check_positive(self.units, "units", integer=True)
+        initializers.get(self.kernel_initializer)  # unknown names fail here, with the list
+        activations.get(self.activation)
+        if not isinstance(self.batch_norm, bool):
+            raise TypeError(f"batch_norm: expected True or False, got {self.batch_norm!r}")
+        check_fraction(self.batch_norm_momentum, "batch_norm_momentum")
+        check_fraction(self.dropout_rate, "dropout_rate")
+        check_choice(self.dropout_placement, "dropout_placement", DROPOUT_PLACEMENTS)
+        check_choice(self.optimizer, "optimizer", OPTIMIZERS)
+        check_positive(self.learning_rate, "learning_rate")
+        check_fraction(self.momentum, "momentum")
+        if self.lr_schedule not in SCHEDULES:
+            raise ValueError(f"lr_schedule: expected one of {SCHEDULES}, got {self.lr_schedule!r}")
+        check_positive(self.decay_steps, "decay_steps")
+        check_positive(self.decay_rate, "decay_rate")
+        check_positive(self.l1, "l1", zero=True)
+        check_positive(self.l2, "l2", zero=True)
+        if self.max_norm is not None:
+            check_positive(self.max_norm, "max_norm")
+        if self.clipnorm is not None:
+            check_positive(self.clipnorm, "clipnorm")
+
+    def replace(self, **changes: Any) -> NetworkConfig:
+        """A copy with some fields changed (checked again), e.g. ``replace(batch_norm=False)``."""
+        unknown = sorted(set(changes) - set(self.__dataclass_fields__))
+        if unknown:
+            raise ValueError(
+                f"NetworkConfig: unknown field(s) {unknown}; fields: "
+                + ", ".join(self.__dataclass_fields__)
+            )
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able values (for reports and checkpoints' metadata)."""
+        return asdict(self)
+
+
+GUIDELINES = NetworkConfig()
+"""The chapter's default configuration, unchanged."""
+
+
+def assemble_layers(
+    config: NetworkConfig,
+    n_outputs: int,
+    layers: ModuleType,
+    regularizers: ModuleType,
+    constraints: ModuleType,
+) -> list[Any]:
+    """The layer list for ``config``, built from a backend's ``layers``/``regularizers``/
+    ``constraints`` modules (scratch's or tf_ref's: they share every name used here).
+
+    Plumbing shared by ``scratch.networks`` and ``tf_ref.networks``; layer names are Keras'
+    defaults ("dense", "batch_normalization_1", ...), given by ``Sequential``.
+    """
+    check_positive(n_outputs, "n_outputs", integer=True)
+
+    def kernel_extras(hidden: bool) -> dict[str, Any]:
+        extras: dict[str, Any] = {}
+        if config.l1 or config.l2:
+            extras["kernel_regularizer"] = regularizers.L1L2(l1=config.l1, l2=config.l2)
+        if hidden and config.max_norm is not None:
+            extras["kernel_constraint"] = constraints.MaxNorm(config.max_norm, axis=0)
+        return extras
+
+    drop = config.dropout_rate > 0
+    out: list[Any] = []
+    for _ in range(config.hidden_layers):
+        if drop and config.dropout_placement == "book":
+            out.append(layers.Dropout(config.dropout_rate))
+        if config.batch_norm:
+            out.append(
+                layers.Dense(
+                    config.units,
+                    use_bias=False,  # BN's beta is the bias (Ioffe & Szegedy; Keras idiom)
+                    kernel_initializer=config.kernel_initializer,
+                    **kernel_extras(hidden=True),
+                )
+            )
+            out.append(layers.BatchNormalization(momentum=config.batch_norm_momentum))
+            out.append(layers.Activation(config.activation))
+        else:
+            out.append(
+                layers.Dense(
+                    config.units,
+                    config.activation,
+                    kernel_initializer=config.kernel_initializer,
+                    **kernel_extras(hidden=True),
+                )
+            )
+        if drop and config.dropout_placement == "hidden":
+            out.append(layers.Dropout(config.dropout_rate))
+    out.append(
+        layers.Dense(
+            n_outputs, kernel_initializer=config.kernel_initializer, **kernel_extras(False)
+        )
+    )
+    return out
+
+
+def optimizer_spec(config: NetworkConfig) -> tuple[str, dict[str, Any], tuple[str, dict] | None]:
+    """(optimizer name, its keyword arguments, (schedule class name, its arguments) or None):
+    what ``build_optimizer`` of either backend instantiates."""
+    kwargs: dict[str, Any] = {}
+    if config.optimizer in ("momentum", "nesterov"):
+        kwargs["momentum"] = config.momentum
+    if config.clipnorm is not None:
+        kwargs["clipnorm"] = config.clipnorm
+    schedule = None
+    if config.lr_schedule == "exponential":
+        schedule = (
+            "ExponentialDecay",
+            {
+                "initial_learning_rate": config.learning_rate,
+                "decay_steps": config.decay_steps,
+                "decay_rate": config.decay_rate,
+            },
+        )
+    elif config.lr_schedule == "power":
+        schedule = (
+            "PowerScheduling",
+            {"initial_learning_rate": config.learning_rate, "decay_steps": config.decay_steps},
+        )
+    return config.optimizer, kwargs, schedule
+
+
+def build_network(
+    config: NetworkConfig = GUIDELINES,
+    input_dim: int = 784,
+    n_outputs: int = 10,
+    *,
+    rng: np.random.Generator | None = None,
+    dtype: Any = "float32",
+) -> Any:
+    """A built scratch ``Sequential`` for ``config`` (weights drawn from ``rng`` in order)."""
+    from scratch.models import Sequential
+
+    layers = assemble_layers(config, n_outputs, layers_mod, regularizers_mod, constraints_mod)
+    return Sequential(layers, input_dim, rng=rng, dtype=dtype)
+
+
+def build_optimizer(config: NetworkConfig = GUIDELINES) -> optimizers_mod.Optimizer:
+    """The scratch optimizer (with its schedule, if any) for ``config``."""
+    name, kwargs, schedule = optimizer_spec(config)
+    lr: Any = config.learning_rate
+    if schedule is not None:
+        lr = getattr(schedules_mod, schedule[0])(**schedule[1])
+    return optimizers_mod.get(name, learning_rate=lr, **kwargs)
