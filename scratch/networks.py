@@ -27,7 +27,7 @@ next layer and before the logits; the pixels are kept. Dropout never follows the
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from types import ModuleType
 from typing import Any
 
@@ -52,17 +52,21 @@ class NetworkConfig:
     """A fully connected classifier and its optimizer; defaults = the practical guidelines.
 
     hidden_layers x units neurons, each Dense [-> BatchNormalization] -> activation, then a
-    linear Dense(n_outputs) giving the logits. ``momentum`` is used by "momentum" and "nesterov"
-    only. ``lr_schedule``: None, "exponential" (lr * decay_rate^(step / decay_steps)) or "power"
-    (lr / (1 + step / decay_steps)). ``l1``/``l2`` penalize every kernel (Keras conventions,
-    no 0.5); ``max_norm`` constrains every hidden kernel's incoming-weight norms (Keras'
-    ``MaxNorm``, axis 0); ``clipnorm`` clips each gradient's norm.
+    linear Dense(n_outputs) giving the logits.
+    - ``activation_kwargs``: e.g. ``{"negative_slope": 0.1}`` for the book's leaky_relu(0.1).
+    - ``momentum``: used by "momentum" and "nesterov" only.
+    - ``lr_schedule``: None, "exponential" (lr * decay_rate^(step / decay_steps)) or "power"
+      (lr / (1 + step / decay_steps)).
+    - ``l1``/``l2``: penalize every kernel (Keras conventions, no 0.5 factor).
+    - ``max_norm``: constrains every hidden kernel's incoming-weight norms (Keras' MaxNorm,
+      axis 0); ``clipnorm`` clips each gradient's norm.
     """
 
     hidden_layers: int = 5
     units: int = 100
     kernel_initializer: str = "he_normal"
     activation: str = "elu"
+    activation_kwargs: dict[str, float] = field(default_factory=dict)
     batch_norm: bool = True
     batch_norm_momentum: float = 0.99
     dropout_rate: float = 0.5
@@ -82,7 +86,13 @@ class NetworkConfig:
         check_positive(self.hidden_layers, "hidden_layers", integer=True, zero=True)
         check_positive(self.units, "units", integer=True)
         initializers.get(self.kernel_initializer)  # unknown names fail here, with the list
-        activations.get(self.activation)
+        try:  # unknown names and keyword arguments fail here, not mid-training
+            activations.get(self.activation, **dict(self.activation_kwargs))(np.zeros(1))
+        except TypeError as err:
+            raise TypeError(
+                f"activation_kwargs: {dict(self.activation_kwargs)} do not fit "
+                f"{self.activation!r} ({err})"
+            ) from err
         if not isinstance(self.batch_norm, bool):
             raise TypeError(f"batch_norm: expected True or False, got {self.batch_norm!r}")
         check_fraction(self.batch_norm_momentum, "batch_norm_momentum")
@@ -131,8 +141,9 @@ def assemble_layers(
     """The layer list for ``config``, built from a backend's ``layers``/``regularizers``/
     ``constraints`` modules (scratch's or tf_ref's: they share every name used here).
 
-    Plumbing shared by ``scratch.networks`` and ``tf_ref.networks``; layer names are Keras'
-    defaults ("dense", "batch_normalization_1", ...), given by ``Sequential``.
+    Plumbing shared by ``scratch.networks`` and ``tf_ref.networks``. Layer names follow the
+    book's notebook: "hidden1", "hidden1_bn", "hidden1_out" (the activation), "hidden1_dropout",
+    ..., "logits".
     """
     check_positive(n_outputs, "n_outputs", integer=True)
 
@@ -144,36 +155,44 @@ def assemble_layers(
             extras["kernel_constraint"] = constraints.MaxNorm(config.max_norm, axis=0)
         return extras
 
+    act = activations.get(config.activation, **dict(config.activation_kwargs))
     drop = config.dropout_rate > 0
     out: list[Any] = []
-    for _ in range(config.hidden_layers):
+    for i in range(1, config.hidden_layers + 1):
         if drop and config.dropout_placement == "book":
-            out.append(layers.Dropout(config.dropout_rate))
+            out.append(layers.Dropout(config.dropout_rate, name=f"hidden{i}_dropout"))
         if config.batch_norm:
             out.append(
                 layers.Dense(
                     config.units,
                     use_bias=False,  # BN's beta is the bias (Ioffe & Szegedy; Keras idiom)
                     kernel_initializer=config.kernel_initializer,
+                    name=f"hidden{i}",
                     **kernel_extras(hidden=True),
                 )
             )
-            out.append(layers.BatchNormalization(momentum=config.batch_norm_momentum))
-            out.append(layers.Activation(config.activation))
+            out.append(
+                layers.BatchNormalization(momentum=config.batch_norm_momentum, name=f"hidden{i}_bn")
+            )
+            out.append(layers.Activation(act, name=f"hidden{i}_out"))
         else:
             out.append(
                 layers.Dense(
                     config.units,
-                    config.activation,
+                    act,
                     kernel_initializer=config.kernel_initializer,
+                    name=f"hidden{i}",
                     **kernel_extras(hidden=True),
                 )
             )
         if drop and config.dropout_placement == "hidden":
-            out.append(layers.Dropout(config.dropout_rate))
+            out.append(layers.Dropout(config.dropout_rate, name=f"hidden{i}_dropout"))
     out.append(
         layers.Dense(
-            n_outputs, kernel_initializer=config.kernel_initializer, **kernel_extras(False)
+            n_outputs,
+            kernel_initializer=config.kernel_initializer,
+            name="logits",
+            **kernel_extras(hidden=False),
         )
     )
     return out

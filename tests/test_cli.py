@@ -58,8 +58,10 @@ def test_data_info_json(capsys) -> None:
 
 @needs_mnist
 @pytest.mark.parametrize("backend", ["scratch", "both"])
-def test_exercise_8_quick_json(capsys, backend: str) -> None:
-    code = main(["exercise", "8", "--part", "2", "--backend", backend, "--quick", "--json"])
+def test_exercise_8_quick_json(capsys, tmp_path, backend: str) -> None:
+    out = tmp_path / "run"
+    argv = ["exercise", "8", "--part", "2", "--backend", backend, "--quick", "--json"]
+    code = main([*argv, "--out", str(out)])
     assert code == 0
     report = json.loads(capsys.readouterr().out)
     names = ["scratch"] if backend == "scratch" else ["scratch", "tf"]
@@ -70,3 +72,64 @@ def test_exercise_8_quick_json(capsys, backend: str) -> None:
         assert r["test_accuracy"] > 0.9, r
         assert r["epochs"] >= 1 and r["seconds_per_epoch"] > 0
     assert report["config"]["quick"] is True and report["config"]["n_train"] == 3000
+
+
+@needs_mnist
+@pytest.mark.parametrize("part", [4, 5])
+def test_exercise_8_parts_4_and_5_write_report_and_curves(capsys, tmp_path, part: int) -> None:
+    out = tmp_path / f"p{part}"
+    argv = ["exercise", "8", "--part", str(part), "--backend", "both", "--quick", "--json"]
+    assert main([*argv, "--max-epochs", "3", "--out", str(out)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    net = report["config"]["network"]
+    assert net["batch_norm"] is True and net["batch_norm_momentum"] == 0.95
+    assert net["dropout_rate"] == (0.5 if part == 5 else 0.0)
+    for name in ("scratch", "tf"):
+        # 3 epochs on 3000 images: far above chance (20%) for a working pipeline
+        assert report[name]["test_accuracy"] > 0.8, report[name]
+    saved = json.loads((out / "report.json").read_text())
+    assert len(saved["scratch"]["history"]["val_loss"]) == report["scratch"]["epochs"]
+    png = (out / "curves.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
+
+
+@needs_mnist
+def test_exercise_8_part_3_search_respects_budget(capsys, tmp_path) -> None:
+    argv = ["exercise", "8", "--part", "3", "--backend", "scratch", "--quick", "--json"]
+    argv += ["--trials", "3", "--budget", "0.001", "--max-epochs", "2", "--out", str(tmp_path)]
+    assert main(argv) == 0
+    r = json.loads(capsys.readouterr().out)["scratch"]
+    # the first trial always runs; the budget (1 ms) is spent by then, so no second one starts
+    assert r["trials_run"] == 1 and len(r["trials"]) == 1
+    assert r["best"]["units"] in (10, 30, 50, 70, 90, 100, 120, 140, 160)
+    assert 0 <= r["test_accuracy"] <= 1
+
+
+def test_exercise_8_search_samples_the_books_grid() -> None:
+    from katas.exercises import ex08
+
+    trials = ex08.sample_trials(200, seed=0)
+    assert trials == ex08.sample_trials(200, seed=0)  # reproducible
+    for key in ("units", "batch_size", "learning_rate"):
+        values = {t[key] for t in trials}
+        assert values == set(ex08.SEARCH_SPACE[key]), key  # 200 draws hit every value
+    for t in trials:
+        ex08.trial_config(t)  # every trial is a valid NetworkConfig
+
+
+def test_exercise_8_out_folder_must_be_new(tmp_path, capsys) -> None:
+    (tmp_path / "old.txt").write_text("keep me")
+    argv = ["exercise", "8", "--part", "2", "--backend", "scratch", "--out", str(tmp_path)]
+    assert main(argv) == 2
+    assert "not empty" in capsys.readouterr().err
+    assert (tmp_path / "old.txt").read_text() == "keep me"
+
+
+@pytest.mark.parametrize(
+    "flag", [["--budget", "0"], ["--trials", "-1"], ["--learning-rate", "nan"], ["--patience", "x"]]
+)
+def test_exercise_8_bad_numbers_are_refused(flag, capsys) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["exercise", "8", "--part", "3", *flag])
+    assert exit_info.value.code == 2
+    assert "expected a positive" in capsys.readouterr().err

@@ -21,10 +21,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--quick", action="store_true", help="a small subset, under a minute")
     p.add_argument("--json", action="store_true", help="print one JSON object, nothing else")
     p.add_argument("--seed", type=int, default=42)
-    p.add_argument("--learning-rate", type=float, default=None, help="Adam's learning rate")
-    p.add_argument("--max-epochs", type=int, default=None)
-    p.add_argument("--patience", type=int, default=None)
-    p.add_argument("--batch-size", type=int, default=None)
+    p.add_argument(
+        "--learning-rate", type=_positive_float, default=None, help="the optimizer's learning rate"
+    )
+    p.add_argument("--max-epochs", type=_positive_int, default=None)
+    p.add_argument("--patience", type=_positive_int, default=None)
+    p.add_argument("--batch-size", type=_positive_int, default=None)
     p.add_argument("--device", choices=("auto", "cpu", "gpu"), default="auto", help="TF device")
     p.add_argument(
         "--devices",
@@ -37,7 +39,50 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "GPU. Default: one device",
     )
     p.add_argument("--data", default=None, help="MNIST file or folder (default: the cache)")
+    p.add_argument(
+        "--out",
+        default=None,
+        metavar="DIR",
+        help="where report.json and curves.png go (a new or empty folder; default: "
+        "katas-runs/exercise8-partN-<time>)",
+    )
+    p.add_argument(
+        "--budget",
+        type=_positive_float,
+        default=600.0,
+        metavar="SECONDS",
+        help="part 3: time budget per backend; no trial starts after it (default 600)",
+    )
+    p.add_argument(
+        "--trials", type=_positive_int, default=50, help="part 3: trials sampled (default 50)"
+    )
+    p.add_argument(
+        "--search-patience",
+        type=_positive_int,
+        default=10,
+        help="part 3: early-stopping patience of each trial (default 10)",
+    )
     p.set_defaults(handler=run)
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
 
 
 def _devices(text: str) -> int | str:
