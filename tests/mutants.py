@@ -202,6 +202,33 @@ def dropout_rate_as_keep_probability() -> None:
     layers._dropout_forward = forward
 
 
+def penalty_gradient_not_added() -> None:
+    from scratch import models
+
+    models.Sequential.add_regularization_grads = lambda self: None
+
+
+def penalty_on_frozen_layers() -> None:
+    from scratch import models
+
+    def regularization_loss(self):
+        return float(
+            sum(
+                reg(layer.params[k])
+                for layer in self.layers
+                for k, reg in layer.regularizers.items()
+            )
+        )
+
+    models.Sequential.regularization_loss = regularization_loss
+
+
+def constraints_never_applied() -> None:
+    from scratch import models
+
+    models.Sequential.trainable_constraints = lambda self: None
+
+
 MUTANTS = {
     f.__name__: f
     for f in (
@@ -221,6 +248,9 @@ MUTANTS = {
         bn_batch_statistics_at_inference,
         dropout_scaled_at_inference,
         dropout_rate_as_keep_probability,
+        penalty_gradient_not_added,
+        penalty_on_frozen_layers,
+        constraints_never_applied,
     )
 }
 

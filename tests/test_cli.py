@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from katas import data
@@ -133,3 +134,27 @@ def test_exercise_8_bad_numbers_are_refused(flag, capsys) -> None:
         main(["exercise", "8", "--part", "3", *flag])
     assert exit_info.value.code == 2
     assert "expected a positive" in capsys.readouterr().err
+
+
+@needs_mnist
+def test_exercise_8_augment_adds_shifted_copies(capsys, tmp_path) -> None:
+    argv = ["exercise", "8", "--part", "2", "--backend", "scratch", "--quick", "--json"]
+    assert main([*argv, "--augment", "1", "--max-epochs", "1", "--out", str(tmp_path)]) == 0
+    config = json.loads(capsys.readouterr().out)["config"]
+    assert config["augment_copies"] == 1 and config["n_train"] == 2 * 3000
+
+
+def test_exercise_8_augment_split_keeps_valid_and_test() -> None:
+    from katas import data
+    from katas.exercises import ex08
+
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 256, (20, 784)).astype(np.uint8)
+    y = rng.integers(0, 5, 20)
+    split = data.Split(x, y, x[:4], y[:4], x[4:8], y[4:8])
+    out = ex08.augment_split(split, ex08.Training(augment_copies=2), seed=1)
+    assert out.x_train.shape == (60, 784) and list(out.y_train) == list(y) * 3
+    np.testing.assert_array_equal(out.x_train[:20], x)  # the originals come first, untouched
+    assert out.x_valid is split.x_valid and out.x_test is split.x_test
+    again = ex08.augment_split(split, ex08.Training(augment_copies=2), seed=1)
+    np.testing.assert_array_equal(out.x_train, again.x_train)  # same seed, same copies

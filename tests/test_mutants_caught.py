@@ -32,6 +32,9 @@ CASES = {
     "bn_batch_statistics_at_inference": "tests/test_batchnorm.py",
     "dropout_scaled_at_inference": "tests/test_dropout.py",
     "dropout_rate_as_keep_probability": "tests/test_dropout.py",
+    "penalty_gradient_not_added": "tests/test_networks.py",
+    "penalty_on_frozen_layers": "tests/test_networks.py",
+    "constraints_never_applied": "tests/test_networks.py",
 }
 
 

@@ -243,3 +243,29 @@ def test_train_step_reports_the_penalized_loss() -> None:
     value = strain.train_step(model, sn.build_optimizer(cfg), XENT, x, y)
     assert value == pytest.approx(data_loss + penalty, rel=1e-14)
     assert strain.evaluate(model, x, y)["loss"] > XENT(model.predict(x), y)[0]
+
+
+@pytest.mark.parametrize("nets", [sn, tn], ids=["scratch", "tf_ref"])
+def test_max_norm_holds_after_every_fit_step(nets) -> None:
+    x, y = _data(n=64)
+    x = x * 20  # large inputs and a large step push the weights past the bound every step
+    cfg = sn.GUIDELINES.replace(
+        hidden_layers=2, units=8, dropout_rate=0.0, max_norm=0.25, learning_rate=0.5
+    )
+    model = nets.build_network(cfg, x.shape[1], 3, rng=np.random.default_rng(0), dtype="float64")
+    training = strain if nets is sn else ttrain
+    training.fit(
+        model,
+        x,
+        y,
+        optimizer=nets.build_optimizer(cfg),
+        epochs=2,
+        batch_size=16,
+        rng=np.random.default_rng(1),
+        verbose=False,
+    )
+    hidden = [layer for layer in model.layers if layer.kind == "dense"][:-1]
+    for layer in hidden:  # each column (one unit's incoming weights) within the bound
+        assert np.linalg.norm(layer.params["kernel"], axis=0).max() <= 0.25 + 1e-12
+    logits_norm = np.linalg.norm(model.layers[-1].params["kernel"], axis=0).max()
+    assert logits_norm > 0.25  # the output layer is left free, and the step was big enough

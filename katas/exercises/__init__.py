@@ -47,6 +47,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "katas-runs/exercise8-partN-<time>)",
     )
     p.add_argument(
+        "--augment",
+        type=_count,
+        default=None,
+        metavar="COPIES",
+        help="add COPIES randomly shifted copies (up to 2 px) of the training set; 0: none "
+        "(default: the part's own setting)",
+    )
+    p.add_argument(
         "--budget",
         type=_positive_float,
         default=600.0,
@@ -82,6 +90,16 @@ def _positive_int(text: str) -> int:
         value = 0
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
     return value
 
 

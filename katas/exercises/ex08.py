@@ -9,6 +9,12 @@
      normalization (momentum 0.95).
 8.5  8.4's network + dropout 0.5 (the book's placement: on every hidden layer's input).
 
+Parts 4 and 5 also train on two extra copies of the training set, each image shifted by up to
+2 pixels (the chapter's tuning-table remedy "little data: augment it"). Measured on the full
+data with the book's settings alone (``--augment 0``), 8.4 reached 0.9920 (scratch) and 0.9926
+(tf), and its validation loss jumped from epoch to epoch (Adam at 0.01); with the shifted copies
+it reached 0.9936-0.9961 over two seeds per backend. ``--augment 0`` gives the book's setting.
+
 The book's notebook used Adam with learning rate 0.01 for 8.2 and printed 97.26% test accuracy
 after training diverged at epoch 5; we default to 0.001 (Keras' default), which trains stably.
 Pass ``--learning-rate 0.01`` to see the book's instability.
@@ -45,6 +51,10 @@ class Training:
     max_epochs: int = 1000
     patience: int = 20
     digits: tuple[int, ...] = (0, 1, 2, 3, 4)
+    # data augmentation (the tuning table's remedy for little data): this many extra copies of
+    # the training set, each image shifted by up to ``augment_max_shift`` pixels in x and y.
+    augment_copies: int = 0
+    augment_max_shift: int = 2
     # --quick: first n rows of each split, few epochs (a smoke run, not a result).
     quick_sizes: tuple[int, int, int] = (3000, 500, 1000)
     quick_max_epochs: int = 8
@@ -70,8 +80,10 @@ PART4 = BOOK_SEARCH_BEST.replace(batch_norm=True, batch_norm_momentum=0.95)
 PART5 = PART4.replace(dropout_rate=0.5, dropout_placement="book")
 PARTS = {
     2: (PART2, Training()),
-    4: (PART4, Training(batch_size=500)),
-    5: (PART5, Training(batch_size=500)),
+    # + 2 shifted copies of the training set: without them this net reached 0.9920 (scratch)
+    # and 0.9926 (tf), below the book's 0.9942; see --augment and the module docstring.
+    4: (PART4, Training(batch_size=500, augment_copies=2)),
+    5: (PART5, Training(batch_size=500, augment_copies=2)),
 }
 BOOK = {
     2: ("Adam 0.01, diverged after epoch 5", 0.9726),
@@ -134,6 +146,23 @@ def load_data(training: Training, quick: bool, path: str | None) -> data.Split:
     if quick:
         split = data.subset(split, *training.quick_sizes)
     return split
+
+
+def augment_split(split: data.Split, training: Training, seed: int) -> data.Split:
+    """The training set plus ``augment_copies`` randomly shifted copies (validation and test
+    untouched), drawn once from ``seed`` so both backends train on the same images."""
+    if training.augment_copies == 0:
+        return split
+    from scratch.augment import augment
+
+    x, y = augment(
+        split.x_train,
+        split.y_train,
+        np.random.default_rng([seed, 8]),
+        copies=training.augment_copies,
+        max_shift=training.augment_max_shift,
+    )
+    return data.Split(x, y, split.x_valid, split.y_valid, split.x_test, split.y_test)
 
 
 def prepare_devices(devices: int | str | None, device: str) -> None:
@@ -377,6 +406,7 @@ def run(args: argparse.Namespace) -> int:
         "max_epochs": args.max_epochs,
         "patience": args.patience,
         "batch_size": args.batch_size,
+        "augment_copies": getattr(args, "augment", None),
     }
     if part == 3:
         training = replace(training, patience=getattr(args, "search_patience", 10))
@@ -404,7 +434,7 @@ def run(args: argparse.Namespace) -> int:
     out_arg = getattr(args, "out", None)
     if out_arg is not None and Path(out_arg).exists() and any(Path(out_arg).iterdir()):
         raise UserError(f"--out {out_arg}: the folder is not empty; give a new one")
-    split = load_data(training, args.quick, args.data)
+    split = augment_split(load_data(training, args.quick, args.data), training, args.seed)
     out = output_dir(out_arg, part)
     report: dict[str, Any] = {}
     budget = float(getattr(args, "budget", 600.0))
@@ -412,6 +442,8 @@ def run(args: argparse.Namespace) -> int:
     for name in backends:
         if not args.json:
             what = f"search, budget {budget:.0f} s" if part == 3 else f"lr {config.learning_rate}"
+            if training.augment_copies:
+                what += f", +{training.augment_copies} shifted copies of the training set"
             print(
                 f"== {name}: {len(split.y_train)} train / {len(split.y_valid)} valid / "
                 f"{len(split.y_test)} test, {what}",
