@@ -30,13 +30,15 @@ LR0 = f32(1e-4, 1.0, log=True)
 RTOL = 1e-5
 
 
-def steps_to_check(rng: np.random.Generator, period: int, span: int) -> list[int]:
-    """Step 0, every multiple of ``period`` up to ``span`` with its two neighbours, and random
-    steps in between."""
+def steps_to_check(
+    rng: np.random.Generator, period: int, span: int, n_random: int = 40
+) -> list[int]:
+    """Step 0, every multiple of ``period`` up to ``span`` with its two neighbours, and
+    ``n_random`` random steps in between."""
     steps = {0, 1, span}
     for k in range(0, span // period + 1):
         steps.update({k * period - 1, k * period, k * period + 1})
-    steps.update(int(s) for s in rng.integers(0, span, size=40))
+    steps.update(int(s) for s in rng.integers(0, span, size=n_random))
     return sorted(s for s in steps if 0 <= s <= span)
 
 
@@ -104,6 +106,79 @@ def test_schedules_by_hand() -> None:
         assert sch.PowerScheduling(0.5, 10)(np.int64(10)) == 0.25  # a NumPy step counter
 
 
+# ---------------------------------------------------------------- the schedules as functions
+# scratch.schedules.exponential_decay & co. (the classes call them) against the tf_ref functions of
+# the same names, which evaluate Keras' schedule objects at one step: the same float32 tolerance.
+
+
+@given(
+    lr0=LR0,
+    decay_steps=st.integers(1, 1000) | f32(0.5, 1000.0),
+    decay_rate=f32(0.05, 0.99),
+    staircase=st.booleans(),
+    seed=SEEDS,
+)
+def test_exponential_decay_function_matches_keras(
+    lr0, decay_steps, decay_rate, staircase, seed
+) -> None:
+    """Around every multiple of decay_steps (where the staircase drops) and in between."""
+    rng = np.random.default_rng(seed)
+    period = max(1, round(decay_steps))
+    for step in steps_to_check(rng, period, 8 * period, n_random=10):
+        args = (step, lr0, decay_steps, decay_rate, staircase)
+        ours, theirs = s_sch.exponential_decay(*args), t_sch.exponential_decay(*args)
+        assert ours == pytest.approx(theirs, rel=RTOL), f"exponential_decay{args}"
+
+
+@given(
+    boundaries=st.lists(st.integers(0, 10_000), min_size=1, max_size=6, unique=True).map(sorted),
+    data=st.data(),
+)
+def test_piecewise_constant_function_matches_keras(boundaries, data) -> None:
+    """Exact (float32-exact values) at each boundary, one step either side, and far beyond."""
+    values = data.draw(st.lists(LR0, min_size=len(boundaries) + 1, max_size=len(boundaries) + 1))
+    steps = {0, boundaries[-1] + 1000}
+    for b in boundaries:
+        steps.update({b - 1, b, b + 1})
+    for step in sorted(s for s in steps if s >= 0):
+        ours = s_sch.piecewise_constant(step, boundaries, values)
+        assert ours == t_sch.piecewise_constant(step, boundaries, values), f"step {step}"
+
+
+@given(
+    lr0=LR0,
+    decay_steps=st.integers(1, 1000) | f32(0.5, 1000.0),
+    power=st.just(1.0) | f32(0.0, 3.0),
+    seed=SEEDS,
+)
+def test_power_schedule_function_matches_keras(lr0, decay_steps, power, seed) -> None:
+    """float32 in TF: (1 + p)^c moves by about c * 6e-8 relative when p = step / s is rounded,
+    below 1e-6 for c <= 3, so RTOL (1e-5) holds."""
+    rng = np.random.default_rng(seed)
+    period = max(1, int(decay_steps))
+    for step in steps_to_check(rng, period, 20 * period, n_random=10):
+        args = (step, lr0, decay_steps, power)
+        ours, theirs = s_sch.power_schedule(*args), t_sch.power_schedule(*args)
+        assert ours == pytest.approx(theirs, rel=RTOL), f"power_schedule{args}"
+
+
+def test_schedule_functions_by_hand() -> None:
+    """The book's formulas at a few steps, for both backends' functions."""
+    for sch in (s_sch, t_sch):
+        assert [sch.power_schedule(t, 0.5, 10, 2.0) for t in (0, 10, 30)] == [0.5, 0.125, 0.03125]
+        assert [sch.exponential_decay(t, 0.5, 10, 0.5, staircase=True) for t in (9, 10, 19)] == [
+            0.5,
+            0.25,
+            0.25,
+        ]
+        assert sch.exponential_decay(15, 0.5, 10, 0.25) == pytest.approx(0.5 * 0.25**1.5)
+        assert [sch.piecewise_constant(t, [5, 15], [1.0, 0.5, 0.25]) for t in (5, 6, 16)] == [
+            1.0,
+            0.5,
+            0.25,
+        ]
+
+
 # -------------------------------------------------------------------------- plateau
 
 GRID = 64.0  # monitored values are multiples of 1/64
@@ -165,6 +240,80 @@ def test_plateau_waits_patience_bad_epochs(sch) -> None:
     floor = sch.ReduceLROnPlateau(1.0, factor=0.1, patience=1, min_lr=0.015625)
     assert [floor.update(1.0) for _ in range(4)] == [1.0, pytest.approx(0.1), 0.015625, 0.015625]
     assert floor(12345) == 0.015625
+
+
+# Powers of two and multiples of 1/64: every rate, product and comparison below is exact in float32,
+# so scratch's plateau_step and Keras' callback must agree on the whole state, bit for bit.
+EXACT_LRS = st.sampled_from([1.0, 0.5, 0.25, 2.0**-7, 2.0**-10])
+
+
+@given(
+    lr=EXACT_LRS,
+    best=st.none() | st.integers(0, 12).map(lambda k: k / GRID),
+    wait=st.integers(0, 7),
+    cooldown_counter=st.integers(0, 4),
+    level=st.integers(0, 12),
+    factor=st.sampled_from([0.5, 0.25, 0.125]),
+    patience=st.integers(0, 5),
+    cooldown=st.integers(0, 3),
+    min_delta=st.sampled_from([0.0, 1 / GRID, 2 / GRID]),
+    min_lr=st.sampled_from([0.0, 2.0**-7, 2.0**-4]),
+    mode=st.sampled_from(["min", "max"]),
+)
+def test_plateau_step_matches_keras_callback_from_any_state(
+    lr, best, wait, cooldown_counter, level, factor, patience, cooldown, min_delta, min_lr, mode
+) -> None:
+    """One epoch from an arbitrary state (in cooldown or not, wait below, at or above patience,
+    rate above, at or below min_lr): the same new state, exactly."""
+    state = s_sch.PlateauState(lr, best, wait, cooldown_counter)
+    kwargs = dict(
+        factor=factor,
+        patience=patience,
+        min_delta=min_delta,
+        cooldown=cooldown,
+        min_lr=min_lr,
+        mode=mode,
+    )
+    ours = s_sch.plateau_step(state, level / GRID, **kwargs)
+    theirs = t_sch.plateau_step(state, level / GRID, **kwargs)
+    assert isinstance(ours, s_sch.PlateauState) and isinstance(theirs, s_sch.PlateauState)
+    assert ours == theirs, f"plateau_step({state}, {level / GRID}, {kwargs})"
+
+
+@given(
+    values=st.lists(st.integers(0, 12), min_size=1, max_size=40),
+    factor=st.sampled_from([0.1, 0.2, 0.5]),
+    patience=st.integers(0, 4),
+    cooldown=st.integers(0, 3),
+    min_lr=st.sampled_from([0.0, 1e-4]),
+    mode=st.sampled_from(["min", "max"]),
+)
+def test_plateau_step_chains_like_keras(values, factor, patience, cooldown, min_lr, mode) -> None:
+    """Epoch by epoch, each backend fed its own previous state (tf_ref's rate float32-rounded):
+    the rates agree to float32 precision (1e-6 relative after a few roundings), the counters
+    exactly while the rate is above min_lr (at min_lr float32 may stop the cuts an epoch early)."""
+    kwargs = dict(factor=factor, patience=patience, cooldown=cooldown, min_lr=min_lr, mode=mode)
+    ours = theirs = s_sch.PlateauState(0.1)
+    for epoch, level in enumerate(values):
+        ours = s_sch.plateau_step(ours, level / GRID, **kwargs)
+        theirs = t_sch.plateau_step(theirs, level / GRID, **kwargs)
+        where = f"epoch {epoch}"
+        assert ours.learning_rate == pytest.approx(theirs.learning_rate, rel=1e-6), where
+        assert ours.best == theirs.best, where
+        if ours.learning_rate > min_lr * (1 + 1e-6):
+            assert ours[2:] == theirs[2:], where
+
+
+def test_plateau_step_leaves_its_input_alone_and_drives_the_class() -> None:
+    """plateau_step returns a new state; ReduceLROnPlateau.update is plateau_step on its state."""
+    start = s_sch.PlateauState(1.0, best=1.0, wait=1)
+    new = s_sch.plateau_step(start, 2.0, factor=0.5, patience=2)
+    assert start == (1.0, 1.0, 1, 0) and new == (0.5, 1.0, 0, 0)
+    plateau = s_sch.ReduceLROnPlateau(1.0, factor=0.5, patience=2)
+    state = plateau.state
+    for value in (1.0, 2.0, 2.0, 0.5, 0.75):
+        state = s_sch.plateau_step(state, value, factor=0.5, patience=2)
+        assert plateau.update(value) == state.learning_rate and plateau.state == state
 
 
 # ------------------------------------------------------------- optimizers with schedules
@@ -248,3 +397,23 @@ def test_bad_schedule_arguments_are_refused(sch) -> None:
         sch.PowerScheduling(0.1, 10)(-1)
     with pytest.raises(TypeError, match="value: expected a number"):
         sch.ReduceLROnPlateau(0.1).update([1.0])
+
+
+@pytest.mark.parametrize("sch", [s_sch, t_sch], ids=["scratch", "tf_ref"])
+def test_bad_schedule_function_arguments_are_refused(sch) -> None:
+    with pytest.raises(ValueError, match="step: expected a finite value >= 0, got -1"):
+        sch.exponential_decay(-1, 0.1, 10, 0.5)
+    with pytest.raises(ValueError, match="decay_rate: expected a finite value > 0, got 0"):
+        sch.exponential_decay(1, 0.1, 10, 0)
+    with pytest.raises(ValueError, match="power: expected a finite value >= 0, got -1"):
+        sch.power_schedule(1, 0.1, 10, -1)
+    with pytest.raises(ValueError, match=r"values: expected 2 values \(one more than bound"):
+        sch.piecewise_constant(1, [5], [0.1])
+    with pytest.raises(TypeError, match=r"state: expected a PlateauState \('learning_rate'"):
+        sch.plateau_step((0.1, None), 1.0)
+    with pytest.raises(ValueError, match=r"state.learning_rate: expected a finite value > 0"):
+        sch.plateau_step(s_sch.PlateauState(0.0), 1.0)
+    with pytest.raises(ValueError, match="patience: expected a finite value >= 0, got -1"):
+        sch.plateau_step(s_sch.PlateauState(0.1), 1.0, patience=-1)
+    with pytest.raises(TypeError, match="value: expected a number"):
+        sch.plateau_step(s_sch.PlateauState(0.1), "1.0")

@@ -10,10 +10,17 @@ tensor), so they agree with scratch's float64 arithmetic to about 1e-7 relative,
 ``ReduceLROnPlateau`` drives a real ``keras.callbacks.ReduceLROnPlateau`` on a dummy compiled model:
 the callback lowers the learning-rate variable of the dummy model's optimizer, and the schedule
 returns that variable.
+
+The plain functions mirror scratch's (``exponential_decay``, ``piecewise_constant``,
+``power_schedule``, ``plateau_step``: same names, same arguments, Python numbers in and out).
+The first three evaluate the Keras schedule objects above at one step; ``plateau_step`` loads a
+``PlateauState`` into a Keras ``ReduceLROnPlateau`` callback, runs its ``on_epoch_end`` once
+and reads the state back.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,7 +29,14 @@ import numpy as np
 import tensorflow as tf
 
 from scratch.checks import check_positive
-from scratch.schedules import check_piecewise, check_plateau, check_step
+from scratch.schedules import (
+    PlateauState,
+    check_monitored,
+    check_piecewise,
+    check_plateau,
+    check_plateau_state,
+    check_step,
+)
 
 
 class Schedule:
@@ -133,6 +147,39 @@ class _VariableSchedule(keras.optimizers.schedules.LearningRateSchedule):
         return {}
 
 
+def _dummy_model(initial_learning_rate: float) -> keras.Model:
+    """The smallest compiled model, with an SGD optimizer at ``initial_learning_rate``: what a
+    Keras callback needs to find a learning rate to cut (``model.optimizer.learning_rate``)."""
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.SGD(initial_learning_rate), loss="mse")
+    return model
+
+
+def _plateau_callback(
+    model: keras.Model,
+    *,
+    factor: float,
+    patience: int,
+    min_delta: float,
+    cooldown: int,
+    min_lr: float,
+    mode: str,
+) -> keras.callbacks.ReduceLROnPlateau:
+    """Keras' ``ReduceLROnPlateau`` watching ``val_loss`` of ``model``."""
+    callback = keras.callbacks.ReduceLROnPlateau(
+        monitor="val_loss",
+        factor=factor,
+        patience=patience,
+        verbose=0,
+        mode=mode,
+        min_delta=min_delta,
+        cooldown=cooldown,
+        min_lr=min_lr,
+    )
+    callback.set_model(model)
+    return callback
+
+
 class ReduceLROnPlateau(Schedule):
     """Performance scheduling by ``keras.callbacks.ReduceLROnPlateau``, as a schedule object.
 
@@ -161,20 +208,17 @@ class ReduceLROnPlateau(Schedule):
         self.initial_learning_rate = float(initial_learning_rate)
         self.factor, self.min_delta, self.min_lr = float(factor), float(min_delta), float(min_lr)
         self.patience, self.cooldown, self.mode = int(patience), int(cooldown), mode
-        self._optimizer = keras.optimizers.SGD(self.initial_learning_rate)
-        model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
-        model.compile(optimizer=self._optimizer, loss="mse")
-        self.callback = keras.callbacks.ReduceLROnPlateau(
-            monitor="val_loss",
+        model = _dummy_model(self.initial_learning_rate)
+        self._optimizer = model.optimizer
+        self.callback = _plateau_callback(
+            model,
             factor=self.factor,
             patience=self.patience,
-            verbose=0,
-            mode=self.mode,
             min_delta=self.min_delta,
             cooldown=self.cooldown,
             min_lr=self.min_lr,
+            mode=self.mode,
         )
-        self.callback.set_model(model)
         self.callback.on_train_begin()
         self._epoch = 0
         variable = getattr(self._optimizer, "_learning_rate", None)
@@ -207,8 +251,84 @@ class ReduceLROnPlateau(Schedule):
 
     def update(self, value: float) -> float:
         """Record one epoch's monitored ``value``; returns the learning rate for the next epoch."""
-        if isinstance(value, bool) or not np.isscalar(value):
-            raise TypeError(f"value: expected a number, got {value!r}")
-        self.callback.on_epoch_end(self._epoch, {"val_loss": float(value)})
+        self.callback.on_epoch_end(self._epoch, {"val_loss": check_monitored(value)})
         self._epoch += 1
         return self.learning_rate
+
+
+# ------------------------------------------------------------------ the schedules as functions
+
+
+def exponential_decay(
+    step: float,
+    initial_learning_rate: float,
+    decay_steps: float,
+    decay_rate: float,
+    staircase: bool = False,
+) -> float:
+    """``keras.optimizers.schedules.ExponentialDecay`` evaluated at ``step`` (float32 inside):
+    lr0 * decay_rate^(step / decay_steps), the exponent floored with ``staircase``."""
+    return ExponentialDecay(initial_learning_rate, decay_steps, decay_rate, staircase)(step)
+
+
+def piecewise_constant(step: float, boundaries: Sequence[int], values: Sequence[float]) -> float:
+    """``keras.optimizers.schedules.PiecewiseConstantDecay`` evaluated at ``step``: values[i]
+    for boundaries[i-1] < step <= boundaries[i]."""
+    return PiecewiseConstantDecay(boundaries, values)(step)
+
+
+def power_schedule(
+    step: float, initial_learning_rate: float, decay_steps: float, power: float = 1.0
+) -> float:
+    """lr0 / (1 + step / decay_steps)^power evaluated at ``step`` by Keras'
+    ``InverseTimeDecay`` (power = 1) or by TF ops (other powers), in float32."""
+    return PowerScheduling(initial_learning_rate, decay_steps, power)(step)
+
+
+@functools.cache
+def _shared_dummy_model() -> keras.Model:
+    """One dummy model for every ``plateau_step`` call (building one costs tens of ms); each call
+    first sets its optimizer's learning rate from the state."""
+    return _dummy_model(1.0)
+
+
+def plateau_step(
+    state: PlateauState,
+    value: float,
+    *,
+    factor: float = 0.1,
+    patience: int = 10,
+    min_delta: float = 1e-4,
+    cooldown: int = 0,
+    min_lr: float = 0.0,
+    mode: str = "min",
+) -> PlateauState:
+    """One epoch of ``keras.callbacks.ReduceLROnPlateau``: the callback's state (``best``,
+    ``wait``, ``cooldown_counter``) and its model's learning rate are set from ``state``, its
+    ``on_epoch_end`` sees ``{"val_loss": value}``, and the new state is read back.
+
+    The rate passes through the optimizer's float32 variable, so the returned learning rate is
+    float32-rounded; Keras also compares the values in float32 (see ``ReduceLROnPlateau``).
+    """
+    check_plateau(factor, patience, min_delta, cooldown, min_lr, mode)
+    value = check_monitored(value)
+    learning_rate, best, wait, cooldown_counter = check_plateau_state(state)
+    model = _shared_dummy_model()
+    model.optimizer.learning_rate = float(learning_rate)
+    callback = _plateau_callback(
+        model,
+        factor=float(factor),
+        patience=int(patience),
+        min_delta=float(min_delta),
+        cooldown=int(cooldown),
+        min_lr=float(min_lr),
+        mode=mode,
+    )
+    callback.best, callback.wait, callback.cooldown_counter = best, wait, cooldown_counter
+    callback.on_epoch_end(0, {"val_loss": value})
+    return PlateauState(
+        float(np.asarray(model.optimizer.learning_rate)),
+        None if callback.best is None else float(callback.best),
+        int(callback.wait),
+        int(callback.cooldown_counter),
+    )

@@ -1,0 +1,7 @@
+"""Uses integer division step // decay_steps whatever staircase says: always a staircase."""
+
+from scratch.schedules import piecewise_constant, plateau_step, power_schedule  # noqa: F401
+
+
+def exponential_decay(step, initial_learning_rate, decay_steps, decay_rate, staircase=False):
+    return initial_learning_rate * decay_rate ** (step // decay_steps)

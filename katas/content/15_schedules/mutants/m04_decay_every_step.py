@@ -1,0 +1,7 @@
+"""Forgets decay_steps: multiplies by decay_rate at every step (lr0 * decay_rate^step)."""
+
+from scratch.schedules import piecewise_constant, plateau_step, power_schedule  # noqa: F401
+
+
+def exponential_decay(step, initial_learning_rate, decay_steps, decay_rate, staircase=False):
+    return initial_learning_rate * decay_rate**step
