@@ -1,5 +1,6 @@
 """The learner's sub-commands: start, list, check, watch, hint, reset, solution, next, goto,
-show, compare. ``katas`` with no sub-command prints progress and the current kata."""
+show, compare (``compare lockstep``: katas/lockstep.py). ``katas`` with no sub-command prints
+progress and the current kata."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from katas.engine.registry import Kata, all_katas, find
 from katas.engine.runner import DEFAULT_TIMEOUT, run_check
 from katas.engine.workspace import State, Workspace
 from katas.errors import UserError
+from katas.lockstep import positive_int
 
 
 def _pad(text: str, width: int) -> str:
@@ -247,14 +249,28 @@ def cmd_watch(args: argparse.Namespace) -> int:
     return 0
 
 
+LOCKSTEP_ONLY = ("steps", "dtype", "json", "batch_size", "data", "exact_hyperparameters")
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
+    if args.kata == "lockstep":
+        from katas.lockstep import run_cli
+
+        if args.impl is not None:
+            raise UserError("--impl compares a kata; `katas compare lockstep` takes no --impl")
+        return run_cli(args)
+    given = [name for name in LOCKSTEP_ONLY if getattr(args, name) not in (None, False)]
+    if given:
+        flags = ", ".join("--" + name.replace("_", "-") for name in given)
+        raise UserError(f"{flags}: only for `katas compare lockstep`, not for a kata")
     from katas.engine.compare import compare
 
     ws, _ = _ctx(args)
     state = ws.load() if ws.exists() else State()
     kata = _current(ws, state, args.kata)
     spec = _spec_for(ws, kata, args.impl)
-    print(compare(kata, spec, seed=args.seed, timeout=max(args.timeout, 120)))
+    seed = 0 if args.seed is None else args.seed
+    print(compare(kata, spec, seed=seed, timeout=max(args.timeout, 120)))
     return 0
 
 
@@ -293,7 +309,30 @@ def register(sub: argparse._SubParsersAction) -> None:
     add("next", cmd_next, "move to the next kata and show it", kata=None)
     add("goto", cmd_goto, "move to a kata and show it", kata="1")
     add("show", cmd_show, "show a kata's statement")
-    p = add("compare", cmd_compare, "your function vs scratch vs TensorFlow on random inputs")
+    p = add(
+        "compare",
+        cmd_compare,
+        "your function vs scratch vs TensorFlow on random inputs; `compare lockstep`: train "
+        "the practical-guidelines net in scratch and TensorFlow side by side, step by step",
+        kata=None,
+    )
+    p.add_argument(
+        "kata",
+        nargs="?",
+        help="kata id or number (default: the current one), or the word lockstep",
+    )
     p.add_argument("--impl", help="reference | stub | PATH (default: your file)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=None, help="default 0 (lockstep: 42)")
     p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT)
+    g = p.add_argument_group("lockstep only (katas compare lockstep)")
+    g.add_argument("--steps", type=positive_int, default=None, help="training steps (default 200)")
+    g.add_argument("--dtype", choices=("float32", "float64"), default=None, help="default float64")
+    g.add_argument("--batch-size", type=positive_int, default=None, help="default 32")
+    g.add_argument("--data", default=None, help="MNIST file or folder (default: the cache)")
+    g.add_argument("--json", action="store_true", help="print one JSON object, nothing else")
+    g.add_argument(
+        "--exact-hyperparameters",
+        action="store_true",
+        help="give scratch the exact learning rate and momentum instead of Keras' float32 "
+        "roundings of them (shows the drift this causes)",
+    )

@@ -1,0 +1,378 @@
+"""``katas compare lockstep``: train the practical-guidelines net in scratch and in tf_ref side by
+side, step by step, on the same weights, batches and dropout masks, and watch the two agree.
+
+Both models are built from ``scratch.networks.GUIDELINES`` (He, ELU, batch norm, dropout 0.5,
+Nesterov momentum 0.9) in the chosen dtype; scratch's initial weights are copied into the Keras
+model. Every step draws the batch indices with ``scratch.training.minibatches`` (epochs cycle as
+needed) and, for each dropout layer, a keep mask ``rng.random((batch, width)) >= rate`` from a
+dedicated generator, injected into both backends' layers (``set_mask``). Then each backend runs
+its own ``train_step`` and the two losses (before the update) and all weights (batch-norm moving
+statistics included) are compared.
+
+Keras rounds the learning rate and SGD's momentum through float32 even for float64 variables
+(``float32(0.9) = 0.89999997615...``). By default scratch is given those same rounded values, so
+both optimise the same problem and float64 runs agree to ~1e-15; ``exact_hyperparameters=True``
+gives scratch the exact Python values instead, and the difference shows up as a slow drift.
+
+Only NumPy and ``katas.errors`` are imported at module level: the CLI registers the command
+without loading TensorFlow.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from katas.errors import UserError
+
+DTYPES = ("float32", "float64")
+BOUND_FLOAT64 = 1e-9
+"""Largest per-step relative loss difference a float64 run may show and still pass."""
+LOSS = "sparse_softmax_cross_entropy"
+N_CLASSES = 10
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1, with a message that says so."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def keras_rounded(value: float) -> float:
+    """What Keras actually uses for a Python-float hyperparameter: its float32 rounding."""
+    return float(np.float32(value))
+
+
+def table_steps(steps: int) -> list[int]:
+    """Steps shown in the table: all up to 20, else 1, 2, 5, 10, 20, 50, ... and the last."""
+    if steps <= 20:
+        return list(range(1, steps + 1))
+    shown, scale = set(), 1
+    while scale <= steps:
+        shown.update(s for s in (scale, 2 * scale, 5 * scale) if s <= steps)
+        scale *= 10
+    shown.add(steps)
+    return sorted(shown)
+
+
+def _check_args(steps: Any, dtype: Any, batch_size: Any, seed: Any) -> None:
+    for name, value in (("steps", steps), ("batch_size", batch_size)):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+            raise UserError(f"lockstep: {name} must be an integer >= 1, got {value!r}")
+    if dtype not in DTYPES:
+        raise UserError(f"lockstep: dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+        raise UserError(f"lockstep: seed must be an integer, got {seed!r}")
+
+
+def training_set(path: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The book's 55,000 training images (float32 in [0, 1], (n, 784)) and int64 labels.
+
+    ``path=None`` reads the cache of ``katas data fetch``; missing or wrong data raises
+    ``katas.errors.DataError`` with what to do.
+    """
+    from katas import data
+
+    split = data.book_split(data.load_mnist(path))
+    return split.x_train, split.y_train
+
+
+def _hyperparameters(config: Any, exact: bool) -> dict[str, Any]:
+    """What Keras gets, what it effectively uses, and what scratch gets."""
+    names = ["learning_rate"]
+    if config.optimizer in ("momentum", "nesterov"):
+        names.append("momentum")
+    given = {name: float(getattr(config, name)) for name in names}
+    effective = {name: keras_rounded(v) for name, v in given.items()}
+    return {
+        "mode": "exact" if exact else "keras_rounded",
+        "tf": given,
+        "keras_effective": effective,
+        "scratch": dict(given) if exact else dict(effective),
+    }
+
+
+def _batches(n: int, batch_size: int, rng: np.random.Generator) -> Iterator[np.ndarray]:
+    """Batch indices of as many epochs as needed (each a fresh ``minibatches`` permutation)."""
+    from scratch.training import minibatches
+
+    while True:
+        yield from minibatches(n, batch_size, rng)
+
+
+def _finite_or_none(value: float) -> float | None:
+    return value if math.isfinite(value) else None
+
+
+def run_lockstep(
+    config: Any = None,
+    steps: int = 200,
+    dtype: str = "float64",
+    batch_size: int = 32,
+    seed: int = 42,
+    x: np.ndarray | None = None,
+    y: np.ndarray | None = None,
+    *,
+    exact_hyperparameters: bool = False,
+    data_path: str | None = None,
+) -> dict[str, Any]:
+    """Train ``config`` (default: ``scratch.networks.GUIDELINES``) for ``steps`` minibatch steps
+    in scratch and in tf_ref in lockstep; return the comparison as plain data (the ``--json``
+    object, plus ``"seconds"`` and ``"n_train"``).
+
+    ``x`` (n, d) float and ``y`` (n,) labels in 0..9 replace MNIST (tests, experiments); without
+    them the book's 55,000 training images are loaded (``data_path`` or the cache). Weights come
+    from ``np.random.default_rng(seed)``, batch orders from ``default_rng([seed, 1])``, dropout
+    masks from ``default_rng([seed, 2])``.
+
+    float64 passes when every step's relative loss difference |a - b| / |b| is at most
+    ``BOUND_FLOAT64`` (and every loss is finite); float32 gets no verdict (``passed`` None).
+    Only the learning rate and SGD momentum are rounded for scratch; a learning-rate schedule
+    or Adam's betas are handed over as they are.
+    """
+    from scratch import networks as scratch_networks
+
+    config = scratch_networks.GUIDELINES if config is None else config
+    _check_args(steps, dtype, batch_size, seed)
+    steps, batch_size, seed = int(steps), int(batch_size), int(seed)
+    if (x is None) != (y is None):
+        raise UserError("lockstep: pass both x and y, or neither (then MNIST is used)")
+    if x is None:
+        x, y = training_set(data_path)
+    from scratch.training import check_training_data
+
+    x, y = check_training_data(x, y, np.shape(x)[1] if np.ndim(x) == 2 else 784, N_CLASSES)
+
+    # TensorFlow loads here, not at import.
+    from scratch import losses as scratch_losses
+    from scratch import training as scratch_training
+    from tf_ref import networks as tf_networks
+    from tf_ref import training as tf_training
+
+    hyper = _hyperparameters(config, exact_hyperparameters)
+    scratch_config = config.replace(**hyper["scratch"])
+    input_dim = x.shape[1]
+    s_model = scratch_networks.build_network(
+        scratch_config, input_dim, N_CLASSES, rng=np.random.default_rng(seed), dtype=dtype
+    )
+    t_model = tf_networks.build_network(
+        config, input_dim, N_CLASSES, rng=np.random.default_rng(seed), dtype=dtype
+    )
+    t_model.set_weights(s_model.get_weights())
+    s_opt = scratch_networks.build_optimizer(scratch_config)
+    t_opt = tf_networks.build_optimizer(config)
+    loss_fn = scratch_losses.UNCHECKED[LOSS]
+
+    s_drop = [layer for layer in s_model.layers if layer.kind == "dropout"]
+    t_drop = [layer for layer in t_model.layers if layer.kind == "dropout"]
+    if [d.name for d in s_drop] != [d.name for d in t_drop]:  # pragma: no cover - shared recipe
+        raise RuntimeError("lockstep: the two backends' dropout layers differ")
+
+    batches = _batches(x.shape[0], batch_size, np.random.default_rng([seed, 1]))
+    mask_rng = np.random.default_rng([seed, 2])
+    per_step: list[dict[str, Any]] = []
+    start = time.perf_counter()
+    for step in range(1, steps + 1):
+        idx = next(batches)
+        xb, yb = x[idx].astype(dtype), y[idx]
+        for s_layer, t_layer in zip(s_drop, t_drop, strict=True):
+            keep = mask_rng.random((len(idx), s_layer.input_dim)) >= s_layer.rate
+            s_layer.set_mask(keep)
+            t_layer.set_mask(keep)
+        loss_s = float(scratch_training.train_step(s_model, s_opt, loss_fn, xb, yb))
+        loss_t = float(tf_training.train_step(t_model, t_opt, LOSS, xb, yb))
+        if loss_s == loss_t:
+            rel = 0.0
+        elif loss_t != 0 and math.isfinite(loss_s) and math.isfinite(loss_t):
+            rel = abs(loss_s - loss_t) / abs(loss_t)
+        else:
+            rel = math.inf
+        dw = max(
+            (
+                float(np.max(np.abs(a - b), initial=0.0))
+                for a, b in zip(s_model.get_weights(), t_model.get_weights(), strict=True)
+            ),
+            default=0.0,
+        )
+        per_step.append(
+            {
+                "step": step,
+                "loss_scratch": loss_s,
+                "loss_tf": loss_t,
+                "rel_loss_diff": rel,
+                "max_abs_weight_diff": dw,
+            }
+        )
+    seconds = time.perf_counter() - start
+    for s_layer, t_layer in zip(s_drop, t_drop, strict=True):
+        s_layer.set_mask(None)
+        t_layer.set_mask(None)
+
+    max_rel = max(r["rel_loss_diff"] for r in per_step)
+    max_dw = max(
+        (r["max_abs_weight_diff"] for r in per_step),
+        key=lambda v: math.inf if math.isnan(v) else v,
+    )
+    bound = BOUND_FLOAT64 if dtype == "float64" else None
+    passed = None if bound is None else bool(max_rel <= bound)
+    return {
+        "steps": steps,
+        "dtype": dtype,
+        "max_rel_loss_diff": max_rel,
+        "max_abs_weight_diff": max_dw,
+        "per_step": per_step,
+        "hyperparameters": hyper,
+        "batch_size": batch_size,
+        "seed": seed,
+        "bound": bound,
+        "passed": passed,
+        "seconds": seconds,
+        "n_train": int(x.shape[0]),
+    }
+
+
+# ------------------------------------------------------------------------------ report
+
+
+def _growth_lines(result: dict[str, Any]) -> list[str]:
+    """How the float32 gap grows: the worst relative loss difference and |dw| up to a few steps."""
+    rows = result["per_step"]
+    marks = [s for s in (1, 10, 100, 1000, 10_000) if s < len(rows)] + [len(rows)]
+    worst_rel, worst_dw, out = 0.0, 0.0, []
+    running = []
+    for r in rows:
+        worst_rel = max(worst_rel, r["rel_loss_diff"])
+        worst_dw = max(worst_dw, r["max_abs_weight_diff"])
+        running.append((worst_rel, worst_dw))
+    parts = [f"step {s}: rel {running[s - 1][0]:.1e}, |dw| {running[s - 1][1]:.1e}" for s in marks]
+    out.append("largest gaps so far, " + "; ".join(parts) + ".")
+    first_dw, last_dw = running[0][1], running[-1][1]
+    if len(rows) > 1 and first_dw > 0:
+        out.append(
+            f"The weight gap grew x{last_dw / first_dw:.3g} from step 1 to step {len(rows)}."
+        )
+    return out
+
+
+def format_report(result: dict[str, Any], config: Any) -> str:
+    """The human-readable report: header, table, summary (and verdict for float64)."""
+    hyper = result["hyperparameters"]
+    lines = []
+    drop = (
+        f"dropout {config.dropout_rate} ({config.dropout_placement})"
+        if config.dropout_rate
+        else "no dropout"
+    )
+    lines.append(
+        f"lockstep: scratch vs tf_ref, {config.hidden_layers} x {config.units} "
+        f"{config.activation}, {config.kernel_initializer}, "
+        f"{'batch norm' if config.batch_norm else 'no batch norm'}, {drop}, {config.optimizer}; "
+        f"{result['dtype']}, batch {result['batch_size']}, seed {result['seed']}, "
+        f"{result['steps']} steps on {result['n_train']} training images"
+    )
+    lines.append(
+        "same initial weights (scratch's, copied into Keras), same batches, same dropout masks"
+    )
+    given = ", ".join(f"{k} {v!r}" for k, v in hyper["tf"].items())
+    used = ", ".join(f"{k} {v!r}" for k, v in hyper["scratch"].items())
+    if hyper["mode"] == "keras_rounded":
+        lines.append(
+            f"hyperparameters: Keras rounds the learning rate and SGD momentum through float32, "
+            f"even for float64 weights; so scratch gets the rounded values too ({used}; Keras was "
+            f"given {given}). --exact-hyperparameters gives scratch the exact ones."
+        )
+    else:
+        lines.append(
+            f"hyperparameters: exact for scratch ({used}), while Keras rounds them through "
+            f"float32 ({', '.join(f'{k} {v!r}' for k, v in hyper['keras_effective'].items())}): "
+            "expect a drift that the default setting removes."
+        )
+    lines.append("")
+    header = f"{'step':>6}  {'scratch loss':>20}  {'tf loss':>20}  {'rel diff':>9}  {'max |dw|':>9}"
+    lines.append(header)
+    lines.append("-" * len(header))
+    for s in table_steps(result["steps"]):
+        r = result["per_step"][s - 1]
+        lines.append(
+            f"{r['step']:>6}  {r['loss_scratch']:>20.15f}  {r['loss_tf']:>20.15f}  "
+            f"{r['rel_loss_diff']:>9.2e}  {r['max_abs_weight_diff']:>9.2e}"
+        )
+    lines.append("")
+    summary = (
+        f"max rel loss diff {result['max_rel_loss_diff']:.2e}, max abs weight diff "
+        f"{result['max_abs_weight_diff']:.2e} over {result['steps']} steps "
+        f"({result['seconds']:.1f} s)"
+    )
+    if result["bound"] is None:
+        lines.append(summary + "; float32: no pass/fail.")
+        lines.append(
+            "Both backends round every operation to float32 (eps 1.2e-07) but add up in "
+            "different orders (NumPy/OpenBLAS vs TensorFlow's kernels), so they differ in the "
+            "last bits from the first step; each step starts from the previous step's slightly "
+            "different weights, so the gap grows with training:"
+        )
+        lines.extend("  " + line for line in _growth_lines(result))
+        lines.append("Run --dtype float64 for the strict check.")
+    else:
+        verdict = "PASS" if result["passed"] else "FAIL"
+        lines.append(
+            f"{summary}: {verdict} (bound {result['bound']:.0e} on every step's relative loss "
+            "difference)"
+        )
+        if not result["passed"] and hyper["mode"] == "exact":
+            lines.append(
+                "Expected with --exact-hyperparameters: scratch optimises with the exact "
+                "values, Keras with their float32 roundings, a slightly different problem. "
+                "Without the flag both use the same values."
+            )
+    return "\n".join(lines)
+
+
+def run_cli(args: argparse.Namespace) -> int:
+    """``katas compare lockstep ...``: print the report (or one JSON object); 0 pass, 1 fail."""
+    from scratch.networks import GUIDELINES
+
+    result = run_lockstep(
+        GUIDELINES,
+        steps=args.steps if args.steps is not None else 200,
+        dtype=args.dtype if args.dtype is not None else "float64",
+        batch_size=args.batch_size if args.batch_size is not None else 32,
+        seed=args.seed if args.seed is not None else 42,
+        exact_hyperparameters=bool(args.exact_hyperparameters),
+        data_path=args.data,
+    )
+    if args.json:
+        keys = (
+            "steps",
+            "dtype",
+            "max_rel_loss_diff",
+            "max_abs_weight_diff",
+            "per_step",
+            "hyperparameters",
+            "batch_size",
+            "seed",
+            "bound",
+            "passed",
+        )
+        out = {k: result[k] for k in keys}
+        out["max_rel_loss_diff"] = _finite_or_none(out["max_rel_loss_diff"])
+        out["max_abs_weight_diff"] = _finite_or_none(out["max_abs_weight_diff"])
+        out["per_step"] = [
+            {k: _finite_or_none(v) if isinstance(v, float) else v for k, v in r.items()}
+            for r in out["per_step"]
+        ]
+        print(json.dumps(out))
+    else:
+        print(format_report(result, GUIDELINES))
+    return 1 if result["passed"] is False else 0
