@@ -367,7 +367,16 @@ def plot_curves(report: dict[str, Any], backends: list[str], part: int, path: Pa
         epochs = np.arange(1, len(hist.get("loss", [])) + 1)
         axes[0].plot(epochs, hist.get("loss", []), label=f"{name} train")
         axes[1].plot(epochs, hist.get("val_loss", []), label=f"{name} valid")
-        axes[2].plot(epochs, hist.get("val_accuracy", []), label=name)
+        (line,) = axes[2].plot(epochs, hist.get("val_accuracy", []), label=name)
+        best = report[name].get("best_epoch")
+        if part == 3:  # the best trial's best epoch
+            trial = next(
+                t for t in report[name]["trials"] if t["trial"] == report[name]["best_trial"]
+            )
+            best = trial["best_epoch"]
+        if best is not None:  # the epoch whose weights were kept (early stopping)
+            for ax in axes[:3]:
+                ax.axvline(best, color=line.get_color(), linestyle=":", linewidth=1)
         if part == 3:
             trials = report[name]["trials"]
             axes[3].plot(
