@@ -9,6 +9,9 @@ A Dense kernel has shape (n_inputs, n_units), so a unit's incoming weights are a
 Keras' ``MaxNorm(axis=0)`` (the norm is taken over axis 0, the inputs). The book's TF1 code
 clips with ``tf.clip_by_norm(weights, threshold, axes=1)`` instead: the norm over axis 1, i.e.
 over each input's *outgoing* weights (a row) -- see ``book_max_norm``.
+
+The maths is in the plain functions ``max_norm`` and ``book_max_norm`` (kata 14); ``MaxNorm``
+holds the settings a layer keeps.
 """
 
 from __future__ import annotations
@@ -43,12 +46,9 @@ def check_axes(axis: Any, name: str, ndim: int | None = None) -> tuple[int, ...]
 
 class MaxNorm:
     """Keras ``MaxNorm(max_value=2, axis=0)``: rescale every slice along ``axis`` to an L2 norm of
-    at most ``max_value``:
+    at most ``max_value`` (the maths is ``max_norm``; this object only holds the settings):
 
-        norm = sqrt(sum(w^2 over axis))            (kept as a broadcastable array)
-        w -> w * clip(norm, 0, max_value) / (1e-7 + norm)
-    Slices already inside the ball are (almost) unchanged: they are multiplied by
-    norm / (norm + 1e-7), a shrink of about 1e-7 / norm that Keras applies too.
+        w -> w * clip(norm, 0, max_value) / (1e-7 + norm),   norm = sqrt(sum(w^2 over axis))
     ``axis=0`` on a Dense kernel (n_inputs, n_units) = each unit's incoming weights.
     """
 
@@ -59,11 +59,27 @@ class MaxNorm:
         self.axis = axis
 
     def __call__(self, w: np.ndarray) -> np.ndarray:
-        """A new array: ``w`` projected; same shape and dtype."""
-        w = check_float_array(w, "w")
-        norms = np.sqrt(np.sum(w * w, axis=check_axes(self.axis, "axis", w.ndim), keepdims=True))
-        desired = np.clip(norms, 0, self.max_value)
-        return w * (desired / (EPSILON + norms))
+        """A new array: ``w`` projected (``max_norm``); same shape and dtype."""
+        return max_norm(w, self.max_value, self.axis)
+
+
+def max_norm(w: np.ndarray, max_value: float = 2.0, axis: Axes = 0) -> np.ndarray:
+    """Keras' max-norm projection (``MaxNorm(max_value, axis)(w)``; book: "Max-Norm
+    Regularization"; Srebro et al. 2005, used with dropout by Srivastava et al. 2014):
+
+        norm = sqrt(sum(w^2 over axis))        keepdims: (1, n_units) for a kernel and axis=0
+        w -> w * clip(norm, 0, max_value) / (1e-7 + norm)
+    w: any shape (a Dense kernel is (n_inputs, n_units)) -> a new array, same shape and dtype.
+    ``axis=0`` on a kernel: each unit's incoming weights (a column) are kept inside the ball of
+    radius ``max_value``. The 1e-7 (Keras' ``epsilon()``) keeps an all-zero slice at 0 instead of
+    0 / 0, and multiplies a slice already inside the ball by norm / (norm + 1e-7): a shrink of
+    about 1e-7 / norm, invisible unless the norm is tiny.
+    """
+    w = check_float_array(w, "w")
+    check_positive(max_value, "max_value", zero=True)
+    norms = np.sqrt(np.sum(w * w, axis=check_axes(axis, "axis", w.ndim), keepdims=True))
+    desired = np.clip(norms, 0, max_value)
+    return w * (desired / (EPSILON + norms))
 
 
 def book_max_norm(w: np.ndarray, threshold: float, axes: Axes = 1) -> np.ndarray:

@@ -11,8 +11,9 @@ Keras puts no 0.5 in front of L2 (``tf.nn.l2_loss`` does: sum(w^2) / 2) and does
 penalty by the batch size: it is added once to the mean batch loss. So Keras' ``L2(l2)`` is
 "weight decay" with coefficient 2 * l2 in plain SGD.
 
-``sparsify`` is the book's recipe for a sparse model: train with l1, then zero the weights that
-ended up tiny.
+The maths lives in two plain functions, ``l1_l2_penalty`` and ``l1_l2_penalty_grad`` (kata 14);
+the classes only hold the factors. ``sparsify`` is the book's recipe for a sparse model: train
+with l1, then zero the weights that ended up tiny.
 """
 
 from __future__ import annotations
@@ -41,6 +42,39 @@ def _weights(w: Any) -> np.ndarray:
     return check_float_array(w, "w", allow_empty=True)
 
 
+def _factors(l1: float, l2: float) -> None:
+    check_positive(l1, "l1", zero=True)
+    check_positive(l2, "l2", zero=True)
+
+
+def l1_l2_penalty(w: np.ndarray, l1: float = 0.0, l2: float = 0.0) -> float:
+    """The penalty Keras adds to the loss for one weight array (``L1L2(l1, l2)(w)``):
+
+        l1 * sum(|w|) + l2 * sum(w^2)          w: any shape  ->  a float
+
+    Book: "l1 and l2 Regularization". No 0.5 in front of the L2 term (``tf.nn.l2_loss`` has one),
+    and a sum over every entry of ``w``, not a mean: the penalty does not shrink as the layer
+    grows. Computed in ``w``'s dtype.
+    """
+    w = _weights(w)
+    _factors(l1, l2)
+    return float(l1 * np.sum(np.abs(w)) + l2 * np.sum(w * w))
+
+
+def l1_l2_penalty_grad(w: np.ndarray, l1: float = 0.0, l2: float = 0.0) -> np.ndarray:
+    """d l1_l2_penalty / dw, the term a regularized layer adds to its weight gradient:
+
+        l1 * sign(w) + 2 * l2 * w              same shape and dtype as w
+
+    |w| has no derivative at 0; like TensorFlow's gradient of ``abs`` this takes sign(0) = 0 (a
+    subgradient), so a weight that is exactly 0 feels no L1 pull. In plain SGD the L2 term is
+    "weight decay" with coefficient 2 * l2.
+    """
+    w = _weights(w)
+    _factors(l1, l2)
+    return (l1 * np.sign(w) + (2 * l2) * w).astype(w.dtype, copy=False)
+
+
 class L1L2(Regularizer):
     """l1 * sum(|w|) + l2 * sum(w^2), gradient l1 * sign(w) + 2 * l2 * w (Keras ``L1L2``).
 
@@ -50,18 +84,16 @@ class L1L2(Regularizer):
     """
 
     def __init__(self, l1: float = 0.0, l2: float = 0.0) -> None:
-        check_positive(l1, "l1", zero=True)
-        check_positive(l2, "l2", zero=True)
+        _factors(l1, l2)
         self.l1, self.l2 = float(l1), float(l2)
 
     def __call__(self, w: np.ndarray) -> float:
-        w = _weights(w)
-        return float(self.l1 * np.sum(np.abs(w)) + self.l2 * np.sum(w * w))
+        """``l1_l2_penalty(w, l1, l2)``."""
+        return l1_l2_penalty(w, self.l1, self.l2)
 
     def grad(self, w: np.ndarray) -> np.ndarray:
-        """dPenalty/dw, same shape and dtype as ``w``."""
-        w = _weights(w)
-        return (self.l1 * np.sign(w) + (2 * self.l2) * w).astype(w.dtype, copy=False)
+        """dPenalty/dw, same shape and dtype as ``w`` (``l1_l2_penalty_grad``)."""
+        return l1_l2_penalty_grad(w, self.l1, self.l2)
 
 
 class L1(L1L2):

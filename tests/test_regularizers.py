@@ -1,9 +1,11 @@
 """Weight penalties: scratch against Keras' regularizers (values) and tf.GradientTape (gradients),
-a float64 finite-difference check of the gradients, and ``sparsify``.
+a float64 finite-difference check of the gradients, and ``sparsify``; the plain functions of
+kata 14 (``l1_l2_penalty``, ``l1_l2_penalty_grad``, ``max_norm``) against their Keras twins.
 
 The weights drawn include exact zeros, where |w| has a kink: TensorFlow's gradient of abs is
-sign(0) = 0 there, and scratch must agree. The factors are float32-exact because Keras stores
-``L1``'s factor as a float32 tensor (float64 weights then see float32(l1)).
+sign(0) = 0 there, and scratch must agree. The factors are float32-exact because Keras casts
+every factor through a float32 tensor (float64 weights then see float32(l1), float32(l2); see
+tf_ref/regularizers.py).
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from scratch import constraints as s_con
 from scratch import regularizers as s_reg
 from tests.helpers import numerical_gradient, rel_error
 from tests.test_optimizers import f32
+from tf_ref import constraints as t_con
 from tf_ref import regularizers as t_reg
 
 DTYPES = st.sampled_from(["float32", "float64"])
@@ -86,6 +90,82 @@ def test_penalties_by_hand() -> None:
         assert reg.L1().l1 == reg.L2().l2 == 0.01  # Keras' defaults
 
 
+@given(dtype=DTYPES, seed=SEEDS, shape=SHAPES, l1=FACTORS, l2=FACTORS)
+def test_penalty_functions_match_keras(dtype, seed, shape, l1, l2) -> None:
+    """``l1_l2_penalty`` / ``l1_l2_penalty_grad`` against ``keras.regularizers.L1L2`` and its taped
+    gradient, and the scratch classes against the functions they wrap (bit for bit: the same
+    code). RTOL as above: float32 sums in another order, float64 a few ulps."""
+    w = draw_weights(seed, shape, dtype)
+    value_s, value_t = s_reg.l1_l2_penalty(w, l1, l2), t_reg.l1_l2_penalty(w, l1, l2)
+    assert isinstance(value_s, float) and isinstance(value_t, float)
+    assert value_s == pytest.approx(value_t, rel=RTOL[dtype], abs=1e-30)
+    grad_s, grad_t = s_reg.l1_l2_penalty_grad(w, l1, l2), t_reg.l1_l2_penalty_grad(w, l1, l2)
+    assert grad_s.shape == grad_t.shape == w.shape
+    assert grad_s.dtype == grad_t.dtype == w.dtype
+    np.testing.assert_allclose(grad_s, grad_t, rtol=RTOL[dtype], atol=1e-30)
+    assert s_reg.L1L2(l1, l2)(w) == value_s
+    np.testing.assert_array_equal(s_reg.L1L2(l1, l2).grad(w), grad_s)
+
+
+def test_penalty_functions_by_hand() -> None:
+    """The functions with Keras' conventions: defaults (0, 0) give no penalty at all; no 0.5 in
+    L2; sign(0) = 0 in the L1 gradient."""
+    w = np.array([[1.0, -2.0], [0.0, 0.5]])
+    for reg in (s_reg, t_reg):
+        assert reg.l1_l2_penalty(w) == 0.0
+        np.testing.assert_array_equal(reg.l1_l2_penalty_grad(w), np.zeros_like(w))
+        assert reg.l1_l2_penalty(w, l2=0.5) == 0.5 * 5.25
+        assert reg.l1_l2_penalty(w, l1=0.25, l2=0.5) == 0.25 * 3.5 + 0.5 * 5.25
+        np.testing.assert_array_equal(
+            reg.l1_l2_penalty_grad(w, l1=0.25, l2=0.5), [[1.25, -2.25], [0.0, 0.75]]
+        )
+
+
+# Kernels whose columns differ in norm by up to 1e3, some of them all zero or tiny (norm ~1e-7,
+# where Keras' epsilon visibly shrinks them), and the axes a Keras model uses.
+KERNEL_AXES = {2: [0, 1, -1, (0, 1)], 4: [0, (0, 1, 2), 3]}
+
+
+@given(
+    dtype=DTYPES,
+    seed=SEEDS,
+    ndim=st.sampled_from(sorted(KERNEL_AXES)),
+    data=st.data(),
+    fraction=st.floats(0.1, 1.5),
+)
+def test_max_norm_function_matches_keras(dtype, seed, ndim, data, fraction) -> None:
+    """``max_norm`` against ``keras.constraints.MaxNorm`` on dense and conv kernels, with zero
+    and tiny slices; and the scratch class against the function (the same code, bit for bit).
+    RTOL as above: TF sums the squares in another order."""
+    rng = np.random.default_rng(seed)
+    shape = tuple(int(d) for d in rng.integers(1, 5, size=ndim))
+    axis = data.draw(st.sampled_from(KERNEL_AXES[ndim]), label="axis")
+    scales = 10.0 ** rng.uniform(-2, 1, size=shape[-1])
+    scales[rng.random(shape[-1]) < 0.2] = 0.0
+    scales[rng.random(shape[-1]) < 0.2] = 1e-7
+    w = (rng.standard_normal(shape) * scales).astype(dtype)
+    limit = float(np.float32(fraction * max(float(np.abs(w).max()), 1e-6) * 2))
+    ours, theirs = s_con.max_norm(w, limit, axis), t_con.max_norm(w, limit, axis)
+    assert ours.shape == theirs.shape == w.shape
+    assert ours.dtype == theirs.dtype == w.dtype
+    np.testing.assert_allclose(ours, theirs, rtol=RTOL[dtype], atol=1e-30)
+    np.testing.assert_array_equal(s_con.MaxNorm(limit, axis)(w), ours)
+
+
+def test_max_norm_function_by_hand() -> None:
+    """Kernel (2 inputs, 3 units), default max_value 2 and axis 0: column [3, 4] (norm 5) is cut
+    to [1.2, 1.6]; the zero column stays 0 (the 1e-7 avoids 0 / 0); a column of norm 1e-7 is
+    halved by norm / (norm + 1e-7); the input is not changed."""
+    w = np.array([[3.0, 0.0, 6e-8], [4.0, 0.0, 8e-8]])
+    before = w.copy()
+    for con in (s_con, t_con):
+        out = con.max_norm(w)
+        np.testing.assert_allclose(out[:, 0], [1.2, 1.6], rtol=1e-6)
+        np.testing.assert_array_equal(out[:, 1], [0.0, 0.0])
+        np.testing.assert_allclose(out[:, 2], [3e-8, 4e-8], rtol=1e-6)
+        np.testing.assert_array_equal(w, before)
+
+
 @given(dtype=DTYPES, seed=SEEDS, shape=SHAPES, threshold=st.floats(0.0, 3.0))
 def test_sparsify_matches_tensorflow(dtype, seed, shape, threshold) -> None:
     w = draw_weights(seed, shape, dtype)
@@ -115,3 +195,17 @@ def test_bad_input_is_refused(reg) -> None:
         reg.L2()(np.ones(3, dtype=np.int64))
     with pytest.raises(ValueError, match="threshold: expected a finite value >= 0"):
         reg.sparsify(np.ones(3), -1.0)
+    with pytest.raises(ValueError, match=r"l1: expected a finite value >= 0, got -1"):
+        reg.l1_l2_penalty(np.ones(3), l1=-1)
+    with pytest.raises(TypeError, match="w: expected a floating-point array, got dtype int64"):
+        reg.l1_l2_penalty_grad(np.ones(3, dtype=np.int64), l2=0.1)
+
+
+@pytest.mark.parametrize("con", [s_con, t_con], ids=["scratch", "tf_ref"])
+def test_bad_max_norm_arguments_are_refused(con) -> None:
+    with pytest.raises(ValueError, match="max_value: expected a finite value >= 0, got -1"):
+        con.max_norm(np.ones((2, 2)), -1.0)
+    with pytest.raises(ValueError, match="axis: expected axes of a 2-D array, got 2"):
+        con.max_norm(np.ones((2, 2)), 2.0, axis=2)
+    with pytest.raises(TypeError, match="w: expected a floating-point array"):
+        con.max_norm(np.ones((2, 2), dtype=np.int64))

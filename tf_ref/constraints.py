@@ -1,5 +1,6 @@
-"""Weight constraints in TensorFlow: ``keras.constraints.MaxNorm`` and the book's
-``tf.clip_by_norm(weights, threshold, axes=1)``, NumPy in and out.
+"""Weight constraints in TensorFlow: ``keras.constraints.MaxNorm`` (the class, and the plain
+function ``max_norm``) and the book's ``tf.clip_by_norm(weights, threshold, axes=1)``, NumPy in
+and out.
 
 A tf_ref constraint object carries its Keras twin (``keras_constraint``), which
 ``tf_ref.optimizers.Optimizer.apply(..., constraints=...)`` sets on the Keras variable, so Keras
@@ -16,23 +17,38 @@ from scratch.checks import check_float_array, check_positive
 from scratch.constraints import Axes, check_axes
 
 
+def _keras_max_norm(max_value: float, axis: Axes) -> keras.constraints.MaxNorm:
+    check_positive(max_value, "max_value", zero=True)
+    check_axes(axis, "axis")  # the type now, the range when the weights come
+    keras_axis = axis if isinstance(axis, (int, np.integer)) else list(axis)
+    return keras.constraints.MaxNorm(float(max_value), keras_axis)
+
+
+def _constrain(constraint: keras.constraints.Constraint, w: np.ndarray, axis: Axes) -> np.ndarray:
+    """A Keras constraint applied to NumPy weights."""
+    w = check_float_array(w, "w")
+    check_axes(axis, "axis", w.ndim)
+    return np.asarray(constraint(tf.convert_to_tensor(w)))
+
+
 class MaxNorm:
     """``keras.constraints.MaxNorm(max_value, axis)``:
     w * clip(norm, 0, max_value) / (1e-7 + norm), norm = sqrt(sum(w^2 over axis))."""
 
     def __init__(self, max_value: float = 2, axis: Axes = 0) -> None:
-        check_positive(max_value, "max_value", zero=True)
-        check_axes(axis, "axis")
+        self.keras_constraint = _keras_max_norm(max_value, axis)
         self.max_value = float(max_value)
         self.axis = axis
-        keras_axis = axis if isinstance(axis, (int, np.integer)) else list(axis)
-        self.keras_constraint = keras.constraints.MaxNorm(self.max_value, keras_axis)
 
     def __call__(self, w: np.ndarray) -> np.ndarray:
         """A new array: ``w`` projected by Keras; same shape and dtype."""
-        w = check_float_array(w, "w")
-        check_axes(self.axis, "axis", w.ndim)
-        return np.asarray(self.keras_constraint(tf.convert_to_tensor(w)))
+        return _constrain(self.keras_constraint, w, self.axis)
+
+
+def max_norm(w: np.ndarray, max_value: float = 2.0, axis: Axes = 0) -> np.ndarray:
+    """``keras.constraints.MaxNorm(max_value, axis)(w)``:
+    w * clip(norm, 0, max_value) / (1e-7 + norm), norm = sqrt(sum(w^2 over axis))."""
+    return _constrain(_keras_max_norm(max_value, axis), w, axis)
 
 
 def book_max_norm(w: np.ndarray, threshold: float, axes: Axes = 1) -> np.ndarray:

@@ -1,8 +1,13 @@
 """Weight penalties in TensorFlow: ``keras.regularizers.L1`` / ``L2`` / ``L1L2`` evaluated on
 NumPy weights, their gradients by ``tf.GradientTape``, and ``sparsify`` with ``tf.where``.
+``l1_l2_penalty`` and ``l1_l2_penalty_grad`` are the plain-function twins of scratch's (kata 14),
+computed with ``keras.regularizers.L1L2``.
 
-Keras turns ``L1``'s factor into a float32 tensor when the regularizer is made, so on float64
-weights ``L1(0.1)`` really uses float32(0.1); ``L2`` and ``L1L2`` keep Python floats.
+Keras (3.15) casts each factor to the weights' dtype, ``ops.cast(self.l1, x.dtype)``, and on the
+TensorFlow backend a Python float goes through a float32 tensor first: on float64 weights
+``L1(0.1)``, ``L2(0.1)`` and ``L1L2(0.1, 0.1)`` all really use float32(0.1) = 0.10000000149...
+(up to 6e-8 relative off). scratch keeps the exact factor: compare the two with factors that
+float32 holds exactly.
 """
 
 from __future__ import annotations
@@ -18,34 +23,57 @@ def _weights(w: np.ndarray) -> np.ndarray:
     return check_float_array(w, "w", allow_empty=True)
 
 
+def _keras_l1_l2(l1: float, l2: float) -> keras.regularizers.L1L2:
+    check_positive(l1, "l1", zero=True)
+    check_positive(l2, "l2", zero=True)
+    return keras.regularizers.L1L2(l1=float(l1), l2=float(l2))
+
+
+def _penalty(regularizer: keras.regularizers.Regularizer, w: np.ndarray) -> float:
+    """A Keras regularizer's value on NumPy weights."""
+    return float(np.asarray(regularizer(tf.convert_to_tensor(_weights(w)))))
+
+
+def _penalty_grad(regularizer: keras.regularizers.Regularizer, w: np.ndarray) -> np.ndarray:
+    """dPenalty/dw by ``tf.GradientTape`` (TF's gradient of abs at 0 is sign(0) = 0)."""
+    w_t = tf.convert_to_tensor(_weights(w))
+    with tf.GradientTape() as tape:
+        tape.watch(w_t)
+        penalty = regularizer(w_t)
+    # A zero factor leaves the penalty a constant, unconnected to w: its gradient is 0.
+    return tape.gradient(penalty, w_t, unconnected_gradients=tf.UnconnectedGradients.ZERO).numpy()
+
+
+def l1_l2_penalty(w: np.ndarray, l1: float = 0.0, l2: float = 0.0) -> float:
+    """``keras.regularizers.L1L2(l1, l2)(w)``: l1 * sum(|w|) + l2 * sum(w^2), a float."""
+    return _penalty(_keras_l1_l2(l1, l2), w)
+
+
+def l1_l2_penalty_grad(w: np.ndarray, l1: float = 0.0, l2: float = 0.0) -> np.ndarray:
+    """The gradient of ``keras.regularizers.L1L2(l1, l2)(w)`` by ``tf.GradientTape``:
+    l1 * sign(w) + 2 * l2 * w, same shape and dtype as ``w``."""
+    return _penalty_grad(_keras_l1_l2(l1, l2), w)
+
+
 class Regularizer:
     """Base class: the wrapped ``keras_regularizer``, its value and its taped gradient."""
 
     keras_regularizer: keras.regularizers.Regularizer
 
     def __call__(self, w: np.ndarray) -> float:
-        return float(np.asarray(self.keras_regularizer(tf.convert_to_tensor(_weights(w)))))
+        return _penalty(self.keras_regularizer, w)
 
     def grad(self, w: np.ndarray) -> np.ndarray:
         """dPenalty/dw by ``tf.GradientTape`` (TF's gradient of abs at 0 is sign(0) = 0)."""
-        w_t = tf.convert_to_tensor(_weights(w))
-        with tf.GradientTape() as tape:
-            tape.watch(w_t)
-            penalty = self.keras_regularizer(w_t)
-        # A zero factor leaves the penalty a constant, unconnected to w: its gradient is 0.
-        return tape.gradient(
-            penalty, w_t, unconnected_gradients=tf.UnconnectedGradients.ZERO
-        ).numpy()
+        return _penalty_grad(self.keras_regularizer, w)
 
 
 class L1L2(Regularizer):
     """``keras.regularizers.L1L2(l1, l2)``: l1 * sum(|w|) + l2 * sum(w^2)."""
 
     def __init__(self, l1: float = 0.0, l2: float = 0.0) -> None:
-        check_positive(l1, "l1", zero=True)
-        check_positive(l2, "l2", zero=True)
+        self.keras_regularizer = _keras_l1_l2(l1, l2)
         self.l1, self.l2 = float(l1), float(l2)
-        self.keras_regularizer = keras.regularizers.L1L2(l1=self.l1, l2=self.l2)
 
 
 class L1(L1L2):

@@ -1,0 +1,292 @@
+"""Tests for kata 14 (regularization). ``impl`` is the module under test.
+
+The hand-worked examples use W = [[1, -2], [0, 0.5]] (sum |w| = 3.5, sum w^2 = 5.25, one exact
+zero) for the penalties, and a kernel whose columns are [3, 4] (norm 5) and [0.6, 0.8] (norm 1)
+for max-norm: every number is exact or nearly so, and can be checked on paper.
+"""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from katas.engine.testing import expect_close, expect_gradient, expect_shape, numerical_gradient
+from scratch.constraints import max_norm as reference_max_norm
+
+SEEDS = st.integers(0, 2**32 - 1)
+FACTORS = st.sampled_from([0.0, 1e-4, 0.01, 0.1, 0.5, 2.0])
+# float64, a sum or a norm over at most 36 entries and one or two products per entry: the
+# rounding error is below 1e-14 relative, so 1e-12 is a wide margin, and every mistake in the bug
+# zoo moves some value by 1e-7 relative (Keras' epsilon) or much more.
+TIGHT = {"rtol": 1e-12, "atol": 0.0}
+EPSILON = 1e-7  # Keras' fuzz factor in MaxNorm
+
+W = np.array([[1.0, -2.0], [0.0, 0.5]])
+# Kernel (2 inputs, 3 units): unit 0's incoming weights [3, 4] (norm 5), unit 1's [0.6, 0.8]
+# (norm 1), unit 2's all zero.
+KERNEL = np.array([[3.0, 0.6, 0.0], [4.0, 0.8, 0.0]])
+
+
+def expect_number(got, expected, call, rtol=1e-12):
+    """``got`` must be a (Python or NumPy) number within ``rtol`` of ``expected``."""
+    if isinstance(got, bool) or not isinstance(got, (int, float, np.floating)):
+        raise AssertionError(f"{call} returned {got!r}; expected a number (a float)")
+    if not np.isfinite(got) or abs(got - expected) > rtol * abs(expected):
+        raise AssertionError(f"{call} returned {got!r}, expected {expected!r}")
+
+
+def draw_weights(seed, shape, zeros=False):
+    """float64 weights of ``shape`` at a random scale from 0.01 to 10; some exact zeros if asked."""
+    rng = np.random.default_rng(seed)
+    w = rng.standard_normal(shape) * 10.0 ** rng.uniform(-2, 1)
+    if zeros:
+        w[rng.random(shape) < 0.3] = 0.0
+    return w
+
+
+def draw_kernel(seed, rows, cols):
+    """A kernel whose columns have very different norms (scales 0.1 to 10), so that taking the
+    norm along the wrong axis shows."""
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((rows, cols)) * 10.0 ** rng.uniform(-1, 1, size=cols)
+
+
+def slice_norms(w, axis):
+    return np.sqrt(np.sum(w * w, axis=axis, keepdims=True))
+
+
+def expect_untouched(impl, name, args, arrays):
+    """``impl.name(*args)`` must not change ``arrays`` in place."""
+    copies = [a.copy() for a in arrays]
+    getattr(impl, name)(*args)
+    for a, c in zip(arrays, copies, strict=True):
+        assert np.array_equal(a, c), f"{name} changed its input in place: return a new array"
+
+
+# ---------------------------------------------------------------- l1 and l2 penalties
+
+
+@pytest.mark.hint(1)
+def test_penalty_by_hand(impl):
+    """W = [[1, -2], [0, 0.5]]: l1 0.25 -> 0.875, l2 0.5 -> 2.625 (no 0.5 factor), both -> 3.5."""
+    expect_number(impl.l1_l2_penalty(W, l1=0.25), 0.25 * 3.5, "l1_l2_penalty(W, l1=0.25)")
+    # tf.nn.l2_loss and the book's TF1 l2_regularizer halve sum(w^2): 1.3125 here. Keras doesn't.
+    expect_number(impl.l1_l2_penalty(W, l2=0.5), 0.5 * 5.25, "l1_l2_penalty(W, l2=0.5)")
+    expect_number(
+        impl.l1_l2_penalty(W, l1=0.25, l2=0.5), 0.875 + 2.625, "l1_l2_penalty(W, 0.25, 0.5)"
+    )
+    got = impl.l1_l2_penalty(W)
+    assert got == 0.0, f"l1_l2_penalty(W) with the default factors returned {got!r}, expected 0"
+
+
+@pytest.mark.hint(1)
+def test_penalty_is_a_sum_not_a_mean(impl):
+    """ones((5, 5)) with l2 0.5 costs 0.5 * 25 = 12.5 (Keras' own example), not 0.5 (a mean)."""
+    expect_number(impl.l1_l2_penalty(np.ones((5, 5)), l2=0.5), 12.5, "l1_l2_penalty(ones, l2=.5)")
+    expect_number(impl.l1_l2_penalty(-np.ones(8), l1=0.5), 4.0, "l1_l2_penalty(-ones(8), l1=.5)")
+
+
+@pytest.mark.hint(1)
+@given(
+    seed=SEEDS,
+    shape=st.lists(st.integers(1, 6), min_size=1, max_size=3).map(tuple),
+    l1=FACTORS,
+    l2=FACTORS,
+)
+def test_penalty_formula(impl, seed, shape, l1, l2):
+    """l1 * sum(|w|) + l2 * sum(w^2) on random weights of any shape, exact zeros included."""
+    w = draw_weights(seed, shape, zeros=True)
+    expected = l1 * np.sum(np.abs(w)) + l2 * np.sum(w * w)
+    got = impl.l1_l2_penalty(w, l1, l2)
+    call = f"l1_l2_penalty(w {shape}, l1={l1}, l2={l2})"
+    if expected == 0.0:
+        assert got == 0.0, f"{call} returned {got!r}, expected 0"
+    else:
+        expect_number(got, expected, call)
+
+
+@pytest.mark.hint(2)
+def test_gradient_by_hand(impl):
+    """W = [[1, -2], [0, 0.5]], l1 0.25, l2 0.5: 0.25 sign(W) + W = [[1.25, -2.25], [0, 0.75]]."""
+    got = impl.l1_l2_penalty_grad(W, l1=0.25, l2=0.5)
+    # 2 * l2 * W = W here: a missing 2 gives 0.5 W; sign(0) = 1 puts 0.25 at [1, 0].
+    expect_close(
+        got, np.array([[1.25, -2.25], [0.0, 0.75]]), "l1_l2_penalty_grad(W, 0.25, 0.5)", **TIGHT
+    )
+    expect_close(impl.l1_l2_penalty_grad(W, l2=0.5), W, "l1_l2_penalty_grad(W, l2=0.5)", **TIGHT)
+
+
+@pytest.mark.hint(2)
+def test_l1_gradient_at_zero_is_zero(impl):
+    """A weight that is exactly 0 feels no L1 pull: sign(0) = 0, as TensorFlow's gradient of abs."""
+    w = np.array([0.0, -0.0, 3.0, -3.0])
+    got = impl.l1_l2_penalty_grad(w, l1=0.1)
+    expect_close(got, np.array([0.0, 0.0, 0.1, -0.1]), "l1_l2_penalty_grad([0, -0, 3, -3], l1=.1)")
+
+
+@pytest.mark.hint(2)
+@given(seed=SEEDS, rows=st.integers(1, 5), cols=st.integers(1, 5), l1=FACTORS, l2=FACTORS)
+def test_gradient_check(impl, seed, rows, cols, l1, l2):
+    """Gradient check of l1_l2_penalty_grad against your l1_l2_penalty (float64, away from 0)."""
+    w = np.random.default_rng(seed).standard_normal((rows, cols))
+    # Keep every weight at least 1e-3 from the kink of |w| at 0, so that the centred difference
+    # (step 1e-5) never straddles it: the penalty is then a quadratic on each side, where centred
+    # differences are exact but for rounding. Unit-scale weights and factors <= 2 keep the
+    # penalty below ~200, so that rounding, ~1e-16 * 200 / 1e-5 = 2e-9 absolute, stays far
+    # below expect_gradient's 1e-7 relative.
+    w = np.where(np.abs(w) < 1e-3, np.copysign(1e-3, w) + w, w)
+    analytic = impl.l1_l2_penalty_grad(w, l1, l2)
+    expect_shape(analytic, w.shape, f"l1_l2_penalty_grad(w {w.shape}, {l1}, {l2})")
+    numeric = numerical_gradient(
+        lambda v: np.array(impl.l1_l2_penalty(v, l1, l2)), w.copy(), np.array(1.0)
+    )
+    expect_gradient(analytic, numeric, f"l1_l2_penalty_grad(w, l1={l1}, l2={l2})")
+
+
+@pytest.mark.hint(2)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gradient_keeps_shape_and_dtype_and_leaves_w_alone(impl, dtype):
+    """The gradient has w's shape and dtype; neither function changes w."""
+    w = draw_weights(3, (4, 3), zeros=True).astype(dtype)
+    got = impl.l1_l2_penalty_grad(w, 0.01, 0.01)
+    expect_shape(got, w.shape, f"l1_l2_penalty_grad(w {dtype.__name__})")
+    assert got.dtype == dtype, f"l1_l2_penalty_grad turned {dtype.__name__} into {got.dtype}"
+    expect_untouched(impl, "l1_l2_penalty", (w, 0.01, 0.01), [w])
+    expect_untouched(impl, "l1_l2_penalty_grad", (w, 0.01, 0.01), [w])
+
+
+# ------------------------------------------------------------------------- max-norm
+
+
+@pytest.mark.hint(3)
+def test_max_norm_by_hand(impl):
+    """Defaults (2, axis 0): column [3, 4] -> [1.2, 1.6]; [0.6, 0.8] (norm 1) stays; zeros stay."""
+    got = impl.max_norm(KERNEL)
+    # Column 1 is inside the ball: multiplied by 1 / (1 + 1e-7), not stretched to norm 2. Rows
+    # instead of columns (axis 1) would cut [3, 0.6, 0] and [4, 0.8, 0] instead.
+    expected = np.array([[1.2, 0.6, 0.0], [1.6, 0.8, 0.0]])
+    expected[:, 0] *= 5.0 / (5.0 + EPSILON)
+    expected[:, 1] /= 1.0 + EPSILON
+    expect_close(got, expected, "max_norm([[3, 0.6, 0], [4, 0.8, 0]])", **TIGHT)
+
+
+@pytest.mark.hint(3)
+def test_max_norm_epsilon_shrinks_tiny_columns(impl):
+    """Keras divides by 1e-7 + norm: a column of norm 1e-7 is halved, a zero column stays 0."""
+    w = np.array([[6e-8, 0.0], [8e-8, 0.0]])
+    got = impl.max_norm(w, 2.0, axis=0)
+    # Without the epsilon the first column would stay as it is (norm below 2), and the second
+    # would be 0 / 0 = NaN.
+    expect_close(got, np.array([[3e-8, 0.0], [4e-8, 0.0]]), "max_norm([[6e-8, 0], [8e-8, 0]])")
+
+
+@pytest.mark.hint(3)
+@given(
+    seed=SEEDS,
+    rows=st.integers(1, 6),
+    cols=st.integers(1, 6),
+    axis=st.sampled_from([0, 1, (0, 1)]),
+    fraction=st.floats(0.1, 1.5),
+)
+def test_max_norm_properties(impl, seed, rows, cols, axis, fraction):
+    """Every slice ends in the ball of radius c, keeps its direction, is cut only if too long."""
+    w = draw_kernel(seed, rows, cols)
+    before = slice_norms(w, axis)
+    c = fraction * float(before.max())
+    got = impl.max_norm(w, c, axis)
+    call = f"max_norm(w {w.shape}, {c:.4g}, axis={axis})"
+    expect_shape(got, w.shape, call)
+    after = slice_norms(got, axis)
+    # Keras' factor clip(norm, 0, c) / (1e-7 + norm): a slice longer than c ends a hair short of
+    # c, a shorter one a hair short of its own norm (1e-7 / norm relative: visible for tiny norms).
+    expected = np.minimum(before, c) * before / (before + EPSILON)
+    expect_close(
+        after, expected, f"{call}: norms after (expected min(norm, c) shrunk by eps)", **TIGHT
+    )
+    expect_close(got, w * (after / before), f"{call}: direction", **TIGHT)
+
+
+@pytest.mark.hint(3)
+@given(
+    seed=SEEDS,
+    rows=st.integers(1, 6),
+    cols=st.integers(1, 6),
+    axis=st.sampled_from([0, 1, (0, 1)]),
+    fraction=st.floats(0.1, 1.5),
+)
+def test_max_norm_matches_the_reference(impl, seed, rows, cols, axis, fraction):
+    """max_norm agrees with scratch to 1e-12 (Keras' epsilon included) on random kernels."""
+    w = draw_kernel(seed, rows, cols)
+    c = fraction * float(slice_norms(w, axis).max())
+    expected = reference_max_norm(w, c, axis)
+    call = f"max_norm(w {w.shape}, {c:.4g}, {axis})"
+    expect_close(impl.max_norm(w, c, axis), expected, call, **TIGHT)
+    expect_untouched(impl, "max_norm", (w, c, axis), [w])
+
+
+# --------------------------------------------------------------- the book's max-norm
+
+
+@pytest.mark.hint(4)
+def test_book_max_norm_by_hand(impl):
+    """The book's default axes=1 cuts each row: rows [3, 0.6, 0] and [4, 0.8, 0] end at norm 2."""
+    got = impl.book_max_norm(KERNEL, 2.0)
+    rows = np.sqrt(np.sum(KERNEL**2, axis=1, keepdims=True))
+    expect_close(got, KERNEL * (2.0 / rows), "book_max_norm(KERNEL, 2.0)", **TIGHT)
+    # No epsilon: rows inside the ball come back unchanged (Keras' MaxNorm would shrink them by
+    # 1e-7 / norm, 2.5e-8 here).
+    expect_close(impl.book_max_norm(KERNEL, 10.0), KERNEL, "book_max_norm(KERNEL, 10.0)", **TIGHT)
+
+
+@pytest.mark.hint(4)
+@given(
+    seed=SEEDS,
+    rows=st.integers(1, 6),
+    cols=st.integers(1, 6),
+    axes=st.sampled_from([0, 1, (0, 1)]),
+    fraction=st.floats(0.1, 1.5),
+)
+def test_book_max_norm_properties(impl, seed, rows, cols, axes, fraction):
+    """Each slice along axes ends with norm min(norm, threshold), in its own direction."""
+    w = draw_kernel(seed, rows, cols)
+    before = slice_norms(w, axes)
+    t = fraction * float(before.max())
+    got = impl.book_max_norm(w, t, axes)
+    call = f"book_max_norm(w {w.shape}, {t:.4g}, axes={axes})"
+    expect_shape(got, w.shape, call)
+    # w * t / max(norm, t): a slice inside the ball is w * t / t (two roundings), a longer one
+    # ends at norm t exactly up to rounding.
+    expect_close(got, w * (np.minimum(before, t) / before), call, **TIGHT)
+    expect_untouched(impl, "book_max_norm", (w, t, axes), [w])
+
+
+# ------------------------------------------------------------------------- sparsify
+
+
+@pytest.mark.hint(4)
+def test_sparsify_by_hand(impl):
+    """Threshold 0.5: |w| < 0.5 becomes 0, |w| = 0.5 stays: [0.5, -0.5, 0.49, -0.01, 2, -3]."""
+    w = np.array([0.5, -0.5, 0.49, -0.01, 2.0, -3.0])
+    got = impl.sparsify(w, 0.5)
+    expected = np.array([0.5, -0.5, 0.0, 0.0, 2.0, -3.0])
+    expect_close(got, expected, "sparsify([0.5, -0.5, 0.49, -0.01, 2, -3], 0.5)", atol=0.0)
+
+
+@pytest.mark.hint(4)
+@given(
+    seed=SEEDS,
+    shape=st.lists(st.integers(1, 6), min_size=1, max_size=3).map(tuple),
+    threshold=st.floats(0.0, 3.0),
+    dtype=st.sampled_from([np.float32, np.float64]),
+)
+def test_sparsify_properties(impl, seed, shape, threshold, dtype):
+    """Entries with |w| < threshold are zeroed, the others kept exactly; a new array, same dtype."""
+    w = draw_weights(seed, shape).astype(dtype)
+    before = w.copy()
+    got = impl.sparsify(w, threshold)
+    call = f"sparsify(w {shape} {np.dtype(dtype).name}, {threshold!r})"
+    expect_shape(got, w.shape, call)
+    assert got.dtype == dtype, f"{call} returned dtype {got.dtype}"
+    assert np.array_equal(w, before), "sparsify changed its input in place: return a new array"
+    expected = np.where(np.abs(w) < threshold, 0.0, w).astype(dtype)
+    expect_close(got, expected, call, rtol=0.0, atol=0.0)
