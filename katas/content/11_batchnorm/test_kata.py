@@ -1,0 +1,309 @@
+"""Tests for kata 11 (batch normalization). ``impl`` is the module under test.
+
+The hand-worked examples use the column x = (1, 3, 5, 7): mean 4, biased variance
+(9 + 1 + 1 + 9) / 4 = 5, and epsilon = 4 so that sqrt(var + eps) = 3 and
+xhat = (-1, -1/3, 1/3, 1) exactly (Keras' 1e-3 gives no round numbers).
+"""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from katas.engine.testing import expect_close, expect_gradient, expect_shape, numerical_gradient
+
+seeds = st.integers(0, 2**16)
+# float64, a handful of correctly rounded operations per entry on numbers of order 1-10:
+# 1e-10 relative is far above rounding and far below any real mistake.
+TIGHT = {"rtol": 1e-10, "atol": 1e-12}
+
+
+def col(*values):
+    return np.array(values, dtype=np.float64).reshape(-1, 1)
+
+
+def make(n, d, seed):
+    """x (n, d) with its own offset and spread per feature, gamma of either sign, beta; rng."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, d)) * rng.uniform(0.5, 3.0, d) + rng.standard_normal(d)
+    gamma = rng.uniform(0.5, 2.0, d) * rng.choice([-1.0, 1.0], d)
+    return x, gamma, rng.standard_normal(d), rng
+
+
+def moving_stats(rng, d):
+    """A moving mean and variance far from any batch's own statistics."""
+    return rng.standard_normal(d) + 3.0, rng.uniform(0.5, 2.0, d)
+
+
+def worked_column(impl, momentum=0.75):
+    """Forward on the worked column (1, 3, 5, 7), gamma 2, beta 1, eps 4, training."""
+    mm, mv = np.zeros(1), np.ones(1)
+    out, cache = impl.batchnorm_forward(
+        col(1, 3, 5, 7),
+        np.array([2.0]),
+        np.array([1.0]),
+        mm,
+        mv,
+        momentum=momentum,
+        epsilon=4.0,
+        training=True,
+    )
+    return out, cache, mm, mv
+
+
+def check_gradients(impl, x, gamma, beta, mm, mv, dout, *, training):
+    """dx, dgamma, dbeta against centred differences of the forward pass."""
+
+    def out(x_, g_, b_):
+        # Fresh copies of the moving statistics: training-mode calls update them in place.
+        return impl.batchnorm_forward(
+            x_, g_, b_, mm.copy(), mv.copy(), momentum=0.9, training=training
+        )[0]
+
+    out0 = out(x, gamma, beta)
+    _, cache = impl.batchnorm_forward(
+        x, gamma, beta, mm.copy(), mv.copy(), momentum=0.9, training=training
+    )
+    grads = impl.batchnorm_backward(dout, cache)
+    assert isinstance(grads, tuple) and len(grads) == 3, (
+        f"batchnorm_backward returned {type(grads).__name__}; expected (dx, dgamma, dbeta)"
+    )
+    dx, dgamma, dbeta = grads
+    # Subtracting the unperturbed output leaves only the change in the sum that the centred
+    # difference takes, so rounding in the other entries does not drown it. Measured on the
+    # reference over 3000 random cases like these: worst relative error 7e-8 (dx, training: the
+    # columns of dx nearly cancel), median 3e-10. 1e-6 leaves a margin of 10; every wrong
+    # formula tried errs by more than 1e-2.
+    where = f"(training={training}, x {x.shape})"
+    for name, analytic, f, v in (
+        ("dx", dx, lambda v: out(v, gamma, beta) - out0, x),
+        ("dgamma", dgamma, lambda v: out(x, v, beta) - out0, gamma),
+        ("dbeta", dbeta, lambda v: out(x, gamma, v) - out0, beta),
+    ):
+        numeric = numerical_gradient(f, v.copy(), dout)
+        expect_gradient(analytic, numeric, f"batchnorm_backward {where} -> {name}", threshold=1e-6)
+
+
+@pytest.mark.hint(1)
+def test_training_forward_by_hand(impl):
+    """(1, 3, 5, 7), eps 4, gamma 2, beta 1: xhat = (-1, -1/3, 1/3, 1), out = (-1, 1/3, 5/3, 3)."""
+    out, _, _, _ = worked_column(impl)
+    # With 1/(N-1) the variance would be 20/3 and out would not be round; with eps outside the
+    # root, (x - mu) / (sqrt(5) + 4).
+    expect_close(
+        out,
+        col(-1.0, 1 / 3, 5 / 3, 3.0),
+        "batchnorm_forward(x (1, 3, 5, 7), gamma 2, beta 1, eps 4, training=True) -> out",
+        **TIGHT,
+    )
+
+
+@pytest.mark.hint(1)
+def test_training_output_has_mean_beta_and_std_gamma(impl):
+    """Training mode, 200 rows: each output column has mean beta and standard deviation gamma."""
+    rng = np.random.default_rng(0)
+    x = rng.normal([5.0, -3.0, 10.0], [3.0, 5.0, 10.0], size=(200, 3))
+    gamma, beta = np.array([1.0, 3.0, 0.5]), np.array([0.0, -2.0, 4.0])
+    out, _ = impl.batchnorm_forward(x, gamma, beta, np.zeros(3), np.ones(3), training=True)
+    call = "batchnorm_forward(x (200, 3), gamma, beta, training=True) -> out"
+    out = expect_shape(out, x.shape, call)
+    # The mean of xhat is 0 up to rounding (1e-16 times the data's size, 200 terms): 1e-10 is
+    # a wide margin.
+    expect_close(out.mean(axis=0), beta, f"{call}: column means", rtol=0, atol=1e-10)
+    # The std of xhat is sqrt(var / (var + eps)) >= 1 - eps / (2 var). Every column's variance
+    # here is above 4 (checked below), so eps = 1e-3 shrinks the std by at most 1.25e-4: rtol
+    # 2e-4. Dividing by the unbiased std would shrink it by another 1 / (2N) = 2.5e-3.
+    assert x.var(axis=0).min() > 4
+    expect_close(out.std(axis=0), gamma, f"{call}: column standard deviations", rtol=2e-4)
+
+
+@pytest.mark.hint(1)
+@given(n=st.integers(1, 6), d=st.integers(1, 4), seed=seeds, training=st.booleans())
+def test_gamma_and_beta_none(impl, n, d, seed, training):
+    """gamma=None means a scale of 1 and beta=None a shift of 0; dgamma, dbeta still come back."""
+    x, _, _, rng = make(n, d, seed)
+    mm, mv = moving_stats(rng, d)
+    kw = {"momentum": 0.9, "training": training}
+    out, cache = impl.batchnorm_forward(x, None, None, mm.copy(), mv.copy(), **kw)
+    expected, _ = impl.batchnorm_forward(x, np.ones(d), np.zeros(d), mm.copy(), mv.copy(), **kw)
+    call = f"batchnorm_forward(x {x.shape}, None, None, training={training})"
+    expect_close(out, expected, f"{call} vs gamma=ones, beta=zeros", **TIGHT)
+    grads = impl.batchnorm_backward(np.ones((n, d)), cache)
+    assert isinstance(grads, tuple) and len(grads) == 3, (
+        f"batchnorm_backward returned {type(grads).__name__}; expected (dx, dgamma, dbeta)"
+    )
+    for g, shape, name in zip(grads, ((n, d), (d,), (d,)), ("dx", "dgamma", "dbeta"), strict=True):
+        expect_shape(g, shape, f"batchnorm_backward(...) after {call} -> {name}")
+
+
+@pytest.mark.hint(1)
+@pytest.mark.parametrize("training", [True, False])
+def test_forward_leaves_x_gamma_beta_alone(impl, training):
+    """Forward never modifies x, gamma or beta in place."""
+    x, gamma, beta, rng = make(5, 3, 1)
+    mm, mv = moving_stats(rng, 3)
+    copies = [a.copy() for a in (x, gamma, beta)]
+    impl.batchnorm_forward(x, gamma, beta, mm, mv, training=training)
+    for name, a, c in zip(("x", "gamma", "beta"), (x, gamma, beta), copies, strict=True):
+        assert np.array_equal(a, c), (
+            f"batchnorm_forward(..., training={training}) changed its argument {name} in place"
+        )
+
+
+@pytest.mark.hint(1)
+def test_float32_stays_float32(impl):
+    """float32 inputs give a float32 output and float32 moving statistics, close to float64."""
+    x, gamma, beta, _ = make(8, 3, 2)
+    outs = {}
+    for dtype in (np.float32, np.float64):
+        mm, mv = np.zeros(3, dtype), np.ones(3, dtype)
+        out, _ = impl.batchnorm_forward(
+            x.astype(dtype), gamma.astype(dtype), beta.astype(dtype), mm, mv, training=True
+        )
+        out = np.asarray(out)
+        for name, a in (("out", out), ("moving_mean", mm), ("moving_variance", mv)):
+            assert a.dtype == dtype, (
+                f"batchnorm_forward turned {dtype.__name__} {name} into {a.dtype}"
+            )
+        outs[dtype] = out
+    # Entries of order 1-5 through ~10 float32 roundings (6e-8 each): 1e-5 is safe.
+    expect_close(outs[np.float32], outs[np.float64], "float32 out vs float64", rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.hint(2)
+def test_moving_averages_by_hand(impl):
+    """Worked column, momentum 0.75, from 0 and 1: moving mean 0.25*4 = 1, var 0.75 + 0.25*5 = 2."""
+    _, _, mm, mv = worked_column(impl, momentum=0.75)
+    # Swapped weights would give 3 and 4; Bessel's correction (variance 20/3) 2.4167; arrays
+    # rebound instead of updated in place stay at 0 and 1.
+    call = "batchnorm_forward(x (1, 3, 5, 7), ..., momentum=0.75, training=True)"
+    expect_close(mm, np.array([1.0]), f"{call} -> moving_mean (updated in place?)", **TIGHT)
+    expect_close(mv, np.array([2.0]), f"{call} -> moving_variance (updated in place?)", **TIGHT)
+
+
+@pytest.mark.hint(2)
+@given(
+    n=st.integers(2, 6),
+    d=st.integers(1, 4),
+    seed=seeds,
+    momentum=st.sampled_from([0.0, 0.5, 0.9, 0.99, 1.0]),
+)
+def test_moving_averages_follow_keras(impl, n, d, seed, momentum):
+    """Training moves each statistic: moving * momentum + batch statistic * (1 - momentum)."""
+    x, gamma, beta, rng = make(n, d, seed)
+    mm, mv = moving_stats(rng, d)
+    start_mean, start_var = mm.copy(), mv.copy()
+    impl.batchnorm_forward(x, gamma, beta, mm, mv, momentum=momentum, training=True)
+    mu, var = x.mean(axis=0), x.var(axis=0)  # np.var divides by N (ddof=0), as Keras does
+    call = f"batchnorm_forward(x {x.shape}, ..., momentum={momentum}, training=True)"
+    expected_mean = start_mean * momentum + mu * (1 - momentum)
+    expected_var = start_var * momentum + var * (1 - momentum)
+    expect_close(mm, expected_mean, f"{call} -> moving_mean (updated in place?)", **TIGHT)
+    expect_close(mv, expected_var, f"{call} -> moving_variance (updated in place?)", **TIGHT)
+
+
+@pytest.mark.hint(2)
+def test_keras_defaults(impl):
+    """Defaults: training=False, momentum 0.99, epsilon 1e-3 (Keras 3's)."""
+    x, gamma, beta, rng = make(4, 2, 3)
+    mm, mv = moving_stats(rng, 2)
+    start_mean, start_var = mm.copy(), mv.copy()
+    out, _ = impl.batchnorm_forward(x, gamma, beta, mm, mv)
+    call = "batchnorm_forward(x, gamma, beta, moving_mean, moving_variance)"
+    # No training flag: inference, on the moving statistics, with eps 1e-3.
+    expected = gamma * (x - start_mean) / np.sqrt(start_var + 1e-3) + beta
+    expect_close(out, expected, f"{call} -> out (inference by default)", **TIGHT)
+    assert np.array_equal(mm, start_mean) and np.array_equal(mv, start_var), (
+        f"{call} changed the moving statistics: training must default to False"
+    )
+    out, _ = impl.batchnorm_forward(x, gamma, beta, mm, mv, training=True)
+    mu, var = x.mean(axis=0), x.var(axis=0)
+    expected = gamma * (x - mu) / np.sqrt(var + 1e-3) + beta
+    call = call[:-1] + ", training=True)"
+    expect_close(out, expected, f"{call} -> out (epsilon 1e-3)", **TIGHT)
+    expect_close(mm, 0.99 * start_mean + 0.01 * mu, f"{call} -> moving_mean (momentum 0.99)")
+
+
+@pytest.mark.hint(2)
+@given(n=st.integers(1, 6), d=st.integers(1, 4), seed=seeds)
+def test_inference_uses_the_moving_statistics(impl, n, d, seed):
+    """training=False normalizes with the moving mean and variance, and leaves them unchanged."""
+    x, gamma, beta, rng = make(n, d, seed)
+    mm, mv = moving_stats(rng, d)
+    start_mean, start_var = mm.copy(), mv.copy()
+    out, _ = impl.batchnorm_forward(x, gamma, beta, mm, mv, epsilon=1e-3, training=False)
+    call = f"batchnorm_forward(x {x.shape}, ..., training=False)"
+    # With the batch's own statistics instead, a single row (n = 1) would always give beta.
+    expected = gamma * (x - start_mean) / np.sqrt(start_var + 1e-3) + beta
+    expect_close(out, expected, f"{call} -> out", **TIGHT)
+    assert np.array_equal(mm, start_mean) and np.array_equal(mv, start_var), (
+        f"{call} changed the moving statistics: only training-mode calls may update them"
+    )
+
+
+@pytest.mark.hint(3)
+def test_inference_backward_by_hand(impl):
+    """Inference, moving mean 4, variance 8, eps 1, gamma 3: dx = 3 * dout / 3 = dout."""
+    mm, mv = np.array([4.0]), np.array([8.0])
+    _, cache = impl.batchnorm_forward(
+        col(1, 3, 5, 7), np.array([3.0]), np.array([1.0]), mm, mv, epsilon=1.0, training=False
+    )
+    call = "batchnorm_backward(dout (3, 0, 0, 0), cache of an inference call)"
+    dx, dgamma, dbeta = impl.batchnorm_backward(col(3, 0, 0, 0), cache)
+    # xhat = (x - 4) / sqrt(8 + 1) = (-1, -1/3, 1/3, 1). The moving statistics are constants,
+    # so dx = gamma * inv_std * dout; the training formula would give (1.5, -1, -0.5, 0).
+    expect_close(dx, col(3.0, 0.0, 0.0, 0.0), f"{call} -> dx", **TIGHT)
+    expect_close(dgamma, np.array([-3.0]), f"{call} -> dgamma", **TIGHT)
+    expect_close(dbeta, np.array([3.0]), f"{call} -> dbeta", **TIGHT)
+
+
+@pytest.mark.hint(3)
+@given(n=st.integers(1, 6), d=st.integers(1, 4), seed=seeds)
+def test_inference_backward_gradient_check(impl, n, d, seed):
+    """Inference gradient check (float64, random dout): mu and var are constants there."""
+    x, gamma, beta, rng = make(n, d, seed)
+    mm, mv = moving_stats(rng, d)
+    dout = rng.standard_normal((n, d))
+    check_gradients(impl, x, gamma, beta, mm, mv, dout, training=False)
+
+
+@pytest.mark.hint(4)
+def test_training_backward_by_hand(impl):
+    """Worked column, dout (3, 0, 0, 0): dbeta 3, dgamma -3, dx (1, -2/3, -1/3, 0)."""
+    _, cache, _, _ = worked_column(impl)
+    grads = impl.batchnorm_backward(col(3, 0, 0, 0), cache)
+    call = "batchnorm_backward(dout (3, 0, 0, 0), cache of the worked column)"
+    dx, dgamma, dbeta = grads
+    expect_close(dbeta, np.array([3.0]), f"{call} -> dbeta", **TIGHT)
+    # dgamma = sum(dout * xhat) = 3 * (-1): without xhat it would be +3.
+    expect_close(dgamma, np.array([-3.0]), f"{call} -> dgamma", **TIGHT)
+    # dxhat = gamma * dout = (6, 0, 0, 0), inv_std = 1/3, and dx = inv_std * (dxhat
+    # - mean(dxhat) - xhat * mean(dxhat * xhat)) = (1/3) * ((6, 0, 0, 0) - 1.5 + 1.5 * xhat).
+    # Treating mu and var as constants would give gamma * inv_std * dout = (2, 0, 0, 0).
+    expect_close(dx, col(1.0, -2 / 3, -1 / 3, 0.0), f"{call} -> dx", **TIGHT)
+
+
+@pytest.mark.hint(4)
+@given(n=st.integers(2, 6), d=st.integers(1, 4), seed=seeds)
+def test_training_dx_columns_sum_to_zero(impl, n, d, seed):
+    """Training: shifting a column of x changes no output, so each column of dx sums to 0."""
+    x, gamma, beta, rng = make(n, d, seed)
+    _, cache = impl.batchnorm_forward(x, gamma, beta, np.zeros(d), np.ones(d), training=True)
+    dx, _, _ = impl.batchnorm_backward(rng.standard_normal((n, d)), cache)
+    dx = expect_shape(dx, (n, d), "batchnorm_backward(dout, cache) -> dx")
+    # inv_std <= 1/sqrt(eps) = 32 (a nearly constant column), |gamma| <= 2 and |dout| ~ 1, so
+    # the entries stay below a few hundred and a sum of six carries rounding under 1e-12.
+    # 1e-10 is far above that and far below the sum left by a missing path through mu.
+    expect_close(
+        dx.sum(axis=0), np.zeros(d), f"column sums of dx after training on x {x.shape}", atol=1e-10
+    )
+
+
+@pytest.mark.hint(4)
+@given(n=st.integers(3, 7), d=st.integers(1, 4), seed=seeds)
+def test_training_backward_gradient_check(impl, n, d, seed):
+    """Training gradient check (float64, random dout): dx includes the paths through mu and var."""
+    x, gamma, beta, rng = make(n, d, seed)
+    mm, mv = moving_stats(rng, d)
+    dout = rng.standard_normal((n, d))
+    check_gradients(impl, x, gamma, beta, mm, mv, dout, training=True)

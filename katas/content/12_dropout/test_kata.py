@@ -1,0 +1,181 @@
+"""Tests for kata 12 (dropout). ``impl`` is the module under test.
+
+The hand-worked examples use rate 0.75: the keep probability 0.25 is exact in binary, so the
+kept units are multiplied by exactly 4, and a rate misread as the keep probability (divide by
+0.75) or a missing scale shows at once. Rate 0.5 would hide the first of those mistakes.
+"""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from katas.engine.testing import expect_close, expect_gradient, expect_shape, numerical_gradient
+
+seeds = st.integers(0, 2**16)
+rates = st.sampled_from([0.0, 0.1, 0.25, 0.5, 0.75, 0.9])
+# float64, one multiplication and one division per entry: 1e-12 relative is a wide margin.
+TIGHT = {"rtol": 1e-12, "atol": 1e-15}
+EXACT = {"rtol": 0.0, "atol": 0.0}
+
+X = np.array([[1.0, 2.0], [3.0, 4.0]])
+MASK = np.array([[1.0, 0.0], [0.0, 1.0]])
+
+
+def make(n, d, seed, rate):
+    """x (n, d), a boolean keep mask drawn as rng.random(shape) >= rate, and the rng."""
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((n, d)), rng.random((n, d)) >= rate, rng
+
+
+@pytest.mark.hint(1)
+@given(n=st.integers(1, 6), d=st.integers(1, 6), seed=seeds, rate=rates, with_mask=st.booleans())
+def test_inference_is_the_identity(impl, n, d, seed, rate, with_mask):
+    """training=False returns x unchanged: no dropping, no scaling, any mask ignored."""
+    x, mask, _ = make(n, d, seed, rate)
+    out, _ = impl.dropout_forward(x, rate, mask if with_mask else None, training=False)
+    call = f"dropout_forward(x {x.shape}, {rate}, {'mask' if with_mask else 'None'}, False)"
+    expect_close(out, x, call, **EXACT)
+
+
+@pytest.mark.hint(1)
+def test_training_defaults_to_off(impl):
+    """Without training=True, dropout_forward is the identity (Keras' default)."""
+    out, _ = impl.dropout_forward(X, 0.75, MASK)
+    expect_close(out, X, "dropout_forward(x, 0.75, mask)", **EXACT)
+
+
+@pytest.mark.hint(1)
+@pytest.mark.parametrize("training", [True, False])
+def test_forward_leaves_x_and_mask_alone(impl, training):
+    """Forward never modifies x or the mask in place."""
+    x, mask = X.copy(), MASK.copy()
+    impl.dropout_forward(x, 0.75, mask, training=training)
+    for name, a, c in (("x", x, X), ("mask", mask, MASK)):
+        assert np.array_equal(a, c), (
+            f"dropout_forward(..., training={training}) changed its argument {name} in place"
+        )
+
+
+@pytest.mark.hint(2)
+def test_forward_by_hand(impl):
+    """x [[1, 2], [3, 4]], mask [[1, 0], [0, 1]], rate 0.75: out [[4, 0], [0, 16]]."""
+    out, _ = impl.dropout_forward(X, 0.75, MASK, training=True)
+    # Divided by the rate instead: 4/3 and 16/3; not scaled: 1 and 4.
+    expected = np.array([[4.0, 0.0], [0.0, 16.0]])
+    expect_close(out, expected, "dropout_forward(x, 0.75, mask, training=True)", **TIGHT)
+
+
+@pytest.mark.hint(2)
+@given(
+    n=st.integers(1, 6),
+    d=st.integers(1, 6),
+    seed=seeds,
+    rate=rates,
+    kind=st.sampled_from(["bool", "int", "float"]),
+)
+def test_forward_matches_the_formula(impl, n, d, seed, rate, kind):
+    """Training: out = x * mask / (1 - rate), with the mask given as bools, ints or 0.0/1.0."""
+    x, mask, _ = make(n, d, seed, rate)
+    given_mask = {"bool": mask, "int": mask.astype(np.int64), "float": mask.astype(float)}[kind]
+    out, _ = impl.dropout_forward(x, rate, given_mask, training=True)
+    call = f"dropout_forward(x {x.shape}, {rate}, {kind} mask, training=True)"
+    expect_close(out, np.where(mask, x / (1 - rate), 0.0), call, **TIGHT)
+
+
+@pytest.mark.hint(2)
+@pytest.mark.parametrize("shape", [(4, 1), (1, 3)])
+def test_mask_broadcasts(impl, shape):
+    """A (N, 1) mask drops whole rows and a (1, D) mask whole columns (Keras' noise_shape)."""
+    rng = np.random.default_rng(7)
+    x, dout = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
+    mask = np.zeros(shape)
+    mask[(0, 0)] = mask[(-1, -1)] = 1.0  # keep the first and last row (or column)
+    call = f"dropout_forward(x (4, 3), 0.75, mask {shape}, training=True)"
+    out, cache = impl.dropout_forward(x, 0.75, mask, training=True)
+    expect_close(out, x * mask * 4.0, call, **TIGHT)
+    dx = impl.dropout_backward(dout, cache)
+    expect_close(dx, dout * mask * 4.0, f"dropout_backward(dout) after {call}", **TIGHT)
+
+
+@pytest.mark.hint(2)
+@pytest.mark.parametrize("rate", [0.2, 0.7])
+def test_statistics_of_a_random_mask(impl, rate):
+    """A random mask keeps about 1 - rate of the units, and E[out] = x (what the scaling is for)."""
+    n_rows, v = 20_000, np.array([0.5, -2.0, 3.0])
+    rng = np.random.default_rng(12)
+    x = np.tile(v, (n_rows, 1))
+    mask = rng.random(x.shape) >= rate
+    out, _ = impl.dropout_forward(x, rate, mask, training=True)
+    out = expect_shape(out, x.shape, f"dropout_forward(x {x.shape}, {rate}, training=True)")
+    # The number of kept units is Binomial(n, 1 - rate): its fraction has standard deviation
+    # sqrt(rate (1 - rate) / n), 1.6e-3 to 1.9e-3 here for n = 60000. We allow 5 of them: with
+    # any seed a correct implementation fails a check with probability ~6e-7 (the normal tail
+    # beyond 5 sigma), while an inverted mask (fraction rate instead of 1 - rate) is more than
+    # 200 of them away.
+    kept = np.mean(out != 0)
+    sd = np.sqrt(rate * (1 - rate) / out.size)
+    assert abs(kept - (1 - rate)) <= 5 * sd, (
+        f"dropout_forward(..., rate={rate}, training=True) kept {kept:.4f} of the units, expected "
+        f"{1 - rate} +- {5 * sd:.4f} (5 standard deviations): is rate the DROP probability?"
+    )
+    # Each entry of column j is v_j / (1 - rate) with probability 1 - rate and 0 otherwise: mean
+    # v_j, variance v_j^2 rate / (1 - rate). The mean of n_rows of them has standard deviation
+    # |v_j| sqrt(rate / ((1 - rate) n_rows)), 0.35% (rate 0.2) to 1.1% (rate 0.7) of |v_j|;
+    # 5 of them again. Without the scaling the mean is (1 - rate) v_j: over 50 of them away.
+    sd_mean = np.abs(v) * np.sqrt(rate / ((1 - rate) * n_rows))
+    means = out.mean(axis=0)
+    assert np.all(np.abs(means - v) <= 5 * sd_mean), (
+        f"dropout_forward(..., rate={rate}, training=True): column means {means}, expected "
+        f"{v} +- {5 * sd_mean} (5 standard deviations): kept units must be divided by 1 - rate"
+    )
+
+
+@pytest.mark.hint(2)
+def test_float32_stays_float32(impl):
+    """float32 x with a boolean mask gives a float32 output and a float32 gradient."""
+    x, mask, rng = make(5, 4, 3, 0.25)
+    out, cache = impl.dropout_forward(x.astype(np.float32), 0.25, mask, training=True)
+    out = expect_shape(out, x.shape, "dropout_forward(float32 x, 0.25, bool mask, True)")
+    assert out.dtype == np.float32, f"dropout_forward turned float32 x into {out.dtype}"
+    dx = impl.dropout_backward(rng.standard_normal((5, 4)).astype(np.float32), cache)
+    dx = expect_shape(dx, x.shape, "dropout_backward(float32 dout, cache)")
+    assert dx.dtype == np.float32, f"dropout_backward turned float32 dout into {dx.dtype}"
+
+
+@pytest.mark.hint(3)
+def test_backward_by_hand(impl):
+    """dout all ones after the hand example: dx = mask / (1 - rate) = [[4, 0], [0, 4]]."""
+    _, cache = impl.dropout_forward(X, 0.75, MASK, training=True)
+    dx = impl.dropout_backward(np.ones((2, 2)), cache)
+    # Without the mask: all 4; without the scale: the mask itself.
+    expected = np.array([[4.0, 0.0], [0.0, 4.0]])
+    expect_close(dx, expected, "dropout_backward(ones, cache of rate 0.75)", **TIGHT)
+
+
+@pytest.mark.hint(3)
+@given(n=st.integers(1, 6), d=st.integers(1, 6), seed=seeds, rate=rates)
+def test_backward_gradient_check(impl, n, d, seed, rate):
+    """Gradient check with a fixed mask (float64, random dout): dx = dout * mask / (1 - rate)."""
+    x, mask, rng = make(n, d, seed, rate)
+    dout = rng.standard_normal((n, d))
+    _, cache = impl.dropout_forward(x, rate, mask, training=True)
+    dx = impl.dropout_backward(dout, cache)
+    numeric = numerical_gradient(
+        lambda v: impl.dropout_forward(v, rate, mask, training=True)[0], x.copy(), dout
+    )
+    # out is linear in x, so centred differences have no truncation error, only rounding:
+    # measured over 2000 random cases like these, median 1e-11 and worst 8e-9. The default
+    # threshold 1e-7 is above that; a missing mask or scale errs by 0.1 or more.
+    expect_gradient(dx, numeric, f"dropout_backward (rate {rate}, x {x.shape}) -> dx")
+
+
+@pytest.mark.hint(3)
+@given(n=st.integers(1, 6), d=st.integers(1, 6), seed=seeds, rate=rates)
+def test_inference_backward_is_the_identity(impl, n, d, seed, rate):
+    """After an inference call, dx = dout: the identity passes the gradient through unchanged."""
+    x, _, rng = make(n, d, seed, rate)
+    dout = rng.standard_normal((n, d))
+    _, cache = impl.dropout_forward(x, rate, None, training=False)
+    dx = impl.dropout_backward(dout, cache)
+    expect_close(dx, dout, f"dropout_backward(dout) after dropout_forward(..., {rate}, False)")
