@@ -43,7 +43,7 @@ from scratch.checks import check_choice, check_positive
 from scratch.layers import check_fraction
 
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
-SCHEDULES = (None, "exponential", "power")
+SCHEDULES = (None, "exponential", "power", "plateau")
 DROPOUT_PLACEMENTS = ("book", "hidden")
 
 
@@ -55,8 +55,9 @@ class NetworkConfig:
     linear Dense(n_outputs) giving the logits.
     - ``activation_kwargs``: e.g. ``{"negative_slope": 0.1}`` for the book's leaky_relu(0.1).
     - ``momentum``: used by "momentum" and "nesterov" only.
-    - ``lr_schedule``: None, "exponential" (lr * decay_rate^(step / decay_steps)) or "power"
-      (lr / (1 + step / decay_steps)).
+    - ``lr_schedule``: None, "exponential" (lr * decay_rate^(step / decay_steps)), "power"
+      (lr / (1 + step / decay_steps)) or "plateau" (performance scheduling: ``fit`` multiplies
+      the rate by ``decay_rate`` after ``plateau_patience`` epochs without a better val_loss).
     - ``l1``/``l2``: penalize every kernel (Keras conventions, no 0.5 factor).
     - ``max_norm``: constrains every hidden kernel's incoming-weight norms (Keras' MaxNorm,
       axis 0); ``clipnorm`` clips each gradient's norm.
@@ -77,6 +78,7 @@ class NetworkConfig:
     lr_schedule: str | None = None
     decay_steps: float = 10_000
     decay_rate: float = 0.1
+    plateau_patience: int = 5
     l1: float = 0.0
     l2: float = 0.0
     max_norm: float | None = None
@@ -105,6 +107,11 @@ class NetworkConfig:
             raise ValueError(f"lr_schedule: expected one of {SCHEDULES}, got {self.lr_schedule!r}")
         check_positive(self.decay_steps, "decay_steps")
         check_positive(self.decay_rate, "decay_rate")
+        check_positive(self.plateau_patience, "plateau_patience", integer=True)
+        if self.lr_schedule == "plateau" and not 0 < self.decay_rate < 1:
+            raise ValueError(
+                f"decay_rate: the plateau factor must be in (0, 1), got {self.decay_rate!r}"
+            )
         check_positive(self.l1, "l1", zero=True)
         check_positive(self.l2, "l2", zero=True)
         if self.max_norm is not None:
@@ -220,6 +227,15 @@ def optimizer_spec(config: NetworkConfig) -> tuple[str, dict[str, Any], tuple[st
         schedule = (
             "PowerScheduling",
             {"initial_learning_rate": config.learning_rate, "decay_steps": config.decay_steps},
+        )
+    elif config.lr_schedule == "plateau":
+        schedule = (
+            "ReduceLROnPlateau",
+            {
+                "initial_learning_rate": config.learning_rate,
+                "factor": config.decay_rate,
+                "patience": config.plateau_patience,
+            },
         )
     return config.optimizer, kwargs, schedule
 

@@ -263,6 +263,20 @@ def check_training_data(
     return x, y
 
 
+def performance_schedule(optimizer: Any, validation_data: Any) -> Any | None:
+    """The optimizer's performance schedule (``ReduceLROnPlateau``: anything with ``update``),
+    or None. ``fit`` calls its ``update(val_loss)`` after every epoch, as Keras runs its
+    ``ReduceLROnPlateau`` callback, so it needs validation data."""
+    schedule = getattr(optimizer, "learning_rate", None)
+    if not callable(getattr(schedule, "update", None)):
+        return None
+    if validation_data is None:
+        raise ValueError(
+            "learning_rate: a ReduceLROnPlateau schedule watches val_loss; pass validation_data"
+        )
+    return schedule
+
+
 def fit(
     model: Sequential,
     x: np.ndarray,
@@ -283,7 +297,10 @@ def fit(
 
     x (N, input_dim) float; y (N,) int labels. After each epoch the validation set (if given) is
     scored; ``early_stopping`` watches its loss and, at the end, puts the best epoch's weights
-    back. ``checkpoint_path`` keeps the best epoch on disk too (.npz, see ``save_checkpoint``).
+    back; a ``ReduceLROnPlateau`` learning rate is updated with it (performance scheduling).
+    Each epoch's record has ``learning_rate``: the rate for the next step, before that update
+    (what Keras logs). ``checkpoint_path`` keeps the best epoch on disk too (.npz, see
+    ``save_checkpoint``).
     A non-finite loss stops training (the best weights are kept) instead of training on NaN.
     """
     if not model.built:
@@ -298,6 +315,7 @@ def fit(
     if early_stopping is not None and validation_data is None:
         raise ValueError("early_stopping: needs validation_data to monitor val_loss")
     optimizer = optimizers_mod.get(optimizer)
+    plateau = performance_schedule(optimizer, validation_data)
     loss_fn = losses_mod.UNCHECKED[check_choice(loss, "loss", losses_mod.UNCHECKED)]
     rng = np.random.default_rng() if rng is None else rng
     history = History()
@@ -324,7 +342,10 @@ def fit(
         if validation_data is not None:
             scores = evaluate(model, xv, yv, loss)
             record.update(val_loss=scores["loss"], val_accuracy=scores["accuracy"])
+        record["learning_rate"] = optimizer.current_learning_rate()
         history.append(**record)
+        if plateau is not None:
+            plateau.update(record["val_loss"])
         if bar is not None:
             bar.close(**{k: v for k, v in record.items() if k != "seconds"})
         if validation_data is not None and record["val_loss"] < best_val:

@@ -229,6 +229,18 @@ out["early_stopping"] = {
     "restored_abs": worst(best_restored, list(m2.named_weights().values())),
 }
 
+# Performance scheduling: the replicas' optimizer must read the rate the plateau cuts.
+from tf_ref import schedules
+plateau_runs = [run(dense, lambda: optimizers.SGD(schedules.ReduceLROnPlateau(
+                    0.5, factor=0.5, patience=1), momentum=0.875), 247, d, epochs=8,
+                    validation_data=blobs(60, 13)) for d in (1, 2)]
+(h1, m1, _), (h2, m2, _) = plateau_runs
+out["plateau"] = {
+    "learning_rate": [h1.history["learning_rate"], h2.history["learning_rate"]],
+    "loss": rel(h1.history["loss"], h2.history["loss"]),
+    "weights_abs": worst(m1.get_weights(), m2.get_weights()),
+}
+
 if hasattr(layers, "BatchNormalization"):  # synchronized statistics over the global batch
     def bn():
         return [layers.Dense(16), layers.BatchNormalization(), layers.Activation("elu"),
@@ -319,3 +331,11 @@ def test_cli_exercise_8_on_two_devices() -> None:
     assert two["config"]["devices"] == 2 and one["config"]["devices"] is None
     assert two["tf"]["test_loss"] == pytest.approx(one["tf"]["test_loss"], rel=1e-4)
     assert two["tf"]["test_accuracy"] > 0.9
+
+
+def test_two_devices_follow_a_plateau_schedule(two_device_runs: dict) -> None:
+    """The replicas' optimizer shares the plateau's rate variable: cut rates reach it."""
+    r = two_device_runs["plateau"]
+    one, two = r["learning_rate"]
+    assert one == two and min(one) < max(one), r  # the same cuts, and at least one cut
+    assert r["loss"] < RTOL_LONG and r["weights_abs"] < RTOL_LONG, r

@@ -12,6 +12,7 @@ from scratch import layers as sl
 from scratch import losses as slosses
 from scratch import networks as sn
 from scratch import regularizers as sr
+from scratch import schedules as ss
 from scratch import training as strain
 from tests.helpers import numerical_gradient
 from tf_ref import layers as tl
@@ -232,6 +233,56 @@ def test_regularized_fit_matches_keras_in_float64(seed, l1, l2, max_norm) -> Non
         hidden = [layer for layer in ma.layers if layer.kind == "dense"][:-1]
         for layer in hidden:  # Keras' MaxNorm: norm * clip(norm)/(norm + 1e-7) <= max_norm
             assert np.linalg.norm(layer.params["kernel"], axis=0).max() <= max_norm
+
+
+def test_plateau_schedule_in_fit_matches_keras_in_float64() -> None:
+    """lr_schedule="plateau": fit cuts the rate after ``plateau_patience`` epochs without a
+    better val_loss, in both backends alike. Noise labels make validation loss rise (the net
+    memorizes), so cuts must happen; rates are powers of two, exact in Keras' float32."""
+    x, y = _data(n=64, seed=3)
+    xv, yv = _data(n=32, seed=4)
+    cfg = sn.GUIDELINES.replace(
+        hidden_layers=2,
+        units=16,
+        dropout_rate=0.0,
+        lr_schedule="plateau",
+        learning_rate=2**-3,
+        decay_rate=0.5,
+        plateau_patience=2,
+        momentum=0.875,
+    )
+    runs = []
+    for nets, training in ((sn, strain), (tn, ttrain)):
+        model = nets.build_network(
+            cfg, x.shape[1], 3, rng=np.random.default_rng(0), dtype="float64"
+        )
+        if not runs:
+            start = model.get_weights()
+        model.set_weights(start)
+        hist = training.fit(
+            model,
+            x,
+            y,
+            optimizer=nets.build_optimizer(cfg),
+            epochs=12,
+            batch_size=16,
+            validation_data=(xv, yv),
+            rng=np.random.default_rng(1),
+            verbose=False,
+        )
+        runs.append(hist.history)
+        with pytest.raises(ValueError, match="ReduceLROnPlateau schedule watches val_loss"):
+            training.fit(model, x, y, optimizer=nets.build_optimizer(cfg), verbose=False)
+    ours, theirs = runs
+    assert ours["learning_rate"] == theirs["learning_rate"]
+    # The rate each epoch, replayed from the recorded val_losses with Keras' rule.
+    state, expected = ss.PlateauState(2**-3), []
+    for value in ours["val_loss"]:
+        expected.append(state.learning_rate)
+        state = ss.plateau_step(state, value, factor=0.5, patience=2, min_delta=1e-4)
+    assert ours["learning_rate"] == expected and min(expected) < 2**-3, expected
+    # 12 epochs x 4 steps of float64 round-off, as in the test above: 1e-11
+    np.testing.assert_allclose(ours["val_loss"], theirs["val_loss"], rtol=1e-11)
 
 
 def test_train_step_reports_the_penalized_loss() -> None:

@@ -37,9 +37,11 @@ from scratch.training import (
     check_training_data,
     load_checkpoint,
     minibatches,
+    performance_schedule,
     save_checkpoint,
 )
 from tf_ref import optimizers as optimizers_mod
+from tf_ref import schedules as schedules_mod
 from tf_ref.device import select_device, select_strategy
 from tf_ref.models import Sequential, add_penalties
 
@@ -183,7 +185,11 @@ class _Replicated:
             position = {id(v): i for i, v in enumerate(self.weights)}
             trainable = model.trainable_variables
             self.variables = [self.clone_weights[position[id(v)]] for v in trainable]
-            self.clone_opt = type(self.keras_opt).from_config(self.keras_opt.get_config())
+            config = self.keras_opt.get_config()
+            if isinstance(optimizer.learning_rate, schedules_mod.Schedule):
+                # the same schedule object: a plateau's rate variable is then shared, not copied
+                config["learning_rate"] = optimizer.learning_rate.keras_schedule
+            self.clone_opt = type(self.keras_opt).from_config(config)
             self.clone_opt.build(self.variables)
             self._copy_optimizer(self.keras_opt, self.clone_opt)
         self._check_copy(model, probe)
@@ -321,6 +327,7 @@ def fit(
     if early_stopping is not None and validation_data is None:
         raise ValueError("early_stopping: needs validation_data to monitor val_loss")
     optimizer = optimizers_mod.get(optimizer)
+    plateau = performance_schedule(optimizer, validation_data)
     rng = np.random.default_rng() if rng is None else rng
     history = History()
     best_val = np.inf
@@ -356,7 +363,10 @@ def fit(
             if validation_data is not None:
                 scores = evaluate(model, xv, yv, loss)
                 record.update(val_loss=scores["loss"], val_accuracy=scores["accuracy"])
+            record["learning_rate"] = optimizer.current_learning_rate()
             history.append(**record)
+            if plateau is not None:  # the replicas' optimizer reads the same rate variable
+                plateau.update(record["val_loss"])
             if verbose:
                 bar = ProgressBar(1, f"epoch {epoch + 1}/{epochs}", stream)
                 bar.start = start
