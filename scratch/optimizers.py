@@ -44,7 +44,8 @@ def clip_by_value(grads: Sequence[np.ndarray], clipvalue: float) -> list[np.ndar
     Returns new arrays of the same shapes and dtypes.
     """
     check_positive(clipvalue, "clipvalue")
-    return [np.clip(g, -clipvalue, clipvalue) for g in check_grads(grads)]
+    # np.asarray: NumPy hands back a scalar, not a 0-d array, for a 0-d input
+    return [np.asarray(np.clip(g, -clipvalue, clipvalue)) for g in check_grads(grads)]
 
 
 def clip_by_norm(grads: Sequence[np.ndarray], clipnorm: float) -> list[np.ndarray]:
@@ -58,7 +59,7 @@ def clip_by_norm(grads: Sequence[np.ndarray], clipnorm: float) -> list[np.ndarra
     out = []
     for g in check_grads(grads):
         norm = np.sqrt(np.sum(g * g))
-        out.append(g * clipnorm / np.maximum(norm, clipnorm))
+        out.append(np.asarray(g * clipnorm / np.maximum(norm, clipnorm)))
     return out
 
 
@@ -75,7 +76,7 @@ def clip_by_global_norm(grads: Sequence[np.ndarray], global_clipnorm: float) -> 
     grads = check_grads(grads)
     norm = np.sqrt(sum(float(np.sum(g * g)) for g in grads))
     scale = global_clipnorm / max(norm, global_clipnorm) if np.isfinite(norm) else np.nan
-    return [g * g.dtype.type(scale) for g in grads]
+    return [np.asarray(g * g.dtype.type(scale)) for g in grads]
 
 
 def check_clip_options(

@@ -102,6 +102,24 @@ def test_clipping_small_example_by_hand() -> None:
         np.testing.assert_allclose(by_global[1], [0.0, 6.0])
 
 
+@pytest.mark.parametrize("module", [s_opt, t_opt], ids=["scratch", "tf_ref"])
+@pytest.mark.parametrize("kind", CLIPPERS)
+def test_clipping_keeps_arrays_shapes_and_dtypes(module, kind) -> None:
+    """A 0-d gradient (a scalar parameter's) comes back as a 0-d array, not a NumPy scalar."""
+    grads = [np.array(3.0, dtype=np.float32), np.ones((2, 3), dtype=np.float32)]
+    out = getattr(module, kind)(grads, 0.5)
+    for g, c in zip(grads, out, strict=True):
+        assert isinstance(c, np.ndarray) and c.shape == g.shape and c.dtype == g.dtype
+
+
+def test_infinite_global_norm_gives_nan_in_both_backends() -> None:
+    """One infinite entry: TensorFlow turns every gradient into NaN (not zeros); so do we."""
+    grads = [np.array([np.inf, 1.0]), np.array([2.0])]
+    for module in (s_opt, t_opt):
+        out = module.clip_by_global_norm(grads, 1.0)
+        assert all(np.isnan(c).all() for c in out), module.__name__
+
+
 # ------------------------------------------------------------ optimizers with clipping
 
 OPTIMIZERS = {

@@ -39,14 +39,15 @@ from tf_ref import schedules as schedules_mod
 def clip_by_value(grads: Sequence[np.ndarray], clipvalue: float) -> list[np.ndarray]:
     """``tf.clip_by_value(g, -clipvalue, clipvalue)`` for every gradient (Keras ``clipvalue``)."""
     check_positive(clipvalue, "clipvalue")
-    return [tf.clip_by_value(g, -clipvalue, clipvalue).numpy() for g in check_grads(grads)]
+    # np.asarray: .numpy() of a 0-d tensor is a scalar, not a 0-d array
+    return [np.asarray(tf.clip_by_value(g, -clipvalue, clipvalue)) for g in check_grads(grads)]
 
 
 def clip_by_norm(grads: Sequence[np.ndarray], clipnorm: float) -> list[np.ndarray]:
     """``tf.clip_by_norm(g, clipnorm)`` for every gradient on its own (Keras ``clipnorm``):
     g * clipnorm / max(||g||, clipnorm)."""
     check_positive(clipnorm, "clipnorm")
-    return [tf.clip_by_norm(g, clipnorm).numpy() for g in check_grads(grads)]
+    return [np.asarray(tf.clip_by_norm(g, clipnorm)) for g in check_grads(grads)]
 
 
 def clip_by_global_norm(grads: Sequence[np.ndarray], global_clipnorm: float) -> list[np.ndarray]:
@@ -56,7 +57,7 @@ def clip_by_global_norm(grads: Sequence[np.ndarray], global_clipnorm: float) -> 
     clipped, _ = tf.clip_by_global_norm(
         [tf.convert_to_tensor(g) for g in check_grads(grads)], global_clipnorm
     )
-    return [c.numpy() for c in clipped]
+    return [np.asarray(c) for c in clipped]
 
 
 # ---------------------------------------------------------------- Keras optimizer classes
