@@ -38,17 +38,6 @@ LOSS = "sparse_softmax_cross_entropy"
 N_CLASSES = 10
 
 
-def positive_int(text: str) -> int:
-    """argparse type: an integer >= 1, with a message that says so."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
-
-
 def keras_rounded(value: float) -> float:
     """What Keras actually uses for a Python-float hyperparameter: its float32 rounding."""
     return float(np.float32(value))

@@ -12,13 +12,13 @@ import time
 import unicodedata
 from pathlib import Path
 
+from katas.argtypes import positive_int
 from katas.engine import feedback
 from katas.engine.i18n import pick_lang, t
 from katas.engine.registry import Kata, all_katas, find
 from katas.engine.runner import DEFAULT_TIMEOUT, run_check
 from katas.engine.workspace import State, Workspace
 from katas.errors import UserError
-from katas.lockstep import positive_int
 
 
 def _pad(text: str, width: int) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from katas.argtypes import count, positive_float, positive_int
 from katas.errors import UserError
 
 EXERCISES = {8: "katas.exercises.ex08"}
@@ -22,11 +23,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object, nothing else")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument(
-        "--learning-rate", type=_positive_float, default=None, help="the optimizer's learning rate"
+        "--learning-rate", type=positive_float, default=None, help="the optimizer's learning rate"
     )
-    p.add_argument("--max-epochs", type=_positive_int, default=None)
-    p.add_argument("--patience", type=_positive_int, default=None)
-    p.add_argument("--batch-size", type=_positive_int, default=None)
+    p.add_argument("--max-epochs", type=positive_int, default=None)
+    p.add_argument("--patience", type=positive_int, default=None)
+    p.add_argument("--batch-size", type=positive_int, default=None)
     p.add_argument("--device", choices=("auto", "cpu", "gpu"), default="auto", help="TF device")
     p.add_argument(
         "--devices",
@@ -48,7 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--augment",
-        type=_count,
+        type=count,
         default=None,
         metavar="COPIES",
         help="add COPIES randomly shifted copies (up to 2 px) of the training set; 0: none "
@@ -56,51 +57,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--budget",
-        type=_positive_float,
+        type=positive_float,
         default=600.0,
         metavar="SECONDS",
         help="part 3: time budget per backend; no trial starts after it (default 600)",
     )
     p.add_argument(
-        "--trials", type=_positive_int, default=50, help="part 3: trials sampled (default 50)"
+        "--trials", type=positive_int, default=50, help="part 3: trials sampled (default 50)"
     )
     p.add_argument(
         "--search-patience",
-        type=_positive_int,
+        type=positive_int,
         default=10,
         help="part 3: early-stopping patience of each trial (default 10)",
     )
     p.set_defaults(handler=run)
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
-
-
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
-    return value
 
 
 def _devices(text: str) -> int | str:
