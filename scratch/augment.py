@@ -135,7 +135,7 @@ def augment_with(
     parts = [x]
     for _ in range(copies):
         part = x
-        if max_degrees > 0:  # rotate first so a shift never moves ink into a rotated-away corner
+        if max_degrees > 0:  # rotate first: about the frame centre, where MNIST centres digits
             part = random_rotations(part, rng, max_degrees)
         parts.append(random_shifts(part, rng, max_shift))
     return np.concatenate(parts), np.tile(y, copies + 1)

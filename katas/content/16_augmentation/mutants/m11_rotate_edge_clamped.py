@@ -1,0 +1,35 @@
+"""Clamps out-of-image neighbours to the nearest edge pixel instead of counting them as 0 (Keras'
+fill_mode="nearest", not "constant"): the border smears outward."""
+
+import numpy as np
+
+from scratch.augment import augment, check_images, per_image_floats, shift_images  # noqa: F401
+
+
+def rotate_images(images, degrees):
+    cube, shape = check_images(images)
+    n, h, w = cube.shape
+    theta = np.deg2rad(per_image_floats(degrees, "degrees", n))
+    work = np.float64 if cube.dtype == np.float64 else np.float32
+    cos = np.cos(theta).astype(work)[:, None, None]
+    sin = np.sin(theta).astype(work)[:, None, None]
+    cy, cx = (h - 1) / 2, (w - 1) / 2
+    r = np.arange(h, dtype=work)[None, :, None] - cy
+    c = np.arange(w, dtype=work)[None, None, :] - cx
+    x_in = cos * c - sin * r + cx
+    y_in = sin * c + cos * r + cy
+    x0, y0 = np.floor(x_in), np.floor(y_in)
+    wx, wy = x_in - x0, y_in - y0
+    x0, y0 = x0.astype(np.int64), y0.astype(np.int64)
+    src = cube.astype(work)
+    batch = np.arange(n)[:, None, None]
+
+    def read(yy, xx):
+        return src[batch, np.clip(yy, 0, h - 1), np.clip(xx, 0, w - 1)]
+
+    top = (1 - wx) * read(y0, x0) + wx * read(y0, x0 + 1)
+    bottom = (1 - wx) * read(y0 + 1, x0) + wx * read(y0 + 1, x0 + 1)
+    out = (1 - wy) * top + wy * bottom
+    if cube.dtype == np.uint8:
+        out = np.clip(np.rint(out), 0, 255)
+    return out.astype(cube.dtype).reshape(shape)

@@ -1,0 +1,18 @@
+"""Draws the transform once, before the loop: every copy is the same rotated and shifted image,
+so copies > 1 adds duplicates, not new examples."""
+
+import numpy as np
+
+from scratch.augment import check_images, draw_degrees, draw_shifts, rotate_images, shift_images
+
+
+def augment(x, y, rng, copies=1, max_shift=2, max_degrees=0):
+    n = check_images(x)[0].shape[0]
+    parts = [x]
+    part = x
+    if max_degrees > 0:
+        part = rotate_images(part, draw_degrees(rng, n, max_degrees))
+    dx, dy = draw_shifts(rng, n, max_shift)
+    for _ in range(copies):
+        parts.append(shift_images(part, dx, dy))
+    return np.concatenate(parts), np.tile(np.asarray(y), copies + 1)
