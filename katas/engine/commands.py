@@ -98,13 +98,18 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(json.dumps(rows, ensure_ascii=False, indent=1))
         return 0
     marks = {"solved": "✔", "started": "…", "new": " "}
+    width = max((_display_width(r["title"]) for r in rows), default=0)
     for r in rows:
         current = "→" if r["id"] == state.current else " "
         label = t(lang, "state_" + r["state"])
-        print(
-            f"{current}{marks[r['state']]} {r['number']:>2}. {r['title']:<48} [{label}]  {r['id']}"
-        )
+        title = r["title"] + " " * (width - _display_width(r["title"]))
+        print(f"{current}{marks[r['state']]} {r['number']:>2}. {title} [{label}]  {r['id']}")
     return 0
+
+
+def _display_width(text: str) -> int:
+    """Terminal columns: wide (CJK) characters take two, so Japanese titles line up too."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _spec_for(ws: Workspace, kata: Kata, impl: str | None) -> str:
