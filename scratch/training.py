@@ -111,6 +111,11 @@ class History:
         return len(self.history.get("loss", []))
 
 
+def _number(key: str, value: float) -> str:
+    """Losses and accuracies to 4 decimals; a learning rate to 3 significant digits (0.000625)."""
+    return f"{value:.3g}" if key == "learning_rate" else f"{value:.4f}"
+
+
 class ProgressBar:
     """A dependency-free progress line: redrawn in place on a terminal, one line per epoch else."""
 
@@ -128,13 +133,13 @@ class ProgressBar:
         self._last_draw = now
         width = 24
         filled = int(width * done / max(1, self.total))
-        text = " ".join(f"{k} {v:.4f}" for k, v in info.items())
+        text = " ".join(f"{k} {_number(k, v)}" for k, v in info.items())
         bar = "=" * filled + "." * (width - filled)
         self.stream.write(f"\r{self.prefix} [{bar}] {done}/{self.total} {text}")
         self.stream.flush()
 
     def close(self, **info: float) -> None:
-        text = " - ".join(f"{k} {v:.4f}" for k, v in info.items())
+        text = " - ".join(f"{k} {_number(k, v)}" for k, v in info.items())
         elapsed = time.perf_counter() - self.start
         end = "\r" if self.tty else ""
         self.stream.write(f"{end}{self.prefix} {elapsed:.1f}s - {text}\n")
