@@ -268,6 +268,33 @@ def check_training_data(
     return x, y
 
 
+def prepare_fit(
+    model: Any,
+    x: Any,
+    y: Any,
+    epochs: int,
+    batch_size: int,
+    validation_data: tuple[Any, Any] | None,
+    early_stopping: EarlyStopping | None,
+    rng: np.random.Generator | None,
+) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray] | None, np.random.Generator]:
+    """What both backends' ``fit`` do before the first epoch: build the model if needed (its
+    weights drawn from ``rng``), check every argument once, and return (x, y, validation data
+    or None, rng) with x and the validation x in the model's dtype."""
+    if not model.built:
+        model.build(np.shape(x)[1], rng)
+    check_positive(epochs, "epochs", integer=True)
+    check_positive(batch_size, "batch_size", integer=True)
+    x, y = check_training_data(x, y, model.input_dim, model.output_dim)
+    x = x.astype(model.dtype, copy=False)
+    if validation_data is not None:
+        xv, yv = check_training_data(*validation_data, model.input_dim, model.output_dim, "x_valid")
+        validation_data = (xv.astype(model.dtype, copy=False), yv)
+    if early_stopping is not None and validation_data is None:
+        raise ValueError("early_stopping: needs validation_data to monitor val_loss")
+    return x, y, validation_data, np.random.default_rng() if rng is None else rng
+
+
 def performance_schedule(optimizer: Any, validation_data: Any) -> Any | None:
     """The optimizer's performance schedule (``ReduceLROnPlateau``: anything with ``update``),
     or None. ``fit`` calls its ``update(val_loss)`` after every epoch, as Keras runs its
@@ -308,21 +335,14 @@ def fit(
     ``save_checkpoint``).
     A non-finite loss stops training (the best weights are kept) instead of training on NaN.
     """
-    if not model.built:
-        model.build(np.shape(x)[1], rng)
-    check_positive(epochs, "epochs", integer=True)
-    check_positive(batch_size, "batch_size", integer=True)
-    x, y = check_training_data(x, y, model.input_dim, model.output_dim)
-    x = x.astype(model.dtype, copy=False)
+    x, y, validation_data, rng = prepare_fit(
+        model, x, y, epochs, batch_size, validation_data, early_stopping, rng
+    )
     if validation_data is not None:
-        xv, yv = check_training_data(*validation_data, model.input_dim, model.output_dim, "x_valid")
-        xv = xv.astype(model.dtype, copy=False)
-    if early_stopping is not None and validation_data is None:
-        raise ValueError("early_stopping: needs validation_data to monitor val_loss")
+        xv, yv = validation_data
     optimizer = optimizers_mod.get(optimizer)
     plateau = performance_schedule(optimizer, validation_data)
     loss_fn = losses_mod.UNCHECKED[check_choice(loss, "loss", losses_mod.UNCHECKED)]
-    rng = np.random.default_rng() if rng is None else rng
     history = History()
     best_val = np.inf
     n_batches = -(-x.shape[0] // batch_size)

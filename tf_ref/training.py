@@ -34,10 +34,10 @@ from scratch.training import (
     History,
     ProgressBar,
     accuracy,
-    check_training_data,
     load_checkpoint,
     minibatches,
     performance_schedule,
+    prepare_fit,
     save_checkpoint,
 )
 from tf_ref import optimizers as optimizers_mod
@@ -316,19 +316,14 @@ def fit(
     such as Dropout, are refused). None or 1: one device, the code path without
     ``tf.distribute``.
     """
-    if not model.built:
-        model.build(np.shape(x)[1], rng)
-    check_positive(epochs, "epochs", integer=True)
-    check_positive(batch_size, "batch_size", integer=True)
-    check_choice(loss, "loss", LOSS_NAMES)
-    x, y = check_training_data(x, y, model.input_dim, model.output_dim)
+    x, y, validation_data, rng = prepare_fit(
+        model, x, y, epochs, batch_size, validation_data, early_stopping, rng
+    )
     if validation_data is not None:
-        xv, yv = check_training_data(*validation_data, model.input_dim, model.output_dim, "x_valid")
-    if early_stopping is not None and validation_data is None:
-        raise ValueError("early_stopping: needs validation_data to monitor val_loss")
+        xv, yv = validation_data
+    check_choice(loss, "loss", LOSS_NAMES)
     optimizer = optimizers_mod.get(optimizer)
     plateau = performance_schedule(optimizer, validation_data)
-    rng = np.random.default_rng() if rng is None else rng
     history = History()
     best_val = np.inf
     if devices is not None and devices != "all":
