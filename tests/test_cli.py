@@ -158,3 +158,16 @@ def test_exercise_8_augment_split_keeps_valid_and_test() -> None:
     assert out.x_valid is split.x_valid and out.x_test is split.x_test
     again = ex08.augment_split(split, ex08.Training(augment_copies=2), seed=1)
     np.testing.assert_array_equal(out.x_train, again.x_train)  # same seed, same copies
+
+
+@needs_mnist
+def test_exercise_8_schedule_flag(capsys, tmp_path) -> None:
+    argv = ["exercise", "8", "--part", "2", "--backend", "scratch", "--quick", "--json"]
+    argv += ["--schedule", "plateau", "--max-epochs", "2", "--out", str(tmp_path / "run")]
+    assert main(argv) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["config"]["network"]["lr_schedule"] == "plateau"
+    saved = json.loads((tmp_path / "run" / "report.json").read_text())
+    assert saved["scratch"]["history"]["learning_rate"] == [0.001, 0.001]  # patience 5 > 2
+    assert main(["exercise", "8", "--part", "3", "--schedule", "plateau"]) == 2
+    assert "parts 2, 4 and 5 only" in capsys.readouterr().err

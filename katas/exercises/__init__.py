@@ -56,6 +56,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "(default: the part's own setting)",
     )
     p.add_argument(
+        "--schedule",
+        choices=("none", "exponential", "power", "plateau"),
+        default=None,
+        help="parts 2, 4, 5: a learning-rate schedule (NetworkConfig.lr_schedule with its "
+        "defaults: exponential x0.1 per 10,000 steps, power, or plateau x0.1 after 5 epochs "
+        "without a better val_loss); default: the part's own (none)",
+    )
+    p.add_argument(
         "--budget",
         type=positive_float,
         default=600.0,

@@ -413,6 +413,11 @@ def run(args: argparse.Namespace) -> int:
     config, training = PARTS.get(part, PARTS[2])
     if args.learning_rate is not None:
         config = config.replace(learning_rate=args.learning_rate)
+    schedule = getattr(args, "schedule", None)
+    if schedule is not None:
+        if part == 3:
+            raise UserError("--schedule: parts 2, 4 and 5 only (part 3 searches the book's grid)")
+        config = config.replace(lr_schedule=None if schedule == "none" else schedule)
     overrides = {
         "max_epochs": args.max_epochs,
         "patience": args.patience,
