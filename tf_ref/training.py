@@ -331,11 +331,10 @@ def fit(
     strategy = None if devices is None or devices == 1 else select_strategy(devices, device)
     replicated = None
     if strategy is not None and strategy.num_replicas_in_sync > 1:
-        replicated = _Replicated(
-            model, optimizer, loss, batch_size, strategy, x[:8].astype(model.dtype, copy=False)
-        )
+        # x is in the model's dtype already (prepare_fit)
+        replicated = _Replicated(model, optimizer, loss, batch_size, strategy, x[:8])
     with tf.device(select_device(device) if replicated is None else replicated.device):
-        x_t = tf.constant(x.astype(model.dtype, copy=False))
+        x_t = tf.constant(x)
         y_t = tf.constant(y.astype(np.int64, copy=False))
         if replicated is None:
             run_epoch = _epoch_fn(model, optimizer, loss, batch_size)
