@@ -4,9 +4,4 @@ The package holds the learner-facing side: the ``katas`` command line, the MNIST
 both backends, and the book's exercises run through ``scratch`` and ``tf_ref``.
 """
 
-import os
-
-# Set before NumPy is first imported: see scratch/__init__.py for the measurement.
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-
 __version__ = "0.1.0"

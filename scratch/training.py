@@ -27,6 +27,7 @@ from scratch import losses as losses_mod
 from scratch import optimizers as optimizers_mod
 from scratch.checks import check_choice, check_float_array, check_labels, check_positive
 from scratch.models import Sequential
+from scratch.threads import with_blas_threads
 
 # ----------------------------------------------------------------------------- plumbing
 
@@ -309,6 +310,7 @@ def performance_schedule(optimizer: Any, validation_data: Any) -> Any | None:
     return schedule
 
 
+@with_blas_threads
 def fit(
     model: Sequential,
     x: np.ndarray,
@@ -324,6 +326,7 @@ def fit(
     checkpoint_path: str | os.PathLike[str] | None = None,
     verbose: bool = True,
     stream: IO[str] | None = None,
+    blas_threads: int | None = None,
 ) -> History:
     """Train ``model`` on (x, y) with shuffled minibatches drawn from ``rng``.
 
@@ -334,6 +337,8 @@ def fit(
     (what Keras logs). ``checkpoint_path`` keeps the best epoch on disk too (.npz, see
     ``save_checkpoint``).
     A non-finite loss stops training (the best weights are kept) instead of training on NaN.
+    ``blas_threads``: BLAS threads while training (default one; -1 leaves BLAS alone; see
+    ``scratch.threads``), restored on return.
     """
     x, y, validation_data, rng = prepare_fit(
         model, x, y, epochs, batch_size, validation_data, early_stopping, rng

@@ -11,8 +11,11 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.tf  # every test here compares with or runs TensorFlow
+
 ROOT = Path(__file__).resolve().parents[1]
-ONLY_SCRATCH_MODULES = {"checks"}  # argument checks, shared plumbing that tf_ref imports
+# Shared plumbing that tf_ref imports: argument checks; the BLAS thread limit of both fits.
+ONLY_SCRATCH_MODULES = {"checks", "threads"}
 ONLY_TF_MODULES = {"device"}  # TF device and tf.distribute strategy selection
 ONLY_SCRATCH = {
     # backprop by hand; tf_ref differentiates with tf.GradientTape

@@ -29,6 +29,7 @@ import numpy as np
 import tensorflow as tf
 
 from scratch.checks import check_choice, check_labels, check_positive
+from scratch.threads import with_blas_threads
 from scratch.training import (
     EarlyStopping,
     History,
@@ -286,6 +287,7 @@ def evaluate(
     return {"loss": value + model.regularization_loss(), "accuracy": accuracy(logits, y)}
 
 
+@with_blas_threads
 def fit(
     model: Sequential,
     x: np.ndarray,
@@ -301,6 +303,7 @@ def fit(
     checkpoint_path: str | os.PathLike[str] | None = None,
     verbose: bool = True,
     stream: IO[str] | None = None,
+    blas_threads: int | None = None,
     device: str = "auto",
     devices: int | str | None = None,
 ) -> History:
@@ -314,7 +317,8 @@ def fit(
     batches, each split across the replicas, the same results up to the order of summation
     (batch normalization uses the global batch's statistics; layers drawing random numbers,
     such as Dropout, are refused). None or 1: one device, the code path without
-    ``tf.distribute``.
+    ``tf.distribute``. ``blas_threads`` limits NumPy's BLAS as in scratch (TensorFlow's own
+    kernels do not use it).
     """
     x, y, validation_data, rng = prepare_fit(
         model, x, y, epochs, batch_size, validation_data, early_stopping, rng
