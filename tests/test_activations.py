@@ -15,15 +15,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import scratch.activations as S
-import tf_ref.activations as T
-from tests.helpers import numerical_gradient, rel_error
+from tests.helpers import backends, lazy_module, numerical_gradient, rel_error
+
+T = lazy_module("tf_ref.activations")
 
 # A NumPy overflow or invalid-value warning means an unstable formula, even when np.where later
 # discards the inf (e.g. exp(1000) on the branch that is not taken): make it an error.
 pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
 
 DTYPES = (np.float32, np.float64)
-BACKENDS = pytest.mark.parametrize("backend", [S, T], ids=["scratch", "tf_ref"])
+BACKENDS = backends(S, "tf_ref.activations")
 SPECIALS = (0.0, -0.0, 1e-30, -1e-30, 1e-7, -1e-7, 1.0, -1.0, 30.0, -30.0, 1000.0, -1000.0)
 
 # The same comparison and (at most) one multiplication in both backends.
@@ -71,6 +72,7 @@ def assert_close(name: str, got: np.ndarray, want: np.ndarray, kwargs: dict) -> 
     np.testing.assert_allclose(got, want, rtol=8 * eps, atol=8 * eps * size)
 
 
+@pytest.mark.tf
 @pytest.mark.parametrize("name", S.NAMES)
 @given(z=pre_activations(), data=st.data())
 def test_forward_matches_tensorflow(name, z, data):
@@ -80,6 +82,7 @@ def test_forward_matches_tensorflow(name, z, data):
     assert_close(name, got, T.get(name, **kwargs)(z), kwargs)
 
 
+@pytest.mark.tf
 @pytest.mark.parametrize("name", S.NAMES)
 @given(z=pre_activations(), data=st.data())
 def test_grad_matches_tensorflow(name, z, data):
@@ -119,6 +122,7 @@ def test_values_at_the_kinks(backend, dtype):
     assert backend.leaky_relu(np.array([-2.0], dtype))[0] == pytest.approx(-0.4, rel=1e-7)
 
 
+@pytest.mark.tf
 def test_selu_constants_match_tensorflow():
     # tf_ref reads them back from TF's Selu kernel; its alpha is a quotient, hence 1 ulp.
     assert S.SELU_SCALE == pytest.approx(T.SELU_SCALE, rel=1e-15)

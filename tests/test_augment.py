@@ -17,9 +17,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scratch import augment as s_aug
-from tf_ref import augment as t_aug
+from tests.helpers import backends, lazy_module
 
-BACKENDS = [s_aug, t_aug]
+t_aug = lazy_module("tf_ref.augment")
+
+BACKENDS = backends(s_aug, "tf_ref.augment", "mod")
 ROT_ATOL = 1e-5
 
 
@@ -29,7 +31,7 @@ def mnist_like(n: int, seed: int = 0, dtype: str = "float32", flat: bool = False
     return x.reshape(n, 784) if flat else x
 
 
-@pytest.mark.parametrize("mod", BACKENDS)
+@BACKENDS
 def test_single_pixel_moves_exactly(mod) -> None:
     img = np.zeros((1, 5, 6), dtype=np.float32)
     img[0, 1, 2] = 1.0
@@ -42,7 +44,7 @@ def test_single_pixel_moves_exactly(mod) -> None:
     assert not mod.shift_images(img, 0, -2).any()
 
 
-@pytest.mark.parametrize("mod", BACKENDS)
+@BACKENDS
 def test_shift_drops_border_and_fills_zero(mod) -> None:
     img = np.arange(1, 10, dtype=np.uint8).reshape(1, 3, 3)
     out = mod.shift_images(img, -1, 1)  # 1 left, 1 down
@@ -50,7 +52,7 @@ def test_shift_drops_border_and_fills_zero(mod) -> None:
     assert out.dtype == np.uint8
 
 
-@pytest.mark.parametrize("mod", BACKENDS)
+@BACKENDS
 def test_per_image_shifts(mod) -> None:
     img = np.zeros((2, 4, 4))
     img[:, 1, 1] = 1.0
@@ -58,7 +60,7 @@ def test_per_image_shifts(mod) -> None:
     assert out[0, 1, 2] == 1.0 and out[1, 3, 0] == 1.0 and out.sum() == 2.0
 
 
-@pytest.mark.parametrize("mod", BACKENDS)
+@BACKENDS
 @pytest.mark.parametrize("dtype", ["uint8", "float32", "float64"])
 def test_zero_shift_and_zero_rotation_are_identity(mod, dtype) -> None:
     x = mnist_like(4, dtype=dtype)
@@ -70,12 +72,13 @@ def test_zero_shift_and_zero_rotation_are_identity(mod, dtype) -> None:
         np.testing.assert_array_equal(mod.rotate_images(x, 0.0), x)
 
 
-@pytest.mark.parametrize("mod", BACKENDS)
+@BACKENDS
 def test_quarter_turn_is_counter_clockwise(mod) -> None:
     x = mnist_like(2, dtype="float64")
     np.testing.assert_allclose(mod.rotate_images(x, 90), np.rot90(x, 1, axes=(1, 2)), atol=1e-5)
 
 
+@pytest.mark.tf
 @pytest.mark.parametrize("dtype", ["uint8", "float32", "float64"])
 @pytest.mark.parametrize("flat", [False, True])
 def test_scratch_matches_tf(dtype, flat) -> None:
@@ -113,6 +116,7 @@ SHAPES = {
 }
 
 
+@pytest.mark.tf
 @settings(deadline=None, max_examples=25)
 @given(**SHAPES, max_shift=st.integers(0, 40), per_image=st.booleans())
 def test_shift_matches_tf_on_random_shapes(n, h, w, dtype, flat, seed, max_shift, per_image):
@@ -127,6 +131,7 @@ def test_shift_matches_tf_on_random_shapes(n, h, w, dtype, flat, seed, max_shift
     np.testing.assert_array_equal(ours, theirs)
 
 
+@pytest.mark.tf
 @settings(deadline=None, max_examples=25)
 @given(**SHAPES, max_degrees=st.sampled_from([1.0, 30.0, 180.0, 360.0]), per_image=st.booleans())
 def test_rotate_matches_tf_on_random_shapes(n, h, w, dtype, flat, seed, max_degrees, per_image):
@@ -142,7 +147,8 @@ def test_rotate_matches_tf_on_random_shapes(n, h, w, dtype, flat, seed, max_degr
     np.testing.assert_allclose(ours.astype(float), theirs.astype(float), rtol=0, atol=atol)
 
 
-@pytest.mark.parametrize("mod", BACKENDS)
+@pytest.mark.tf
+@BACKENDS
 def test_seeds(mod) -> None:
     x = mnist_like(20)
     for fn in (mod.random_shifts, mod.random_rotations):
@@ -155,7 +161,7 @@ def test_seeds(mod) -> None:
     )
 
 
-@pytest.mark.parametrize("mod", BACKENDS)
+@BACKENDS
 @pytest.mark.parametrize("dtype", ["uint8", "float32"])
 @pytest.mark.parametrize("flat", [False, True])
 def test_shapes_and_dtypes_kept(mod, dtype, flat) -> None:
@@ -175,7 +181,7 @@ def test_shapes_and_dtypes_kept(mod, dtype, flat) -> None:
     np.testing.assert_array_equal(y_aug, np.tile(y, 4))
 
 
-@pytest.mark.parametrize("mod", BACKENDS)
+@BACKENDS
 def test_bad_input_names_the_argument(mod) -> None:
     x = mnist_like(3)
     rng = np.random.default_rng(0)

@@ -3,7 +3,8 @@ moving statistics, frozen layer), a float64 gradient check, CS231n-style statist
 Dense -> BN -> activation stack in both backends, checkpoints and bad input.
 
 Hyperparameters drawn here are exact in float32 (k / 256 for momentum, m * 2^-e for epsilon):
-REFERENCE.md's "Lockstep in float64" explains why lockstep comparisons stay off values such as 0.9.
+docs/FACTS.md ("Keras rounds some hyperparameters through float32") explains why lockstep
+comparisons stay off values such as 0.9.
 """
 
 from __future__ import annotations
@@ -17,11 +18,12 @@ from scratch import layers as s_layers
 from scratch import losses, training
 from scratch import models as s_models
 from scratch import optimizers as s_optimizers
-from tests.helpers import numerical_gradient, rel_error
-from tf_ref import layers as t_layers
-from tf_ref import models as t_models
-from tf_ref import optimizers as t_optimizers
-from tf_ref import training as t_training
+from tests.helpers import backends, lazy_module, numerical_gradient, rel_error
+
+t_layers = lazy_module("tf_ref.layers")
+t_models = lazy_module("tf_ref.models")
+t_optimizers = lazy_module("tf_ref.optimizers")
+t_training = lazy_module("tf_ref.training")
 
 DTYPES = st.sampled_from(["float32", "float64"])
 SEEDS = st.integers(0, 2**32 - 1)
@@ -102,6 +104,7 @@ def twin_bn(d, dtype, rng, *, momentum, epsilon, center=True, scale=True, traina
 # ------------------------------------------------------------------------- the functions
 
 
+@pytest.mark.tf
 @given(
     n=st.integers(2, 64),
     d=st.integers(1, 64),
@@ -143,6 +146,7 @@ def test_functions_match_tf(
         assert_close(a, b, dtype, s, name)
 
 
+@pytest.mark.tf
 def test_defaults_are_keras_and_match_tf_in_both_dtypes() -> None:
     """momentum 0.99 and epsilon 1e-3 are not float32-exact; Keras' BN still computes with the
     exact values in float64 (unlike SGD's momentum), so the defaults agree too."""
@@ -178,6 +182,7 @@ def test_defaults_are_keras_and_match_tf_in_both_dtypes() -> None:
 # ---------------------------------------------------------------------------- the layer
 
 
+@pytest.mark.tf
 @given(
     n=st.integers(2, 64),
     d=st.integers(1, 64),
@@ -230,6 +235,7 @@ def test_layer_matches_tf_over_several_steps(
     assert_close(ours.forward(x), theirs.forward(x), dtype, sc.out, "inference after steps")
 
 
+@pytest.mark.tf
 def test_moving_average_by_hand() -> None:
     """moving = moving * momentum + batch * (1 - momentum), with the BIASED batch variance, in
     numbers small enough to check by eye: x = [[0], [2]] has mean 1, variance 1 (unbiased: 2)."""
@@ -324,6 +330,7 @@ def test_all_ones_upstream_cannot_see_a_missing_variance_path() -> None:
 # ----------------------------------------------------------------- CS231n-style statistics
 
 
+@pytest.mark.tf
 @given(n=st.integers(2, 64), d=st.integers(1, 64), dtype=DTYPES, seed=SEEDS)
 def test_training_output_is_normalised(n, d, dtype, seed) -> None:
     """With gamma = 1, beta = 0 each feature of the training-mode output has batch mean 0 and
@@ -382,6 +389,7 @@ def stacks():
     return make
 
 
+@pytest.mark.tf
 def test_book_stack_names_weights_and_optimizer_view(stacks) -> None:
     ours, theirs = stacks()
     names = list(ours.named_weights())
@@ -406,6 +414,7 @@ def test_book_stack_names_weights_and_optimizer_view(stacks) -> None:
     assert "total parameters: 116" in ours.summary()  # Keras counts the moving statistics too
 
 
+@pytest.mark.tf
 @pytest.mark.parametrize("frozen_bn", [False, True])
 def test_book_stack_trains_in_lockstep(stacks, frozen_bn) -> None:
     """Forward, backward and train_step in float64 through both backends, step by step: the
@@ -444,6 +453,7 @@ def test_book_stack_trains_in_lockstep(stacks, frozen_bn) -> None:
     assert_close(ours.predict(x), theirs.predict(x), "float64", 1e3, "predict after training")
 
 
+@pytest.mark.tf
 def test_book_stack_fit_in_lockstep(stacks) -> None:
     """The whole compiled TF loop (tf.function epochs) updates the moving statistics exactly as
     scratch's loop does; then the inference-mode scores agree."""
@@ -464,6 +474,7 @@ def test_book_stack_fit_in_lockstep(stacks) -> None:
         np.testing.assert_allclose(w, theirs.named_weights()[key], rtol=1e-9, atol=1e-12)
 
 
+@pytest.mark.tf
 def test_checkpoint_carries_moving_statistics_between_backends(stacks, tmp_path) -> None:
     ours, theirs = stacks("float32")
     rng = np.random.default_rng(6)
@@ -485,7 +496,7 @@ def test_checkpoint_carries_moving_statistics_between_backends(stacks, tmp_path)
 # ------------------------------------------------------------------------- bad input
 
 
-@pytest.mark.parametrize("module", [s_layers, t_layers], ids=["scratch", "tf_ref"])
+@backends(s_layers, "tf_ref.layers", "module")
 def test_bad_arguments_are_refused(module) -> None:
     with pytest.raises(ValueError, match=r"momentum: expected a number in \[0, 1\], got 1.5"):
         module.BatchNormalization(momentum=1.5)
@@ -520,6 +531,7 @@ def test_bad_arguments_are_refused(module) -> None:
         bn(x, ones, zeros, zeros.copy(), ones.copy(), epsilon=float("nan"))
 
 
+@pytest.mark.tf
 def test_sequential_with_bn_refuses_nan_and_wrong_width(stacks) -> None:
     ours, theirs = stacks("float32")
     for model in (ours, theirs):

@@ -15,6 +15,8 @@ from katas.cli import main
 needs_mnist = pytest.mark.skipif(
     not data.npz_path().is_file(), reason="MNIST not cached: run `katas data fetch`"
 )
+# Exercise 8 end to end trains on (a quick subset of) real MNIST: seconds per test.
+trains = pytest.mark.slow
 
 
 def test_help_lists_subcommands(capsys) -> None:
@@ -58,7 +60,8 @@ def test_data_info_json(capsys) -> None:
 
 
 @needs_mnist
-@pytest.mark.parametrize("backend", ["scratch", "both"])
+@trains
+@pytest.mark.parametrize("backend", ["scratch", pytest.param("both", marks=pytest.mark.tf)])
 def test_exercise_8_quick_json(capsys, tmp_path, backend: str) -> None:
     out = tmp_path / "run"
     argv = ["exercise", "8", "--part", "2", "--backend", backend, "--quick", "--json"]
@@ -76,6 +79,8 @@ def test_exercise_8_quick_json(capsys, tmp_path, backend: str) -> None:
 
 
 @needs_mnist
+@trains
+@pytest.mark.tf
 @pytest.mark.parametrize("part", [4, 5])
 def test_exercise_8_parts_4_and_5_write_report_and_curves(capsys, tmp_path, part: int) -> None:
     out = tmp_path / f"p{part}"
@@ -95,6 +100,7 @@ def test_exercise_8_parts_4_and_5_write_report_and_curves(capsys, tmp_path, part
 
 
 @needs_mnist
+@trains
 def test_exercise_8_part_3_search_respects_budget(capsys, tmp_path) -> None:
     argv = ["exercise", "8", "--part", "3", "--backend", "scratch", "--quick", "--json"]
     argv += ["--trials", "3", "--budget", "0.001", "--max-epochs", "2", "--out", str(tmp_path)]
@@ -137,6 +143,7 @@ def test_exercise_8_bad_numbers_are_refused(flag, capsys) -> None:
 
 
 @needs_mnist
+@trains
 def test_exercise_8_augment_adds_shifted_copies(capsys, tmp_path) -> None:
     argv = ["exercise", "8", "--part", "2", "--backend", "scratch", "--quick", "--json"]
     assert main([*argv, "--augment", "1", "--max-epochs", "1", "--out", str(tmp_path)]) == 0
@@ -161,6 +168,7 @@ def test_exercise_8_augment_split_keeps_valid_and_test() -> None:
 
 
 @needs_mnist
+@trains
 def test_exercise_8_schedule_flag(capsys, tmp_path) -> None:
     argv = ["exercise", "8", "--part", "2", "--backend", "scratch", "--quick", "--json"]
     argv += ["--schedule", "plateau", "--max-epochs", "2", "--out", str(tmp_path / "run")]

@@ -16,9 +16,12 @@ from hypothesis import strategies as st
 
 from scratch import constraints as s_con
 from scratch import optimizers as s_opt
-from tests.test_optimizers import assert_lockstep, f32
+from tests.strategies import f32
+from tests.test_optimizers import assert_lockstep
 from tf_ref import constraints as t_con
 from tf_ref import optimizers as t_opt
+
+pytestmark = pytest.mark.tf  # every test here compares with or runs TensorFlow
 
 DTYPES = st.sampled_from(["float32", "float64"])
 SEEDS = st.integers(0, 2**32 - 1)

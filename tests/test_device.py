@@ -6,6 +6,8 @@ import pytest
 
 from tf_ref.device import DeviceError, describe, select_device
 
+pytestmark = pytest.mark.tf  # every test here compares with or runs TensorFlow
+
 
 def fake(cpus: int, gpus: int):
     def list_devices(kind: str) -> list[str]:

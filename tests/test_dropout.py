@@ -14,16 +14,17 @@ from scratch import layers as s_layers
 from scratch import losses, training
 from scratch import models as s_models
 from scratch import optimizers as s_optimizers
-from tests.helpers import numerical_gradient
-from tf_ref import layers as t_layers
-from tf_ref import models as t_models
-from tf_ref import optimizers as t_optimizers
-from tf_ref import training as t_training
+from tests.helpers import backends, lazy_module, numerical_gradient
+
+t_layers = lazy_module("tf_ref.layers")
+t_models = lazy_module("tf_ref.models")
+t_optimizers = lazy_module("tf_ref.optimizers")
+t_training = lazy_module("tf_ref.training")
 
 DTYPES = st.sampled_from(["float32", "float64"])
 SEEDS = st.integers(0, 2**32 - 1)
 RATES = st.floats(0, 0.95)
-BACKENDS = pytest.mark.parametrize("module", [s_layers, t_layers], ids=["scratch", "tf_ref"])
+BACKENDS = backends(s_layers, "tf_ref.layers", "module")
 
 
 def draw_mask(rng: np.random.Generator, shape: tuple[int, int], rate: float, kind: str):
@@ -41,6 +42,7 @@ def positive_batch(rng: np.random.Generator, n: int, d: int, dtype: str) -> np.n
 # ------------------------------------------------------------------------- the functions
 
 
+@pytest.mark.tf
 @given(
     n=st.integers(1, 64),
     d=st.integers(1, 64),
@@ -93,6 +95,7 @@ def test_backward_gradient_check_with_a_fixed_mask(n, d, rate, seed) -> None:
 # ---------------------------------------------------------------------------- the layers
 
 
+@pytest.mark.tf
 @given(
     n=st.integers(1, 64),
     d=st.integers(1, 64),
@@ -132,6 +135,7 @@ def test_layers_agree_on_the_mask_scratch_drew(n, d, dtype, rate, noise_shape, s
     assert theirs.last_mask is None
 
 
+@pytest.mark.tf
 def test_sequential_trains_in_lockstep_with_shared_masks() -> None:
     """Dense -> Dropout -> Dense -> Dropout -> Dense in both backends, float64: each step scratch
     draws the masks, tf_ref is given them with set_mask (reaching the layer inside the Keras
@@ -218,6 +222,7 @@ def test_masks_are_seeded_by_the_build_rng(module) -> None:
 # ----------------------------------------------------------------- CS231n-style statistics
 
 
+@pytest.mark.tf
 @given(rate=st.floats(0.05, 0.9), dtype=DTYPES, seed=SEEDS)
 def test_drawn_masks_keep_one_minus_rate_and_preserve_the_mean(rate, dtype, seed) -> None:
     """On M = 20,000 units, for the mask each backend draws by itself:
@@ -335,6 +340,7 @@ def test_bad_masks_inputs_and_shapes_are_refused(module) -> None:
         short.forward(x, training=True)
 
 
+@pytest.mark.tf
 def test_sequential_with_dropout_refuses_nan() -> None:
     for layers_mod, models_mod in ((s_layers, s_models), (t_layers, t_models)):
         model = models_mod.Sequential(

@@ -32,9 +32,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import scratch.initializers as S
-import tf_ref.initializers as T
+from tests.helpers import backends, lazy_module
 
-BACKENDS = pytest.mark.parametrize("backend", [S, T], ids=["scratch", "tf_ref"])
+T = lazy_module("tf_ref.initializers")
+
+BACKENDS = backends(S, "tf_ref.initializers")
 DTYPES = (np.float32, np.float64)
 SIGMAS = 5.0  # two-sided false-failure rate 5.7e-7 per check (see the module docstring)
 MIN_DRAWS = 2000  # enough for the normal approximation of v_hat and for the "reaches" checks
@@ -187,6 +189,7 @@ def test_the_checks_catch_classic_mistakes():
     assert variance_ok(S.he_normal((fan_in, fan_out), rng=rng), 2 / fan_in, "truncated_normal")
 
 
+@pytest.mark.tf
 def test_tf1_contrib_variance_is_about_1_006_times_he():
     # 1.3 was chosen to undo the truncation (1 / 0.8796^2 = 1.2924); it overshoots by 0.6%.
     assert 1.3 * M2 == pytest.approx(1.00586, abs=1e-5)
@@ -212,6 +215,7 @@ def test_tf1_contrib_with_factor(backend):
     check_draws(w, 1.3 * M2 / 300, "truncated_normal", 2 * math.sqrt(1.3 / 300))
 
 
+@pytest.mark.tf
 @pytest.mark.parametrize(
     ("shape", "want"),
     [
@@ -228,6 +232,7 @@ def test_compute_fans_by_hand(shape, want):
     assert T.compute_fans(shape) == want
 
 
+@pytest.mark.tf
 @given(shape=st.lists(st.integers(1, 50), max_size=5).map(tuple))
 def test_compute_fans_matches_keras(shape):
     assert S.compute_fans(shape) == T.compute_fans(shape)

@@ -16,6 +16,8 @@ from scratch import layers as s_layers
 from tests.helpers import numerical_gradient, rel_error
 from tf_ref import layers as t_layers
 
+pytestmark = pytest.mark.tf  # every test here compares with or runs TensorFlow
+
 DTYPES = st.sampled_from(["float32", "float64"])
 SEEDS = st.integers(0, 2**32 - 1)
 # Per dtype: a comparison bound relative to the largest magnitude in play (rounding only).
@@ -37,8 +39,9 @@ def scratch_activation(name: str, dtype: str) -> activations.ActivationFunction:
     """scratch's activation as Keras computes it in ``dtype``.
 
     TF's LeakyRelu op keeps its slope in a float32 attribute, so in float64 Keras multiplies by
-    float32(0.2), not 0.2 (REFERENCE.md "Lockstep in float64"). The lockstep gives scratch the
-    same rounded slope instead of loosening the float64 tolerance.
+    float32(0.2), not 0.2 (docs/FACTS.md, "Keras rounds some hyperparameters through float32").
+    The lockstep gives scratch the same rounded slope instead of loosening the float64
+    tolerance.
     """
     if name == "leaky_relu" and dtype == "float64":
         return activations.get(name, negative_slope=float(np.float32(0.2)))

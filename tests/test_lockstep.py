@@ -16,6 +16,8 @@ from katas.errors import UserError
 from katas.lockstep import BOUND_FLOAT64, keras_rounded, run_lockstep, table_steps
 from scratch.networks import GUIDELINES
 
+pytestmark = pytest.mark.tf  # every test here compares with or runs TensorFlow
+
 SMALL = GUIDELINES.replace(hidden_layers=2, units=16)  # still He, ELU, BN, dropout, Nesterov 0.9
 
 

@@ -3,22 +3,23 @@ refusing bad input with the same clear messages."""
 
 from __future__ import annotations
 
-import keras
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 import scratch.losses as S
-import tf_ref.losses as T
-from tests.helpers import numerical_gradient, rel_error
+from tests.helpers import backends, lazy_module, numerical_gradient, rel_error
+
+keras = lazy_module("keras")
+T = lazy_module("tf_ref.losses")
 
 # A NumPy overflow or invalid-value warning means an unstable formula, even when np.where later
 # discards the inf (e.g. exp(1000) on the branch that is not taken): make it an error.
 pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
 
 DTYPES = (np.float32, np.float64)
-BACKENDS = pytest.mark.parametrize("backend", [S, T], ids=["scratch", "tf_ref"])
+BACKENDS = backends(S, "tf_ref.losses")
 
 
 @st.composite
@@ -39,6 +40,7 @@ def tolerances(logits: np.ndarray) -> tuple[float, float]:
     return 16 * eps * (1 + float(np.abs(logits).max())), 16 * eps / logits.shape[0]
 
 
+@pytest.mark.tf
 @given(logits=logits_arrays(), data=st.data())
 def test_sparse_softmax_cross_entropy_matches_tensorflow(logits, data):
     labels = data.draw(
@@ -57,6 +59,7 @@ def test_sparse_softmax_cross_entropy_matches_tensorflow(logits, data):
     np.testing.assert_allclose(grad.sum(axis=1), 0, atol=grad_atol * logits.shape[1])
 
 
+@pytest.mark.tf
 @given(logits=logits_arrays(), data=st.data())
 def test_sigmoid_binary_cross_entropy_matches_tensorflow(logits, data):
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="seed"))
@@ -91,6 +94,7 @@ def test_logits_of_magnitude_1000_stay_finite(backend, dtype):
     assert loss == pytest.approx((3750 + np.log(2)) / 6, rel=1e-6)
 
 
+@pytest.mark.tf
 @given(logits=logits_arrays())
 def test_softmax_and_log_softmax_match_tensorflow(logits):
     eps = np.finfo(logits.dtype).eps
@@ -139,6 +143,7 @@ def test_sigmoid_gradient_matches_finite_differences(backend, case):
     assert rel_error(numeric, analytic) <= 1e-7
 
 
+@pytest.mark.tf
 def test_tf_ref_agrees_with_keras_loss_classes():
     """tf.nn's per-example loss + batch mean is what Keras' loss classes compute by default.
 

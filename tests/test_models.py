@@ -19,6 +19,8 @@ from tf_ref import models as t_models
 from tf_ref import optimizers as t_optimizers
 from tf_ref import training as t_training
 
+pytestmark = pytest.mark.tf  # every test here compares with or runs TensorFlow
+
 DTYPES = st.sampled_from(["float32", "float64"])
 SEEDS = st.integers(0, 2**32 - 1)
 

@@ -29,6 +29,8 @@ import pytest
 from katas import data
 from tf_ref.device import DeviceError, select_strategy, split_cpu, strategy_devices
 
+pytestmark = pytest.mark.tf  # every test here compares with or runs TensorFlow
+
 ROOT = Path(__file__).resolve().parents[1]
 RTOL, ATOL, RTOL_LONG = 1e-12, 1e-13, 1e-9
 CLI = [sys.executable, "-m", "katas", "exercise", "8", "--backend", "tf", "--quick", "--json"]

@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# Each case runs a property-test file that compares with TensorFlow, in a subprocess (seconds).
+pytestmark = [pytest.mark.tf, pytest.mark.slow]
 
 CASES = {
     "fan_out_for_fan_in": "tests/test_initializers.py",

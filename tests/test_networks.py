@@ -14,11 +14,12 @@ from scratch import networks as sn
 from scratch import regularizers as sr
 from scratch import schedules as ss
 from scratch import training as strain
-from tests.helpers import numerical_gradient
-from tf_ref import layers as tl
-from tf_ref import networks as tn
-from tf_ref import regularizers as tr
-from tf_ref import training as ttrain
+from tests.helpers import lazy_module, numerical_gradient
+
+tl = lazy_module("tf_ref.layers")
+tn = lazy_module("tf_ref.networks")
+tr = lazy_module("tf_ref.regularizers")
+ttrain = lazy_module("tf_ref.training")
 
 XENT = slosses.UNCHECKED["sparse_softmax_cross_entropy"]
 
@@ -31,6 +32,7 @@ def _data(n: int = 48, d: int = 12, k: int = 3, seed: int = 0):
 # ------------------------------------------------------------------ the configuration
 
 
+@pytest.mark.tf
 def test_guidelines_are_the_books_defaults() -> None:
     g = sn.GUIDELINES
     assert (g.kernel_initializer, g.activation, g.batch_norm, g.optimizer) == (
@@ -70,6 +72,7 @@ def test_config_is_plain_data() -> None:
     assert sn.NetworkConfig(**json.loads(json.dumps(cfg.to_dict()))) == cfg
 
 
+@pytest.mark.tf
 @pytest.mark.parametrize("placement", ["book", "hidden"])
 @pytest.mark.parametrize("batch_norm", [True, False])
 def test_layer_recipe(placement: str, batch_norm: bool) -> None:
@@ -99,6 +102,7 @@ def test_batch_norm_dense_has_no_bias_and_no_dropout_means_none() -> None:
     assert all(not layer.use_bias for layer in hidden)
 
 
+@pytest.mark.tf
 def test_build_optimizer_follows_the_config() -> None:
     opt = sn.build_optimizer(sn.GUIDELINES)
     assert (opt.momentum, opt.nesterov) == (0.9, True)
@@ -112,6 +116,7 @@ def test_build_optimizer_follows_the_config() -> None:
     assert tf_opt.keras_optimizer.clipnorm == 1.0
 
 
+@pytest.mark.tf
 def test_same_config_same_layout_in_both_backends() -> None:
     """Same names and shapes, so weights move across (each backend draws its own init)."""
     cfg = sn.GUIDELINES.replace(hidden_layers=2, units=6)
@@ -128,6 +133,7 @@ def test_same_config_same_layout_in_both_backends() -> None:
 # ------------------------------------------------------- penalties and constraints in Dense
 
 
+@pytest.mark.tf
 def test_dense_rejects_bad_regularizers_and_constraints() -> None:
     for layers in (sl, tl):
         with pytest.raises(TypeError, match="kernel_regularizer"):
@@ -161,6 +167,7 @@ def test_regularized_gradient_matches_finite_differences() -> None:
         assert np.max(np.abs(grad - num)) / np.max(np.abs(grad) + np.abs(num)) < 1e-7
 
 
+@pytest.mark.tf
 def test_penalties_count_only_for_trainable_layers() -> None:
     x, _ = _data()
     cfg = sn.GUIDELINES.replace(hidden_layers=1, dropout_rate=0.0, l2=0.5)
@@ -177,6 +184,7 @@ def test_penalties_count_only_for_trainable_layers() -> None:
         assert model.regularization_loss() == pytest.approx(expected - frozen, rel=1e-12)
 
 
+@pytest.mark.tf
 @settings(max_examples=5, deadline=None)
 @given(
     seed=st.integers(0, 2**16),
@@ -187,7 +195,7 @@ def test_penalties_count_only_for_trainable_layers() -> None:
 def test_regularized_fit_matches_keras_in_float64(seed, l1, l2, max_norm) -> None:
     """Whole fits with l1/l2 penalties, max-norm and clipnorm agree with Keras' (float64).
 
-    Factors are powers of two: Keras rounds L1's factor through float32 (REFERENCE.md), which
+    Factors are powers of two: Keras rounds L1's factor through float32 (docs/FACTS.md), which
     would otherwise put a 1e-9 relative gap between two correct implementations.
     """
     x, y = _data(seed=seed)
@@ -235,6 +243,7 @@ def test_regularized_fit_matches_keras_in_float64(seed, l1, l2, max_norm) -> Non
             assert np.linalg.norm(layer.params["kernel"], axis=0).max() <= max_norm
 
 
+@pytest.mark.tf
 def test_plateau_schedule_in_fit_matches_keras_in_float64() -> None:
     """lr_schedule="plateau": fit cuts the rate after ``plateau_patience`` epochs without a
     better val_loss, in both backends alike. Noise labels make validation loss rise (the net
@@ -296,6 +305,7 @@ def test_train_step_reports_the_penalized_loss() -> None:
     assert strain.evaluate(model, x, y)["loss"] > XENT(model.predict(x), y)[0]
 
 
+@pytest.mark.tf
 @pytest.mark.parametrize("nets", [sn, tn], ids=["scratch", "tf_ref"])
 def test_max_norm_holds_after_every_fit_step(nets) -> None:
     x, y = _data(n=64)

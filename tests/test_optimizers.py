@@ -4,9 +4,10 @@ the three forms of Nesterov momentum; bad input.
 Hyperparameters are drawn exactly representable in float32. Keras (TF backend) keeps the learning
 rate in a float32 variable and turns SGD's momentum, Adam's betas (in the bias-correction powers)
 and Adagrad's initial accumulator into float32 constants even when the variables are float64
-(REFERENCE.md, "Lockstep in float64: a Keras rounding quirk"). With float32-exact values the two
-backends do the same float64 arithmetic, so a float64 comparison can be tight enough to see an
-epsilon in the wrong place; a value such as 0.9 would put a ~1e-8 drift between them instead.
+(docs/FACTS.md, "Keras rounds some hyperparameters through float32"). With float32-exact values
+the two backends do the same float64 arithmetic, so a float64 comparison can be tight enough to
+see an epsilon in the wrong place; a value such as 0.9 would put a ~1e-8 drift between them
+instead.
 """
 
 from __future__ import annotations
@@ -19,19 +20,13 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from scratch import optimizers as s_opt
+from tests.strategies import f32
 from tf_ref import optimizers as t_opt
+
+pytestmark = pytest.mark.tf  # every test here compares with or runs TensorFlow
 
 DTYPES = st.sampled_from(["float32", "float64"])
 SEEDS = st.integers(0, 2**32 - 1)
-
-
-def f32(lo: float, hi: float, log: bool = False) -> st.SearchStrategy[float]:
-    """Floats in [lo, hi] rounded to the nearest float32, i.e. exact after Keras' float32 cast."""
-    if log:
-        strategy = st.floats(np.log2(lo), np.log2(hi)).map(lambda e: 2.0**e)
-    else:
-        strategy = st.floats(lo, hi)
-    return strategy.map(lambda v: float(np.float32(v))).filter(lambda v: lo <= v <= hi)
 
 
 LEARNING_RATES = f32(1e-4, 0.3, log=True)
@@ -328,8 +323,8 @@ def nesterov_trajectories(grad_np, grad_tf, w0, lr, mu, steps, wrong=False):
 )
 def test_three_nesterov_forms_are_one_algorithm(function, dim, lr, mu, seed) -> None:
     """Keras' SGD(nesterov), TF1's MomentumOptimizer(use_nesterov) and Sutskever's (book Eq. 11-5)
-    trace the same look-ahead points over 50 steps, to 1e-12 in float64 (REFERENCE.md); the wrong
-    look-ahead (gradient at theta) does not."""
+    trace the same look-ahead points over 50 steps, to 1e-12 in float64 (docs/FACTS.md, "SGD,
+    momentum and Nesterov"); the wrong look-ahead (gradient at theta) does not."""
     rng = np.random.default_rng(seed)
     grad_np, grad_tf = (_quadratic if function == "quadratic" else _log_cosh)(dim, rng)
     w0 = rng.standard_normal(dim) * 2

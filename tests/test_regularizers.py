@@ -17,10 +17,11 @@ from hypothesis import strategies as st
 
 from scratch import constraints as s_con
 from scratch import regularizers as s_reg
-from tests.helpers import numerical_gradient, rel_error
-from tests.test_optimizers import f32
-from tf_ref import constraints as t_con
-from tf_ref import regularizers as t_reg
+from tests.helpers import lazy_module, numerical_gradient, rel_error
+from tests.strategies import f32
+
+t_con = lazy_module("tf_ref.constraints")
+t_reg = lazy_module("tf_ref.regularizers")
 
 DTYPES = st.sampled_from(["float32", "float64"])
 SEEDS = st.integers(0, 2**32 - 1)
@@ -45,6 +46,7 @@ def make(module, kind: str, l1: float, l2: float):
     }[kind]()
 
 
+@pytest.mark.tf
 @given(
     kind=st.sampled_from(["L1", "L2", "L1L2"]),
     dtype=DTYPES,
@@ -76,6 +78,7 @@ def test_gradient_against_finite_differences(seed, shape, l1, l2) -> None:
     assert rel_error(reg.grad(w), numeric) < 1e-7
 
 
+@pytest.mark.tf
 def test_penalties_by_hand() -> None:
     """Keras' conventions: no 0.5 in L2 (Keras' own docstring: L2(0.5) on ones(5, 5) is 12.5),
     L1 at w = 0 has gradient 0, and L1L2 is the sum of both."""
@@ -90,6 +93,7 @@ def test_penalties_by_hand() -> None:
         assert reg.L1().l1 == reg.L2().l2 == 0.01  # Keras' defaults
 
 
+@pytest.mark.tf
 @given(dtype=DTYPES, seed=SEEDS, shape=SHAPES, l1=FACTORS, l2=FACTORS)
 def test_penalty_functions_match_keras(dtype, seed, shape, l1, l2) -> None:
     """``l1_l2_penalty`` / ``l1_l2_penalty_grad`` against ``keras.regularizers.L1L2`` and its taped
@@ -107,6 +111,7 @@ def test_penalty_functions_match_keras(dtype, seed, shape, l1, l2) -> None:
     np.testing.assert_array_equal(s_reg.L1L2(l1, l2).grad(w), grad_s)
 
 
+@pytest.mark.tf
 def test_penalty_functions_by_hand() -> None:
     """The functions with Keras' conventions: defaults (0, 0) give no penalty at all; no 0.5 in
     L2; sign(0) = 0 in the L1 gradient."""
@@ -126,6 +131,7 @@ def test_penalty_functions_by_hand() -> None:
 KERNEL_AXES = {2: [0, 1, -1, (0, 1)], 4: [0, (0, 1, 2), 3]}
 
 
+@pytest.mark.tf
 @given(
     dtype=DTYPES,
     seed=SEEDS,
@@ -152,6 +158,7 @@ def test_max_norm_function_matches_keras(dtype, seed, ndim, data, fraction) -> N
     np.testing.assert_array_equal(s_con.MaxNorm(limit, axis)(w), ours)
 
 
+@pytest.mark.tf
 def test_max_norm_function_by_hand() -> None:
     """Kernel (2 inputs, 3 units), default max_value 2 and axis 0: column [3, 4] (norm 5) is cut
     to [1.2, 1.6]; the zero column stays 0 (the 1e-7 avoids 0 / 0); a column of norm 1e-7 is
@@ -166,6 +173,7 @@ def test_max_norm_function_by_hand() -> None:
         np.testing.assert_array_equal(w, before)
 
 
+@pytest.mark.tf
 @given(dtype=DTYPES, seed=SEEDS, shape=SHAPES, threshold=st.floats(0.0, 3.0))
 def test_sparsify_matches_tensorflow(dtype, seed, shape, threshold) -> None:
     w = draw_weights(seed, shape, dtype)
@@ -177,6 +185,7 @@ def test_sparsify_matches_tensorflow(dtype, seed, shape, threshold) -> None:
     np.testing.assert_array_equal(ours[~small], w[~small])
 
 
+@pytest.mark.tf
 def test_sparsify_keeps_the_threshold_itself_and_copies() -> None:
     w = np.array([0.5, -0.5, 0.49, -0.01, 2.0])
     for reg in (s_reg, t_reg):
@@ -185,6 +194,7 @@ def test_sparsify_keeps_the_threshold_itself_and_copies() -> None:
         assert out is not w and w[2] == 0.49
 
 
+@pytest.mark.tf
 @pytest.mark.parametrize("reg", [s_reg, t_reg], ids=["scratch", "tf_ref"])
 def test_bad_input_is_refused(reg) -> None:
     with pytest.raises(ValueError, match=r"l1: expected a finite value >= 0, got -0\.1"):
@@ -201,6 +211,7 @@ def test_bad_input_is_refused(reg) -> None:
         reg.l1_l2_penalty_grad(np.ones(3, dtype=np.int64), l2=0.1)
 
 
+@pytest.mark.tf
 @pytest.mark.parametrize("con", [s_con, t_con], ids=["scratch", "tf_ref"])
 def test_bad_max_norm_arguments_are_refused(con) -> None:
     with pytest.raises(ValueError, match="max_value: expected a finite value >= 0, got -1"):

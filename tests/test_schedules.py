@@ -19,9 +19,12 @@ from hypothesis import strategies as st
 
 from scratch import optimizers as s_opt
 from scratch import schedules as s_sch
-from tests.test_optimizers import assert_lockstep, draw_problem, f32
+from tests.strategies import f32
+from tests.test_optimizers import assert_lockstep, draw_problem
 from tf_ref import optimizers as t_opt
 from tf_ref import schedules as t_sch
+
+pytestmark = pytest.mark.tf  # every test here compares with or runs TensorFlow
 
 SEEDS = st.integers(0, 2**32 - 1)
 LR0 = f32(1e-4, 1.0, log=True)

@@ -225,11 +225,12 @@ def test_fit_rejects_bad_data(mutate, match) -> None:
         training.fit(small_net(rng), x, y, verbose=False)
 
 
+@pytest.mark.tf
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])
 def test_scratch_fit_matches_tf_fit_in_float64(optimizer: str) -> None:
     """The whole loop against the oracle: same initial weights, same batches (same rng seed),
     float64. Hyperparameters are exact in float32 (0.0625, Adam's defaults only enter through
-    beta powers, see REFERENCE.md), so Keras' float32 rounding of constants cannot explain a gap.
+    beta powers, see docs/FACTS.md), so Keras' float32 rounding of constants cannot explain a gap.
     Per-epoch losses and final weights agree to ~1e-12 after 3 epochs of 13 steps; a wrong
     batch order, a missing 1/N or a different update would differ at 1e-3 or more."""
     from tf_ref import layers as tf_layers

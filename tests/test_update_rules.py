@@ -2,17 +2,20 @@
 
 tf_ref's twins run one real Keras optimizer step on the given state. Hyperparameters are drawn
 exactly representable in float32 because Keras rounds some of them through float32 (see
-REFERENCE.md); with that, float64 results agree to a few ulp over several steps.
+docs/FACTS.md); with that, float64 results agree to a few ulp over several steps.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from scratch import optimizers as S
 from tf_ref import optimizers as T
+
+pytestmark = pytest.mark.tf  # every test here compares with or runs TensorFlow
 
 # Dyadic values: exact in float32 and float64, so Keras' float32 rounding changes nothing.
 lr = st.sampled_from([2.0**-k for k in range(3, 11)])
