@@ -8,8 +8,8 @@ slot variables, read from the Keras optimizer itself) comes out under scratch's 
 checkpoint moves between them.
 
 Keras keeps the learning rate in a float32 variable and rounds SGD's momentum (and Adam's betas
-in the bias correction) through float32 even for float64 variables: see REFERENCE.md, "Lockstep
-in float64".
+in the bias correction) through float32 even for float64 variables: see docs/FACTS.md, "Keras
+rounds some hyperparameters through float32".
 
 ``learning_rate`` may be a ``tf_ref.schedules`` object (its Keras schedule is handed to Keras).
 ``clipvalue`` / ``clipnorm`` / ``global_clipnorm`` are Keras' own optimizer arguments; the
