@@ -71,42 +71,55 @@ def resolve_blas_threads(blas_threads: int | None = None) -> int:
     return DEFAULT_BLAS_THREADS
 
 
+@functools.cache
+def _blas_libraries() -> tuple[Any, ...]:
+    """threadpoolctl's handles on the BLAS libraries loaded now (NumPy's, once NumPy is
+    imported: it loads its BLAS at import, before any of this runs). Found once per process."""
+    from threadpoolctl import ThreadpoolController
+
+    return tuple(lib for lib in ThreadpoolController().lib_controllers if lib.user_api == "blas")
+
+
 @contextmanager
 def blas_threads(n: int | None = None) -> Iterator[int]:
     """Limit the BLAS libraries NumPy uses to ``n`` threads inside the block (``with``), and
     restore their previous setting after it. ``n=None``: :func:`resolve_blas_threads`' choice;
-    ``-1``: leave them alone. Yields the limit applied (-1 if none)."""
+    ``-1``: leave them alone. Yields the limit applied (-1 if none).
+
+    Cheap enough for every training step (a few microseconds: one get and, only when the count
+    differs, a set and a restore per library), so ``train_step`` limits BLAS too.
+    """
     limit = resolve_blas_threads(n)
     if limit == LEAVE_ALONE:
         yield limit
         return
-    from threadpoolctl import ThreadpoolController
-
-    # A new controller each time (about a millisecond): it sees every BLAS loaded so far.
-    with ThreadpoolController().limit(limits=limit, user_api="blas"):
+    libraries = _blas_libraries()
+    previous = [lib.get_num_threads() for lib in libraries]
+    changed = [(lib, old) for lib, old in zip(libraries, previous, strict=True) if old != limit]
+    for lib, _ in changed:
+        lib.set_num_threads(limit)
+    try:
         yield limit
+    finally:
+        for lib, old in changed:
+            lib.set_num_threads(old)
 
 
 def blas_info() -> list[dict[str, object]]:
     """The BLAS libraries loaded in this process: library, version, kernel, threads now
     (threadpoolctl's ``info()``), for benchmark records."""
-    from threadpoolctl import ThreadpoolController
-
     keys = ("internal_api", "version", "architecture", "threading_layer", "num_threads")
-    return [
-        {k: lib.get(k) for k in keys}
-        for lib in ThreadpoolController().info()
-        if lib.get("user_api") == "blas"
-    ]
+    return [{k: lib.info().get(k) for k in keys} for lib in _blas_libraries()]
 
 
-def with_blas_threads(fit: F) -> F:
-    """Decorate a ``fit(..., *, blas_threads=None, ...)``: run it inside
-    ``blas_threads(blas_threads)``, so both backends' training loops get the same limit."""
+def with_blas_threads(train: F) -> F:
+    """Decorate a training function taking a keyword ``blas_threads=None`` (``fit``,
+    ``train_step``): run it inside ``blas_threads(blas_threads)``, so both backends' loops and a
+    learner's own loop of ``train_step`` calls get the same limit."""
 
-    @functools.wraps(fit)
+    @functools.wraps(train)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         with blas_threads(kwargs.get("blas_threads")):
-            return fit(*args, **kwargs)
+            return train(*args, **kwargs)
 
     return cast(F, wrapper)

@@ -235,18 +235,22 @@ def evaluate(
     return {"loss": value + model.regularization_loss(), "accuracy": accuracy(logits, y)}
 
 
+@with_blas_threads
 def train_step(
     model: Sequential,
     optimizer: optimizers_mod.Optimizer,
     loss_fn: losses_mod.ValueAndGrad,
     x_batch: np.ndarray,
     y_batch: np.ndarray,
+    *,
+    blas_threads: int | None = None,
 ) -> float:
     """One step of minibatch gradient descent; returns the batch loss *before* the update.
 
     loss = data loss + weight penalties (``model.regularization_loss()``); its gradient is the
     back-propagated one plus each penalty's; the optimizer then updates the parameters and
-    projects those that have a constraint (max-norm), in Keras' order.
+    projects those that have a constraint (max-norm), in Keras' order. ``blas_threads`` as in
+    ``fit`` (one BLAS thread by default, so a loop of your own gets it too).
     """
     logits = model._forward(x_batch, training=True)
     value, dlogits = loss_fn(logits, y_batch)
@@ -356,7 +360,7 @@ def fit(
         bar = ProgressBar(n_batches, f"epoch {epoch + 1}/{epochs}", stream) if verbose else None
         total, seen = 0.0, 0
         for b, idx in enumerate(minibatches(x.shape[0], batch_size, rng)):
-            value = train_step(model, optimizer, loss_fn, x[idx], y[idx])
+            value = train_step(model, optimizer, loss_fn, x[idx], y[idx], blas_threads=blas_threads)
             if not np.isfinite(value):
                 history.diverged_at_epoch = epoch
                 break

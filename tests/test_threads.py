@@ -131,3 +131,22 @@ def test_limit_works_when_numpy_was_imported_first() -> None:
     )
     seen = json.loads(done.stdout)
     assert seen["inside"] == [1] * len(seen["outside"]), seen
+
+
+def test_train_step_limits_blas_too(clean_env) -> None:
+    """A learner's own loop of train_step calls gets the same single BLAS thread."""
+    rng = np.random.default_rng(1)
+    model = models.Sequential([layers.Dense(2)], 3, rng=rng)
+    opt = RecordingSGD()
+    from scratch.losses import UNCHECKED
+
+    x, y = rng.standard_normal((5, 3)), np.array([0, 1, 0, 1, 1])
+    with threadpool_limits(limits=2, user_api="blas"):
+        before = blas_counts()
+        if not before or max(before) < 2:
+            pytest.skip("BLAS here cannot run 2 threads, so a limit of 1 is not observable")
+        loss = UNCHECKED["sparse_softmax_cross_entropy"]
+        training.train_step(model, opt, loss, x.astype(np.float32), y)
+        training.train_step(model, opt, loss, x.astype(np.float32), y, blas_threads=-1)
+        assert opt.seen == [[1] * len(before), before]
+        assert blas_counts() == before
