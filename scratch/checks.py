@@ -6,6 +6,7 @@ names the argument, what was expected and what came.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterable
 from typing import Any
 
@@ -15,7 +16,13 @@ FLOAT_DTYPES = (np.dtype("float32"), np.dtype("float64"))
 
 
 def as_dtype(dtype: Any) -> np.dtype:
-    """Normalise a dtype argument; only float32 and float64 are supported."""
+    """Normalise a dtype argument; only float32 and float64 are supported.
+
+    None is refused: NumPy reads ``np.dtype(None)`` as float64, which would silently double a
+    model meant to have Keras' default float32.
+    """
+    if dtype is None:
+        raise TypeError("dtype: expected 'float32' or 'float64', got None")
     try:
         dt = np.dtype(dtype)
     except TypeError as err:
@@ -95,8 +102,12 @@ def check_choice(value: str, name: str, options: Iterable[str]) -> str:
 
 
 def check_positive(value: float, name: str, *, integer: bool = False, zero: bool = False) -> None:
-    """Raise a ValueError unless ``value`` is a (strictly, unless ``zero``) positive number."""
-    ok_type = isinstance(value, (int, np.integer)) if integer else np.isscalar(value)
+    """Raise a ValueError unless ``value`` is a (strictly, unless ``zero``) positive number.
+
+    A number is a real Python or NumPy scalar (not a bool, a string or a complex number);
+    ``integer=True`` asks for an integral one (2.0 is refused, np.int64(2) passes).
+    """
+    ok_type = isinstance(value, numbers.Integral if integer else numbers.Real)
     if isinstance(value, bool) or not ok_type:
         kind = "an integer" if integer else "a number"
         raise TypeError(f"{name}: expected {kind}, got {value!r}")

@@ -83,15 +83,33 @@ class EarlyStopping:
         check_positive(self.patience, "patience", integer=True, zero=True)
         check_positive(self.min_delta, "min_delta", zero=True)
 
+    def reset(self) -> None:
+        """Forget any earlier run (Keras' ``on_train_begin``): ``fit`` calls this first, so an
+        object reused for a second fit neither stops it early nor restores the first run's
+        weights."""
+        self.best, self.best_epoch, self.best_weights, self.wait = np.inf, -1, None, 0
+
     def update(self, epoch: int, value: float, get_weights: Callable[[], list[np.ndarray]]) -> bool:
         """Record this epoch's value; return True when training should stop."""
-        if value < self.best - self.min_delta:
+        if value < self.best - self.min_delta:  # is_new_best's rule
             self.best, self.best_epoch, self.wait = float(value), epoch, 0
             if self.restore_best_weights:
                 self.best_weights = get_weights()
             return False
         self.wait += 1
         return self.wait > self.patience
+
+
+def is_new_best(value: float, best: float, early_stopping: EarlyStopping | None) -> bool:
+    """Whether an epoch's monitored value (lower is better) makes it the best epoch so far:
+    ``value < best - min_delta`` with early stopping's ``min_delta``, else any decrease.
+
+    Early stopping's own rule (``EarlyStopping.update`` spells it out, as kata 10 asks), which
+    ``fit`` uses for ``History.best_epoch`` and the checkpoint: the epoch reported, the epoch
+    on disk and the weights restored are then one epoch, whatever ``min_delta``.
+    """
+    min_delta = 0.0 if early_stopping is None else early_stopping.min_delta
+    return bool(value < best - min_delta)
 
 
 @dataclass
@@ -149,8 +167,19 @@ class ProgressBar:
 
 # ------------------------------------------------------------------- checkpoint files
 # A checkpoint is a plain .npz (loaded with allow_pickle=False): "weights/<layer>/<param>" for
-# every parameter, "optimizer/<slot>/<i>" for the optimizer state and "meta" holding JSON bytes.
-# Any model with named_weights() and set_weights() (scratch or tf_ref) can read and write it.
+# every parameter, "optimizer/<slot>/<i>" for the optimizer state and "meta" holding JSON bytes
+# (the format, the weight names, the optimizer's class, then the caller's meta). Any model with
+# named_weights() and set_weights() (scratch or tf_ref) can read and write it.
+
+CHECKPOINT_FORMAT = "dnn-katas-checkpoint-1"
+_RESERVED_META = ("format", "weights", "optimizer")
+
+
+def _json_value(value: Any) -> Any:
+    """NumPy scalars in ``meta`` (an np.float32 loss, an np.int64 epoch) as Python numbers."""
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON-serialisable")
 
 
 def save_checkpoint(
@@ -159,25 +188,70 @@ def save_checkpoint(
     optimizer: Any | None = None,
     meta: dict[str, Any] | None = None,
 ) -> Path:
-    """Write weights (+ optimizer state, + JSON ``meta``) atomically to ``path`` (.npz)."""
+    """Write weights (+ optimizer state, + JSON ``meta``) atomically to ``path`` (.npz).
+
+    The file is written beside ``path``, synced, then renamed over it: a write that fails
+    (full disk, interrupt) leaves the earlier checkpoint as it was, and no partial file.
+    """
     path = Path(path)
-    arrays: dict[str, np.ndarray] = {
-        f"weights/{k}": np.asarray(v) for k, v in model.named_weights().items()
-    }
+    meta = dict(meta or {})
+    reserved = sorted(k for k in meta if k in _RESERVED_META)
+    if reserved:
+        raise ValueError(f"meta: the keys {reserved} are the checkpoint's own; use other names")
+    named = model.named_weights()
+    arrays: dict[str, np.ndarray] = {f"weights/{k}": np.asarray(v) for k, v in named.items()}
+    info: dict[str, Any] = {"format": CHECKPOINT_FORMAT, "weights": list(named)}
     if optimizer is not None:
         arrays.update({f"optimizer/{k}": np.asarray(v) for k, v in optimizer.variables().items()})
-    info = {
-        "format": "dnn-katas-checkpoint-1",
-        "weights": list(model.named_weights()),
-        **(meta or {}),
-    }
-    arrays["meta"] = np.frombuffer(json.dumps(info).encode(), dtype=np.uint8)
+        info["optimizer"] = type(optimizer).__name__
+    try:
+        text = json.dumps({**info, **meta}, default=_json_value)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"meta: expected JSON-serialisable values, {err}") from err
+    arrays["meta"] = np.frombuffer(text.encode(), dtype=np.uint8)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as fh:
-        np.savez(fh, **arrays)
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as fh:
+            np.savez(fh, **arrays)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return path
+
+
+def _check_optimizer_state(
+    path: Path, meta: dict[str, Any], state: dict[str, np.ndarray], optimizer: Any, model: Any
+) -> None:
+    """The stored optimizer state must be this optimizer's: same class, the same slots for the
+    same trainable parameters (else e.g. Adam's ``momentum`` would silently become SGD's)."""
+    if not state:
+        raise ValueError(f"checkpoint {path}: holds no optimizer state")
+    kind = type(optimizer).__name__
+    if meta.get("optimizer", kind) != kind:
+        raise ValueError(
+            f"checkpoint {path}: holds the state of a {meta['optimizer']} optimizer; "
+            f"this optimizer is a {kind}"
+        )
+    params = model.trainable_params()
+    expected = {"iterations"} | {
+        f"{name}/{i}" for name in optimizer.slot_names for i in range(len(params))
+    }
+    if set(state) != expected:
+        raise ValueError(
+            f"checkpoint {path}: its optimizer state has {sorted(state)}, this {kind} on "
+            f"{len(params)} trainable arrays expects {sorted(expected)}"
+        )
+    for key, value in state.items():
+        i = None if key == "iterations" else int(key.rsplit("/", 1)[1])
+        if i is not None and value.shape != tuple(params[i].shape):
+            raise ValueError(
+                f"checkpoint {path}: optimizer state {key} has shape {value.shape}, "
+                f"trainable array {i} has {params[i].shape}"
+            )
 
 
 def load_checkpoint(
@@ -185,7 +259,9 @@ def load_checkpoint(
 ) -> dict[str, Any]:
     """Load a checkpoint written by ``save_checkpoint`` into ``model`` (and ``optimizer``).
 
-    Never unpickles. Layer names and shapes must match the model's; returns the ``meta`` dict.
+    Never unpickles. The stored weights must be exactly the model's (names and shapes) and the
+    optimizer state exactly the optimizer's; everything is checked before anything is
+    overwritten. Returns the ``meta`` dict.
     """
     path = Path(path)
     if not path.is_file():
@@ -197,22 +273,36 @@ def load_checkpoint(
         raise ValueError(f"checkpoint {path}: not a readable .npz file ({err})") from err
     if "meta" not in arrays:
         raise ValueError(f"checkpoint {path}: no 'meta' entry; not a dnn-katas checkpoint")
-    meta = json.loads(arrays["meta"].tobytes().decode())
+    try:
+        meta = json.loads(arrays["meta"].tobytes().decode())
+    except ValueError as err:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        raise ValueError(f"checkpoint {path}: its 'meta' entry is not JSON ({err})") from err
+    if not isinstance(meta, dict):
+        raise ValueError(f"checkpoint {path}: its 'meta' entry is not a JSON object")
     expected = model.named_weights()
-    missing = [k for k in expected if f"weights/{k}" not in arrays]
+    stored = {k[len("weights/") :]: v for k, v in arrays.items() if k.startswith("weights/")}
+    missing = [k for k in expected if k not in stored]
     if missing:
-        raise ValueError(f"checkpoint {path}: no weights for {missing}; it holds {meta['weights']}")
+        raise ValueError(
+            f"checkpoint {path}: no weights for {missing}; it holds {meta.get('weights')}"
+        )
+    extra = [k for k in stored if k not in expected]
+    if extra:
+        raise ValueError(
+            f"checkpoint {path}: holds weights the model does not have, {extra}; it was "
+            f"written for another model (its weights: {meta.get('weights')})"
+        )
     for key, current in expected.items():
-        stored = arrays[f"weights/{key}"]
-        if stored.shape != tuple(current.shape):
+        if stored[key].shape != tuple(current.shape):
             raise ValueError(
-                f"checkpoint {path}: {key} has shape {stored.shape}, model expects {current.shape}"
+                f"checkpoint {path}: {key} has shape {stored[key].shape}, "
+                f"model expects {tuple(current.shape)}"
             )
-    model.set_weights([arrays[f"weights/{k}"] for k in expected])
     if optimizer is not None:
         state = {k[len("optimizer/") :]: v for k, v in arrays.items() if k.startswith("optimizer/")}
-        if not state:
-            raise ValueError(f"checkpoint {path}: holds no optimizer state")
+        _check_optimizer_state(path, meta, state, optimizer, model)
+    model.set_weights([stored[k] for k in expected])
+    if optimizer is not None:
         optimizer.set_variables(state, model.trainable_params())
     return meta
 
@@ -283,20 +373,22 @@ def prepare_fit(
     early_stopping: EarlyStopping | None,
     rng: np.random.Generator | None,
 ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray] | None, np.random.Generator]:
-    """What both backends' ``fit`` do before the first epoch: build the model if needed (its
-    weights drawn from ``rng``), check every argument once, and return (x, y, validation data
-    or None, rng) with x and the validation x in the model's dtype."""
-    if not model.built:
-        model.build(np.shape(x)[1], rng)
+    """What both backends' ``fit`` do before the first epoch: check every argument once, build
+    the model if needed (its weights drawn from ``rng``), reset ``early_stopping``, and return
+    (x, y, validation data or None, rng) with x and the validation x in the model's dtype."""
     check_positive(epochs, "epochs", integer=True)
     check_positive(batch_size, "batch_size", integer=True)
+    if not model.built:  # the width comes from x, so x must be a 2-D float array first
+        model.build(check_float_array(x, "x", ndim=2).shape[1], rng)
     x, y = check_training_data(x, y, model.input_dim, model.output_dim)
     x = x.astype(model.dtype, copy=False)
     if validation_data is not None:
         xv, yv = check_training_data(*validation_data, model.input_dim, model.output_dim, "x_valid")
         validation_data = (xv.astype(model.dtype, copy=False), yv)
-    if early_stopping is not None and validation_data is None:
-        raise ValueError("early_stopping: needs validation_data to monitor val_loss")
+    if early_stopping is not None:
+        if validation_data is None:
+            raise ValueError("early_stopping: needs validation_data to monitor val_loss")
+        early_stopping.reset()
     return x, y, validation_data, np.random.default_rng() if rng is None else rng
 
 
@@ -339,7 +431,10 @@ def fit(
     back; a ``ReduceLROnPlateau`` learning rate is updated with it (performance scheduling).
     Each epoch's record has ``learning_rate``: the rate for the next step, before that update
     (what Keras logs). ``checkpoint_path`` keeps the best epoch on disk too (.npz, see
-    ``save_checkpoint``).
+    ``save_checkpoint``): weights, optimizer state and meta (epoch, the epoch's record).
+    The best epoch (``History.best_epoch``) follows ``is_new_best``: early stopping's rule
+    (with its ``min_delta``) when it is given, so the file and the restored weights agree.
+    An ``early_stopping`` object starts afresh in every fit (``EarlyStopping.reset``).
     A non-finite loss stops training (the best weights are kept) instead of training on NaN.
     ``blas_threads``: BLAS threads while training (default one; -1 leaves BLAS alone; see
     ``scratch.threads``), restored on return.
@@ -382,7 +477,9 @@ def fit(
             plateau.update(record["val_loss"])
         if bar is not None:
             bar.close(**{k: v for k, v in record.items() if k != "seconds"})
-        if validation_data is not None and record["val_loss"] < best_val:
+        if validation_data is not None and is_new_best(
+            record["val_loss"], best_val, early_stopping
+        ):
             best_val = record["val_loss"]
             history.best_epoch = epoch
             if checkpoint_path is not None:

@@ -264,3 +264,167 @@ def test_scratch_fit_matches_tf_fit_in_float64(optimizer: str) -> None:
     np.testing.assert_allclose(h1.history["val_loss"], h2.history["val_loss"], rtol=1e-11)
     for a, b in zip(ours.get_weights(), theirs.get_weights(), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+# ------------------------------------------- what fit leaves behind, in both backends
+# Lockstep compares the two backends with each other; it cannot see a bug in what they share
+# (prepare_fit, early stopping, checkpoint files) nor one that both make. These tests hold each
+# backend to an explicit expectation instead: the same run replayed for fewer epochs.
+
+BACKENDS = [
+    pytest.param("scratch", id="scratch"),
+    pytest.param("tf", id="tf", marks=pytest.mark.tf),
+]
+
+
+def backend(name: str):
+    """(layers, models, optimizers, training) of a backend; tf_ref is imported only when asked."""
+    if name == "scratch":
+        return layers, models, optimizers, training
+    from tf_ref import layers as tf_layers
+    from tf_ref import models as tf_models
+    from tf_ref import optimizers as tf_optimizers
+    from tf_ref import training as tf_training
+
+    return tf_layers, tf_models, tf_optimizers, tf_training
+
+
+def start_net(name: str, dtype: str = "float32"):
+    """small_net in the backend, from the same initial weights in both (drawn by scratch)."""
+    net = small_net(np.random.default_rng(2), dtype)
+    if name == "scratch":
+        return net
+    tf_layers, tf_models, _, _ = backend(name)
+    twin = tf_models.Sequential(
+        [tf_layers.Dense(16, "elu"), tf_layers.Dense(3)],
+        8,
+        rng=np.random.default_rng(0),
+        dtype=dtype,
+    )
+    twin.set_weights(net.get_weights())
+    return twin
+
+
+# 160 training rows in batches of 32 (5 steps per epoch), 80 validation rows. SGD at 0.3 with
+# momentum 0.9 overshoots: val_loss is best at epoch 3 of 7 (scratch, float32), so the best
+# epoch is neither the first nor the last and early stopping (patience 2) stops the run.
+X, Y = blobs(240, np.random.default_rng(12))
+N_BATCHES = 5
+
+
+def run_fit(name: str, epochs: int, dtype: str = "float32", x=None, xv=None, **kwargs):
+    """fit in backend ``name`` from start_net: (model, optimizer, history)."""
+    _, _, opt_mod, train_mod = backend(name)
+    model, optimizer = start_net(name, dtype), opt_mod.SGD(0.3, momentum=0.9)
+    history = train_mod.fit(
+        model,
+        X[:160] if x is None else x,
+        Y[:160],
+        optimizer=optimizer,
+        epochs=epochs,
+        batch_size=32,
+        validation_data=(X[160:] if xv is None else xv, Y[160:]),
+        rng=np.random.default_rng(5),
+        verbose=False,
+        **kwargs,
+    )
+    return model, optimizer, history
+
+
+def assert_same_weights(got: list[np.ndarray], expected: list[np.ndarray], what: str) -> None:
+    """Bit for bit: both come from the same computation on the same machine."""
+    assert len(got) == len(expected), what
+    for i, (a, b) in enumerate(zip(got, expected, strict=True)):
+        assert a.dtype == b.dtype and np.array_equal(a, b), f"{what}: weight {i} differs"
+
+
+def record_epochs(values: list[float], min_delta: float) -> list[int]:
+    """The epochs that set a record: lower than the last record by more than min_delta."""
+    records: list[int] = []
+    for epoch, value in enumerate(values):
+        if not records or value < values[records[-1]] - min_delta:
+            records.append(epoch)
+    return records
+
+
+@pytest.mark.parametrize("min_delta", [0.0, 0.005])
+@pytest.mark.parametrize("name", BACKENDS)
+def test_fit_checkpoint_holds_the_best_epoch(tmp_path, name: str, min_delta: float) -> None:
+    """The file fit writes (checkpoint_path=) read back into a fresh model and optimizer holds
+    exactly what the same run stopped after the best epoch holds: weights, optimizer slots and
+    step count; its meta names that epoch and its losses. History.best_epoch, the file and the
+    weights early stopping restores are that one epoch, also when min_delta makes the lowest
+    val_loss no record (0.005: epoch 3 beats epoch 2 by less)."""
+    _, _, opt_mod, train_mod = backend(name)
+    path = tmp_path / "best.npz"
+    stopper = train_mod.EarlyStopping(patience=2, min_delta=min_delta)
+    model, _, history = run_fit(name, 30, early_stopping=stopper, checkpoint_path=path)
+    vals = history.history["val_loss"]
+    best = record_epochs(vals, min_delta)[-1]
+    assert 0 < best < len(vals) - 1, f"test needs a best epoch in the middle, got {vals}"
+    assert history.best_epoch == stopper.best_epoch == best
+
+    fresh, fresh_opt = start_net(name), opt_mod.SGD(0.3, momentum=0.9)
+    fresh.set_weights([w + 1 for w in fresh.get_weights()])  # nothing left from the start
+    meta = train_mod.load_checkpoint(path, fresh, fresh_opt)
+    assert meta["epoch"] == best
+    assert meta["val_loss"] == vals[best] and meta["loss"] == history.history["loss"][best]
+
+    replay, replay_opt, _ = run_fit(name, best + 1)
+    assert_same_weights(fresh.get_weights(), replay.get_weights(), "checkpoint vs replay")
+    assert fresh_opt.iterations == replay_opt.iterations == (best + 1) * N_BATCHES
+    ours, theirs = fresh_opt.variables(), replay_opt.variables()
+    assert ours.keys() == theirs.keys() == {"iterations", "momentum/0", "momentum/1",
+                                           "momentum/2", "momentum/3"}  # fmt: skip
+    assert_same_weights([ours[k] for k in sorted(ours)], [theirs[k] for k in sorted(ours)], "slots")
+    assert_same_weights(model.get_weights(), replay.get_weights(), "restored vs replay")
+
+
+@pytest.mark.parametrize("restore", [True, False])
+@pytest.mark.parametrize("name", BACKENDS)
+def test_restore_best_weights_decides_which_epoch_fit_keeps(name: str, restore: bool) -> None:
+    """restore_best_weights=True leaves the best epoch's weights in the model, False the last
+    epoch's: each equal to the same run replayed for that many epochs."""
+    _, _, _, train_mod = backend(name)
+    stopper = train_mod.EarlyStopping(patience=2, restore_best_weights=restore)
+    model, _, history = run_fit(name, 30, early_stopping=stopper)
+    assert history.stopped_early and history.best_epoch < history.epochs - 1
+    assert (stopper.best_weights is not None) is restore
+    kept = history.best_epoch + 1 if restore else history.epochs
+    replay, _, _ = run_fit(name, kept)
+    assert_same_weights(model.get_weights(), replay.get_weights(), f"restore={restore}")
+
+
+@pytest.mark.parametrize(
+    ("model_dtype", "data_dtype"), [("float32", "float64"), ("float64", "float32")]
+)
+@pytest.mark.parametrize("name", BACKENDS)
+def test_fit_on_data_of_another_dtype_is_fit_on_data_cast_by_hand(
+    name: str, model_dtype: str, data_dtype: str
+) -> None:
+    """x and the validation x in the other float dtype train exactly as x.astype(model dtype)
+    does: the same losses, val_losses and weights, bit for bit (the cast happens once, up
+    front, and nothing computes in the data's dtype)."""
+    x, xv = X[:160].astype(data_dtype), X[160:].astype(data_dtype)
+    model, _, history = run_fit(name, 2, model_dtype, x=x, xv=xv)
+    by_hand, _, expected = run_fit(
+        name, 2, model_dtype, x=x.astype(model_dtype), xv=xv.astype(model_dtype)
+    )
+    for key in ("loss", "val_loss", "val_accuracy"):
+        assert history.history[key] == expected.history[key], key
+    assert_same_weights(model.get_weights(), by_hand.get_weights(), "weights")
+    assert all(w.dtype == np.dtype(model_dtype) for w in model.get_weights())
+
+
+@pytest.mark.parametrize("name", BACKENDS)
+def test_early_stopping_reused_for_a_second_fit_starts_over(name: str) -> None:
+    """An EarlyStopping passed to a second fit does not carry the first run's best over: the
+    second run trains as with a new one, and keeps its own weights, not the first model's."""
+    _, _, _, train_mod = backend(name)
+    stopper = train_mod.EarlyStopping(patience=2)
+    run_fit(name, 30, early_stopping=stopper)
+    model, _, history = run_fit(name, 2, early_stopping=stopper)
+    replay, _, expected = run_fit(name, 2, early_stopping=train_mod.EarlyStopping(patience=2))
+    assert history.epochs == 2 and not history.stopped_early
+    assert history.history["val_loss"] == expected.history["val_loss"]
+    assert_same_weights(model.get_weights(), replay.get_weights(), "second run")

@@ -35,6 +35,7 @@ from scratch.training import (
     History,
     ProgressBar,
     accuracy,
+    is_new_best,
     load_checkpoint,
     minibatches,
     performance_schedule,
@@ -53,6 +54,7 @@ __all__ = [
     "accuracy",
     "evaluate",
     "fit",
+    "is_new_best",
     "load_checkpoint",
     "minibatches",
     "save_checkpoint",
@@ -369,7 +371,9 @@ def fit(
                 bar = ProgressBar(1, f"epoch {epoch + 1}/{epochs}", stream)
                 bar.start = start
                 bar.close(**{k: v for k, v in record.items() if k != "seconds"})
-            if validation_data is not None and record["val_loss"] < best_val:
+            if validation_data is not None and is_new_best(
+                record["val_loss"], best_val, early_stopping
+            ):
                 best_val = record["val_loss"]
                 history.best_epoch = epoch
                 if checkpoint_path is not None:
