@@ -233,8 +233,8 @@ def _check_optimizer_state(
     kind = type(optimizer).__name__
     if meta.get("optimizer", kind) != kind:
         raise ValueError(
-            f"checkpoint {path}: holds the state of a {meta['optimizer']} optimizer; "
-            f"this optimizer is a {kind}"
+            f"checkpoint {path}: holds the state of an optimizer of class {meta['optimizer']}, "
+            f"this optimizer is of class {kind}"
         )
     params = model.trainable_params()
     expected = {"iterations"} | {

@@ -3,13 +3,40 @@
 Loaded as a pytest plugin (``-p tests.mutants``) with ``DNN_KATAS_SCRATCH_MUTANT=<name>``: it
 replaces one scratch function before any test module is imported. ``test_mutants_caught.py``
 runs the relevant test file once per mutant and requires it to fail.
+
+A bug inside a long function (``fit``, ``save_checkpoint``, ...) is planted with ``_rewrite``:
+the function's own source with a few exact edits, swapped in as its code object, so that every
+module holding the function (``tf_ref.training`` imports scratch's plumbing by name) runs the
+planted bug. An edit that no longer matches the source fails loudly instead of planting nothing.
 """
 
 from __future__ import annotations
 
+import inspect
 import os
+import textwrap
+from typing import Any
 
 import numpy as np
+
+
+def _rewrite(owner: Any, name: str, *edits: tuple[str, str]) -> None:
+    """Give ``owner.name`` (a module's function or a class's method) the code of its own source
+    with each ``(old, new)`` edit made; ``old`` must occur exactly once (in the dedented source,
+    so a method's body is indented by 4)."""
+    function = inspect.unwrap(vars(owner)[name])
+    source = textwrap.dedent(inspect.getsource(function))
+    for old, new in edits:
+        if source.count(old) != 1:
+            raise RuntimeError(
+                f"mutant: {old!r} occurs {source.count(old)} times in {name}; update the mutant"
+            )
+        source = source.replace(old, new)
+    # compile() inherits this module's `from __future__ import annotations`, as the source had
+    code = compile(source, inspect.getsourcefile(function), "exec")
+    namespace: dict[str, Any] = {}
+    exec(code, function.__globals__, namespace)
+    function.__code__ = namespace[name].__code__
 
 
 def fan_out_for_fan_in() -> None:
@@ -229,6 +256,454 @@ def constraints_never_applied() -> None:
     models.Sequential.trainable_constraints = lambda self: None
 
 
+# --------------------------------------------------- fit's checkpoint (tests/test_training.py)
+
+
+def checkpoint_of_the_last_epoch() -> None:
+    from scratch import training
+
+    _rewrite(
+        training,
+        "fit",
+        ("            if checkpoint_path is not None:\n", "            if False:\n"),
+        (
+            "    if early_stopping is not None and early_stopping.best_weights is not None:\n",
+            "    if checkpoint_path is not None:\n"
+            "        save_checkpoint(checkpoint_path, model, optimizer, "
+            '{"epoch": epoch, **record})\n'
+            "    if early_stopping is not None and early_stopping.best_weights is not None:\n",
+        ),
+    )
+
+
+def checkpoint_epoch_counted_from_one() -> None:
+    from scratch import training
+
+    _rewrite(training, "fit", ('{"epoch": epoch, **record}', '{"epoch": epoch + 1, **record}'))
+
+
+def checkpoint_before_the_epochs_updates() -> None:
+    from scratch import training
+
+    _rewrite(
+        training,
+        "fit",
+        (
+            "        start = time.perf_counter()\n",
+            "        start = time.perf_counter()\n        before = model.get_weights()\n",
+        ),
+        (
+            "save_checkpoint(checkpoint_path, model, optimizer,",
+            "after = model.get_weights(); model.set_weights(before); "
+            "save_checkpoint(checkpoint_path, model, optimizer,",
+        ),
+        (
+            '{"epoch": epoch, **record})\n',
+            '{"epoch": epoch, **record}); model.set_weights(after)\n',
+        ),
+    )
+
+
+def checkpoint_without_optimizer_state() -> None:
+    from scratch import training
+
+    _rewrite(
+        training,
+        "fit",
+        (
+            "save_checkpoint(checkpoint_path, model, optimizer,",
+            "save_checkpoint(checkpoint_path, model, None,",
+        ),
+    )
+
+
+def best_epoch_ignores_min_delta() -> None:
+    from scratch import training
+
+    _rewrite(
+        training,
+        "is_new_best",
+        ("0.0 if early_stopping is None else early_stopping.min_delta", "0.0"),
+    )
+
+
+# --------------------------------------------------------- data dtype (prepare_fit's casts)
+
+
+def fit_data_not_cast() -> None:
+    from scratch import training
+
+    _rewrite(training, "prepare_fit", ("    x = x.astype(model.dtype, copy=False)\n", ""))
+
+
+def validation_data_not_cast() -> None:
+    from scratch import training
+
+    _rewrite(
+        training,
+        "prepare_fit",
+        ("(xv.astype(model.dtype, copy=False), yv)", "(xv, yv)"),
+    )
+
+
+def fit_data_cast_to_float32() -> None:
+    from scratch import training
+
+    _rewrite(
+        training,
+        "prepare_fit",
+        ("x = x.astype(model.dtype, copy=False)", "x = x.astype(np.float32, copy=False)"),
+    )
+
+
+# --------------------------------------------------- optimizer state (tests/test_optimizers.py)
+
+
+def slots_in_float64() -> None:
+    from scratch import optimizers
+
+    optimizers.Optimizer._initial_slot = lambda self, name, param: np.zeros(param.shape)
+
+
+def adagrad_accumulator_in_float64() -> None:
+    from scratch import optimizers
+
+    optimizers.Adagrad._initial_slot = lambda self, name, param: np.full(
+        param.shape, self.initial_accumulator_value
+    )
+
+
+def set_variables_adopts_the_given_arrays() -> None:
+    from scratch import optimizers
+
+    _rewrite(optimizers.Optimizer, "set_variables", ("a[...] = src", "arrays[i] = src"))
+
+
+def momentum_slot_promoted_by_a_numpy_hyperparameter() -> None:
+    from scratch import optimizers
+
+    def update_step(self, i, param, grad, lr):
+        if self.momentum == 0:
+            optimizers.sgd_update(param, grad, None, lr)
+            return
+        # Keras' maths, but the new slot is a fresh float64 array (np.float64 * float32 array)
+        m = np.float64(self.momentum) * self.slots["momentum"][i] - lr * grad
+        self.slots["momentum"][i] = m
+        param += self.momentum * m - lr * grad if self.nesterov else m
+
+    optimizers.SGD.update_step = update_step
+
+
+# ------------------------------------------------------ restore_best_weights (test_training)
+
+
+def early_stopping_keeps_weights_without_restore() -> None:
+    from scratch import training
+
+    _rewrite(training.EarlyStopping, "update", ("if self.restore_best_weights:", "if True:"))
+
+
+def get_weights_returns_the_live_arrays() -> None:
+    from scratch import layers
+
+    layers.Layer.get_weights = lambda self: list(self.weights.values())
+
+
+# ------------------------------------------------------ shared plumbing (tests/test_plumbing.py)
+
+
+def minibatches_drop_the_last_partial_batch() -> None:
+    from scratch import training
+
+    _rewrite(
+        training,
+        "minibatches",
+        ("range(0, n, batch_size)", "range(0, n - batch_size + 1, batch_size)"),
+    )
+
+
+def minibatches_shuffle_anyway() -> None:
+    from scratch import training
+
+    _rewrite(training, "minibatches", ("    if shuffle:\n", "    if True:\n"))
+
+
+def minibatches_ignore_the_rng() -> None:
+    from scratch import training
+
+    _rewrite(
+        training,
+        "minibatches",
+        ("(rng if rng is not None else np.random.default_rng())", "np.random.default_rng()"),
+    )
+
+
+def minibatches_draw_with_replacement() -> None:
+    from scratch import training
+
+    _rewrite(training, "minibatches", (".permutation(n)", ".integers(0, n, n)"))
+
+
+def early_stopping_patience_off_by_one() -> None:
+    from scratch import training
+
+    _rewrite(
+        training.EarlyStopping,
+        "update",
+        ("self.wait > self.patience", "self.wait >= self.patience"),
+    )
+
+
+def early_stopping_ignores_min_delta() -> None:
+    from scratch import training
+
+    _rewrite(
+        training.EarlyStopping,
+        "update",
+        ("value < self.best - self.min_delta", "value < self.best"),
+    )
+
+
+def early_stopping_tie_is_a_record() -> None:
+    from scratch import training
+
+    _rewrite(
+        training.EarlyStopping,
+        "update",
+        ("value < self.best - self.min_delta", "value <= self.best - self.min_delta"),
+    )
+
+
+def early_stopping_wait_not_reset() -> None:
+    from scratch import training
+
+    _rewrite(
+        training.EarlyStopping,
+        "update",
+        (
+            "self.best, self.best_epoch, self.wait = float(value), epoch, 0",
+            "self.best, self.best_epoch = float(value), epoch",
+        ),
+    )
+
+
+def early_stopping_reset_keeps_the_best() -> None:
+    from scratch import training
+
+    _rewrite(
+        training.EarlyStopping,
+        "reset",
+        (
+            "self.best, self.best_epoch, self.best_weights, self.wait = np.inf, -1, None, 0",
+            "self.wait = 0",
+        ),
+    )
+
+
+def history_epochs_counts_keys() -> None:
+    from scratch import training
+
+    training.History.epochs = property(lambda self: len(self.history))
+
+
+def history_keeps_numpy_scalars() -> None:
+    from scratch import training
+
+    _rewrite(training.History, "append", (".append(float(value))", ".append(value)"))
+
+
+def progress_bar_draws_off_a_terminal() -> None:
+    from scratch import training
+
+    _rewrite(training.ProgressBar, "update", ("if not self.tty or (", "if ("))
+
+
+def learning_rate_printed_to_four_decimals() -> None:
+    from scratch import training
+
+    _rewrite(training, "_number", ('if key == "learning_rate"', "if False"))
+
+
+def prepare_fit_ignores_the_rng() -> None:
+    from scratch import training
+
+    _rewrite(
+        training,
+        "prepare_fit",
+        ("np.random.default_rng() if rng is None else rng", "np.random.default_rng()"),
+    )
+
+
+def performance_schedule_never_found() -> None:
+    from scratch import training
+
+    _rewrite(training, "performance_schedule", ("if not callable(", "if True or not callable("))
+
+
+def checkpoint_written_in_place() -> None:
+    from scratch import training
+
+    _rewrite(training, "save_checkpoint", ('path.with_name(path.name + ".tmp")', "path"))
+
+
+def checkpoint_weights_in_float32() -> None:
+    from scratch import training
+
+    _rewrite(
+        training,
+        "save_checkpoint",
+        ('f"weights/{k}": np.asarray(v)', 'f"weights/{k}": np.asarray(v, dtype=np.float32)'),
+    )
+
+
+def checkpoint_drops_the_callers_meta() -> None:
+    from scratch import training
+
+    _rewrite(training, "save_checkpoint", ("json.dumps({**info, **meta}", "json.dumps(info"))
+
+
+def checkpoint_optimizer_state_not_loaded() -> None:
+    from scratch import training
+
+    _rewrite(
+        training,
+        "load_checkpoint",
+        ("        optimizer.set_variables(state, model.trainable_params())\n", "        pass\n"),
+    )
+
+
+def checkpoint_takes_another_optimizers_state() -> None:
+    from scratch import training
+
+    _rewrite(
+        training,
+        "_check_optimizer_state",
+        ('if meta.get("optimizer", kind) != kind:', "if False:"),
+    )
+
+
+def layer_names_one_counter_for_all_kinds() -> None:
+    from scratch import models
+
+    _rewrite(
+        models,
+        "name_layers",
+        ("n = counts.get(layer.kind, 0)", 'n = counts.get("", 0)'),
+        ("counts[layer.kind] = n + 1", 'counts[""] = n + 1'),
+    )
+
+
+def duplicate_layer_names_allowed() -> None:
+    from scratch import models
+
+    _rewrite(models, "name_layers", ("if len(set(names)) != len(names):", "if False:"))
+
+
+def summary_counts_params_only() -> None:
+    from scratch import models
+
+    _rewrite(
+        models,
+        "summary_table",
+        (
+            "n = sum(p.size for p in layer.weights.values())",
+            "n = sum(p.size for p in layer.params.values())",
+        ),
+    )
+
+
+def dropout_after_the_logits() -> None:
+    from scratch import networks
+
+    _rewrite(
+        networks,
+        "assemble_layers",
+        (
+            "    return out\n",
+            '    if drop and config.dropout_placement == "hidden":\n'
+            '        out.append(layers.Dropout(config.dropout_rate, name="logits_dropout"))\n'
+            "    return out\n",
+        ),
+    )
+
+
+def book_dropout_skips_the_pixels() -> None:
+    from scratch import networks
+
+    _rewrite(
+        networks,
+        "assemble_layers",
+        ('config.dropout_placement == "book":', 'config.dropout_placement == "book" and i > 1:'),
+    )
+
+
+def batch_norm_after_the_activation() -> None:
+    from scratch import networks
+
+    _rewrite(
+        networks,
+        "assemble_layers",
+        (
+            '            out.append(layers.Activation(act, name=f"hidden{i}_out"))\n',
+            '            out.insert(-1, layers.Activation(act, name=f"hidden{i}_out"))\n',
+        ),
+    )
+
+
+def dense_keeps_its_bias_before_batch_norm() -> None:
+    from scratch import networks
+
+    _rewrite(networks, "assemble_layers", ("use_bias=False,", "use_bias=True,"))
+
+
+def max_norm_on_the_logits() -> None:
+    from scratch import networks
+
+    _rewrite(
+        networks, "assemble_layers", ("kernel_extras(hidden=False)", "kernel_extras(hidden=True)")
+    )
+
+
+def labels_upper_bound_inclusive() -> None:
+    from scratch import checks
+
+    _rewrite(checks, "check_labels", ("hi >= n_classes", "hi > n_classes"))
+
+
+def check_positive_allows_zero() -> None:
+    from scratch import checks
+
+    _rewrite(checks, "check_positive", (" or (value == 0 and not zero)", ""))
+
+
+def check_positive_accepts_bools() -> None:
+    from scratch import checks
+
+    _rewrite(
+        checks, "check_positive", ("if isinstance(value, bool) or not ok_type:", "if not ok_type:")
+    )
+
+
+def float_arrays_skip_the_finite_check() -> None:
+    from scratch import checks
+
+    _rewrite(checks, "check_float_array", ("if finite and not np.isfinite(x).all():", "if False:"))
+
+
+def float_arrays_let_integers_through() -> None:
+    from scratch import checks
+
+    _rewrite(
+        checks, "check_float_array", ('if x.dtype.kind != "f":', 'if x.dtype.kind not in "fiu":')
+    )
+
+
+def as_dtype_accepts_float16() -> None:
+    from scratch import checks
+
+    checks.FLOAT_DTYPES = (*checks.FLOAT_DTYPES, np.dtype("float16"))
+
+
 MUTANTS = {
     f.__name__: f
     for f in (
@@ -251,6 +726,54 @@ MUTANTS = {
         penalty_gradient_not_added,
         penalty_on_frozen_layers,
         constraints_never_applied,
+        checkpoint_of_the_last_epoch,
+        checkpoint_epoch_counted_from_one,
+        checkpoint_before_the_epochs_updates,
+        checkpoint_without_optimizer_state,
+        best_epoch_ignores_min_delta,
+        fit_data_not_cast,
+        validation_data_not_cast,
+        fit_data_cast_to_float32,
+        slots_in_float64,
+        adagrad_accumulator_in_float64,
+        set_variables_adopts_the_given_arrays,
+        momentum_slot_promoted_by_a_numpy_hyperparameter,
+        early_stopping_keeps_weights_without_restore,
+        get_weights_returns_the_live_arrays,
+        minibatches_drop_the_last_partial_batch,
+        minibatches_shuffle_anyway,
+        minibatches_ignore_the_rng,
+        minibatches_draw_with_replacement,
+        early_stopping_patience_off_by_one,
+        early_stopping_ignores_min_delta,
+        early_stopping_tie_is_a_record,
+        early_stopping_wait_not_reset,
+        early_stopping_reset_keeps_the_best,
+        history_epochs_counts_keys,
+        history_keeps_numpy_scalars,
+        progress_bar_draws_off_a_terminal,
+        learning_rate_printed_to_four_decimals,
+        prepare_fit_ignores_the_rng,
+        performance_schedule_never_found,
+        checkpoint_written_in_place,
+        checkpoint_weights_in_float32,
+        checkpoint_drops_the_callers_meta,
+        checkpoint_optimizer_state_not_loaded,
+        checkpoint_takes_another_optimizers_state,
+        layer_names_one_counter_for_all_kinds,
+        duplicate_layer_names_allowed,
+        summary_counts_params_only,
+        dropout_after_the_logits,
+        book_dropout_skips_the_pixels,
+        batch_norm_after_the_activation,
+        dense_keeps_its_bias_before_batch_norm,
+        max_norm_on_the_logits,
+        labels_upper_bound_inclusive,
+        check_positive_allows_zero,
+        check_positive_accepts_bools,
+        float_arrays_skip_the_finite_check,
+        float_arrays_let_integers_through,
+        as_dtype_accepts_float16,
     )
 }
 

@@ -233,6 +233,89 @@ def test_rebinding_to_model_variables_keeps_the_state() -> None:
         opt.keras_optimizer.build([keras.Variable(np.zeros(4))])
 
 
+# ------------------------------------------------------------------- state dtypes and shapes
+# Lockstep compares parameter values, and float64 slots for float32 weights change them by less
+# than its float32 tolerance; Keras' slots are checked there, scratch's only here.
+
+SLOTTED = {
+    "momentum": (lambda m, lr: m.SGD(lr, momentum=0.9), ("momentum",)),
+    "nesterov": (lambda m, lr: m.SGD(lr, momentum=0.9, nesterov=True), ("momentum",)),
+    "adagrad": (lambda m, lr: m.Adagrad(lr), ("accumulator",)),
+    "rmsprop": (lambda m, lr: m.RMSprop(lr), ("velocity",)),
+    "rmsprop_centered_momentum": (
+        lambda m, lr: m.RMSprop(lr, momentum=0.5, centered=True),
+        ("velocity", "momentum", "average_gradient"),
+    ),
+    "adam": (lambda m, lr: m.Adam(lr), ("momentum", "velocity")),
+    "amsgrad": (lambda m, lr: m.Adam(lr, amsgrad=True), ("momentum", "velocity", "velocity_hat")),
+}
+
+
+def assert_state_like(state: dict[str, np.ndarray], params: list[np.ndarray], slots, what: str):
+    """Exactly one array per (slot, parameter), each of its parameter's dtype and shape."""
+    expected = {"iterations"} | {f"{s}/{i}" for s in slots for i in range(len(params))}
+    assert set(state) == expected, what
+    for key, value in state.items():
+        if key != "iterations":
+            p = params[int(key.rsplit("/", 1)[1])]
+            assert (value.dtype, value.shape) == (p.dtype, p.shape), f"{what}: {key}"
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", list(SLOTTED))
+def test_scratch_slots_keep_their_params_dtype_and_shape(name: str, dtype: str) -> None:
+    """Every slot has its parameter's dtype and shape: after the first step, after 30 steps
+    with a NumPy float64 learning rate from a schedule (no silent promotion), and after
+    set_variables from a state of either dtype (copied, not shared). The parameters stay the
+    same arrays, in their dtype."""
+    make, slots = SLOTTED[name]
+    params, grads = draw_problem(7, dtype, 30)
+    ids = [id(p) for p in params]
+    opt = make(s_opt, lambda step: np.float64(0.01) / (1 + step))
+    for step, g in enumerate(grads):
+        opt.apply(params, g)
+        if step in (0, len(grads) - 1):
+            assert_state_like(opt.variables(), params, slots, f"step {step + 1}")
+            assert all(
+                (s.dtype, s.shape) == (p.dtype, p.shape)
+                for name_ in slots
+                for s, p in zip(opt.slots[name_], params, strict=True)
+            )
+    assert [id(p) for p in params] == ids and all(p.dtype == np.dtype(dtype) for p in params)
+    for source in ("float32", "float64"):
+        state = {
+            k: v if k == "iterations" else v.astype(source) for k, v in opt.variables().items()
+        }
+        restored = make(s_opt, 0.01)
+        restored.set_variables(state, params)
+        assert_state_like(restored.variables(), params, slots, f"from {source}")
+        for key, value in state.items():
+            np.testing.assert_array_equal(restored.variables()[key], value)  # exact: float32 values
+            if key != "iterations":
+                value += 1  # the caller's arrays are not the optimizer's
+                assert not np.array_equal(restored.variables()[key], value), key
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", list(SLOTTED))
+def test_tf_slots_keep_their_params_dtype_after_set_variables(name: str, dtype: str) -> None:
+    """tf_ref's state read back after set_variables from a state of the other dtype: each
+    slot in its parameter's dtype and shape, values rounded once."""
+    make, slots = SLOTTED[name]
+    params, grads = draw_problem(8, dtype, 2)
+    ours = make(s_opt, 0.01)
+    for g in grads:
+        ours.apply(params, g)
+    other = "float64" if dtype == "float32" else "float32"
+    state = {k: v if k == "iterations" else v.astype(other) for k, v in ours.variables().items()}
+    theirs = make(t_opt, 0.01)
+    theirs.set_variables(state, [p.copy() for p in params])
+    got = theirs.variables()
+    assert_state_like(got, params, slots, "tf_ref")
+    for key, value in state.items():
+        np.testing.assert_array_equal(got[key], value.astype(got[key].dtype), err_msg=key)
+
+
 # ---------------------------------------------------------------------------- Nesterov
 
 

@@ -183,16 +183,22 @@ def test_reset_forgets_an_earlier_run() -> None:
     )
 
 
-@given(value=GRID, best=GRID | st.just(np.inf), min_delta=st.sampled_from([0.0, 1 / 8, 3 / 8]))
-def test_is_new_best_is_early_stoppings_rule(value, best, min_delta) -> None:
+def test_is_new_best_is_early_stoppings_rule() -> None:
     """fit's best epoch: beats the best by more than early stopping's min_delta (any decrease
-    without early stopping), the same test early stopping makes."""
-    stopper = training.EarlyStopping(min_delta=min_delta)
-    assert training.is_new_best(value, best, stopper) is (value < best - min_delta)
-    assert training.is_new_best(value, best, None) is (value < best)
-    stopper.best = best
-    stopper.update(7, value, lambda: [])
-    assert (stopper.best_epoch == 7) is (value < best - min_delta)
+    without early stopping), the same test early stopping makes. Every pair on the 1/8 grid,
+    so the boundary (exactly min_delta better) is always among them."""
+    grid = [k / 8 for k in range(17)]
+    for min_delta in (0.0, 1 / 8, 3 / 8):
+        stopper = training.EarlyStopping(min_delta=min_delta)
+        for best in [*grid, np.inf]:
+            for value in grid:
+                expected = value < best - min_delta
+                assert training.is_new_best(value, best, stopper) is expected, (value, best)
+                assert training.is_new_best(value, best, None) is (value < best)
+                stopper.reset()
+                stopper.best = best
+                stopper.update(7, value, lambda: [])
+                assert (stopper.best_epoch == 7) is expected, (value, best, min_delta)
 
 
 # ---------------------------------------------------------------------------------- History
@@ -442,6 +448,8 @@ def test_a_checkpoint_of_another_model_or_optimizer_is_refused_untouched(tmp_pat
     before = small.get_weights()
     with pytest.raises(ValueError, match=r"holds weights the model does not have, \['dense_2/"):
         training.load_checkpoint(path, small)
+    for a, b in zip(small.get_weights(), before, strict=True):
+        np.testing.assert_array_equal(a, b)
 
     adam = optimizers.Adam()
     source = tiny_model(batch_norm=False, seed=1)
@@ -450,8 +458,12 @@ def test_a_checkpoint_of_another_model_or_optimizer_is_refused_untouched(tmp_pat
     momentum = optimizers.SGD(0.1, momentum=0.9)
     train_a_little(small, momentum, steps=1)
     before, state = small.get_weights(), momentum.variables()
-    with pytest.raises(ValueError, match="the state of a Adam optimizer; this optimizer is a SGD"):
+    with pytest.raises(ValueError, match="of class Adam, this optimizer is of class SGD"):
         training.load_checkpoint(path, small, momentum)
+    rmsprop = optimizers.RMSprop(momentum=0.5)  # slots "momentum" and "velocity", as Adam's
+    with pytest.raises(ValueError, match="of class Adam, this optimizer is of class RMSprop"):
+        training.load_checkpoint(path, small, rmsprop)
+    assert rmsprop.variables() == {"iterations": 0}
     path = training.save_checkpoint(tmp_path / "sgd.npz", small, momentum)
     with pytest.raises(ValueError, match=r"optimizer state has \['iterations', 'momentum/0'"):
         training.load_checkpoint(path, small, optimizers.SGD(0.1))  # no momentum: no slots
