@@ -36,7 +36,7 @@ def _rewrite(owner: Any, name: str, *edits: tuple[str, str]) -> None:
     code = compile(source, inspect.getsourcefile(function), "exec")
     namespace: dict[str, Any] = {}
     exec(code, function.__globals__, namespace)
-    function.__code__ = namespace[name].__code__
+    function.__code__ = inspect.unwrap(namespace[name]).__code__  # decorators run again
 
 
 def fan_out_for_fan_in() -> None:
