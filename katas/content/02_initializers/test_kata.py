@@ -314,3 +314,84 @@ def test_defaults_are_lecun_normal_not_he(impl):
         f"{call}: the default distribution is the truncated normal, yet some weights lie beyond "
         "2 stddev"
     )
+
+
+# A (3, 2) kernel: fan_avg = (3 + 2) / 2 = 2.5, which `//`, int() or rounding turns into 2 or 3,
+# a variance 25 % too large or 17 % too small. One call draws only 6 weights, so the tests pool
+# CALLS calls from one generator.
+ODD = (3, 2)
+ODD_FAN_AVG = 2.5
+CALLS = 1000
+
+
+def pooled(impl, distribution, seed):
+    """CALLS draws of glorot (scale 1, fan_avg) weights of shape ODD, flattened into one array."""
+    rng = np.random.default_rng(seed)
+    draws = [impl.variance_scaling(ODD, 1.0, "fan_avg", distribution, rng) for _ in range(CALLS)]
+    for w in draws[:1]:
+        expect_shape(w, ODD, f"variance_scaling({ODD}, 1.0, 'fan_avg', {distribution!r}, rng)")
+    return np.concatenate([np.ravel(w) for w in draws]).astype(np.float64)
+
+
+@pytest.mark.hint(2)
+@pytest.mark.parametrize("distribution", ["uniform", "truncated_normal", "untruncated_normal"])
+def test_fan_avg_of_an_odd_sum_is_not_rounded(impl, distribution):
+    """fan_avg of a (3, 2) kernel is 2.5, not 2 or 3: compute (fan_in + fan_out) / 2 with /."""
+    w = pooled(impl, distribution, 30)
+    call = (
+        f"variance_scaling({ODD}, 1.0, 'fan_avg', {distribution!r}, rng) [fan_avg = 2.5, so "
+        f"Var should be 1/2.5 = 0.4], {CALLS} calls"
+    )
+    variance = 1.0 / ODD_FAN_AVG
+    if distribution == "untruncated_normal":
+        # 6000 draws: the 5-sigma bound of expect_moments is 5 sqrt(2 / 6000) = 9 %; fan 2
+        # moves the variance by +25 %, fan 3 by -17 %.
+        expect_moments(w, variance, call)
+        return
+    if distribution == "uniform":
+        limit = math.sqrt(3 * variance)
+        # Fan 3 caps every draw at sqrt(2.5 / 3) = 0.913 limit. A correct one has all 6000 draws
+        # below 0.98 limit with odds 0.98 ** 6000 = exp(-121).
+        near = 0.98
+    else:
+        limit = 2 * math.sqrt(variance) / TRUNCATED_NORMAL_STD
+        # The truncated normal puts P(|z| in [1.9, 2]) = 0.0125 of its mass near the cut, so none
+        # of 6000 draws there has odds exp(-75). Fan 3 caps every draw at 1.83 stddev.
+        near = 0.95
+    top = float(np.abs(w).max()) / limit
+    # Fan 2 widens the distribution by sqrt(2.5 / 2) = 1.118: 10.6 % (uniform) or 2.9 %
+    # (truncated normal) of the draws then land beyond the true limit; none of 6000 doing so
+    # has odds below exp(-170).
+    assert top <= ROUNDING, (
+        f"{call}: max |w| is {top:.4f} times the limit for fan_avg = 2.5; is fan_avg rounded "
+        "down ((fan_in + fan_out) // 2)?"
+    )
+    assert top >= near, (
+        f"{call}: max |w| is only {top:.4f} times the limit for fan_avg = 2.5; is fan_avg "
+        "rounded up?"
+    )
+
+
+@pytest.mark.hint(2)
+@pytest.mark.parametrize("distribution", ["truncated_normal", "untruncated_normal", "uniform"])
+def test_rng_none_draws_fresh_weights_every_call(impl, distribution):
+    """rng=None means a fresh, unseeded generator: two calls give different weights."""
+    call = f"variance_scaling((30, 20), distribution={distribution!r}) (rng=None)"
+    # Seeding NumPy's legacy global state before each call must not make the draws repeat:
+    # rng=None means np.random.default_rng(), fed by the operating system, not np.random.seed.
+    state = np.random.get_state()  # noqa: NPY002
+    try:
+        draws = []
+        for _ in range(2):
+            np.random.seed(0)  # noqa: NPY002
+            draws.append(impl.variance_scaling((30, 20), distribution=distribution))
+    finally:
+        np.random.set_state(state)  # noqa: NPY002
+    for w in draws:
+        expect_shape(w, (30, 20), call)
+    # Two equal draws of 600 continuous values from an unseeded generator: probability ~0.
+    assert not np.array_equal(draws[0], draws[1]), (
+        f"two calls of {call} returned the same weights: with rng=None make a fresh "
+        "np.random.default_rng() with no seed (a fixed seed, or np.random's global state, "
+        "repeats the same weights)"
+    )

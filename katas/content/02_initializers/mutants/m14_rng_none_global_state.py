@@ -1,0 +1,22 @@
+"""rng=None draws from NumPy's legacy global state (np.random.*): a caller who ran
+np.random.seed(0) gets the same "fresh" weights every time."""
+
+import numpy as np
+
+from scratch.initializers import TRUNCATED_NORMAL_STD, compute_fans, truncated_normal
+
+
+def variance_scaling(
+    shape, scale=1.0, mode="fan_in", distribution="truncated_normal", rng=None, dtype="float32"
+):
+    # A Generator seeded from the global state: reproducible after np.random.seed, never fresh.
+    rng = np.random.default_rng(np.random.randint(2**31)) if rng is None else rng  # noqa: NPY002
+    fan_in, fan_out = compute_fans(shape)
+    fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[mode]
+    variance = scale / max(1.0, fan)
+    if distribution == "truncated_normal":
+        return truncated_normal(shape, np.sqrt(variance) / TRUNCATED_NORMAL_STD, rng, dtype)
+    if distribution == "untruncated_normal":
+        return (rng.standard_normal(shape) * np.sqrt(variance)).astype(dtype)
+    limit = np.sqrt(3 * variance)
+    return rng.uniform(-limit, limit, size=shape).astype(dtype)
