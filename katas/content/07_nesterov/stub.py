@@ -35,7 +35,8 @@ def nesterov_sutskever_step(
 
         v = momentum * v - learning_rate * grad_fn(theta + momentum * v)
         theta = theta + v
-    Call ``grad_fn`` once, at the look-ahead point. Returns new (theta, v).
+    Call ``grad_fn`` once, at the look-ahead point. Returns new (theta, v) of theta's dtype;
+    the arguments stay as they were.
     """
     raise NotImplementedError("write nesterov_sutskever_step")
 
@@ -47,6 +48,7 @@ def nesterov_tf1_step(
 
         a = momentum * a + grad
         w = w - learning_rate * grad - learning_rate * momentum * a
-    ``grad`` is the gradient at ``w``. Returns new (w, a).
+    ``grad`` is the gradient at ``w``. Returns new (w, a) of w's dtype; the
+    arguments stay as they were.
     """
     raise NotImplementedError("write nesterov_tf1_step")

@@ -156,3 +156,62 @@ def test_three_forms_agree_for_50_steps(impl, kind, seed, lr, mu):
     expect_close(m, v, f"Keras m vs Sutskever v ({where})", **TOL)
     expect_close(w, phi, f"TF1 w vs Keras param ({where})", **TOL)
     expect_close(v_tf1, v, f"TF1 -lr * a vs Sutskever v ({where})", **TOL)
+
+
+def expect_new_arrays(outputs, inputs, call):
+    """Every output is an array of its own: no output shares memory with an input."""
+    for i, out in enumerate(outputs):
+        if not isinstance(out, np.ndarray):
+            raise AssertionError(
+                f"{call} returned {type(out).__name__} as item {i}; expected an array"
+            )
+        for name, a in inputs.items():
+            if np.shares_memory(out, a):
+                raise AssertionError(
+                    f"{call}: item {i} of the result is (a view of) the caller's {name}: return "
+                    "new arrays (theta + v, not theta += v)"
+                )
+
+
+def expect_unchanged(inputs, copies, call):
+    for name, a in inputs.items():
+        assert np.array_equal(a, copies[name]), (
+            f"{call} changed its argument {name} in place: compute new arrays instead"
+        )
+
+
+@pytest.mark.hint(1)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_step_forms_return_new_arrays_and_leave_their_inputs_alone(impl, dtype):
+    """Sutskever's and TF1's steps return new arrays of the inputs' dtype and change no input."""
+    rng = np.random.default_rng(3)
+    theta, v, g = (rng.standard_normal(4).astype(dtype) for _ in range(3))
+    inputs = {"theta": theta, "velocity": v}
+    copies = {k: a.copy() for k, a in inputs.items()}
+    call = f"nesterov_sutskever_step({dtype.__name__} theta, v, grad_fn, 0.1, 0.9)"
+    got = impl.nesterov_sutskever_step(theta, v, lambda x: 2 * x, 0.1, 0.9)
+    assert isinstance(got, tuple) and len(got) == 2, f"{call} returned {got!r}; expected (theta, v)"
+    expect_unchanged(inputs, copies, call)
+    expect_new_arrays(got, inputs, call)
+    for name, a in zip(("theta", "v"), got, strict=True):
+        assert a.dtype == dtype, f"{call} returned {name} of dtype {a.dtype}, expected {dtype}"
+
+    inputs = {"w": theta, "accumulation": v, "grad": g}
+    copies = {k: a.copy() for k, a in inputs.items()}
+    call = f"nesterov_tf1_step({dtype.__name__} w, accumulation, grad, 0.1, 0.9)"
+    got = impl.nesterov_tf1_step(theta, v, g, 0.1, 0.9)
+    assert isinstance(got, tuple) and len(got) == 2, f"{call} returned {got!r}; expected (w, a)"
+    expect_unchanged(inputs, copies, call)
+    expect_new_arrays(got, inputs, call)
+    for name, a in zip(("w", "accumulation"), got, strict=True):
+        assert a.dtype == dtype, f"{call} returned {name} of dtype {a.dtype}, expected {dtype}"
+
+
+@pytest.mark.hint(1)
+def test_keras_nesterov_leaves_the_gradient_alone(impl):
+    """sgd_update(..., nesterov=True) reads grad and never writes it (the caller may reuse it)."""
+    g = np.array([0.3, -0.7])
+    impl.sgd_update(np.zeros(2), g, np.zeros(2), 0.1, 0.9, nesterov=True)
+    assert np.array_equal(g, [0.3, -0.7]), (
+        "sgd_update(param, grad, m, 0.1, 0.9, nesterov=True) modified its grad argument in place"
+    )
