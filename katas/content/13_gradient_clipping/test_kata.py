@@ -91,16 +91,49 @@ def test_clip_by_value_keeps_every_element_in_the_box(impl, seed, n, fraction):
 @pytest.mark.hint(1)
 @pytest.mark.parametrize("name", ["clip_by_value", "clip_by_norm", "clip_by_global_norm"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_returns_new_arrays_and_leaves_the_inputs_alone(impl, name, dtype):
-    """The result has the inputs' shapes and dtypes; the caller's gradients are not changed."""
+# 0.01 is small enough that every function clips every tensor; 1e6 is so large that none clips.
+@pytest.mark.parametrize("c", [0.01, 1e6], ids=["clipping", "nothing_to_clip"])
+def test_returns_new_arrays_and_leaves_the_inputs_alone(impl, name, dtype, c):
+    """New arrays of the inputs' shapes and dtypes, also when nothing is clipped; inputs intact."""
     grads = draw_grads(7, 3, dtype)
     copies = [g.copy() for g in grads]
-    out = call_clip(impl, name, grads, 0.01)  # small enough that every function clips
+    originals = list(grads)
+    out = call_clip(impl, name, grads, c)
+    call = f"{name}(3 {np.dtype(dtype).name} gradients, {c:g})"
+    assert out is not grads, f"{call} returned the caller's own list: build a new one"
+    assert all(a is b for a, b in zip(grads, originals, strict=True)), (
+        f"{call} replaced arrays inside the caller's list: build a new list instead"
+    )
     for i, (g, o, before) in enumerate(zip(grads, out, copies, strict=True)):
-        assert o.dtype == dtype, f"{name}(...) -> [{i}] has dtype {o.dtype}, expected {dtype}"
+        assert o.dtype == dtype, f"{call} -> [{i}] has dtype {o.dtype}, expected {dtype}"
         assert np.array_equal(g, before), (
-            f"{name} changed its input grads[{i}] in place: return new arrays instead"
+            f"{call} changed its input grads[{i}] in place: return new arrays instead"
         )
+        # A gradient that needs no clipping still comes back as a new array: the caller (an
+        # optimizer, a logger) may change the result without touching its input.
+        assert not np.shares_memory(o, g), (
+            f"{call} -> [{i}] is the caller's grads[{i}] itself (or a view of it): return a "
+            "new array also when nothing is clipped"
+        )
+        if c > 1:
+            # g * c / c rounds twice: within 2 ulps, 1.2e-7 relative in float32.
+            tol = {"rtol": 1e-6, "atol": 0.0} if dtype == np.float32 else TIGHT
+            expect_close(o, g, f"{call} -> [{i}] (nothing to clip)", **tol)
+
+
+@pytest.mark.hint(1)
+@pytest.mark.parametrize("name", ["clip_by_value", "clip_by_norm", "clip_by_global_norm"])
+def test_a_0d_gradient_comes_back_as_a_0d_array(impl, name):
+    """A scalar parameter's gradient (shape ()) comes back as a 0-d array, not a NumPy scalar."""
+    grads = [np.array(3.0), np.array([4.0])]
+    out = call_clip(impl, name, grads, 2.5)  # call_clip checks: an ndarray of shape ()
+    expected = {
+        "clip_by_value": [2.5, [2.5]],
+        "clip_by_norm": [2.5, [2.5]],
+        "clip_by_global_norm": [1.5, [2.0]],  # joint norm 5: both scaled by 2.5 / 5
+    }[name]
+    for i, (o, e) in enumerate(zip(out, expected, strict=True)):
+        expect_close(o, np.array(e), f"{name}([3.0 (shape ()), [4.0]], 2.5) -> [{i}]", **TIGHT)
 
 
 @pytest.mark.hint(2)
