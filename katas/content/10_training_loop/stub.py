@@ -11,10 +11,12 @@ def minibatches(
 ) -> Iterator[np.ndarray]:
     """The index arrays of one epoch over n rows, in batches of ``batch_size``.
 
-    shuffle=True: one fresh ``rng.permutation(n)`` per call (rng None: a new default_rng());
-    shuffle=False: 0, 1, ..., n - 1 in order. Cut it into consecutive pieces of
-    ``batch_size``; the last piece may be smaller (it is kept, as in Keras).
-    batch_size (and n) must be positive integers: ValueError naming the argument otherwise.
+    shuffle=True: one fresh ``rng.permutation(n)`` per call (rng None: a new, unseeded
+    default_rng()); shuffle=False: 0, 1, ..., n - 1 in order, even when an rng is given.
+    Cut it into consecutive pieces of ``batch_size``; the last piece may be smaller (it is
+    kept, as in Keras).
+    n and batch_size must be positive integers (NumPy integers too, bools not): ValueError
+    naming the argument otherwise (TypeError for a non-integer is fine).
     A generator (``yield``) is the natural way to write it; any iterable of arrays will do.
     """
     raise NotImplementedError("write minibatches")
@@ -46,8 +48,8 @@ class EarlyStopping:
     def update(self, epoch: int, value: float, get_weights: Callable[[], list[np.ndarray]]) -> bool:
         """Record this epoch's value; return True when training should stop.
 
-        An improvement is value < best - min_delta: then remember value, epoch and (if
-        restore_best_weights) get_weights(), and reset wait. Otherwise wait += 1, and stop
-        once wait exceeds patience.
+        An improvement is value < best - min_delta (an absolute amount, not a fraction): then
+        remember value, epoch and (if restore_best_weights) get_weights(), and reset wait.
+        Otherwise wait += 1, and stop once wait exceeds patience.
         """
         raise NotImplementedError("write EarlyStopping.update")

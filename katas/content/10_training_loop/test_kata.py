@@ -101,10 +101,62 @@ def test_leaves_numpy_global_random_state_alone(impl):
 
 
 @pytest.mark.hint(1)
-def test_batch_size_must_be_positive(impl):
-    """batch_size=0 raises a ValueError that names batch_size (at the latest when iterated)."""
-    with pytest.raises(ValueError, match="batch_size"):
-        list(impl.minibatches(10, 0))
+@given(n=st.integers(1, 30), batch_size=st.integers(1, 12), seed=st.integers(0, 2**16))
+def test_shuffle_false_keeps_the_order_even_with_an_rng(impl, n, batch_size, seed):
+    """shuffle=False gives 0 .. n-1 in order, also when an rng is passed (it is then unused)."""
+    got = epoch(impl, n, batch_size, np.random.default_rng(seed), shuffle=False)
+    order = np.concatenate(got) if got else np.array([], dtype=int)
+    assert order.tolist() == list(range(n)), (
+        f"minibatches({n}, {batch_size}, rng, shuffle=False) visited the rows in the order "
+        f"{order[:10].tolist()}...; expected 0 .. {n - 1} in order: shuffle=False never shuffles"
+    )
+
+
+@pytest.mark.hint(2)
+def test_rng_none_draws_a_fresh_order_every_epoch(impl):
+    """With rng=None each epoch has its own order, even after np.random.seed (no hidden seed)."""
+    # Seeding NumPy's legacy global state must not make the orders repeat: rng=None means
+    # np.random.default_rng(), seeded by the operating system.
+    state = np.random.get_state()  # noqa: NPY002
+    try:
+        orders = []
+        for _ in range(2):
+            np.random.seed(0)  # noqa: NPY002
+            orders.append(np.concatenate(epoch(impl, 50, 16, None)))
+    finally:
+        np.random.set_state(state)  # noqa: NPY002
+    # Two equal permutations of 50 rows from an unseeded generator: probability 1 / 50!.
+    assert not np.array_equal(*orders), (
+        "two epochs of minibatches(50, 16) with rng=None visited the rows in the same order: make "
+        "a fresh np.random.default_rng() without a seed (not default_rng(0), not np.random)"
+    )
+
+
+BAD_COUNTS = [0, -1, 2.5, True, "10"]
+
+
+@pytest.mark.hint(1)
+@pytest.mark.parametrize("bad", BAD_COUNTS, ids=[repr(b) for b in BAD_COUNTS])
+@pytest.mark.parametrize("argument", ["n", "batch_size"])
+def test_n_and_batch_size_must_be_positive_integers(impl, argument, bad):
+    """n and batch_size of 0, -1, 2.5, True or "10" raise an error naming the argument."""
+    args = {"n": 10, "batch_size": 4, argument: bad}
+    call = f"minibatches(n={args['n']!r}, batch_size={args['batch_size']!r})"
+    # True is an int to Python (isinstance(True, int)), but a row count of True is a mistake.
+    # \b: the message must name the argument as a word ("n: ...", "n must be ...").
+    with pytest.raises((ValueError, TypeError), match=rf"\b{argument}\b") as caught:
+        list(impl.minibatches(args["n"], args["batch_size"], np.random.default_rng(0)))
+    if isinstance(bad, int) and not isinstance(bad, bool):
+        assert caught.type is ValueError, f"{call} raised {caught.type.__name__}, not ValueError"
+
+
+@pytest.mark.hint(1)
+def test_numpy_integers_are_integers_too(impl):
+    """n and batch_size may be NumPy integers (sizes computed with NumPy often are)."""
+    got = epoch(impl, np.int64(10), np.int32(4), shuffle=False)
+    assert [b.tolist() for b in got] == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]], (
+        f"minibatches(np.int64(10), np.int32(4), shuffle=False) gave {[b.tolist() for b in got]}"
+    )
 
 
 # ------------------------------------------------------------------------- early stopping
@@ -213,6 +265,24 @@ def test_an_improvement_must_beat_min_delta(impl):
 
 
 @pytest.mark.hint(3)
+def test_min_delta_is_absolute_not_relative(impl):
+    """min_delta is an amount, not a fraction: min_delta 0.25 takes 10 -> 9.5 but not 0.5 -> 0.3."""
+    # Absolute (Keras): an improvement is value < best - min_delta. Read as a fraction,
+    # value < best * (1 - min_delta), the thresholds would be 7.5 and 0.375 instead of 9.75 and
+    # 0.25, and both answers below would flip.
+    for best, value, improves in ((10.0, 9.5, True), (0.5, 0.3, False)):
+        es = impl.EarlyStopping(patience=3, min_delta=0.25)
+        run(es, [best, value])
+        expected = (value, 1, 0) if improves else (best, 0, 1)
+        got = (es.best, es.best_epoch, es.wait)
+        assert got == expected, (
+            f"EarlyStopping(min_delta=0.25) after values {best}, {value}: (best, best_epoch, "
+            f"wait) = {got}, expected {expected}: {value} < {best} - 0.25 is "
+            f"{value < best - 0.25} (min_delta is an absolute amount, not a fraction of best)"
+        )
+
+
+@pytest.mark.hint(3)
 def test_wait_restarts_after_an_improvement(impl):
     """patience 2, values 5, 6, 6, 4, 6, 6, 6: the improvement at epoch 3 resets wait; stop at 6."""
     es = impl.EarlyStopping(patience=2)
@@ -236,6 +306,33 @@ def test_stops_exactly_when_the_best_is_more_than_patience_epochs_old(impl, valu
         assert bool(got) == expected and es.best_epoch == best_epoch, (
             f"patience={patience}, values {values[: e + 1]}: at epoch {e} update returned {got!r} "
             f"with best_epoch {es.best_epoch}; expected {expected} with best_epoch {best_epoch}"
+        )
+        if expected:
+            break
+
+
+@pytest.mark.hint(3)
+@given(
+    values=st.lists(st.integers(0, 16).map(lambda k: k / 2), min_size=1, max_size=25),
+    patience=st.integers(0, 4),
+    min_delta=st.sampled_from([0.0, 0.5, 1.0, 2.5]),
+)
+def test_follows_the_rule_with_any_min_delta(impl, values, patience, min_delta):
+    """Random curves on a grid of 0.5 (exact ties with best - min_delta): the statement's rule."""
+    es = impl.EarlyStopping(patience=patience, min_delta=min_delta)
+    best, best_epoch, wait = math.inf, -1, 0
+    for e, v in enumerate(values):
+        # The statement's rule, written out; every number here is exact in binary.
+        if v < best - min_delta:
+            best, best_epoch, wait, expected = v, e, 0, False
+        else:
+            wait, expected = wait + 1, wait + 1 > patience
+        got = bool(es.update(e, v, weights_of(e)))
+        state = (es.best, es.best_epoch, es.wait)
+        assert (got, state) == (expected, (best, best_epoch, wait)), (
+            f"patience={patience}, min_delta={min_delta}, values {values[: e + 1]}: at epoch {e} "
+            f"update returned {got} with (best, best_epoch, wait) = {state}; expected {expected} "
+            f"with {(best, best_epoch, wait)}"
         )
         if expected:
             break
