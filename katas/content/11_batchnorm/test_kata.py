@@ -152,12 +152,12 @@ def test_forward_leaves_x_gamma_beta_alone(impl, training):
 
 @pytest.mark.hint(1)
 def test_float32_stays_float32(impl):
-    """float32 inputs give a float32 output and float32 moving statistics, close to float64."""
+    """float32 in: float32 out, moving statistics and gradients, close to float64."""
     x, gamma, beta, _ = make(8, 3, 2)
     outs = {}
     for dtype in (np.float32, np.float64):
         mm, mv = np.zeros(3, dtype), np.ones(3, dtype)
-        out, _ = impl.batchnorm_forward(
+        out, cache = impl.batchnorm_forward(
             x.astype(dtype), gamma.astype(dtype), beta.astype(dtype), mm, mv, training=True
         )
         out = np.asarray(out)
@@ -166,6 +166,11 @@ def test_float32_stays_float32(impl):
                 f"batchnorm_forward turned {dtype.__name__} {name} into {a.dtype}"
             )
         outs[dtype] = out
+        grads = impl.batchnorm_backward(np.ones((8, 3), dtype), cache)
+        for name, g in zip(("dx", "dgamma", "dbeta"), grads, strict=True):
+            assert np.asarray(g).dtype == dtype, (
+                f"batchnorm_backward turned {dtype.__name__} {name} into {np.asarray(g).dtype}"
+            )
     # Entries of order 1-5 through ~10 float32 roundings (6e-8 each): 1e-5 is safe.
     expect_close(outs[np.float32], outs[np.float64], "float32 out vs float64", rtol=1e-5, atol=1e-5)
 
@@ -307,3 +312,69 @@ def test_training_backward_gradient_check(impl, n, d, seed):
     mm, mv = moving_stats(rng, d)
     dout = rng.standard_normal((n, d))
     check_gradients(impl, x, gamma, beta, mm, mv, dout, training=True)
+
+
+def offset_batch(dtype, offset, n=32, d=3, seed=4):
+    """offset + z with z of sample mean 0 and sample std 1 per column, rounded to ``dtype``."""
+    z = np.random.default_rng(seed).standard_normal((n, d))
+    z = (z - z.mean(axis=0)) / z.std(axis=0)
+    return (offset + z).astype(dtype)
+
+
+@pytest.mark.hint(2)
+@pytest.mark.parametrize(
+    ("dtype", "offset", "atol"),
+    [
+        # Tolerances: the batch mean of n = 32 values near `offset`, summed in x's dtype in any
+        # order, is off by at most n * u * offset (u: the unit roundoff, 6e-8 in float32 and
+        # 1.1e-16 in float64), plus half an ulp when stored: 0.019 + 0.0005 in float32 and
+        # 3.6e-7 + 7e-9 in float64. With a spread of 1 that is the error of xhat, so 0.03 and 1e-6.
+        # mean(x**2) - mean(x)**2 loses everything here: x**2 ~ offset**2 is rounded to a
+        # multiple of 8 (float32) or 2 (float64), so that "variance" is 0, negative (NaN) or a
+        # few units, and xhat is off by a factor of 3 or more.
+        (np.float32, 1e4, 0.03),
+        (np.float64, 1e8, 1e-6),
+    ],
+    ids=["float32_offset_1e4", "float64_offset_1e8"],
+)
+def test_a_large_offset_does_not_ruin_the_variance(impl, dtype, offset, atol):
+    """x = 1e4 + N(0, 1) in float32, 1e8 + N(0, 1) in float64: compute var as mean((x - mu)^2)."""
+    x = offset_batch(dtype, offset)
+    d = x.shape[1]
+    gamma, beta = np.array([1.0, 2.0, -0.5], dtype), np.array([0.0, 1.0, 3.0], dtype)
+    mm, mv = np.zeros(d, dtype), np.ones(d, dtype)
+    out, _ = impl.batchnorm_forward(x, gamma, beta, mm, mv, momentum=0.5, training=True)
+    # The exact answer, from x's values in float64 with the two-pass (centred) variance.
+    x64 = x.astype(np.float64)
+    centred = x64 - x64.mean(axis=0)
+    var = np.mean(centred**2, axis=0)
+    expected = gamma * (centred / np.sqrt(var + 1e-3)) + beta
+    call = f"batchnorm_forward(x = {offset:g} + N(0, 1) {x.shape} {np.dtype(dtype).name}, training)"
+    expect_close(np.asarray(out, dtype=np.float64), expected, f"{call} -> out", rtol=0, atol=atol)
+    # The moving variance averages the same batch variance (about 1): relative error ~atol.
+    expect_close(
+        np.asarray(mv, dtype=np.float64), 0.5 + 0.5 * var, f"{call} -> moving_variance", rtol=atol
+    )
+
+
+@pytest.mark.hint(4)
+def test_training_backward_with_a_large_offset(impl):
+    """dx, dgamma, dbeta stay right for x = 1e8 + N(0, 1) in float64 (no E[x^2] - mu^2 inside)."""
+    x = offset_batch(np.float64, 1e8, n=8)
+    d = x.shape[1]
+    gamma, beta = np.array([1.0, 2.0, -0.5]), np.zeros(d)
+    dout = np.random.default_rng(5).standard_normal(x.shape)
+    _, cache = impl.batchnorm_forward(x, gamma, beta, np.zeros(d), np.ones(d), training=True)
+    dx, dgamma, dbeta = impl.batchnorm_backward(dout, cache)
+    centred = x - x.mean(axis=0)
+    inv_std = 1 / np.sqrt(np.mean(centred**2, axis=0) + 1e-3)
+    xhat = centred * inv_std
+    n = x.shape[0]
+    expected_dx = (gamma * inv_std / n) * (
+        n * dout - dout.sum(axis=0) - xhat * (dout * xhat).sum(axis=0)
+    )
+    call = "batchnorm_backward(dout, cache of x = 1e8 + N(0, 1) (8, 3) float64, training)"
+    # Entries of order 1 from xhat, which is good to 8 * 1.1e-16 * 1e8 ~ 1e-7 (see above): 1e-6.
+    expect_close(dx, expected_dx, f"{call} -> dx", rtol=0, atol=1e-6)
+    expect_close(dgamma, (dout * xhat).sum(axis=0), f"{call} -> dgamma", rtol=0, atol=1e-6)
+    expect_close(dbeta, dout.sum(axis=0), f"{call} -> dbeta", **TIGHT)
