@@ -77,3 +77,13 @@ def test_reference_passes_stub_fails_and_every_mutant_is_caught(kata) -> None:
     assert not escaped, f"mutants not caught by {kata.id}'s tests: {escaped}"
     for m, r in zip(mutants, caught, strict=True):
         assert r.problem is None, f"{m.name} could not even be loaded: {r.problem}"
+
+
+def test_an_implementation_that_writes_into_the_tests_arrays_does_not_leak_into_the_next() -> None:
+    """One child runs many implementations: the tests are imported afresh for each of them."""
+    kata = next(k for k in KATAS if k.id == "dropout")
+    # m08 multiplies x in place, and kata 12's hand-worked test passes its module-level X
+    # directly: reused, that X would be [[4, 0], [0, 16]] for every later implementation.
+    in_place = kata.folder / "mutants" / "m08_in_place.py"
+    _, reference = run_check(kata, [str(in_place), "reference"], timeout=240)
+    assert reference.problem is None and reference.passed, [t["name"] for t in reference.failures]

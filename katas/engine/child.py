@@ -70,6 +70,13 @@ def run_tests(kata: Kata, module: types.ModuleType, verbose: bool) -> list[dict[
     from katas.engine.plugin import Recorder, wrap_module
 
     recorder = Recorder(wrap_module(module, kata.functions))
+    # Import the tests afresh for every implementation: pytest would reuse the module from the
+    # previous run, and module-level arrays that one implementation changed in place would
+    # then make the next one fail (or pass) for the wrong reason.
+    tests = kata.tests.resolve()
+    for name, loaded in list(sys.modules.items()):
+        if Path(getattr(loaded, "__file__", None) or "").resolve() == tests:
+            del sys.modules[name]
     args = [
         str(kata.tests),
         "-p",

@@ -131,16 +131,35 @@ def test_statistics_of_a_random_mask(impl, rate):
     )
 
 
+MASK_DTYPES = [np.bool_, np.uint8, np.int32, np.int64, np.float32, np.float64]
+
+
 @pytest.mark.hint(2)
-def test_float32_stays_float32(impl):
-    """float32 x with a boolean mask gives a float32 output and a float32 gradient."""
+@pytest.mark.parametrize("mask_dtype", MASK_DTYPES, ids=[np.dtype(t).name for t in MASK_DTYPES])
+@pytest.mark.parametrize("x_dtype", [np.float32, np.float64], ids=["float32_x", "float64_x"])
+def test_the_output_has_x_dtype_whatever_the_mask_dtype(impl, x_dtype, mask_dtype):
+    """out and dx have x's dtype for any mask dtype: a float64 or int64 mask on float32 x too."""
     x, mask, rng = make(5, 4, 3, 0.25)
-    out, cache = impl.dropout_forward(x.astype(np.float32), 0.25, mask, training=True)
-    out = expect_shape(out, x.shape, "dropout_forward(float32 x, 0.25, bool mask, True)")
-    assert out.dtype == np.float32, f"dropout_forward turned float32 x into {out.dtype}"
-    dx = impl.dropout_backward(rng.standard_normal((5, 4)).astype(np.float32), cache)
-    dx = expect_shape(dx, x.shape, "dropout_backward(float32 dout, cache)")
-    assert dx.dtype == np.float32, f"dropout_backward turned float32 dout into {dx.dtype}"
+    x = x.astype(x_dtype)
+    given_mask = mask.astype(mask_dtype)
+    name = np.dtype(mask_dtype).name
+    call = f"dropout_forward({np.dtype(x_dtype).name} x, 0.25, {name} mask, training=True)"
+    out, cache = impl.dropout_forward(x, 0.25, given_mask, training=True)
+    out = expect_shape(out, x.shape, call)
+    assert out.dtype == x_dtype, (
+        f"{call} returned dtype {out.dtype}: cast the mask to x's dtype (x * mask with an int64 or "
+        "float64 mask promotes float32 to float64)"
+    )
+    # The scale 1 / 0.75 rounded once more in float32: 1e-6 relative covers it.
+    tol = {"rtol": 1e-6, "atol": 0.0} if x_dtype == np.float32 else TIGHT
+    expected = np.where(mask, x.astype(np.float64) / 0.75, 0.0)
+    expect_close(out.astype(np.float64), expected, call, **tol)
+    dout = rng.standard_normal((5, 4)).astype(x_dtype)
+    dx = impl.dropout_backward(dout, cache)
+    dx = expect_shape(dx, x.shape, f"dropout_backward({np.dtype(x_dtype).name} dout) after {call}")
+    assert dx.dtype == x_dtype, (
+        f"dropout_backward({np.dtype(x_dtype).name} dout) after {call} returned dtype {dx.dtype}"
+    )
 
 
 @pytest.mark.hint(3)
@@ -179,3 +198,17 @@ def test_inference_backward_is_the_identity(impl, n, d, seed, rate):
     _, cache = impl.dropout_forward(x, rate, None, training=False)
     dx = impl.dropout_backward(dout, cache)
     expect_close(dx, dout, f"dropout_backward(dout) after dropout_forward(..., {rate}, False)")
+
+
+@pytest.mark.hint(3)
+@given(n=st.integers(1, 6), d=st.integers(1, 6), seed=seeds, rate=rates)
+def test_inference_backward_ignores_a_mask_too(impl, n, d, seed, rate):
+    """A mask passed at inference is ignored backward too: dx = dout, exactly."""
+    x, mask, rng = make(n, d, seed, rate)
+    dout = rng.standard_normal((n, d))
+    out, cache = impl.dropout_forward(x, rate, mask, training=False)
+    call = f"dropout_forward(x {x.shape}, {rate}, mask, training=False)"
+    expect_close(out, x, call, **EXACT)
+    dx = impl.dropout_backward(dout, cache)
+    # The identity's gradient: dout itself, no mask and no scale.
+    expect_close(dx, dout, f"dropout_backward(dout) after {call}", **EXACT)
