@@ -1,7 +1,8 @@
 """Kata 14: regularization. Run `katas check regularization` after each change.
 
 ``w`` is one weight array of any shape; a Dense kernel is (n_inputs, n_units). Every function
-returns something new and leaves ``w`` untouched.
+returns something new (even when nothing had to change), of w's dtype, and leaves ``w``
+untouched.
 """
 
 import numpy as np

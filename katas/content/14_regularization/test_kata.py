@@ -290,3 +290,59 @@ def test_sparsify_properties(impl, seed, shape, threshold, dtype):
     assert np.array_equal(w, before), "sparsify changed its input in place: return a new array"
     expected = np.where(np.abs(w) < threshold, 0.0, w).astype(dtype)
     expect_close(got, expected, call, rtol=0.0, atol=0.0)
+
+
+# ---------------------------------------------------------------- dtypes and new arrays
+
+
+@pytest.mark.hint(3)
+@pytest.mark.parametrize("name", ["max_norm", "book_max_norm"])
+def test_max_norms_keep_float32(impl, name):
+    """float32 weights stay float32 (the 1e-7 must not promote them), close to float64 maths."""
+    w64 = draw_kernel(9, 5, 4)
+    w64[:, 3] = [6e-8, 8e-8, 0.0, 0.0, 0.0]  # a tiny column (norm 1e-7): Keras' epsilon shows
+    w = w64.astype(np.float32)
+    before = w.copy()
+    c = 0.5 * float(slice_norms(w64, 0).max())  # some columns are cut, some are not
+    axis = 0 if name == "max_norm" else 1
+    got = getattr(impl, name)(w, c, axis)
+    call = f"{name}(float32 w (5, 4), {c:.4g}, {axis})"
+    expect_shape(got, w.shape, call)
+    assert got.dtype == np.float32, (
+        f"{call} returned dtype {got.dtype}: keep float32 (np.float64(1e-7) + norm, or norms "
+        "summed in float64, promote the result)"
+    )
+    assert np.array_equal(w, before), f"{name} changed its input in place: return a new array"
+    w32 = w.astype(np.float64)  # the same float32 values, computed in float64
+    norms = slice_norms(w32, axis)
+    if name == "max_norm":
+        expected = w32 * (np.minimum(norms, c) / (EPSILON + norms))
+    else:
+        expected = w32 * (c / np.maximum(norms, c))
+    # A sum of at most 5 squares, a root and two products, each rounded to float32 (6e-8
+    # relative): within 1e-6 relative of the float64 answer; every real mistake is far off.
+    expect_close(got.astype(np.float64), expected, call, rtol=1e-6, atol=1e-12)
+
+
+@pytest.mark.hint(3)
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [
+        ("max_norm", (100.0, 0)),
+        ("book_max_norm", (100.0, 1)),
+        ("sparsify", (0.0,)),
+        ("l1_l2_penalty_grad", (0.0, 0.0)),
+    ],
+    ids=["max_norm", "book_max_norm", "sparsify", "l1_l2_penalty_grad"],
+)
+def test_returns_a_new_array_also_when_nothing_changes(impl, name, args):
+    """Nothing to cut or zero (large radius, threshold 0): still a new array, not w itself."""
+    w = KERNEL.copy()
+    got = getattr(impl, name)(w, *args)
+    call = f"{name}(w, {', '.join(repr(a) for a in args)})"
+    expect_shape(got, w.shape, call)
+    # The caller may scale or zero the result in place: it must not share memory with w.
+    assert not np.shares_memory(got, w), (
+        f"{call} returned w itself (or a view of it) because nothing had to change: return a "
+        "new array every time"
+    )
