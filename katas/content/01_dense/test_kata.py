@@ -92,3 +92,44 @@ def test_bias_gradient_is_a_sum_over_the_batch(impl):
     _, cache = impl.dense_forward(x, w, b)
     _, _, db = impl.dense_backward(np.ones((10, 2)), cache)
     expect_close(db, np.full(2, 10.0), "dense_backward(ones((10, 2)), cache) -> dbias")
+
+
+@pytest.mark.hint(1)
+def test_float32_stays_float32(impl):
+    """float32 x, kernel and bias give float32 out, dx, dkernel and dbias, close to float64."""
+    x, w, b = make(4, 3, 2, 3, dtype=np.float32)
+    dout = np.random.default_rng(4).standard_normal((4, 2)).astype(np.float32)
+    out, cache = impl.dense_forward(x, w, b)
+    grads = impl.dense_backward(dout, cache)
+    assert isinstance(grads, tuple) and len(grads) == 3, (
+        f"dense_backward returned {type(grads).__name__}; expected a tuple (dx, dkernel, dbias)"
+    )
+    results = {"out": out, **dict(zip(("dx", "dkernel", "dbias"), grads, strict=True))}
+    x64, w64, b64, d64 = (a.astype(np.float64) for a in (x, w, b, dout))
+    expected = {
+        "out": x64 @ w64 + b64,
+        "dx": d64 @ w64.T,
+        "dkernel": x64.T @ d64,
+        "dbias": d64.sum(0),
+    }
+    for name, got in results.items():
+        got = expect_shape(got, expected[name].shape, f"dense_* on float32 inputs -> {name}")
+        assert got.dtype == np.float32, (
+            f"dense_* on float32 inputs returned {name} of dtype {got.dtype}, expected float32 "
+            "(np.asarray(x, dtype=float) or np.zeros(...) without dtype make float64)"
+        )
+        # Sums of at most 4 products of unit-scale float32 numbers: a few float32 roundings
+        # (6e-8 relative each), so 1e-5 absolute is a wide margin.
+        expect_close(got.astype(np.float64), expected[name], f"float32 {name}", atol=1e-5)
+
+
+@pytest.mark.hint(2)
+def test_backward_leaves_dout_and_the_cache_inputs_alone(impl):
+    """Backward reads dout, x and the kernel and writes none of them."""
+    x, w, b = make(3, 4, 2, 5)
+    dout = np.random.default_rng(6).standard_normal((3, 2))
+    copies = [a.copy() for a in (x, w, dout)]
+    _, cache = impl.dense_forward(x, w, b)
+    impl.dense_backward(dout, cache)
+    for name, a, c in zip(("x", "kernel", "dout"), (x, w, dout), copies, strict=True):
+        assert np.array_equal(a, c), f"dense_backward changed {name} in place"
