@@ -118,6 +118,29 @@ def test_log_softmax_of_huge_logits(impl):
     expect_close(impl.log_softmax(z.copy()), expected, "log_softmax([[1000, 0, -1000]])", rtol=RTOL)
 
 
+@pytest.mark.hint(2)
+def test_rows_at_very_different_scales(impl):
+    """Each row is shifted by its own max: a row 2000 below another still gets finite answers."""
+    # One shift for the whole batch (logits.max()) would leave row 1 at -3000 and below:
+    # exp underflows to 0 for all three, and log 0 = -inf.
+    z = np.array([[1000.0, 0.0, -1000.0], [-1000.0, -1000.0, -999.0], [0.0, 0.0, -5000.0]])
+    y = np.array([0, 2, 1])
+    logp = expected_log_softmax(z)  # row by row: exact up to a few ulps of the row's values
+    call = "log_softmax([[1000, 0, -1000], [-1000, -1000, -999], [0, 0, -5000]])"
+    expect_close(impl.log_softmax(z.copy()), logp, call, rtol=RTOL, atol=ATOL)
+    expect_close(
+        impl.softmax(z.copy()), np.exp(logp), call.replace("log_", ""), rtol=RTOL, atol=ATOL
+    )
+    got = as_scalar(impl.sparse_softmax_cross_entropy(z.copy(), y.copy()), loss_call(z, y))
+    expected = -logp[np.arange(3), y].mean()
+    assert math.isclose(got, expected, rel_tol=RTOL), (
+        f"{loss_call(z, y)} returned {got!r}, expected {expected!r}"
+    )
+    grad = (np.exp(logp) - np.eye(3)[y]) / 3
+    got = impl.sparse_softmax_cross_entropy_grad(z.copy(), y.copy())
+    expect_close(got, grad, grad_call(z, y), rtol=RTOL, atol=ATOL)
+
+
 # ---------------------------------------------------------------------------- the loss
 
 
