@@ -192,3 +192,24 @@ def test_whole_stack_gradient_check(impl, n, d, seed):
         param = layers[i].params[key]  # perturbed in place by numerical_gradient
         numeric = numerical_gradient(lambda _: compose(layers, x), param, dout)
         expect_gradient(grad, numeric, f"layers[{i}].grads[{key!r}]")
+
+
+@pytest.mark.hint(2)
+def test_leaves_the_callers_list_alone_and_takes_a_tuple(impl):
+    """The caller's list keeps its layers in order (no reverse() or pop()); a tuple works too."""
+    log = []
+    layers = [Probe("a", log), Probe("b", log), Probe("c", log)]
+    before = list(layers)
+    for stack in (layers, tuple(layers)):
+        for _ in range(2):  # a second pass must see the same order as the first
+            log.clear()
+            impl.forward_layers(stack, np.ones((2, 2)), training=True)
+            impl.backward_layers(stack, np.ones((2, 2)))
+            expected = [("forward", n, True) for n in "abc"] + [("backward", n) for n in "cba"]
+            expect_calls(
+                log, expected, f"forward_layers then backward_layers on a {type(stack).__name__}"
+            )
+        assert len(layers) == 3 and all(a is b for a, b in zip(layers, before, strict=True)), (
+            "forward_layers or backward_layers changed the caller's list of layers: iterate over "
+            "reversed(layers) (or layers[::-1]) instead of layers.reverse() or layers.pop()"
+        )
