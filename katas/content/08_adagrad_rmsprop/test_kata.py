@@ -218,3 +218,24 @@ def test_float32_stays_float32(impl):
         fn(p, g64.copy(), s, *args)
         # float32 keeps ~7 digits; a step is a few roundings of relative size 6e-8 each.
         expect_close(p32, p.astype(np.float32), f"{name} in float32", rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.hint(1)
+@pytest.mark.parametrize("variant", ["adagrad", "rmsprop", "rmsprop_momentum", "rmsprop_centered"])
+def test_leaves_the_gradient_alone(impl, variant):
+    """grad is read, never written: the caller (a clipping step, a logger) may still need it."""
+    g = arr(0.3, -0.7, 2.0)
+    param, slot = arr(1.0, 2.0, 3.0), arr(0.1, 0.1, 0.1)
+    if variant == "adagrad":
+        impl.adagrad_update(param, g, slot, 0.1, 1e-7)
+    else:
+        kwargs = {
+            "rmsprop": {},
+            "rmsprop_momentum": {"momentum": 0.9, "mom": np.zeros(3)},
+            "rmsprop_centered": {"average_grad": np.zeros(3)},
+        }[variant]
+        impl.rmsprop_update(param, g, slot, 0.1, 0.9, 1e-7, **kwargs)
+    assert np.array_equal(g, [0.3, -0.7, 2.0]), (
+        f"{variant.split('_')[0]}_update ({variant}) modified its grad argument in place: "
+        "compute the step into a new array (or into the slots), not into grad"
+    )

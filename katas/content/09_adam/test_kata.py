@@ -166,3 +166,16 @@ def test_float32_stays_float32(impl):
         rtol=1e-6,
         atol=1e-6,
     )
+
+
+@pytest.mark.hint(1)
+@pytest.mark.parametrize("amsgrad", [False, True])
+def test_leaves_the_gradient_alone(impl, amsgrad):
+    """grad is read, never written: the caller (a clipping step, a logger) may still need it."""
+    g = arr(0.3, -0.7, 2.0)
+    param, m, v = arr(1.0, 2.0, 3.0), arr(0.1, 0.1, 0.1), arr(0.2, 0.2, 0.2)
+    impl.adam_update(param, g, m, v, 0.01, 3, v_hat=arr(0.5, 0.0, 0.0) if amsgrad else None)
+    assert np.array_equal(g, [0.3, -0.7, 2.0]), (
+        f"adam_update (amsgrad={amsgrad}) modified its grad argument in place: update m and v "
+        "with new arrays or in their own buffers, never in grad's"
+    )
