@@ -290,6 +290,24 @@ def test_uint8_is_rounded_to_the_nearest_integer(impl, seed, degrees):
     expect_images(got, exact, call, dtype=np.uint8, rtol=0.0, atol=UINT8_SLACK)
 
 
+@pytest.mark.hint(1)
+@pytest.mark.parametrize("flat", [False, True])
+def test_transforms_that_change_nothing_still_return_new_arrays(impl, flat):
+    """Shifting by (0, 0) or turning by 0 degrees gives equal pixels in a new array, not x."""
+    cube = make_images(9, (2, 28, 28), np.uint8)
+    x = cube.reshape(2, 784) if flat else cube
+    for call, got in (
+        (f"shift_images(x {x.shape}, 0, 0)", impl.shift_images(x, 0, 0)),
+        (f"rotate_images(x {x.shape}, 0.0)", impl.rotate_images(x, 0.0)),
+    ):
+        expect_images(got, x, call, rtol=0.0, atol=0.0)
+        # augment stores these as training images: sharing memory with x would let a later
+        # in-place change of one show up in the other.
+        assert not np.shares_memory(got, x), (
+            f"{call} returned x itself (or a view of it) because nothing moved: return a copy"
+        )
+
+
 # ----------------------------------------------------------------------------- augment
 
 
