@@ -271,9 +271,9 @@ def test_leaves_its_inputs_alone(impl):
 
 
 @pytest.mark.hint(3)
-@pytest.mark.parametrize("bad", [3, -1])
+@pytest.mark.parametrize("bad", [3, 7, -1])
 def test_label_out_of_range_is_an_error(impl, bad):
-    """A label outside [0, K) raises an error (label -1 must not silently mean the last class)."""
+    """A label outside [0, K) raises a ValueError that names it (-1 is not "the last class")."""
     z, y = np.zeros((2, 3)), np.array([0, bad])
     for name, call in (
         ("sparse_softmax_cross_entropy", loss_call(z, y)),
@@ -281,8 +281,17 @@ def test_label_out_of_range_is_an_error(impl, bad):
     ):
         try:
             got = getattr(impl, name)(z.copy(), y.copy())
-        except (ValueError, IndexError):
+        except ValueError as err:
+            assert str(bad) in str(err), (
+                f"{call} raised ValueError({str(err)!r}); name the bad label ({bad}) in the message"
+            )
             continue
+        except IndexError as err:
+            # NumPy's own "index 3 is out of bounds": raised deep inside, naming no label.
+            raise AssertionError(
+                f"{call} raised IndexError({str(err)!r}) from NumPy's indexing: check "
+                "0 <= labels < K first and raise a ValueError that names the bad label"
+            ) from None
         raise AssertionError(
             f"{call} returned {got!r} for K = 3 classes instead of raising: check "
             "0 <= labels < K and raise a ValueError that names the bad label"
