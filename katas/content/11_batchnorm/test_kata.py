@@ -378,3 +378,20 @@ def test_training_backward_with_a_large_offset(impl):
     expect_close(dx, expected_dx, f"{call} -> dx", rtol=0, atol=1e-6)
     expect_close(dgamma, (dout * xhat).sum(axis=0), f"{call} -> dgamma", rtol=0, atol=1e-6)
     expect_close(dbeta, dout.sum(axis=0), f"{call} -> dbeta", **TIGHT)
+
+
+@pytest.mark.hint(3)
+@pytest.mark.parametrize("training", [True, False])
+def test_backward_leaves_dout_and_the_cache_alone(impl, training):
+    """Backward writes into neither dout nor the cache: a second call gives the same gradients."""
+    x, gamma, beta, rng = make(5, 3, 6)
+    mm, mv = moving_stats(rng, 3)
+    dout = rng.standard_normal((5, 3))
+    before = dout.copy()
+    _, cache = impl.batchnorm_forward(x, gamma, beta, mm, mv, training=training)
+    first = [np.array(g, copy=True) for g in impl.batchnorm_backward(dout, cache)]
+    call = f"batchnorm_backward(dout, cache) (training={training})"
+    assert np.array_equal(dout, before), f"{call} changed dout in place"
+    second = impl.batchnorm_backward(dout, cache)
+    for name, a, b in zip(("dx", "dgamma", "dbeta"), first, second, strict=True):
+        expect_close(b, a, f"{call} called a second time -> {name}", rtol=0, atol=0)

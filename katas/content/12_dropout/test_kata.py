@@ -212,3 +212,17 @@ def test_inference_backward_ignores_a_mask_too(impl, n, d, seed, rate):
     dx = impl.dropout_backward(dout, cache)
     # The identity's gradient: dout itself, no mask and no scale.
     expect_close(dx, dout, f"dropout_backward(dout) after {call}", **EXACT)
+
+
+@pytest.mark.hint(3)
+@pytest.mark.parametrize("training", [True, False])
+def test_backward_leaves_dout_and_the_cache_alone(impl, training):
+    """Backward writes into neither dout nor the cache: a second call gives the same dx."""
+    x, mask, rng = make(4, 3, 8, 0.5)
+    dout = rng.standard_normal((4, 3))
+    before = dout.copy()
+    _, cache = impl.dropout_forward(x, 0.5, mask, training=training)
+    first = np.array(impl.dropout_backward(dout, cache), copy=True)
+    call = f"dropout_backward(dout, cache) (training={training})"
+    assert np.array_equal(dout, before), f"{call} changed dout in place"
+    expect_close(impl.dropout_backward(dout, cache), first, f"{call}, called again", **EXACT)
