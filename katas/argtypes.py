@@ -1,8 +1,26 @@
-"""argparse ``type=`` checkers shared by the CLI's sub-commands: each names what it expected."""
+"""argparse ``type=`` checkers shared by the CLI's sub-commands: each names what it expected.
+
+Each checker raises ``argparse.ArgumentTypeError``, which argparse prints after the flag's name
+("argument --timeout: expected ..."), exit status 2.
+"""
 
 from __future__ import annotations
 
 import argparse
+import math
+from pathlib import Path
+
+# A check or comparison longer than a day is a typo (and larger values overflow the timers
+# some platforms use to wait on a child process).
+MAX_SECONDS = 86_400.0
+
+
+def _int(text: str) -> int | None:
+    """``text`` as an integer, or None (int() also accepts "1_000" and surrounding spaces)."""
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        return None
 
 
 def positive_float(text: str) -> float:
@@ -18,21 +36,52 @@ def positive_float(text: str) -> float:
 
 def positive_int(text: str) -> int:
     """An integer >= 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
+    value = _int(text)
+    if value is None or value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
     return value
 
 
 def count(text: str) -> int:
     """An integer >= 0."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
+    value = _int(text)
+    if value is None or value < 0:
         raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
     return value
+
+
+def seed(text: str) -> int:
+    """A random seed: an integer >= 0 (NumPy refuses negative seeds)."""
+    value = _int(text)
+    if value is None or value < 0:
+        raise argparse.ArgumentTypeError(
+            f"expected a seed, an integer >= 0 (NumPy refuses negative seeds), got {text!r}"
+        )
+    return value
+
+
+def seconds(text: str) -> float:
+    """A time limit: a finite number of seconds, > 0 and at most a day."""
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        value = math.nan
+    if not 0 < value <= MAX_SECONDS:
+        raise argparse.ArgumentTypeError(
+            f"expected a number of seconds > 0 and <= {MAX_SECONDS:.0f}, got {text!r}"
+        )
+    return value
+
+
+def path_text(text: str) -> str:
+    """A non-empty file or folder name without NUL characters (the OS refuses those)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"expected a path, got {text!r}")
+    if "\0" in text:
+        raise argparse.ArgumentTypeError(f"a path cannot contain a NUL character, got {text!r}")
+    return text
+
+
+def path(text: str) -> Path:
+    """``path_text`` as a Path."""
+    return Path(path_text(text))

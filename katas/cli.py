@@ -11,8 +11,8 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
+from katas import argtypes
 from katas.errors import UserError
 
 
@@ -28,7 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--lang", choices=("en", "ja"), help="language (default: from the locale)")
     parser.add_argument(
-        "--workspace", type=Path, help="workspace folder (default ./katas-workspace)"
+        "--workspace", type=argtypes.path, help="workspace folder (default ./katas-workspace)"
     )
     parser.set_defaults(handler=commands.cmd_status)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -1,34 +1,124 @@
 """Runs a kata's tests against one or more implementations; executed in a subprocess.
 
-``python -m katas.engine.child KATA --impl SPEC [--impl SPEC ...] --report FILE``
-SPEC is ``reference``, ``stub`` or a path to a .py file. The report is a JSON list with one
-entry per SPEC: {"spec", "status", "tests", "problem"}. Learner code only ever runs here, so an
-infinite loop or a crash can never take the ``katas`` command down with it.
+``python -m katas.engine.child KATA --impl SPEC [--impl SPEC ...] --report FILE
+[--progress FILE]``. KATA is a kata id or a kata folder; SPEC is ``reference``, ``stub`` or a
+path to a .py file. The report is a JSON list with one entry per SPEC:
+{"spec", "problem", "tests", "collected"}. Learner code only ever runs here, so an infinite loop
+or a crash can never take the ``katas`` command down with it.
+
+A kata is solved only when every collected test ran and passed: when fewer ran (learner code
+raised KeyboardInterrupt or called pytest.exit, the test file collected nothing or could not be
+imported), the entry carries a problem saying so. When the process itself dies (``os._exit``, a
+signal), the parent explains it from the progress file this module appends to.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
-import io
+import inspect
 import json
 import sys
 import traceback
 import types
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
-from katas.engine.registry import Kata, find
+from katas.engine.registry import Kata, resolve
+
+
+class Progress:
+    """One JSON line per step, flushed at once, so a dying child still leaves its trail."""
+
+    def __init__(self, path: str | None) -> None:
+        self.stream: TextIO | None = open(path, "a", encoding="utf-8") if path else None
+        self.impl = 0
+
+    def __call__(self, event: str, **data: Any) -> None:
+        if self.stream is not None:
+            self.stream.write(json.dumps({"impl": self.impl, "event": event, **data}) + "\n")
+            self.stream.flush()
+
+
+NO_PROGRESS = Progress(None)
+
+
+def _exec_source(path: Path, source: str, name: str) -> types.ModuleType:
+    """Compile and run ``source`` as module ``name`` (registered while it runs, as an import
+    would: dataclasses and pickling look the module up in sys.modules)."""
+    code = compile(source, str(path), "exec", dont_inherit=True)
+    spec = importlib.util.spec_from_loader(name, loader=None, origin=str(path))
+    module = importlib.util.module_from_spec(spec)
+    module.__file__ = str(path)
+    sys.modules[name] = module
+    try:
+        exec(code, module.__dict__)
+    finally:
+        sys.modules.pop(name, None)
+    return module
 
 
 def load_file(path: Path, name: str) -> types.ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot import {path}")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """Import the Python file ``path`` as a module called ``name`` (no checks: trusted files)."""
+    return _exec_source(path, importlib.util.decode_source(path.read_bytes()), name)
+
+
+def read_source(path: Path) -> tuple[str | None, dict[str, Any] | None]:
+    """The text of a learner's file, or a problem: missing, a folder, unreadable, binary, not
+    decodable in its declared encoding (UTF-8 unless a ``# coding:`` line says otherwise)."""
+    where = {"path": str(path)}
+    if not path.exists():
+        return None, {"kind": "missing_file", **where}
+    if path.is_dir():
+        return None, {"kind": "not_a_file", **where}
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        return None, {"kind": "unreadable", **where, "message": err.strerror or str(err)}
+    if b"\0" in data:
+        return None, {"kind": "binary_file", **where, "size": len(data)}
+    try:
+        return importlib.util.decode_source(data), None
+    except (UnicodeDecodeError, SyntaxError, LookupError) as err:
+        return None, {"kind": "not_text", **where, "message": str(err)}
+
+
+def _error_line(err: BaseException, path: Path) -> int | None:
+    """The last line of ``path`` in ``err``'s traceback."""
+    frames = [f for f in traceback.extract_tb(err.__traceback__) if f.filename == str(path)]
+    return frames[-1].lineno if frames else None
+
+
+def _signature_problem(kata: Kata, module: types.ModuleType, path: Path) -> dict[str, Any] | None:
+    """A kata function that cannot be called the way the stub's can (the tests call it so)."""
+    try:
+        stub = load_file(kata.stub, f"kata_stub_{kata.id}")
+    except Exception:  # a broken stub is the kata's bug, caught by the project's own tests
+        return None
+    for name in kata.functions:
+        try:
+            theirs = inspect.signature(getattr(module, name))
+            ours = inspect.signature(getattr(stub, name))
+        except (TypeError, ValueError, AttributeError):  # builtins and C functions: no signature
+            continue
+        args, kwargs = [], {}
+        for p in ours.parameters.values():
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+                args.append(None)
+            elif p.kind == p.KEYWORD_ONLY:
+                kwargs[p.name] = None
+        try:
+            theirs.bind(*args, **kwargs)
+        except TypeError:
+            return {
+                "kind": "wrong_signature",
+                "path": str(path),
+                "name": name,
+                "yours": f"{name}{theirs}",
+                "expected": f"{name}{ours}",
+                "id": kata.id,
+            }
+    return None
 
 
 def load_impl(kata: Kata, spec: str) -> tuple[types.ModuleType | None, dict[str, Any] | None]:
@@ -36,10 +126,11 @@ def load_impl(kata: Kata, spec: str) -> tuple[types.ModuleType | None, dict[str,
     if spec == "reference":
         return kata.reference_module(), None
     path = kata.stub if spec == "stub" else Path(spec)
-    if not path.is_file():
-        return None, {"kind": "missing_file", "path": str(path)}
+    source, problem = read_source(path)
+    if problem is not None:
+        return None, problem
     try:
-        module = load_file(path, f"kata_impl_{kata.id}")
+        module = _exec_source(path, source, f"kata_impl_{kata.id}")
     except SyntaxError as err:
         return None, {
             "kind": "syntax_error",
@@ -48,28 +139,35 @@ def load_impl(kata: Kata, spec: str) -> tuple[types.ModuleType | None, dict[str,
             "text": (err.text or "").rstrip(),
             "message": err.msg,
         }
-    except BaseException as err:
-        tb = traceback.extract_tb(err.__traceback__)
-        frames = [f for f in tb if Path(f.filename).resolve() == path.resolve()]
-        line = frames[-1].lineno if frames else None
+    except BaseException as err:  # learner code: SystemExit, KeyboardInterrupt... all explained
         return None, {
             "kind": "import_error",
             "path": str(path),
-            "line": line,
+            "line": _error_line(err, path),
             "message": f"{type(err).__name__}: {err}",
         }
-    missing = [f for f in kata.functions if not callable(getattr(module, f, None))]
+    missing = []
+    for name in kata.functions:
+        try:
+            ok = callable(getattr(module, name, None))
+        except BaseException:  # a module-level __getattr__ that raises
+            ok = False
+        if not ok:
+            missing.append(name)
     if missing:
         return None, {"kind": "missing_functions", "path": str(path), "names": missing}
-    return module, None
+    return module, _signature_problem(kata, module, path)
 
 
-def run_tests(kata: Kata, module: types.ModuleType, verbose: bool) -> list[dict[str, Any]]:
+def run_tests(
+    kata: Kata, module: types.ModuleType, verbose: bool, progress: Progress = NO_PROGRESS
+) -> dict[str, Any]:
+    """Run the kata's tests on ``module``: {"tests", "collected", "problem"}."""
     import pytest
 
     from katas.engine.plugin import Recorder, wrap_module
 
-    recorder = Recorder(wrap_module(module, kata.functions))
+    recorder = Recorder(wrap_module(module, kata.functions), progress)
     # Import the tests afresh for every implementation: pytest would reuse the module from the
     # previous run, and module-level arrays that one implementation changed in place would
     # then make the next one fail (or pass) for the wrong reason.
@@ -85,18 +183,26 @@ def run_tests(kata: Kata, module: types.ModuleType, verbose: bool) -> list[dict[
         "addopts=",
         "--rootdir",
         str(kata.folder),
-        "-q" if verbose else "-qq",
-        "--tb=short",
         "-W",
         "ignore::RuntimeWarning",
     ]
-    sink = io.StringIO()
     if verbose:
-        pytest.main(args, plugins=[recorder])
+        args += ["-q", "--tb=short"]
     else:
-        with redirect_stdout(sink), redirect_stderr(sink):
-            pytest.main(args, plugins=[recorder])
-    return recorder.results
+        # No terminal report and no capture: what reaches stdout is the learner's own output,
+        # which the parent reads (bounded) and shows when the run stops early.
+        args += ["-p", "no:terminal", "--capture=no"]
+        # Without capture, hypothesis also prints its notes ("You can reproduce this failure
+        # by ...") to stdout; they still reach the failure text, so keep them off the output.
+        import hypothesis.reporting
+
+        hypothesis.reporting.default = lambda value: None
+    stopped = ""
+    try:
+        pytest.main(args, plugins=[recorder])
+    except BaseException as err:  # learner code reaching past pytest
+        stopped = f"{type(err).__name__}: {err}".rstrip(": ")
+    return recorder.summary(kata, stopped)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -104,16 +210,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("kata")
     parser.add_argument("--impl", action="append", required=True)
     parser.add_argument("--report", required=True)
+    parser.add_argument("--progress", default=None)
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
-    kata = find(args.kata)
+    kata = resolve(args.kata)
+    progress = Progress(args.progress)
     entries = []
-    for spec in args.impl:
+    for index, spec in enumerate(args.impl):
+        progress.impl = index
+        progress("import")
         module, problem = load_impl(kata, spec)
-        tests = run_tests(kata, module, args.verbose) if module is not None else []
-        entries.append({"spec": spec, "problem": problem, "tests": tests})
+        entry: dict[str, Any] = {"spec": spec, "problem": problem, "tests": [], "collected": None}
+        if module is not None and problem is None:
+            entry.update(run_tests(kata, module, args.verbose, progress))
+        entries.append(entry)
         # Write after every implementation so a timeout still leaves the finished ones.
-        Path(args.report).write_text(json.dumps(entries), encoding="utf-8")
+        Path(args.report).write_text(json.dumps(entries, default=str), encoding="utf-8")
     return 0
 
 

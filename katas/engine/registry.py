@@ -72,7 +72,9 @@ def _read_localised(folder: Path, stem: str, lang: str) -> str:
     return path.read_text(encoding="utf-8")
 
 
-def _load(folder: Path) -> Kata:
+def load_folder(folder: Path) -> Kata:
+    """The kata described by ``folder/kata.toml`` (any folder: the child process is given the
+    folder rather than an id, so a kata being written outside ``content/`` can be checked too)."""
     meta = tomllib.loads((folder / "kata.toml").read_text(encoding="utf-8"))
     functions = tuple(meta["functions"])
     reference = tuple(meta["reference"])
@@ -91,14 +93,31 @@ def _load(folder: Path) -> Kata:
 @cache
 def all_katas() -> tuple[Kata, ...]:
     """Every kata, in learning order (the number in its folder name)."""
-    katas = [_load(p.parent) for p in sorted(CONTENT.glob("*/kata.toml"))]
+    katas = [load_folder(p.parent) for p in sorted(CONTENT.glob("*/kata.toml"))]
     return tuple(sorted(katas, key=lambda k: k.number))
 
 
 def find(name: str) -> Kata:
     """A kata by id ("dense"), number ("1", "01") or folder name ("01_dense")."""
-    for kata in all_katas():
-        if name in (kata.id, kata.slug) or (name.isdigit() and int(name) == kata.number):
+    katas = all_katas()
+    key = name.strip()
+    # isdecimal, not isdigit: "²" is a digit that int() refuses.
+    number = int(key) if key.isdecimal() and key.isascii() else None
+    for kata in katas:
+        if key in (kata.id, kata.slug) or number == kata.number:
             return kata
-    known = ", ".join(k.id for k in all_katas())
-    raise UserError(f"no kata called {name!r}; the katas are: {known}")
+    known = ", ".join(k.id for k in katas)
+    numbers = f"{katas[0].number} to {katas[-1].number}" if katas else "none"
+    what = "an empty name" if not key else repr(name)
+    raise UserError(
+        f"no kata called {what}; give a kata id, number ({numbers}) or folder name. "
+        f"The katas are: {known}"
+    )
+
+
+def resolve(name: str) -> Kata:
+    """``find(name)``, or the kata in folder ``name`` when that folder holds a kata.toml."""
+    folder = Path(name)
+    if (folder / "kata.toml").is_file():
+        return load_folder(folder)
+    return find(name)

@@ -26,6 +26,10 @@ def expect_array(got: Any, call: str) -> np.ndarray:
     """``got`` must be a NumPy array."""
     if not isinstance(got, np.ndarray):
         raise AssertionError(f"{call} returned {describe(got)}; expected a NumPy array")
+    if got.dtype.kind in "OSUVMm":  # objects, text, raw bytes, dates: no arithmetic to check
+        raise AssertionError(
+            f"{call} returned an array of dtype {got.dtype}; expected numbers (a float array)"
+        )
     return got
 
 

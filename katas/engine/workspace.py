@@ -7,20 +7,30 @@ Layout::
       .gitignore                "*": the folder stays out of any git repository it sits in
       01_dense.py ...           the learner's solutions, created from the stubs
       .katas/state.json         current kata, solved katas, hint levels shown
-      .katas/backups/           copies kept by `katas reset`
+      .katas/state.json.broken-<time>   a state file that could not be read, kept as it was
+      .katas/backups/           copies kept by `katas reset` (and by a check whose file changed)
+
+Every OS error (a folder that is a file, no permission, a full disk) becomes a UserError that
+names the path; a state file that cannot be read is copied aside before a fresh one replaces it,
+so progress is never destroyed silently.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
+import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from katas.engine.i18n import t
 from katas.engine.registry import Kata, all_katas
+from katas.errors import UserError
 
 DEFAULT_DIRNAME = "katas-workspace"
 
@@ -31,16 +41,95 @@ def default_root() -> Path:
 
 @dataclass
 class State:
-    """What the CLI remembers between runs."""
+    """What the CLI remembers between runs.
+
+    Ids of katas this version does not know (renamed, or from another version) are kept as they
+    were; ``known_solved`` is what progress counts.
+    """
 
     current: str | None = None
     solved: dict[str, float] = field(default_factory=dict)  # kata id -> time solved
     hints: dict[str, int] = field(default_factory=dict)  # kata id -> hint levels shown
+    extra: dict[str, Any] = field(default_factory=dict)  # keys of a newer version, kept
+
+    def known_solved(self) -> list[str]:
+        ids = {k.id for k in all_katas()}
+        return [k for k in self.solved if k in ids]
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.extra, "current": self.current, "solved": self.solved, "hints": self.hints}
+
+
+class BrokenState(ValueError):
+    """The state file is not what ``save`` writes; the message says what is wrong."""
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def parse_state(data: bytes) -> State:
+    """``state.json``'s bytes as a State, or BrokenState naming the first thing wrong."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise BrokenState(f"not UTF-8 text (byte {err.start})") from None
+    try:
+        raw = json.loads(text)
+    except ValueError as err:
+        raise BrokenState(f"not valid JSON: {err}") from None
+    if not isinstance(raw, dict):
+        raise BrokenState(f"expected a JSON object at the top, found {type(raw).__name__}")
+    current = raw.pop("current", None)
+    solved = raw.pop("solved", {})
+    hints = raw.pop("hints", {})
+    if current is not None and not isinstance(current, str):
+        raise BrokenState(f'"current" must be a kata id or null, found {current!r}')
+    if not isinstance(solved, dict) or not all(_number(v) for v in solved.values()):
+        raise BrokenState(f'"solved" must map kata ids to times, found {solved!r:.80}')
+    if not isinstance(hints, dict) or not all(
+        isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in hints.values()
+    ):
+        raise BrokenState(f'"hints" must map kata ids to levels >= 0, found {hints!r:.80}')
+    return State(current=current, solved=dict(solved), hints=dict(hints), extra=raw)
+
+
+def _os_error(action: str, path: Path, err: OSError) -> UserError:
+    """A UserError for an OS error: what was being done, where, and the OS's reason."""
+    reason = err.strerror or str(err)
+    # The OS names the exact path that failed, when it knows it.
+    where = Path(err.filename) if isinstance(err.filename, str) and err.filename else path
+    if isinstance(err, NotADirectoryError | FileExistsError):
+        blocker = next((p for p in (where, *where.parents) if p.is_file()), None)
+        if blocker is not None:
+            reason = f"{blocker} is a file, not a folder"
+    return UserError(f"cannot {action} {where}: {reason}")
+
+
+def _stamp() -> str:
+    return time.strftime("%Y%m%d-%H%M%S")
+
+
+def _free_name(folder: Path, stem: str, suffix: str) -> Path:
+    """``folder/stem.suffix``, or ``stem-1.suffix``... when taken."""
+    target = folder / f"{stem}{suffix}"
+    n = 1
+    while target.exists():
+        target = folder / f"{stem}-{n}{suffix}"
+        n += 1
+    return target
 
 
 class Workspace:
-    def __init__(self, root: Path | None = None) -> None:
+    def __init__(
+        self,
+        root: Path | None = None,
+        lang: str = "en",
+        notify: Callable[[str], None] | None = None,
+    ) -> None:
         self.root = Path(root) if root is not None else default_root()
+        self.lang = lang
+        self.notify = notify or (lambda text: print(f"katas: {text}", file=sys.stderr))
 
     @property
     def meta(self) -> Path:
@@ -53,70 +142,122 @@ class Workspace:
     def exists(self) -> bool:
         return self.state_file.is_file()
 
+    def check_root(self) -> None:
+        """A UserError when the workspace path is not (or cannot become) a folder."""
+        if self.root.exists() and not self.root.is_dir():
+            raise UserError(t(self.lang, "no_workspace_file", path=self.root))
+
     def path_for(self, kata: Kata) -> Path:
         return self.root / f"{kata.slug}.py"
 
-    def start(self) -> list[tuple[str, bool]]:
-        """Create the workspace; copy each stub unless a file is already there.
+    def start(self) -> list[tuple[str, str]]:
+        """Create the workspace; copy each stub unless something is already there.
 
-        Returns (file name, created?) per kata. Existing files are never touched.
+        Returns (file name, "created" | "kept" | "blocked") per kata: "blocked" is a folder
+        where the kata file should be. Existing files are never touched.
         """
-        self.root.mkdir(parents=True, exist_ok=True)
-        (self.meta / "backups").mkdir(parents=True, exist_ok=True)
+        self.check_root()
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            (self.meta / "backups").mkdir(parents=True, exist_ok=True)
+        except OSError as err:  # a file where a folder must be, no permission, ...
+            raise _os_error("create the folder", self.root, err) from None
         ignore = self.root / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("*\n", encoding="utf-8")
         report = []
-        for kata in all_katas():
-            target = self.path_for(kata)
-            created = not target.exists()
-            if created:
-                shutil.copyfile(kata.stub, target)
-            report.append((target.name, created))
+        try:
+            if not ignore.exists():
+                ignore.write_text("*\n", encoding="utf-8")
+            for kata in all_katas():
+                target = self.path_for(kata)
+                if target.is_dir():
+                    report.append((target.name, "blocked"))
+                    continue
+                created = not target.exists()
+                if created:
+                    shutil.copyfile(kata.stub, target)
+                report.append((target.name, "created" if created else "kept"))
+        except OSError as err:
+            raise _os_error("write", self.root, err) from None
         if not self.state_file.exists():
             first = all_katas()[0].id if all_katas() else None
             self.save(State(current=first))
+        else:
+            self.load()  # a broken state file is reported (and kept) now, not at the next command
         return report
 
     def load(self) -> State:
+        """The saved state. A file that cannot be parsed is copied to
+        ``state.json.broken-<time>`` and replaced by a fresh state, with a notice: the learner can
+        go on, and nothing that was in it is lost."""
         try:
-            data: dict[str, Any] = json.loads(self.state_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            data = self.state_file.read_bytes()
+        except FileNotFoundError:
             return State(current=all_katas()[0].id if all_katas() else None)
-        return State(
-            current=data.get("current"),
-            solved=dict(data.get("solved", {})),
-            hints=dict(data.get("hints", {})),
-        )
+        except OSError as err:
+            raise _os_error("read your progress file", self.state_file, err) from None
+        try:
+            return parse_state(data)
+        except BrokenState as err:
+            reason = str(err)
+        backup = _free_name(self.meta, f"state.json.broken-{_stamp()}", "")
+        try:
+            backup.write_bytes(data)
+        except OSError as err:
+            # Without a copy the broken file must stay: refuse rather than overwrite it.
+            raise UserError(
+                f"your progress file {self.state_file} could not be read ({reason}), and no copy "
+                f"of it could be kept ({err.strerror or err}). Repair or remove it by hand."
+            ) from None
+        fresh = State(current=all_katas()[0].id if all_katas() else None)
+        self.save(fresh)
+        notice = t(self.lang, "state_broken", path=self.state_file, reason=reason, backup=backup)
+        self.notify(notice)
+        return fresh
 
     def save(self, state: State) -> None:
         """Write the state atomically (a crash mid-write never leaves half a file)."""
-        self.meta.mkdir(parents=True, exist_ok=True)
         tmp = self.state_file.with_suffix(".tmp")
-        tmp.write_text(json.dumps(state.__dict__, indent=1, sort_keys=True), encoding="utf-8")
-        os.replace(tmp, self.state_file)
+        try:
+            self.meta.mkdir(parents=True, exist_ok=True)
+            text = json.dumps(state.to_json(), indent=1, sort_keys=True)
+            tmp.write_text(text, encoding="utf-8")
+            os.replace(tmp, self.state_file)
+        except OSError as err:
+            raise _os_error("save your progress to", self.state_file, err) from None
+
+    def backup_bytes(self, kata: Kata, data: bytes) -> Path:
+        """Keep ``data`` (a version of the learner's file) in backups/ with a timestamp."""
+        folder = self.meta / "backups"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            target = _free_name(folder, f"{kata.slug}.{_stamp()}", ".py")
+            target.write_bytes(data)
+        except OSError as err:
+            raise _os_error("back up your file to", folder, err) from None
+        return target
 
     def backup(self, kata: Kata) -> Path | None:
         """Copy the learner's file for ``kata`` to backups/ with a timestamp; None if absent."""
         source = self.path_for(kata)
         if not source.exists():
             return None
-        folder = self.meta / "backups"
-        folder.mkdir(parents=True, exist_ok=True)
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        target = folder / f"{kata.slug}.{stamp}.py"
-        n = 1
-        while target.exists():
-            target = folder / f"{kata.slug}.{stamp}-{n}.py"
-            n += 1
-        shutil.copy2(source, target)
+        if source.is_dir():
+            raise UserError(t(self.lang, "kata_file_folder", name=source) + ".")
+        try:
+            data = source.read_bytes()
+        except OSError as err:
+            raise _os_error("read", source, err) from None
+        target = self.backup_bytes(kata, data)
+        shutil.copystat(source, target)
         return target
 
     def reset(self, kata: Kata) -> Path | None:
         """Back the learner's file up, then put the pristine stub in its place."""
         backup = self.backup(kata)
-        self.root.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(kata.stub, self.path_for(kata))
+        try:
+            shutil.copyfile(kata.stub, self.path_for(kata))
+        except OSError as err:
+            raise _os_error("write", self.path_for(kata), err) from None
         return backup
 
     def status(self, kata: Kata, state: State) -> str:
@@ -124,6 +265,9 @@ class Workspace:
         if kata.id in state.solved:
             return "solved"
         path = self.path_for(kata)
-        if path.exists() and path.read_bytes() != kata.stub.read_bytes():
+        try:
+            if path.is_file() and path.read_bytes() != kata.stub.read_bytes():
+                return "started"
+        except OSError:  # unreadable: something is there, so it was started
             return "started"
         return "new"
