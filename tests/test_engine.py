@@ -4,6 +4,8 @@ the one-paragraph explanations for broken files."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -182,3 +184,17 @@ def test_check_without_workspace(tmp_path, capsys, monkeypatch) -> None:
     monkeypatch.setenv("DNN_KATAS_WORKSPACE", str(Path(tmp_path) / "none"))
     code, out = run(capsys, "check", "dense")
     assert code == 2 and "katas start" in out
+
+
+def test_learner_profile_skips_the_explain_phase() -> None:
+    """The learner's hypothesis profile has no explain phase (its comments are cut from the
+    failure text, and it made every failing check seconds slower); checked in a subprocess
+    because importing the plugin loads its profile for the whole process."""
+    code = (
+        "from hypothesis import Phase, settings\n"
+        "import katas.engine.plugin\n"
+        "phases = settings.get_profile('katas').phases\n"
+        "assert Phase.explain not in phases and Phase.shrink in phases, phases\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr

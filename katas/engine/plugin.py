@@ -27,6 +27,9 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
     print_blob=False,
     report_multiple_bugs=False,
+    # No explain phase: its "# or any other generated value" comments are cut from the failure
+    # text anyway (see _failure_text), and it reran every failing test many times (seconds).
+    phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
 )
 # The project's proof that every mutant is rejected needs a failure, not a minimal one:
 # skipping the shrink phase there keeps the whole bug zoo inside the suite's time budget.
