@@ -14,6 +14,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -708,3 +709,70 @@ def test_new_messages_exist_in_both_languages() -> None:
         fields = {f for _, f, _, _ in string.Formatter().parse(text) if f}
         ja = {f for _, f, _, _ in string.Formatter().parse(MESSAGES["ja"][key]) if f}
         assert {f.split(":")[0] for f in fields} == {f.split(":")[0] for f in ja}, key
+
+
+def test_watch_ignores_the_echo_of_its_own_check(ws, capsys, monkeypatch) -> None:
+    """A file event right after a check, for bytes the check left, is not a save: a learner file
+    rewriting itself must not make watch re-check it for ever."""
+    from katas.engine import commands
+
+    checks = []
+    monkeypatch.setattr(commands, "check_one", lambda *args: checks.append(args[2].id))
+    target = ws / "01_dense.py"
+
+    def fake_watch(root, on_change, poll=False, once=False):
+        on_change(target)  # a save: checked
+        on_change(target)  # the same bytes at once: the check's own echo
+        target.write_text(SOLVED, encoding="utf-8")
+        on_change(target)  # new bytes: checked
+
+    monkeypatch.setattr("katas.engine.watch.watch", fake_watch)
+    assert run(capsys, "watch")[0] == 0
+    assert checks == ["dense", "dense"]
+
+
+def test_processes_started_by_learner_code_end_with_the_check(ws, capsys, tmp_path) -> None:
+    """A learner file leaving a process behind (holding the output pipe) neither hangs the check
+    nor outlives it: the child's whole process group is stopped."""
+    pid_file = tmp_path / "sleeper.pid"
+    header = (
+        "import subprocess\n"
+        "_p = subprocess.Popen(['sleep', '60'])\n"
+        f"open({str(pid_file)!r}, 'w').write(str(_p.pid))\n"
+    )
+    body = "return x @ kernel + (0 if bias is None else bias), (x, kernel)"
+    (ws / "01_dense.py").write_text(learner(body, header), encoding="utf-8")
+    code, out = run(capsys, "check", "dense")
+    assert code == 0 and "all 7 tests pass" in out, out
+    pid = int(pid_file.read_text())
+    deadline = time.monotonic() + 5  # the kill is sent; give the OS a moment to deliver it
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(pid)
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie, dead but not yet reaped, does not count)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat")
+    return not (stat.is_file() and ") Z" in stat.read_text())
+
+
+def test_learner_code_reading_stdin_gets_end_of_file(ws, capsys) -> None:
+    """input() in learner code cannot hang a check: stdin is closed (EOFError)."""
+    (ws / "01_dense.py").write_text(learner("input('x? ')"), encoding="utf-8")
+    code, out = run(capsys, "check", "dense", "--timeout", "60")
+    assert code == 1 and "EOFError" in out, out
+
+
+def test_workspace_path_with_spaces_and_japanese(tmp_path, capsys, monkeypatch) -> None:
+    """An odd but valid workspace path works end to end."""
+    monkeypatch.setenv("DNN_KATAS_LANG", "en")
+    root = tmp_path / "my ワーク space"
+    assert run(capsys, "start", "--workspace", str(root))[0] == 0
+    (root / "01_dense.py").write_text(SOLVED, encoding="utf-8")
+    code, out = run(capsys, "check", "dense", "--workspace", str(root))
+    assert code == 0 and "all 7 tests pass" in out, out
