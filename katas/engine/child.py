@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from katas.engine.registry import Kata, resolve
+from scratch.threads import blas_threads
 
 
 class Progress:
@@ -216,16 +217,23 @@ def main(argv: list[str] | None = None) -> int:
     kata = resolve(args.kata)
     progress = Progress(args.progress)
     entries = []
-    for index, spec in enumerate(args.impl):
-        progress.impl = index
-        progress("import")
-        module, problem = load_impl(kata, spec)
-        entry: dict[str, Any] = {"spec": spec, "problem": problem, "tests": [], "collected": None}
-        if module is not None and problem is None:
-            entry.update(run_tests(kata, module, args.verbose, progress))
-        entries.append(entry)
-        # Write after every implementation so a timeout still leaves the finished ones.
-        Path(args.report).write_text(json.dumps(entries, default=str), encoding="utf-8")
+    # Kata tests multiply small matrices: one BLAS thread, as in fit (scratch.threads).
+    with blas_threads():
+        for index, spec in enumerate(args.impl):
+            progress.impl = index
+            progress("import")
+            module, problem = load_impl(kata, spec)
+            entry: dict[str, Any] = {
+                "spec": spec,
+                "problem": problem,
+                "tests": [],
+                "collected": None,
+            }
+            if module is not None and problem is None:
+                entry.update(run_tests(kata, module, args.verbose, progress))
+            entries.append(entry)
+            # Write after every implementation so a timeout still leaves the finished ones.
+            Path(args.report).write_text(json.dumps(entries, default=str), encoding="utf-8")
     return 0
 
 
