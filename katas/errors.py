@@ -1,9 +1,17 @@
-"""Errors a user can act on. The CLI prints their message without a traceback."""
+"""Errors a user can act on. The CLI prints their message without a traceback.
+
+The two subclasses are also ``ValueError``\\ s: Python callers of the data loaders and of
+``run_lockstep`` get the standard exception for a bad value, the CLI one clear paragraph.
+"""
 
 
 class UserError(Exception):
     """Something the user can fix: a missing file, a bad flag, a corrupt download."""
 
 
-class DataError(UserError):
+class DataError(UserError, ValueError):
     """MNIST is missing, corrupt or not what it claims to be."""
+
+
+class BadInput(UserError, ValueError):
+    """A bad argument to a Python entry point that the CLI also calls (``run_lockstep``...)."""

