@@ -10,6 +10,10 @@ import argparse
 import math
 from pathlib import Path
 
+import numpy as np
+
+from katas.errors import BadInput
+
 # A check or comparison longer than a day is a typo (and larger values overflow the timers
 # some platforms use to wait on a child process).
 MAX_SECONDS = 86_400.0
@@ -50,12 +54,30 @@ def count(text: str) -> int:
     return value
 
 
+#: Seeds are 0..2**32 - 1: what NumPy's legacy ``seed`` and most tools accept, so a seed written
+#: down here works anywhere; a negative or larger number is a typo, not a seed.
+SEED_MAX = 2**32 - 1
+
+
+def check_seed(value: object, name: str = "seed") -> int:
+    """``value`` as an int seed in 0..SEED_MAX, for Python callers: BadInput (a UserError and a
+    ValueError) naming ``name`` otherwise. Shared by exercise 8 and ``run_lockstep``."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | np.integer)
+        or not 0 <= value <= SEED_MAX
+    ):
+        raise BadInput(f"{name}: expected an integer in 0..{SEED_MAX}, got {value!r}")
+    return int(value)
+
+
 def seed(text: str) -> int:
-    """A random seed: an integer >= 0 (NumPy refuses negative seeds)."""
+    """A random seed: an integer in 0..SEED_MAX (NumPy refuses negative seeds)."""
     value = _int(text)
-    if value is None or value < 0:
+    if value is None or not 0 <= value <= SEED_MAX:
         raise argparse.ArgumentTypeError(
-            f"expected a seed, an integer >= 0 (NumPy refuses negative seeds), got {text!r}"
+            f"expected a seed, an integer in 0..{SEED_MAX} (NumPy refuses negative seeds), "
+            f"got {text!r}"
         )
     return value
 

@@ -14,14 +14,13 @@ Keras rounds the learning rate and SGD's momentum through float32 even for float
 both optimise the same problem and float64 runs agree to ~1e-15; ``exact_hyperparameters=True``
 gives scratch the exact Python values instead, and the difference shows up as a slow drift.
 
-Only NumPy and ``katas.errors`` are imported at module level: the CLI registers the command
-without loading TensorFlow.
+Only NumPy and light ``katas`` modules (errors, argtypes, jsonout) are imported at module level:
+the CLI registers the command without loading TensorFlow.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import time
 from collections.abc import Iterator
@@ -29,7 +28,9 @@ from typing import Any
 
 import numpy as np
 
-from katas.errors import UserError
+from katas import jsonout
+from katas.argtypes import SEED_MAX
+from katas.errors import BadInput
 
 DTYPES = ("float32", "float64")
 BOUND_FLOAT64 = 1e-9
@@ -55,14 +56,35 @@ def table_steps(steps: int) -> list[int]:
     return sorted(shown)
 
 
-def _check_args(steps: Any, dtype: Any, batch_size: Any, seed: Any) -> None:
+def _check_args(steps: Any, dtype: Any, batch_size: Any, seed: Any, exact: Any) -> None:
+    """BadInput (a UserError and a ValueError) naming the argument, for each bad one."""
     for name, value in (("steps", steps), ("batch_size", batch_size)):
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-            raise UserError(f"lockstep: {name} must be an integer >= 1, got {value!r}")
-    if dtype not in DTYPES:
-        raise UserError(f"lockstep: dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
-        raise UserError(f"lockstep: seed must be an integer, got {seed!r}")
+            raise BadInput(f"lockstep: {name} must be an integer >= 1, got {value!r}")
+    if not isinstance(dtype, str) or dtype not in DTYPES:
+        raise BadInput(f"lockstep: dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
+    if (
+        isinstance(seed, bool)
+        or not isinstance(seed, int | np.integer)
+        or not 0 <= seed <= SEED_MAX
+    ):
+        raise BadInput(f"lockstep: seed must be an integer in 0..{SEED_MAX}, got {seed!r}")
+    if not isinstance(exact, bool):
+        raise BadInput(f"lockstep: exact_hyperparameters must be True or False, got {exact!r}")
+
+
+def _check_config(config: Any) -> Any:
+    """``config`` if it is a ``scratch.networks.NetworkConfig`` (None: ``GUIDELINES``)."""
+    from scratch import networks
+
+    if config is None:
+        return networks.GUIDELINES
+    if not isinstance(config, networks.NetworkConfig):
+        raise BadInput(
+            "lockstep: config must be a scratch.networks.NetworkConfig (e.g. "
+            f"GUIDELINES.replace(units=50)), got {type(config).__name__}"
+        )
+    return config
 
 
 def training_set(path: str | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -100,10 +122,6 @@ def _batches(n: int, batch_size: int, rng: np.random.Generator) -> Iterator[np.n
         yield from minibatches(n, batch_size, rng)
 
 
-def _finite_or_none(value: float) -> float | None:
-    return value if math.isfinite(value) else None
-
-
 def run_lockstep(
     config: Any = None,
     steps: int = 200,
@@ -132,15 +150,19 @@ def run_lockstep(
     """
     from scratch import networks as scratch_networks
 
-    config = scratch_networks.GUIDELINES if config is None else config
-    _check_args(steps, dtype, batch_size, seed)
+    config = _check_config(config)
+    _check_args(steps, dtype, batch_size, seed, exact_hyperparameters)
     steps, batch_size, seed = int(steps), int(batch_size), int(seed)
     if (x is None) != (y is None):
-        raise UserError("lockstep: pass both x and y, or neither (then MNIST is used)")
+        raise BadInput("lockstep: pass both x and y, or neither (then MNIST is used)")
     if x is None:
         x, y = training_set(data_path)
+    elif data_path is not None:
+        raise BadInput("lockstep: pass x and y, or data_path, not both")
     from scratch.training import check_training_data
 
+    # Shapes, dtypes, NaN, label range and at least one row (an empty set would make the
+    # endless batch stream spin without yielding): scratch's shared checks, ValueError/TypeError.
     x, y = check_training_data(x, y, np.shape(x)[1] if np.ndim(x) == 2 else 784, N_CLASSES)
 
     # TensorFlow loads here, not at import.
@@ -350,14 +372,8 @@ def run_cli(args: argparse.Namespace) -> int:
             "bound",
             "passed",
         )
-        out = {k: result[k] for k in keys}
-        out["max_rel_loss_diff"] = _finite_or_none(out["max_rel_loss_diff"])
-        out["max_abs_weight_diff"] = _finite_or_none(out["max_abs_weight_diff"])
-        out["per_step"] = [
-            {k: _finite_or_none(v) if isinstance(v, float) else v for k, v in r.items()}
-            for r in out["per_step"]
-        ]
-        print(json.dumps(out))
+        # strict JSON: a diverged step's NaN/inf becomes null, listed under "non_finite"
+        print(jsonout.dumps({k: result[k] for k in keys}))
     else:
         print(format_report(result, GUIDELINES))
     return 1 if result["passed"] is False else 0

@@ -318,9 +318,17 @@ def evaluate(
     batch_size: int = 1024,
 ) -> dict[str, float]:
     """Mean loss (+ the weight penalties, as Keras reports it) and accuracy of ``model`` on
-    (x, y) in inference mode."""
+    (x, y) in inference mode.
+
+    A model whose outputs are not all finite (its weights diverged to inf/NaN) has no score:
+    both values are then NaN, never a raw error from the loss's input check nor the meaningless
+    accuracy of an argmax over NaN. Callers test ``math.isfinite(scores["loss"])``; ``fit``
+    records such an epoch's NaN as it is. Bad ``x``/``y`` still raise (ValueError/TypeError).
+    """
     logits = model.predict(x, batch_size=batch_size)
     y = check_labels(y, "y", n_classes=logits.shape[1], n_rows=logits.shape[0])
+    if not np.isfinite(logits).all():
+        return {"loss": float("nan"), "accuracy": float("nan")}
     value, _ = losses_mod.get(loss)(logits, y)
     return {"loss": value + model.regularization_loss(), "accuracy": accuracy(logits, y)}
 

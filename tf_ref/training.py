@@ -281,10 +281,16 @@ def evaluate(
     batch_size: int = 1024,
 ) -> dict[str, float]:
     """Mean loss (+ the weight penalties, as Keras reports it) and accuracy of ``model`` on
-    (x, y) in inference mode."""
+    (x, y) in inference mode.
+
+    As in scratch: a model whose outputs are not all finite scores NaN for both values (TF's
+    loss would return NaN and the argmax a meaningless accuracy).
+    """
     check_choice(loss, "loss", LOSS_NAMES)
     logits = model.predict(x, batch_size=batch_size)
     y = check_labels(y, "y", n_classes=logits.shape[1], n_rows=logits.shape[0])
+    if not np.isfinite(logits).all():
+        return {"loss": float("nan"), "accuracy": float("nan")}
     value = float(_loss_tensor(loss, tf.constant(logits), tf.constant(y)))
     return {"loss": value + model.regularization_loss(), "accuracy": accuracy(logits, y)}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from katas.argtypes import count, positive_float, positive_int
+from katas.argtypes import count, positive_float, positive_int, seed
 from katas.errors import UserError
 
 EXERCISES = {8: "katas.exercises.ex08"}
@@ -21,7 +21,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--backend", choices=("scratch", "tf", "both"), default="both")
     p.add_argument("--quick", action="store_true", help="a small subset, under a minute")
     p.add_argument("--json", action="store_true", help="print one JSON object, nothing else")
-    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--seed", type=seed, default=42, help="random seed, 0..2**32-1 (default 42)")
     p.add_argument(
         "--learning-rate", type=positive_float, default=None, help="the optimizer's learning rate"
     )
@@ -63,35 +63,44 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "defaults: exponential x0.1 per 10,000 steps, power, or plateau x0.1 after 5 epochs "
         "without a better val_loss); default: the part's own (none)",
     )
+    # Part 3's own flags default to None so that giving one to another part is refused
+    # (ex08.run fills in the defaults, ex08.SEARCH_DEFAULTS).
     p.add_argument(
         "--budget",
         type=positive_float,
-        default=600.0,
+        default=None,
         metavar="SECONDS",
         help="part 3: time budget per backend; no trial starts after it (default 600)",
     )
     p.add_argument(
-        "--trials", type=positive_int, default=50, help="part 3: trials sampled (default 50)"
+        "--trials", type=positive_int, default=None, help="part 3: trials sampled (default 50)"
     )
     p.add_argument(
         "--search-patience",
         type=positive_int,
-        default=10,
+        default=None,
         help="part 3: early-stopping patience of each trial (default 10)",
     )
     p.set_defaults(handler=run)
 
 
+#: ``--devices`` above this is refused: no machine this project targets has more GPUs, and
+#: splitting the CPU into more logical devices only multiplies TensorFlow's per-device set-up.
+MAX_DEVICES = 64
+
+
 def _devices(text: str) -> int | str:
-    """``--devices``: a positive integer or "all"."""
+    """``--devices``: an integer in 1..MAX_DEVICES or "all"."""
     if text == "all":
         return text
     try:
         value = int(text)
     except ValueError:
         value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer or 'all', got {text!r}")
+    if not 1 <= value <= MAX_DEVICES:
+        raise argparse.ArgumentTypeError(
+            f"expected a positive integer or 'all' (at most {MAX_DEVICES} devices), got {text!r}"
+        )
     return value
 
 

@@ -22,16 +22,34 @@ after training diverged at epoch 5; we default to 0.001 (Keras' default), which 
 Pass ``--learning-rate 0.01`` to see the book's instability.
 
 Every trained part writes a timestamped folder (``--out``): ``report.json`` (the numbers, the
-configuration, per-epoch histories) and ``curves.png`` (learning curves, both backends).
+configuration, per-epoch histories) and ``curves.png`` (learning curves, both backends). The
+folder is created and probed for writing before any data is loaded; if writing still fails at
+the end, the results go to a fresh temporary folder instead (the message says where), and if
+that fails too the whole report is printed on stdout: a finished run is never lost.
+
+A run that diverges (a training loss, a validation loss or the test outputs not finite, e.g.
+``--learning-rate 1000``) is reported as such, the same way for both backends: ``"status":
+"diverged"``, ``diverged_at_epoch`` (1-based, as ``best_epoch``), ``kept_weights`` (the epoch
+whose weights early stopping put back, or null when no epoch had a finite validation loss) and
+a ``message``; its test scores are those of the kept weights, or null with
+``test_null_reason``. The JSON printed and written is strict (:mod:`katas.jsonout`: NaN and
+infinities become null, listed under ``"non_finite"``). Exit status: 0 when every backend
+trained and the report is in ``--out``; 1 when a backend diverged (part 3: when no trial gave a
+usable model; diverged trials are recorded and the search goes on) or the report had to be
+written elsewhere; 2 for a bad flag or bad data.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
-import json
+import itertools
+import math
+import os
 import sys
+import tempfile
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -40,8 +58,8 @@ from typing import Any
 
 import numpy as np
 
-from katas import data
-from katas.errors import UserError
+from katas import data, jsonout
+from katas.errors import BadInput, UserError
 from scratch.networks import NetworkConfig
 
 
@@ -108,6 +126,15 @@ SEARCH_SPACE: dict[str, list[Any]] = {
 }
 
 
+#: Part 3's flags when not given (``--budget``, ``--trials``, ``--search-patience``).
+SEARCH_DEFAULTS: dict[str, Any] = {"budget": 600.0, "trials": 50, "search_patience": 10}
+
+#: The most memory ``--augment`` may ask for: 8 GiB, or half the memory available when the run
+#: starts if that is less (half: ``np.concatenate`` holds the copies and their concatenation
+#: at once). Estimate: (copies + 1) x rows x 784 x 4 bytes (float32 pixels, originals included).
+MAX_AUGMENT_BYTES = 8 << 30
+
+
 def backend_module(backend: str) -> ModuleType:
     """``scratch`` or ``tf_ref`` with its submodules imported (TF only loads when asked for)."""
     name = {"scratch": "scratch", "tf": "tf_ref"}[backend]
@@ -150,9 +177,55 @@ def load_data(training: Training, quick: bool, path: str | None) -> data.Split:
     return split
 
 
+def _available_memory() -> int | None:
+    """Bytes of memory available now (Linux ``MemAvailable``; else free pages), or None."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def augment_limit() -> tuple[int, str]:
+    """(bytes ``--augment`` may use, how that limit was chosen): see :data:`MAX_AUGMENT_BYTES`."""
+    available = _available_memory()
+    if available is not None and available // 2 < MAX_AUGMENT_BYTES:
+        return available // 2, f"half the memory available now ({available / 2**30:.1f} GiB)"
+    return MAX_AUGMENT_BYTES, f"MAX_AUGMENT_BYTES ({MAX_AUGMENT_BYTES / 2**30:.0f} GiB)"
+
+
+def check_augment_memory(copies: int, x: np.ndarray) -> int:
+    """The bytes ``copies`` shifted copies of ``x`` (plus ``x``) take, or BadInput naming
+    ``--augment``, the estimate and the limit when that is more than :func:`augment_limit`."""
+    if isinstance(copies, bool) or not isinstance(copies, int | np.integer) or copies < 0:
+        raise BadInput(f"--augment (augment_copies): expected an integer >= 0, got {copies!r}")
+    row_bytes = int(np.prod(x.shape[1:], dtype=np.int64)) * x.dtype.itemsize
+    estimate = (int(copies) + 1) * len(x) * row_bytes
+    limit, why = augment_limit()
+    if estimate > limit:
+        most = max(limit // max(1, len(x) * row_bytes) - 1, 0)
+        raise BadInput(
+            f"--augment {copies}: {copies} shifted copies of the {len(x)} training images need "
+            f"about {estimate / 2**30:.1f} GiB ((copies + 1) x {len(x)} rows x {row_bytes} bytes), "
+            f"more than the limit of {limit / 2**30:.1f} GiB, {why}. Use --augment {most} or "
+            "fewer."
+        )
+    return estimate
+
+
 def augment_split(split: data.Split, training: Training, seed: int) -> data.Split:
     """The training set plus ``augment_copies`` randomly shifted copies (validation and test
-    untouched), drawn once from ``seed`` so both backends train on the same images."""
+    untouched), drawn once from ``seed`` so both backends train on the same images.
+
+    The memory the copies need is checked first (:func:`check_augment_memory`): too many
+    copies are refused before anything is allocated."""
+    check_augment_memory(training.augment_copies, split.x_train)
     if training.augment_copies == 0:
         return split
     from scratch.augment import augment
@@ -230,7 +303,7 @@ def train_one(
     test = backend.training.evaluate(model, split.x_test, split.y_test)
     seconds = history.history.get("seconds", [])
     best = history.best_epoch
-    return {
+    result = {
         "test_accuracy": test["accuracy"],
         "test_loss": test["loss"],
         "epochs": history.epochs,
@@ -239,30 +312,85 @@ def train_one(
         "seconds_per_epoch": float(np.median(seconds)) if seconds else None,
         "seconds_total": elapsed,
         "stopped_early": history.stopped_early,
-        "diverged_at_epoch": history.diverged_at_epoch,
+        **outcome(backend_name, history, stopper.best_weights is not None, test),
         "history": {k: v for k, v in history.history.items() if k != "seconds"},
     }
+    return result
+
+
+def first_non_finite_epoch(history: Any) -> int | None:
+    """The first epoch (1-based) whose training loss (``fit`` stopped there:
+    ``diverged_at_epoch``, 0-based) or recorded validation loss was not finite, or None."""
+    epochs = []
+    if history.diverged_at_epoch is not None:
+        epochs.append(history.diverged_at_epoch + 1)
+    for i, value in enumerate(history.history.get("val_loss", [])):
+        if not math.isfinite(value):
+            epochs.append(i + 1)
+            break
+    return min(epochs, default=None)
+
+
+def outcome(
+    backend_name: str, history: Any, kept_best: bool, test: dict[str, float]
+) -> dict[str, Any]:
+    """How a run ended, the same way for both backends: ``status`` ("ok" or "diverged"),
+    ``diverged_at_epoch`` (1-based), ``kept_weights`` (the 1-based epoch whose weights the model
+    holds, or None when early stopping had none to put back), a ``message``, and
+    ``test_null_reason`` when the test scores are not numbers."""
+    at = first_non_finite_epoch(history)
+    test_ok = math.isfinite(test["loss"]) and math.isfinite(test["accuracy"])
+    kept = history.best_epoch + 1 if kept_best and history.best_epoch is not None else None
+    out: dict[str, Any] = {
+        "status": "ok" if at is None and test_ok else "diverged",
+        "diverged_at_epoch": at,
+        "kept_weights": kept,
+        "message": None,
+    }
+    if out["status"] == "ok":
+        return out
+    where = f"at epoch {at}" if at is not None else "(the test outputs are not finite)"
+    if kept is not None:
+        out["message"] = (
+            f"{backend_name}: training diverged {where} (loss not finite); the weights kept are "
+            f"epoch {kept}'s (the best validation loss before it), and the test scores are theirs."
+        )
+    else:
+        out["message"] = (
+            f"{backend_name}: training diverged {where} (loss not finite) before any epoch had "
+            "a finite validation loss, so there were no good weights to keep."
+        )
+    if not test_ok:
+        out["test_null_reason"] = (
+            "the model's outputs on the test set are not finite (its weights diverged), so it "
+            "has no test loss or accuracy"
+        )
+        if kept is None:
+            out["message"] += " Test scores: none (null)."
+    return out
 
 
 # ------------------------------------------------------------------------ 8.3: search
 
 
-def sample_trials(n: int, seed: int) -> list[dict[str, Any]]:
-    """``n`` random points of ``SEARCH_SPACE`` (uniform over each list), reproducible by seed."""
+def iter_trials(seed: int) -> Iterator[dict[str, Any]]:
+    """Random points of ``SEARCH_SPACE`` (uniform over each list), drawn one at a time from
+    ``seed``: the search draws only the trials it runs, however large ``--trials`` is."""
     rng = np.random.default_rng(seed)
-    trials = []
-    for _ in range(n):
+    while True:
         act, act_kwargs = SEARCH_SPACE["activation"][rng.integers(len(SEARCH_SPACE["activation"]))]
-        trials.append(
-            {
-                "units": int(rng.choice(SEARCH_SPACE["units"])),
-                "batch_size": int(rng.choice(SEARCH_SPACE["batch_size"])),
-                "learning_rate": float(rng.choice(SEARCH_SPACE["learning_rate"])),
-                "activation": act,
-                "activation_kwargs": dict(act_kwargs),
-            }
-        )
-    return trials
+        yield {
+            "units": int(rng.choice(SEARCH_SPACE["units"])),
+            "batch_size": int(rng.choice(SEARCH_SPACE["batch_size"])),
+            "learning_rate": float(rng.choice(SEARCH_SPACE["learning_rate"])),
+            "activation": act,
+            "activation_kwargs": dict(act_kwargs),
+        }
+
+
+def sample_trials(n: int, seed: int) -> list[dict[str, Any]]:
+    """The first ``n`` of :func:`iter_trials` ``(seed)``, reproducible by seed."""
+    return list(itertools.islice(iter_trials(seed), n))
 
 
 def trial_config(trial: dict[str, Any], base: NetworkConfig = PART2) -> NetworkConfig:
@@ -272,7 +400,7 @@ def trial_config(trial: dict[str, Any], base: NetworkConfig = PART2) -> NetworkC
 
 def search(
     backend_name: str,
-    trials: list[dict[str, Any]],
+    trials: Iterable[dict[str, Any]],
     training: Training,
     split: data.Split,
     seed: int,
@@ -282,7 +410,11 @@ def search(
 ) -> dict[str, Any]:
     """Train the trials in order, each scored by its best validation accuracy, until the time
     ``budget`` (seconds) is spent: no trial starts after that (the running one finishes).
-    The best trial's model is then scored once on the test set."""
+    The best trial's model is then scored once on the test set.
+
+    A trial that diverges (the grid's learning rate 0.1 can) is recorded with its status and
+    scored by the epochs before it diverged; one that never had a finite validation loss scores
+    nothing. ``status`` is "diverged" only when no trial gave a usable model."""
     start = time.perf_counter()
     done: list[dict[str, Any]] = []
     for i, trial in enumerate(trials):
@@ -299,20 +431,36 @@ def search(
         record = {"trial": i + 1, **trial, **{k: v for k, v in result.items()}}
         done.append(record)
         if verbose:
+            note = (
+                ""
+                if record["status"] == "ok"
+                else f", diverged at epoch {_num(record, 'diverged_at_epoch', 'd')}"
+            )
             print(
                 f"  [{backend_name}] trial {i + 1}: {trial_label(trial)} -> val acc "
-                f"{record['best_val_accuracy'] or 0:.4f} ({record['seconds_total']:.0f} s)",
+                f"{_num(record, 'best_val_accuracy', '.4f')} ({record['seconds_total']:.0f} s"
+                f"{note})",
                 file=sys.stderr,
             )
     if not done:
         raise UserError("exercise 8.3: the time budget allowed no trial; raise --budget")
 
     def score(r: dict[str, Any]) -> float:
-        return -1.0 if r["best_val_accuracy"] is None else r["best_val_accuracy"]
+        value = r["best_val_accuracy"]
+        usable = r["kept_weights"] is not None and value is not None and math.isfinite(value)
+        return value if usable else -1.0
 
     best = max(done, key=score)
+    usable = score(best) >= 0 and math.isfinite(best["test_accuracy"])
+    diverged = sum(r["status"] != "ok" for r in done)
     return {
+        "status": "ok" if usable else "diverged",
+        "message": None
+        if usable
+        else f"{backend_name}: all {len(done)} trials diverged before any epoch had a finite "
+        "validation loss; the search found no usable model.",
         "trials_run": len(done),
+        "trials_diverged": diverged,
         "seconds_total": time.perf_counter() - start,
         "best_trial": best["trial"],
         "best": {k: best[k] for k in ("units", "batch_size", "learning_rate", "activation")}
@@ -322,6 +470,14 @@ def search(
         "history": best["history"],
         "trials": [{k: v for k, v in r.items() if k != "history"} for r in done],
     }
+
+
+def _num(record: dict[str, Any], key: str, spec: str) -> str:
+    """``record[key]`` formatted, or "-" when it is None or not finite (a diverged run)."""
+    value = record.get(key)
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "-"
+    return format(value, spec)
 
 
 def trial_label(trial: dict[str, Any]) -> str:
@@ -336,13 +492,25 @@ def trial_label(trial: dict[str, Any]) -> str:
 # ------------------------------------------------------------------- report and curves
 
 
-def output_dir(out: str | None, part: int) -> Path:
-    """A fresh folder for this run: ``--out`` as given, or a timestamped one under
-    ./katas-runs (never a previous run's folder: nothing is overwritten)."""
+PROBE_NAME = ".katas-write-probe"
+
+
+def claim_output_dir(out: str | None, part: int) -> tuple[Path, bool]:
+    """A fresh folder for this run, created and proven writable *before* the long work starts:
+    ``--out`` as given (it must not be a file, nor a folder with anything in it), or a
+    timestamped one under ./katas-runs (never a previous run's folder: nothing is
+    overwritten). Returns (folder, whether this call created it); UserError if it cannot be
+    made or written."""
+    flag = f"--out {out}" if out is not None else "the output folder (--out)"
     if out is not None:
-        path = Path(out)
-        if path.exists() and any(path.iterdir()):
-            raise UserError(f"--out {path}: the folder is not empty; give a new one")
+        path = Path(out).expanduser()
+        try:
+            if path.exists() and not path.is_dir():
+                raise UserError(f"{flag}: this is a file; expected a new or empty folder")
+            if path.is_dir() and any(path.iterdir()):
+                raise UserError(f"{flag}: the folder is not empty; give a new one")
+        except OSError as err:
+            raise UserError(f"{flag}: cannot look inside it ({err}); give a new folder") from None
     else:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         path = Path("katas-runs") / f"exercise8-part{part}-{stamp}"
@@ -350,8 +518,34 @@ def output_dir(out: str | None, part: int) -> Path:
         while path.exists():
             n += 1
             path = path.with_name(f"exercise8-part{part}-{stamp}-{n}")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    created = not path.exists()
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / PROBE_NAME
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as err:
+        release_output_dir(path, created)
+        raise UserError(
+            f"{flag}: cannot create the folder {path} or write in it ({err}); give a folder you "
+            "can write"
+        ) from None
+    return path, created
+
+
+def release_output_dir(path: Path, created: bool) -> None:
+    """Remove the folder :func:`claim_output_dir` created, if nothing was written to it (a run
+    that failed before its results leaves no empty folder behind)."""
+    if created:
+        try:
+            path.rmdir()  # only succeeds when empty
+        except OSError:
+            pass
+
+
+def output_dir(out: str | None, part: int) -> Path:
+    """:func:`claim_output_dir` without the "created" flag."""
+    return claim_output_dir(out, part)[0]
 
 
 def plot_curves(report: dict[str, Any], backends: list[str], part: int, path: Path) -> Path:
@@ -397,20 +591,50 @@ def plot_curves(report: dict[str, Any], backends: list[str], part: int, path: Pa
     fig.suptitle(f"Exercise 8.{part}" + (" (best trial)" if part == 3 else ""))
     fig.tight_layout()
     file = path / "curves.png"
-    fig.savefig(file, dpi=110)
-    plt.close(fig)
+    try:
+        fig.savefig(file, dpi=110)
+    finally:
+        plt.close(fig)
     return file
 
 
 # ----------------------------------------------------------------------------- entry
 
 
+def _search_flags(args: argparse.Namespace, part: int) -> dict[str, Any]:
+    """Part 3's settings (defaults filled in); UserError for part-3 flags given to another part
+    and for flags part 3 would silently override with its grid."""
+    given = {k: getattr(args, k, None) for k in SEARCH_DEFAULTS}
+    if part != 3:
+        named = [f"--{k.replace('_', '-')}" for k, v in given.items() if v is not None]
+        if named:
+            raise UserError(f"{', '.join(named)}: part 3 only (the random search)")
+        return {}
+    searched = [
+        flag
+        for flag, value in (
+            ("--learning-rate", args.learning_rate),
+            ("--batch-size", args.batch_size),
+        )
+        if value is not None
+    ]
+    if searched:
+        raise UserError(
+            f"{', '.join(searched)}: part 3 searches these over the book's grid "
+            f"(learning rates {SEARCH_SPACE['learning_rate']}, batch sizes "
+            f"{SEARCH_SPACE['batch_size']}); leave them out"
+        )
+    return {k: SEARCH_DEFAULTS[k] if v is None else v for k, v in given.items()}
+
+
 def run(args: argparse.Namespace) -> int:
-    """Entry point of ``katas exercise 8``."""
+    """Entry point of ``katas exercise 8``: 0 success, 1 diverged or results written elsewhere
+    (see the module docstring), UserError (exit 2) for bad flags or data."""
     if args.part not in (1, 2, 3, 4, 5):
         raise UserError(f"exercise 8 part {args.part} is not available; parts: 1, 2, 3, 4, 5")
     part = args.part
     config, training = PARTS.get(part, PARTS[2])
+    search_flags = _search_flags(args, part)
     if args.learning_rate is not None:
         config = config.replace(learning_rate=args.learning_rate)
     schedule = getattr(args, "schedule", None)
@@ -425,7 +649,7 @@ def run(args: argparse.Namespace) -> int:
         "augment_copies": getattr(args, "augment", None),
     }
     if part == 3:
-        training = replace(training, patience=getattr(args, "search_patience", 10))
+        training = replace(training, patience=search_flags["search_patience"])
     training = replace(training, **{k: v for k, v in overrides.items() if v is not None})
     if args.quick:
         training = replace(
@@ -447,14 +671,36 @@ def run(args: argparse.Namespace) -> int:
             )
             print(f"# {name}\n{model.summary()}\n")
         return 0
-    out_arg = getattr(args, "out", None)
-    if out_arg is not None and Path(out_arg).exists() and any(Path(out_arg).iterdir()):
-        raise UserError(f"--out {out_arg}: the folder is not empty; give a new one")
-    split = augment_split(load_data(training, args.quick, args.data), training, args.seed)
-    out = output_dir(out_arg, part)
+    # The output folder first: a bad --out must cost nothing, not a finished training.
+    out, created = claim_output_dir(getattr(args, "out", None), part)
+    try:
+        report = _train_all(args, part, config, training, backends, devices, search_flags)
+    except BaseException:
+        release_output_dir(out, created)
+        raise
+    return _finish(args, part, report, backends, out)
+
+
+def _train_all(
+    args: argparse.Namespace,
+    part: int,
+    config: NetworkConfig,
+    training: Training,
+    backends: list[str],
+    devices: int | str | None,
+    search_flags: dict[str, Any],
+) -> dict[str, Any]:
+    """Load the data, train every backend; the report without its "files"."""
+    split = load_data(training, args.quick, args.data)
+    split = augment_split(split, training, args.seed)
+    if args.batch_size is not None and args.batch_size > len(split.y_train):
+        raise UserError(
+            f"--batch-size {args.batch_size}: larger than the training set "
+            f"({len(split.y_train)} images); a batch holds at most the whole set (use "
+            f"--batch-size {len(split.y_train)} for full-batch training)"
+        )
     report: dict[str, Any] = {}
-    budget = float(getattr(args, "budget", 600.0))
-    trials = sample_trials(getattr(args, "trials", 50), args.seed) if part == 3 else []
+    budget = float(search_flags.get("budget", 0.0))
     for name in backends:
         if not args.json:
             what = f"search, budget {budget:.0f} s" if part == 3 else f"lr {config.learning_rate}"
@@ -466,6 +712,7 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
         if part == 3:
+            trials = itertools.islice(iter_trials(args.seed), search_flags["trials"])
             report[name] = search(
                 name, trials, training, split, args.seed, budget, args.device, not args.json
             )
@@ -481,6 +728,7 @@ def run(args: argparse.Namespace) -> int:
         "network": None if part == 3 else config.to_dict(),
         "search_space": SEARCH_SPACE if part == 3 else None,
         "budget_seconds": budget if part == 3 else None,
+        "trials": search_flags.get("trials"),
         **train_cfg,
         "quick": args.quick,
         "seed": args.seed,
@@ -491,30 +739,95 @@ def run(args: argparse.Namespace) -> int:
     }
     book_what, book_acc = BOOK[part]
     report["book"] = {"test_accuracy": book_acc, "setting": book_what}
-    (out / "report.json").write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
-    png = plot_curves(report, backends, part, out)
-    report["files"] = {"report": str(out / "report.json"), "curves": str(png)}
-    if args.json:
-        print(json.dumps({k: _drop_histories(v) for k, v in report.items()}))
-        return 0
+    failed = [name for name in backends if report[name]["status"] != "ok"]
+    report["status"] = "diverged" if failed else "ok"
+    return report
+
+
+def save_results(
+    out: Path, report: dict[str, Any], backends: list[str], part: int
+) -> tuple[dict[str, str | None], str | None]:
+    """Write report.json (strict JSON) and curves.png into ``out``; if that fails (the folder
+    was removed or made read-only during the run, the disk is full), into a fresh temporary
+    folder instead. Returns ({"report": path, "curves": path}, a note saying what went wrong,
+    or None); paths are None for what could be written nowhere."""
+    text = jsonout.dumps(report, indent=1) + "\n"
+    problem = None
+    for folder in (out, None):
+        try:
+            if folder is None:
+                folder = Path(tempfile.mkdtemp(prefix=f"katas-exercise8-part{part}-"))
+            files = _write_results(folder, text, report, backends, part)
+        except OSError as err:
+            where = f"--out {out}" if problem is None else f"the fallback folder {folder}"
+            problem = (problem + "; " if problem else "") + f"could not write to {where} ({err})"
+            continue
+        if folder == out:
+            return files, problem
+        return files, f"{problem}; the results were saved in {folder} instead"
+    return {"report": None, "curves": None}, f"{problem}; the report is printed on stdout instead"
+
+
+def _write_results(
+    folder: Path, text: str, report: dict[str, Any], backends: list[str], part: int
+) -> dict[str, str | None]:
+    """report.json first (the numbers), then the curves; OSError if the folder is unusable."""
+    file = folder / "report.json"
+    file.write_text(text, encoding="utf-8")
+    try:
+        png: str | None = str(plot_curves(report, backends, part, folder))
+    except OSError:
+        raise
+    except Exception as err:  # a plotting failure must not cost the numbers already written
+        print(
+            f"katas: could not draw the learning curves ({err}); report.json is complete",
+            file=sys.stderr,
+        )
+        png = None
+    return {"report": str(file), "curves": png}
+
+
+def _finish(
+    args: argparse.Namespace, part: int, report: dict[str, Any], backends: list[str], out: Path
+) -> int:
+    """Save and print the results; the exit status (0 ok, 1 diverged or saved elsewhere)."""
+    files, problem = save_results(out, report, backends, part)
+    report["files"] = files if problem is None else {**files, "problem": problem}
+    for name in backends:
+        if report[name]["status"] != "ok":
+            print(f"katas: {report[name]['message']}", file=sys.stderr)
+    if problem is not None:
+        print(f"katas: {problem}", file=sys.stderr)
+    if files["report"] is None:  # written nowhere: the whole report, histories included
+        print(jsonout.dumps(report))
+    elif args.json:
+        print(jsonout.dumps({k: _drop_histories(v) for k, v in report.items()}))
+    else:
+        _print_table(report, backends, part)
+    return 0 if report["status"] == "ok" and problem is None else 1
+
+
+def _print_table(report: dict[str, Any], backends: list[str], part: int) -> None:
     print(f"{'backend':<10}{'test acc':>10}{'epochs':>8}{'best':>6}{'s/epoch':>9}")
     for name in backends:
         r = report[name]
         if part == 3:
             best = next(t for t in r["trials"] if t["trial"] == r["best_trial"])
             print(
-                f"{name:<10}{r['test_accuracy']:>10.4f}{best['epochs']:>8}"
-                f"{best['best_epoch']!s:>6}{best['seconds_per_epoch'] or 0:>9.2f}"
-                f"   best of {r['trials_run']} trials: {trial_label(best)}"
+                f"{name:<10}{_num(r, 'test_accuracy', '.4f'):>10}{best['epochs']:>8}"
+                f"{best['best_epoch']!s:>6}{_num(best, 'seconds_per_epoch', '.2f'):>9}"
+                f"   best of {r['trials_run']} trials ({r['trials_diverged']} diverged): "
+                f"{trial_label(best)}"
             )
         else:
+            note = "" if r["status"] == "ok" else f"   diverged at epoch {r['diverged_at_epoch']}"
             print(
-                f"{name:<10}{r['test_accuracy']:>10.4f}{r['epochs']:>8}{r['best_epoch']!s:>6}"
-                f"{r['seconds_per_epoch'] or 0:>9.2f}"
+                f"{name:<10}{_num(r, 'test_accuracy', '.4f'):>10}{r['epochs']:>8}"
+                f"{r['best_epoch']!s:>6}{_num(r, 'seconds_per_epoch', '.2f'):>9}{note}"
             )
+    book_what, book_acc = BOOK[part]
     print(f"book ({book_what}): {book_acc:.4f}")
-    print(f"report: {out / 'report.json'}\ncurves: {png}")
-    return 0
+    print(f"report: {report['files']['report']}\ncurves: {report['files']['curves']}")
 
 
 def _drop_histories(value: Any) -> Any:
