@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from katas import jsonout
-from katas.argtypes import SEED_MAX
+from katas.argtypes import check_seed
 from katas.errors import BadInput
 
 DTYPES = ("float32", "float64")
@@ -63,12 +63,7 @@ def _check_args(steps: Any, dtype: Any, batch_size: Any, seed: Any, exact: Any) 
             raise BadInput(f"lockstep: {name} must be an integer >= 1, got {value!r}")
     if not isinstance(dtype, str) or dtype not in DTYPES:
         raise BadInput(f"lockstep: dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
-    if (
-        isinstance(seed, bool)
-        or not isinstance(seed, int | np.integer)
-        or not 0 <= seed <= SEED_MAX
-    ):
-        raise BadInput(f"lockstep: seed must be an integer in 0..{SEED_MAX}, got {seed!r}")
+    check_seed(seed, "lockstep: seed")
     if not isinstance(exact, bool):
         raise BadInput(f"lockstep: exact_hyperparameters must be True or False, got {exact!r}")
 

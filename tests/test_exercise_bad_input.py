@@ -364,6 +364,24 @@ def test_check_augment_memory(monkeypatch: pytest.MonkeyPatch) -> None:
             ex08.check_augment_memory(bad, x)
 
 
+def test_exercise_python_entry_points_check_their_arguments() -> None:
+    """augment_split and train_one name a bad split, training, seed or backend (a raw
+    AttributeError, KeyError or NumPy's unnamed "expected non-negative integer" before)."""
+    split, training = tiny_split(), ex08.Training(augment_copies=1)
+    cases = [
+        (lambda: ex08.augment_split("split", training, 0), "expected a katas.data.Split"),
+        (lambda: ex08.augment_split(split, {"augment_copies": 1}, 0), "ex08.Training"),
+        (lambda: ex08.augment_split(split, training, -1), "seed: expected an integer in 0"),
+        (lambda: ex08.augment_split(split, training, 2.5), "seed: expected an integer in 0"),
+        (lambda: ex08.train_one("jax", ex08.PART2, training, split, 0), "backend: expected"),
+        (lambda: ex08.train_one("scratch", ex08.PART2, training, split, -3), "seed: expected"),
+        (lambda: ex08.sample_trials(2, seed=-1), "seed: expected an integer in 0"),
+    ]
+    for call, needle in cases:
+        with pytest.raises(BadInput, match=needle):
+            call()
+
+
 # ------------------------------------------------------------------ 5. flags and --data
 
 
@@ -417,6 +435,51 @@ def test_exercise_flags_refused_at_run(
     assert ex8(*flags, "--backend", "scratch", "--quick", "--out", str(tmp_path / "r")) == 2
     err = capsys.readouterr().err
     assert needle in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["exercise", "8", "--data", ""],
+        ["exercise", "8", "--out", " "],
+        ["data", "info", "--path", ""],
+        ["data", "fetch", "--from", ""],
+        ["compare", "lockstep", "--data", ""],
+    ],
+)
+def test_empty_paths_refused_at_parsing(argv: list[str], capsys) -> None:
+    """An empty path flag names the flag (it read "path: ..." or "--out : not empty" before)."""
+    with pytest.raises(SystemExit) as done:
+        main(argv)
+    assert done.value.code == 2
+    assert f"argument {argv[-2]}: expected a path" in capsys.readouterr().err
+
+
+def test_part_1_refuses_training_flags(capsys, tmp_path: Path) -> None:
+    """Part 1 only prints the network: training flags would be ignored, so they are refused."""
+    argv = ["--part", "1", "--backend", "scratch", "--augment", "3", "--json"]
+    assert ex8(*argv, "--out", str(tmp_path / "o")) == 2
+    assert "--augment, --out, --json: part 1 only builds" in capsys.readouterr().err
+
+
+def test_search_with_the_largest_seed(
+    tiny, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Part 3 seeds trial i with seed + i: at --seed 2**32-1 that wraps instead of failing;
+    --devices reaches every trial (it was dropped for part 3)."""
+    monkeypatch.setattr(ex08, "iter_trials", fixed_trials(0.01, 0.01))
+    seen = []
+    real = ex08.train_one
+
+    def spy(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        seen.append((args[4], kwargs.get("devices")))
+        return real(*args, **{**kwargs, "devices": None})
+
+    monkeypatch.setattr(ex08, "train_one", spy)
+    argv = ["--part", "3", "--backend", "scratch", "--quick", "--max-epochs", "1", "--json"]
+    argv += ["--trials", "2", "--seed", str(SEED_MAX), "--devices", "2"]
+    assert ex8(*argv, "--out", str(tmp_path / "run")) == 0
+    assert seen == [(SEED_MAX, 2), (0, 2)]
 
 
 def test_huge_epoch_and_trial_counts_cost_nothing(tiny, tmp_path: Path, capsys) -> None:
@@ -521,9 +584,9 @@ XY = (np.zeros((8, 784)), np.arange(8) % 10)
         ({"batch_size": 2.0}, BadInput, "batch_size must be an integer >= 1"),
         ({"dtype": None}, BadInput, "dtype must be one of"),
         ({"dtype": ["float64"]}, BadInput, "dtype must be one of"),
-        ({"seed": -1}, BadInput, f"seed must be an integer in 0..{SEED_MAX}"),
-        ({"seed": 2**40}, BadInput, "seed must be an integer in 0.."),
-        ({"seed": "42"}, BadInput, "seed must be an integer"),
+        ({"seed": -1}, BadInput, rf"seed: expected an integer in 0\.\.{SEED_MAX}"),
+        ({"seed": 2**40}, BadInput, "seed: expected an integer in 0"),
+        ({"seed": "42"}, BadInput, "seed: expected an integer"),
         ({"exact_hyperparameters": "yes"}, BadInput, "exact_hyperparameters must be True"),
         ({"y": XY[1]}, BadInput, "pass both x and y"),
         ({"x": XY[0], "y": XY[1], "data_path": "mnist.npz"}, BadInput, "not both"),

@@ -38,6 +38,7 @@ def float64_run(xy) -> dict:
 
 
 def test_float64_agrees_step_by_step_and_trains(float64_run) -> None:
+    """float64: every step's losses agree within the bound and training lowers the loss."""
     r = float64_run
     assert r["dtype"] == "float64" and r["steps"] == 15 and len(r["per_step"]) == 15
     assert [s["step"] for s in r["per_step"]] == list(range(1, 16))
@@ -51,6 +52,7 @@ def test_float64_agrees_step_by_step_and_trains(float64_run) -> None:
 
 
 def test_float64_hyperparameters_are_keras_rounded_by_default(float64_run) -> None:
+    """By default scratch gets Keras's float32-rounded rate and momentum."""
     h = float64_run["hyperparameters"]
     assert h["mode"] == "keras_rounded"
     assert h["tf"] == {"learning_rate": 0.01, "momentum": 0.9}
@@ -66,6 +68,7 @@ def test_float64_hyperparameters_are_keras_rounded_by_default(float64_run) -> No
 
 
 def test_exact_hyperparameters_show_the_keras_rounding_drift(xy, float64_run) -> None:
+    """--exact-hyperparameters shows the drift the rounding causes."""
     exact = run_lockstep(
         SMALL,
         steps=15,
@@ -85,6 +88,7 @@ def test_exact_hyperparameters_show_the_keras_rounding_drift(xy, float64_run) ->
 
 
 def test_float32_gap_is_finite_nonzero_and_unjudged(xy) -> None:
+    """float32: a small, finite, nonzero gap and no pass/fail verdict."""
     r = run_lockstep(SMALL, steps=10, dtype="float32", batch_size=32, seed=3, x=xy[0], y=xy[1])
     assert r["bound"] is None and r["passed"] is None
     assert math.isfinite(r["max_rel_loss_diff"]) and math.isfinite(r["max_abs_weight_diff"])
@@ -103,11 +107,13 @@ def test_float32_gap_is_finite_nonzero_and_unjudged(xy) -> None:
     ],
 )
 def test_bad_arguments_are_clear_errors(kwargs: dict, needle: str) -> None:
+    """run_lockstep refuses bad steps, dtype, batch size and x without y."""
     with pytest.raises(UserError, match=needle):
         run_lockstep(SMALL, **kwargs)
 
 
 def test_table_steps() -> None:
+    """The table shows every step up to 20, then 1-2-5 steps and the last."""
     assert table_steps(1) == [1]
     assert table_steps(20) == list(range(1, 21))
     assert table_steps(21) == [1, 2, 5, 10, 20, 21]
@@ -142,6 +148,7 @@ def tiny_mnist(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_cli_json_schema(capsys, tiny_mnist: Path) -> None:
+    """`compare lockstep --json` prints one object with exactly the documented keys."""
     argv = ["compare", "lockstep", "--steps", "3", "--batch-size", "16", "--seed", "5"]
     assert main([*argv, "--data", str(tiny_mnist), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)  # one JSON object and nothing else
@@ -172,6 +179,7 @@ def test_cli_json_schema(capsys, tiny_mnist: Path) -> None:
 
 
 def test_cli_text_report(capsys, tiny_mnist: Path) -> None:
+    """The float32 text report explains the gap and gives no verdict."""
     argv = ["compare", "lockstep", "--steps", "2", "--dtype", "float32"]
     assert main([*argv, "--data", str(tiny_mnist)]) == 0
     out = capsys.readouterr().out
@@ -183,6 +191,7 @@ def test_cli_text_report(capsys, tiny_mnist: Path) -> None:
 def test_cli_missing_data_says_how_to_get_it(
     capsys, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """No MNIST in the cache: exit 2 and how to fetch it."""
     monkeypatch.setenv("DNN_KATAS_DATA", str(tmp_path / "empty"))
     assert main(["compare", "lockstep", "--steps", "1"]) == 2
     err = capsys.readouterr().err
@@ -198,6 +207,7 @@ def test_cli_missing_data_says_how_to_get_it(
     ],
 )
 def test_cli_bad_arguments(capsys, argv: list[str], needle: str) -> None:
+    """Bad --steps, --dtype or --batch-size stop argparse, naming the flag."""
     with pytest.raises(SystemExit) as done:
         main(["compare", "lockstep", *argv])
     assert done.value.code == 2
@@ -205,11 +215,13 @@ def test_cli_bad_arguments(capsys, argv: list[str], needle: str) -> None:
 
 
 def test_cli_lockstep_flags_are_refused_for_a_kata(capsys) -> None:
+    """Lockstep-only flags given to a kata's compare are refused."""
     assert main(["compare", "dense", "--steps", "3", "--json"]) == 2
     assert "--steps, --json: only for `katas compare lockstep`" in capsys.readouterr().err
 
 
 def test_compare_help_lists_lockstep(capsys) -> None:
+    """`katas compare --help` mentions lockstep and its flags."""
     with pytest.raises(SystemExit) as done:
         main(["compare", "--help"])
     assert done.value.code == 0

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from katas.argtypes import path_text
 from katas.data import sources
 from katas.data.cache import _meta_path, _read_meta, _sha256_file, cache_dir, load_mnist, npz_path
 from katas.data.fetch import _log, fetch
@@ -120,6 +121,7 @@ def register(subparsers: Any) -> None:
     p_fetch.add_argument(
         "--from",
         dest="from_path",
+        type=path_text,
         metavar="PATH",
         default=None,
         help="import Keras's mnist.npz or a directory of IDX files instead of downloading",
@@ -132,7 +134,10 @@ def register(subparsers: Any) -> None:
         description="Describe the cached MNIST (or the data at --path).",
     )
     p_info.add_argument(
-        "--path", default=None, help="an mnist.npz or IDX directory (default: cache)"
+        "--path",
+        type=path_text,
+        default=None,
+        help="an mnist.npz or IDX directory (default: cache)",
     )
     p_info.add_argument("--json", action="store_true", help="print one JSON object")
     p_info.set_defaults(handler=_cmd_info)

@@ -151,6 +151,8 @@ def filter_digits(
     """
     _check_xy("filter_digits", x, y)
     wanted = _digit_list(digits)
+    if not isinstance(relabel, bool | np.bool_):
+        raise TypeError(f"filter_digits: relabel must be True or False, got {relabel!r}.")
     keep = np.isin(y, wanted)
     x_out, y_out = x[keep], y[keep]
     if relabel:

@@ -131,7 +131,8 @@ def _check_labels(y: Any, name: str) -> None:
 
 
 def as_path(value: Any, name: str = "path") -> Path:
-    """``value`` (a str or ``os.PathLike``) as a ``Path``, ``~`` expanded; TypeError otherwise.
+    """``value`` (a str or ``os.PathLike``) as a ``Path``, ``~`` expanded; TypeError for another
+    type, DataError for an empty path.
 
     Shared by every entry point taking a path, so ``load_idx(3)`` names the argument instead of
     failing inside ``pathlib``.
@@ -140,7 +141,8 @@ def as_path(value: Any, name: str = "path") -> Path:
         text = os.fspath(value)
         if isinstance(text, str) and text and "\0" not in text:
             return Path(text).expanduser()
-        raise ValueError(f"{name}: expected a file or folder path, got {value!r}.")
+        # a DataError (also a ValueError): the CLI passes user text here, e.g. --data ""
+        raise DataError(f"{name}: expected a file or folder path, got {value!r}.")
     raise TypeError(
         f"{name}: expected a path (str or os.PathLike), got {type(value).__name__} {value!r}."
     )

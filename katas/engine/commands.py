@@ -436,7 +436,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--steps", type=positive_int, default=None, help="training steps (default 200)")
     g.add_argument("--dtype", choices=("float32", "float64"), default=None, help="default float64")
     g.add_argument("--batch-size", type=positive_int, default=None, help="default 32")
-    g.add_argument("--data", default=None, help="MNIST file or folder (default: the cache)")
+    g.add_argument(
+        "--data",
+        type=argtypes.path_text,
+        default=None,
+        help="MNIST file or folder (default: the cache)",
+    )
     g.add_argument("--json", action="store_true", help="print one JSON object, nothing else")
     g.add_argument(
         "--exact-hyperparameters",

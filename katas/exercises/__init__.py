@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from katas.argtypes import count, positive_float, positive_int, seed
+from katas.argtypes import count, path_text, positive_float, positive_int, seed
 from katas.errors import UserError
 
 EXERCISES = {8: "katas.exercises.ex08"}
@@ -39,9 +39,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "logical devices (a test of the multi-device path, not faster); 'all': every visible "
         "GPU. Default: one device",
     )
-    p.add_argument("--data", default=None, help="MNIST file or folder (default: the cache)")
+    p.add_argument(
+        "--data", type=path_text, default=None, help="MNIST file or folder (default: the cache)"
+    )
     p.add_argument(
         "--out",
+        type=path_text,
         default=None,
         metavar="DIR",
         help="where report.json and curves.png go (a new or empty folder; default: "

@@ -59,6 +59,7 @@ from typing import Any
 import numpy as np
 
 from katas import data, jsonout
+from katas.argtypes import SEED_MAX, check_seed
 from katas.errors import BadInput, UserError
 from scratch.networks import NetworkConfig
 
@@ -137,7 +138,10 @@ MAX_AUGMENT_BYTES = 8 << 30
 
 def backend_module(backend: str) -> ModuleType:
     """``scratch`` or ``tf_ref`` with its submodules imported (TF only loads when asked for)."""
-    name = {"scratch": "scratch", "tf": "tf_ref"}[backend]
+    names = {"scratch": "scratch", "tf": "tf_ref"}
+    if backend not in names:
+        raise BadInput(f"backend: expected 'scratch' or 'tf', got {backend!r}")
+    name = names[backend]
     for sub in (
         "layers",
         "models",
@@ -225,6 +229,12 @@ def augment_split(split: data.Split, training: Training, seed: int) -> data.Spli
 
     The memory the copies need is checked first (:func:`check_augment_memory`): too many
     copies are refused before anything is allocated."""
+    if not isinstance(split, data.Split) or not isinstance(training, Training):
+        raise BadInput(
+            "augment_split: expected a katas.data.Split and an ex08.Training, got "
+            f"{type(split).__name__} and {type(training).__name__}"
+        )
+    seed = check_seed(seed)
     check_augment_memory(training.augment_copies, split.x_train)
     if training.augment_copies == 0:
         return split
@@ -272,7 +282,7 @@ def train_one(
     ``device`` and ``devices`` only reach the tf backend's ``fit``; scratch ignores them.
     """
     backend = backend_module(backend_name)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed))
     n_outputs = len(training.digits)
     model = backend.networks.build_network(config, split.x_train.shape[1], n_outputs, rng=rng)
     optimizer = backend.networks.build_optimizer(config)
@@ -376,7 +386,7 @@ def outcome(
 def iter_trials(seed: int) -> Iterator[dict[str, Any]]:
     """Random points of ``SEARCH_SPACE`` (uniform over each list), drawn one at a time from
     ``seed``: the search draws only the trials it runs, however large ``--trials`` is."""
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed))
     while True:
         act, act_kwargs = SEARCH_SPACE["activation"][rng.integers(len(SEARCH_SPACE["activation"]))]
         yield {
@@ -407,6 +417,7 @@ def search(
     budget: float,
     device: str = "auto",
     verbose: bool = False,
+    devices: int | str | None = None,
 ) -> dict[str, Any]:
     """Train the trials in order, each scored by its best validation accuracy, until the time
     ``budget`` (seconds) is spent: no trial starts after that (the running one finishes).
@@ -425,8 +436,9 @@ def search(
             trial_config(trial),
             replace(training, batch_size=trial["batch_size"]),
             split,
-            seed + i,
+            (seed + i) % (SEED_MAX + 1),  # a seed near the top wraps instead of failing
             device,
+            devices=devices,
         )
         record = {"trial": i + 1, **trial, **{k: v for k, v in result.items()}}
         done.append(record)
@@ -627,12 +639,37 @@ def _search_flags(args: argparse.Namespace, part: int) -> dict[str, Any]:
     return {k: SEARCH_DEFAULTS[k] if v is None else v for k, v in given.items()}
 
 
+#: Flags part 1 (print the network) would ignore: refused there rather than silently dropped.
+TRAINING_FLAGS = (
+    "learning_rate",
+    "max_epochs",
+    "patience",
+    "batch_size",
+    "augment",
+    "schedule",
+    "data",
+    "out",
+    "json",
+)
+
+
+def _refuse_training_flags(args: argparse.Namespace) -> None:
+    given = [k for k in TRAINING_FLAGS if getattr(args, k, None) not in (None, False)]
+    if given:
+        flags = ", ".join("--" + k.replace("_", "-") for k in given)
+        raise UserError(
+            f"{flags}: part 1 only builds and prints the network; these apply to parts 2-5"
+        )
+
+
 def run(args: argparse.Namespace) -> int:
     """Entry point of ``katas exercise 8``: 0 success, 1 diverged or results written elsewhere
     (see the module docstring), UserError (exit 2) for bad flags or data."""
     if args.part not in (1, 2, 3, 4, 5):
         raise UserError(f"exercise 8 part {args.part} is not available; parts: 1, 2, 3, 4, 5")
     part = args.part
+    if part == 1:
+        _refuse_training_flags(args)
     config, training = PARTS.get(part, PARTS[2])
     search_flags = _search_flags(args, part)
     if args.learning_rate is not None:
@@ -714,7 +751,15 @@ def _train_all(
         if part == 3:
             trials = itertools.islice(iter_trials(args.seed), search_flags["trials"])
             report[name] = search(
-                name, trials, training, split, args.seed, budget, args.device, not args.json
+                name,
+                trials,
+                training,
+                split,
+                args.seed,
+                budget,
+                args.device,
+                not args.json,
+                devices,
             )
         else:
             report[name] = train_one(
