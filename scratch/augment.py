@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from scratch.checks import check_positive
+from scratch.checks import check_positive, check_rng
 
 MNIST_SIDE = 28
 
@@ -87,18 +87,12 @@ def per_image_floats(value: Any, name: str, n: int) -> np.ndarray:
     return arr.astype(np.float64)
 
 
-def check_rng(rng: Any) -> np.random.Generator:
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(
-            f"rng: expected a numpy.random.Generator (np.random.default_rng(seed)), "
-            f"got {type(rng).__name__}"
-        )
-    return rng
-
-
 def draw_shifts(rng: np.random.Generator, n: int, max_shift: int) -> tuple[np.ndarray, np.ndarray]:
-    """(dx, dy), each n integers uniform on {-max_shift, ..., max_shift}: dx first, then dy."""
-    check_rng(rng)
+    """(dx, dy), each n integers uniform on {-max_shift, ..., max_shift}: dx first, then dy.
+
+    ``rng``: a Generator, or an int seed / None (``scratch.checks.check_rng``)."""
+    rng = check_rng(rng)
+    check_positive(n, "n", integer=True, zero=True)
     check_positive(max_shift, "max_shift", integer=True, zero=True)
     dx = rng.integers(-max_shift, max_shift, size=n, endpoint=True)
     dy = rng.integers(-max_shift, max_shift, size=n, endpoint=True)
@@ -107,7 +101,8 @@ def draw_shifts(rng: np.random.Generator, n: int, max_shift: int) -> tuple[np.nd
 
 def draw_degrees(rng: np.random.Generator, n: int, max_degrees: float) -> np.ndarray:
     """n angles uniform on [-max_degrees, max_degrees)."""
-    check_rng(rng)
+    rng = check_rng(rng)
+    check_positive(n, "n", integer=True, zero=True)
     check_positive(max_degrees, "max_degrees", zero=True)
     return rng.uniform(-max_degrees, max_degrees, size=n)
 
@@ -129,7 +124,7 @@ def augment_with(
     if y.ndim != 1 or y.shape[0] != n:
         raise ValueError(f"y: expected shape ({n},) (one label per row of x), got {y.shape}")
     check_positive(copies, "copies", integer=True, zero=True)
-    check_rng(rng)
+    rng = check_rng(rng)  # one Generator for every draw (an int seed is turned into one here)
     check_positive(max_shift, "max_shift", integer=True, zero=True)
     check_positive(max_degrees, "max_degrees", zero=True)
     parts = [x]

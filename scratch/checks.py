@@ -1,18 +1,49 @@
 """Input checks shared by every public entry point (plumbing, no maths).
 
 ``tf_ref`` uses these too, so both backends reject bad input with the same words. Each error
-names the argument, what was expected and what came.
+names the argument, what was expected and what came: "name: expected X, got Y".
+
+The rules, once for the whole API:
+- numbers: ``int``/``float`` or NumPy scalars; bools, strings, None, arrays and complex numbers
+  are refused by name (``check_number``, ``check_positive``, ``check_fraction``, ``check_range``);
+- flags: ``True``/``False`` only (``bool("False")`` is True, so nothing is cast; ``check_bool``);
+- arrays: float32 or float64 (float16 and wider floats only where a target dtype is named and
+  the array is cast to it); integers, bools, complex, object and string arrays are refused
+  (``check_float_array``); NaN and infinity only where documented;
+- randomness: ``rng`` is None (fresh entropy), an int seed or a ``numpy.random.Generator``
+  (``check_rng``); nothing else, not even the legacy ``RandomState``.
 """
 
 from __future__ import annotations
 
 import numbers
+import os
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 FLOAT_DTYPES = (np.dtype("float32"), np.dtype("float64"))
+
+
+class OrderError(RuntimeError, ValueError):
+    """A call that needs an earlier one first: ``build`` before ``forward``, ``forward`` before
+    ``backward``. A RuntimeError (what it always was) and a ValueError, like every other refusal
+    of the API, so ``except ValueError`` catches all bad use."""
+
+
+def _got(value: Any) -> str:
+    """How an error shows the value it refuses: its repr, shortened; arrays by shape and dtype."""
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape} and dtype {value.dtype}"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def is_real_number(value: Any) -> bool:
+    """int, float or a NumPy integer/floating scalar; not a bool (True is an int in Python)."""
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
 
 
 def as_dtype(dtype: Any) -> np.dtype:
@@ -25,8 +56,8 @@ def as_dtype(dtype: Any) -> np.dtype:
         raise TypeError("dtype: expected 'float32' or 'float64', got None")
     try:
         dt = np.dtype(dtype)
-    except TypeError as err:
-        raise TypeError(f"dtype: expected 'float32' or 'float64', got {dtype!r}") from err
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"dtype: expected 'float32' or 'float64', got {_got(dtype)}") from err
     if dt not in FLOAT_DTYPES:
         raise TypeError(f"dtype: expected 'float32' or 'float64', got {dt.name}")
     return dt
@@ -45,17 +76,24 @@ def check_float_array(
     """Return ``x`` as a floating ndarray, or raise a clear error.
 
     Integer input is refused rather than cast: for MNIST it almost always means the pixels were
-    not scaled to [0, 1] yet. With ``dtype`` given, floating input is cast to it (as Keras does).
-    ``width`` checks the size of the last axis.
+    not scaled to [0, 1] yet. Without ``dtype`` the array must be float32 or float64 (float16
+    would silently compute in half precision). With ``dtype`` any floating input (float16 too)
+    is cast to it, as Keras casts a layer's inputs; values that overflow the narrower type are
+    refused. ``width`` checks the size of the last axis.
     """
     if not isinstance(x, np.ndarray):
         if isinstance(x, (list, tuple)) or np.isscalar(x):
-            x = np.asarray(x)
+            try:
+                x = np.asarray(x)
+            except ValueError as err:  # ragged nested lists
+                raise ValueError(f"{name}: expected a rectangular array, got {_got(x)}") from err
         else:
             raise TypeError(f"{name}: expected a NumPy array, got {type(x).__name__}")
     if x.dtype.kind != "f":
         hint = " (scale uint8 pixels with x / 255 first)" if x.dtype == np.uint8 else ""
         raise TypeError(f"{name}: expected a floating-point array, got dtype {x.dtype}{hint}")
+    if dtype is None and x.dtype not in FLOAT_DTYPES:
+        raise TypeError(f"{name}: expected a float32 or float64 array, got dtype {x.dtype}")
     if ndim is not None and x.ndim != ndim:
         raise ValueError(f"{name}: expected a {ndim}-D array, got shape {x.shape}")
     if not allow_empty and x.size == 0:
@@ -64,17 +102,44 @@ def check_float_array(
         raise ValueError(
             f"{name}: expected last dimension {width}, got shape {x.shape} (width {x.shape[-1]})"
         )
-    if dtype is not None and x.dtype != dtype:
-        x = x.astype(dtype)
     if finite and not np.isfinite(x).all():
         bad = int(np.size(x) - np.count_nonzero(np.isfinite(x)))
         raise ValueError(f"{name}: expected finite values, got {bad} NaN or infinite entries")
+    if dtype is not None and x.dtype != dtype:
+        narrower = np.dtype(dtype).itemsize < x.dtype.itemsize
+        with np.errstate(over="ignore"):  # an overflow is reported below, by name
+            x = x.astype(dtype)
+        if finite and narrower and not np.isfinite(x).all():
+            raise ValueError(f"{name}: expected values that fit {x.dtype}, got some that overflow")
     return x
 
 
-def check_labels(y: Any, name: str, *, n_classes: int, n_rows: int | None = None) -> np.ndarray:
-    """Return integer class labels of shape (n,) with values in [0, n_classes)."""
-    y = np.asarray(y)
+def check_weight(
+    w: Any, name: str, shape: tuple[int, ...], dtype: Any, *, nonnegative: bool = False
+) -> np.ndarray:
+    """One weight array for ``set_weights``, a checkpoint or an optimizer slot: a real floating
+    array (float16/32/64; cast to ``dtype``) of exactly ``shape``, finite (>= 0 with
+    ``nonnegative``, e.g. a moving variance). Integer arrays are refused like integer data;
+    complex ones are refused rather than losing their imaginary part. Returns a new array."""
+    w = check_float_array(w, name, dtype=np.dtype(dtype), allow_empty=True)
+    if w.shape != tuple(shape):
+        raise ValueError(f"{name}: expected shape {tuple(shape)}, got {w.shape}")
+    if nonnegative and (w < 0).any():
+        raise ValueError(f"{name}: expected values >= 0, got a minimum of {w.min()!r}")
+    return np.array(w, dtype=dtype, copy=True)
+
+
+def check_labels(
+    y: Any, name: str, *, n_classes: int | None, n_rows: int | None = None
+) -> np.ndarray:
+    """Return integer class labels of shape (n,) with values in [0, n_classes) (any value >= 0
+    when ``n_classes`` is None, e.g. before the model that fixes it is built)."""
+    if not isinstance(y, (np.ndarray, list, tuple)) and not np.isscalar(y):
+        raise TypeError(f"{name}: expected an array of integer class labels, got {_got(y)}")
+    try:
+        y = np.asarray(y)
+    except ValueError as err:
+        raise ValueError(f"{name}: expected a rectangular array, got {_got(y)}") from err
     if y.dtype.kind not in "iu":
         raise TypeError(f"{name}: expected integer class labels, got dtype {y.dtype}")
     if y.ndim != 1:
@@ -84,36 +149,133 @@ def check_labels(y: Any, name: str, *, n_classes: int, n_rows: int | None = None
     if y.size == 0:
         raise ValueError(f"{name}: expected at least one label, got an empty array")
     lo, hi = int(y.min()), int(y.max())
-    if lo < 0 or hi >= n_classes:
+    if lo < 0 or (n_classes is not None and hi >= n_classes):
         bad = lo if lo < 0 else hi
+        valid = f"[0, {n_classes})" if n_classes is not None else "[0, inf)"
         raise ValueError(
-            f"{name}: received a label value of {bad} which is outside the valid range "
-            f"of [0, {n_classes})"
+            f"{name}: received a label value of {bad} which is outside the valid range of {valid}"
         )
     return y
 
 
 def check_choice(value: str, name: str, options: Iterable[str]) -> str:
-    """Raise a ValueError listing the valid names when ``value`` is not one of them."""
+    """Raise a ValueError listing the valid names when ``value`` is not one of them (a
+    TypeError when it is not a string at all)."""
     options = sorted(options)
+    if not isinstance(value, str):
+        raise TypeError(
+            f"{name}: expected a name (one of {', '.join(options)}), got {type(value).__name__}"
+        )
     if value not in options:
         raise ValueError(f"{name}: unknown name {value!r}; expected one of {', '.join(options)}")
     return value
 
 
-def check_positive(value: float, name: str, *, integer: bool = False, zero: bool = False) -> None:
-    """Raise a ValueError unless ``value`` is a (strictly, unless ``zero``) positive number.
+def check_number(value: Any, name: str, *, integer: bool = False) -> float | int:
+    """A real number (an integer with ``integer``): int, float or a NumPy scalar. Refused by
+    name: bool, str (``np.isscalar('0.01')`` is True), None, arrays, complex. Returns it as a
+    Python int or float."""
+    if integer:
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+            raise TypeError(f"{name}: expected an integer, got {_got(value)}")
+        return int(value)
+    if not is_real_number(value):
+        raise TypeError(f"{name}: expected a number, got {_got(value)}")
+    return float(value)
 
-    A number is a real Python or NumPy scalar (not a bool, a string or a complex number);
-    ``integer=True`` asks for an integral one (2.0 is refused, np.int64(2) passes).
-    """
-    ok_type = isinstance(value, numbers.Integral if integer else numbers.Real)
-    if isinstance(value, bool) or not ok_type:
-        kind = "an integer" if integer else "a number"
-        raise TypeError(f"{name}: expected {kind}, got {value!r}")
-    if not np.isfinite(value) or value < 0 or (value == 0 and not zero):
+
+def check_positive(
+    value: Any, name: str, *, integer: bool = False, zero: bool = False
+) -> float | int:
+    """A finite number > 0 (>= 0 with ``zero``), an integer with ``integer``: TypeError for
+    anything that is not a number, ValueError out of range. Returns it as an int or float."""
+    number = check_number(value, name, integer=integer)
+    if not np.isfinite(number) or number < 0 or (number == 0 and not zero):
         bound = ">= 0" if zero else "> 0"
         raise ValueError(f"{name}: expected a finite value {bound}, got {value!r}")
+    return number
+
+
+def check_fraction(value: Any, name: str, *, one: bool = False) -> float:
+    """A probability-like hyperparameter: a number in [0, 1), or [0, 1] with ``one=True``."""
+    number = check_number(value, name)
+    if not (0 <= number < 1 or (one and number == 1)):  # NaN fails both comparisons
+        raise ValueError(f"{name}: expected a number in [0, 1{']' if one else ')'}, got {value!r}")
+    return number
+
+
+def check_range(
+    value: Any,
+    name: str,
+    low: float,
+    high: float,
+    *,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> float:
+    """A number in [low, high], an end left out with ``low_open``/``high_open``; NaN never is."""
+    number = check_number(value, name)
+    above = number > low if low_open else number >= low
+    below = number < high if high_open else number <= high
+    if not (above and below):
+        interval = f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+        raise ValueError(f"{name}: expected a value in {interval}, got {value!r}")
+    return number
+
+
+def check_bool(value: Any, name: str) -> bool:
+    """True or False (NumPy's too); anything else is refused, since ``bool('False')`` is True."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name}: expected True or False, got {_got(value)}")
+    return bool(value)
+
+
+def check_rng(rng: Any, name: str = "rng") -> np.random.Generator:
+    """The ``numpy.random.Generator`` behind an ``rng=`` argument: None -> fresh entropy, an int
+    seed s >= 0 -> ``np.random.default_rng(s)``, a Generator -> itself (so that one stream feeds
+    every draw of a call). ``RandomState``, floats, strings and the rest are refused by name."""
+    if rng is None:
+        return np.random.default_rng()
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if isinstance(rng, (int, np.integer)) and not isinstance(rng, (bool, np.bool_)):
+        if rng < 0:
+            raise ValueError(f"{name}: expected a seed >= 0, got {rng!r}")
+        return np.random.default_rng(int(rng))
+    raise TypeError(
+        f"{name}: expected None, an int seed or a numpy.random.Generator "
+        f"(np.random.default_rng(seed)), got {type(rng).__name__}"
+    )
+
+
+def check_shape(shape: Any, name: str = "shape") -> tuple[int, ...]:
+    """An array shape: a tuple or list of integers >= 0 (a single integer n means (n,))."""
+    if isinstance(shape, (int, np.integer)) and not isinstance(shape, (bool, np.bool_)):
+        shape = (shape,)
+    if not isinstance(shape, (tuple, list)):
+        raise TypeError(f"{name}: expected a tuple of integers, got {_got(shape)}")
+    for i, d in enumerate(shape):
+        check_positive(d, f"{name}[{i}]", integer=True, zero=True)
+    return tuple(int(d) for d in shape)
+
+
+def check_name(name: Any, what: str = "name") -> str | None:
+    """A layer name: None (named later) or a non-empty string without '/' (checkpoints and Keras
+    use '/' between a layer's name and its weight's)."""
+    if name is None:
+        return None
+    if not isinstance(name, str):
+        raise TypeError(f"{what}: expected a string or None, got {_got(name)}")
+    if not name or "/" in name:
+        raise ValueError(f"{what}: expected a non-empty name without '/', got {name!r}")
+    return name
+
+
+def check_path(path: Any, name: str = "path") -> Path:
+    """A file path: a str or an ``os.PathLike``."""
+    if isinstance(path, bytes) or not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{name}: expected a file path (str or pathlib.Path), got {_got(path)}")
+    return Path(path)
 
 
 def check_logits_labels(logits: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -124,9 +286,14 @@ def check_logits_labels(logits: np.ndarray, labels: np.ndarray) -> tuple[np.ndar
 
 
 def check_logits_targets(logits: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Logits and same-shaped targets in [0, 1] for a sigmoid loss."""
+    """Logits and same-shaped targets in [0, 1] for a sigmoid loss: float targets, or integer
+    and boolean 0/1 labels (cast exactly to the logits' dtype)."""
     logits = check_float_array(logits, "logits")
-    targets = check_float_array(np.asarray(targets, dtype=logits.dtype), "targets")
+    if isinstance(targets, (list, tuple)) or np.isscalar(targets):
+        targets = np.asarray(targets)
+    if isinstance(targets, np.ndarray) and targets.dtype.kind in "biu":
+        targets = targets.astype(logits.dtype)
+    targets = check_float_array(targets, "targets", dtype=logits.dtype)
     if targets.shape != logits.shape:
         raise ValueError(f"targets: expected shape {logits.shape} (as logits), got {targets.shape}")
     if targets.min() < 0 or targets.max() > 1:

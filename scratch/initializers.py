@@ -25,7 +25,14 @@ from typing import Any
 
 import numpy as np
 
-from scratch.checks import as_dtype, check_choice
+from scratch.checks import (
+    as_dtype,
+    check_choice,
+    check_positive,
+    check_rng,
+    check_shape,
+    check_weight,
+)
 
 # Standard deviation of a standard normal truncated to [-2, 2]. Dividing the target stddev by it
 # makes the *truncated* samples have exactly the variance we asked for (Keras does the same).
@@ -40,7 +47,7 @@ def compute_fans(shape: tuple[int, ...]) -> tuple[int, int]:
     2-D (fan_in, fan_out) kernels give their two sizes; for k-D conv kernels
     (..., in_channels, out_channels) the leading axes are a receptive field that multiplies both.
     """
-    shape = tuple(int(s) for s in shape)
+    shape = check_shape(shape)
     if len(shape) == 0:
         return 1, 1
     if len(shape) == 1:
@@ -57,13 +64,17 @@ def truncated_normal(
     """N(0, stddev^2) samples, each redrawn until it lies within 2 stddev of the mean.
 
     This is what ``tf.random.truncated_normal`` draws. Its std is ``0.8796 * stddev``.
+    ``rng``: a Generator, an int seed or None (``check_rng``).
     """
+    shape, dtype = check_shape(shape), as_dtype(dtype)
+    check_positive(stddev, "stddev", zero=True)
+    rng = check_rng(rng)
     out = rng.standard_normal(shape)
     bad = np.abs(out) > 2.0
     while bad.any():
         out[bad] = rng.standard_normal(int(bad.sum()))
         bad = np.abs(out) > 2.0
-    return (out * stddev).astype(as_dtype(dtype), copy=False)
+    return (out * stddev).astype(dtype, copy=False)
 
 
 def variance_scaling(
@@ -85,9 +96,9 @@ def variance_scaling(
     check_choice(
         distribution, "distribution", ("truncated_normal", "untruncated_normal", "uniform")
     )
-    if not scale > 0:
-        raise ValueError(f"scale: expected a positive number, got {scale!r}")
-    rng = np.random.default_rng() if rng is None else rng
+    check_positive(scale, "scale")
+    shape, dtype = check_shape(shape), as_dtype(dtype)
+    rng = check_rng(rng)
     fan_in, fan_out = compute_fans(shape)
     fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[mode]
     variance = scale / max(1.0, fan)
@@ -145,19 +156,19 @@ def tf1_contrib_variance_scaling(shape, rng=None, dtype="float32", factor=2.0) -
     1.3 ~ 1 / 0.8796^2 roughly undoes the truncation, so Var ~ 1.006 * factor / fan_in:
     He initialization up to 0.6%.
     """
+    check_positive(factor, "factor")
     fan_in, _ = compute_fans(shape)
-    rng = np.random.default_rng() if rng is None else rng
     return truncated_normal(shape, np.sqrt(1.3 * factor / max(1.0, fan_in)), rng, dtype)
 
 
 def zeros(shape, rng=None, dtype="float32") -> np.ndarray:
     """All zeros (Keras' default bias initializer). ``rng`` is accepted and unused."""
-    return np.zeros(shape, dtype=as_dtype(dtype))
+    return np.zeros(check_shape(shape), dtype=as_dtype(dtype))
 
 
 def ones(shape, rng=None, dtype="float32") -> np.ndarray:
     """All ones (batch norm's gamma). ``rng`` is accepted and unused."""
-    return np.ones(shape, dtype=as_dtype(dtype))
+    return np.ones(check_shape(shape), dtype=as_dtype(dtype))
 
 
 INITIALIZERS: dict[str, Initializer] = {
@@ -177,8 +188,15 @@ INITIALIZERS: dict[str, Initializer] = {
 }
 
 
+def check_initial(values: Any, name: str, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+    """What an initializer returned for ``shape``: a finite floating array of that shape
+    (a user's callable may return anything). Plumbing shared with tf_ref's layers."""
+    return check_weight(values, f"{name}{tuple(shape)}", shape, dtype)
+
+
 def get(name: str | Initializer) -> Initializer:
-    """Look an initializer up by its Keras name; a callable is returned unchanged."""
+    """Look an initializer up by its Keras name; a callable is returned unchanged (a layer
+    checks what it draws: ``check_initial``)."""
     if callable(name):
         return name
     return INITIALIZERS[check_choice(name, "initializer", INITIALIZERS)]

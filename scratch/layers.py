@@ -18,7 +18,18 @@ from typing import Any
 import numpy as np
 
 from scratch import activations, initializers
-from scratch.checks import as_dtype, check_float_array, check_positive
+from scratch.checks import (
+    OrderError,
+    as_dtype,
+    check_bool,
+    check_float_array,
+    check_fraction,
+    check_name,
+    check_number,
+    check_positive,
+    check_rng,
+    check_weight,
+)
 from scratch.regularizers import Regularizer
 
 # ----------------------------------------------------------------- argument checks (plumbing)
@@ -42,13 +53,12 @@ def check_constraint(constraint: Any, name: str) -> Any:
     return constraint
 
 
-def check_fraction(value: Any, name: str, *, one: bool = False) -> float:
-    """A probability-like hyperparameter: a number in [0, 1), or [0, 1] with ``one=True``."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name}: expected a number, got {value!r}")
-    if not (0 <= value < 1 or (one and value == 1)):  # NaN fails both comparisons
-        raise ValueError(f"{name}: expected a number in [0, 1{']' if one else ')'}, got {value!r}")
-    return float(value)
+def check_units(units: Any) -> int:
+    """A Dense layer's width: an integer >= 1."""
+    check_number(units, "units", integer=True)
+    if units < 1:
+        raise ValueError(f"units: expected a positive integer, got {units!r}")
+    return int(units)
 
 
 def check_keep_mask(mask: Any, shape: tuple[int, ...]) -> np.ndarray:
@@ -73,6 +83,11 @@ def check_noise_shape(noise_shape: Any) -> tuple[int | None, int | None] | None:
     """Keras' ``noise_shape`` for 2-D inputs: None, or (rows, width), each None or >= 1."""
     if noise_shape is None:
         return None
+    if not isinstance(noise_shape, (tuple, list)):
+        raise TypeError(
+            f"noise_shape: expected (rows, width), each None or a positive integer, "
+            f"got {noise_shape!r}"
+        )
     shape = tuple(noise_shape)
     ok = len(shape) == 2 and all(
         d is None or (isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d >= 1)
@@ -128,6 +143,85 @@ def check_batchnorm_args(
     return x, gamma, beta, check_fraction(momentum, "momentum", one=True), float(epsilon)
 
 
+def check_dropout_dout(dout: Any, mask_shape: tuple[int, ...] | None, training: bool) -> np.ndarray:
+    """``dropout_backward``'s dL/dout: a 2-D floating array the keep mask (of ``mask_shape``)
+    broadcasts to when training."""
+    dout = check_float_array(dout, "dout", ndim=2, finite=False)
+    if training:
+        try:
+            fits = np.broadcast_shapes(tuple(mask_shape), dout.shape) == dout.shape
+        except ValueError:
+            fits = False
+        if not fits:
+            raise ValueError(
+                f"dout: expected a shape the mask {tuple(mask_shape)} broadcasts to, "
+                f"got {dout.shape}"
+            )
+    return dout
+
+
+def check_dense_args(
+    x: Any, kernel: Any, bias: Any
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """``dense_forward``'s arguments: kernel (D, M) float32/float64, bias (M,) of the kernel's
+    dtype or None, x (N, D) floating, finite. The kernel's dtype is the layer's: x is cast to it,
+    as a Keras layer casts its inputs (so float32 x and a float64 kernel compute in float64,
+    float64 x and a float32 kernel in float32, in both backends). Returns (x, kernel, bias)."""
+    kernel = check_float_array(kernel, "kernel", ndim=2)
+    d, m = kernel.shape
+    if bias is not None:
+        bias = check_float_array(bias, "bias", ndim=1)
+        if bias.shape != (m,):
+            raise ValueError(f"bias: expected shape ({m},) (one per unit), got {bias.shape}")
+        if bias.dtype != kernel.dtype:
+            raise TypeError(f"bias: expected dtype {kernel.dtype} (as kernel), got {bias.dtype}")
+    x = check_float_array(x, "x", ndim=2, dtype=kernel.dtype)
+    if x.shape[1] != d:
+        raise ValueError(f"x: expected {d} columns (kernel is {kernel.shape}), got shape {x.shape}")
+    return x, kernel, bias
+
+
+def check_dout(dout: Any, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+    """An upstream gradient dL/dout of the last forward's output ``shape``, cast to ``dtype``.
+
+    NaN is let through: a NaN born in a diverging network must reach the loss, where ``fit``
+    stops cleanly, rather than raise mid-step."""
+    dout = check_float_array(dout, "dout", ndim=len(shape), dtype=dtype, finite=False)
+    if dout.shape != tuple(shape):
+        raise ValueError(f"dout: expected shape {tuple(shape)} (the last output), got {dout.shape}")
+    return dout
+
+
+def check_cache(cache: Any, length: int, forward: str) -> tuple[Any, ...]:
+    """The ``cache`` a ``*_forward`` returned: a tuple of ``length`` items."""
+    if not isinstance(cache, tuple) or len(cache) != length:
+        raise TypeError(
+            f"cache: expected the cache that {forward} returned, got {type(cache).__name__}"
+        )
+    return cache
+
+
+def check_layer_weights(
+    layer: str,
+    expected: dict[str, tuple[int, ...]],
+    weights: Any,
+    dtype: Any,
+    nonnegative: tuple[str, ...] = (),
+) -> list[np.ndarray]:
+    """A layer's ``set_weights`` argument, all of it checked before anything is assigned: a
+    list of ``len(expected)`` arrays in ``expected``'s order, each ``check_weight``-ed as
+    "<layer>.<key>" (real floating, that shape, finite; >= 0 for the keys in ``nonnegative``)
+    and cast to ``dtype``. Plumbing shared with tf_ref.layers."""
+    if not isinstance(weights, (list, tuple)):
+        raise TypeError(f"weights: expected a list of arrays, got {type(weights).__name__}")
+    if len(weights) != len(expected):
+        raise ValueError(f"{layer}: expected {len(expected)} weight arrays, got {len(weights)}")
+    return [
+        check_weight(w, f"{layer}.{key}", shape, dtype, nonnegative=key in nonnegative)
+        for (key, shape), w in zip(expected.items(), weights, strict=True)
+    ]
+
+
 def check_dropout_args(
     x: Any, rate: Any, mask: Any, training: bool
 ) -> tuple[np.ndarray, float, np.ndarray | None]:
@@ -135,7 +229,7 @@ def check_dropout_args(
     keep mask broadcastable to x. Returns (x, rate, mask)."""
     x = check_float_array(x, "x", ndim=2)
     rate = check_fraction(rate, "rate")
-    if training:
+    if check_bool(training, "training"):
         if mask is None:
             raise ValueError("mask: expected a keep mask (1 keep, 0 drop) when training, got None")
         mask = check_keep_mask(mask, x.shape)
@@ -150,8 +244,15 @@ def dense_forward(
 ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
     """Affine map: out = x @ kernel + bias.
 
-    x (N, D), kernel (D, M), bias (M,) or None -> out (N, M); cache = (x, kernel).
+    x (N, D), kernel (D, M), bias (M,) or None -> out (N, M); cache = (x, kernel). The kernel's
+    dtype is the computation's: x is cast to it, as a Keras layer casts its inputs (bias must
+    have it too; ``check_dense_args``).
     """
+    return _dense_forward(*check_dense_args(x, kernel, bias))
+
+
+def _dense_forward(x, kernel, bias):
+    # The maths of dense_forward without the argument checks.
     out = x @ kernel
     if bias is not None:
         out += bias
@@ -166,7 +267,13 @@ def dense_backward(
     dx = dout @ kernel.T (N, D); dkernel = x.T @ dout (D, M); dbias = sum over the batch (M,).
     No 1/N here: the loss already averaged over the batch.
     """
-    x, kernel = cache
+    x, kernel = check_cache(cache, 2, "dense_forward")
+    dout = check_dout(dout, (x.shape[0], kernel.shape[1]), kernel.dtype)
+    return _dense_backward(dout, x, kernel)
+
+
+def _dense_backward(dout, x, kernel):
+    # The maths of dense_backward without the argument checks.
     return dout @ kernel.T, x.T @ dout, dout.sum(axis=0)
 
 
@@ -186,10 +293,11 @@ class Layer(ABC):
     """
 
     kind = "layer"
+    nonnegative_weights: tuple[str, ...] = ()  # weights that must be >= 0 (a variance)
 
     def __init__(self, name: str | None = None, trainable: bool = True) -> None:
-        self.name = name
-        self.trainable = bool(trainable)
+        self.name = check_name(name)
+        self.trainable = trainable
         self.params: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}
         self.state: dict[str, np.ndarray] = {}
@@ -199,21 +307,43 @@ class Layer(ABC):
         self.dtype: np.dtype = np.dtype("float32")
 
     @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        self._trainable = check_bool(value, "trainable")  # bool("no") would be True
+
+    @property
     def built(self) -> bool:
         return self.input_dim is not None
 
-    def build(self, input_dim: int, rng: np.random.Generator, dtype: Any = "float32") -> int:
-        """Create parameters for inputs of width ``input_dim``; return the output width."""
-        self.input_dim = int(input_dim)
+    def build(self, input_dim: int, rng: Any, dtype: Any = "float32") -> int:
+        """Create parameters for inputs of width ``input_dim``; return the output width.
+
+        ``rng``: a ``numpy.random.Generator``, an int seed or None (``check_rng``)."""
+        check_positive(input_dim, "input_dim", integer=True)
+        check_rng(rng)
         self.dtype = as_dtype(dtype)
+        self.input_dim = int(input_dim)
         return self.output_dim
 
     @property
     def output_dim(self) -> int:
         """Width of the output; by default the input's (activations, batch norm, dropout)."""
         if self.input_dim is None:
-            raise RuntimeError(f"{self.name}: not built yet, so its output width is unknown")
+            raise OrderError(f"{self.name}: not built yet, so its output width is unknown")
         return self.input_dim
+
+    def _require_built(self) -> None:
+        if not self.built:
+            raise OrderError(f"{self.name}: layer is not built; call build() first")
+
+    def _check_dout(self, dout: Any, out: np.ndarray | None) -> np.ndarray:
+        """``dout`` against the output of the last forward (``out``; None: no forward yet)."""
+        if out is None:
+            raise OrderError(f"{self.name}: backward() called before forward()")
+        return check_dout(dout, out.shape, out.dtype)
 
     @abstractmethod
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
@@ -232,17 +362,23 @@ class Layer(ABC):
         """Copies of the weights, in Keras order (kernel, bias; gamma, beta, moving stats)."""
         return [p.copy() for p in self.weights.values()]
 
+    def check_weights(self, weights: list[np.ndarray]) -> list[np.ndarray]:
+        """``weights`` checked against this layer (``check_layer_weights``) without assigning
+        anything; returns them cast to the layer's dtype."""
+        self._require_built()
+        expected = {k: v.shape for k, v in self.weights.items()}
+        return check_layer_weights(
+            str(self.name), expected, weights, self.dtype, self.nonnegative_weights
+        )
+
     def set_weights(self, weights: list[np.ndarray]) -> None:
-        """Overwrite the weights in place; shapes must match exactly."""
-        current = self.weights
-        if len(weights) != len(current):
-            raise ValueError(
-                f"{self.name}: expected {len(current)} weight arrays, got {len(weights)}"
-            )
-        for (key, p), w in zip(current.items(), weights, strict=True):
-            w = np.asarray(w)
-            if w.shape != p.shape:
-                raise ValueError(f"{self.name}.{key}: expected shape {p.shape}, got {w.shape}")
+        """Overwrite the weights in place, in ``get_weights()`` order: real floating arrays
+        (float16/32/64, cast to the layer's dtype; integer and complex arrays are refused) of
+        exactly the current shapes, finite. All are checked before any is assigned."""
+        self._assign_weights(self.check_weights(weights))
+
+    def _assign_weights(self, checked: list[np.ndarray]) -> None:
+        for p, w in zip(self.weights.values(), checked, strict=True):
             p[...] = w
 
     def __repr__(self) -> str:
@@ -278,11 +414,9 @@ class Dense(Layer):
         trainable: bool = True,
     ) -> None:
         super().__init__(name=name, trainable=trainable)
-        if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units < 1:
-            raise ValueError(f"units: expected a positive integer, got {units!r}")
-        self.units = int(units)
+        self.units = check_units(units)
         self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
+        self.use_bias = check_bool(use_bias, "use_bias")
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
         regularizers = {"kernel": kernel_regularizer, "bias": bias_regularizer}
@@ -305,30 +439,39 @@ class Dense(Layer):
     def output_dim(self) -> int:
         return self.units
 
-    def build(self, input_dim: int, rng: np.random.Generator, dtype: Any = "float32") -> int:
+    def build(self, input_dim: int, rng: Any, dtype: Any = "float32") -> int:
+        rng = check_rng(rng)
         super().build(input_dim, rng, dtype)
         shape = (self.input_dim, self.units)
-        self.params = {"kernel": self.kernel_initializer(shape, rng=rng, dtype=self.dtype)}
+        kernel = self.kernel_initializer(shape, rng=rng, dtype=self.dtype)
+        self.params = {
+            "kernel": initializers.check_initial(kernel, "kernel_initializer", shape, self.dtype)
+        }
         if self.use_bias:
-            self.params["bias"] = self.bias_initializer((self.units,), rng=rng, dtype=self.dtype)
+            bias = self.bias_initializer((self.units,), rng=rng, dtype=self.dtype)
+            self.params["bias"] = initializers.check_initial(
+                bias, "bias_initializer", (self.units,), self.dtype
+            )
         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
         return self.units
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         """x (N, input_dim) -> a (N, units); keeps what backward needs."""
-        z, cache = dense_forward(x, self.params["kernel"], self.params.get("bias"))
+        self._require_built()
+        check_bool(training, "training")
+        x = check_input(x, self, finite=False)
+        z, cache = _dense_forward(x, self.params["kernel"], self.params.get("bias"))
         self._cache = (cache, z)
         return self.activation(z)
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         """dout = dL/da (N, units) -> dL/dx (N, input_dim); fills ``grads`` if trainable."""
-        if self._cache is None:
-            raise RuntimeError(f"{self.name}: backward() called before forward()")
-        cache, z = self._cache
+        cache, z = self._cache if self._cache is not None else (None, None)
+        dout = self._check_dout(dout, z)
         dz = dout if self.activation.name == "linear" else dout * self.activation.grad(z)
         if not self.trainable:
             return dz @ cache[1].T
-        dx, dkernel, dbias = dense_backward(dz, cache)
+        dx, dkernel, dbias = _dense_backward(dz, *cache)
         self.grads["kernel"] = dkernel
         if self.use_bias:
             self.grads["bias"] = dbias
@@ -356,12 +499,15 @@ class Activation(Layer):
         return self.input_dim
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
-        self._z = x
-        return self.activation(x)
+        """x (N, D) -> f(x) (N, D)."""
+        self._require_built()
+        check_bool(training, "training")
+        self._z = check_input(x, self, finite=False)
+        return self.activation(self._z)
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        if self._z is None:
-            raise RuntimeError(f"{self.name}: backward() called before forward()")
+        """dL/dout (N, D) -> dL/dx = dout * f'(x)."""
+        dout = self._check_dout(dout, self._z)
         return dout * self.activation.grad(self._z)
 
 
@@ -395,8 +541,9 @@ def batchnorm_forward(
     x, gamma, beta, momentum, epsilon = check_batchnorm_args(
         x, gamma, beta, moving_mean, moving_variance, momentum, epsilon
     )
+    training = check_bool(training, "training")
     return _batchnorm_forward(
-        x, gamma, beta, moving_mean, moving_variance, momentum, epsilon, bool(training)
+        x, gamma, beta, moving_mean, moving_variance, momentum, epsilon, training
     )
 
 
@@ -430,6 +577,12 @@ def batchnorm_backward(
     Inference (or a frozen layer): mu and var are constants, so dx = gamma * inv_std * dout.
     Returns dx (N, D), dgamma (D,), dbeta (D,) (the last two even when scale/center are off).
     """
+    xhat = check_cache(cache, 4, "batchnorm_forward")[0]
+    return _batchnorm_backward(check_dout(dout, xhat.shape, xhat.dtype), cache)
+
+
+def _batchnorm_backward(dout, cache):
+    # The maths of batchnorm_backward without the argument checks.
     xhat, gamma, inv_std, training = cache
     dbeta = dout.sum(axis=0)
     dgamma = (dout * xhat).sum(axis=0)
@@ -452,6 +605,7 @@ class BatchNormalization(Layer):
     """
 
     kind = "batch_normalization"
+    nonnegative_weights = ("moving_variance",)
 
     def __init__(
         self,
@@ -467,9 +621,10 @@ class BatchNormalization(Layer):
         self.momentum = check_fraction(momentum, "momentum", one=True)
         check_positive(epsilon, "epsilon")
         self.epsilon = float(epsilon)
-        self.center = bool(center)
-        self.scale = bool(scale)
+        self.center = check_bool(center, "center")
+        self.scale = check_bool(scale, "scale")
         self._cache: tuple[Any, ...] | None = None
+        self._out: np.ndarray | None = None
 
     @property
     def output_dim(self) -> int:
@@ -491,8 +646,8 @@ class BatchNormalization(Layer):
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         """x (N, D) -> (N, D); training (and not frozen) also moves the moving statistics."""
-        if not self.built:
-            raise RuntimeError(f"{self.name}: layer is not built; call build() first")
+        self._require_built()
+        check_bool(training, "training")
         x = check_input(x, self, finite=False)
         out, self._cache = _batchnorm_forward(
             x,
@@ -504,13 +659,13 @@ class BatchNormalization(Layer):
             self.epsilon,
             bool(training) and self.trainable,
         )
+        self._out = out
         return out
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         """dout = dL/dout (N, D) -> dL/dx; fills ``grads`` (gamma, beta) if trainable."""
-        if self._cache is None:
-            raise RuntimeError(f"{self.name}: backward() called before forward()")
-        dx, dgamma, dbeta = batchnorm_backward(dout, self._cache)
+        dout = self._check_dout(dout, self._out)
+        dx, dgamma, dbeta = _batchnorm_backward(dout, self._cache)
         if self.trainable:
             for key, g in (("gamma", dgamma), ("beta", dbeta)):
                 if key in self.params:
@@ -549,6 +704,13 @@ def _dropout_forward(x, rate, mask, training):
 
 def dropout_backward(dout: np.ndarray, cache: tuple[Any, ...]) -> np.ndarray:
     """dx = dout * mask / (1 - rate) when training (the same mask, the same scale); else dout."""
+    keep, _, training = check_cache(cache, 3, "dropout_forward")
+    dout = check_dropout_dout(dout, None if keep is None else keep.shape, training)
+    return _dropout_backward(dout, cache)
+
+
+def _dropout_backward(dout, cache):
+    # The maths of dropout_backward without the argument checks.
     keep, rate, training = cache
     return dout * keep / (1 - rate) if training else dout
 
@@ -580,13 +742,15 @@ class Dropout(Layer):
         self.last_mask: np.ndarray | None = None
         self._mask: np.ndarray | None = None
         self._cache: tuple[Any, ...] | None = None
+        self._out: np.ndarray | None = None
 
     @property
     def output_dim(self) -> int:
         assert self.input_dim is not None
         return self.input_dim
 
-    def build(self, input_dim: int, rng: np.random.Generator, dtype: Any = "float32") -> int:
+    def build(self, input_dim: int, rng: Any, dtype: Any = "float32") -> int:
+        rng = check_rng(rng)
         super().build(input_dim, rng, dtype)
         self.rng = rng.spawn(1)[0]
         return self.output_dim
@@ -594,8 +758,7 @@ class Dropout(Layer):
     def set_mask(self, mask: np.ndarray | None) -> None:
         """Use this keep mask (1 keep, 0 drop) in every training-mode call until set_mask(None)."""
         if mask is not None:
-            if self.input_dim is None:
-                raise RuntimeError(f"{self.name}: layer is not built; call build() first")
+            self._require_built()
             mask = np.asarray(mask)
             if mask.ndim != 2:
                 raise ValueError(f"mask: expected a 2-D array, got shape {mask.shape}")
@@ -606,24 +769,24 @@ class Dropout(Layer):
         self, x: np.ndarray, training: bool = False, mask: np.ndarray | None = None
     ) -> np.ndarray:
         """x (N, D) -> (N, D): x * mask / (1 - rate) when training, x otherwise."""
+        self._require_built()
         x = check_input(x, self, finite=False)
-        if training:
+        if check_bool(training, "training"):
             if mask is not None:
                 mask = check_keep_mask(mask, x.shape)
             elif self._mask is not None:
                 mask = check_keep_mask(self._mask, x.shape)
             else:
-                if self.rng is None:
-                    raise RuntimeError(f"{self.name}: layer is not built; call build() first")
                 mask = self.rng.random(noise_shape_for(self.noise_shape, x.shape)) >= self.rate
         self.last_mask = mask if training else None
         out, self._cache = _dropout_forward(x, self.rate, mask, bool(training))
+        self._out = out
         return out
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        if self._cache is None:
-            raise RuntimeError(f"{self.name}: backward() called before forward()")
-        return dropout_backward(dout, self._cache)
+        """dL/dout (N, D) -> dL/dx: the same mask and scale as the last forward."""
+        dout = self._check_dout(dout, self._out)
+        return _dropout_backward(dout, self._cache)
 
 
 def check_input(x: Any, layer: Layer, *, finite: bool = True) -> np.ndarray:

@@ -12,8 +12,25 @@ from typing import Any
 
 import numpy as np
 
-from scratch.checks import as_dtype, check_float_array, check_positive
+from scratch.checks import (
+    OrderError,
+    as_dtype,
+    check_bool,
+    check_float_array,
+    check_positive,
+    check_rng,
+)
 from scratch.layers import Layer
+
+
+def check_stack(layers: Any, method: str) -> list[Any]:
+    """A list (or tuple) of layers, each with a callable ``method`` (forward or backward)."""
+    if not isinstance(layers, (list, tuple)):
+        raise TypeError(f"layers: expected a list of layers, got {type(layers).__name__}")
+    for i, layer in enumerate(layers):
+        if not callable(getattr(layer, method, None)):
+            raise TypeError(f"layers[{i}]: expected a layer with .{method}(), got {layer!r}")
+    return list(layers)
 
 
 def forward_layers(layers: Sequence[Layer], x: np.ndarray, training: bool = False) -> np.ndarray:
@@ -21,7 +38,8 @@ def forward_layers(layers: Sequence[Layer], x: np.ndarray, training: bool = Fals
 
     Each layer caches what its backward will need, so call this before ``backward_layers``.
     """
-    for layer in layers:
+    check_bool(training, "training")
+    for layer in check_stack(layers, "forward"):
         x = layer.forward(x, training=training)
     return x
 
@@ -29,7 +47,7 @@ def forward_layers(layers: Sequence[Layer], x: np.ndarray, training: bool = Fals
 def backward_layers(layers: Sequence[Layer], dout: np.ndarray) -> np.ndarray:
     """The chain rule through a stack: visit the layers in reverse, each turning dL/d(its
     output) into dL/d(its input) and filling its parameter gradients; returns dL/dx."""
-    for layer in reversed(layers):
+    for layer in reversed(check_stack(layers, "backward")):
         dout = layer.backward(dout)
     return dout
 
@@ -48,6 +66,34 @@ def name_layers(layers: Sequence[Any]) -> None:
     names = [layer.name for layer in layers]
     if len(set(names)) != len(names):
         raise ValueError(f"layers: names must be unique, got {names}")
+
+
+def check_layer_list(layers: Any, layer_class: type, backend: str) -> list[Any]:
+    """A non-empty list (or tuple) of ``layer_class`` instances. Plumbing shared with tf_ref."""
+    if not isinstance(layers, (list, tuple)):
+        raise TypeError(f"layers: expected a list of {backend} layers, got {type(layers).__name__}")
+    layers = list(layers)
+    if not layers:
+        raise ValueError("layers: expected at least one layer, got an empty list")
+    for i, layer in enumerate(layers):
+        if not isinstance(layer, layer_class):
+            raise TypeError(f"layers[{i}]: expected a {backend} Layer, got {type(layer).__name__}")
+    return layers
+
+
+def check_model_weights(layers: Sequence[Any], weights: Any) -> list[list[np.ndarray]]:
+    """A whole model's ``set_weights`` argument, every array checked by its layer's
+    ``check_weights`` before anything is assigned; returns one checked list per layer."""
+    if not isinstance(weights, (list, tuple)):
+        raise TypeError(f"weights: expected a list of arrays, got {type(weights).__name__}")
+    counts = [len(layer.get_weights()) for layer in layers]
+    if len(weights) != sum(counts):
+        raise ValueError(f"weights: expected {sum(counts)} arrays, got {len(weights)}")
+    out, i = [], 0
+    for layer, n in zip(layers, counts, strict=True):
+        out.append(layer.check_weights(list(weights[i : i + n])))
+        i += n
+    return out
 
 
 def summary_table(layers: Sequence[Any]) -> str:
@@ -75,28 +121,24 @@ class Sequential:
         layers: Sequence[Layer],
         input_dim: int | None = None,
         *,
-        rng: np.random.Generator | None = None,
+        rng: np.random.Generator | int | None = None,
         dtype: Any = "float32",
     ) -> None:
-        layers = list(layers)
-        if not layers:
-            raise ValueError("layers: expected at least one layer, got an empty list")
-        for i, layer in enumerate(layers):
-            if not isinstance(layer, Layer):
-                raise TypeError(
-                    f"layers[{i}]: expected a scratch Layer, got {type(layer).__name__}"
-                )
+        layers = check_layer_list(layers, Layer, "scratch")
         name_layers(layers)
         self.layers = layers
         self.dtype = as_dtype(dtype)
         self.input_dim: int | None = None
         if input_dim is not None:
             self.build(input_dim, rng)
+        else:
+            check_rng(rng)  # refused now, not at the later build() that would not even use it
 
-    def build(self, input_dim: int, rng: np.random.Generator | None = None) -> Sequential:
-        """Create every layer's parameters, drawing from ``rng`` in layer order."""
+    def build(self, input_dim: int, rng: np.random.Generator | int | None = None) -> Sequential:
+        """Create every layer's parameters, drawing from ``rng`` (a Generator, an int seed or
+        None, ``check_rng``) in layer order."""
         check_positive(input_dim, "input_dim", integer=True)
-        rng = np.random.default_rng() if rng is None else rng
+        rng = check_rng(rng)
         width = int(input_dim)
         for layer in self.layers:
             width = layer.build(width, rng, self.dtype)
@@ -113,7 +155,7 @@ class Sequential:
 
     def _require_built(self) -> None:
         if not self.built:
-            raise RuntimeError("model is not built: pass input_dim=... or call build() first")
+            raise OrderError("model is not built: pass input_dim=... or call build() first")
 
     def check_input(self, x: Any, name: str = "x") -> np.ndarray:
         """A 2-D finite float batch of width ``input_dim``, cast to the model's dtype."""
@@ -122,7 +164,7 @@ class Sequential:
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         """x (N, input_dim) -> outputs (N, output_dim); ``training`` switches dropout/BN modes."""
-        return self._forward(self.check_input(x), training)
+        return self._forward(self.check_input(x), check_bool(training, "training"))
 
     def _forward(self, x: np.ndarray, training: bool) -> np.ndarray:
         return forward_layers(self.layers, x, training)
@@ -135,7 +177,7 @@ class Sequential:
         """
         self._require_built()
         stop = 0
-        if not input_grad:
+        if not check_bool(input_grad, "input_grad"):
             trainable = [
                 i for i, layer in enumerate(self.layers) if layer.trainable and layer.params
             ]
@@ -204,18 +246,18 @@ class Sequential:
         not, in Keras' ``model.get_weights()`` order."""
         return [w for layer in self.layers for w in layer.get_weights()]
 
-    def set_weights(self, weights: Sequence[np.ndarray]) -> None:
-        """Overwrite all weights from a list shaped like ``get_weights()``."""
+    def check_weights(self, weights: Sequence[np.ndarray]) -> list[list[np.ndarray]]:
+        """Check a list shaped like ``get_weights()`` without assigning anything (each layer's
+        ``check_weights``); returns the arrays cast to the model's dtype, one list per layer."""
         self._require_built()
-        weights = list(weights)
-        expected = sum(len(layer.weights) for layer in self.layers)
-        if len(weights) != expected:
-            raise ValueError(f"weights: expected {expected} arrays, got {len(weights)}")
-        i = 0
-        for layer in self.layers:
-            n = len(layer.weights)
-            layer.set_weights(weights[i : i + n])
-            i += n
+        return check_model_weights(self.layers, weights)
+
+    def set_weights(self, weights: Sequence[np.ndarray]) -> None:
+        """Overwrite all weights from a list shaped like ``get_weights()``: real floating arrays
+        of the right shapes, finite (``Layer.set_weights``). Every array is checked before any
+        is assigned, so a refused list leaves the model as it was."""
+        for layer, checked in zip(self.layers, self.check_weights(weights), strict=True):
+            layer._assign_weights(checked)
 
     def named_weights(self) -> dict[str, np.ndarray]:
         """{"layer/weight": array} views of every parameter and state array (for checkpoints and

@@ -27,7 +27,7 @@ next layer and before the logits; the pixels are kept. Dropout never follows the
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from types import ModuleType
 from typing import Any
 
@@ -39,8 +39,8 @@ from scratch import layers as layers_mod
 from scratch import optimizers as optimizers_mod
 from scratch import regularizers as regularizers_mod
 from scratch import schedules as schedules_mod
-from scratch.checks import check_choice, check_positive
-from scratch.layers import check_fraction
+from scratch.activations import check_activation_kwargs
+from scratch.checks import check_bool, check_choice, check_fraction, check_positive
 
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
 SCHEDULES = (None, "exponential", "power", "plateau")
@@ -85,26 +85,30 @@ class NetworkConfig:
     clipnorm: float | None = None
 
     def __post_init__(self) -> None:
+        """Every field checked now (type, range, name), so that ``build_network`` and
+        ``build_optimizer`` never fail later; NumPy scalars become plain numbers (``to_dict``
+        stays JSON-able)."""
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, np.generic):
+                object.__setattr__(self, f.name, value.item())
         check_positive(self.hidden_layers, "hidden_layers", integer=True, zero=True)
         check_positive(self.units, "units", integer=True)
-        initializers.get(self.kernel_initializer)  # unknown names fail here, with the list
-        try:  # unknown names and keyword arguments fail here, not mid-training
-            activations.get(self.activation, **dict(self.activation_kwargs))(np.zeros(1))
-        except TypeError as err:
-            raise TypeError(
-                f"activation_kwargs: {dict(self.activation_kwargs)} do not fit "
-                f"{self.activation!r} ({err})"
-            ) from err
-        if not isinstance(self.batch_norm, bool):
-            raise TypeError(f"batch_norm: expected True or False, got {self.batch_norm!r}")
+        check_choice(self.kernel_initializer, "kernel_initializer", initializers.INITIALIZERS)
+        check_choice(self.activation, "activation", activations.NAMES)
+        kwargs = check_activation_kwargs(
+            self.activation, self.activation_kwargs, "activation_kwargs"
+        )
+        object.__setattr__(self, "activation_kwargs", kwargs)
+        check_bool(self.batch_norm, "batch_norm")
         check_fraction(self.batch_norm_momentum, "batch_norm_momentum")
         check_fraction(self.dropout_rate, "dropout_rate")
         check_choice(self.dropout_placement, "dropout_placement", DROPOUT_PLACEMENTS)
         check_choice(self.optimizer, "optimizer", OPTIMIZERS)
         check_positive(self.learning_rate, "learning_rate")
         check_fraction(self.momentum, "momentum")
-        if self.lr_schedule not in SCHEDULES:
-            raise ValueError(f"lr_schedule: expected one of {SCHEDULES}, got {self.lr_schedule!r}")
+        if self.lr_schedule is not None:
+            check_choice(self.lr_schedule, "lr_schedule", [s for s in SCHEDULES if s is not None])
         check_positive(self.decay_steps, "decay_steps")
         check_positive(self.decay_rate, "decay_rate")
         check_positive(self.plateau_patience, "plateau_patience", integer=True)
@@ -138,6 +142,16 @@ GUIDELINES = NetworkConfig()
 """The chapter's default configuration, unchanged."""
 
 
+def check_config(config: Any) -> NetworkConfig:
+    """A ``NetworkConfig`` (checked field by field when it was made)."""
+    if not isinstance(config, NetworkConfig):
+        raise TypeError(
+            f"config: expected a NetworkConfig (e.g. GUIDELINES.replace(...)), "
+            f"got {type(config).__name__}"
+        )
+    return config
+
+
 def assemble_layers(
     config: NetworkConfig,
     n_outputs: int,
@@ -152,6 +166,7 @@ def assemble_layers(
     book's notebook: "hidden1", "hidden1_bn", "hidden1_out" (the activation), "hidden1_dropout",
     ..., "logits".
     """
+    check_config(config)
     check_positive(n_outputs, "n_outputs", integer=True)
 
     def kernel_extras(hidden: bool) -> dict[str, Any]:
@@ -208,6 +223,7 @@ def assemble_layers(
 def optimizer_spec(config: NetworkConfig) -> tuple[str, dict[str, Any], tuple[str, dict] | None]:
     """(optimizer name, its keyword arguments, (schedule class name, its arguments) or None):
     what ``build_optimizer`` of either backend instantiates."""
+    check_config(config)
     kwargs: dict[str, Any] = {}
     if config.optimizer in ("momentum", "nesterov"):
         kwargs["momentum"] = config.momentum
@@ -245,10 +261,11 @@ def build_network(
     input_dim: int = 784,
     n_outputs: int = 10,
     *,
-    rng: np.random.Generator | None = None,
+    rng: np.random.Generator | int | None = None,
     dtype: Any = "float32",
 ) -> Any:
-    """A built scratch ``Sequential`` for ``config`` (weights drawn from ``rng`` in order)."""
+    """A built scratch ``Sequential`` for ``config`` (weights drawn from ``rng``, a Generator,
+    an int seed or None, in order)."""
     from scratch.models import Sequential
 
     layers = assemble_layers(config, n_outputs, layers_mod, regularizers_mod, constraints_mod)

@@ -21,7 +21,14 @@ from typing import Any
 
 import numpy as np
 
-from scratch.checks import check_choice, check_float_array, check_positive
+from scratch.checks import (
+    check_bool,
+    check_choice,
+    check_float_array,
+    check_positive,
+    check_range,
+    check_weight,
+)
 
 LearningRate = float | Callable[[int], float]
 Constraint = Callable[[np.ndarray], np.ndarray]
@@ -125,6 +132,121 @@ def check_constraints(
     return constraints
 
 
+def check_param(param: Any, name: str) -> np.ndarray:
+    """An array updated in place: a writable float32/float64 ndarray (0-d allowed)."""
+    if not isinstance(param, np.ndarray):
+        raise TypeError(
+            f"{name}: expected a NumPy array (it is updated in place), got {type(param).__name__}"
+        )
+    check_float_array(param, name, finite=False, allow_empty=True)
+    if not param.flags.writeable:
+        raise ValueError(f"{name}: expected a writable array (it is updated in place)")
+    return param
+
+
+def check_params_grads(params: Any, grads: Any) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """``apply``'s lists: params (arrays updated in place) and one floating gradient of the same
+    shape per param. Plumbing shared with tf_ref.optimizers."""
+    if isinstance(params, np.ndarray) or not isinstance(params, (list, tuple)):
+        raise TypeError(f"params: expected a list of arrays, got {type(params).__name__}")
+    params = [check_param(p, f"params[{i}]") for i, p in enumerate(params)]
+    grads = check_grads(grads)
+    if len(params) != len(grads):
+        raise ValueError(f"grads: expected {len(params)} arrays (one per param), got {len(grads)}")
+    for i, (p, g) in enumerate(zip(params, grads, strict=True)):
+        if g.shape != p.shape:
+            raise ValueError(f"grads[{i}]: expected shape {p.shape}, got {g.shape}")
+    return params, grads
+
+
+def check_update_args(
+    param: Any, grad: Any, slots: dict[str, Any], learning_rate: Any
+) -> tuple[np.ndarray, np.ndarray]:
+    """An update rule's arguments: ``param`` updated in place (``check_param``), ``grad`` of its
+    shape, each slot (name -> array) a writable float array of its shape, learning_rate > 0.
+    Returns (param, grad). Plumbing shared with tf_ref.optimizers."""
+    param = check_param(param, "param")
+    grad = check_float_array(grad, "grad", finite=False, allow_empty=True)
+    if grad.shape != param.shape:
+        raise ValueError(f"grad: expected shape {param.shape} (as param), got {grad.shape}")
+    for name, slot in slots.items():
+        if slot is None:
+            raise TypeError(f"{name}: expected an array of shape {param.shape}, got None")
+        check_param(slot, name)
+        if slot.shape != param.shape:
+            raise ValueError(f"{name}: expected shape {param.shape} (as param), got {slot.shape}")
+    check_positive(learning_rate, "learning_rate")
+    return param, grad
+
+
+def check_optimizer_state(
+    variables: Any, slot_names: Sequence[str], params: Sequence[Any], owner: str = "optimizer"
+) -> tuple[int, dict[str, np.ndarray]]:
+    """A state saved by ``variables()`` for an optimizer with these ``slot_names``, checked
+    before anything is restored: {"iterations": an integer >= 0, "<slot>/<i>": a real floating
+    finite array of params[i]'s shape, cast to its dtype}, nothing missing and nothing else (a
+    state from another kind of optimizer is refused, not half used). Returns (iterations,
+    {key: array}). Plumbing shared with tf_ref.optimizers."""
+    if not isinstance(variables, dict):
+        raise TypeError(f"variables: expected a dict of arrays, got {type(variables).__name__}")
+    if isinstance(params, np.ndarray) or not isinstance(params, (list, tuple)):
+        raise TypeError(f"params: expected a list of arrays, got {type(params).__name__}")
+    params = [
+        check_float_array(p, f"params[{i}]", finite=False, allow_empty=True)
+        for i, p in enumerate(params)
+    ]
+    if "iterations" not in variables:
+        raise ValueError("optimizer state: missing 'iterations'")
+    raw = variables["iterations"]
+    if isinstance(raw, np.ndarray) and raw.ndim == 0:
+        raw = raw[()]
+    iterations = check_positive(raw, "optimizer state 'iterations'", integer=True, zero=True)
+    expected = {f"{name}/{i}": p for name in slot_names for i, p in enumerate(params)}
+    if set(variables) - set(expected) - {"iterations"}:  # another optimizer's, or other slots
+        raise ValueError(
+            f"optimizer state has {sorted(variables)}, this {owner} on {len(params)} trainable "
+            f"arrays expects {sorted({'iterations', *expected})}"
+        )
+    slots = {}
+    for key, p in expected.items():
+        if key not in variables:
+            raise ValueError(f"optimizer state: missing {key!r}")
+        slots[key] = check_weight(variables[key], f"optimizer state {key!r}", p.shape, p.dtype)
+    return int(iterations), slots
+
+
+def check_step_args(arrays: dict[str, Any], learning_rate: Any) -> list[np.ndarray]:
+    """The arrays of a rule that returns new ones (the Nesterov forms): floating, all of the
+    first one's shape; learning_rate > 0. Plumbing shared with tf_ref.optimizers."""
+    out = [check_float_array(a, name, finite=False, allow_empty=True) for name, a in arrays.items()]
+    first = next(iter(arrays))
+    for name, a in zip(arrays, out, strict=True):
+        if a.shape != out[0].shape:
+            raise ValueError(f"{name}: expected shape {out[0].shape} (as {first}), got {a.shape}")
+    check_positive(learning_rate, "learning_rate")
+    return out
+
+
+def check_rmsprop_args(rho: Any, momentum: Any, epsilon: Any) -> tuple[float, float, float]:
+    """RMSprop's hyperparameters: rho in [0, 1) (1 would freeze v), momentum in [0, 1],
+    epsilon >= 0. Shared by the class and the update function, and with tf_ref."""
+    return (
+        check_range(rho, "rho", 0, 1, high_open=True),
+        check_range(momentum, "momentum", 0, 1),
+        check_positive(epsilon, "epsilon", zero=True),
+    )
+
+
+def check_adam_args(beta_1: Any, beta_2: Any, epsilon: Any) -> tuple[float, float, float]:
+    """Adam's hyperparameters: beta_1, beta_2 in [0, 1) (1 divides by 0 in the bias correction),
+    epsilon >= 0. Shared by the class and the update function, and with tf_ref."""
+    return (
+        check_range(beta_1, "beta_1", 0, 1, high_open=True),
+        check_range(beta_2, "beta_2", 0, 1, high_open=True),
+        check_positive(epsilon, "epsilon", zero=True),
+    )
+
+
 _CLIPPERS: dict[str, Callable[[Sequence[np.ndarray], float], list[np.ndarray]]] = {
     "clipvalue": lambda g, c: clip_by_value(g, c),
     "clipnorm": lambda g, c: clip_by_norm(g, c),
@@ -144,7 +266,7 @@ class Optimizer(ABC):
         clipnorm: float | None = None,
         global_clipnorm: float | None = None,
     ) -> None:
-        if not callable(learning_rate):
+        if not callable(learning_rate):  # a schedule f(iterations) -> rate, or a number
             check_positive(learning_rate, "learning_rate")
         self.learning_rate = learning_rate
         self._clipping = check_clip_options(clipvalue, clipnorm, global_clipnorm)
@@ -154,9 +276,12 @@ class Optimizer(ABC):
         self._shapes: list[tuple[int, ...]] | None = None
 
     def current_learning_rate(self) -> float:
-        """The learning rate for the step about to be taken (schedules see ``iterations``)."""
+        """The learning rate for the step about to be taken (schedules see ``iterations``); a
+        schedule must give a finite number > 0."""
         lr = self.learning_rate
-        return float(lr(self.iterations)) if callable(lr) else float(lr)
+        if not callable(lr):
+            return float(lr)
+        return float(check_positive(lr(self.iterations), "learning_rate(iterations)"))
 
     def build(self, params: Sequence[np.ndarray]) -> None:
         """Create one zero-filled slot array per parameter for every slot name."""
@@ -177,14 +302,9 @@ class Optimizer(ABC):
         """One step, in Keras' order: clip the gradients (if asked), update every ``params[i]``
         in place from its gradient, project it with ``constraints[i]`` (if not None, e.g.
         ``scratch.constraints.MaxNorm``); then iterations += 1."""
-        if len(params) != len(grads):
-            raise ValueError(
-                f"grads: expected {len(params)} arrays (one per param), got {len(grads)}"
-            )
-        for i, (p, g) in enumerate(zip(params, grads, strict=True)):
-            if g.shape != p.shape:
-                raise ValueError(f"grads[{i}]: expected shape {p.shape}, got {g.shape}")
+        params, grads = check_params_grads(params, grads)
         constraints = check_constraints(constraints, len(params))
+        lr = self.current_learning_rate()  # a bad schedule fails before any state is made
         if self._shapes is None:
             self.build(params)
         elif [p.shape for p in params] != self._shapes:
@@ -195,7 +315,6 @@ class Optimizer(ABC):
         if self._clipping is not None:
             name, value = self._clipping
             grads = _CLIPPERS[name](list(grads), value)
-        lr = self.current_learning_rate()
         for i, (p, g) in enumerate(zip(params, grads, strict=True)):
             self.update_step(i, p, g, lr)
         for p, c in zip(params, constraints, strict=True):
@@ -215,20 +334,23 @@ class Optimizer(ABC):
                 out[f"{name}/{i}"] = a
         return out
 
+    def check_variables(
+        self, variables: dict[str, np.ndarray], params: Sequence[np.ndarray]
+    ) -> tuple[int, dict[str, np.ndarray]]:
+        """Check a state saved by ``variables()`` for these ``params`` without restoring it
+        (``check_optimizer_state``); returns (iterations, {"<slot>/<i>": array})."""
+        return check_optimizer_state(variables, self.slot_names, params, type(self).__name__)
+
     def set_variables(self, variables: dict[str, np.ndarray], params: Sequence[np.ndarray]) -> None:
-        """Restore a state saved by ``variables()`` for these ``params`` (checkpoint resume)."""
+        """Restore a state saved by ``variables()`` for these ``params`` (checkpoint resume).
+
+        Everything is checked first (``check_variables``): a refused state changes nothing."""
+        iterations, slots = self.check_variables(variables, params)
         self.build(params)
-        self.iterations = int(variables["iterations"])
+        self.iterations = iterations
         for name, arrays in self.slots.items():
             for i, a in enumerate(arrays):
-                key = f"{name}/{i}"
-                if key not in variables:
-                    raise ValueError(f"optimizer state: missing {key!r}")
-                src = np.asarray(variables[key])
-                if src.shape != a.shape:
-                    raise ValueError(
-                        f"optimizer state {key!r}: expected {a.shape}, got {src.shape}"
-                    )
+                src = slots[f"{name}/{i}"]  # checked, in a's dtype
                 a[...] = src
 
 
@@ -252,6 +374,9 @@ def sgd_update(
     Keras' Nesterov stores the look-ahead point w = theta + momentum * v (see
     ``nesterov_sutskever_step``), which is why it needs no second gradient evaluation.
     """
+    momentum = check_range(momentum, "momentum", 0, 1)
+    check_bool(nesterov, "nesterov")
+    check_update_args(param, grad, {"m": m} if momentum != 0 else {}, learning_rate)
     if momentum == 0:
         param -= learning_rate * grad
         return
@@ -270,6 +395,8 @@ def adagrad_update(
 
     acc += g^2;   w -= lr * g / sqrt(acc + eps)
     """
+    check_update_args(param, grad, {"acc": acc}, learning_rate)
+    check_positive(epsilon, "epsilon", zero=True)
     acc += grad * grad
     param -= learning_rate * grad / np.sqrt(acc + epsilon)
 
@@ -293,6 +420,11 @@ def rmsprop_update(
     otherwise: denom = v + eps                     (eps inside the square root)
     step = lr g / sqrt(denom);  momentum > 0: mom = momentum mom + step; w -= mom, else w -= step
     """
+    check_rmsprop_args(rho, momentum, epsilon)
+    slots = {"v": v, "mom": mom} if momentum > 0 else {"v": v}
+    if average_grad is not None:
+        slots["average_grad"] = average_grad
+    check_update_args(param, grad, slots, learning_rate)
     v *= rho
     v += (1 - rho) * (grad * grad)
     if average_grad is not None:
@@ -329,6 +461,10 @@ def adam_update(
     w -= alpha * m / (sqrt(v) + eps)                      (eps is the paper's "epsilon hat")
     AMSGrad (``v_hat`` given): v_hat = max(v_hat, v), used in place of v.
     """
+    check_adam_args(beta_1, beta_2, epsilon)
+    check_positive(t, "t", integer=True)
+    slots = {"m": m, "v": v} if v_hat is None else {"m": m, "v": v, "v_hat": v_hat}
+    check_update_args(param, grad, slots, learning_rate)
     alpha = learning_rate * np.sqrt(1 - beta_2**t) / (1 - beta_1**t)
     m += (grad - m) * (1 - beta_1)
     v += (grad * grad - v) * (1 - beta_2)
@@ -360,11 +496,8 @@ class SGD(Optimizer):
         global_clipnorm: float | None = None,
     ) -> None:
         super().__init__(learning_rate, clipvalue, clipnorm, global_clipnorm)
-        check_positive(momentum, "momentum", zero=True)
-        if momentum > 1:
-            raise ValueError(f"momentum: expected a value in [0, 1], got {momentum!r}")
-        self.momentum = float(momentum)
-        self.nesterov = bool(nesterov)
+        self.momentum = check_range(momentum, "momentum", 0, 1)
+        self.nesterov = check_bool(nesterov, "nesterov")
         self.slot_names = ("momentum",) if self.momentum != 0 else ()
 
     def update_step(self, i: int, param: np.ndarray, grad: np.ndarray, lr: float) -> None:
@@ -425,10 +558,8 @@ class RMSprop(Optimizer):
         global_clipnorm: float | None = None,
     ) -> None:
         super().__init__(learning_rate, clipvalue, clipnorm, global_clipnorm)
-        for value, name in ((rho, "rho"), (momentum, "momentum"), (epsilon, "epsilon")):
-            check_positive(value, name, zero=True)
-        self.rho, self.momentum, self.epsilon = float(rho), float(momentum), float(epsilon)
-        self.centered = bool(centered)
+        self.rho, self.momentum, self.epsilon = check_rmsprop_args(rho, momentum, epsilon)
+        self.centered = check_bool(centered, "centered")
         names = ["velocity"]
         if self.momentum > 0:
             names.append("momentum")
@@ -472,13 +603,8 @@ class Adam(Optimizer):
         global_clipnorm: float | None = None,
     ) -> None:
         super().__init__(learning_rate, clipvalue, clipnorm, global_clipnorm)
-        for value, name in ((beta_1, "beta_1"), (beta_2, "beta_2")):
-            check_positive(value, name, zero=True)
-            if value >= 1:
-                raise ValueError(f"{name}: expected a value in [0, 1), got {value!r}")
-        check_positive(epsilon, "epsilon", zero=True)
-        self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
-        self.amsgrad = bool(amsgrad)
+        self.beta_1, self.beta_2, self.epsilon = check_adam_args(beta_1, beta_2, epsilon)
+        self.amsgrad = check_bool(amsgrad, "amsgrad")
         self.slot_names = ("momentum", "velocity", "velocity_hat")[: 3 if amsgrad else 2]
 
     def update_step(self, i: int, param: np.ndarray, grad: np.ndarray, lr: float) -> None:
@@ -510,7 +636,13 @@ def nesterov_sutskever_step(
     Returns new (theta, v). With phi = theta + momentum * v this is exactly Keras' SGD(nesterov)
     update of phi, which is why Keras only ever stores the look-ahead point.
     """
-    g = grad_fn(theta + momentum * velocity)
+    theta, velocity = check_step_args({"theta": theta, "velocity": velocity}, learning_rate)
+    momentum = check_range(momentum, "momentum", 0, 1)
+    if not callable(grad_fn):
+        raise TypeError(f"grad_fn: expected a function theta -> gradient, got {grad_fn!r}")
+    g = check_float_array(grad_fn(theta + momentum * velocity), "grad_fn(theta)", finite=False)
+    if g.shape != theta.shape:
+        raise ValueError(f"grad_fn(theta): expected shape {theta.shape} (as theta), got {g.shape}")
     velocity = momentum * velocity - learning_rate * g
     return theta + velocity, velocity
 
@@ -524,6 +656,10 @@ def nesterov_tf1_step(
     ``grad`` is taken at w itself. With a = -v / lr this is the Keras form again (constant lr).
     Returns new (w, a).
     """
+    w, accumulation, grad = check_step_args(
+        {"w": w, "accumulation": accumulation, "grad": grad}, learning_rate
+    )
+    momentum = check_range(momentum, "momentum", 0, 1)
     accumulation = momentum * accumulation + grad
     return w - learning_rate * grad - learning_rate * momentum * accumulation, accumulation
 

@@ -29,7 +29,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from scratch.checks import check_choice, check_positive
+from scratch.checks import check_bool, check_choice, check_positive
 
 
 def check_step(step: Any) -> float:
@@ -52,6 +52,11 @@ def check_decay(initial_learning_rate: float, decay_steps: float, **exponents: f
 def check_piecewise(boundaries: Sequence[int], values: Sequence[float]) -> tuple[list, list]:
     """Boundaries: strictly increasing integer steps; values: one more learning rate than
     boundaries. Returns them as lists of int and float."""
+    for name, seq in (("boundaries", boundaries), ("values", values)):
+        if isinstance(seq, np.ndarray) and seq.ndim == 1:
+            continue
+        if not isinstance(seq, (list, tuple)):
+            raise TypeError(f"{name}: expected a list of numbers, got {type(seq).__name__}")
     boundaries, values = list(boundaries), list(values)
     if len(values) != len(boundaries) + 1:
         raise ValueError(
@@ -81,10 +86,10 @@ def check_plateau(
     check_choice(mode, "mode", ("min", "max"))
 
 
-def check_monitored(value: Any) -> float:
+def check_monitored(value: Any, name: str = "value") -> float:
     """One epoch's monitored value (a validation loss, say): a number."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"value: expected a number, got {value!r}")
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name}: expected a number, got {value!r}")
     return float(value)
 
 
@@ -109,7 +114,7 @@ def exponential_decay(
     """
     check_decay(initial_learning_rate, decay_steps, decay_rate=decay_rate)
     p = check_step(step) / float(decay_steps)
-    if staircase:
+    if check_bool(staircase, "staircase"):
         p = np.floor(p)  # floor, not round: the rate drops *at* each multiple of decay_steps
     return float(float(initial_learning_rate) * float(decay_rate) ** p)
 
@@ -169,6 +174,10 @@ def check_plateau_state(state: Any) -> PlateauState:
         raise TypeError(f"state: expected a PlateauState {PlateauState._fields}, got {state!r}")
     state = PlateauState(*state)
     check_positive(state.learning_rate, "state.learning_rate")
+    if state.best is not None:
+        check_monitored(state.best, "state.best")
+    check_positive(state.wait, "state.wait", integer=True, zero=True)
+    check_positive(state.cooldown_counter, "state.cooldown_counter", integer=True, zero=True)
     return state
 
 
@@ -261,7 +270,7 @@ class ExponentialDecay(Schedule):
         self.initial_learning_rate = float(initial_learning_rate)
         self.decay_steps = float(decay_steps)
         self.decay_rate = float(decay_rate)
-        self.staircase = bool(staircase)
+        self.staircase = check_bool(staircase, "staircase")
 
     def __call__(self, step: int) -> float:
         return exponential_decay(

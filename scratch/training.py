@@ -25,7 +25,18 @@ import numpy as np
 
 from scratch import losses as losses_mod
 from scratch import optimizers as optimizers_mod
-from scratch.checks import check_choice, check_float_array, check_labels, check_positive
+from scratch.checks import (
+    OrderError,
+    check_bool,
+    check_choice,
+    check_float_array,
+    check_labels,
+    check_number,
+    check_path,
+    check_positive,
+    check_rng,
+    check_weight,
+)
 from scratch.models import Sequential
 from scratch.threads import with_blas_threads
 
@@ -33,18 +44,21 @@ from scratch.threads import with_blas_threads
 
 
 def minibatches(
-    n: int, batch_size: int, rng: np.random.Generator | None = None, shuffle: bool = True
+    n: int, batch_size: int, rng: np.random.Generator | int | None = None, shuffle: bool = True
 ) -> Iterator[np.ndarray]:
     """Index arrays of one epoch: a fresh permutation of range(n) cut into ``batch_size`` pieces.
 
     The last batch may be smaller (as in Keras). Same ``rng`` state -> same batches, in any
     backend. ``shuffle=False`` gives the rows in order. Arguments are checked at the call, not
-    at the first ``next()``.
+    at the first ``next()``. ``rng`` may be an int seed (``check_rng``), which gives the same
+    order at every call: pass one Generator to get a new order every epoch.
     """
     check_positive(n, "n", integer=True)
     check_positive(batch_size, "batch_size", integer=True)
+    rng = check_rng(rng)
+    check_bool(shuffle, "shuffle")
     if shuffle:
-        order = (rng if rng is not None else np.random.default_rng()).permutation(n)
+        order = rng.permutation(n)
     else:
         order = np.arange(n)
     return (order[start : start + batch_size] for start in range(0, n, batch_size))
@@ -82,6 +96,8 @@ class EarlyStopping:
     def __post_init__(self) -> None:
         check_positive(self.patience, "patience", integer=True, zero=True)
         check_positive(self.min_delta, "min_delta", zero=True)
+        check_bool(self.restore_best_weights, "restore_best_weights")
+        check_choice(self.monitor, "monitor", ("val_loss",))  # what fit hands to update()
 
     def reset(self) -> None:
         """Forget any earlier run (Keras' ``on_train_begin``): ``fit`` calls this first, so an
@@ -91,6 +107,12 @@ class EarlyStopping:
 
     def update(self, epoch: int, value: float, get_weights: Callable[[], list[np.ndarray]]) -> bool:
         """Record this epoch's value; return True when training should stop."""
+        check_positive(epoch, "epoch", integer=True, zero=True)
+        value = check_number(value, "value")
+        if not callable(get_weights):
+            raise TypeError(
+                f"get_weights: expected a function returning the weights, got {get_weights!r}"
+            )
         if value < self.best - self.min_delta:  # is_new_best's rule
             self.best, self.best_epoch, self.wait = float(value), epoch, 0
             if self.restore_best_weights:
@@ -122,6 +144,9 @@ class History:
     diverged_at_epoch: int | None = None
 
     def append(self, **values: float) -> None:
+        """Add one epoch's values, e.g. ``append(loss=0.3, val_loss=0.4)`` (numbers only)."""
+        for key, value in values.items():
+            check_number(value, key)  # all of them before any is recorded
         for key, value in values.items():
             self.history.setdefault(key, []).append(float(value))
 
@@ -139,6 +164,11 @@ class ProgressBar:
     """A dependency-free progress line: redrawn in place on a terminal, one line per epoch else."""
 
     def __init__(self, total: int, prefix: str = "", stream: IO[str] | None = None) -> None:
+        check_positive(total, "total", integer=True, zero=True)
+        if not isinstance(prefix, str):
+            raise TypeError(f"prefix: expected a string, got {type(prefix).__name__}")
+        if stream is not None and not callable(getattr(stream, "write", None)):
+            raise TypeError(f"stream: expected a text stream (with .write) or None, got {stream!r}")
         self.total, self.prefix = total, prefix
         self.stream = stream if stream is not None else sys.stderr
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
@@ -172,7 +202,7 @@ class ProgressBar:
 # named_weights() and set_weights() (scratch or tf_ref) can read and write it.
 
 CHECKPOINT_FORMAT = "dnn-katas-checkpoint-1"
-_RESERVED_META = ("format", "weights", "optimizer")
+_RESERVED_META = ("format", "weights", "optimizer")  # written by save_checkpoint itself
 
 
 def _json_value(value: Any) -> Any:
@@ -180,6 +210,31 @@ def _json_value(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()
     raise TypeError(f"{type(value).__name__} is not JSON-serialisable")
+
+
+def check_checkpoint_model(model: Any) -> Any:
+    """A built model that checkpoints can hold: scratch's or tf_ref's ``Sequential``."""
+    if not all(
+        callable(getattr(model, a, None)) for a in ("named_weights", "check_weights", "set_weights")
+    ):
+        kind = f"{type(model).__module__}.{type(model).__qualname__}"
+        raise TypeError(f"model: expected a scratch or tf_ref Sequential, got {kind}")
+    if not model.built:
+        raise OrderError("model: not built yet; build it (input_dim=...) before a checkpoint")
+    return model
+
+
+def check_checkpoint_optimizer(optimizer: Any) -> Any:
+    """None, or an optimizer of either backend (``variables()`` / ``check_variables()``)."""
+    if optimizer is not None and not all(
+        callable(getattr(optimizer, a, None))
+        for a in ("variables", "check_variables", "set_variables")
+    ):
+        raise TypeError(
+            f"optimizer: expected a scratch or tf_ref optimizer, or None, "
+            f"got {type(optimizer).__name__}"
+        )
+    return optimizer
 
 
 def save_checkpoint(
@@ -192,9 +247,19 @@ def save_checkpoint(
 
     The file is written beside ``path``, synced, then renamed over it: a write that fails
     (full disk, interrupt) leaves the earlier checkpoint as it was, and no partial file.
+    ``meta``: a dict with string keys and JSON-able values (NumPy scalars are written as
+    numbers); its keys must not be "format", "weights" or "optimizer", which the file uses.
     """
-    path = Path(path)
+    path = check_path(path)
+    if path.is_dir():
+        raise ValueError(f"path: expected a file name, got the directory {path}")
+    check_checkpoint_model(model)
+    check_checkpoint_optimizer(optimizer)
+    if meta is not None and not isinstance(meta, dict):
+        raise TypeError(f"meta: expected a dict or None, got {type(meta).__name__}")
     meta = dict(meta or {})
+    if any(not isinstance(k, str) for k in meta):
+        raise TypeError(f"meta: expected string keys, got {sorted(map(repr, meta))}")
     reserved = sorted(k for k in meta if k in _RESERVED_META)
     if reserved:
         raise ValueError(f"meta: the keys {reserved} are the checkpoint's own; use other names")
@@ -207,7 +272,9 @@ def save_checkpoint(
     try:
         text = json.dumps({**info, **meta}, default=_json_value)
     except (TypeError, ValueError) as err:
-        raise TypeError(f"meta: expected JSON-serialisable values, {err}") from err
+        raise TypeError(
+            f"meta: expected JSON-serialisable values (numbers, strings, lists, dicts), {err}"
+        ) from err
     arrays["meta"] = np.frombuffer(text.encode(), dtype=np.uint8)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
@@ -223,35 +290,65 @@ def save_checkpoint(
     return path
 
 
+def check_checkpoint_meta(arrays: dict[str, np.ndarray], where: str) -> dict[str, Any]:
+    """The ``meta`` entry of a checkpoint's arrays: UTF-8 JSON bytes of an object with the
+    format tag and the "weights" list naming the file's "weights/..." entries, which it must
+    match. ``where`` ("checkpoint PATH") starts every message."""
+    if "meta" not in arrays:
+        raise ValueError(f"{where}: no 'meta' entry; not a dnn-katas checkpoint")
+    raw = arrays["meta"]
+    if raw.dtype != np.uint8 or raw.ndim != 1:
+        raise ValueError(
+            f"{where}: entry 'meta': expected JSON bytes (1-D uint8), got dtype {raw.dtype} "
+            f"and shape {raw.shape}"
+        )
+    try:
+        meta = json.loads(raw.tobytes().decode("utf-8"))
+    except UnicodeDecodeError as err:
+        raise ValueError(f"{where}: entry 'meta': expected UTF-8 text, got bytes ({err})") from err
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{where}: entry 'meta': expected JSON, got invalid text ({err})") from err
+    if not isinstance(meta, dict):
+        raise ValueError(
+            f"{where}: entry 'meta': expected a JSON object, got {type(meta).__name__}"
+        )
+    if meta.get("format") != CHECKPOINT_FORMAT:
+        raise ValueError(
+            f"{where}: entry 'meta': expected format {CHECKPOINT_FORMAT!r}, "
+            f"got {meta.get('format')!r}"
+        )
+    names = meta.get("weights")
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise ValueError(
+            f"{where}: entry 'meta': expected a 'weights' list of names, got {names!r}"
+        )
+    stored = sorted(k[len("weights/") :] for k in arrays if k.startswith("weights/"))
+    if sorted(names) != stored:
+        raise ValueError(
+            f"{where}: entry 'meta': its 'weights' list {names} does not match the file's "
+            f"weight entries {stored}"
+        )
+    return meta
+
+
 def _check_optimizer_state(
-    path: Path, meta: dict[str, Any], state: dict[str, np.ndarray], optimizer: Any, model: Any
+    where: str, meta: dict[str, Any], state: dict[str, np.ndarray], optimizer: Any, model: Any
 ) -> None:
-    """The stored optimizer state must be this optimizer's: same class, the same slots for the
-    same trainable parameters (else e.g. Adam's ``momentum`` would silently become SGD's)."""
+    """The stored optimizer state must be this optimizer's: same class (else e.g. Adam's
+    ``momentum`` would silently become SGD's), then every entry as ``check_variables`` checks
+    it for the model's trainable arrays."""
     if not state:
-        raise ValueError(f"checkpoint {path}: holds no optimizer state")
+        raise ValueError(f"{where}: holds no optimizer state")
     kind = type(optimizer).__name__
     if meta.get("optimizer", kind) != kind:
         raise ValueError(
-            f"checkpoint {path}: holds the state of an optimizer of class {meta['optimizer']}, "
+            f"{where}: holds the state of an optimizer of class {meta['optimizer']}, "
             f"this optimizer is of class {kind}"
         )
-    params = model.trainable_params()
-    expected = {"iterations"} | {
-        f"{name}/{i}" for name in optimizer.slot_names for i in range(len(params))
-    }
-    if set(state) != expected:
-        raise ValueError(
-            f"checkpoint {path}: its optimizer state has {sorted(state)}, this {kind} on "
-            f"{len(params)} trainable arrays expects {sorted(expected)}"
-        )
-    for key, value in state.items():
-        i = None if key == "iterations" else int(key.rsplit("/", 1)[1])
-        if i is not None and value.shape != tuple(params[i].shape):
-            raise ValueError(
-                f"checkpoint {path}: optimizer state {key} has shape {value.shape}, "
-                f"trainable array {i} has {params[i].shape}"
-            )
+    try:
+        optimizer.check_variables(state, model.trainable_params())
+    except (TypeError, ValueError) as err:
+        raise type(err)(f"{where}: {err}") from err
 
 
 def load_checkpoint(
@@ -259,49 +356,47 @@ def load_checkpoint(
 ) -> dict[str, Any]:
     """Load a checkpoint written by ``save_checkpoint`` into ``model`` (and ``optimizer``).
 
-    Never unpickles. The stored weights must be exactly the model's (names and shapes) and the
-    optimizer state exactly the optimizer's; everything is checked before anything is
-    overwritten. Returns the ``meta`` dict.
+    Never unpickles. The file is checked entry by entry before anything is assigned, so a
+    refused file leaves the model and the optimizer as they were: the meta (UTF-8 JSON with
+    the format tag and the weight names), every "weights/<layer>/<weight>" entry (the model's
+    names and shapes exactly, real floating, finite: ``Layer.set_weights``) and, with an
+    optimizer, its state ("optimizer/iterations" and one slot per parameter,
+    ``Optimizer.set_variables``; saved by the same kind of optimizer). Returns the meta dict.
     """
-    path = Path(path)
+    path = check_path(path)
+    check_checkpoint_model(model)
+    check_checkpoint_optimizer(optimizer)
+    where = f"checkpoint {path}"
     if not path.is_file():
-        raise FileNotFoundError(f"checkpoint: no file at {path}")
+        raise FileNotFoundError(f"{where}: no file at {path}")
     try:
         with np.load(path, allow_pickle=False) as npz:
             arrays = {k: npz[k] for k in npz.files}
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as err:
-        raise ValueError(f"checkpoint {path}: not a readable .npz file ({err})") from err
-    if "meta" not in arrays:
-        raise ValueError(f"checkpoint {path}: no 'meta' entry; not a dnn-katas checkpoint")
-    try:
-        meta = json.loads(arrays["meta"].tobytes().decode())
-    except ValueError as err:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
-        raise ValueError(f"checkpoint {path}: its 'meta' entry is not JSON ({err})") from err
-    if not isinstance(meta, dict):
-        raise ValueError(f"checkpoint {path}: its 'meta' entry is not a JSON object")
+        raise ValueError(f"{where}: not a readable .npz file ({err})") from err
+    meta = check_checkpoint_meta(arrays, where)
     expected = model.named_weights()
-    stored = {k[len("weights/") :]: v for k, v in arrays.items() if k.startswith("weights/")}
-    missing = [k for k in expected if k not in stored]
+    missing = [k for k in expected if f"weights/{k}" not in arrays]
     if missing:
-        raise ValueError(
-            f"checkpoint {path}: no weights for {missing}; it holds {meta.get('weights')}"
-        )
-    extra = [k for k in stored if k not in expected]
+        raise ValueError(f"{where}: no weights for {missing}; it holds {meta['weights']}")
+    extra = [k for k in meta["weights"] if k not in expected]
     if extra:
         raise ValueError(
-            f"checkpoint {path}: holds weights the model does not have, {extra}; it was "
-            f"written for another model (its weights: {meta.get('weights')})"
+            f"{where}: holds weights the model does not have, {extra}; it was written for "
+            f"another model (its weights: {meta['weights']})"
         )
-    for key, current in expected.items():
-        if stored[key].shape != tuple(current.shape):
-            raise ValueError(
-                f"checkpoint {path}: {key} has shape {stored[key].shape}, "
-                f"model expects {tuple(current.shape)}"
-            )
+    entries = [
+        check_weight(arrays[f"weights/{k}"], f"{where}: weights/{k}", v.shape, v.dtype)
+        for k, v in expected.items()
+    ]
+    try:  # the layers' own rules too (a moving variance >= 0), still before any assignment
+        model.check_weights(entries)
+    except (TypeError, ValueError) as err:
+        raise type(err)(f"{where}: {err}") from err
     if optimizer is not None:
         state = {k[len("optimizer/") :]: v for k, v in arrays.items() if k.startswith("optimizer/")}
-        _check_optimizer_state(path, meta, state, optimizer, model)
-    model.set_weights([stored[k] for k in expected])
+        _check_optimizer_state(where, meta, state, optimizer, model)
+    model.set_weights(entries)
     if optimizer is not None:
         optimizer.set_variables(state, model.trainable_params())
     return meta
@@ -349,7 +444,22 @@ def train_step(
     back-propagated one plus each penalty's; the optimizer then updates the parameters and
     projects those that have a constraint (max-norm), in Keras' order. ``blas_threads`` as in
     ``fit`` (one BLAS thread by default, so a loop of your own gets it too).
+    The batch is checked here (``fit`` checks its data once and runs the unchecked step).
     """
+    check_fit_model(model, Sequential, "scratch")
+    if not isinstance(optimizer, optimizers_mod.Optimizer):
+        raise TypeError(f"optimizer: expected a scratch Optimizer, got {type(optimizer).__name__}")
+    if not callable(loss_fn):
+        raise TypeError(
+            f"loss_fn: expected a (logits, labels) -> (loss, dlogits) function, got {loss_fn!r}"
+        )
+    x_batch = model.check_input(x_batch, "x_batch")
+    y_batch = check_labels(y_batch, "y_batch", n_classes=model.output_dim, n_rows=x_batch.shape[0])
+    return _train_step(model, optimizer, loss_fn, x_batch, y_batch)
+
+
+def _train_step(model, optimizer, loss_fn, x_batch, y_batch):
+    # train_step without the argument checks: fit's hot loop, on data checked once.
     logits = model._forward(x_batch, training=True)
     value, dlogits = loss_fn(logits, y_batch)
     model.backward(dlogits, input_grad=False)
@@ -371,6 +481,39 @@ def check_training_data(
     return x, y
 
 
+def check_fit_model(model: Any, model_class: type, backend: str) -> Any:
+    """``model`` is a ``Sequential`` of this backend (built or not)."""
+    if not isinstance(model, model_class):
+        kind = f"{type(model).__module__}.{type(model).__qualname__}"
+        raise TypeError(f"model: expected a {backend} Sequential, got {kind}")
+    return model
+
+
+def check_validation_data(validation_data: Any) -> tuple[Any, Any] | None:
+    """None, or a pair (x_valid, y_valid) (a tuple or a list of two)."""
+    if validation_data is None:
+        return None
+    if not isinstance(validation_data, (tuple, list)):
+        raise TypeError(
+            "validation_data: expected a pair (x_valid, y_valid) or None, "
+            f"got {type(validation_data).__name__}"
+        )
+    if len(validation_data) != 2:
+        raise ValueError(
+            f"validation_data: expected a pair (x_valid, y_valid), got {len(validation_data)} items"
+        )
+    return validation_data[0], validation_data[1]
+
+
+def check_fit_options(checkpoint_path: Any, verbose: Any, stream: Any) -> None:
+    """``fit``'s reporting arguments: a path or None, a flag, a writable stream or None."""
+    if checkpoint_path is not None:
+        check_path(checkpoint_path, "checkpoint_path")
+    check_bool(verbose, "verbose")
+    if stream is not None and not callable(getattr(stream, "write", None)):
+        raise TypeError(f"stream: expected a text stream (with .write) or None, got {stream!r}")
+
+
 def prepare_fit(
     model: Any,
     x: Any,
@@ -379,25 +522,48 @@ def prepare_fit(
     batch_size: int,
     validation_data: tuple[Any, Any] | None,
     early_stopping: EarlyStopping | None,
-    rng: np.random.Generator | None,
+    rng: np.random.Generator | int | None,
 ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray] | None, np.random.Generator]:
     """What both backends' ``fit`` do before the first epoch: check every argument once, build
-    the model if needed (its weights drawn from ``rng``), reset ``early_stopping``, and return
-    (x, y, validation data or None, rng) with x and the validation x in the model's dtype."""
+    the model if needed (its weights drawn from ``rng``, after every check that does not need
+    the built model) and return (x, y, validation data or None, rng as a Generator) with x and
+    the validation x in the model's dtype.
+
+    x must be 2-D before an unbuilt model takes its input width from it; labels are checked
+    against the output width once the model is built; a model with nothing to train (every
+    layer frozen or without parameters) is refused.
+    """
     check_positive(epochs, "epochs", integer=True)
     check_positive(batch_size, "batch_size", integer=True)
-    if not model.built:  # the width comes from x, so x must be a 2-D float array first
-        model.build(check_float_array(x, "x", ndim=2).shape[1], rng)
-    x, y = check_training_data(x, y, model.input_dim, model.output_dim)
-    x = x.astype(model.dtype, copy=False)
+    rng = check_rng(rng)
+    if early_stopping is not None and not isinstance(early_stopping, EarlyStopping):
+        kind = type(early_stopping).__name__
+        raise TypeError(f"early_stopping: expected an EarlyStopping or None, got {kind}")
+    validation_data = check_validation_data(validation_data)
+    if early_stopping is not None and validation_data is None:
+        raise ValueError("early_stopping: needs validation_data to monitor val_loss")
+    width = model.input_dim if model.built else None
+    x = check_float_array(x, "x", ndim=2, width=width, dtype=model.dtype)
+    y = check_labels(y, "y", n_classes=None, n_rows=x.shape[0])
     if validation_data is not None:
-        xv, yv = check_training_data(*validation_data, model.input_dim, model.output_dim, "x_valid")
-        validation_data = (xv.astype(model.dtype, copy=False), yv)
+        xv = check_float_array(
+            validation_data[0], "x_valid", ndim=2, width=x.shape[1], dtype=model.dtype
+        )
+        yv = check_labels(validation_data[1], "y_valid", n_classes=None, n_rows=xv.shape[0])
+        validation_data = (xv, yv)
+    if not model.built:
+        model.build(x.shape[1], rng)
+    if not model.trainable_layers():
+        raise ValueError(
+            "model: has no trainable weights (every layer is frozen or has no parameters), "
+            "so fit has nothing to train"
+        )
+    check_labels(y, "y", n_classes=model.output_dim)
+    if validation_data is not None:
+        check_labels(validation_data[1], "y_valid", n_classes=model.output_dim)
     if early_stopping is not None:
-        if validation_data is None:
-            raise ValueError("early_stopping: needs validation_data to monitor val_loss")
         early_stopping.reset()
-    return x, y, validation_data, np.random.default_rng() if rng is None else rng
+    return x, y, validation_data, rng
 
 
 def performance_schedule(optimizer: Any, validation_data: Any) -> Any | None:
@@ -426,7 +592,7 @@ def fit(
     batch_size: int = 32,
     validation_data: tuple[np.ndarray, np.ndarray] | None = None,
     early_stopping: EarlyStopping | None = None,
-    rng: np.random.Generator | None = None,
+    rng: np.random.Generator | int | None = None,
     checkpoint_path: str | os.PathLike[str] | None = None,
     verbose: bool = True,
     stream: IO[str] | None = None,
@@ -446,15 +612,18 @@ def fit(
     A non-finite loss stops training (the best weights are kept) instead of training on NaN.
     ``blas_threads``: BLAS threads while training (default one; -1 leaves BLAS alone; see
     ``scratch.threads``), restored on return.
+    ``rng`` may be an int seed. Every argument is checked before the model is built or trained.
     """
+    check_fit_model(model, Sequential, "scratch")
+    optimizer = optimizers_mod.get(optimizer)
+    loss_fn = losses_mod.UNCHECKED[check_choice(loss, "loss", losses_mod.UNCHECKED)]
+    check_fit_options(checkpoint_path, verbose, stream)
+    plateau = performance_schedule(optimizer, validation_data)
     x, y, validation_data, rng = prepare_fit(
         model, x, y, epochs, batch_size, validation_data, early_stopping, rng
     )
     if validation_data is not None:
         xv, yv = validation_data
-    optimizer = optimizers_mod.get(optimizer)
-    plateau = performance_schedule(optimizer, validation_data)
-    loss_fn = losses_mod.UNCHECKED[check_choice(loss, "loss", losses_mod.UNCHECKED)]
     history = History()
     best_val = np.inf
     n_batches = -(-x.shape[0] // batch_size)
@@ -463,7 +632,7 @@ def fit(
         bar = ProgressBar(n_batches, f"epoch {epoch + 1}/{epochs}", stream) if verbose else None
         total, seen = 0.0, 0
         for b, idx in enumerate(minibatches(x.shape[0], batch_size, rng)):
-            value = train_step(model, optimizer, loss_fn, x[idx], y[idx], blas_threads=blas_threads)
+            value = _train_step(model, optimizer, loss_fn, x[idx], y[idx])
             if not np.isfinite(value):
                 history.diverged_at_epoch = epoch
                 break

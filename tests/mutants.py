@@ -333,7 +333,11 @@ def best_epoch_ignores_min_delta() -> None:
 def fit_data_not_cast() -> None:
     from scratch import training
 
-    _rewrite(training, "prepare_fit", ("    x = x.astype(model.dtype, copy=False)\n", ""))
+    _rewrite(
+        training,
+        "prepare_fit",
+        ('x, "x", ndim=2, width=width, dtype=model.dtype)', 'x, "x", ndim=2, width=width)'),
+    )
 
 
 def validation_data_not_cast() -> None:
@@ -342,7 +346,7 @@ def validation_data_not_cast() -> None:
     _rewrite(
         training,
         "prepare_fit",
-        ("(xv.astype(model.dtype, copy=False), yv)", "(xv, yv)"),
+        ("width=x.shape[1], dtype=model.dtype", "width=x.shape[1]"),
     )
 
 
@@ -352,7 +356,7 @@ def fit_data_cast_to_float32() -> None:
     _rewrite(
         training,
         "prepare_fit",
-        ("x = x.astype(model.dtype, copy=False)", "x = x.astype(np.float32, copy=False)"),
+        ("width=width, dtype=model.dtype)", "width=width, dtype=np.dtype(np.float32))"),
     )
 
 
@@ -376,6 +380,12 @@ def adagrad_accumulator_in_float64() -> None:
 def set_variables_adopts_the_given_arrays() -> None:
     from scratch import optimizers
 
+    # the state is checked (and copied into the param's dtype) by check_optimizer_state first
+    _rewrite(
+        optimizers,
+        "check_optimizer_state",
+        ("slots[key] = check_weight(", "slots[key] = variables[key]; check_weight("),
+    )
     _rewrite(optimizers.Optimizer, "set_variables", ("a[...] = src", "arrays[i] = src"))
 
 
@@ -434,7 +444,7 @@ def minibatches_ignore_the_rng() -> None:
     _rewrite(
         training,
         "minibatches",
-        ("(rng if rng is not None else np.random.default_rng())", "np.random.default_rng()"),
+        ("rng = check_rng(rng)", "rng = np.random.default_rng()"),
     )
 
 
@@ -530,7 +540,7 @@ def prepare_fit_ignores_the_rng() -> None:
     _rewrite(
         training,
         "prepare_fit",
-        ("np.random.default_rng() if rng is None else rng", "np.random.default_rng()"),
+        ("rng = check_rng(rng)", "rng = np.random.default_rng()"),
     )
 
 
@@ -673,14 +683,18 @@ def labels_upper_bound_inclusive() -> None:
 def check_positive_allows_zero() -> None:
     from scratch import checks
 
-    _rewrite(checks, "check_positive", (" or (value == 0 and not zero)", ""))
+    _rewrite(checks, "check_positive", (" or (number == 0 and not zero)", ""))
 
 
 def check_positive_accepts_bools() -> None:
     from scratch import checks
 
+    # check_positive's type check is check_number's (and is_real_number's, for floats)
+    _rewrite(checks, "is_real_number", (" and not isinstance(value, (bool, np.bool_))", ""))
     _rewrite(
-        checks, "check_positive", ("if isinstance(value, bool) or not ok_type:", "if not ok_type:")
+        checks,
+        "check_number",
+        ("isinstance(value, (bool, np.bool_)) or not isinstance(", "not isinstance("),
     )
 
 

@@ -205,8 +205,8 @@ def test_bad_input_names_the_argument(mod) -> None:
         mod.shift_images(x, 0, np.array([1, 2]))
     with pytest.raises(ValueError, match="degrees"):
         mod.rotate_images(x, np.nan)
-    with pytest.raises(TypeError, match="rng"):
-        mod.random_shifts(x, 42)
+    with pytest.raises(TypeError, match="rng"):  # an int seed is fine, a RandomState is not
+        mod.random_shifts(x, np.random.RandomState(42))
     with pytest.raises(ValueError, match="y"):
         mod.augment(x, np.arange(4), rng)
     with pytest.raises(ValueError, match="copies"):

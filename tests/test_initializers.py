@@ -266,7 +266,7 @@ def test_unknown_names_raise_listing_the_valid_ones(backend):
         backend.variance_scaling((3, 3), mode="fan_sum")
     with pytest.raises(ValueError, match=r"distribution: unknown name 'normal'.*truncated_normal"):
         backend.variance_scaling((3, 3), distribution="normal")
-    with pytest.raises(ValueError, match="scale: expected a positive number, got 0"):
+    with pytest.raises(ValueError, match="scale: expected a finite value > 0, got 0"):
         backend.variance_scaling((3, 3), scale=0)
     with pytest.raises(TypeError, match="dtype: expected 'float32' or 'float64', got int32"):
         backend.he_normal((3, 3), dtype="int32")

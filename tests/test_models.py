@@ -320,6 +320,6 @@ def test_checkpoint_into_wrong_tf_model_is_refused(tmp_path) -> None:
         [t_layers.Dense(7, "elu"), t_layers.Dense(3)], 5, rng=np.random.default_rng(0)
     )
     with pytest.raises(
-        ValueError, match=r"dense/kernel has shape \(5, 8\), model expects \(5, 7\)"
+        ValueError, match=r"c\.npz: weights/dense/kernel: expected shape \(5, 7\), got \(5, 8\)"
     ):
         training.load_checkpoint(path, other)

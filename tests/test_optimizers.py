@@ -478,5 +478,7 @@ def test_bad_params_and_grads_are_refused() -> None:
         opt.set_variables(state, params)
     state = opt.variables()
     state["momentum/0"] = np.zeros(5)
-    with pytest.raises(ValueError, match=r"optimizer state 'momentum/0': expected \(2, 3\), got"):
+    with pytest.raises(
+        ValueError, match=r"optimizer state 'momentum/0': expected shape \(2, 3\), got"
+    ):
         opt.set_variables(state, params)

@@ -20,7 +20,7 @@ import numpy as np
 import tensorflow as tf
 from keras.src.initializers.random_initializers import compute_fans as _keras_compute_fans
 
-from scratch.checks import as_dtype, check_choice
+from scratch.checks import as_dtype, check_choice, check_positive, check_rng, check_shape
 
 # The constant Keras divides by (``VarianceScaling.__call__``): std of N(0, 1) cut at +-2.
 TRUNCATED_NORMAL_STD = 0.87962566103423978
@@ -29,8 +29,9 @@ Initializer = Callable[..., np.ndarray]
 
 
 def _seed(rng: np.random.Generator | None) -> int | None:
-    """An int seed for TensorFlow drawn from the NumPy Generator; None stays unseeded."""
-    return None if rng is None else int(rng.integers(2**31 - 1))
+    """An int seed for TensorFlow drawn from the NumPy Generator (or from
+    ``default_rng(seed)`` for an int seed, ``check_rng``); None stays unseeded."""
+    return None if rng is None else int(check_rng(rng).integers(2**31 - 1))
 
 
 def compute_fans(shape: tuple[int, ...]) -> tuple[int, int]:
@@ -39,7 +40,7 @@ def compute_fans(shape: tuple[int, ...]) -> tuple[int, int]:
     () -> (1, 1); (n,) -> (n, n); (fan_in, fan_out) as is; (..., c_in, c_out) ->
     (c_in * receptive field, c_out * receptive field).
     """
-    return _keras_compute_fans(tuple(int(s) for s in shape))
+    return _keras_compute_fans(check_shape(shape))
 
 
 def truncated_normal(
@@ -50,7 +51,8 @@ def truncated_normal(
     The stateless op makes the same seed give the same draw (eager ``tf.random`` ops with an op
     seed do not); with ``rng=None`` the stateful, unseeded ``tf.random.truncated_normal`` draws.
     """
-    dtype = tf.as_dtype(as_dtype(dtype).name)
+    shape, dtype = check_shape(shape), tf.as_dtype(as_dtype(dtype).name)
+    check_positive(stddev, "stddev", zero=True)
     seed = _seed(rng)
     if seed is None:
         return tf.random.truncated_normal(shape, stddev=stddev, dtype=dtype).numpy()
@@ -79,14 +81,14 @@ def variance_scaling(
     check_choice(
         distribution, "distribution", ("truncated_normal", "untruncated_normal", "uniform")
     )
-    if not scale > 0:
-        raise ValueError(f"scale: expected a positive number, got {scale!r}")
+    check_positive(scale, "scale")
+    shape, dtype = check_shape(shape), as_dtype(dtype)
     init = keras.initializers.VarianceScaling(scale, mode, distribution, seed=_seed(rng))
     return _draw(init, shape, dtype)
 
 
 def _draw(init: keras.initializers.Initializer, shape, dtype) -> np.ndarray:
-    return np.asarray(init(tuple(shape), dtype=as_dtype(dtype).name))
+    return np.asarray(init(check_shape(shape), dtype=as_dtype(dtype).name))
 
 
 def glorot_uniform(shape, rng=None, dtype="float32") -> np.ndarray:
@@ -131,7 +133,7 @@ def tf1_variance_scaling(shape, rng=None, dtype="float32") -> np.ndarray:
     """
     with tf.Graph().as_default():
         init = tf.compat.v1.variance_scaling_initializer(seed=_seed(rng))
-        weights = init(tuple(shape), dtype=tf.as_dtype(as_dtype(dtype).name))
+        weights = init(check_shape(shape), dtype=tf.as_dtype(as_dtype(dtype).name))
         with tf.compat.v1.Session() as session:
             return session.run(weights)
 
@@ -143,6 +145,7 @@ def tf1_contrib_variance_scaling(shape, rng=None, dtype="float32", factor=2.0) -
     truncated at 2 stddev with stddev = sqrt(1.3 * factor / fan_in), hence
     Var = 1.3 * 0.8796^2 * factor / fan_in ~ 1.006 * factor / fan_in.
     """
+    check_positive(factor, "factor")
     fan_in, _ = compute_fans(shape)
     return truncated_normal(shape, np.sqrt(1.3 * factor / max(1.0, fan_in)), rng, dtype)
 

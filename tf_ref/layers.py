@@ -21,16 +21,31 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from scratch.checks import as_dtype, check_float_array, check_positive
+from scratch.checks import (
+    OrderError,
+    as_dtype,
+    check_bool,
+    check_float_array,
+    check_name,
+    check_positive,
+    check_rng,
+)
 
 # Argument checks are plumbing shared with scratch (same words for the same mistake); none of
 # scratch's maths is imported.
+from scratch.initializers import check_initial
 from scratch.layers import (
     check_batchnorm_args,
+    check_cache,
+    check_dense_args,
+    check_dout,
     check_dropout_args,
+    check_dropout_dout,
     check_fraction,
     check_keep_mask,
+    check_layer_weights,
     check_noise_shape,
+    check_units,
     noise_shape_for,
 )
 from tf_ref import activations as tf_activations
@@ -100,7 +115,9 @@ def dense_forward(
     """Affine map with TF ops: out = x @ kernel + bias (CS231n ``affine_forward``, Keras Dense).
 
     x (N, D), kernel (D, M), bias (M,) or None -> out (N, M); cache = (x, kernel, bias) as tensors.
+    x is cast to the kernel's dtype, as a Keras layer casts its inputs (``check_dense_args``).
     """
+    x, kernel, bias = check_dense_args(x, kernel, bias)
     x_t, kernel_t = tf.convert_to_tensor(x), tf.convert_to_tensor(kernel)
     bias_t = None if bias is None else tf.convert_to_tensor(bias)
     out = tf.linalg.matmul(x_t, kernel_t)
@@ -117,10 +134,12 @@ def dense_backward(
     The tape replays the forward and back-propagates ``output_gradients=dout``; no closed form.
     Without a bias, dbias is the gradient a zero bias would get (as scratch returns it).
     """
-    x, kernel, bias = cache
+    x, kernel, bias = check_cache(cache, 3, "dense_forward")
+    dtype = np.dtype(kernel.dtype.as_numpy_dtype)
+    dout = check_dout(dout, (x.shape[0], kernel.shape[1]), dtype)
     if bias is None:
         bias = tf.zeros((kernel.shape[1],), dtype=kernel.dtype)
-    dout_t = tf.convert_to_tensor(dout, dtype=x.dtype)
+    dout_t = tf.convert_to_tensor(dout)
     with tf.GradientTape() as tape:
         tape.watch([x, kernel, bias])
         out = tf.math.add(tf.linalg.matmul(x, kernel), bias)
@@ -136,13 +155,9 @@ def _tape_gradients(
 ) -> list[np.ndarray]:
     """dL/dsource for every source, from a tape recorded by ``forward`` and dL/dout."""
     if record is None:
-        raise RuntimeError(f"{owner}: backward() called before forward()")
+        raise OrderError(f"{owner}: backward() called before forward()")
     tape, _, out = record
-    dout = check_float_array(dout, "dout", ndim=2, dtype=np.dtype(out.dtype.as_numpy_dtype))
-    if dout.shape != tuple(out.shape):
-        raise ValueError(
-            f"dout: expected shape {tuple(out.shape)} (the last output), got {dout.shape}"
-        )
+    dout = check_dout(dout, tuple(out.shape), np.dtype(out.dtype.as_numpy_dtype))
     grads = tape.gradient(out, sources, output_gradients=tf.convert_to_tensor(dout))
     return [
         np.zeros(tuple(s.shape), dtype=dout.dtype) if g is None else g.numpy()
@@ -165,10 +180,11 @@ class Layer(ABC):
     """
 
     kind = "layer"
+    nonnegative_weights: tuple[str, ...] = ()  # weights that must be >= 0 (a variance)
 
     def __init__(self, name: str | None = None, trainable: bool = True) -> None:
-        self.name = name
-        self._trainable = bool(trainable)
+        self.name = check_name(name)
+        self._trainable = check_bool(trainable, "trainable")
         self.keras_layer: keras.layers.Layer | None = None
         self.grads: dict[str, np.ndarray] = {}
         self.input_dim: int | None = None
@@ -181,7 +197,7 @@ class Layer(ABC):
 
     @trainable.setter
     def trainable(self, value: bool) -> None:
-        self._trainable = bool(value)
+        self._trainable = check_bool(value, "trainable")
         if self.keras_layer is not None:
             self.keras_layer.trainable = self._trainable
 
@@ -196,10 +212,14 @@ class Layer(ABC):
     def _initial_values(self, rng: np.random.Generator) -> dict[str, np.ndarray]:
         return {}
 
-    def build(self, input_dim: int, rng: np.random.Generator, dtype: Any = "float32") -> int:
-        """Create the Keras layer for inputs of width ``input_dim``; return the output width."""
-        self.input_dim = int(input_dim)
+    def build(self, input_dim: int, rng: Any, dtype: Any = "float32") -> int:
+        """Create the Keras layer for inputs of width ``input_dim``; return the output width.
+
+        ``rng``: a ``numpy.random.Generator``, an int seed or None (``check_rng``)."""
+        check_positive(input_dim, "input_dim", integer=True)
+        rng = check_rng(rng)
         self.dtype = as_dtype(dtype)
+        self.input_dim = int(input_dim)
         self.keras_layer = self._make_keras_layer()
         self.keras_layer.build((None, self.input_dim))
         self.keras_layer.trainable = self._trainable
@@ -213,8 +233,12 @@ class Layer(ABC):
     def output_dim(self) -> int:
         """Width of the output; by default the input's (activations, batch norm, dropout)."""
         if self.input_dim is None:
-            raise RuntimeError(f"{self.name}: not built yet, so its output width is unknown")
+            raise OrderError(f"{self.name}: not built yet, so its output width is unknown")
         return self.input_dim
+
+    def _require_built(self) -> None:
+        if self.keras_layer is None:
+            raise OrderError(f"{self.name}: layer is not built; call build() first")
 
     def _variables(self) -> dict[str, keras.Variable]:
         """The Keras variables behind ``params``, in Keras order (kernel, bias)."""
@@ -245,9 +269,9 @@ class Layer(ABC):
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         """x (N, input_dim) -> outputs, recorded on a tape for ``backward``."""
-        if self.keras_layer is None:
-            raise RuntimeError(f"{self.name}: layer is not built; call build() first")
-        x_t = tf.convert_to_tensor(np.asarray(x, dtype=self.dtype))
+        self._require_built()
+        check_bool(training, "training")
+        x_t = tf.convert_to_tensor(check_input(x, self, finite=False))
         with tf.GradientTape(persistent=True) as tape:
             tape.watch(x_t)
             out = self.keras_layer(x_t, training=training)
@@ -267,22 +291,23 @@ class Layer(ABC):
         """Copies of the weights, in Keras order (kernel, bias; gamma, beta, moving stats)."""
         return list(self.weights.values())
 
+    def check_weights(self, weights: list[np.ndarray]) -> list[np.ndarray]:
+        """``weights`` checked against this layer (``check_layer_weights``) without assigning
+        anything; returns them cast to the layer's dtype."""
+        self._require_built()
+        expected = {k: tuple(v.shape) for k, v in self._weight_variables().items()}
+        return check_layer_weights(
+            str(self.name), expected, weights, self.dtype, self.nonnegative_weights
+        )
+
     def set_weights(self, weights: list[np.ndarray]) -> None:
-        """Overwrite the weights; shapes must match exactly (values cast to the layer dtype)."""
-        variables = self._weight_variables()
-        if len(weights) != len(variables):
-            raise ValueError(
-                f"{self.name}: expected {len(variables)} weight arrays, got {len(weights)}"
-            )
-        arrays = []
-        for (key, v), w in zip(variables.items(), weights, strict=True):
-            w = np.asarray(w)
-            if w.shape != tuple(v.shape):
-                raise ValueError(
-                    f"{self.name}.{key}: expected shape {tuple(v.shape)}, got {w.shape}"
-                )
-            arrays.append(w.astype(self.dtype, copy=False))
-        for v, w in zip(variables.values(), arrays, strict=True):
+        """Overwrite the weights, in ``get_weights()`` order: real floating arrays (float16/32/64,
+        cast to the layer's dtype; integer and complex arrays are refused) of exactly the
+        current shapes, finite. All are checked before any is assigned."""
+        self._assign_weights(self.check_weights(weights))
+
+    def _assign_weights(self, checked: list[np.ndarray]) -> None:
+        for v, w in zip(self._weight_variables().values(), checked, strict=True):
             v.assign(w)
 
     def __repr__(self) -> str:
@@ -315,11 +340,9 @@ class Dense(Layer):
         trainable: bool = True,
     ) -> None:
         super().__init__(name=name, trainable=trainable)
-        if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units < 1:
-            raise ValueError(f"units: expected a positive integer, got {units!r}")
-        self.units = int(units)
+        self.units = check_units(units)
         self.activation = _activation(activation)
-        self.use_bias = bool(use_bias)
+        self.use_bias = check_bool(use_bias, "use_bias")
         self.kernel_initializer = tf_initializers.get(kernel_initializer)
         self.bias_initializer = tf_initializers.get(bias_initializer)
         self.kernel_regularizer = _keras_regularizer(kernel_regularizer, "kernel_regularizer")
@@ -352,13 +375,12 @@ class Dense(Layer):
 
     def _initial_values(self, rng: np.random.Generator) -> dict[str, np.ndarray]:
         assert self.input_dim is not None
-        values = {
-            "kernel": self.kernel_initializer(
-                (self.input_dim, self.units), rng=rng, dtype=self.dtype
-            )
-        }
+        shape = (self.input_dim, self.units)
+        kernel = self.kernel_initializer(shape, rng=rng, dtype=self.dtype)
+        values = {"kernel": check_initial(kernel, "kernel_initializer", shape, self.dtype)}
         if self.use_bias:
-            values["bias"] = self.bias_initializer((self.units,), rng=rng, dtype=self.dtype)
+            bias = self.bias_initializer((self.units,), rng=rng, dtype=self.dtype)
+            values["bias"] = check_initial(bias, "bias_initializer", (self.units,), self.dtype)
         return values
 
     def _variables(self) -> dict[str, keras.Variable]:
@@ -439,12 +461,13 @@ def batchnorm_forward(
     beta_t = None if beta is None else tf.convert_to_tensor(beta)
     mm_t = tf.convert_to_tensor(moving_mean.copy())
     mv_t = tf.convert_to_tensor(moving_variance.copy())
-    out, mean, variance = _batchnorm_tf(x_t, gamma_t, beta_t, mm_t, mv_t, epsilon, bool(training))
+    training = check_bool(training, "training")
+    out, mean, variance = _batchnorm_tf(x_t, gamma_t, beta_t, mm_t, mv_t, epsilon, training)
     if training:
         # the very expression of Keras 3's BatchNormalization.call
         moving_mean[...] = (mm_t * momentum + mean * (1.0 - momentum)).numpy()
         moving_variance[...] = (mv_t * momentum + variance * (1.0 - momentum)).numpy()
-    return out.numpy(), (x_t, gamma_t, beta_t, mm_t, mv_t, epsilon, bool(training))
+    return out.numpy(), (x_t, gamma_t, beta_t, mm_t, mv_t, epsilon, training)
 
 
 def batchnorm_backward(
@@ -456,7 +479,8 @@ def batchnorm_backward(
     through the batch mean and variance; no closed form. A missing gamma or beta gets the
     gradient that a gamma of ones or a beta of zeros would (as scratch returns it).
     """
-    x, gamma, beta, mm, mv, epsilon, training = cache
+    x, gamma, beta, mm, mv, epsilon, training = check_cache(cache, 7, "batchnorm_forward")
+    dout = check_dout(dout, tuple(x.shape), np.dtype(x.dtype.as_numpy_dtype))
     width = x.shape[1]
     gamma = tf.ones((width,), x.dtype) if gamma is None else gamma
     beta = tf.zeros((width,), x.dtype) if beta is None else beta
@@ -477,6 +501,7 @@ class BatchNormalization(Layer):
     """
 
     kind = "batch_normalization"
+    nonnegative_weights = ("moving_variance",)
 
     def __init__(
         self,
@@ -492,8 +517,8 @@ class BatchNormalization(Layer):
         self.momentum = check_fraction(momentum, "momentum", one=True)
         check_positive(epsilon, "epsilon")
         self.epsilon = float(epsilon)
-        self.center = bool(center)
-        self.scale = bool(scale)
+        self.center = check_bool(center, "center")
+        self.scale = check_bool(scale, "scale")
 
     @property
     def output_dim(self) -> int:
@@ -529,9 +554,7 @@ class BatchNormalization(Layer):
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         """x (N, D) -> (N, D); training (and not frozen) also moves the moving statistics."""
-        if self.keras_layer is None:
-            raise RuntimeError(f"{self.name}: layer is not built; call build() first")
-        return super().forward(check_input(x, self, finite=False), training)
+        return super().forward(x, training)
 
 
 # -------------------------------------------------------------------------------- dropout
@@ -560,8 +583,12 @@ def dropout_forward(
 
 def dropout_backward(dout: np.ndarray, cache: tuple[Any, ...]) -> np.ndarray:
     """dx by ``tf.GradientTape`` replaying the forward (identity at inference)."""
-    x, keep, rate, training = cache
-    dout_t = tf.convert_to_tensor(dout, dtype=x.dtype)
+    x, keep, rate, training = check_cache(cache, 4, "dropout_forward")
+    dout = check_dropout_dout(dout, None if keep is None else tuple(keep.shape), training)
+    # the same words as scratch first; the tape also needs dout of exactly x's shape
+    dout_t = tf.convert_to_tensor(
+        check_dout(dout, tuple(x.shape), np.dtype(x.dtype.as_numpy_dtype))
+    )
     with tf.GradientTape() as tape:
         tape.watch(x)
         out = _dropout_tf(x, keep, rate) if training else tf.identity(x)
@@ -616,7 +643,8 @@ class Dropout(Layer):
         assert self.input_dim is not None
         return self.input_dim
 
-    def build(self, input_dim: int, rng: np.random.Generator, dtype: Any = "float32") -> int:
+    def build(self, input_dim: int, rng: Any, dtype: Any = "float32") -> int:
+        rng = check_rng(rng)
         self.seed = int(rng.spawn(1)[0].integers(2**31 - 1))
         out = super().build(input_dim, rng, dtype)
         self.keras_layer.keep_mask = self._mask
@@ -634,8 +662,7 @@ class Dropout(Layer):
     def set_mask(self, mask: np.ndarray | None) -> None:
         """Use this keep mask (1 keep, 0 drop) in every training-mode call until set_mask(None)."""
         if mask is not None:
-            if self.keras_layer is None:
-                raise RuntimeError(f"{self.name}: layer is not built; call build() first")
+            self._require_built()
             mask = np.asarray(mask)
             if mask.ndim != 2:
                 raise ValueError(f"mask: expected a 2-D array, got shape {mask.shape}")
@@ -648,10 +675,9 @@ class Dropout(Layer):
         self, x: np.ndarray, training: bool = False, mask: np.ndarray | None = None
     ) -> np.ndarray:
         """x (N, D) -> (N, D): x * mask / (1 - rate) when training, x otherwise."""
-        if self.keras_layer is None:
-            raise RuntimeError(f"{self.name}: layer is not built; call build() first")
+        self._require_built()
         x = check_input(x, self, finite=False)
-        if training:
+        if check_bool(training, "training"):
             mask = self._mask if mask is None else mask
             if mask is not None:
                 mask = check_keep_mask(mask, x.shape)

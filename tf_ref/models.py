@@ -15,8 +15,15 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from scratch.checks import as_dtype, check_float_array, check_positive
-from scratch.models import name_layers, summary_table
+from scratch.checks import (
+    OrderError,
+    as_dtype,
+    check_bool,
+    check_float_array,
+    check_positive,
+    check_rng,
+)
+from scratch.models import check_layer_list, check_model_weights, name_layers, summary_table
 from tf_ref.layers import Layer, _tape_gradients
 
 
@@ -41,15 +48,10 @@ class Sequential:
         layers: Sequence[Layer],
         input_dim: int | None = None,
         *,
-        rng: np.random.Generator | None = None,
+        rng: np.random.Generator | int | None = None,
         dtype: Any = "float32",
     ) -> None:
-        layers = list(layers)
-        if not layers:
-            raise ValueError("layers: expected at least one layer, got an empty list")
-        for i, layer in enumerate(layers):
-            if not isinstance(layer, Layer):
-                raise TypeError(f"layers[{i}]: expected a tf_ref Layer, got {type(layer).__name__}")
+        layers = check_layer_list(layers, Layer, "tf_ref")
         name_layers(layers)
         self.layers = layers
         self.dtype = as_dtype(dtype)
@@ -58,11 +60,14 @@ class Sequential:
         self._record: tuple[tf.GradientTape, tf.Tensor, tf.Tensor] | None = None
         if input_dim is not None:
             self.build(input_dim, rng)
+        else:
+            check_rng(rng)  # refused now, not at the later build() that would not even use it
 
-    def build(self, input_dim: int, rng: np.random.Generator | None = None) -> Sequential:
-        """Create each layer's weights (seeds drawn from ``rng`` in order), then the Keras model."""
+    def build(self, input_dim: int, rng: np.random.Generator | int | None = None) -> Sequential:
+        """Create each layer's weights (seeds drawn from ``rng``, a Generator, an int seed or
+        None, in order), then the Keras model."""
         check_positive(input_dim, "input_dim", integer=True)
-        rng = np.random.default_rng() if rng is None else rng
+        rng = check_rng(rng)
         width = int(input_dim)
         for layer in self.layers:
             width = layer.build(width, rng, self.dtype)
@@ -86,7 +91,7 @@ class Sequential:
 
     def _require_built(self) -> None:
         if not self.built:
-            raise RuntimeError("model is not built: pass input_dim=... or call build() first")
+            raise OrderError("model is not built: pass input_dim=... or call build() first")
 
     def check_input(self, x: Any, name: str = "x") -> np.ndarray:
         """A 2-D finite float batch of width ``input_dim``, cast to the model's dtype."""
@@ -96,6 +101,7 @@ class Sequential:
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         """x (N, input_dim) -> outputs (N, output_dim), recorded on a tape for ``backward``."""
         x_t = tf.convert_to_tensor(self.check_input(x))
+        check_bool(training, "training")
         with tf.GradientTape(persistent=True) as tape:
             tape.watch(x_t)
             out = self.keras_model(x_t, training=training)
@@ -110,6 +116,7 @@ class Sequential:
         lowest trainable layer, and None is returned.
         """
         self._require_built()
+        check_bool(input_grad, "input_grad")
         layers = self.trainable_layers()
         if not input_grad and not layers:
             return None
@@ -170,17 +177,18 @@ class Sequential:
         not, in Keras' ``model.get_weights()`` order."""
         return [w for layer in self.layers for w in layer.get_weights()]
 
-    def set_weights(self, weights: Sequence[np.ndarray]) -> None:
-        """Overwrite all weights from a list shaped like ``get_weights()``."""
+    def check_weights(self, weights: Sequence[np.ndarray]) -> list[list[np.ndarray]]:
+        """Check a list shaped like ``get_weights()`` without assigning anything (each layer's
+        ``check_weights``); returns the arrays cast to the model's dtype, one list per layer."""
         self._require_built()
-        weights = list(weights)
-        counts = [len(layer._weight_variables()) for layer in self.layers]
-        if len(weights) != sum(counts):
-            raise ValueError(f"weights: expected {sum(counts)} arrays, got {len(weights)}")
-        i = 0
-        for layer, n in zip(self.layers, counts, strict=True):
-            layer.set_weights(weights[i : i + n])
-            i += n
+        return check_model_weights(self.layers, weights)
+
+    def set_weights(self, weights: Sequence[np.ndarray]) -> None:
+        """Overwrite all weights from a list shaped like ``get_weights()``: real floating arrays
+        of the right shapes, finite (``Layer.set_weights``). Every array is checked before any
+        is assigned, so a refused list leaves the model as it was."""
+        for layer, checked in zip(self.layers, self.check_weights(weights), strict=True):
+            layer._assign_weights(checked)
 
     def named_weights(self) -> dict[str, np.ndarray]:
         """{"layer/weight": array} copies of every parameter and state array (for checkpoints and

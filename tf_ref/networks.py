@@ -43,7 +43,7 @@ def build_network(
     input_dim: int = 784,
     n_outputs: int = 10,
     *,
-    rng: np.random.Generator | None = None,
+    rng: np.random.Generator | int | None = None,
     dtype: Any = "float32",
 ) -> Any:
     """A built tf_ref ``Sequential`` (a Keras model inside) for ``config``."""

@@ -29,8 +29,18 @@ import numpy as np
 import tensorflow as tf
 from keras.src.utils.tracking import no_automatic_dependency_tracking
 
-from scratch.checks import check_choice, check_positive
-from scratch.optimizers import check_clip_options, check_constraints, check_grads
+from scratch.checks import check_bool, check_choice, check_float_array, check_positive, check_range
+from scratch.optimizers import (
+    check_adam_args,
+    check_clip_options,
+    check_constraints,
+    check_grads,
+    check_optimizer_state,
+    check_params_grads,
+    check_rmsprop_args,
+    check_step_args,
+    check_update_args,
+)
 from tf_ref import schedules as schedules_mod
 
 # ---------------------------------------------------------------------- gradient clipping
@@ -213,20 +223,14 @@ class Optimizer(ABC):
         """One step: update every ``params[i]`` in place from ``grads[i]`` (Keras' maths: clip,
         update, then ``constraints[i]``, a ``tf_ref.constraints`` object or a callable on
         tensors, set as the Keras variable's ``constraint``)."""
-        if len(params) != len(grads):
-            raise ValueError(
-                f"grads: expected {len(params)} arrays (one per param), got {len(grads)}"
-            )
-        for i, (p, g) in enumerate(zip(params, grads, strict=True)):
-            if np.shape(g) != np.shape(p):
-                raise ValueError(f"grads[{i}]: expected shape {np.shape(p)}, got {np.shape(g)}")
+        params, grads = check_params_grads(params, grads)
         constraints = check_constraints(constraints, len(params))
         variables = self._own_variables(params)
         for v, p, c in zip(variables, params, constraints, strict=True):
             v.assign(p)
             v.constraint = getattr(c, "keras_constraint", c)
         grad_tensors = [
-            tf.convert_to_tensor(np.asarray(g), dtype=v.dtype)
+            tf.convert_to_tensor(g.astype(np.dtype(v.dtype), copy=False))
             for g, v in zip(grads, variables, strict=True)
         ]
         self.keras_optimizer.apply_gradients(zip(grad_tensors, variables, strict=True))
@@ -258,36 +262,31 @@ class Optimizer(ABC):
                 out[f"{name}/{i}"] = np.array(v.numpy())
         return out
 
+    def check_variables(
+        self, variables: dict[str, np.ndarray], params: Sequence[np.ndarray]
+    ) -> tuple[int, dict[str, np.ndarray]]:
+        """Check a state saved by ``variables()`` for these ``params`` without restoring it
+        (``check_optimizer_state``, shared with scratch); returns (iterations, slot arrays)."""
+        return check_optimizer_state(variables, self.slot_names, params, type(self).__name__)
+
     def set_variables(self, variables: dict[str, np.ndarray], params: Sequence[np.ndarray]) -> None:
         """Restore a state saved by ``variables()`` (either backend's) for these ``params``.
 
+        Everything is checked first (``check_variables``): a refused state changes nothing.
         Like scratch, this (re)builds the optimizer for ``params``' shapes: the same shapes keep
         the Keras slot variables (and whatever they are bound to) and overwrite their values,
         other shapes start a fresh Keras optimizer.
         """
-        if "iterations" not in variables:
-            raise ValueError("optimizer state: missing 'iterations'")
+        iterations, checked = self.check_variables(variables, params)
         if self._built_shapes is not None and _shapes(params) != self._built_shapes:
             self.keras_optimizer = self._make_keras_optimizer()
             self._params = None
         if not self.keras_optimizer.built:
             self._own_variables(params)
-        slots = self._slots()
-        updates = []
-        for name, slot_vars in slots.items():
+        for name, slot_vars in self._slots().items():
             for i, v in enumerate(slot_vars):
-                key = f"{name}/{i}"
-                if key not in variables:
-                    raise ValueError(f"optimizer state: missing {key!r}")
-                src = np.asarray(variables[key])
-                if src.shape != tuple(v.shape):
-                    raise ValueError(
-                        f"optimizer state {key!r}: expected {tuple(v.shape)}, got {src.shape}"
-                    )
-                updates.append((v, src))
-        for v, src in updates:
-            v.assign(src.astype(np.dtype(v.dtype), copy=False))
-        self.keras_optimizer.iterations.assign(int(variables["iterations"]))
+                v.assign(checked[f"{name}/{i}"].astype(np.dtype(v.dtype), copy=False))
+        self.keras_optimizer.iterations.assign(iterations)
 
 
 class SGD(Optimizer):
@@ -310,11 +309,8 @@ class SGD(Optimizer):
         global_clipnorm: float | None = None,
     ) -> None:
         super().__init__(learning_rate, clipvalue, clipnorm, global_clipnorm)
-        check_positive(momentum, "momentum", zero=True)
-        if momentum > 1:
-            raise ValueError(f"momentum: expected a value in [0, 1], got {momentum!r}")
-        self.momentum = float(momentum)
-        self.nesterov = bool(nesterov)
+        self.momentum = check_range(momentum, "momentum", 0, 1)
+        self.nesterov = check_bool(nesterov, "nesterov")
         self.slot_names = ("momentum",) if self.momentum != 0 else ()
         self.keras_optimizer = self._make_keras_optimizer()
 
@@ -379,10 +375,8 @@ class RMSprop(Optimizer):
         global_clipnorm: float | None = None,
     ) -> None:
         super().__init__(learning_rate, clipvalue, clipnorm, global_clipnorm)
-        for value, name in ((rho, "rho"), (momentum, "momentum"), (epsilon, "epsilon")):
-            check_positive(value, name, zero=True)
-        self.rho, self.momentum, self.epsilon = float(rho), float(momentum), float(epsilon)
-        self.centered = bool(centered)
+        self.rho, self.momentum, self.epsilon = check_rmsprop_args(rho, momentum, epsilon)
+        self.centered = check_bool(centered, "centered")
         names = ["velocity"]
         if self.momentum > 0:
             names.append("momentum")
@@ -427,13 +421,8 @@ class Adam(Optimizer):
         global_clipnorm: float | None = None,
     ) -> None:
         super().__init__(learning_rate, clipvalue, clipnorm, global_clipnorm)
-        for value, name in ((beta_1, "beta_1"), (beta_2, "beta_2")):
-            check_positive(value, name, zero=True)
-            if value >= 1:
-                raise ValueError(f"{name}: expected a value in [0, 1), got {value!r}")
-        check_positive(epsilon, "epsilon", zero=True)
-        self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
-        self.amsgrad = bool(amsgrad)
+        self.beta_1, self.beta_2, self.epsilon = check_adam_args(beta_1, beta_2, epsilon)
+        self.amsgrad = check_bool(amsgrad, "amsgrad")
         self.slot_names = ("momentum", "velocity", "velocity_hat")[: 3 if amsgrad else 2]
         self.keras_optimizer = self._make_keras_optimizer()
 
@@ -478,6 +467,9 @@ def sgd_update(
     nesterov: bool = False,
 ) -> None:
     """One ``keras.optimizers.SGD`` step in place (``m``: its momentum slot, None if unused)."""
+    momentum = check_range(momentum, "momentum", 0, 1)
+    check_bool(nesterov, "nesterov")
+    check_update_args(param, grad, {"m": m} if momentum != 0 else {}, learning_rate)
     slots = {"momentum": m} if momentum != 0 else {}
     _keras_step(SGD(learning_rate, momentum, nesterov), param, grad, slots)
 
@@ -486,6 +478,8 @@ def adagrad_update(
     param: np.ndarray, grad: np.ndarray, acc: np.ndarray, learning_rate: float, epsilon: float
 ) -> None:
     """One ``keras.optimizers.Adagrad`` step in place (``acc``: its accumulator slot)."""
+    check_update_args(param, grad, {"acc": acc}, learning_rate)
+    check_positive(epsilon, "epsilon", zero=True)
     _keras_step(Adagrad(learning_rate, epsilon=epsilon), param, grad, {"accumulator": acc})
 
 
@@ -502,6 +496,11 @@ def rmsprop_update(
     average_grad: np.ndarray | None = None,
 ) -> None:
     """One ``keras.optimizers.RMSprop`` step in place (centered when ``average_grad`` given)."""
+    check_rmsprop_args(rho, momentum, epsilon)
+    checked = {"v": v, "mom": mom} if momentum > 0 else {"v": v}
+    if average_grad is not None:
+        checked["average_grad"] = average_grad
+    check_update_args(param, grad, checked, learning_rate)
     opt = RMSprop(learning_rate, rho, momentum, epsilon, centered=average_grad is not None)
     slots = {
         "velocity": v,
@@ -524,6 +523,10 @@ def adam_update(
     v_hat: np.ndarray | None = None,
 ) -> None:
     """One ``keras.optimizers.Adam`` step in place, as its step number ``t`` (from 1)."""
+    check_adam_args(beta_1, beta_2, epsilon)
+    check_positive(t, "t", integer=True)
+    checked = {"m": m, "v": v} if v_hat is None else {"m": m, "v": v, "v_hat": v_hat}
+    check_update_args(param, grad, checked, learning_rate)
     opt = Adam(learning_rate, beta_1, beta_2, epsilon, amsgrad=v_hat is not None)
     slots = {"momentum": m, "velocity": v, "velocity_hat": v_hat}
     _keras_step(opt, param, grad, slots, iterations=t - 1)
@@ -542,9 +545,16 @@ def nesterov_sutskever_step(
     ``grad_fn`` gets the look-ahead point as a NumPy array and returns the gradient there.
     Returns new (theta, v) as NumPy arrays.
     """
+    theta, velocity = check_step_args({"theta": theta, "velocity": velocity}, learning_rate)
+    momentum = check_range(momentum, "momentum", 0, 1)
+    if not callable(grad_fn):
+        raise TypeError(f"grad_fn: expected a function theta -> gradient, got {grad_fn!r}")
     theta_t, v = tf.convert_to_tensor(theta), tf.convert_to_tensor(velocity)
     look_ahead = tf.math.add(theta_t, tf.math.multiply(v, momentum))
-    g = tf.convert_to_tensor(grad_fn(look_ahead.numpy()), dtype=v.dtype)
+    g = check_float_array(grad_fn(look_ahead.numpy()), "grad_fn(theta)", finite=False)
+    if g.shape != theta.shape:
+        raise ValueError(f"grad_fn(theta): expected shape {theta.shape} (as theta), got {g.shape}")
+    g = tf.convert_to_tensor(g, dtype=v.dtype)
     v = tf.math.subtract(tf.math.multiply(v, momentum), tf.math.multiply(g, learning_rate))
     return tf.math.add(theta_t, v).numpy(), v.numpy()
 
@@ -557,6 +567,10 @@ def nesterov_tf1_step(
         a = momentum * a + g;   w = w - lr * g - lr * momentum * a     (g taken at w)
     Returns new (w, a) as NumPy arrays.
     """
+    w, accumulation, grad = check_step_args(
+        {"w": w, "accumulation": accumulation, "grad": grad}, learning_rate
+    )
+    momentum = check_range(momentum, "momentum", 0, 1)
     w_var = tf.Variable(np.asarray(w))
     a_var = tf.Variable(np.asarray(accumulation, dtype=w_var.dtype.as_numpy_dtype))
     dtype = w_var.dtype

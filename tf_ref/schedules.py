@@ -28,9 +28,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from scratch.checks import check_positive
+from scratch.checks import check_bool, check_positive
 from scratch.schedules import (
     PlateauState,
+    check_decay,
     check_monitored,
     check_piecewise,
     check_plateau,
@@ -61,13 +62,11 @@ class ExponentialDecay(Schedule):
         decay_rate: float,
         staircase: bool = False,
     ) -> None:
-        check_positive(initial_learning_rate, "initial_learning_rate")
-        check_positive(decay_steps, "decay_steps")
-        check_positive(decay_rate, "decay_rate")
+        check_decay(initial_learning_rate, decay_steps, decay_rate=decay_rate)
         self.initial_learning_rate = float(initial_learning_rate)
         self.decay_steps = float(decay_steps)
         self.decay_rate = float(decay_rate)
-        self.staircase = bool(staircase)
+        self.staircase = check_bool(staircase, "staircase")
         self.keras_schedule = keras.optimizers.schedules.ExponentialDecay(
             self.initial_learning_rate, self.decay_steps, self.decay_rate, staircase=self.staircase
         )
@@ -116,9 +115,7 @@ class PowerScheduling(Schedule):
     def __init__(
         self, initial_learning_rate: float, decay_steps: float, power: float = 1.0
     ) -> None:
-        check_positive(initial_learning_rate, "initial_learning_rate")
-        check_positive(decay_steps, "decay_steps")
-        check_positive(power, "power", zero=True)
+        check_decay(initial_learning_rate, decay_steps, power=power)
         self.initial_learning_rate = float(initial_learning_rate)
         self.decay_steps = float(decay_steps)
         self.power = float(power)

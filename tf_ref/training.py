@@ -35,6 +35,8 @@ from scratch.training import (
     History,
     ProgressBar,
     accuracy,
+    check_fit_model,
+    check_fit_options,
     is_new_best,
     load_checkpoint,
     minibatches,
@@ -103,8 +105,15 @@ def train_step(
     x_batch: np.ndarray,
     y_batch: np.ndarray,
 ) -> float:
-    """One eager step (for comparisons with scratch); returns the batch loss before the update."""
+    """One eager step (for comparisons with scratch); returns the batch loss before the update.
+
+    The batch is checked as in scratch (``fit`` checks its data once, up front)."""
+    check_fit_model(model, Sequential, "tf_ref")
+    if not isinstance(optimizer, optimizers_mod.Optimizer):
+        raise TypeError(f"optimizer: expected a tf_ref Optimizer, got {type(optimizer).__name__}")
     check_choice(loss, "loss", LOSS_NAMES)
+    x_batch = model.check_input(x_batch, "x_batch")
+    y_batch = check_labels(y_batch, "y_batch", n_classes=model.output_dim, n_rows=x_batch.shape[0])
     return float(_step_fn(model, optimizer, loss)(tf.constant(x_batch), tf.constant(y_batch)))
 
 
@@ -307,7 +316,7 @@ def fit(
     batch_size: int = 32,
     validation_data: tuple[np.ndarray, np.ndarray] | None = None,
     early_stopping: EarlyStopping | None = None,
-    rng: np.random.Generator | None = None,
+    rng: np.random.Generator | int | None = None,
     checkpoint_path: str | os.PathLike[str] | None = None,
     verbose: bool = True,
     stream: IO[str] | None = None,
@@ -326,20 +335,23 @@ def fit(
     (batch normalization uses the global batch's statistics; layers drawing random numbers,
     such as Dropout, are refused). None or 1: one device, the code path without
     ``tf.distribute``. ``blas_threads`` limits NumPy's BLAS as in scratch (TensorFlow's own
-    kernels do not use it).
+    kernels do not use it). ``rng`` may be an int seed. Every argument is checked before the
+    model is built or trained.
     """
+    check_fit_model(model, Sequential, "tf_ref")
+    optimizer = optimizers_mod.get(optimizer)
+    check_choice(loss, "loss", LOSS_NAMES)
+    check_fit_options(checkpoint_path, verbose, stream)
+    if devices is not None and devices != "all":
+        check_positive(devices, "devices", integer=True)
+    plateau = performance_schedule(optimizer, validation_data)
     x, y, validation_data, rng = prepare_fit(
         model, x, y, epochs, batch_size, validation_data, early_stopping, rng
     )
     if validation_data is not None:
         xv, yv = validation_data
-    check_choice(loss, "loss", LOSS_NAMES)
-    optimizer = optimizers_mod.get(optimizer)
-    plateau = performance_schedule(optimizer, validation_data)
     history = History()
     best_val = np.inf
-    if devices is not None and devices != "all":
-        check_positive(devices, "devices", integer=True)
     strategy = None if devices is None or devices == 1 else select_strategy(devices, device)
     replicated = None
     if strategy is not None and strategy.num_replicas_in_sync > 1:
