@@ -162,7 +162,9 @@ def nan_model(backend: str):
     layers = importlib.import_module(f"{backend}.layers")
     models = importlib.import_module(f"{backend}.models")
     model = models.Sequential([layers.Dense(3)], 4, rng=np.random.default_rng(0))
-    model.set_weights([np.full_like(w, np.nan) for w in model.get_weights()])
+    # set_weights refuses non-finite weights; these finite ones make every output overflow
+    # float32 (4 * 1e38 + 1e38 > 3.4e38), as a diverged model's do
+    model.set_weights([np.full_like(w, 1e38) for w in model.get_weights()])
     return model
 
 
