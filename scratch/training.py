@@ -155,6 +155,16 @@ class History:
         return len(self.history.get("loss", []))
 
 
+def diverged_on_validation(history: History, epoch: int, record: dict[str, float]) -> bool:
+    """After an epoch whose training losses were finite: if its validation loss is not (the
+    weights overflowed in the last steps), record the divergence in ``history`` and say so, so
+    that ``fit`` stops there as it does on a non-finite batch loss. Shared by both backends."""
+    if "val_loss" not in record or np.isfinite(record["val_loss"]):
+        return False
+    history.diverged_at_epoch = epoch
+    return True
+
+
 def _number(key: str, value: float) -> str:
     """Losses and accuracies to 4 decimals; a learning rate to 3 significant digits (0.000625)."""
     return f"{value:.3g}" if key == "learning_rate" else f"{value:.4f}"
@@ -650,10 +660,12 @@ def fit(
             record.update(val_loss=scores["loss"], val_accuracy=scores["accuracy"])
         record["learning_rate"] = optimizer.current_learning_rate()
         history.append(**record)
-        if plateau is not None:
-            plateau.update(record["val_loss"])
         if bar is not None:
             bar.close(**{k: v for k, v in record.items() if k != "seconds"})
+        if diverged_on_validation(history, epoch, record):
+            break
+        if plateau is not None:
+            plateau.update(record["val_loss"])
         if validation_data is not None and is_new_best(
             record["val_loss"], best_val, early_stopping
         ):

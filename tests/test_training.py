@@ -123,6 +123,43 @@ def test_fit_stops_on_divergence() -> None:
     assert history.diverged_at_epoch is not None
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the overflow is the point
+@pytest.mark.parametrize("backend", ["scratch", pytest.param("tf_ref", marks=pytest.mark.tf)])
+def test_fit_stops_when_only_the_validation_loss_is_not_finite(backend: str) -> None:
+    """One step per epoch, whose loss (taken before the update) is finite, then weights so large
+    that the validation outputs overflow: fit records the divergence at that epoch and stops,
+    instead of training on with non-finite weights and reporting a finished run."""
+    import importlib
+
+    rng = np.random.default_rng(4)
+    x, y = blobs(40, rng)
+    model = small_net(rng)
+    if backend == "tf_ref":
+        mod_layers = importlib.import_module("tf_ref.layers")
+        tf_model = importlib.import_module("tf_ref.models").Sequential(
+            [mod_layers.Dense(16, "elu"), mod_layers.Dense(3)], 8, rng=rng
+        )
+        tf_model.set_weights(model.get_weights())
+        model, fit_module = tf_model, importlib.import_module("tf_ref.training")
+        opt = importlib.import_module("tf_ref.optimizers").SGD(1e37)
+    else:
+        fit_module, opt = training, optimizers.SGD(1e37)
+    history = fit_module.fit(
+        model,
+        x,
+        y,
+        optimizer=opt,
+        epochs=5,
+        batch_size=40,
+        validation_data=(x, y),
+        rng=rng,
+        verbose=False,
+    )
+    assert np.isfinite(history.history["loss"][0]), history.history
+    assert not np.isfinite(history.history["val_loss"][0]), history.history
+    assert history.diverged_at_epoch == 0 and history.epochs == 1
+
+
 def test_progress_bar_prints_one_line_per_epoch_off_a_terminal() -> None:
     rng = np.random.default_rng(3)
     x, y = blobs(100, rng)

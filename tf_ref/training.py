@@ -37,6 +37,7 @@ from scratch.training import (
     accuracy,
     check_fit_model,
     check_fit_options,
+    diverged_on_validation,
     is_new_best,
     load_checkpoint,
     minibatches,
@@ -54,6 +55,7 @@ __all__ = [
     "History",
     "ProgressBar",
     "accuracy",
+    "diverged_on_validation",
     "evaluate",
     "fit",
     "is_new_best",
@@ -383,12 +385,14 @@ def fit(
                 record.update(val_loss=scores["loss"], val_accuracy=scores["accuracy"])
             record["learning_rate"] = optimizer.current_learning_rate()
             history.append(**record)
-            if plateau is not None:  # the replicas' optimizer reads the same rate variable
-                plateau.update(record["val_loss"])
             if verbose:
                 bar = ProgressBar(1, f"epoch {epoch + 1}/{epochs}", stream)
                 bar.start = start
                 bar.close(**{k: v for k, v in record.items() if k != "seconds"})
+            if diverged_on_validation(history, epoch, record):
+                break
+            if plateau is not None:  # the replicas' optimizer reads the same rate variable
+                plateau.update(record["val_loss"])
             if validation_data is not None and is_new_best(
                 record["val_loss"], best_val, early_stopping
             ):

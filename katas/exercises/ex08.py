@@ -289,28 +289,32 @@ def train_one(
     stopper = backend.training.EarlyStopping(patience=training.patience)
     kwargs: dict[str, Any] = {"device": device, "devices": devices} if backend_name == "tf" else {}
     start = time.perf_counter()
-    try:
-        history = backend.training.fit(
-            model,
-            split.x_train,
-            split.y_train,
-            optimizer=optimizer,
-            epochs=training.max_epochs,
-            batch_size=training.batch_size,
-            validation_data=(split.x_valid, split.y_valid),
-            early_stopping=stopper,
-            rng=rng,
-            verbose=verbose,
-            **kwargs,
-        )
-    except (RuntimeError, ValueError) as err:
-        from tf_ref.device import DeviceError
+    # A diverging run overflows; `outcome` reports that in words, so NumPy's overflow warnings
+    # would only repeat it, many times, in the middle of the progress lines.
+    with np.errstate(over="ignore", invalid="ignore"):
+        try:
+            history = backend.training.fit(
+                model,
+                split.x_train,
+                split.y_train,
+                optimizer=optimizer,
+                epochs=training.max_epochs,
+                batch_size=training.batch_size,
+                validation_data=(split.x_valid, split.y_valid),
+                early_stopping=stopper,
+                rng=rng,
+                verbose=verbose,
+                **kwargs,
+            )
+        except (RuntimeError, ValueError) as err:
+            if backend_name == "tf":  # a setting the user can fix (only TF has devices)
+                from tf_ref.device import DeviceError
 
-        if isinstance(err, DeviceError) or "Dropout" in str(err):  # a setting the user can fix
-            raise UserError(str(err)) from err
-        raise
-    elapsed = time.perf_counter() - start
-    test = backend.training.evaluate(model, split.x_test, split.y_test)
+                if isinstance(err, DeviceError) or "Dropout" in str(err):
+                    raise UserError(str(err)) from err
+            raise
+        elapsed = time.perf_counter() - start
+        test = backend.training.evaluate(model, split.x_test, split.y_test)
     seconds = history.history.get("seconds", [])
     best = history.best_epoch
     result = {
@@ -329,16 +333,10 @@ def train_one(
 
 
 def first_non_finite_epoch(history: Any) -> int | None:
-    """The first epoch (1-based) whose training loss (``fit`` stopped there:
-    ``diverged_at_epoch``, 0-based) or recorded validation loss was not finite, or None."""
-    epochs = []
-    if history.diverged_at_epoch is not None:
-        epochs.append(history.diverged_at_epoch + 1)
-    for i, value in enumerate(history.history.get("val_loss", [])):
-        if not math.isfinite(value):
-            epochs.append(i + 1)
-            break
-    return min(epochs, default=None)
+    """The epoch (1-based) where ``fit`` stopped because a batch loss or the validation loss was
+    not finite (``History.diverged_at_epoch``, 0-based), or None."""
+    at = history.diverged_at_epoch
+    return None if at is None else at + 1
 
 
 def outcome(
