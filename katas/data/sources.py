@@ -477,8 +477,8 @@ def _verify_counts(m: Mnist, train: Iterable[int], test: Iterable[int], where: s
                 f"{where}: {part} label counts per digit 0..9 are {found} "
                 f"({len(getattr(m, f'y_{part}'))} images); expected the official MNIST counts "
                 f"{expected} ({sum(expected)} images). This is a different or damaged data set. "
-                "Use the official MNIST (or run `katas data fetch --force`), or pass "
-                "verify=False if you really mean to use this data."
+                "Use the official MNIST (or run `katas data fetch --force`); from Python, "
+                "load_mnist(..., verify=False) loads it anyway if you really mean to use it."
             )
 
 
@@ -517,7 +517,8 @@ def verify_official(m: Mnist, where: str, recover: str) -> None:
         raise DataError(
             f"{where}: the content of {', '.join(bad)} differs from the official MNIST although "
             f"the label counts match ({detail}): pixels or labels were altered or reordered. "
-            f"{recover} (or pass verify=False if you really mean to use this data)."
+            f"{recover} (from Python, load_mnist(..., verify=False) loads it anyway if you really "
+            "mean to use it)."
         )
 
 
