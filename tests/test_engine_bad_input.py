@@ -27,6 +27,7 @@ from katas.engine import feedback
 from katas.engine.registry import find, load_folder
 from katas.engine.runner import BoundedOutput, CheckResult, default_timeout, run_check
 from katas.errors import UserError
+from tests.test_engine import solved_text
 
 DENSE = find("dense")
 # Kata 1's test count as the learner sees it ("all N tests pass"); its tests are plain
@@ -34,17 +35,7 @@ DENSE = find("dense")
 N_DENSE = len(re.findall(r"^def test_", DENSE.tests.read_text(encoding="utf-8"), re.M))
 REPO_ROOT = Path(katas.__file__).resolve().parent.parent
 
-SOLVED = (
-    "import numpy as np\n\n"
-    "def dense_forward(x, kernel, bias):\n"
-    "    out = x @ kernel\n"
-    "    if bias is not None:\n"
-    "        out = out + bias\n"
-    "    return out, (x, kernel)\n\n"
-    "def dense_backward(dout, cache):\n"
-    "    x, kernel = cache\n"
-    "    return dout @ kernel.T, x.T @ dout, dout.sum(axis=0)\n"
-)
+SOLVED = solved_text()
 
 
 def learner(body_forward: str, header: str = "") -> str:
