@@ -1,10 +1,11 @@
 """How many threads BLAS may use while a model trains (plumbing, shared with tf_ref).
 
 A training step multiplies small matrices (a batch of 20 rows times a 100-unit layer): BLAS
-threads buy nothing there, and on a busy 2-core machine OpenBLAS' spinning worker threads make
-every step many times slower (measured on such a machine with TensorFlow loaded in the same
-process: the exercise-8 net at batch 20 trained at 759 samples/s with OpenBLAS' default of one
-thread per core, 12,690 with one thread). So ``fit`` runs its loop with one BLAS thread.
+threads buy nothing there, and on a busy machine OpenBLAS' spinning worker threads make every
+step several times slower. Measured with ``python -m katas.bench.blas_threads`` (exercise-8 net,
+batch 20, TensorFlow loaded in the same process, 2 cores, one of them kept busy by another
+process): 5,700 samples/s with OpenBLAS' default of one thread per core, 19,100 with one thread;
+on an idle machine 15,900 against 19,500. So ``fit`` runs its loop with one BLAS thread.
 
 The limit is set with threadpoolctl, which talks to the BLAS library NumPy has already loaded:
 unlike the environment variable ``OPENBLAS_NUM_THREADS``, it works whatever was imported first.
