@@ -377,6 +377,12 @@ def sgd_update(
     momentum = check_range(momentum, "momentum", 0, 1)
     check_bool(nesterov, "nesterov")
     check_update_args(param, grad, {"m": m} if momentum != 0 else {}, learning_rate)
+    _sgd_update(param, grad, m, learning_rate, momentum, nesterov)
+
+
+def _sgd_update(param, grad, m, learning_rate, momentum, nesterov):
+    # The maths of sgd_update without the argument checks: SGD.update_step, on arrays and
+    # hyperparameters checked once (apply, the constructor).
     if momentum == 0:
         param -= learning_rate * grad
         return
@@ -397,6 +403,11 @@ def adagrad_update(
     """
     check_update_args(param, grad, {"acc": acc}, learning_rate)
     check_positive(epsilon, "epsilon", zero=True)
+    _adagrad_update(param, grad, acc, learning_rate, epsilon)
+
+
+def _adagrad_update(param, grad, acc, learning_rate, epsilon):
+    # The maths of adagrad_update without the argument checks (Adagrad.update_step).
     acc += grad * grad
     param -= learning_rate * grad / np.sqrt(acc + epsilon)
 
@@ -425,6 +436,11 @@ def rmsprop_update(
     if average_grad is not None:
         slots["average_grad"] = average_grad
     check_update_args(param, grad, slots, learning_rate)
+    _rmsprop_update(param, grad, v, learning_rate, rho, epsilon, momentum, mom, average_grad)
+
+
+def _rmsprop_update(param, grad, v, learning_rate, rho, epsilon, momentum, mom, average_grad):
+    # The maths of rmsprop_update without the argument checks (RMSprop.update_step).
     v *= rho
     v += (1 - rho) * (grad * grad)
     if average_grad is not None:
@@ -465,6 +481,11 @@ def adam_update(
     check_positive(t, "t", integer=True)
     slots = {"m": m, "v": v} if v_hat is None else {"m": m, "v": v, "v_hat": v_hat}
     check_update_args(param, grad, slots, learning_rate)
+    _adam_update(param, grad, m, v, learning_rate, t, beta_1, beta_2, epsilon, v_hat)
+
+
+def _adam_update(param, grad, m, v, learning_rate, t, beta_1, beta_2, epsilon, v_hat):
+    # The maths of adam_update without the argument checks (Adam.update_step).
     alpha = learning_rate * np.sqrt(1 - beta_2**t) / (1 - beta_1**t)
     m += (grad - m) * (1 - beta_1)
     v += (grad * grad - v) * (1 - beta_2)
@@ -502,7 +523,7 @@ class SGD(Optimizer):
 
     def update_step(self, i: int, param: np.ndarray, grad: np.ndarray, lr: float) -> None:
         m = self.slots["momentum"][i] if self.momentum != 0 else None
-        sgd_update(param, grad, m, lr, self.momentum, self.nesterov)
+        _sgd_update(param, grad, m, lr, self.momentum, self.nesterov)
 
 
 class Adagrad(Optimizer):
@@ -533,7 +554,7 @@ class Adagrad(Optimizer):
         return np.full_like(param, self.initial_accumulator_value)
 
     def update_step(self, i: int, param: np.ndarray, grad: np.ndarray, lr: float) -> None:
-        adagrad_update(param, grad, self.slots["accumulator"][i], lr, self.epsilon)
+        _adagrad_update(param, grad, self.slots["accumulator"][i], lr, self.epsilon)
 
 
 class RMSprop(Optimizer):
@@ -568,16 +589,16 @@ class RMSprop(Optimizer):
         self.slot_names = tuple(names)
 
     def update_step(self, i: int, param: np.ndarray, grad: np.ndarray, lr: float) -> None:
-        rmsprop_update(
+        _rmsprop_update(
             param,
             grad,
             self.slots["velocity"][i],
             lr,
             self.rho,
             self.epsilon,
-            momentum=self.momentum,
-            mom=self.slots["momentum"][i] if self.momentum > 0 else None,
-            average_grad=self.slots["average_gradient"][i] if self.centered else None,
+            self.momentum,
+            self.slots["momentum"][i] if self.momentum > 0 else None,
+            self.slots["average_gradient"][i] if self.centered else None,
         )
 
 
@@ -608,7 +629,7 @@ class Adam(Optimizer):
         self.slot_names = ("momentum", "velocity", "velocity_hat")[: 3 if amsgrad else 2]
 
     def update_step(self, i: int, param: np.ndarray, grad: np.ndarray, lr: float) -> None:
-        adam_update(
+        _adam_update(
             param,
             grad,
             self.slots["momentum"][i],
@@ -618,7 +639,7 @@ class Adam(Optimizer):
             self.beta_1,
             self.beta_2,
             self.epsilon,
-            v_hat=self.slots["velocity_hat"][i] if self.amsgrad else None,
+            self.slots["velocity_hat"][i] if self.amsgrad else None,
         )
 
 

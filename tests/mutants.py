@@ -65,25 +65,24 @@ def elu_grad_one_at_zero() -> None:
 def adam_without_bias_correction() -> None:
     from scratch import optimizers
 
-    def adam_update(
-        param, grad, m, v, learning_rate, t, beta_1=0.9, beta_2=0.999, epsilon=1e-7, v_hat=None
-    ):
+    # the unchecked maths, which adam_update and Adam.update_step both run
+    def _adam_update(param, grad, m, v, learning_rate, t, beta_1, beta_2, epsilon, v_hat):
         m += (grad - m) * (1 - beta_1)
         v += (grad * grad - v) * (1 - beta_2)
         param -= learning_rate * m / (np.sqrt(v) + epsilon)
 
-    optimizers.adam_update = adam_update
+    optimizers._adam_update = _adam_update
 
 
 def nesterov_without_lookahead() -> None:
     from scratch import optimizers
 
-    original = optimizers.sgd_update
+    original = optimizers._sgd_update  # sgd_update's maths, also SGD.update_step's
 
-    def sgd_update(param, grad, m, learning_rate, momentum=0.0, nesterov=False):
-        original(param, grad, m, learning_rate, momentum, nesterov=False)
+    def _sgd_update(param, grad, m, learning_rate, momentum, nesterov):
+        original(param, grad, m, learning_rate, momentum, False)
 
-    optimizers.sgd_update = sgd_update
+    optimizers._sgd_update = _sgd_update
 
 
 def adagrad_accumulator_from_zero() -> None:
