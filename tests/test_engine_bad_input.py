@@ -391,7 +391,13 @@ def test_reset_outside_a_workspace_is_refused(nows, capsys) -> None:
     assert code == 2 and "katas start" in out and not nows.exists()
 
 
-@pytest.mark.parametrize("command", [["start"], [], ["list"], ["check"], ["hint"], ["goto", "1"]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        *(["start"], [], ["list"], ["check"], ["hint"], ["goto", "1"], ["next"], ["show"]),
+        *(["solution", "--force"], ["reset", "dense", "--yes"], ["compare", "dense"]),
+    ],
+)
 def test_workspace_that_is_a_file(tmp_path, capsys, monkeypatch, command) -> None:
     """--workspace naming a file: every command says so; the file is untouched."""
     monkeypatch.setenv("DNN_KATAS_LANG", "en")

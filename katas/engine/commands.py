@@ -40,7 +40,6 @@ def _ctx(args: argparse.Namespace) -> tuple[Workspace, str]:
 
 def _state(ws: Workspace) -> State:
     """The saved state, or an empty one outside a workspace (a file is never taken for one)."""
-    ws.check_root()
     return ws.load() if ws.exists() else State()
 
 
@@ -57,14 +56,12 @@ def _current(ws: Workspace, state: State, name: str | None) -> Kata:
 
 
 def _require_workspace(ws: Workspace, lang: str) -> None:
-    ws.check_root()
     if not ws.exists():
         raise UserError(t(lang, "no_workspace", path=ws.root))
 
 
 def cmd_status(args: argparse.Namespace) -> int:
     ws, lang = _ctx(args)
-    ws.check_root()
     if not ws.exists():
         print(t(lang, "no_workspace", path=ws.root))
         return 0
@@ -289,7 +286,6 @@ def cmd_solution(args: argparse.Namespace) -> int:
 
 def _move(args: argparse.Namespace, kata: Kata) -> int:
     ws, lang = _ctx(args)
-    ws.check_root()
     if ws.exists():
         state = ws.load()
         state.current = kata.id

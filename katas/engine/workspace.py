@@ -140,6 +140,9 @@ class Workspace:
         return self.meta / "state.json"
 
     def exists(self) -> bool:
+        """Whether a workspace was started here; a UserError when the workspace path is a file
+        (``check_root``), so that no command takes a file for a missing workspace."""
+        self.check_root()
         return self.state_file.is_file()
 
     def check_root(self) -> None:
