@@ -553,11 +553,6 @@ def release_output_dir(path: Path, created: bool) -> None:
             pass
 
 
-def output_dir(out: str | None, part: int) -> Path:
-    """:func:`claim_output_dir` without the "created" flag."""
-    return claim_output_dir(out, part)[0]
-
-
 def plot_curves(report: dict[str, Any], backends: list[str], part: int, path: Path) -> Path:
     """Training loss, validation loss and validation accuracy per epoch, one line per backend
     (for 8.3: the best trial's), and for 8.3 every trial's validation accuracy."""
