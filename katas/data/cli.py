@@ -35,7 +35,8 @@ def _info(path: str | None) -> dict[str, Any]:
     official_counts = train_counts == list(sources.OFFICIAL_TRAIN_COUNTS) and test_counts == list(
         sources.OFFICIAL_TEST_COUNTS
     )
-    differs = sources.differs_from_official(m)
+    digests = sources.content_sha256(m)
+    differs = sources.differs_from_official(digests)
     info: dict[str, Any] = {
         "source": m.source,
         "path": str(file),
@@ -46,7 +47,7 @@ def _info(path: str | None) -> dict[str, Any]:
         "official": official_counts and not differs,
         "official_counts": official_counts,
         "content_differs": differs,
-        "content_sha256": sources.content_sha256(m),
+        "content_sha256": digests,
         "npz_sha256": _sha256_file(file) if file.is_file() else None,
     }
     if path is None:

@@ -497,10 +497,10 @@ def content_sha256(m: Mnist) -> dict[str, str]:
     return out
 
 
-def differs_from_official(m: Mnist) -> list[str]:
-    """The keys (of ``x_train, y_train, x_test, y_test``) whose content is not the official one."""
-    found = content_sha256(m)
-    return [key for key in NPZ_KEYS if found[key] != OFFICIAL_SHA256[key]]
+def differs_from_official(digests: dict[str, str]) -> list[str]:
+    """The keys (of ``x_train, y_train, x_test, y_test``) whose content is not the official one,
+    from the data's :func:`content_sha256` (computed once by the caller, who shows it too)."""
+    return [key for key in NPZ_KEYS if digests[key] != OFFICIAL_SHA256[key]]
 
 
 def verify_official(m: Mnist, where: str, recover: str) -> None:
@@ -510,9 +510,9 @@ def verify_official(m: Mnist, where: str, recover: str) -> None:
     ``recover`` says what to do about it (e.g. "run `katas data fetch --force`").
     """
     _verify_counts(m, OFFICIAL_TRAIN_COUNTS, OFFICIAL_TEST_COUNTS, where)
-    bad = differs_from_official(m)
+    found = content_sha256(m)
+    bad = differs_from_official(found)
     if bad:
-        found = content_sha256(m)
         detail = "; ".join(f"{k}: sha256 {found[k]}, expected {OFFICIAL_SHA256[k]}" for k in bad)
         raise DataError(
             f"{where}: the content of {', '.join(bad)} differs from the official MNIST although "
