@@ -247,7 +247,8 @@ def test_unknown_kata_ids_are_kept_but_not_counted(ws, capsys) -> None:
 
 
 def test_progress_that_cannot_be_saved_is_a_clear_error(ws, capsys, monkeypatch) -> None:
-    """A read-only workspace: saving progress fails with the path and the OS's reason."""
+    """A read-only workspace: saving progress fails with the path and the OS's reason, and
+    leaves no temporary file behind."""
 
     def refuse(src, dst):
         raise PermissionError(13, "Permission denied", str(dst))
@@ -256,6 +257,7 @@ def test_progress_that_cannot_be_saved_is_a_clear_error(ws, capsys, monkeypatch)
     code, out = run(capsys, "goto", "2")
     assert code == 2 and clear(out) and "cannot save your progress" in out, out
     assert "Permission denied" in out
+    assert not [p.name for p in (ws / ".katas").iterdir() if p.name.endswith(".tmp")]
 
 
 # --- 3. time limits --------------------------------------------------------------------------

@@ -29,7 +29,7 @@ import os
 import tempfile
 import time
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,7 @@ from katas.data.sources import (
     load_keras_npz,
 )
 from katas.errors import DataError
+from katas.files import atomic_write
 
 
 def cache_dir() -> Path:
@@ -218,24 +219,6 @@ def load_mnist(path: str | os.PathLike[str] | None = None, *, verify: bool = Tru
     return _load_cached(kind, str(resolved), _fingerprint(files), verify)
 
 
-def _atomic_write(target: Path, write: Callable[[Any], Any]) -> None:
-    """Write via a temp file in the same directory + ``os.replace``: readers never see half a file,
-    and an interrupted fetch leaves the old cache (or nothing) behind."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        # mkstemp makes the file private (0600); a cache is ordinary data others may read.
-        os.chmod(tmp, 0o644)
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _write_npz(fh: io.BufferedIOBase, m: Mnist) -> None:
     """An uncompressed npz (fast to load) with fixed zip timestamps, so the same arrays always give
     the same bytes and the same sha256 on every machine (``np.savez`` stamps the current time)."""
@@ -252,7 +235,7 @@ def _store(m: Mnist, extra: dict[str, Any]) -> Path:
     checked_cache_dir(create=True)
     target, meta_file = npz_path(), _meta_path()
     try:
-        _atomic_write(target, lambda fh: _write_npz(fh, m))
+        atomic_write(target, lambda fh: _write_npz(fh, m))
         meta = {
             "source": m.source,
             **extra,
@@ -263,7 +246,7 @@ def _store(m: Mnist, extra: dict[str, Any]) -> Path:
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
         text = json.dumps(meta, indent=2, allow_nan=False) + "\n"
-        _atomic_write(meta_file, lambda fh: fh.write(text.encode("utf-8")))
+        atomic_write(meta_file, text.encode("utf-8"))
     except OSError as err:
         raise DataError(
             f"{target.parent}: could not write the MNIST cache ({err}). Free some space or set "

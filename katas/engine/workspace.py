@@ -31,6 +31,7 @@ from typing import Any
 from katas.engine.i18n import t
 from katas.engine.registry import Kata, all_katas
 from katas.errors import UserError
+from katas.files import atomic_write
 
 DEFAULT_DIRNAME = "katas-workspace"
 
@@ -218,13 +219,11 @@ class Workspace:
         return fresh
 
     def save(self, state: State) -> None:
-        """Write the state atomically (a crash mid-write never leaves half a file)."""
-        tmp = self.state_file.with_suffix(".tmp")
+        """Write the state atomically (``katas.files.atomic_write``: a crash mid-write never
+        leaves half a file, a failed write no temporary file)."""
+        text = json.dumps(state.to_json(), indent=1, sort_keys=True)
         try:
-            self.meta.mkdir(parents=True, exist_ok=True)
-            text = json.dumps(state.to_json(), indent=1, sort_keys=True)
-            tmp.write_text(text, encoding="utf-8")
-            os.replace(tmp, self.state_file)
+            atomic_write(self.state_file, text.encode("utf-8"))
         except OSError as err:
             raise _os_error("save your progress to", self.state_file, err) from None
 

@@ -61,6 +61,7 @@ import numpy as np
 from katas import data, jsonout
 from katas.argtypes import SEED_MAX, check_seed
 from katas.errors import BadInput, UserError
+from katas.files import atomic_write
 from scratch.networks import NetworkConfig
 
 
@@ -809,9 +810,10 @@ def save_results(
 def _write_results(
     folder: Path, text: str, report: dict[str, Any], backends: list[str], part: int
 ) -> dict[str, str | None]:
-    """report.json first (the numbers), then the curves; OSError if the folder is unusable."""
+    """report.json first (the numbers, written whole or not at all), then the curves; OSError
+    if the folder is unusable."""
     file = folder / "report.json"
-    file.write_text(text, encoding="utf-8")
+    atomic_write(file, text.encode("utf-8"))
     try:
         png: str | None = str(plot_curves(report, backends, part, folder))
     except OSError:
