@@ -63,12 +63,11 @@ print(json.dumps({
 
 
 def _env(setup: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")
-        and k != "DNN_KATAS_BLAS_THREADS"
-    }
+    """This process's environment without any thread-count choice (scratch.threads' variables),
+    plus ``OPENBLAS_NUM_THREADS=1`` for ``preset``."""
+    from scratch.threads import BLAS_ENV_VARS, ENV_VAR
+
+    env = {k: v for k, v in os.environ.items() if k not in (*BLAS_ENV_VARS, ENV_VAR)}
     env["TF_CPP_MIN_LOG_LEVEL"] = "3"
     if setup == "preset":
         env["OPENBLAS_NUM_THREADS"] = "1"
