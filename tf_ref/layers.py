@@ -552,10 +552,6 @@ class BatchNormalization(Layer):
             return {}
         return {"moving_mean": layer.moving_mean, "moving_variance": layer.moving_variance}
 
-    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
-        """x (N, D) -> (N, D); training (and not frozen) also moves the moving statistics."""
-        return super().forward(x, training)
-
 
 # -------------------------------------------------------------------------------- dropout
 
