@@ -86,7 +86,7 @@ def check_model_weights(layers: Sequence[Any], weights: Any) -> list[list[np.nda
     ``check_weights`` before anything is assigned; returns one checked list per layer."""
     if not isinstance(weights, (list, tuple)):
         raise TypeError(f"weights: expected a list of arrays, got {type(weights).__name__}")
-    counts = [len(layer.get_weights()) for layer in layers]
+    counts = [len(layer.weights) for layer in layers]  # weights, not copies of them
     if len(weights) != sum(counts):
         raise ValueError(f"weights: expected {sum(counts)} arrays, got {len(weights)}")
     out, i = [], 0
