@@ -272,10 +272,16 @@ def check_name(name: Any, what: str = "name") -> str | None:
 
 
 def check_path(path: Any, name: str = "path") -> Path:
-    """A file path: a str or an ``os.PathLike``."""
+    """A file path: a str or an ``os.PathLike``, not empty (``Path("")`` is the current folder)
+    and without NUL characters (which no OS allows in a path)."""
     if isinstance(path, bytes) or not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"{name}: expected a file path (str or pathlib.Path), got {_got(path)}")
-    return Path(path)
+    text = os.fspath(path)
+    if not isinstance(text, str):
+        raise TypeError(f"{name}: expected a file path (str or pathlib.Path), got {_got(path)}")
+    if not text or "\0" in text:
+        raise ValueError(f"{name}: expected a file path, got {_got(path)}")
+    return Path(text)
 
 
 def check_logits_labels(logits: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -222,6 +222,14 @@ def _json_value(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON-serialisable")
 
 
+def check_checkpoint_path(path: Any, name: str = "path") -> Path:
+    """Where a checkpoint is written: a file path (``check_path``) that is not a folder."""
+    path = check_path(path, name)
+    if path.is_dir():
+        raise ValueError(f"{name}: expected a file name, got the directory {path}")
+    return path
+
+
 def check_checkpoint_model(model: Any) -> Any:
     """A built model that checkpoints can hold: scratch's or tf_ref's ``Sequential``."""
     if not all(
@@ -260,9 +268,7 @@ def save_checkpoint(
     ``meta``: a dict with string keys and JSON-able values (NumPy scalars are written as
     numbers); its keys must not be "format", "weights" or "optimizer", which the file uses.
     """
-    path = check_path(path)
-    if path.is_dir():
-        raise ValueError(f"path: expected a file name, got the directory {path}")
+    path = check_checkpoint_path(path)
     check_checkpoint_model(model)
     check_checkpoint_optimizer(optimizer)
     if meta is not None and not isinstance(meta, dict):
@@ -516,9 +522,10 @@ def check_validation_data(validation_data: Any) -> tuple[Any, Any] | None:
 
 
 def check_fit_options(checkpoint_path: Any, verbose: Any, stream: Any) -> None:
-    """``fit``'s reporting arguments: a path or None, a flag, a writable stream or None."""
-    if checkpoint_path is not None:
-        check_path(checkpoint_path, "checkpoint_path")
+    """``fit``'s reporting arguments: a checkpoint file path (``check_checkpoint_path``) or
+    None, a flag, a writable stream or None."""
+    if checkpoint_path is not None:  # refused now, not after the first epoch's training
+        check_checkpoint_path(checkpoint_path, "checkpoint_path")
     check_bool(verbose, "verbose")
     if stream is not None and not callable(getattr(stream, "write", None)):
         raise TypeError(f"stream: expected a text stream (with .write) or None, got {stream!r}")

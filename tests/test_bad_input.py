@@ -1107,6 +1107,10 @@ for label, kwargs, name in [
     ("loss=None", {"loss": None}, "loss"),
     ("early_stopping=5", {"early_stopping": 5}, "early_stopping"),
     ("checkpoint_path=3", {"checkpoint_path": 3}, "checkpoint_path"),
+    # refused before training (fit writes the file only after an epoch with validation data)
+    ("checkpoint_path=''", {"checkpoint_path": ""}, "checkpoint_path"),
+    ("checkpoint_path=NUL", {"checkpoint_path": "best\0.npz"}, "checkpoint_path"),
+    ("checkpoint_path=folder", {"checkpoint_path": "."}, "checkpoint_path"),
     ("verbose='no'", {"verbose": "no"}, "verbose"),
     ("stream=3", {"stream": 3}, "stream"),
 ]:
@@ -1644,6 +1648,10 @@ def test_checkpoint_arguments_are_checked(backend, tmp_path) -> None:
             "model",
         ),
         (lambda: e.training.load_checkpoint(3, model), "path"),
+        (lambda: e.training.save_checkpoint("", model), "path"),
+        (lambda: e.training.save_checkpoint(str(tmp_path / "a\0.npz"), model), "path"),
+        (lambda: e.training.load_checkpoint("", model), "path"),
+        (lambda: e.training.load_checkpoint(str(tmp_path / "a\0.npz"), model), "path"),
         (lambda: e.training.load_checkpoint(tmp_path / "a.npz", None), "model"),
     ]:
         assert_refused(call, name)
