@@ -130,6 +130,8 @@ def test_limit_works_when_numpy_was_imported_first() -> None:
         check=True,
     )
     seen = json.loads(done.stdout)
+    if max(seen["outside"], default=1) < 2:
+        pytest.skip("BLAS here starts with one thread, so a limit of 1 is not observable")
     assert seen["inside"] == [1] * len(seen["outside"]), seen
 
 
