@@ -302,6 +302,10 @@ def check_logits_targets(logits: np.ndarray, targets: np.ndarray) -> tuple[np.nd
     targets = check_float_array(targets, "targets", dtype=logits.dtype)
     if targets.shape != logits.shape:
         raise ValueError(f"targets: expected shape {logits.shape} (as logits), got {targets.shape}")
-    if targets.min() < 0 or targets.max() > 1:
-        raise ValueError("targets: expected probabilities in [0, 1]")
+    lo, hi = targets.min(), targets.max()
+    if lo < 0 or hi > 1:
+        raise ValueError(
+            f"targets: expected probabilities in [0, 1], got values from {float(lo)!r} to "
+            f"{float(hi)!r}"
+        )
     return logits, targets
