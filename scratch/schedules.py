@@ -21,7 +21,6 @@ old ``PlateauState`` and one epoch's value in, new ``PlateauState`` out.
 
 from __future__ import annotations
 
-import numbers
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from itertools import pairwise
@@ -29,7 +28,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from scratch.checks import check_bool, check_choice, check_positive
+from scratch.checks import check_bool, check_choice, check_number, check_positive
 
 
 def check_step(step: Any) -> float:
@@ -87,10 +86,8 @@ def check_plateau(
 
 
 def check_monitored(value: Any, name: str = "value") -> float:
-    """One epoch's monitored value (a validation loss, say): a number."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name}: expected a number, got {value!r}")
-    return float(value)
+    """One epoch's monitored value (a validation loss, say): a number (``check_number``)."""
+    return float(check_number(value, name))
 
 
 # ------------------------------------------------------------------ the schedules as functions
