@@ -521,11 +521,20 @@ def check_validation_data(validation_data: Any) -> tuple[Any, Any] | None:
     return validation_data[0], validation_data[1]
 
 
-def check_fit_options(checkpoint_path: Any, verbose: Any, stream: Any) -> None:
+def check_fit_options(
+    checkpoint_path: Any, verbose: Any, stream: Any, validation_data: Any = None
+) -> None:
     """``fit``'s reporting arguments: a checkpoint file path (``check_checkpoint_path``) or
-    None, a flag, a writable stream or None."""
+    None, a flag, a writable stream or None. A checkpoint keeps the best epoch by validation
+    loss, so it needs ``validation_data`` (without, it would silently never be written)."""
     if checkpoint_path is not None:  # refused now, not after the first epoch's training
         check_checkpoint_path(checkpoint_path, "checkpoint_path")
+        if validation_data is None:
+            raise ValueError(
+                "checkpoint_path: the checkpoint keeps the best epoch by val_loss, so it needs "
+                "validation_data; pass validation_data=(x_valid, y_valid), or drop "
+                "checkpoint_path"
+            )
     check_bool(verbose, "verbose")
     if stream is not None and not callable(getattr(stream, "write", None)):
         raise TypeError(f"stream: expected a text stream (with .write) or None, got {stream!r}")
@@ -634,7 +643,7 @@ def fit(
     check_fit_model(model, Sequential, "scratch")
     optimizer = optimizers_mod.get(optimizer)
     loss_fn = losses_mod.UNCHECKED[check_choice(loss, "loss", losses_mod.UNCHECKED)]
-    check_fit_options(checkpoint_path, verbose, stream)
+    check_fit_options(checkpoint_path, verbose, stream, validation_data)
     plateau = performance_schedule(optimizer, validation_data)
     x, y, validation_data, rng = prepare_fit(
         model, x, y, epochs, batch_size, validation_data, early_stopping, rng

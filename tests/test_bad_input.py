@@ -1111,6 +1111,9 @@ for label, kwargs, name in [
     ("checkpoint_path=''", {"checkpoint_path": ""}, "checkpoint_path"),
     ("checkpoint_path=NUL", {"checkpoint_path": "best\0.npz"}, "checkpoint_path"),
     ("checkpoint_path=folder", {"checkpoint_path": "."}, "checkpoint_path"),
+    # a checkpoint keeps the best epoch by val_loss: without validation data it would never be
+    # written, silently
+    ("checkpoint_path without validation_data", {"checkpoint_path": "best.npz"}, "checkpoint"),
     ("verbose='no'", {"verbose": "no"}, "verbose"),
     ("stream=3", {"stream": 3}, "stream"),
 ]:

@@ -780,3 +780,12 @@ def test_workspace_path_with_spaces_and_japanese(tmp_path, capsys, monkeypatch) 
     (root / "01_dense.py").write_text(SOLVED, encoding="utf-8")
     code, out = run(capsys, "check", "dense", "--workspace", str(root))
     assert code == 0 and f"all {N_DENSE} tests pass" in out, out
+
+
+@pytest.mark.parametrize("value", [True, False, "abc", float("nan"), 0, -1, None])
+def test_check_timeout_refuses_what_is_not_a_number_of_seconds(value) -> None:
+    """run_check's own timeout check: a bool is not a number of seconds (True would be 1 s)."""
+    from katas.engine.runner import check_timeout
+
+    with pytest.raises(UserError, match="timeout: expected a number of seconds"):
+        check_timeout(value)

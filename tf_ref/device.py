@@ -21,8 +21,11 @@ if TYPE_CHECKING:  # TensorFlow is imported lazily: importing this module must n
 DEVICE_CHOICES = ("auto", "cpu", "gpu")
 
 
-class DeviceError(RuntimeError):
-    """The requested device is not available to TensorFlow."""
+class DeviceError(RuntimeError, ValueError):
+    """The requested device is not available to TensorFlow, or the model cannot be trained on
+    the devices asked for (a layer drawing random numbers under ``devices=N``): a setting the
+    user can change. A RuntimeError (what it always was) and a ValueError, like every other
+    refusal of the API."""
 
 
 def _physical_devices(kind: str) -> list[object]:

@@ -47,7 +47,7 @@ from scratch.training import (
 )
 from tf_ref import optimizers as optimizers_mod
 from tf_ref import schedules as schedules_mod
-from tf_ref.device import select_device, select_strategy
+from tf_ref.device import DeviceError, select_device, select_strategy
 from tf_ref.models import Sequential, add_penalties
 
 __all__ = [
@@ -150,7 +150,7 @@ def _clone_layer(layer: keras.layers.Layer) -> keras.layers.Layer:
     replica (the seed generator's state is mirrored), which would correlate the batch's slices.
     """
     if isinstance(getattr(layer, "seed_generator", None), keras.random.SeedGenerator):
-        raise ValueError(
+        raise DeviceError(
             f"devices: layer {layer.name!r} ({type(layer).__name__}) draws random numbers; under "
             "tf.distribute Keras 3 draws the same numbers on every replica, so multi-device "
             "training of this model is not supported: train it on one device (devices=None)"
@@ -343,7 +343,7 @@ def fit(
     check_fit_model(model, Sequential, "tf_ref")
     optimizer = optimizers_mod.get(optimizer)
     check_choice(loss, "loss", LOSS_NAMES)
-    check_fit_options(checkpoint_path, verbose, stream)
+    check_fit_options(checkpoint_path, verbose, stream, validation_data)
     if devices is not None and devices != "all":
         check_positive(devices, "devices", integer=True)
     plateau = performance_schedule(optimizer, validation_data)

@@ -62,8 +62,11 @@ def default_timeout() -> float:
 
 
 def check_timeout(value: Any, name: str = "timeout") -> float:
-    """``value`` as a time limit in seconds, or a UserError naming ``name``."""
+    """``value`` as a time limit in seconds, or a UserError naming ``name`` (a bool is not a
+    number of seconds, though Python counts True as 1)."""
     try:
+        if isinstance(value, bool):
+            raise TypeError(name)
         return seconds(str(float(value)))
     except (TypeError, ValueError, argparse.ArgumentTypeError):
         raise UserError(

@@ -308,10 +308,10 @@ def train_one(
                 **kwargs,
             )
         except (RuntimeError, ValueError) as err:
-            if backend_name == "tf":  # a setting the user can fix (only TF has devices)
+            if backend_name == "tf":  # a device setting the user can fix (only TF has them)
                 from tf_ref.device import DeviceError
 
-                if isinstance(err, DeviceError) or "Dropout" in str(err):
+                if isinstance(err, DeviceError):
                     raise UserError(str(err)) from err
             raise
         elapsed = time.perf_counter() - start
