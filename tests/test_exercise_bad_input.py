@@ -157,6 +157,25 @@ def test_search_survives_diverged_trials(
         assert "all 2 trials diverged" in r["message"]
 
 
+def test_search_runs_its_first_trial_whatever_the_budget(
+    tiny, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A budget spent before the first trial is drawn (a slow first draw, a tiny --budget) still
+    gives one trial: the budget only stops later trials from starting."""
+    import time as time_mod
+
+    def slow_trials(seed: int):
+        for trial in fixed_trials(0.01, 0.01)(seed):
+            time_mod.sleep(0.05)  # longer than the budget below
+            yield trial
+
+    monkeypatch.setattr(ex08, "iter_trials", slow_trials)
+    argv = ["--part", "3", "--backend", "scratch", "--quick", "--max-epochs", "1", "--json"]
+    assert ex8(*argv, "--trials", "2", "--budget", "0.01", "--out", str(tmp_path / "r")) == 0
+    r = strict_loads(capsys.readouterr().out)["scratch"]
+    assert r["trials_run"] == 1, r
+
+
 def nan_model(backend: str):
     import importlib
 
