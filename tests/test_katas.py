@@ -57,6 +57,7 @@ def test_kata_tests_import_neither_tensorflow_nor_tf_ref(kata) -> None:
     assert not imported & {"tensorflow", "keras", "tf_ref"}, imported
 
 
+@pytest.mark.slow  # one child process per kata, every mutant of its zoo: seconds each
 @pytest.mark.parametrize("kata", KATAS, ids=IDS)
 def test_reference_passes_stub_fails_and_every_mutant_is_caught(kata) -> None:
     mutants = kata.mutants()
