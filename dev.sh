@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The project's two entry points (see README):
 #   ./dev.sh run    set up, fetch MNIST, run the main job (exercise 8, quick, both backends)
-#   ./dev.sh test   set up, fetch MNIST, lint, then the whole test suite
+#   ./dev.sh test   set up, fetch MNIST, lint, then the whole test suite, one pytest-xdist
+#                   worker per core, each test file on one worker (its module fixtures built
+#                   once); pass -n 0 to run in one process
 # "set up" = pip install of this project with pinned dependencies; safe to repeat.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -21,7 +23,7 @@ case "${1:-}" in
         setup
         "$PY" -m ruff check .
         "$PY" -m ruff format --check .
-        "$PY" -m pytest -q -p no:cacheprovider "${@:2}"
+        "$PY" -m pytest -q -p no:cacheprovider -n auto --dist loadfile "${@:2}"
         ;;
     *)
         echo "usage: ./dev.sh run | test [pytest args]" >&2

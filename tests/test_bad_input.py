@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -117,7 +118,9 @@ def case(id: str, name: str, only: str | None = None):
 
 
 def add(id: str, call: Callable[[Env], Any], name: str, only: str | None = None) -> None:
-    CASES.append(Case(id, call, name, only))
+    # Test ids must not depend on memory addresses ("<function <lambda> at 0x7f...>"): parallel
+    # workers (pytest-xdist) must collect the very same ids.
+    CASES.append(Case(re.sub(r" at 0x[0-9a-fA-F]+", "", id), call, name, only))
 
 
 # ------------------------------------------------------------------ bad values, by family
