@@ -606,6 +606,93 @@ def performance_schedule(optimizer: Any, validation_data: Any) -> Any | None:
     return schedule
 
 
+def _training_mode_differs(layer: Any) -> str | None:
+    """Why ``layer``'s training-mode forward is not its inference-mode forward, or None.
+
+    Duck-typed over both backends' layers: a positive ``rate`` (Dropout and any other layer
+    that draws a random mask or noise each step), an injected keep mask (``set_mask``), a
+    trainable batch normalization (each batch's statistics; one without gamma and beta has no
+    parameters, so it could sit in a frozen prefix).
+    """
+    rate = getattr(layer, "rate", None)
+    if isinstance(rate, (int, float)) and rate > 0:
+        return (
+            f"draws random numbers at training time (rate {rate}): cached features would keep "
+            "one draw for every epoch"
+        )
+    if getattr(layer, "_mask", None) is not None:
+        return "applies an injected keep mask (set_mask) at training time, not at inference"
+    if getattr(layer, "kind", None) == "batch_normalization" and layer.trainable:
+        return (
+            "is a trainable batch normalization: at training time it normalizes with each "
+            "batch's statistics (and moves its moving statistics); freeze it (trainable=False) "
+            "to have it use its moving statistics"
+        )
+    return None
+
+
+def frozen_prefix(model: Any) -> int:
+    """How many bottom layers ``fit(..., cache_frozen=True)`` applies once instead of at every
+    step: the run of layers, from the input up, that are frozen (``trainable=False``) or hold
+    no parameters, i.e. ``model.layers[:k]`` below the lowest trainable layer with parameters.
+
+    Caching is exact only when that prefix is a fixed function h = prefix(x): the same in
+    training and inference mode (a frozen Dense, a frozen batch norm, which uses its moving
+    statistics in both modes, an activation, Dropout at rate 0). A layer that is not (Dropout
+    with rate > 0, ``_training_mode_differs``) is refused with a ValueError naming it, and so
+    is an empty prefix (the bottom layer trains: nothing to cache) or one that covers the whole
+    model (nothing left to train). Plumbing shared by both backends' ``fit``; the model must be
+    built (an unbuilt layer has no parameters yet).
+    """
+    if not model.built:
+        raise OrderError("model: not built yet, so its frozen layers are not known")
+    layers = model.layers
+    k = 0
+    while k < len(layers) and (not layers[k].trainable or not layers[k].params):
+        k += 1
+    if k == 0:
+        raise ValueError(
+            f"cache_frozen: the bottom layer {layers[0].name!r} is trainable, so there are no "
+            "frozen layers to cache; freeze the lower layers (trainable=False) or pass "
+            "cache_frozen=False"
+        )
+    if k == len(layers):
+        raise ValueError(
+            "cache_frozen: every layer is frozen or has no parameters, so nothing would be "
+            "left to train on the cached features"
+        )
+    for layer in layers[:k]:
+        reason = _training_mode_differs(layer)
+        if reason is not None:
+            raise ValueError(
+                f"cache_frozen: layer {layer.name!r} ({type(layer).__name__}) below the lowest "
+                f"trainable layer {layers[k].name!r} {reason}; caching needs the frozen "
+                "layers to compute the same outputs at every step. Pass cache_frozen=False"
+            )
+    return k
+
+
+def _sub_model(model: Sequential, start: int, stop: int) -> Sequential:
+    """A built Sequential of ``model.layers[start:stop]``: the same layer objects (their arrays
+    shared, nothing redrawn), its input width that of layer ``start``."""
+    part = Sequential(model.layers[start:stop], dtype=model.dtype)
+    part.input_dim = model.layers[start].input_dim  # its layers are built: nothing to draw
+    return part
+
+
+def _cache_prefix(
+    model: Sequential, x: np.ndarray, validation_data: tuple[np.ndarray, np.ndarray] | None
+) -> tuple[Sequential, np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
+    """``fit(cache_frozen=True)``'s set-up: h = prefix(x) once, in inference mode, in chunks of
+    1024 rows (``predict``), for x (N, input_dim) and the validation x; returns (the top of the
+    model as a Sequential sharing its layers, h (N, width of h), the validation pair with h)."""
+    k = frozen_prefix(model)
+    prefix = _sub_model(model, 0, k)
+    if validation_data is not None:
+        validation_data = (prefix.predict(validation_data[0]), validation_data[1])
+    return _sub_model(model, k, len(model.layers)), prefix.predict(x), validation_data
+
+
 @with_blas_threads
 def fit(
     model: Sequential,
@@ -623,6 +710,7 @@ def fit(
     verbose: bool = True,
     stream: IO[str] | None = None,
     blas_threads: int | None = None,
+    cache_frozen: bool = False,
 ) -> History:
     """Train ``model`` on (x, y) with shuffled minibatches drawn from ``rng``.
 
@@ -638,16 +726,25 @@ def fit(
     A non-finite loss stops training (the best weights are kept) instead of training on NaN.
     ``blas_threads``: BLAS threads while training (default one; -1 leaves BLAS alone; see
     ``scratch.threads``), restored on return.
+    ``cache_frozen``: apply the frozen bottom layers (``frozen_prefix``) once, in inference
+    mode, to x and the validation x, and train the layers above on those features: the same
+    batches and steps, so the same training (up to rounding), without recomputing the frozen
+    layers every epoch (the book's "Caching the Frozen Layers"). Early stopping, checkpoints
+    and the weights restored are the whole model's.
     ``rng`` may be an int seed. Every argument is checked before the model is built or trained.
     """
     check_fit_model(model, Sequential, "scratch")
     optimizer = optimizers_mod.get(optimizer)
     loss_fn = losses_mod.UNCHECKED[check_choice(loss, "loss", losses_mod.UNCHECKED)]
     check_fit_options(checkpoint_path, verbose, stream, validation_data)
+    check_bool(cache_frozen, "cache_frozen")
     plateau = performance_schedule(optimizer, validation_data)
     x, y, validation_data, rng = prepare_fit(
         model, x, y, epochs, batch_size, validation_data, early_stopping, rng
     )
+    net = model  # what the steps run: the whole model, or the layers above the cached ones
+    if cache_frozen:
+        net, x, validation_data = _cache_prefix(model, x, validation_data)
     if validation_data is not None:
         xv, yv = validation_data
     history = History()
@@ -658,7 +755,7 @@ def fit(
         bar = ProgressBar(n_batches, f"epoch {epoch + 1}/{epochs}", stream) if verbose else None
         total, seen = 0.0, 0
         for b, idx in enumerate(minibatches(x.shape[0], batch_size, rng)):
-            value = _train_step(model, optimizer, loss_fn, x[idx], y[idx])
+            value = _train_step(net, optimizer, loss_fn, x[idx], y[idx])
             if not np.isfinite(value):
                 history.diverged_at_epoch = epoch
                 break
@@ -672,7 +769,7 @@ def fit(
             break
         record = {"loss": total / seen, "seconds": time.perf_counter() - start}
         if validation_data is not None:
-            scores = evaluate(model, xv, yv, loss)
+            scores = evaluate(net, xv, yv, loss)
             record.update(val_loss=scores["loss"], val_accuracy=scores["accuracy"])
         record["learning_rate"] = optimizer.current_learning_rate()
         history.append(**record)

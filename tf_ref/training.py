@@ -28,7 +28,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from scratch.checks import check_choice, check_labels, check_positive
+from scratch.checks import check_bool, check_choice, check_labels, check_positive
 from scratch.threads import with_blas_threads
 from scratch.training import (
     EarlyStopping,
@@ -38,6 +38,7 @@ from scratch.training import (
     check_fit_model,
     check_fit_options,
     diverged_on_validation,
+    frozen_prefix,
     is_new_best,
     load_checkpoint,
     minibatches,
@@ -58,6 +59,7 @@ __all__ = [
     "diverged_on_validation",
     "evaluate",
     "fit",
+    "frozen_prefix",
     "is_new_best",
     "load_checkpoint",
     "minibatches",
@@ -306,6 +308,38 @@ def evaluate(
     return {"loss": value + model.regularization_loss(), "accuracy": accuracy(logits, y)}
 
 
+def _sub_model(model: Sequential, start: int, stop: int) -> Sequential:
+    """A built Sequential of ``model.layers[start:stop]``: the same layer objects and Keras
+    layers (Keras shares a layer between models: the same variables), nothing redrawn."""
+    part = Sequential(model.layers[start:stop], dtype=model.dtype)
+    part.input_dim = model.layers[start].input_dim  # its layers are built: nothing to draw
+    part.keras_model = keras.Sequential(
+        [
+            keras.Input((part.input_dim,), dtype=model.dtype.name),
+            *(layer.keras_layer for layer in part.layers),
+        ]
+    )
+    return part
+
+
+def _cache_prefix(
+    model: Sequential,
+    x: np.ndarray,
+    validation_data: tuple[np.ndarray, np.ndarray] | None,
+    device: str,
+) -> tuple[Sequential, np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
+    """As scratch's: h = prefix(x) once, in inference mode, in chunks of 1024 rows, for x and
+    the validation x, on ``device``; returns (the top as a Sequential sharing the model's Keras
+    layers, h, the validation pair with h)."""
+    k = frozen_prefix(model)
+    prefix = _sub_model(model, 0, k)
+    with tf.device(device):
+        if validation_data is not None:
+            validation_data = (prefix.predict(validation_data[0]), validation_data[1])
+        features = prefix.predict(x)
+    return _sub_model(model, k, len(model.layers)), features, validation_data
+
+
 @with_blas_threads
 def fit(
     model: Sequential,
@@ -323,6 +357,7 @@ def fit(
     verbose: bool = True,
     stream: IO[str] | None = None,
     blas_threads: int | None = None,
+    cache_frozen: bool = False,
     device: str = "auto",
     devices: int | str | None = None,
 ) -> History:
@@ -337,8 +372,10 @@ def fit(
     (batch normalization uses the global batch's statistics; layers drawing random numbers,
     such as Dropout, are refused). None or 1: one device, the code path without
     ``tf.distribute``. ``blas_threads`` limits NumPy's BLAS as in scratch (TensorFlow's own
-    kernels do not use it). ``rng`` may be an int seed. Every argument is checked before the
-    model is built or trained.
+    kernels do not use it). ``cache_frozen`` as in scratch: the frozen bottom layers applied
+    once, on ``device``, the layers above trained on their outputs (a Keras model sharing the
+    model's layers), also on several devices. ``rng`` may be an int seed. Every argument is
+    checked before the model is built or trained.
     """
     check_fit_model(model, Sequential, "tf_ref")
     optimizer = optimizers_mod.get(optimizer)
@@ -346,10 +383,14 @@ def fit(
     check_fit_options(checkpoint_path, verbose, stream, validation_data)
     if devices is not None and devices != "all":
         check_positive(devices, "devices", integer=True)
+    check_bool(cache_frozen, "cache_frozen")
     plateau = performance_schedule(optimizer, validation_data)
     x, y, validation_data, rng = prepare_fit(
         model, x, y, epochs, batch_size, validation_data, early_stopping, rng
     )
+    net = model  # what the steps run: the whole model, or the layers above the cached ones
+    if cache_frozen:
+        net, x, validation_data = _cache_prefix(model, x, validation_data, select_device(device))
     if validation_data is not None:
         xv, yv = validation_data
     history = History()
@@ -358,12 +399,12 @@ def fit(
     replicated = None
     if strategy is not None and strategy.num_replicas_in_sync > 1:
         # x is in the model's dtype already (prepare_fit)
-        replicated = _Replicated(model, optimizer, loss, batch_size, strategy, x[:8])
+        replicated = _Replicated(net, optimizer, loss, batch_size, strategy, x[:8])
     with tf.device(select_device(device) if replicated is None else replicated.device):
         x_t = tf.constant(x)
         y_t = tf.constant(y.astype(np.int64, copy=False))
         if replicated is None:
-            run_epoch = _epoch_fn(model, optimizer, loss, batch_size)
+            run_epoch = _epoch_fn(net, optimizer, loss, batch_size)
         else:
             run_epoch = replicated.run_epoch
         for epoch in range(epochs):
@@ -381,7 +422,7 @@ def fit(
                 "seconds": time.perf_counter() - start,
             }
             if validation_data is not None:
-                scores = evaluate(model, xv, yv, loss)
+                scores = evaluate(net, xv, yv, loss)
                 record.update(val_loss=scores["loss"], val_accuracy=scores["accuracy"])
             record["learning_rate"] = optimizer.current_learning_rate()
             history.append(**record)
