@@ -285,3 +285,54 @@ def test_scratch_and_tf_ref_cached_fits_keep_the_same_records() -> None:
     # Adam's hyperparameters in float32 (0.05 is 0.0500000007), scratch in float64: the
     # losses agree to ~1e-6 relative (measured 1.7e-6), not to float64's precision
     np.testing.assert_allclose(ours.history["loss"], theirs.history["loss"], rtol=1e-4)
+
+
+# ------------------------------------------------------------------------------ the bench
+
+
+@pytest.fixture
+def tiny_mnist(tmp_path, monkeypatch: pytest.MonkeyPatch):
+    """A Keras-style mnist.npz of 5,100 random images (the book's split keeps the last 5,000
+    for validation), made the "official" one for load_mnist's checks."""
+    import hashlib
+
+    from katas.data import sources
+
+    rng = np.random.default_rng(0)
+    arrays = {
+        "x_train": rng.integers(0, 256, (5100, 28, 28), dtype=np.uint8),
+        "y_train": (np.arange(5100) % 10).astype(np.uint8),
+        "x_test": rng.integers(0, 256, (20, 28, 28), dtype=np.uint8),
+        "y_test": (np.arange(20) % 10).astype(np.uint8),
+    }
+    path = tmp_path / "mnist.npz"
+    np.savez(path, **arrays)
+    for part, name in (("train", "OFFICIAL_TRAIN_COUNTS"), ("test", "OFFICIAL_TEST_COUNTS")):
+        counts = tuple(np.bincount(arrays[f"y_{part}"], minlength=10).tolist())
+        monkeypatch.setattr(sources, name, counts)
+    digests = {k: hashlib.sha256(np.ascontiguousarray(v)).hexdigest() for k, v in arrays.items()}
+    monkeypatch.setattr(sources, "OFFICIAL_SHA256", digests)
+    return path
+
+
+@pytest.mark.parametrize("name", BACKENDS)
+def test_bench_reports_both_runs_and_agreeing_losses(capsys, tiny_mnist, name: str) -> None:
+    """The bench's JSON: both runs' seconds, the speed-ups and final losses that agree."""
+    import json
+
+    from katas.bench import cache_frozen
+
+    argv = ["--backend", name, "--epochs", "3", "--rows", "4", "--valid-rows", "30"]
+    assert cache_frozen.main([*argv, "--data", str(tiny_mnist), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["rows"], report["valid_rows"], report["epochs"]) == (20, 30, 3)
+    runs = report["backends"][name]
+    assert set(runs) == {"uncached", "cached", "speed_up", "epoch_speed_up", "loss_difference"}
+    for run_ in (runs["uncached"], runs["cached"]):
+        assert run_["seconds"] > 0 and run_["median_epoch_seconds"] > 0
+    assert runs["speed_up"] == runs["uncached"]["seconds"] / runs["cached"]["seconds"]
+    # float32, the same batches and steps: only the frozen products' row blocking differs
+    assert runs["loss_difference"] <= 1e-5 * runs["uncached"]["final_loss"]
+    assert runs["cached"]["final_val_loss"] == pytest.approx(
+        runs["uncached"]["final_val_loss"], rel=1e-5
+    )
