@@ -336,3 +336,52 @@ def test_bench_reports_both_runs_and_agreeing_losses(capsys, tiny_mnist, name: s
     assert runs["cached"]["final_val_loss"] == pytest.approx(
         runs["uncached"]["final_val_loss"], rel=1e-5
     )
+
+
+# A fresh process: TensorFlow fixes its logical devices when its runtime starts.
+TWO_DEVICES = r"""
+import json, sys
+from tf_ref.device import split_cpu
+split_cpu(2)
+import numpy as np
+sys.path.insert(0, sys.argv[1])
+import test_cache_frozen as t
+from tf_ref import optimizers, training
+rng = np.random.default_rng(7)
+x, y = t.noisy_blobs(200, rng)
+xv, yv = t.noisy_blobs(60, rng)
+out = {}
+for key, kw in {"one": {}, "cached2": {"cache_frozen": True, "devices": 2}}.items():
+    net = t.transfer_net("tf", dropout_on_top=False)
+    h = training.fit(net, x, y, optimizer=optimizers.Adam(learning_rate=0.05), epochs=6,
+                     batch_size=16, validation_data=(xv, yv), rng=8, verbose=False, **kw)
+    out[key] = {"loss": h.history["loss"], "weights": [w.tolist() for w in net.get_weights()]}
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.tf
+def test_cached_fit_on_two_devices_follows_the_uncached_one() -> None:
+    """tf_ref's cached top also trains data-parallel (devices=2), on the same trajectory."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    here = Path(__file__).resolve().parent
+    done = subprocess.run(
+        [sys.executable, "-c", TWO_DEVICES, str(here)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=here.parent,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    # float64; two replicas only reorder the sums of a step (tests/test_multidevice.py
+    # measured <= 7e-16 relative): 1e-12 as there
+    np.testing.assert_allclose(out["cached2"]["loss"], out["one"]["loss"], rtol=1e-12)
+    for a, b in zip(out["cached2"]["weights"], out["one"]["weights"], strict=True):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
