@@ -271,14 +271,10 @@ def test_fit_refuses_a_cache_frozen_that_is_not_a_bool(value) -> None:
 
 
 @pytest.mark.tf
-def test_scratch_and_tf_ref_cached_fits_keep_the_same_records() -> None:
+def test_scratch_and_tf_ref_cached_fits_keep_the_same_records(tmp_path) -> None:
     """Cached, both backends give the same History keys, epochs and (float64) losses."""
-    import tempfile
-    from pathlib import Path
-
-    with tempfile.TemporaryDirectory() as tmp:
-        ours, _, _ = run("scratch", True, Path(tmp), dropout_on_top=False)
-        theirs, _, _ = run("tf", True, Path(tmp), dropout_on_top=False)
+    ours, _, _ = run("scratch", True, tmp_path, dropout_on_top=False)
+    theirs, _, _ = run("tf", True, tmp_path, dropout_on_top=False)
     assert ours.history.keys() == theirs.history.keys()
     assert ours.epochs == theirs.epochs and ours.best_epoch == theirs.best_epoch
     # same weights and batches, no dropout (the backends draw different masks); Keras keeps
