@@ -1,0 +1,18 @@
+"""Returns the old net's own arrays for the reused layers (weights[:n_reuse]): training the new
+net changes the old one, as Keras' Sequential(model_A.layers[:-1]) does without clone_model."""
+
+import numpy as np
+
+from scratch import initializers
+
+
+def replace_top(weights, n_reuse, new_units, rng=None, initializer="glorot_uniform"):
+    units = [new_units] if isinstance(new_units, int) else list(new_units)
+    init = initializers.get(initializer)
+    dtype = weights[0][0].dtype
+    out = list(weights[:n_reuse])
+    fan_in = weights[n_reuse - 1][0].shape[1] if n_reuse else weights[0][0].shape[0]
+    for u in units:
+        out.append((init((fan_in, u), rng, dtype), np.zeros(u, dtype)))
+        fan_in = u
+    return out

@@ -1,0 +1,18 @@
+"""Draws fresh weights for the reused layers too (Keras' clone_model alone does this): nothing
+is transferred."""
+
+import numpy as np
+
+from scratch import initializers
+
+
+def replace_top(weights, n_reuse, new_units, rng=None, initializer="glorot_uniform"):
+    units = [new_units] if isinstance(new_units, int) else list(new_units)
+    init = initializers.get(initializer)
+    dtype = weights[0][0].dtype
+    out = [(init(k.shape, rng, dtype), np.zeros(b.shape, dtype)) for k, b in weights[:n_reuse]]
+    fan_in = weights[n_reuse - 1][0].shape[1] if n_reuse else weights[0][0].shape[0]
+    for u in units:
+        out.append((init((fan_in, u), rng, dtype), np.zeros(u, dtype)))
+        fan_in = u
+    return out

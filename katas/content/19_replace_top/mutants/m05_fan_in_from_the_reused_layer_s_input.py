@@ -1,0 +1,17 @@
+"""Takes the fan-in from the last reused kernel's ROWS (its input width), one layer too low."""
+
+import numpy as np
+
+from scratch import initializers
+
+
+def replace_top(weights, n_reuse, new_units, rng=None, initializer="glorot_uniform"):
+    units = [new_units] if isinstance(new_units, int) else list(new_units)
+    init = initializers.get(initializer)
+    dtype = weights[0][0].dtype
+    out = [(k.copy(), b.copy()) for k, b in weights[:n_reuse]]
+    fan_in = weights[n_reuse - 1][0].shape[0] if n_reuse else weights[0][0].shape[0]
+    for u in units:
+        out.append((init((fan_in, u), rng, dtype), np.zeros(u, dtype)))
+        fan_in = u
+    return out
