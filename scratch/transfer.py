@@ -166,6 +166,27 @@ def bottom_dtype(specs: list[dict[str, Any]]) -> np.dtype | None:
     return None
 
 
+def check_bottom_widths(specs: list[dict[str, Any]], width: int) -> int:
+    """The checked specs chain from inputs of ``width`` columns: each dense kernel has as many
+    rows, and each batch norm as many features, as the width below it. Returns the output
+    width."""
+    for k, spec in enumerate(specs):
+        if spec["kind"] == "dense":
+            rows, cols = spec["kernel"].shape
+            if rows != width:
+                raise ValueError(
+                    f"bottom[{k}] kernel: expected {width} rows (the width below it), got shape "
+                    f"{spec['kernel'].shape}"
+                )
+            width = cols
+        elif spec["kind"] == "batch_norm" and spec["gamma"].shape[0] != width:
+            raise ValueError(
+                f"bottom[{k}]: expected {width} features (the width below it), got "
+                f"{spec['gamma'].shape[0]}"
+            )
+    return width
+
+
 def check_n_reuse(n_reuse: Any, n_layers: int) -> int:
     """How many lower layers to reuse: an integer in [0, n_layers]."""
     check_number(n_reuse, "n_reuse", integer=True)
@@ -307,34 +328,25 @@ def cache_frozen_outputs(
     specs = check_bottom(bottom)
     check_positive(chunk_size, "chunk_size", integer=True)
     x = check_float_array(x, "x", ndim=2, dtype=bottom_dtype(specs))
+    check_bottom_widths(specs, x.shape[1])
     chunks = []
     for start in range(0, x.shape[0], int(chunk_size)):
         h = x[start : start + int(chunk_size)]
-        for k, spec in enumerate(specs):
-            h = _apply_spec(spec, h, f"bottom[{k}]")
+        for spec in specs:
+            h = _apply_spec(spec, h)
         chunks.append(h)
     return np.concatenate(chunks, axis=0)
 
 
-def _apply_spec(spec: dict[str, Any], h: np.ndarray, where: str) -> np.ndarray:
-    # One checked layer spec in inference mode; widths are checked here, where h's is known.
+def _apply_spec(spec: dict[str, Any], h: np.ndarray) -> np.ndarray:
+    # One checked layer spec (check_bottom, check_bottom_widths) in inference mode.
     kind = spec["kind"]
     if kind == "dense":
-        if h.shape[1] != spec["kernel"].shape[0]:
-            raise ValueError(
-                f"{where} kernel: expected {h.shape[1]} rows (its input width), got shape "
-                f"{spec['kernel'].shape}"
-            )
         z = h @ spec["kernel"]
         if spec["bias"] is not None:
             z = z + spec["bias"]
         return activations.get(spec["activation"])(z)
     if kind == "batch_norm":
-        if h.shape[1] != spec["gamma"].shape[0]:
-            raise ValueError(
-                f"{where}: expected width {h.shape[1]} (its input width), got "
-                f"{spec['gamma'].shape[0]}"
-            )
         inv_std = 1 / np.sqrt(spec["moving_variance"] + spec["epsilon"])
         return spec["gamma"] * (h - spec["moving_mean"]) * inv_std + spec["beta"]
     if kind == "activation":

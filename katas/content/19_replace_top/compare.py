@@ -28,8 +28,9 @@ def cases(rng):
                     out[f"kernel{k}"] = kernel
                 else:
                     out[f"kernel{k} shape"] = np.array(kernel.shape)
-                    # Glorot uniform: variance 2 / (fan_in + fan_out), shown x1000 rounded
-                    out[f"kernel{k} var x1000"] = np.round(1000 * np.var(kernel), 1)
+                    # Glorot uniform: variance * fan_avg is 1 up to sampling noise (~1%)
+                    fan_avg = (kernel.shape[0] + kernel.shape[1]) / 2
+                    out[f"kernel{k} var*fan_avg"] = np.var(kernel) * fan_avg
                 out[f"bias{k}"] = bias
             return out
 
