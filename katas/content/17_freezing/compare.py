@@ -40,7 +40,7 @@ def cases(rng):
             out, new_mean, new_var = m.frozen_batchnorm_forward(
                 xb, gamma, beta, mean, var, trainable=trainable, training=training
             )
-            return {"out": out, "moving_mean": new_mean, "moving_variance": new_var}
+            return {"out": out, "new_mean": new_mean, "new_var": new_var}
 
         return run
 

@@ -27,10 +27,10 @@ def cases(rng):
                 if k < n_reuse:
                     out[f"kernel{k}"] = kernel
                 else:
-                    out[f"kernel{k} shape"] = np.array(kernel.shape)
+                    out[f"shape{k}"] = np.array(kernel.shape)
                     # Glorot uniform: variance * fan_avg is 1 up to sampling noise (~1%)
                     fan_avg = (kernel.shape[0] + kernel.shape[1]) / 2
-                    out[f"kernel{k} var*fan_avg"] = np.var(kernel) * fan_avg
+                    out[f"spread{k}"] = np.var(kernel) * fan_avg
                 out[f"bias{k}"] = bias
             return out
 
