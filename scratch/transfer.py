@@ -30,6 +30,7 @@ from scratch.checks import (
 )
 from scratch.layers import (
     _batchnorm_forward,
+    _dense_forward,
     check_batchnorm_args,
     check_dout,
 )
@@ -85,7 +86,16 @@ def check_activation_names(names: Any, length: int) -> list[str]:
         raise ValueError(
             f"activations: expected a list of {length} names (one per layer), got {names!r:.80}"
         )
-    return [activations.get(a).name for a in names]
+    return [check_activation_name(a, f"activations[{k}]") for k, a in enumerate(names)]
+
+
+def check_activation_name(value: Any, where: str) -> str:
+    """scratch's name for an activation given by name (None = "linear"); an unknown one is
+    refused with ``where`` (e.g. "bottom[2] activation") in front of the reason."""
+    try:
+        return activations.get(value).name
+    except (TypeError, ValueError) as err:
+        raise type(err)(f"{where}: {err}") from None
 
 
 def check_bottom(bottom: Any) -> list[dict[str, Any]]:
@@ -94,8 +104,9 @@ def check_bottom(bottom: Any) -> list[dict[str, Any]]:
     ``{"kind": "batch_norm", "gamma", "beta", "moving_mean", "moving_variance"`` (each (D,))
     ``, "epsilon": 1e-3 (optional)}``, ``{"kind": "activation", "activation": name}``,
     ``{"kind": "dropout", "rate": r}``. A dropout with r > 0 is refused: uncached training would
-    drop different units at every step, a cache cannot (api: Dropout has no parameters, yet it is
-    not deterministic). Returns normalized specs (arrays checked, names resolved)."""
+    drop different units at every step, which no stored output can reproduce (a Dropout layer
+    has no parameters, yet it is not deterministic). Returns normalized specs (arrays checked,
+    names resolved)."""
     if not isinstance(bottom, (list, tuple)):
         raise TypeError(f"bottom: expected a list of layer specs (dicts), got {bottom!r:.80}")
     if not bottom:
@@ -117,7 +128,7 @@ def check_bottom(bottom: Any) -> list[dict[str, Any]]:
                     raise ValueError(
                         f"{where} bias: expected shape ({kernel.shape[1]},), got {bias.shape}"
                     )
-            act = activations.get(spec.get("activation")).name
+            act = check_activation_name(spec.get("activation"), f"{where} activation")
             specs.append({"kind": kind, "kernel": kernel, "bias": bias, "activation": act})
         elif kind == "batch_norm":
             arrays = {
@@ -137,7 +148,8 @@ def check_bottom(bottom: Any) -> list[dict[str, Any]]:
             check_positive(epsilon, f"{where} epsilon")
             specs.append({"kind": kind, **arrays, "epsilon": float(epsilon)})
         elif kind == "activation":
-            specs.append({"kind": kind, "activation": activations.get(spec.get("activation")).name})
+            act = check_activation_name(spec.get("activation"), f"{where} activation")
+            specs.append({"kind": kind, "activation": act})
         elif kind == "dropout":
             rate = check_number(spec.get("rate"), f"{where} rate")
             if not 0 <= rate < 1:
@@ -302,6 +314,7 @@ def frozen_batchnorm_forward(
     x, gamma, beta, momentum, epsilon = check_batchnorm_args(
         x, gamma, beta, mean, var, momentum, epsilon
     )
+    # The whole kata: a frozen layer runs in inference mode even while training (Keras 3).
     out, _ = _batchnorm_forward(
         x, gamma, beta, mean, var, momentum, epsilon, training and trainable
     )
@@ -339,16 +352,18 @@ def cache_frozen_outputs(
 
 
 def _apply_spec(spec: dict[str, Any], h: np.ndarray) -> np.ndarray:
-    # One checked layer spec (check_bottom, check_bottom_widths) in inference mode.
+    # One checked layer spec (check_bottom, check_bottom_widths) in inference mode, through the
+    # layers' own maths (scratch.layers), so the cache is what the frozen layers compute.
     kind = spec["kind"]
     if kind == "dense":
-        z = h @ spec["kernel"]
-        if spec["bias"] is not None:
-            z = z + spec["bias"]
+        z, _ = _dense_forward(h, spec["kernel"], spec["bias"])
         return activations.get(spec["activation"])(z)
     if kind == "batch_norm":
-        inv_std = 1 / np.sqrt(spec["moving_variance"] + spec["epsilon"])
-        return spec["gamma"] * (h - spec["moving_mean"]) * inv_std + spec["beta"]
+        stats = spec["moving_mean"], spec["moving_variance"]  # read, never written: training off
+        out, _ = _batchnorm_forward(
+            h, spec["gamma"], spec["beta"], *stats, 0.99, spec["epsilon"], False
+        )
+        return out
     if kind == "activation":
         return activations.get(spec["activation"])(h)
     return h  # dropout with rate 0: the identity
