@@ -13,6 +13,7 @@ import pytest
 from katas.engine.testing import expect_close, expect_shape
 from scratch import initializers
 
+# Copies and draws from the same generator are bit-identical: no tolerance at all.
 EXACT = {"rtol": 0.0, "atol": 0.0}
 
 
