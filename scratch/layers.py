@@ -53,6 +53,22 @@ def check_constraint(constraint: Any, name: str) -> Any:
     return constraint
 
 
+def check_rebuild(layer: Any, input_dim: int, dtype: np.dtype) -> None:
+    """``build`` on an already built ``layer``: it keeps its weights, so the width and dtype
+    asked for must be the ones it was built for ("hidden3: built for inputs of width 300, got
+    784")."""
+    if input_dim != layer.input_dim:
+        raise ValueError(
+            f"{layer.name}: built for inputs of width {layer.input_dim}, got {input_dim} (a built "
+            "layer keeps its weights; reuse it where its input has that width)"
+        )
+    if np.dtype(dtype) != layer.dtype:
+        raise ValueError(
+            f"{layer.name}: built for dtype {layer.dtype.name}, got {np.dtype(dtype).name} (a "
+            "built layer keeps its weights; build the model in the layer's dtype)"
+        )
+
+
 def check_units(units: Any) -> int:
     """A Dense layer's width: an integer >= 1."""
     check_number(units, "units", integer=True)
@@ -321,19 +337,37 @@ class Layer(ABC):
     def build(self, input_dim: int, rng: Any, dtype: Any = "float32") -> int:
         """Create parameters for inputs of width ``input_dim``; return the output width.
 
-        ``rng``: a ``numpy.random.Generator``, an int seed or None (``check_rng``)."""
+        ``rng``: a ``numpy.random.Generator``, an int seed or None (``check_rng``). An already
+        built layer keeps its weights and draws nothing (``check_rebuild``: same width and
+        dtype, else ValueError), so a layer placed in a second model is shared, as a Keras
+        layer is (``keras.Sequential(model_a.layers[:-1] + [...])``)."""
         check_positive(input_dim, "input_dim", integer=True)
-        check_rng(rng)
-        self.dtype = as_dtype(dtype)
-        self.input_dim = int(input_dim)
+        rng = check_rng(rng)
+        dtype = as_dtype(dtype)
+        if self.built:
+            check_rebuild(self, int(input_dim), dtype)
+            return self.output_dim
+        self.dtype, self.input_dim = dtype, int(input_dim)
+        try:
+            self._create(rng)
+        except BaseException:
+            self.input_dim = None  # a failed build leaves the layer unbuilt, not half-built
+            raise
         return self.output_dim
+
+    def _create(self, rng: np.random.Generator) -> None:  # noqa: B027 (an optional hook)
+        """Draw the weights of a layer that is being built (input_dim and dtype are set)."""
+
+    def compute_output_dim(self, input_dim: int) -> int:
+        """The output width for inputs of width ``input_dim`` (without building)."""
+        return int(input_dim)
 
     @property
     def output_dim(self) -> int:
         """Width of the output; by default the input's (activations, batch norm, dropout)."""
         if self.input_dim is None:
             raise OrderError(f"{self.name}: not built yet, so its output width is unknown")
-        return self.input_dim
+        return self.compute_output_dim(self.input_dim)
 
     def _require_built(self) -> None:
         if not self.built:
@@ -435,13 +469,10 @@ class Dense(Layer):
             raise ValueError("bias_regularizer/bias_constraint: the layer has use_bias=False")
         self._cache: tuple[Any, ...] | None = None
 
-    @property
-    def output_dim(self) -> int:
+    def compute_output_dim(self, input_dim: int) -> int:
         return self.units
 
-    def build(self, input_dim: int, rng: Any, dtype: Any = "float32") -> int:
-        rng = check_rng(rng)
-        super().build(input_dim, rng, dtype)
+    def _create(self, rng: np.random.Generator) -> None:
         shape = (self.input_dim, self.units)
         kernel = self.kernel_initializer(shape, rng=rng, dtype=self.dtype)
         self.params = {
@@ -453,7 +484,6 @@ class Dense(Layer):
                 bias, "bias_initializer", (self.units,), self.dtype
             )
         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
-        return self.units
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         """x (N, input_dim) -> a (N, units); keeps what backward needs."""
@@ -492,11 +522,6 @@ class Activation(Layer):
         super().__init__(name=name, trainable=True)
         self.activation = activations.get(activation, **kwargs)
         self._z: np.ndarray | None = None
-
-    @property
-    def output_dim(self) -> int:
-        assert self.input_dim is not None
-        return self.input_dim
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         """x (N, D) -> f(x) (N, D)."""
@@ -626,13 +651,7 @@ class BatchNormalization(Layer):
         self._cache: tuple[Any, ...] | None = None
         self._out: np.ndarray | None = None
 
-    @property
-    def output_dim(self) -> int:
-        assert self.input_dim is not None
-        return self.input_dim
-
-    def build(self, input_dim: int, rng: np.random.Generator, dtype: Any = "float32") -> int:
-        super().build(input_dim, rng, dtype)
+    def _create(self, rng: np.random.Generator) -> None:
         d, dt = self.input_dim, self.dtype
         self.params = {}
         if self.scale:
@@ -642,7 +661,6 @@ class BatchNormalization(Layer):
         self.state = {"moving_mean": np.zeros(d, dt), "moving_variance": np.ones(d, dt)}
         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
         self._cache = None
-        return d
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         """x (N, D) -> (N, D); training (and not frozen) also moves the moving statistics."""
@@ -744,16 +762,8 @@ class Dropout(Layer):
         self._cache: tuple[Any, ...] | None = None
         self._out: np.ndarray | None = None
 
-    @property
-    def output_dim(self) -> int:
-        assert self.input_dim is not None
-        return self.input_dim
-
-    def build(self, input_dim: int, rng: Any, dtype: Any = "float32") -> int:
-        rng = check_rng(rng)
-        super().build(input_dim, rng, dtype)
+    def _create(self, rng: np.random.Generator) -> None:
         self.rng = rng.spawn(1)[0]
-        return self.output_dim
 
     def set_mask(self, mask: np.ndarray | None) -> None:
         """Use this keep mask (1 keep, 0 drop) in every training-mode call until set_mask(None)."""

@@ -20,7 +20,7 @@ from scratch.checks import (
     check_positive,
     check_rng,
 )
-from scratch.layers import Layer
+from scratch.layers import Layer, check_rebuild
 
 
 def check_stack(layers: Any, method: str) -> list[Any]:
@@ -57,15 +57,31 @@ def name_layers(layers: Sequence[Any]) -> None:
 
     Plumbing shared with tf_ref.models, so both backends name (and checkpoint) layers alike.
     """
+    # A name already taken (a reused layer of another model keeps its "dense") is skipped.
+    taken = {layer.name for layer in layers if layer.name is not None}
     counts: dict[str, int] = {}
     for layer in layers:
         if layer.name is None:
             n = counts.get(layer.kind, 0)
-            layer.name = layer.kind if n == 0 else f"{layer.kind}_{n}"
+            while (name := layer.kind if n == 0 else f"{layer.kind}_{n}") in taken:
+                n += 1
+            layer.name = name
+            taken.add(name)
             counts[layer.kind] = n + 1
     names = [layer.name for layer in layers]
     if len(set(names)) != len(names):
         raise ValueError(f"layers: names must be unique, got {names}")
+
+
+def check_build_plan(layers: Sequence[Any], input_dim: int, dtype: np.dtype) -> None:
+    """Before a model builds anything: every already built layer must sit where its input has
+    the width and dtype it was built for (``check_rebuild``), so a refused build draws nothing
+    and leaves every layer as it was. Plumbing shared with tf_ref.models."""
+    width = int(input_dim)
+    for layer in layers:
+        if layer.built:
+            check_rebuild(layer, width, dtype)
+        width = layer.compute_output_dim(width)
 
 
 def check_layer_list(layers: Any, layer_class: type, backend: str) -> list[Any]:
@@ -135,10 +151,13 @@ class Sequential:
             check_rng(rng)  # refused now, not at the later build() that would not even use it
 
     def build(self, input_dim: int, rng: np.random.Generator | int | None = None) -> Sequential:
-        """Create every layer's parameters, drawing from ``rng`` (a Generator, an int seed or
-        None, ``check_rng``) in layer order."""
+        """Create every unbuilt layer's parameters, drawing from ``rng`` (a Generator, an int
+        seed or None, ``check_rng``) in layer order. Layers already built (taken from another
+        model) keep their arrays: the two models share them, as Keras models share a layer;
+        ``clone_model`` copies instead."""
         check_positive(input_dim, "input_dim", integer=True)
         rng = check_rng(rng)
+        check_build_plan(self.layers, input_dim, self.dtype)
         width = int(input_dim)
         for layer in self.layers:
             width = layer.build(width, rng, self.dtype)

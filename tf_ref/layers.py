@@ -45,6 +45,7 @@ from scratch.layers import (
     check_keep_mask,
     check_layer_weights,
     check_noise_shape,
+    check_rebuild,
     check_units,
     noise_shape_for,
 )
@@ -215,26 +216,44 @@ class Layer(ABC):
     def build(self, input_dim: int, rng: Any, dtype: Any = "float32") -> int:
         """Create the Keras layer for inputs of width ``input_dim``; return the output width.
 
-        ``rng``: a ``numpy.random.Generator``, an int seed or None (``check_rng``)."""
+        ``rng``: a ``numpy.random.Generator``, an int seed or None (``check_rng``). An already
+        built layer keeps its Keras layer and variables and draws nothing (``check_rebuild``:
+        same width and dtype, else ValueError), so a second ``Sequential`` holding it shares
+        them, as Keras shares a layer placed in a second ``keras.Sequential``."""
         check_positive(input_dim, "input_dim", integer=True)
         rng = check_rng(rng)
-        self.dtype = as_dtype(dtype)
-        self.input_dim = int(input_dim)
-        self.keras_layer = self._make_keras_layer()
-        self.keras_layer.build((None, self.input_dim))
-        self.keras_layer.trainable = self._trainable
-        for key, value in self._initial_values(rng).items():
-            self._variables()[key].assign(value)
+        dtype = as_dtype(dtype)
+        if self.built:
+            check_rebuild(self, int(input_dim), dtype)
+            return self.output_dim
+        self.dtype, self.input_dim = dtype, int(input_dim)
+        try:
+            self._prepare(rng)
+            self.keras_layer = self._make_keras_layer()
+            self.keras_layer.build((None, self.input_dim))
+            self.keras_layer.trainable = self._trainable
+            for key, value in self._initial_values(rng).items():
+                self._variables()[key].assign(value)
+        except BaseException:
+            self.input_dim, self.keras_layer = None, None  # unbuilt, not half-built
+            raise
         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
         self._record = None
         return self.output_dim
+
+    def _prepare(self, rng: np.random.Generator) -> None:  # noqa: B027 (an optional hook)
+        """Draws a layer needs before its Keras layer is made (Dropout's seed)."""
+
+    def compute_output_dim(self, input_dim: int) -> int:
+        """The output width for inputs of width ``input_dim`` (without building)."""
+        return int(input_dim)
 
     @property
     def output_dim(self) -> int:
         """Width of the output; by default the input's (activations, batch norm, dropout)."""
         if self.input_dim is None:
             raise OrderError(f"{self.name}: not built yet, so its output width is unknown")
-        return self.input_dim
+        return self.compute_output_dim(self.input_dim)
 
     def _require_built(self) -> None:
         if self.keras_layer is None:
@@ -352,8 +371,7 @@ class Dense(Layer):
         if not self.use_bias and (self.bias_regularizer or self.bias_constraint):
             raise ValueError("bias_regularizer/bias_constraint: the layer has use_bias=False")
 
-    @property
-    def output_dim(self) -> int:
+    def compute_output_dim(self, input_dim: int) -> int:
         return self.units
 
     def _make_keras_layer(self) -> keras.layers.Dense:
@@ -401,11 +419,6 @@ class Activation(Layer):
     def __init__(self, activation: Any, name: str | None = None, **kwargs: Any) -> None:
         super().__init__(name=name, trainable=True)
         self.activation = _activation(activation, **kwargs)
-
-    @property
-    def output_dim(self) -> int:
-        assert self.input_dim is not None
-        return self.input_dim
 
     def _make_keras_layer(self) -> keras.layers.Activation:
         return keras.layers.Activation(
@@ -520,11 +533,6 @@ class BatchNormalization(Layer):
         self.center = check_bool(center, "center")
         self.scale = check_bool(scale, "scale")
 
-    @property
-    def output_dim(self) -> int:
-        assert self.input_dim is not None
-        return self.input_dim
-
     def _make_keras_layer(self) -> keras.layers.BatchNormalization:
         return keras.layers.BatchNormalization(
             momentum=self.momentum,
@@ -634,14 +642,10 @@ class Dropout(Layer):
         self.last_mask: np.ndarray | None = None
         self._mask: np.ndarray | None = None
 
-    @property
-    def output_dim(self) -> int:
-        assert self.input_dim is not None
-        return self.input_dim
+    def _prepare(self, rng: np.random.Generator) -> None:
+        self.seed = int(rng.spawn(1)[0].integers(2**31 - 1))
 
     def build(self, input_dim: int, rng: Any, dtype: Any = "float32") -> int:
-        rng = check_rng(rng)
-        self.seed = int(rng.spawn(1)[0].integers(2**31 - 1))
         out = super().build(input_dim, rng, dtype)
         self.keras_layer.keep_mask = self._mask
         return out

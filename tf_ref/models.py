@@ -23,7 +23,13 @@ from scratch.checks import (
     check_positive,
     check_rng,
 )
-from scratch.models import check_layer_list, check_model_weights, name_layers, summary_table
+from scratch.models import (
+    check_build_plan,
+    check_layer_list,
+    check_model_weights,
+    name_layers,
+    summary_table,
+)
 from tf_ref.layers import Layer, _tape_gradients
 
 
@@ -64,10 +70,13 @@ class Sequential:
             check_rng(rng)  # refused now, not at the later build() that would not even use it
 
     def build(self, input_dim: int, rng: np.random.Generator | int | None = None) -> Sequential:
-        """Create each layer's weights (seeds drawn from ``rng``, a Generator, an int seed or
-        None, in order), then the Keras model."""
+        """Create each unbuilt layer's weights (seeds drawn from ``rng``, a Generator, an int
+        seed or None, in order), then the Keras model. Layers already built (taken from another
+        model) keep their Keras layers: both Keras models hold the same layer objects and
+        variables, as ``keras.Sequential(model_a.layers[:-1] + [...])`` shares them."""
         check_positive(input_dim, "input_dim", integer=True)
         rng = check_rng(rng)
+        check_build_plan(self.layers, input_dim, self.dtype)
         width = int(input_dim)
         for layer in self.layers:
             width = layer.build(width, rng, self.dtype)

@@ -1,0 +1,167 @@
+"""Reusing trained layers: a built layer keeps its weights (so a second model shares it, as in
+Keras), a width or dtype mismatch is refused by name, and ``clone_model`` copies instead."""
+
+from __future__ import annotations
+
+import importlib
+import types
+
+import numpy as np
+import pytest
+
+from scratch import layers as s_layers
+from scratch import models as s_models
+from scratch import training as s_training
+
+BACKENDS = pytest.mark.parametrize(
+    "backend", ["scratch", pytest.param("tf_ref", marks=pytest.mark.tf)]
+)
+
+
+def modules(backend: str) -> tuple[types.ModuleType, types.ModuleType]:
+    """(layers, models) of ``backend``, imported inside the test (``-m "not tf"`` stays TF-free)."""
+    return tuple(importlib.import_module(f"{backend}.{m}") for m in ("layers", "models"))
+
+
+def mlp(layers_mod, models_mod, seed: int = 0, dtype: str = "float64", bn: bool = True):
+    """A small trained-looking net: 6 -> 5 (BN, elu) -> 4 -> 3, named like the book's."""
+    hidden = [layers_mod.Dense(5, use_bias=not bn, name="hidden1")]
+    if bn:
+        hidden += [layers_mod.BatchNormalization(name="bn1"), layers_mod.Activation("elu")]
+    return models_mod.Sequential(
+        [
+            *hidden,
+            layers_mod.Dense(4, "elu", name="hidden2"),
+            layers_mod.Dense(3, name="outputs"),
+        ],
+        6,
+        rng=np.random.default_rng(seed),
+        dtype=dtype,
+    )
+
+
+def data(seed: int = 1, n: int = 40):
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((n, 6)), rng.integers(0, 2, n)
+
+
+# ------------------------------------------------------------------ build semantics (scratch)
+
+
+def test_reused_layers_keep_their_weights_bit_for_bit() -> None:
+    """Sequential(model_a.layers[:-1] + [Dense(2)]) keeps model_a's weights (the measured bug:
+    they were redrawn, in both models) and draws only the new layer."""
+    model_a = mlp(s_layers, s_models)
+    before = {k: v.copy() for k, v in model_a.named_weights().items()}
+    model_b = s_models.Sequential(
+        [*model_a.layers[:-1], s_layers.Dense(2)], 6, rng=np.random.default_rng(99), dtype="float64"
+    )
+    for key, value in before.items():
+        np.testing.assert_array_equal(model_a.named_weights()[key], value)
+        if not key.startswith("outputs/"):
+            np.testing.assert_array_equal(model_b.named_weights()[key], value)
+
+
+def test_reused_layers_share_arrays_and_training_moves_both() -> None:
+    """Sharing means one set of arrays: training model_b moves model_a's reused layers (not its
+    own top), which is what Keras does with model_a.layers[:-1]."""
+    model_a = mlp(s_layers, s_models)
+    model_b = s_models.Sequential(
+        [*model_a.layers[:-1], s_layers.Dense(2)], 6, rng=np.random.default_rng(99), dtype="float64"
+    )
+    for key, value in model_a.named_weights().items():
+        if not key.startswith("outputs/"):
+            assert np.shares_memory(model_b.named_weights()[key], value), key
+    top = model_a.layers[-1].params["kernel"].copy()
+    kernel = model_a.layers[0].params["kernel"].copy()
+    x, y = data()
+    s_training.fit(model_b, x, y, epochs=2, batch_size=8, rng=0, verbose=False, optimizer="sgd")
+    assert not np.array_equal(model_a.layers[0].params["kernel"], kernel)
+    np.testing.assert_array_equal(model_a.layers[-1].params["kernel"], top)
+
+
+def test_building_a_built_layer_draws_nothing() -> None:
+    """build() on a built layer returns its width and consumes no random numbers."""
+    layer = s_layers.Dense(3)
+    layer.build(4, np.random.default_rng(0), "float64")
+    kernel = layer.params["kernel"]
+    rng = np.random.default_rng(5)
+    state = rng.bit_generator.state
+    assert layer.build(4, rng, "float64") == 3
+    assert layer.params["kernel"] is kernel
+    assert rng.bit_generator.state == state
+
+
+@BACKENDS
+def test_rebuild_width_or_dtype_mismatch_names_layer_and_both_values(backend: str) -> None:
+    """A built layer asked for another width or dtype is a ValueError naming it and both."""
+    layers_mod, _ = modules(backend)
+    layer = layers_mod.Dense(3, name="hidden3")
+    layer.build(300, np.random.default_rng(0), "float32")
+    with pytest.raises(ValueError, match="hidden3: built for inputs of width 300, got 784"):
+        layer.build(784, np.random.default_rng(0), "float32")
+    with pytest.raises(ValueError, match="hidden3: built for dtype float32, got float64"):
+        layer.build(300, np.random.default_rng(0), "float64")
+
+
+@BACKENDS
+def test_refused_model_build_changes_nothing(backend: str) -> None:
+    """A model whose reused layer sits on the wrong width is refused before any new layer is
+    built: the new layers stay unbuilt, the reused ones unchanged."""
+    layers_mod, models_mod = modules(backend)
+    model_a = mlp(layers_mod, models_mod)
+    before = model_a.get_weights()
+    new = layers_mod.Dense(7, name="new")
+    with pytest.raises(ValueError, match="hidden2: built for inputs of width 5, got 7"):
+        models_mod.Sequential([new, *model_a.layers[3:]], 6, rng=0, dtype="float64")
+    assert not new.built
+    for a, b in zip(model_a.get_weights(), before, strict=True):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="hidden1: built for dtype float64, got float32"):
+        models_mod.Sequential(model_a.layers[:-1], 6, rng=0, dtype="float32")
+
+
+def test_new_layer_names_skip_names_taken_by_reused_layers() -> None:
+    """An unnamed new Dense next to a reused "dense" is named "dense_1", not a duplicate."""
+    model_a = s_models.Sequential([s_layers.Dense(4), s_layers.Dense(3)], 5, rng=0)
+    model_b = s_models.Sequential([model_a.layers[0], s_layers.Dense(2)], 5, rng=1)
+    assert [layer.name for layer in model_b.layers] == ["dense", "dense_1"]
+
+
+# ------------------------------------------------------------------- build semantics (tf_ref)
+
+
+@pytest.mark.tf
+def test_tf_reused_layers_share_keras_variables() -> None:
+    """tf_ref: the reused layers keep their Keras layer objects and variables (Keras shares a
+    built layer placed in a second keras.Sequential); training model_b moves model_a's."""
+    from tf_ref import layers as t_layers
+    from tf_ref import models as t_models
+    from tf_ref import training as t_training
+
+    model_a = mlp(t_layers, t_models)
+    before = model_a.named_weights()
+    keras_before = [layer.keras_layer for layer in model_a.layers[:-1]]
+    model_b = t_models.Sequential(
+        [*model_a.layers[:-1], t_layers.Dense(2)], 6, rng=np.random.default_rng(99), dtype="float64"
+    )
+    assert [layer.keras_layer for layer in model_b.layers[:-1]] == keras_before
+    shared = {id(v) for v in model_b.keras_model.weights} & {
+        id(v) for v in model_a.keras_model.weights
+    }
+    n_reused = sum(len(layer.keras_layer.weights) for layer in model_a.layers[:-1])
+    assert len(shared) == n_reused
+    for key, value in before.items():
+        np.testing.assert_array_equal(model_a.named_weights()[key], value)
+        if not key.startswith("outputs/"):
+            np.testing.assert_array_equal(model_b.named_weights()[key], value)
+    x, y = data()
+    t_training.fit(model_b, x, y, epochs=2, batch_size=8, rng=0, verbose=False, optimizer="sgd")
+    after = model_a.named_weights()
+    assert not np.array_equal(after["hidden1/kernel"], before["hidden1/kernel"])
+    np.testing.assert_array_equal(after["outputs/kernel"], before["outputs/kernel"])
+    np.testing.assert_array_equal(
+        model_b.named_weights()["hidden1/kernel"], after["hidden1/kernel"]
+    )
+    # model_a still runs on its own graph, with the shared (trained) weights
+    assert model_a.predict(x).shape == (40, 3)
