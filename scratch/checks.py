@@ -16,6 +16,7 @@ The rules, once for the whole API:
 
 from __future__ import annotations
 
+import inspect
 import numbers
 import os
 from collections.abc import Iterable
@@ -309,3 +310,68 @@ def check_logits_targets(logits: np.ndarray, targets: np.ndarray) -> tuple[np.nd
             f"{float(hi)!r}"
         )
     return logits, targets
+
+
+# ------------------------------------------------------ configs (get_config/from_config)
+# A config is plain JSON (str, int, float, bool, None, list, dict): what ``json.dumps`` writes and
+# ``json.loads`` gives back, identical between the backends.
+
+
+def _init_parameters(cls: type) -> list[inspect.Parameter]:
+    """The named parameters of ``cls.__init__`` (no self, no *args/**kwargs)."""
+    skip = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+    return [
+        p
+        for p in inspect.signature(cls.__init__).parameters.values()
+        if p.name != "self" and p.kind not in skip
+    ]
+
+
+def plain(value: Any) -> Any:
+    """``value`` as plain JSON data: tuples become lists, NumPy scalars Python numbers."""
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def config_from_attributes(obj: Any) -> dict[str, Any]:
+    """The constructor arguments of ``obj``, read back from the attributes of the same names
+    (each class stores its checked arguments so): {parameter: plain(getattr(obj, parameter))}."""
+    return {p.name: plain(getattr(obj, p.name)) for p in _init_parameters(type(obj))}
+
+
+def check_config(config: Any, cls: type) -> dict[str, Any]:
+    """A ``cls.from_config`` argument: a dict whose keys are parameters of ``cls.__init__``.
+    An unknown key, or a missing one that has no default, is a ValueError naming it; the values
+    are left to the constructor's own checks. Returns a copy."""
+    owner = f"{cls.__name__} config"
+    if not isinstance(config, dict):
+        raise TypeError(f"{owner}: expected a dict, got {_got(config)}")
+    params = _init_parameters(cls)
+    names = [p.name for p in params]
+    for key in config:
+        if key not in names:
+            raise ValueError(
+                f"{owner}: unknown key {key!r}; expected keys among {', '.join(names)}"
+            )
+    for p in params:
+        if p.default is inspect.Parameter.empty and p.name not in config:
+            raise ValueError(f"{owner}: missing key {p.name!r} (it has no default)")
+    return dict(config)
+
+
+def check_serialized(spec: Any, what: str, classes: dict[str, type]) -> tuple[type, dict]:
+    """``{"class_name": NAME, "config": {...}}`` with NAME one of ``classes``; returns (the
+    class, the config dict) for ``cls.from_config``."""
+    if not isinstance(spec, dict) or set(spec) != {"class_name", "config"}:
+        raise ValueError(
+            f"{what}: expected {{'class_name': ..., 'config': {{...}}}}, got {_got(spec)}"
+        )
+    name = check_choice(spec["class_name"], f"{what}['class_name']", classes)
+    if not isinstance(spec["config"], dict):
+        raise TypeError(f"{what}['config']: expected a dict, got {_got(spec['config'])}")
+    return classes[name], spec["config"]

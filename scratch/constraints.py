@@ -20,7 +20,13 @@ from typing import Any
 
 import numpy as np
 
-from scratch.checks import check_float_array, check_positive
+from scratch.checks import (
+    check_config,
+    check_float_array,
+    check_positive,
+    check_serialized,
+    plain,
+)
 
 EPSILON = 1e-7
 """Keras' fuzz factor (``keras.backend.epsilon()``) in MaxNorm's denominator."""
@@ -57,6 +63,15 @@ class MaxNorm:
         check_axes(axis, "axis")  # the type now, the range when the weights come
         self.max_value = float(max_value)
         self.axis = axis
+
+    def get_config(self) -> dict[str, Any]:
+        """{"max_value": ..., "axis": an int or a list of ints}."""
+        return {"max_value": self.max_value, "axis": plain(self.axis)}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> MaxNorm:
+        """``MaxNorm(**config)``, unknown keys refused (``check_config``)."""
+        return cls(**check_config(config, cls))
 
     def __call__(self, w: np.ndarray) -> np.ndarray:
         """A new array: ``w`` projected (``max_norm``); same shape and dtype."""
@@ -95,3 +110,21 @@ def book_max_norm(w: np.ndarray, threshold: float, axes: Axes = 1) -> np.ndarray
     check_positive(threshold, "threshold")
     norms = np.sqrt(np.sum(w * w, axis=check_axes(axes, "axes", w.ndim), keepdims=True))
     return w * threshold / np.maximum(norms, threshold)
+
+
+def serialize(constraint: Any) -> dict[str, Any] | None:
+    """None, or {"class_name": "MaxNorm", "config": {"max_value": ..., "axis": ...}}; a
+    constraint of another kind cannot be described: TypeError."""
+    if constraint is None:
+        return None
+    if not isinstance(constraint, MaxNorm):
+        raise TypeError(f"constraint: get_config describes MaxNorm only, got {constraint!r}")
+    return {"class_name": "MaxNorm", "config": constraint.get_config()}
+
+
+def deserialize(spec: Any) -> MaxNorm | None:
+    """The inverse of ``serialize``."""
+    if spec is None:
+        return None
+    cls, config = check_serialized(spec, "constraint", {"MaxNorm": MaxNorm})
+    return cls.from_config(config)

@@ -17,18 +17,21 @@ from typing import Any
 
 import numpy as np
 
-from scratch import activations, initializers
+from scratch import activations, constraints, initializers, regularizers
 from scratch.checks import (
     OrderError,
     as_dtype,
     check_bool,
+    check_config,
     check_float_array,
     check_fraction,
     check_name,
     check_number,
     check_positive,
     check_rng,
+    check_serialized,
     check_weight,
+    plain,
 )
 from scratch.regularizers import Regularizer
 
@@ -252,6 +255,36 @@ def check_dropout_args(
     return x, rate, mask
 
 
+def decode_config(config: dict[str, Any], *modules: Any) -> dict[str, Any]:
+    """A layer config's nested values turned back into objects by the backend's ``modules``
+    (activations, initializers, regularizers, constraints, each with ``deserialize``):
+    "activation", "*_initializer", "*_regularizer", "*_constraint". Plumbing shared with
+    tf_ref.layers (each backend passes its own modules)."""
+    act, init, reg, con = modules
+    out = dict(config)
+    for key, value in config.items():
+        if key == "activation":
+            out[key] = act.deserialize(value)
+        elif key.endswith("_initializer"):
+            out[key] = init.deserialize(value, key)
+        elif key.endswith("_regularizer"):
+            out[key] = reg.deserialize(value)
+        elif key.endswith("_constraint"):
+            out[key] = con.deserialize(value)
+    return out
+
+
+def check_layer_class(layer: Any, classes: dict[str, type]) -> str:
+    """The class name ``serialize`` writes for ``layer``: one of ``classes`` exactly (a subclass
+    would come back as its parent)."""
+    name = type(layer).__name__
+    if classes.get(name) is not type(layer):
+        raise TypeError(
+            f"layer: serialize describes {', '.join(classes)} layers, got {type(layer).__name__}"
+        )
+    return name
+
+
 # ------------------------------------------------------------------------------- dense
 
 
@@ -419,6 +452,19 @@ class Layer(ABC):
         frozen = "" if self.trainable else ", trainable=False"
         return f"{type(self).__name__}(name={self.name!r}{frozen})"
 
+    @abstractmethod
+    def get_config(self) -> dict[str, Any]:
+        """The constructor arguments as plain JSON data (``from_config`` takes them back)."""
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Layer:
+        """A new, unbuilt layer from ``get_config()``'s dict: unknown or missing keys are refused
+        (``check_config``), the values by the constructor's own checks."""
+        kwargs = decode_config(
+            check_config(config, cls), activations, initializers, regularizers, constraints
+        )
+        return cls(**kwargs)
+
 
 class Dense(Layer):
     """Fully connected layer with an optional activation: a = f(x @ kernel + bias).
@@ -468,6 +514,23 @@ class Dense(Layer):
         if not self.use_bias and ("bias" in self.regularizers or "bias" in self.constraints):
             raise ValueError("bias_regularizer/bias_constraint: the layer has use_bias=False")
         self._cache: tuple[Any, ...] | None = None
+
+    def get_config(self) -> dict[str, Any]:
+        """units, activation (a name, or {"name", "kwargs"}), use_bias, the initializers by name,
+        regularizers and constraints (None or {"class_name", "config"}), name, trainable."""
+        config: dict[str, Any] = {
+            "units": self.units,
+            "activation": activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+        }
+        for key in ("kernel", "bias"):
+            init = getattr(self, f"{key}_initializer")
+            config[f"{key}_initializer"] = initializers.serialize(init, f"{key}_initializer")
+        for key in ("kernel", "bias"):
+            config[f"{key}_regularizer"] = regularizers.serialize(self.regularizers.get(key))
+        for key in ("kernel", "bias"):
+            config[f"{key}_constraint"] = constraints.serialize(self.constraints.get(key))
+        return {**config, "name": self.name, "trainable": self.trainable}
 
     def compute_output_dim(self, input_dim: int) -> int:
         return self.units
@@ -522,6 +585,10 @@ class Activation(Layer):
         super().__init__(name=name, trainable=True)
         self.activation = activations.get(activation, **kwargs)
         self._z: np.ndarray | None = None
+
+    def get_config(self) -> dict[str, Any]:
+        """activation (a name, or {"name", "kwargs"}) and name."""
+        return {"activation": activations.serialize(self.activation), "name": self.name}
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         """x (N, D) -> f(x) (N, D)."""
@@ -651,6 +718,11 @@ class BatchNormalization(Layer):
         self._cache: tuple[Any, ...] | None = None
         self._out: np.ndarray | None = None
 
+    def get_config(self) -> dict[str, Any]:
+        """momentum, epsilon, center, scale, name, trainable."""
+        keys = ("momentum", "epsilon", "center", "scale", "name", "trainable")
+        return {key: getattr(self, key) for key in keys}
+
     def _create(self, rng: np.random.Generator) -> None:
         d, dt = self.input_dim, self.dtype
         self.params = {}
@@ -762,6 +834,10 @@ class Dropout(Layer):
         self._cache: tuple[Any, ...] | None = None
         self._out: np.ndarray | None = None
 
+    def get_config(self) -> dict[str, Any]:
+        """rate, noise_shape (None or a list), name."""
+        return {"rate": self.rate, "noise_shape": plain(self.noise_shape), "name": self.name}
+
     def _create(self, rng: np.random.Generator) -> None:
         self.rng = rng.spawn(1)[0]
 
@@ -797,6 +873,22 @@ class Dropout(Layer):
         """dL/dout (N, D) -> dL/dx: the same mask and scale as the last forward."""
         dout = self._check_dout(dout, self._out)
         return _dropout_backward(dout, self._cache)
+
+
+CLASSES: dict[str, type] = {
+    cls.__name__: cls for cls in (Dense, Activation, BatchNormalization, Dropout)
+}
+
+
+def serialize(layer: Layer) -> dict[str, Any]:
+    """{"class_name": "Dense", "config": layer.get_config()} (Keras' ``layers.serialize``)."""
+    return {"class_name": check_layer_class(layer, CLASSES), "config": layer.get_config()}
+
+
+def deserialize(spec: Any) -> Layer:
+    """A new, unbuilt layer from ``serialize``'s dict (an unknown class_name is refused)."""
+    cls, config = check_serialized(spec, "layer", CLASSES)
+    return cls.from_config(config)
 
 
 def check_input(x: Any, layer: Layer, *, finite: bool = True) -> np.ndarray:

@@ -7,7 +7,13 @@ to a checkpoint, between models).
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import tempfile
+import zipfile
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -17,10 +23,11 @@ from scratch.checks import (
     as_dtype,
     check_bool,
     check_float_array,
+    check_path,
     check_positive,
     check_rng,
 )
-from scratch.layers import Layer, check_rebuild
+from scratch.layers import Layer, check_rebuild, deserialize, serialize
 
 
 def check_stack(layers: Any, method: str) -> list[Any]:
@@ -123,6 +130,149 @@ def summary_table(layers: Sequence[Any]) -> str:
     total = sum(p.size for layer in layers for p in layer.weights.values())
     lines.append(f"total parameters: {total}")
     return "\n".join(lines)
+
+
+MODEL_CONFIG_KEYS = ("input_dim", "dtype", "layers")
+CONFIG_KEY, SHA256_KEY = "__config__", "__sha256__"
+
+
+def model_config(model: Any, serialize_layer: Any) -> dict[str, Any]:
+    """{"input_dim": int | None, "dtype": "float32", "layers": [serialize(layer), ...]}.
+    Plumbing shared with tf_ref.models (each backend passes its own ``serialize``)."""
+    return {
+        "input_dim": model.input_dim,
+        "dtype": model.dtype.name,
+        "layers": [serialize_layer(layer) for layer in model.layers],
+    }
+
+
+def check_model_config(config: Any) -> tuple[int | None, str, list[Any]]:
+    """A model config's three keys (``model_config``), the values left to ``Sequential``'s own
+    checks; returns (input_dim, dtype, the serialized layers). Plumbing shared with tf_ref."""
+    if not isinstance(config, dict):
+        raise TypeError(f"model config: expected a dict, got {type(config).__name__}")
+    for key in config:
+        if key not in MODEL_CONFIG_KEYS:
+            raise ValueError(
+                f"model config: unknown key {key!r}; expected {', '.join(MODEL_CONFIG_KEYS)}"
+            )
+    for key in ("layers",):
+        if key not in config:
+            raise ValueError(f"model config: missing key {key!r}")
+    if not isinstance(config["layers"], list):
+        raise TypeError(
+            f"model config['layers']: expected a list, got {type(config['layers']).__name__}"
+        )
+    return config.get("input_dim"), config.get("dtype", "float32"), config["layers"]
+
+
+def clone_layers(model: Any, serialize_layer: Any, deserialize_layer: Any) -> list[Any]:
+    """New layer objects from ``model``'s layer configs, unbuilt, with the same ``trainable``
+    flags (a parameter-free layer's flag is not in its config). Plumbing shared with tf_ref."""
+    layers = [deserialize_layer(serialize_layer(layer)) for layer in model.layers]
+    for new, old in zip(layers, model.layers, strict=True):
+        new.trainable = old.trainable
+    return layers
+
+
+def _digest(config_bytes: bytes, arrays: Sequence[np.ndarray]) -> str:
+    """SHA-256 (hex) of the config bytes, then every array's bytes (C order), in order."""
+    h = hashlib.sha256(config_bytes)
+    for a in arrays:
+        h.update(np.ascontiguousarray(a).tobytes())
+    return h.hexdigest()
+
+
+def write_model_file(path: Any, config: dict[str, Any], named: dict[str, np.ndarray]) -> Path:
+    """Write one ``.npz`` (no pickle): the arrays ``named`` ("<layer>/<weight>", in order), then
+    "__config__" (the config as JSON, uint8 bytes) and "__sha256__" (``_digest`` as 64 ASCII hex
+    digits, uint8). Atomic: a temporary file beside the target, then ``os.replace``, so an
+    interrupted save never leaves a half-written model. Plumbing shared with tf_ref."""
+    path = check_path(path)
+    config_bytes = json.dumps(config, sort_keys=True, allow_nan=False).encode("utf-8")
+    arrays = {k: np.asarray(v) for k, v in named.items()}
+    digest = _digest(config_bytes, list(arrays.values()))
+    payload = {
+        **arrays,
+        CONFIG_KEY: np.frombuffer(config_bytes, np.uint8),
+        SHA256_KEY: np.frombuffer(digest.encode("ascii"), np.uint8),
+    }
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as e:
+        raise ValueError(f"{path}: cannot write a model file there ({e})") from e
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **payload)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def read_model_file(path: Any) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """Read and verify a file ``write_model_file`` wrote: (the config, the arrays in file order).
+    Anything wrong (not a zip/npz, truncated, no or bad config, checksum mismatch, an object
+    array) is a ValueError naming the file and what is wrong. Plumbing shared with tf_ref."""
+    path = check_path(path)
+    if not path.is_file():
+        raise ValueError(f"{path}: no such model file")
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            arrays = {key: npz[key] for key in npz.files}
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as e:
+        raise ValueError(
+            f"{path}: not a readable saved-model file ({type(e).__name__}: {e})"
+        ) from e
+    for key in (CONFIG_KEY, SHA256_KEY):
+        a = arrays.pop(key, None)
+        if a is None or a.dtype != np.uint8 or a.ndim != 1:
+            raise ValueError(f"{path}: not a saved-model file (no valid {key!r} entry)")
+        arrays[key] = a
+    config_bytes = arrays.pop(CONFIG_KEY).tobytes()
+    stored = arrays.pop(SHA256_KEY).tobytes()
+    if stored != _digest(config_bytes, list(arrays.values())).encode("ascii"):
+        raise ValueError(
+            f"{path}: checksum mismatch (the file was changed or damaged after it was saved)"
+        )
+    try:
+        config = json.loads(config_bytes.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as e:
+        raise ValueError(f"{path}: its model config is not valid JSON ({e})") from e
+    return config, arrays
+
+
+def model_from_file(path: Any, rng: Any, from_config: Any) -> Any:
+    """The model saved in ``path``: built by ``from_config(config, rng)``, its weights set
+    from the file's arrays after every one was checked against it (same names in the same
+    order, same shapes and dtype, finite). Plumbing shared with tf_ref."""
+    config, arrays = read_model_file(path)
+    try:
+        model = from_config(config, rng=rng)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"{path}: its model config is refused: {e}") from e
+    if not model.built:
+        raise ValueError(f"{path}: its model config has no input_dim (an unbuilt model)")
+    expected = model.named_weights()
+    if list(arrays) != list(expected):
+        raise ValueError(
+            f"{path}: its arrays {list(arrays)} do not match the model's weights {list(expected)}"
+        )
+    for key, a in arrays.items():
+        want = expected[key]
+        if a.shape != want.shape or a.dtype != want.dtype:
+            raise ValueError(
+                f"{path}: {key} is {a.dtype}{a.shape}, the model needs {want.dtype}{want.shape}"
+            )
+    try:
+        model.set_weights(list(arrays.values()))
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"{path}: {e}") from e
+    return model
 
 
 class Sequential:
@@ -283,9 +433,54 @@ class Sequential:
         comparisons): "dense/kernel", ..., "batch_normalization/moving_mean"."""
         return {f"{layer.name}/{k}": v for layer in self.layers for k, v in layer.weights.items()}
 
+    def get_config(self) -> dict[str, Any]:
+        """{"input_dim": int | None, "dtype": "float32", "layers": [layers.serialize(l), ...]}:
+        plain JSON, the same in both backends (``keras.Sequential.get_config``'s role)."""
+        return model_config(self, serialize)
+
+    @classmethod
+    def from_config(
+        cls, config: dict[str, Any], rng: np.random.Generator | int | None = None
+    ) -> Sequential:
+        """A new model from ``get_config()``'s dict: new layers, built with fresh weights from
+        ``rng`` when input_dim is set. Bad layer configs are refused by the layers' own checks."""
+        input_dim, dtype, specs = check_model_config(config)
+        return cls([deserialize(spec) for spec in specs], input_dim, rng=rng, dtype=dtype)
+
     def summary(self) -> str:
         """One line per layer: name, output width, weight count, frozen or not.
 
         Counts include non-trainable state (BN's moving statistics), as Keras' summary does.
         """
         return summary_table(self.layers)
+
+
+def clone_model(model: Sequential, rng: np.random.Generator | int | None = None) -> Sequential:
+    """A copy that shares nothing: new layers from the configs (same names, same ``trainable``
+    flags), built, with the weights copied (``set_weights(model.get_weights())``); training one
+    never moves the other. Keras' ``clone_model`` re-initializes: this is it plus
+    ``set_weights``. ``rng`` only feeds what is not copied (dropout masks)."""
+    if not isinstance(model, Sequential):
+        raise TypeError(f"model: expected a scratch Sequential, got {type(model).__name__}")
+    layers = clone_layers(model, serialize, deserialize)
+    clone = Sequential(layers, model.input_dim, rng=rng, dtype=model.dtype)
+    if model.built:
+        clone.set_weights(model.get_weights())
+    return clone
+
+
+def save_model(model: Sequential, path: str | os.PathLike[str]) -> Path:
+    """Save ``model`` (built) to one ``.npz``: its config and every weight (``write_model_file``:
+    no pickle, a SHA-256 over everything, atomic). Returns the path."""
+    if not isinstance(model, Sequential):
+        raise TypeError(f"model: expected a scratch Sequential, got {type(model).__name__}")
+    model._require_built()
+    return write_model_file(path, model.get_config(), model.named_weights())
+
+
+def load_model(
+    path: str | os.PathLike[str], rng: np.random.Generator | int | None = None
+) -> Sequential:
+    """The model ``save_model`` (of either backend) wrote to ``path``, every entry verified first:
+    a corrupt, truncated, tampered or mismatched file is a ValueError naming it."""
+    return model_from_file(path, rng, Sequential.from_config)

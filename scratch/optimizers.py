@@ -21,13 +21,17 @@ from typing import Any
 
 import numpy as np
 
+from scratch import schedules as schedules_mod
 from scratch.checks import (
     check_bool,
     check_choice,
+    check_config,
     check_float_array,
     check_positive,
     check_range,
+    check_serialized,
     check_weight,
+    config_from_attributes,
 )
 
 LearningRate = float | Callable[[int], float]
@@ -274,6 +278,30 @@ class Optimizer(ABC):
         self.iterations = 0
         self.slots: dict[str, list[np.ndarray]] = {}
         self._shapes: list[tuple[int, ...]] | None = None
+
+    def get_config(self) -> dict[str, Any]:
+        """The constructor arguments: learning_rate (a number, or a serialized schedule), the
+        rule's hyperparameters, clipvalue/clipnorm/global_clipnorm. Not the slots or the step
+        count (the training state, which checkpoints carry)."""
+        config = config_from_attributes(self)
+        lr = self.learning_rate
+        if isinstance(lr, schedules_mod.Schedule):
+            config["learning_rate"] = schedules_mod.serialize(lr)
+        elif callable(lr):
+            raise TypeError(
+                f"learning_rate: get_config describes a number or a schedules object, got {lr!r}"
+            )
+        else:
+            config["learning_rate"] = float(lr)
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Optimizer:
+        """A new optimizer (no slots yet) from ``get_config()``'s dict (``check_config``)."""
+        kwargs = check_config(config, cls)
+        if isinstance(kwargs.get("learning_rate"), dict):
+            kwargs["learning_rate"] = schedules_mod.deserialize(kwargs["learning_rate"])
+        return cls(**kwargs)
 
     def current_learning_rate(self) -> float:
         """The learning rate for the step about to be taken (schedules see ``iterations``); a
@@ -705,3 +733,21 @@ def get(name: str | Optimizer, **kwargs: Any) -> Optimizer:
 
 
 NAMES = tuple(_FACTORIES)
+CLASSES: dict[str, type] = {cls.__name__: cls for cls in (SGD, Adagrad, RMSprop, Adam)}
+
+
+def serialize(optimizer: Optimizer) -> dict[str, Any]:
+    """{"class_name": "Adam", "config": optimizer.get_config()} (as Keras' serialize)."""
+    if not isinstance(optimizer, Optimizer) or CLASSES.get(type(optimizer).__name__) is not type(
+        optimizer
+    ):
+        raise TypeError(
+            f"optimizer: serialize describes {', '.join(CLASSES)} objects, got {optimizer!r}"
+        )
+    return {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
+
+
+def deserialize(spec: Any) -> Optimizer:
+    """A new optimizer from ``serialize``'s dict (an unknown class_name is refused)."""
+    cls, config = check_serialized(spec, "optimizer", CLASSES)
+    return cls.from_config(config)

@@ -23,7 +23,13 @@ from typing import Any
 
 import numpy as np
 
-from scratch.checks import check_float_array, check_positive
+from scratch.checks import (
+    check_config,
+    check_float_array,
+    check_positive,
+    check_serialized,
+    config_from_attributes,
+)
 
 
 class Regularizer(ABC):
@@ -95,6 +101,15 @@ class L1L2(Regularizer):
         """dPenalty/dw, same shape and dtype as ``w`` (``l1_l2_penalty_grad``)."""
         return l1_l2_penalty_grad(w, self.l1, self.l2)
 
+    def get_config(self) -> dict[str, float]:
+        """The constructor arguments: {"l1": ..., "l2": ...} (L1: "l1" only; L2: "l2")."""
+        return config_from_attributes(self)
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> L1L2:
+        """``cls(**config)``, unknown keys refused (``check_config``)."""
+        return cls(**check_config(config, cls))
+
 
 class L1(L1L2):
     """l1 * sum(|w|), gradient l1 * sign(w) with sign(0) = 0 (Keras ``L1``, default l1 = 0.01).
@@ -112,6 +127,27 @@ class L2(L1L2):
 
     def __init__(self, l2: float = 0.01) -> None:
         super().__init__(l2=l2)
+
+
+CLASSES: dict[str, type] = {"L1L2": L1L2, "L1": L1, "L2": L2}
+
+
+def serialize(regularizer: Any) -> dict[str, Any] | None:
+    """None, or {"class_name": "L1L2", "config": {"l1": l1, "l2": l2}} (L1 and L2 too, so both
+    backends write the same). A regularizer of another kind cannot be described: TypeError."""
+    if regularizer is None:
+        return None
+    if not isinstance(regularizer, L1L2):
+        raise TypeError(f"regularizer: get_config describes L1/L2/L1L2 only, got {regularizer!r}")
+    return {"class_name": "L1L2", "config": {"l1": regularizer.l1, "l2": regularizer.l2}}
+
+
+def deserialize(spec: Any) -> L1L2 | None:
+    """The inverse of ``serialize`` (class_name "L1L2", "L1" or "L2")."""
+    if spec is None:
+        return None
+    cls, config = check_serialized(spec, "regularizer", CLASSES)
+    return cls.from_config(config)
 
 
 def sparsify(weights: np.ndarray, threshold: float) -> np.ndarray:

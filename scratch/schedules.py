@@ -28,7 +28,15 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from scratch.checks import check_bool, check_choice, check_number, check_positive
+from scratch.checks import (
+    check_bool,
+    check_choice,
+    check_config,
+    check_number,
+    check_positive,
+    check_serialized,
+    config_from_attributes,
+)
 
 
 def check_step(step: Any) -> float:
@@ -248,6 +256,15 @@ class Schedule(ABC):
     def __call__(self, step: int) -> float:
         """Defined by every subclass."""
 
+    def get_config(self) -> dict[str, Any]:
+        """The constructor arguments (a ReduceLROnPlateau's progress is not part of it)."""
+        return config_from_attributes(self)
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Schedule:
+        """``cls(**config)``, unknown or missing keys refused (``check_config``)."""
+        return cls(**check_config(config, cls))
+
 
 class ExponentialDecay(Schedule):
     """Keras ``ExponentialDecay``: lr(step) = lr0 * decay_rate^(step / decay_steps),
@@ -368,3 +385,26 @@ class ReduceLROnPlateau(Schedule):
         )
         self.learning_rate, self.best, self.wait, self.cooldown_counter = new
         return self.learning_rate
+
+
+CLASSES: dict[str, type] = {
+    cls.__name__: cls
+    for cls in (ExponentialDecay, PiecewiseConstantDecay, PowerScheduling, ReduceLROnPlateau)
+}
+
+
+def serialize(schedule: Schedule) -> dict[str, Any]:
+    """{"class_name": "ExponentialDecay", "config": schedule.get_config()}."""
+    if not isinstance(schedule, Schedule) or CLASSES.get(type(schedule).__name__) is not type(
+        schedule
+    ):
+        raise TypeError(
+            f"schedule: serialize describes {', '.join(CLASSES)} objects, got {schedule!r}"
+        )
+    return {"class_name": type(schedule).__name__, "config": schedule.get_config()}
+
+
+def deserialize(spec: Any) -> Schedule:
+    """A new schedule from ``serialize``'s dict (an unknown class_name is refused)."""
+    cls, config = check_serialized(spec, "schedule", CLASSES)
+    return cls.from_config(config)

@@ -178,4 +178,25 @@ def get(name: str | ActivationFunction | None, **kwargs: Any) -> ActivationFunct
     return ActivationFunction(name, dict(kwargs))
 
 
+def serialize(activation: str | ActivationFunction | None) -> str | dict[str, Any]:
+    """An activation as config data: its name ("elu"), or {"name": "leaky_relu", "kwargs":
+    {"negative_slope": 0.1}} when it has keyword arguments."""
+    fn = get(activation)
+    return fn.name if not fn.kwargs else {"name": fn.name, "kwargs": dict(fn.kwargs)}
+
+
+def deserialize(spec: Any) -> ActivationFunction:
+    """The inverse of ``serialize`` (None also means linear)."""
+    if isinstance(spec, dict):
+        if "name" not in spec or set(spec) - {"name", "kwargs"}:
+            raise ValueError(
+                f"activation: expected a name or {{'name': ..., 'kwargs': {{...}}}}, got {spec!r}"
+            )
+        kwargs = spec.get("kwargs", {})
+        if not isinstance(kwargs, dict):
+            raise TypeError(f"activation['kwargs']: expected a dict, got {kwargs!r}")
+        return get(spec["name"], **kwargs)
+    return get(spec)
+
+
 NAMES = tuple(_TABLE)

@@ -9,11 +9,19 @@ itself applies it after the update.
 
 from __future__ import annotations
 
+from typing import Any
+
 import keras
 import numpy as np
 import tensorflow as tf
 
-from scratch.checks import check_float_array, check_positive
+from scratch.checks import (
+    check_config,
+    check_float_array,
+    check_positive,
+    check_serialized,
+    plain,
+)
 from scratch.constraints import Axes, check_axes
 
 
@@ -40,6 +48,15 @@ class MaxNorm:
         self.max_value = float(max_value)
         self.axis = axis
 
+    def get_config(self) -> dict[str, Any]:
+        """{"max_value": ..., "axis": an int or a list of ints}."""
+        return {"max_value": self.max_value, "axis": plain(self.axis)}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> MaxNorm:
+        """``MaxNorm(**config)``, unknown keys refused (``check_config``)."""
+        return cls(**check_config(config, cls))
+
     def __call__(self, w: np.ndarray) -> np.ndarray:
         """A new array: ``w`` projected by Keras; same shape and dtype."""
         return _constrain(self.keras_constraint, w, self.axis)
@@ -57,3 +74,27 @@ def book_max_norm(w: np.ndarray, threshold: float, axes: Axes = 1) -> np.ndarray
     check_positive(threshold, "threshold")
     tf_axes = list(check_axes(axes, "axes", w.ndim))
     return tf.clip_by_norm(tf.convert_to_tensor(w), threshold, axes=tf_axes).numpy()
+
+
+def serialize(constraint: Any) -> dict[str, Any] | None:
+    """None, or {"class_name": "MaxNorm", "config": {"max_value": ..., "axis": ...}}; a
+    constraint of another kind cannot be described: TypeError."""
+    if constraint is None:
+        return None
+    if isinstance(constraint, keras.constraints.MaxNorm):
+        config = constraint.get_config()
+        return {
+            "class_name": "MaxNorm",
+            "config": {"max_value": float(config["max_value"]), "axis": plain(config["axis"])},
+        }
+    if not isinstance(constraint, MaxNorm):
+        raise TypeError(f"constraint: get_config describes MaxNorm only, got {constraint!r}")
+    return {"class_name": "MaxNorm", "config": constraint.get_config()}
+
+
+def deserialize(spec: Any) -> MaxNorm | None:
+    """The inverse of ``serialize``."""
+    if spec is None:
+        return None
+    cls, config = check_serialized(spec, "constraint", {"MaxNorm": MaxNorm})
+    return cls.from_config(config)

@@ -182,3 +182,27 @@ def get(name: str | Initializer) -> Initializer:
     if callable(name):
         return name
     return INITIALIZERS[check_choice(name, "initializer", INITIALIZERS)]
+
+
+def serialize(initializer: str | Initializer, name: str = "initializer") -> str:
+    """An initializer's Keras name, for a config. A custom callable has none, so it cannot be
+    described: TypeError naming ``name`` (pass a name such as "he_normal" instead)."""
+    if isinstance(initializer, str):
+        return check_choice(initializer, name, INITIALIZERS)
+    for key, fn in INITIALIZERS.items():
+        if fn is initializer:
+            return key
+    # the twin backend's function of that name (a layer spec may build either backend)
+    key = getattr(initializer, "__name__", None)
+    module = getattr(initializer, "__module__", None)
+    if key in INITIALIZERS and module in ("scratch.initializers", "tf_ref.initializers"):
+        return key
+    raise TypeError(
+        f"{name}: {initializer!r} is a custom callable with no name, so get_config cannot "
+        f"describe it; build the layer with a name ({', '.join(INITIALIZERS)})"
+    )
+
+
+def deserialize(spec: Any, name: str = "initializer") -> Initializer:
+    """The inverse of ``serialize``: the initializer of that name."""
+    return INITIALIZERS[check_choice(spec, name, INITIALIZERS)]

@@ -25,10 +25,13 @@ from scratch.checks import (
     OrderError,
     as_dtype,
     check_bool,
+    check_config,
     check_float_array,
     check_name,
     check_positive,
     check_rng,
+    check_serialized,
+    plain,
 )
 
 # Argument checks are plumbing shared with scratch (same words for the same mistake); none of
@@ -43,14 +46,18 @@ from scratch.layers import (
     check_dropout_dout,
     check_fraction,
     check_keep_mask,
+    check_layer_class,
     check_layer_weights,
     check_noise_shape,
     check_rebuild,
     check_units,
+    decode_config,
     noise_shape_for,
 )
 from tf_ref import activations as tf_activations
+from tf_ref import constraints as tf_constraints
 from tf_ref import initializers as tf_initializers
+from tf_ref import regularizers as tf_regularizers
 
 # ----------------------------------------------------------------------- name look-ups
 # Initializers and activations by name come from tf_ref's own modules (Keras' functions behind
@@ -333,6 +340,17 @@ class Layer(ABC):
         frozen = "" if self.trainable else ", trainable=False"
         return f"{type(self).__name__}(name={self.name!r}{frozen})"
 
+    @abstractmethod
+    def get_config(self) -> dict[str, Any]:
+        """The constructor arguments as plain JSON data, the same dict as scratch's."""
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Layer:
+        """A new, unbuilt layer from ``get_config()``'s dict: unknown or missing keys are refused
+        (``check_config``), the values by the constructor's own checks."""
+        modules = (tf_activations, tf_initializers, tf_regularizers, tf_constraints)
+        return cls(**decode_config(check_config(config, cls), *modules))
+
 
 class Dense(Layer):
     """``keras.layers.Dense``: a = f(x @ kernel + bias), scratch's constructor arguments.
@@ -370,6 +388,25 @@ class Dense(Layer):
         self.bias_constraint = _keras_constraint(bias_constraint, "bias_constraint")
         if not self.use_bias and (self.bias_regularizer or self.bias_constraint):
             raise ValueError("bias_regularizer/bias_constraint: the layer has use_bias=False")
+
+    def get_config(self) -> dict[str, Any]:
+        """units, activation (a name, or {"name", "kwargs"}), use_bias, the initializers by name,
+        regularizers and constraints (None or {"class_name", "config"}), name, trainable."""
+        config: dict[str, Any] = {
+            "units": self.units,
+            "activation": tf_activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+        }
+        for key in ("kernel", "bias"):
+            init = getattr(self, f"{key}_initializer")
+            config[f"{key}_initializer"] = tf_initializers.serialize(init, f"{key}_initializer")
+        for key in ("kernel", "bias"):
+            reg = getattr(self, f"{key}_regularizer")
+            config[f"{key}_regularizer"] = tf_regularizers.serialize(reg)
+        for key in ("kernel", "bias"):
+            con = getattr(self, f"{key}_constraint")
+            config[f"{key}_constraint"] = tf_constraints.serialize(con)
+        return {**config, "name": self.name, "trainable": self.trainable}
 
     def compute_output_dim(self, input_dim: int) -> int:
         return self.units
@@ -419,6 +456,10 @@ class Activation(Layer):
     def __init__(self, activation: Any, name: str | None = None, **kwargs: Any) -> None:
         super().__init__(name=name, trainable=True)
         self.activation = _activation(activation, **kwargs)
+
+    def get_config(self) -> dict[str, Any]:
+        """activation (a name, or {"name", "kwargs"}) and name."""
+        return {"activation": tf_activations.serialize(self.activation), "name": self.name}
 
     def _make_keras_layer(self) -> keras.layers.Activation:
         return keras.layers.Activation(
@@ -533,6 +574,11 @@ class BatchNormalization(Layer):
         self.center = check_bool(center, "center")
         self.scale = check_bool(scale, "scale")
 
+    def get_config(self) -> dict[str, Any]:
+        """momentum, epsilon, center, scale, name, trainable."""
+        keys = ("momentum", "epsilon", "center", "scale", "name", "trainable")
+        return {key: getattr(self, key) for key in keys}
+
     def _make_keras_layer(self) -> keras.layers.BatchNormalization:
         return keras.layers.BatchNormalization(
             momentum=self.momentum,
@@ -642,6 +688,10 @@ class Dropout(Layer):
         self.last_mask: np.ndarray | None = None
         self._mask: np.ndarray | None = None
 
+    def get_config(self) -> dict[str, Any]:
+        """rate, noise_shape (None or a list), name."""
+        return {"rate": self.rate, "noise_shape": plain(self.noise_shape), "name": self.name}
+
     def _prepare(self, rng: np.random.Generator) -> None:
         self.seed = int(rng.spawn(1)[0].integers(2**31 - 1))
 
@@ -690,6 +740,22 @@ class Dropout(Layer):
             self.keras_layer.keep_mask = self._mask
         self.last_mask = mask if training else None
         return out
+
+
+CLASSES: dict[str, type] = {
+    cls.__name__: cls for cls in (Dense, Activation, BatchNormalization, Dropout)
+}
+
+
+def serialize(layer: Layer) -> dict[str, Any]:
+    """{"class_name": "Dense", "config": layer.get_config()}, the same dict as scratch's."""
+    return {"class_name": check_layer_class(layer, CLASSES), "config": layer.get_config()}
+
+
+def deserialize(spec: Any) -> Layer:
+    """A new, unbuilt layer from ``serialize``'s dict (an unknown class_name is refused)."""
+    cls, config = check_serialized(spec, "layer", CLASSES)
+    return cls.from_config(config)
 
 
 def check_input(x: Any, layer: Layer, *, finite: bool = True) -> np.ndarray:

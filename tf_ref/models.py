@@ -8,7 +8,9 @@ layer-by-layer backward pass, computed by TF's autodiff instead.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import keras
@@ -26,11 +28,17 @@ from scratch.checks import (
 from scratch.models import (
     check_build_plan,
     check_layer_list,
+    check_model_config,
     check_model_weights,
+    clone_layers,
+    model_config,
+    model_from_file,
     name_layers,
+    read_model_file,  # noqa: F401 (plumbing: the same file reader, named in the twin)
     summary_table,
+    write_model_file,
 )
-from tf_ref.layers import Layer, _tape_gradients
+from tf_ref.layers import Layer, _tape_gradients, deserialize, serialize
 
 
 def add_penalties(value: tf.Tensor, keras_model: keras.Model) -> tf.Tensor:
@@ -204,9 +212,52 @@ class Sequential:
         comparisons): "dense/kernel", ..., "batch_normalization/moving_mean"."""
         return {f"{layer.name}/{k}": v for layer in self.layers for k, v in layer.weights.items()}
 
+    def get_config(self) -> dict[str, Any]:
+        """{"input_dim": int | None, "dtype": "float32", "layers": [layers.serialize(l), ...]}:
+        the same plain JSON as scratch's (``keras.Sequential.get_config``'s role)."""
+        return model_config(self, serialize)
+
+    @classmethod
+    def from_config(
+        cls, config: dict[str, Any], rng: np.random.Generator | int | None = None
+    ) -> Sequential:
+        """A new model from ``get_config()``'s dict (either backend's): new layers, built with
+        fresh weights from ``rng`` when input_dim is set."""
+        input_dim, dtype, specs = check_model_config(config)
+        return cls([deserialize(spec) for spec in specs], input_dim, rng=rng, dtype=dtype)
+
     def summary(self) -> str:
         """One line per layer: name, output width, weight count, frozen or not.
 
         Counts include non-trainable state (BN's moving statistics), as Keras' summary does.
         """
         return summary_table(self.layers)
+
+
+def clone_model(model: Sequential, rng: np.random.Generator | int | None = None) -> Sequential:
+    """A copy that shares nothing: new layers (new Keras layers and variables) from the
+    configs, same names and ``trainable`` flags, the weights copied. Keras'
+    ``keras.models.clone_model`` re-initializes; this is it plus ``set_weights``."""
+    if not isinstance(model, Sequential):
+        raise TypeError(f"model: expected a tf_ref Sequential, got {type(model).__name__}")
+    layers = clone_layers(model, serialize, deserialize)
+    clone = Sequential(layers, model.input_dim, rng=rng, dtype=model.dtype)
+    if model.built:
+        clone.set_weights(model.get_weights())
+    return clone
+
+
+def save_model(model: Sequential, path: str | os.PathLike[str]) -> Path:
+    """Save ``model`` (built) to one ``.npz`` in scratch's format (``write_model_file``)."""
+    if not isinstance(model, Sequential):
+        raise TypeError(f"model: expected a tf_ref Sequential, got {type(model).__name__}")
+    model._require_built()
+    return write_model_file(path, model.get_config(), model.named_weights())
+
+
+def load_model(
+    path: str | os.PathLike[str], rng: np.random.Generator | int | None = None
+) -> Sequential:
+    """The model ``save_model`` (of either backend) wrote to ``path``, every entry verified first:
+    a corrupt, truncated, tampered or mismatched file is a ValueError naming it."""
+    return model_from_file(path, rng, Sequential.from_config)

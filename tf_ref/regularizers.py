@@ -12,11 +12,19 @@ float32 holds exactly.
 
 from __future__ import annotations
 
+from typing import Any
+
 import keras
 import numpy as np
 import tensorflow as tf
 
-from scratch.checks import check_float_array, check_positive
+from scratch.checks import (
+    check_config,
+    check_float_array,
+    check_positive,
+    check_serialized,
+    config_from_attributes,
+)
 
 
 def _weights(w: np.ndarray) -> np.ndarray:
@@ -75,6 +83,15 @@ class L1L2(Regularizer):
         self.keras_regularizer = _keras_l1_l2(l1, l2)
         self.l1, self.l2 = float(l1), float(l2)
 
+    def get_config(self) -> dict[str, float]:
+        """The constructor arguments: {"l1": ..., "l2": ...} (L1: "l1" only; L2: "l2")."""
+        return config_from_attributes(self)
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> L1L2:
+        """``cls(**config)``, unknown keys refused (``check_config``)."""
+        return cls(**check_config(config, cls))
+
 
 class L1(L1L2):
     """``keras.regularizers.L1(l1)``: l1 * sum(|w|)."""
@@ -90,6 +107,35 @@ class L2(L1L2):
     def __init__(self, l2: float = 0.01) -> None:
         super().__init__(l2=l2)
         self.keras_regularizer = keras.regularizers.L2(self.l2)
+
+
+CLASSES: dict[str, type] = {"L1L2": L1L2, "L1": L1, "L2": L2}
+KERAS_CLASSES = (keras.regularizers.L1, keras.regularizers.L2, keras.regularizers.L1L2)
+
+
+def serialize(regularizer: Any) -> dict[str, Any] | None:
+    """None, or {"class_name": "L1L2", "config": {"l1": l1, "l2": l2}}, as scratch writes it,
+    for a tf_ref L1/L2/L1L2 or the Keras regularizer behind one."""
+    if regularizer is None:
+        return None
+    if isinstance(regularizer, L1L2):
+        l1, l2 = regularizer.l1, regularizer.l2
+    elif isinstance(
+        regularizer, (keras.regularizers.L1, keras.regularizers.L2, keras.regularizers.L1L2)
+    ):
+        config = regularizer.get_config()
+        l1, l2 = float(config.get("l1", 0.0)), float(config.get("l2", 0.0))
+    else:
+        raise TypeError(f"regularizer: get_config describes L1/L2/L1L2 only, got {regularizer!r}")
+    return {"class_name": "L1L2", "config": {"l1": l1, "l2": l2}}
+
+
+def deserialize(spec: Any) -> L1L2 | None:
+    """The inverse of ``serialize`` (class_name "L1L2", "L1" or "L2")."""
+    if spec is None:
+        return None
+    cls, config = check_serialized(spec, "regularizer", CLASSES)
+    return cls.from_config(config)
 
 
 def sparsify(weights: np.ndarray, threshold: float) -> np.ndarray:

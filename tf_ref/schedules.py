@@ -28,7 +28,13 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from scratch.checks import check_bool, check_positive
+from scratch.checks import (
+    check_bool,
+    check_config,
+    check_positive,
+    check_serialized,
+    config_from_attributes,
+)
 from scratch.schedules import (
     PlateauState,
     check_decay,
@@ -49,6 +55,15 @@ class Schedule:
         value = check_step(step)
         step_t = tf.constant(int(value), tf.int64) if value.is_integer() else tf.constant(value)
         return float(np.asarray(self.keras_schedule(step_t)))
+
+    def get_config(self) -> dict[str, Any]:
+        """The constructor arguments (a ReduceLROnPlateau's progress is not part of it)."""
+        return config_from_attributes(self)
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Schedule:
+        """``cls(**config)``, unknown or missing keys refused (``check_config``)."""
+        return cls(**check_config(config, cls))
 
 
 class ExponentialDecay(Schedule):
@@ -329,3 +344,26 @@ def plateau_step(
         int(callback.wait),
         int(callback.cooldown_counter),
     )
+
+
+CLASSES: dict[str, type] = {
+    cls.__name__: cls
+    for cls in (ExponentialDecay, PiecewiseConstantDecay, PowerScheduling, ReduceLROnPlateau)
+}
+
+
+def serialize(schedule: Schedule) -> dict[str, Any]:
+    """{"class_name": "ExponentialDecay", "config": schedule.get_config()}."""
+    if not isinstance(schedule, Schedule) or CLASSES.get(type(schedule).__name__) is not type(
+        schedule
+    ):
+        raise TypeError(
+            f"schedule: serialize describes {', '.join(CLASSES)} objects, got {schedule!r}"
+        )
+    return {"class_name": type(schedule).__name__, "config": schedule.get_config()}
+
+
+def deserialize(spec: Any) -> Schedule:
+    """A new schedule from ``serialize``'s dict (an unknown class_name is refused)."""
+    cls, config = check_serialized(spec, "schedule", CLASSES)
+    return cls.from_config(config)
