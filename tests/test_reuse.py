@@ -4,6 +4,7 @@ Keras), a width or dtype mismatch is refused by name, and ``clone_model`` copies
 from __future__ import annotations
 
 import importlib
+import json
 import types
 
 import numpy as np
@@ -165,3 +166,165 @@ def test_tf_reused_layers_share_keras_variables() -> None:
     )
     # model_a still runs on its own graph, with the shared (trained) weights
     assert model_a.predict(x).shape == (40, 3)
+
+
+# ------------------------------------------------------------------------ save_model/load_model
+
+
+def saved(tmp_path, seed: int = 0):
+    """A small BN net (one layer frozen) saved to tmp_path/model.npz: (model, path)."""
+    model = mlp(s_layers, s_models, seed)
+    model.layers[0].trainable = False
+    x, _ = data()
+    model.forward(x, training=True)  # moving statistics away from their initial 0 and 1
+    return model, s_models.save_model(model, tmp_path / "model.npz")
+
+
+def test_save_load_round_trip_is_bit_exact(tmp_path) -> None:
+    """load_model(save_model(m)) has m's config, trainable flags and weights bit for bit."""
+    model, path = saved(tmp_path)
+    again = s_models.load_model(path)
+    assert again.get_config() == model.get_config()
+    assert [la.trainable for la in again.layers] == [la.trainable for la in model.layers]
+    for (ka, a), (kb, b) in zip(
+        model.named_weights().items(), again.named_weights().items(), strict=True
+    ):
+        assert ka == kb and a.dtype == b.dtype
+        np.testing.assert_array_equal(a, b)
+    with np.load(path, allow_pickle=False) as npz:
+        assert npz.files == [*model.named_weights(), "__config__", "__sha256__"]
+
+
+def test_every_flipped_byte_is_refused_or_harmless(tmp_path) -> None:
+    """Flip each byte of a saved file in turn: load_model refuses it (ValueError naming the file)
+    or, where the byte is zip bookkeeping that no content depends on, loads the very same
+    weights. Never a silently different model."""
+    model, path = saved(tmp_path)
+    good = path.read_bytes()
+    bad = tmp_path / "bad.npz"
+    refused = 0
+    for i in range(0, len(good), 3):  # every third byte: each zip field is several bytes wide
+        data_ = bytearray(good)
+        data_[i] ^= 0x5A
+        bad.write_bytes(bytes(data_))
+        try:
+            again = s_models.load_model(bad)
+        except ValueError as e:
+            assert str(bad) in str(e)
+            refused += 1
+            continue
+        for a, b in zip(again.get_weights(), model.get_weights(), strict=True):
+            np.testing.assert_array_equal(a, b)
+    assert refused > len(good) // 6  # the content bytes, at least, are all guarded
+
+
+def test_truncated_files_are_refused(tmp_path) -> None:
+    """Every truncation of a saved file is a ValueError naming it."""
+    _, path = saved(tmp_path)
+    good = path.read_bytes()
+    bad = tmp_path / "short.npz"
+    for n in range(0, len(good), 7):
+        bad.write_bytes(good[:n])
+        with pytest.raises(ValueError, match=r"short\.npz"):
+            s_models.load_model(bad)
+
+
+def rewrite(path, **changes) -> None:
+    """Rewrite the npz at path with some entries replaced (the checksum left as it was)."""
+    with np.load(path, allow_pickle=False) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    arrays.update(changes)
+    with open(path, "wb") as f:
+        np.savez(f, **arrays)
+
+
+def test_tampered_files_are_refused(tmp_path) -> None:
+    """A changed weight, a changed config, a missing checksum or an object (pickled) array is a
+    ValueError that says what is wrong."""
+    model, path = saved(tmp_path)
+    good = path.read_bytes()
+    kernel = model.named_weights()["hidden2/kernel"].copy()
+    kernel[0, 0] += 1e-12
+    rewrite(path, **{"hidden2/kernel": kernel})
+    with pytest.raises(ValueError, match="checksum mismatch"):
+        s_models.load_model(path)
+    path.write_bytes(good)
+    config = model.get_config()
+    config["layers"][-1]["config"]["units"] = 4
+    raw = np.frombuffer(json.dumps(config).encode(), np.uint8)
+    rewrite(path, __config__=raw)
+    with pytest.raises(ValueError, match="checksum mismatch"):
+        s_models.load_model(path)
+    with np.load(tmp_path / "model.npz", allow_pickle=False) as npz:
+        arrays = {k: npz[k] for k in npz.files if k != "__sha256__"}
+    with open(path, "wb") as f:
+        np.savez(f, **arrays)
+    with pytest.raises(ValueError, match="no valid '__sha256__'"):
+        s_models.load_model(path)
+    with open(path, "wb") as f:
+        np.savez(f, x=np.array([{"a": 1}], dtype=object))
+    with pytest.raises(ValueError, match="not a readable saved-model file"):
+        s_models.load_model(path)
+    path.write_text("not a zip")
+    with pytest.raises(ValueError, match=r"model\.npz"):
+        s_models.load_model(path)
+    with pytest.raises(ValueError, match="no such model file"):
+        s_models.load_model(tmp_path / "missing.npz")
+
+
+def test_consistent_but_mismatched_file_is_refused(tmp_path) -> None:
+    """A file whose checksum is right but whose arrays do not fit its config (written by hand)
+    is refused, naming the array."""
+    model, _ = saved(tmp_path)
+    named = dict(model.named_weights())
+    named["hidden2/kernel"] = np.zeros((5, 5))
+    path = s_models.write_model_file(tmp_path / "odd.npz", model.get_config(), named)
+    with pytest.raises(ValueError, match=r"hidden2/kernel is float64\(5, 5\)"):
+        s_models.load_model(path)
+    named = dict(model.named_weights())
+    named["extra/kernel"] = np.zeros(3)
+    path = s_models.write_model_file(tmp_path / "odd.npz", model.get_config(), named)
+    with pytest.raises(ValueError, match="do not match the model's weights"):
+        s_models.load_model(path)
+    named = dict(model.named_weights())
+    named["hidden2/kernel"] = np.full((5, 4), np.nan)
+    path = s_models.write_model_file(tmp_path / "odd.npz", model.get_config(), named)
+    with pytest.raises(ValueError, match="hidden2"):
+        s_models.load_model(path)
+
+
+def test_failed_save_leaves_the_old_file_and_no_temporary(tmp_path) -> None:
+    """A save that fails (a nameless initializer cannot be described) changes nothing on disk;
+    a folder that does not exist is a ValueError."""
+    model, path = saved(tmp_path)
+    good = path.read_bytes()
+
+    def mine(shape, rng=None, dtype="float32"):
+        return np.zeros(shape, dtype)
+
+    odd = s_models.Sequential([s_layers.Dense(2, kernel_initializer=mine)], 3, rng=0)
+    with pytest.raises(TypeError, match="custom callable"):
+        s_models.save_model(odd, path)
+    assert path.read_bytes() == good
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.npz"]
+    with pytest.raises(ValueError, match="cannot write"):
+        s_models.save_model(model, tmp_path / "no" / "such" / "m.npz")
+
+
+@pytest.mark.tf
+def test_saved_files_move_between_backends(tmp_path) -> None:
+    """scratch save -> tf_ref load and tf_ref save -> scratch load: same config, same weights
+    bit for bit, same predictions (float64; 1e-12 covers the two backends' matmul orders)."""
+    from tf_ref import models as t_models
+
+    model, path = saved(tmp_path)
+    theirs = t_models.load_model(path)
+    assert theirs.get_config() == model.get_config()
+    for a, b in zip(theirs.get_weights(), model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    x, _ = data(3)
+    np.testing.assert_allclose(theirs.predict(x), model.predict(x), rtol=1e-12, atol=1e-12)
+    back = s_models.load_model(t_models.save_model(theirs, tmp_path / "tf.npz"))
+    for a, b in zip(back.get_weights(), model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert (tmp_path / "tf.npz").read_bytes() == path.read_bytes()
