@@ -338,7 +338,8 @@ class Optimizer(ABC):
         elif [p.shape for p in params] != self._shapes:
             raise ValueError(
                 "params: this optimizer was built for shapes "
-                f"{self._shapes}, got {[p.shape for p in params]} (use a new optimizer per model)"
+                f"{self._shapes}, got {[p.shape for p in params]} (use a new optimizer per "
+                "model, and after freeze/unfreeze changed which layers train)"
             )
         if self._clipping is not None:
             name, value = self._clipping

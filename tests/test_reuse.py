@@ -328,3 +328,165 @@ def test_saved_files_move_between_backends(tmp_path) -> None:
     for a, b in zip(back.get_weights(), model.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
     assert (tmp_path / "tf.npz").read_bytes() == path.read_bytes()
+
+
+# ---------------------------------------------------------------------- reuse operations
+
+
+def book_net(backend: str, seed: int = 0):
+    """The book's layout (dropout before each hidden layer, BN between Dense and activation),
+    3 hidden blocks, float64, in ``backend``."""
+    networks = importlib.import_module(f"{backend}.networks")
+    from scratch.networks import NetworkConfig
+
+    config = NetworkConfig(hidden_layers=3, units=5, dropout_rate=0.2)
+    return networks.build_network(config, 6, 3, rng=seed, dtype="float64")
+
+
+@BACKENDS
+def test_hidden_blocks_and_lower_layers(backend: str) -> None:
+    """hidden_blocks: [dropout, Dense, BN, activation] per hidden Dense; lower_layers(n) is the
+    first n blocks, shared, without the dropout above block n; bad n is refused by name."""
+    reuse = importlib.import_module(f"{backend}.reuse")
+    model = book_net(backend)
+    blocks = reuse.hidden_blocks(model)
+    assert [[layer.name for layer in b] for b in blocks] == [
+        [f"hidden{i}_dropout", f"hidden{i}", f"hidden{i}_bn", f"hidden{i}_out"] for i in (1, 2, 3)
+    ]
+    lower = reuse.lower_layers(model, 2)
+    assert lower == model.layers[:8] and lower[-1].name == "hidden2_out"
+    assert reuse.lower_layers(model, 0) == []
+    with pytest.raises(ValueError, match="n_hidden: the model has 3 hidden blocks"):
+        reuse.lower_layers(model, 4)
+    with pytest.raises(TypeError, match="n_hidden"):
+        reuse.lower_layers(model, 1.5)
+
+
+@BACKENDS
+def test_drop_replace_add_share_the_kept_layers(backend: str) -> None:
+    """drop_top, replace_top and add_on_top keep the old layers as the same objects; only the
+    new layers are drawn; bad k or new is refused."""
+    layers_mod, _ = modules(backend)
+    reuse = importlib.import_module(f"{backend}.reuse")
+    model = book_net(backend)
+    before = model.get_weights()
+    dropped = reuse.drop_top(model)
+    assert dropped.layers == model.layers[:-1] and dropped.output_dim == 5
+    replaced = reuse.replace_top(model, layers_mod.Dense(2, name="new_logits"), rng=1)
+    assert replaced.layers[:-1] == model.layers[:-1] and replaced.output_dim == 2
+    added = reuse.add_on_top(dropped, [layers_mod.Dense(4, name="extra")], rng=2)
+    assert added.layers[:-1] == dropped.layers
+    for a, b in zip(model.get_weights(), before, strict=True):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="k: the model has"):
+        reuse.drop_top(model, len(model.layers))
+    with pytest.raises(TypeError, match="new"):
+        reuse.replace_top(model, "Dense(2)")
+
+
+@pytest.mark.parametrize("target", ["model", "list"])
+@BACKENDS
+def test_freeze_and_unfreeze(backend: str, target: str) -> None:
+    """freeze/unfreeze set trainable on a whole model or a list of layers (and nothing else)."""
+    reuse = importlib.import_module(f"{backend}.reuse")
+    model = book_net(backend)
+    lower = reuse.lower_layers(model, 2)
+    reuse.freeze(model if target == "model" else lower)
+    frozen = model.layers if target == "model" else lower
+    assert all(not layer.trainable for layer in frozen)
+    assert all(layer.trainable for layer in model.layers if layer not in frozen)
+    reuse.unfreeze(model)
+    assert all(layer.trainable for layer in model.layers)
+    with pytest.raises(TypeError, match="target"):
+        reuse.freeze("hidden1")
+
+
+def frozen_fit_case(backend: str):
+    """A model with its two lower blocks frozen, trained 2 epochs with Adam in float64: (model,
+    the frozen layers' weights before, after, the optimizer)."""
+    reuse = importlib.import_module(f"{backend}.reuse")
+    training = importlib.import_module(f"{backend}.training")
+    optimizers = importlib.import_module(f"{backend}.optimizers")
+    model = book_net(backend)
+    x, y = data()
+    model.forward(x, training=True)  # moving statistics away from 0 and 1
+    lower = reuse.lower_layers(model, 2)
+    reuse.freeze(lower)
+    before = [w for layer in lower for w in layer.get_weights()]
+    opt = optimizers.Adam(0.01)
+    training.fit(model, x, y, optimizer=opt, epochs=2, batch_size=8, rng=0, verbose=False)
+    after = [w for layer in lower for w in layer.get_weights()]
+    return model, before, after, opt
+
+
+@BACKENDS
+def test_frozen_layers_are_bit_identical_after_fit(backend: str) -> None:
+    """After fit, every frozen weight (kernels, BN gamma/beta and moving statistics) is bit for
+    bit what it was, while the trainable layers moved."""
+    model, before, after, _ = frozen_fit_case(backend)
+    assert len(before) == 2 + 2 * 4  # two kernels (BN: no bias) and two BNs' four arrays
+    for a, b in zip(after, before, strict=True):
+        np.testing.assert_array_equal(a, b)
+    top = model.layers[-1]
+    assert top.trainable
+
+
+def test_optimizer_holds_slots_only_for_trainable_params() -> None:
+    """scratch: Adam's slots cover exactly the trainable parameters' shapes; a changed
+    trainable set with the old optimizer is a clear error."""
+    from scratch import reuse, training
+
+    model, _, _, opt = frozen_fit_case("scratch")
+    shapes = [p.shape for p in model.trainable_params()]
+    assert [m.shape for m in opt.slots["momentum"]] == shapes
+    assert [v.shape for v in opt.slots["velocity"]] == shapes
+    reuse.unfreeze(model)
+    x, y = data()
+    with pytest.raises(ValueError, match="after freeze/unfreeze"):
+        training.fit(model, x, y, optimizer=opt, epochs=1, batch_size=8, rng=0, verbose=False)
+
+
+@pytest.mark.tf
+def test_tf_optimizer_holds_slots_only_for_trainable_variables() -> None:
+    """tf_ref: the Keras optimizer's slot variables match the trainable variables only."""
+    model, _, _, opt = frozen_fit_case("tf_ref")
+    shapes = sorted(tuple(v.shape) for v in model.trainable_variables)
+    slots = opt.keras_optimizer._momentums
+    assert sorted(tuple(v.shape) for v in slots) == shapes
+    frozen_ids = {
+        id(v) for layer in model.layers if not layer.trainable for v in layer.keras_layer.weights
+    }
+    assert frozen_ids and not frozen_ids & {id(v) for v in model.trainable_variables}
+
+
+@BACKENDS
+def test_load_lower_layers_copies_from_a_saved_file(backend: str, tmp_path) -> None:
+    """load_lower_layers(path, 2): copies of the lower two blocks (equal weights, new objects),
+    frozen; a new model on them trains its top while the file and source stay unchanged."""
+    layers_mod, models_mod = modules(backend)
+    reuse = importlib.import_module(f"{backend}.reuse")
+    training = importlib.import_module(f"{backend}.training")
+    source = book_net(backend)
+    path = models_mod.save_model(source, tmp_path / "source.npz")
+    saved_bytes = path.read_bytes()
+    lower = reuse.load_lower_layers(str(path), 2)
+    assert [layer.name for layer in lower] == [layer.name for layer in source.layers[:8]]
+    assert all(not layer.trainable for layer in lower)
+    assert all(a is not b for a, b in zip(lower, source.layers, strict=False))
+    before = [w for layer in lower for w in layer.get_weights()]
+    for a, b in zip(before, [w for la in source.layers[:8] for w in la.get_weights()], strict=True):
+        np.testing.assert_array_equal(a, b)
+    model = models_mod.Sequential(
+        [*lower, layers_mod.Dense(2, name="new_logits")], 6, rng=3, dtype="float64"
+    )
+    x, y = data()
+    training.fit(model, x, y % 2, epochs=1, batch_size=8, rng=0, verbose=False)
+    for a, b in zip([w for layer in lower for w in layer.get_weights()], before, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert path.read_bytes() == saved_bytes
+    unfrozen = reuse.load_lower_layers(source, 1, freeze=False)
+    assert all(layer.trainable for layer in unfrozen) and unfrozen[0] is not source.layers[0]
+    with pytest.raises(TypeError, match="source"):
+        reuse.load_lower_layers(3, 1)
+    with pytest.raises(ValueError, match="n_hidden"):
+        reuse.load_lower_layers(source, 9)

@@ -105,12 +105,14 @@ class _Rebindable:
         if new_shapes != old_shapes:
             raise ValueError(
                 f"params: this optimizer was built for shapes {old_shapes}, got {new_shapes} "
-                "(use a new optimizer per model)"
+                "(use a new optimizer per model, and after freeze/unfreeze changed which "
+                "layers train)"
             )
         if new_dtypes != old_dtypes:
             raise ValueError(
                 f"params: this optimizer was built for dtypes {old_dtypes}, got {new_dtypes} "
-                "(use a new optimizer per model)"
+                "(use a new optimizer per model, and after freeze/unfreeze changed which "
+                "layers train)"
             )
         keys = [self._var_key(v) for v in variables]
         if keys == [self._var_key(v) for v in bound]:
