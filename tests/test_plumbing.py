@@ -503,8 +503,10 @@ def test_duplicate_layer_names_are_refused() -> None:
     """Names are checkpoint keys: two layers called the same are refused, with the names."""
     with pytest.raises(ValueError, match=r"names must be unique, got \['a', 'dense', 'a'\]"):
         models.name_layers([layers.Dense(2, name="a"), layers.Dense(2), layers.Dense(2, name="a")])
-    with pytest.raises(ValueError, match="names must be unique"):
-        models.name_layers([layers.Dense(2, name="dense"), layers.Dense(2)])
+    # a default name skips a name already taken (a reused layer keeps its "dense")
+    stack = [layers.Dense(2, name="dense"), layers.Dense(2)]
+    models.name_layers(stack)
+    assert [layer.name for layer in stack] == ["dense", "dense_1"]
 
 
 def test_summary_table_counts_every_weight() -> None:
