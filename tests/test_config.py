@@ -369,3 +369,21 @@ def test_tf_layer_built_from_keras_regularizer_and_constraint_serializes_like_sc
     }
     for a, b in zip(clone.get_weights(), model.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_custom_layer_subclass_is_allowed_but_has_no_config() -> None:
+    """A user's Layer subclass still instantiates (get_config is not abstract); asking for its
+    config, or serializing it, is a clear TypeError."""
+
+    class Scale(s_layers.Layer):
+        def forward(self, x, training=False):
+            return 2 * x
+
+        def backward(self, dout):
+            return 2 * dout
+
+    layer = Scale()
+    with pytest.raises(TypeError, match="Scale: get_config describes Dense"):
+        layer.get_config()
+    with pytest.raises(TypeError, match="serialize describes"):
+        s_layers.serialize(layer)

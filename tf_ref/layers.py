@@ -340,9 +340,12 @@ class Layer(ABC):
         frozen = "" if self.trainable else ", trainable=False"
         return f"{type(self).__name__}(name={self.name!r}{frozen})"
 
-    @abstractmethod
     def get_config(self) -> dict[str, Any]:
         """The constructor arguments as plain JSON data, the same dict as scratch's."""
+        raise TypeError(
+            f"{type(self).__name__}: get_config describes Dense, Activation, BatchNormalization "
+            "and Dropout layers; a custom layer class has no config"
+        )
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Layer:
