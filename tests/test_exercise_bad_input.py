@@ -18,7 +18,7 @@ from katas import data, jsonout
 from katas.argtypes import SEED_MAX
 from katas.cli import main
 from katas.errors import BadInput, UserError
-from katas.exercises import ex08
+from katas.exercises import ex08, runner
 from scratch.networks import GUIDELINES
 from scratch.training import History
 
@@ -350,7 +350,7 @@ def test_results_written_nowhere_are_printed(
     def no_temp(prefix: str) -> str:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(ex08.tempfile, "mkdtemp", no_temp)
+    monkeypatch.setattr(runner.tempfile, "mkdtemp", no_temp)
     assert ex8(*QUICK, "--out", str(out)) == 1
     captured = capsys.readouterr()
     report = strict_loads(captured.out)

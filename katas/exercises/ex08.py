@@ -47,21 +47,19 @@ import itertools
 import math
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, replace
-from datetime import datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import numpy as np
 
-from katas import data, jsonout
+from katas import argtypes, data
 from katas.argtypes import SEED_MAX, check_seed
 from katas.errors import BadInput, UserError
-from katas.files import atomic_write
+from katas.exercises import plotting, runner
 from scratch.networks import NetworkConfig
 
 
@@ -505,105 +503,138 @@ def trial_label(trial: dict[str, Any]) -> str:
 # ------------------------------------------------------------------- report and curves
 
 
-PROBE_NAME = ".katas-write-probe"
-
-
-def claim_output_dir(out: str | None, part: int) -> tuple[Path, bool]:
-    """A fresh folder for this run, created and proven writable *before* the long work starts:
-    ``--out`` as given (it must not be a file, nor a folder with anything in it), or a
-    timestamped one under ./katas-runs (never a previous run's folder: nothing is
-    overwritten). Returns (folder, whether this call created it); UserError if it cannot be
-    made or written."""
-    flag = f"--out {out}" if out is not None else "the output folder (--out)"
-    if out is not None:
-        path = Path(out).expanduser()
-        try:
-            if path.exists() and not path.is_dir():
-                raise UserError(f"{flag}: this is a file; expected a new or empty folder")
-            if path.is_dir() and any(path.iterdir()):
-                raise UserError(f"{flag}: the folder is not empty; give a new one")
-        except OSError as err:
-            raise UserError(f"{flag}: cannot look inside it ({err}); give a new folder") from None
-    else:
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        path = Path("katas-runs") / f"exercise8-part{part}-{stamp}"
-        n = 1
-        while path.exists():
-            n += 1
-            path = path.with_name(f"exercise8-part{part}-{stamp}-{n}")
-    created = not path.exists()
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-        probe = path / PROBE_NAME
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as err:
-        release_output_dir(path, created)
-        raise UserError(
-            f"{flag}: cannot create the folder {path} or write in it ({err}); give a folder you "
-            "can write"
-        ) from None
-    return path, created
-
-
-def release_output_dir(path: Path, created: bool) -> None:
-    """Remove the folder :func:`claim_output_dir` created, if nothing was written to it (a run
-    that failed before its results leaves no empty folder behind)."""
-    if created:
-        try:
-            path.rmdir()  # only succeeds when empty
-        except OSError:
-            pass
-
-
 def plot_curves(report: dict[str, Any], backends: list[str], part: int, path: Path) -> Path:
-    """Training loss, validation loss and validation accuracy per epoch, one line per backend
-    (for 8.3: the best trial's), and for 8.3 every trial's validation accuracy."""
-    import matplotlib
-
-    matplotlib.use("Agg")  # files only, no display needed
-    import matplotlib.pyplot as plt
-
-    n_panels = 3 if part != 3 else 4
-    fig, axes = plt.subplots(1, n_panels, figsize=(4.2 * n_panels, 3.6))
+    """``curves.png`` in ``path``: training loss, validation loss and validation accuracy per
+    epoch, one line per backend (for 8.3: the best trial's), and for 8.3 every trial's
+    validation accuracy (:func:`katas.exercises.plotting.learning_curves`)."""
+    runs = []
+    trials = []
     for name in backends:
-        hist = report[name]["history"]
-        epochs = np.arange(1, len(hist.get("loss", [])) + 1)
-        axes[0].plot(epochs, hist.get("loss", []), label=f"{name} train")
-        axes[1].plot(epochs, hist.get("val_loss", []), label=f"{name} valid")
-        (line,) = axes[2].plot(epochs, hist.get("val_accuracy", []), label=name)
-        best = report[name].get("best_epoch")
+        r = report[name]
+        best = r.get("best_epoch")
         if part == 3:  # the best trial's best epoch
-            trial = next(
-                t for t in report[name]["trials"] if t["trial"] == report[name]["best_trial"]
+            best = next(t for t in r["trials"] if t["trial"] == r["best_trial"])["best_epoch"]
+            trials.append(
+                (
+                    name,
+                    [t["trial"] for t in r["trials"]],
+                    [t["best_val_accuracy"] or 0 for t in r["trials"]],
+                )
             )
-            best = trial["best_epoch"]
-        if best is not None:  # the epoch whose weights were kept (early stopping)
-            for ax in axes[:3]:
-                ax.axvline(best, color=line.get_color(), linestyle=":", linewidth=1)
-        if part == 3:
-            trials = report[name]["trials"]
-            axes[3].plot(
-                [t["trial"] for t in trials],
-                [t["best_val_accuracy"] or 0 for t in trials],
-                "o",
-                label=name,
-            )
-    titles = ["training loss", "validation loss", "validation accuracy", "trials (val acc)"]
-    for ax, title in zip(axes, titles, strict=False):
-        ax.set_title(title)
-        ax.set_xlabel("trial" if title.startswith("trials") else "epoch")
-        ax.legend()
-        ax.grid(alpha=0.3)
-    axes[1].set_yscale("log")
-    fig.suptitle(f"Exercise 8.{part}" + (" (best trial)" if part == 3 else ""))
-    fig.tight_layout()
-    file = path / "curves.png"
+        runs.append((name, r["history"], best))
+    title = f"Exercise 8.{part}" + (" (best trial)" if part == 3 else "")
+    return plotting.learning_curves(runs, path / "curves.png", title, trials)
+
+
+# ----------------------------------------------------------------------------- flags
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """``katas exercise 8 ...``: this exercise's sub-command and its flags."""
+    p = subparsers.add_parser(
+        "8",
+        help="a deep net on MNIST digits 0-4 (parts 1-5)",
+        description="Exercise 8: a deep net on MNIST digits 0-4, in scratch, TensorFlow or both.",
+    )
+    p.add_argument("--part", type=int, default=2, help="part of the exercise (default 2)")
+    p.add_argument("--backend", choices=("scratch", "tf", "both"), default="both")
+    p.add_argument("--quick", action="store_true", help="a small subset, under a minute")
+    p.add_argument("--json", action="store_true", help="print one JSON object, nothing else")
+    p.add_argument(
+        "--seed", type=argtypes.seed, default=42, help="random seed, 0..2**32-1 (default 42)"
+    )
+    p.add_argument(
+        "--learning-rate",
+        type=argtypes.positive_float,
+        default=None,
+        help="the optimizer's learning rate",
+    )
+    p.add_argument("--max-epochs", type=argtypes.positive_int, default=None)
+    p.add_argument("--patience", type=argtypes.positive_int, default=None)
+    p.add_argument("--batch-size", type=argtypes.positive_int, default=None)
+    p.add_argument("--device", choices=("auto", "cpu", "gpu"), default="auto", help="TF device")
+    p.add_argument(
+        "--devices",
+        type=_devices,
+        default=None,
+        metavar="N",
+        help="TF backend only (scratch ignores it): train data-parallel on N devices "
+        "(tf.distribute.MirroredStrategy), N GPUs or, without a GPU, the CPU split into N "
+        "logical devices (a test of the multi-device path, not faster); 'all': every visible "
+        "GPU. Default: one device",
+    )
+    p.add_argument(
+        "--data",
+        type=argtypes.path_text,
+        default=None,
+        help="MNIST file or folder (default: the cache)",
+    )
+    p.add_argument(
+        "--out",
+        type=argtypes.path_text,
+        default=None,
+        metavar="DIR",
+        help="where report.json and curves.png go (a new or empty folder; default: "
+        "katas-runs/exercise8-partN-<time>)",
+    )
+    p.add_argument(
+        "--augment",
+        type=argtypes.count,
+        default=None,
+        metavar="COPIES",
+        help="add COPIES randomly shifted copies (up to 2 px) of the training set; 0: none "
+        "(default: the part's own setting)",
+    )
+    p.add_argument(
+        "--schedule",
+        choices=("none", "exponential", "power", "plateau"),
+        default=None,
+        help="parts 2, 4, 5: a learning-rate schedule (NetworkConfig.lr_schedule with its "
+        "defaults: exponential x0.1 per 10,000 steps, power, or plateau x0.1 after 5 epochs "
+        "without a better val_loss); default: the part's own (none)",
+    )
+    # Part 3's own flags default to None so that giving one to another part is refused
+    # (ex08.run fills in the defaults, ex08.SEARCH_DEFAULTS).
+    p.add_argument(
+        "--budget",
+        type=argtypes.positive_float,
+        default=None,
+        metavar="SECONDS",
+        help="part 3: time budget per backend; no trial starts after it (default 600)",
+    )
+    p.add_argument(
+        "--trials",
+        type=argtypes.positive_int,
+        default=None,
+        help="part 3: trials sampled (default 50)",
+    )
+    p.add_argument(
+        "--search-patience",
+        type=argtypes.positive_int,
+        default=None,
+        help="part 3: early-stopping patience of each trial (default 10)",
+    )
+    p.set_defaults(handler=run)
+
+
+#: ``--devices`` above this is refused: no machine this project targets has more GPUs, and
+#: splitting the CPU into more logical devices only multiplies TensorFlow's per-device set-up.
+MAX_DEVICES = 64
+
+
+def _devices(text: str) -> int | str:
+    """``--devices``: an integer in 1..MAX_DEVICES or "all"."""
+    if text == "all":
+        return text
     try:
-        fig.savefig(file, dpi=110)
-    finally:
-        plt.close(fig)
-    return file
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= MAX_DEVICES:
+        raise argparse.ArgumentTypeError(
+            f"expected a positive integer or 'all' (at most {MAX_DEVICES} devices), got {text!r}"
+        )
+    return value
 
 
 # ----------------------------------------------------------------------------- entry
@@ -705,12 +736,11 @@ def run(args: argparse.Namespace) -> int:
             print(f"# {name}\n{model.summary()}\n")
         return 0
     # The output folder first: a bad --out must cost nothing, not a finished training.
-    out, created = claim_output_dir(getattr(args, "out", None), part)
-    try:
-        report = _train_all(args, part, config, training, backends, devices, search_flags)
-    except BaseException:
-        release_output_dir(out, created)
-        raise
+    report, out = runner.run_in_folder(
+        getattr(args, "out", None),
+        f"exercise8-part{part}",
+        lambda: _train_all(args, part, config, training, backends, devices, search_flags),
+    )
     return _finish(args, part, report, backends, out)
 
 
@@ -785,68 +815,20 @@ def _train_all(
     return report
 
 
-def save_results(
-    out: Path, report: dict[str, Any], backends: list[str], part: int
-) -> tuple[dict[str, str | None], str | None]:
-    """Write report.json (strict JSON) and curves.png into ``out``; if that fails (the folder
-    was removed or made read-only during the run, the disk is full), into a fresh temporary
-    folder instead. Returns ({"report": path, "curves": path}, a note saying what went wrong,
-    or None); paths are None for what could be written nowhere."""
-    text = jsonout.dumps(report, indent=1) + "\n"
-    problem = None
-    for folder in (out, None):
-        try:
-            if folder is None:
-                folder = Path(tempfile.mkdtemp(prefix=f"katas-exercise8-part{part}-"))
-            files = _write_results(folder, text, report, backends, part)
-        except OSError as err:
-            where = f"--out {out}" if problem is None else f"the fallback folder {folder}"
-            problem = (problem + "; " if problem else "") + f"could not write to {where} ({err})"
-            continue
-        if folder == out:
-            return files, problem
-        return files, f"{problem}; the results were saved in {folder} instead"
-    return {"report": None, "curves": None}, f"{problem}; the report is printed on stdout instead"
-
-
-def _write_results(
-    folder: Path, text: str, report: dict[str, Any], backends: list[str], part: int
-) -> dict[str, str | None]:
-    """report.json first (the numbers, written whole or not at all), then the curves; OSError
-    if the folder is unusable."""
-    file = folder / "report.json"
-    atomic_write(file, text.encode("utf-8"))
-    try:
-        png: str | None = str(plot_curves(report, backends, part, folder))
-    except OSError:
-        raise
-    except Exception as err:  # a plotting failure must not cost the numbers already written
-        print(
-            f"katas: could not draw the learning curves ({err}); report.json is complete",
-            file=sys.stderr,
-        )
-        png = None
-    return {"report": str(file), "curves": png}
-
-
 def _finish(
     args: argparse.Namespace, part: int, report: dict[str, Any], backends: list[str], out: Path
 ) -> int:
-    """Save and print the results; the exit status (0 ok, 1 diverged or saved elsewhere)."""
-    files, problem = save_results(out, report, backends, part)
-    report["files"] = files if problem is None else {**files, "problem": problem}
-    for name in backends:
-        if report[name]["status"] != "ok":
-            print(f"katas: {report[name]['message']}", file=sys.stderr)
-    if problem is not None:
-        print(f"katas: {problem}", file=sys.stderr)
-    if files["report"] is None:  # written nowhere: the whole report, histories included
-        print(jsonout.dumps(report))
-    elif args.json:
-        print(jsonout.dumps({k: _drop_histories(v) for k, v in report.items()}))
-    else:
-        _print_table(report, backends, part)
-    return 0 if report["status"] == "ok" and problem is None else 1
+    """Save and print the results (:func:`katas.exercises.runner.finish`); the exit status
+    (0 ok, 1 diverged or saved elsewhere)."""
+    return runner.finish(
+        report,
+        out,
+        [("curves", lambda folder: plot_curves(report, backends, part, folder))],
+        f"katas-exercise8-part{part}-",
+        json_output=args.json,
+        messages=[report[n]["message"] for n in backends if report[n]["status"] != "ok"],
+        print_table=lambda r: _print_table(r, backends, part),
+    )
 
 
 def _print_table(report: dict[str, Any], backends: list[str], part: int) -> None:
@@ -870,10 +852,3 @@ def _print_table(report: dict[str, Any], backends: list[str], part: int) -> None
     book_what, book_acc = BOOK[part]
     print(f"book ({book_what}): {book_acc:.4f}")
     print(f"report: {report['files']['report']}\ncurves: {report['files']['curves']}")
-
-
-def _drop_histories(value: Any) -> Any:
-    """The JSON printed on stdout stays short: per-epoch histories live in report.json."""
-    if isinstance(value, dict):
-        return {k: _drop_histories(v) for k, v in value.items() if k != "history"}
-    return value

@@ -1,0 +1,540 @@
+"""Exercise 9 of chapter 11: transfer learning from digits 0-4 to digits 5-9, in both backends.
+
+The reused network is the model zoo's ``mnist-0-4`` (exercise 8.4's: 5 hidden layers of 90
+units, Dense -> batch norm 0.95 -> leaky ReLU 0.1; :func:`katas.zoo.recipes.ensure` trains and
+stores it on first use). Its weights are loaded once (scratch) and copied, layer by layer by
+name, into a fresh network of the backend for every run, so both backends start from the very
+same weights. The new data, as the book: the first 100 training images of each digit 5-9 (from
+the 55k training split), the first 30 of each from the 5k validation split, and every 5-9 test
+image (4,861); labels 5..9 become 0..4.
+
+9.2  ``frozen``: all five hidden layers frozen (batch norm in inference mode), a new 5-way
+     softmax trained on top; timed.
+9.3  ``cached``: the same, with the frozen layers' outputs computed once
+     (``fit(..., cache_frozen=True)``): the same batches and the same trajectory, so the same
+     accuracy, in less time; the speed-up (uncached seconds / cached seconds) is printed.
+9.4  ``four_layers``: only the lower four hidden layers reused (frozen), a new softmax.
+9.5  from 9.4's trained model: ``top_two_unfrozen`` (hidden3 and hidden4 unfrozen, trained on),
+     then ``all_unfrozen`` (every layer trained on); and ``from_scratch``: the same 4-hidden-
+     layer architecture trained from a fresh initialization on the same 500 images.
+     ``--part 5`` also reports 9.4 (its starting point).
+
+Every stage: Adam with a new optimizer (the trainable set changed), batch 20, at most 1000
+epochs, early stopping on the validation loss (patience 20, best weights kept). With 500
+training images one run is noise: every variant runs ``--seeds`` times (default 5; seeds
+``--seed``, ``--seed + 1``, ...; a seed sets the new layers' initialization and the batch
+order), and the report gives the mean and the standard deviation (n - 1) of each number.
+
+The settings were chosen on the validation split only, never on the test set: scratch, 5 seeds
+each, mean validation accuracy: Adam 0.001 / 0.003 / 0.01 for the new softmax (9.2: 0.851 /
+0.852 / 0.848; 9.4: 0.865 / 0.867 / 0.857), for training from scratch (0.928 / 0.932 / 0.932,
+validation loss lowest at 0.003) and, after 9.4 at 0.003, for the unfrozen stages (all
+unfrozen: 0.0001 / 0.0003 / 0.001 / 0.003 / 0.01 -> 0.908 / 0.905 / 0.919 / 0.952 / 0.943);
+batch 20 against 50 (all unfrozen 0.952 vs 0.915). Hence 0.003 and batch 20 everywhere.
+
+Output (``--out``): ``report.json`` (per variant and backend: every run's numbers and
+histories, the mean and sd, the book's number) and ``bars.png`` (one bar per variant and
+backend, error bars of one sd, the book's value marked). Exit status, folder handling and the
+strict JSON as exercise 8 (:mod:`katas.exercises.runner`): 0 ok; 1 a run diverged or the report
+was written elsewhere; 2 bad flags or data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from katas import argtypes, data
+from katas.argtypes import SEED_MAX
+from katas.errors import UserError
+from katas.exercises import ex08, plotting, runner
+from scratch.networks import NetworkConfig
+
+#: The network reused (the zoo recipe's) and its zoo entry.
+BASE_CONFIG: NetworkConfig = ex08.PART4
+BASE_ENTRY = "mnist-0-4"
+DIGITS = (5, 6, 7, 8, 9)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How every stage trains (chosen on the validation split, see the module docstring)."""
+
+    learning_rate: float = 0.003
+    batch_size: int = 20
+    max_epochs: int = 1000
+    patience: int = 20
+    train_per_digit: int = 100
+    valid_per_digit: int = 30
+    n_test: int | None = None  # None: every 5-9 test image
+    seeds: int = 5
+
+
+#: ``--quick``: a smoke run (tiny subsets, few epochs, 2 seeds), not a result.
+QUICK = Settings(
+    max_epochs=4, patience=2, train_per_digit=10, valid_per_digit=5, n_test=300, seeds=2
+)
+
+
+@dataclass(frozen=True)
+class Variant:
+    label: str
+    book: float  # the book's test accuracy (1st-ed. notebook)
+    book_seconds: float | None = None
+
+
+VARIANTS: dict[str, Variant] = {
+    "frozen": Variant("9.2 frozen + new softmax", 0.6402, 1.9),
+    "cached": Variant("9.3 cached frozen outputs", 0.6116, 1.1),
+    "four_layers": Variant("9.4 four hidden layers", 0.6910),
+    "top_two_unfrozen": Variant("9.5 top two unfrozen", 0.7809),
+    "all_unfrozen": Variant("9.5 all unfrozen", 0.9134),
+    "from_scratch": Variant("9.5 from scratch", 0.8482),
+}
+PARTS: dict[int, tuple[str, ...]] = {
+    2: ("frozen",),
+    3: ("frozen", "cached"),
+    4: ("four_layers",),
+    5: ("four_layers", "top_two_unfrozen", "all_unfrozen", "from_scratch"),
+}
+
+
+# ------------------------------------------------------------------------------ data
+
+
+def load_data(settings: Settings, path: str | None) -> data.Split:
+    """Digits 5-9 (relabelled 0..4): the first ``train_per_digit`` of each from the training
+    split, the first ``valid_per_digit`` from the validation split, the test images (all, or
+    the first ``n_test``)."""
+    split = data.book_split(data.load_mnist(path))
+    xt, yt = data.filter_digits(split.x_train, split.y_train, DIGITS)
+    xv, yv = data.filter_digits(split.x_valid, split.y_valid, DIGITS)
+    xs, ys = data.filter_digits(split.x_test, split.y_test, DIGITS)
+    xt, yt = data.first_n_per_class(xt, yt, settings.train_per_digit)
+    xv, yv = data.first_n_per_class(xv, yv, settings.valid_per_digit)
+    if settings.n_test is not None:
+        xs, ys = xs[: settings.n_test], ys[: settings.n_test]
+    return data.Split(xt, yt, xv, yv, xs, ys)
+
+
+def base_weights(quick: bool, verbose: bool) -> tuple[dict[str, list[np.ndarray]], dict[str, Any]]:
+    """The zoo's ``mnist-0-4`` as ``{layer name: its weights}`` and a summary of its manifest.
+
+    Full runs use :func:`katas.zoo.recipes.ensure` (trained and stored on first use); ``quick``
+    runs take the newest entry, quick ones included, and train a quick one if there is none."""
+    from katas.zoo import recipes, store
+
+    if quick:
+        version = store.newest(BASE_ENTRY, include_quick=True)
+        if version is None:
+            recipes.train(BASE_ENTRY, "scratch", quick=True, quiet=not verbose)
+            version = store.newest(BASE_ENTRY, include_quick=True)
+        model, manifest = store.load(BASE_ENTRY, version, "scratch")
+    else:
+        model, manifest = recipes.ensure(BASE_ENTRY, backend="scratch", quiet=not verbose)
+    weights = {layer.name: layer.get_weights() for layer in model.layers}
+    metrics = manifest.get("metrics") or {}
+    summary = {
+        "entry": BASE_ENTRY,
+        "version": manifest.get("version"),
+        "quick": manifest.get("quick"),
+        "trained_by": manifest.get("backend"),
+        "test_accuracy_0_4": metrics.get("test_accuracy"),
+    }
+    return weights, summary
+
+
+# ------------------------------------------------------------------------------ models
+
+
+def reused_network(
+    backend: Any, hidden: int, weights: dict[str, list[np.ndarray]], rng: np.random.Generator
+) -> Any:
+    """The base architecture with ``hidden`` hidden blocks and a new 5-way output, its hidden
+    layers holding copies of ``weights`` (by layer name) and frozen; only the output layer
+    keeps the weights drawn from ``rng``."""
+    model = backend.networks.build_network(
+        BASE_CONFIG.replace(hidden_layers=hidden), 784, len(DIGITS), rng=rng
+    )
+    for layer in model.layers[:-1]:
+        if layer.name not in weights:
+            raise UserError(
+                f"zoo entry {BASE_ENTRY}: it has no layer {layer.name!r} (layers: "
+                f"{', '.join(weights)}); it is not exercise 8.4's network"
+            )
+        layer.set_weights(weights[layer.name])
+        layer.trainable = False
+    return model
+
+
+def set_trainable(model: Any, prefixes: tuple[str, ...] | None) -> None:
+    """Unfreeze the layers whose name starts with one of ``prefixes`` (None: every layer)."""
+    for layer in model.layers:
+        if prefixes is None or layer.name.startswith(prefixes):
+            layer.trainable = True
+
+
+def train_stage(
+    backend: Any,
+    backend_name: str,
+    model: Any,
+    split: data.Split,
+    settings: Settings,
+    rng: np.random.Generator,
+    device: str,
+    cache: bool = False,
+) -> dict[str, Any]:
+    """One ``fit`` with a new Adam (timed: wall seconds of the whole fit, the cached features'
+    computation included), then the test set. The record of one run of one variant."""
+    optimizer = backend.optimizers.Adam(learning_rate=settings.learning_rate)
+    stopper = backend.training.EarlyStopping(patience=settings.patience)
+    extra: dict[str, Any] = {"device": device} if backend_name == "tf" else {}
+    start = time.perf_counter()
+    with np.errstate(over="ignore", invalid="ignore"):
+        history = backend.training.fit(
+            model,
+            split.x_train,
+            split.y_train,
+            optimizer=optimizer,
+            epochs=settings.max_epochs,
+            batch_size=settings.batch_size,
+            validation_data=(split.x_valid, split.y_valid),
+            early_stopping=stopper,
+            rng=rng,
+            verbose=False,
+            cache_frozen=cache,
+            **extra,
+        )
+        seconds = time.perf_counter() - start
+        test = backend.training.evaluate(model, split.x_test, split.y_test)
+        valid = backend.training.evaluate(model, split.x_valid, split.y_valid)
+    best = history.best_epoch
+    return {
+        "test_accuracy": test["accuracy"],
+        "test_loss": test["loss"],
+        "val_accuracy": valid["accuracy"],
+        "val_loss": valid["loss"],
+        "seconds": seconds,
+        "epochs": history.epochs,
+        "best_epoch": None if best is None else best + 1,
+        "diverged_at_epoch": ex08.first_non_finite_epoch(history),
+        "history": {k: v for k, v in history.history.items() if k != "seconds"},
+    }
+
+
+def run_seed(
+    backend_name: str,
+    variants: tuple[str, ...],
+    weights: dict[str, list[np.ndarray]],
+    split: data.Split,
+    settings: Settings,
+    seed: int,
+    device: str = "auto",
+) -> dict[str, dict[str, Any]]:
+    """Every variant of ``variants`` for one seed: {variant: record}. ``frozen`` and ``cached``
+    draw from the same stream (same new softmax, same batches); the 9.5 stages continue from
+    9.4's trained model."""
+    backend = ex08.backend_module(backend_name)
+    out: dict[str, dict[str, Any]] = {}
+
+    def stream(k: int) -> np.random.Generator:
+        return np.random.default_rng([seed, k])
+
+    for name, cache in (("frozen", False), ("cached", True)):
+        if name in variants:
+            model = reused_network(backend, 5, weights, stream(0))
+            out[name] = train_stage(
+                backend, backend_name, model, split, settings, stream(1), device, cache
+            )
+    chain = [v for v in ("four_layers", "top_two_unfrozen", "all_unfrozen") if v in variants]
+    if chain:
+        model = reused_network(backend, 4, weights, stream(2))
+        rng = stream(3)
+        for name, unfreeze in (
+            ("four_layers", ()),
+            ("top_two_unfrozen", ("hidden3", "hidden4")),
+            ("all_unfrozen", None),
+        ):
+            set_trainable(model, unfreeze)
+            out[name] = train_stage(backend, backend_name, model, split, settings, rng, device)
+            if name == chain[-1]:
+                break
+    if "from_scratch" in variants:
+        rng = stream(4)
+        model = backend.networks.build_network(
+            BASE_CONFIG.replace(hidden_layers=4), 784, len(DIGITS), rng=rng
+        )
+        out["from_scratch"] = train_stage(
+            backend, backend_name, model, split, settings, rng, device
+        )
+    return {v: out[v] for v in variants}
+
+
+def stats(values: list[float | None]) -> dict[str, float | None]:
+    """mean, sd (n - 1; None for one value), min, max of the finite values (None if none)."""
+    finite = [float(v) for v in values if v is not None and math.isfinite(v)]
+    if not finite:
+        return {"mean": None, "sd": None, "min": None, "max": None, "n": 0}
+    a = np.array(finite)
+    return {
+        "mean": float(a.mean()),
+        "sd": float(a.std(ddof=1)) if len(a) > 1 else None,
+        "min": float(a.min()),
+        "max": float(a.max()),
+        "n": len(a),
+    }
+
+
+def run_backend(
+    backend_name: str,
+    variants: tuple[str, ...],
+    weights: dict[str, list[np.ndarray]],
+    split: data.Split,
+    settings: Settings,
+    seeds: list[int],
+    device: str,
+    verbose: bool,
+) -> dict[str, Any]:
+    """Every seed of one backend; per variant its runs and their statistics."""
+    runs: dict[str, list[dict[str, Any]]] = {v: [] for v in variants}
+    for seed in seeds:
+        for name, record in run_seed(
+            backend_name, variants, weights, split, settings, seed, device
+        ).items():
+            runs[name].append({"seed": seed, **record})
+            if verbose:
+                print(
+                    f"  [{backend_name}] seed {seed} {name}: test {record['test_accuracy']:.4f}, "
+                    f"val {record['val_accuracy']:.4f}, {record['epochs']} epochs, "
+                    f"{record['seconds']:.2f} s",
+                    file=sys.stderr,
+                )
+    out: dict[str, Any] = {"variants": {}}
+    diverged = []
+    for name in variants:
+        rs = runs[name]
+        diverged += [f"{name} seed {r['seed']}" for r in rs if r["diverged_at_epoch"] is not None]
+        out["variants"][name] = {
+            "label": VARIANTS[name].label,
+            "book_test_accuracy": VARIANTS[name].book,
+            "book_seconds": VARIANTS[name].book_seconds,
+            **{
+                key: stats([r[key] for r in rs])
+                for key in ("test_accuracy", "val_accuracy", "seconds", "epochs")
+            },
+            "runs": rs,
+        }
+    if "cached" in variants:
+        v = out["variants"]
+        plain, cached = v["frozen"]["seconds"]["mean"], v["cached"]["seconds"]["mean"]
+        out["speedup"] = plain / cached if plain and cached else None
+    out["status"] = "diverged" if diverged else "ok"
+    out["message"] = (
+        f"{backend_name}: training diverged (loss not finite) in {', '.join(diverged)}; the "
+        "statistics leave those test scores out where they are not finite"
+        if diverged
+        else None
+    )
+    return out
+
+
+# ----------------------------------------------------------------------------- report
+
+
+def plot_bars(report: dict[str, Any], backends: list[str], folder: Path) -> Path:
+    """``bars.png``: mean test accuracy per variant and backend, sd error bars, book marked."""
+    variants = list(report["config"]["variants"])
+    series = {
+        name: (
+            [report[name]["variants"][v]["test_accuracy"]["mean"] for v in variants],
+            [report[name]["variants"][v]["test_accuracy"]["sd"] for v in variants],
+        )
+        for name in backends
+    }
+    n = report["config"]["seeds"]
+    return plotting.bars(
+        [VARIANTS[v].label for v in variants],
+        series,
+        [VARIANTS[v].book for v in variants],
+        folder / "bars.png",
+        f"Exercise 9.{report['config']['part']}: digits 5-9, mean +- sd over {len(n)} seeds",
+        reference_label="book (1st ed.)",
+    )
+
+
+def _fmt(value: float | None, spec: str) -> str:
+    return "-" if value is None or not math.isfinite(value) else format(value, spec)
+
+
+def print_table(report: dict[str, Any], backends: list[str]) -> None:
+    print(
+        f"{'variant':<28}{'backend':<9}{'test acc mean +- sd':>22}{'val acc':>9}{'s':>8}{'book':>8}"
+    )
+    for v in report["config"]["variants"]:
+        for name in backends:
+            r = report[name]["variants"][v]
+            t = r["test_accuracy"]
+            print(
+                f"{r['label']:<28}{name:<9}{_fmt(t['mean'], '.4f'):>13} +- {_fmt(t['sd'], '.4f')}"
+                f"{_fmt(r['val_accuracy']['mean'], '.4f'):>9}{_fmt(r['seconds']['mean'], '.2f'):>8}"
+                f"{r['book_test_accuracy']:>8.4f}"
+            )
+    for name in backends:
+        if report[name].get("speedup") is not None:
+            print(
+                f"{name}: caching the frozen layers' outputs: {report[name]['speedup']:.2f}x "
+                "faster (mean seconds, uncached / cached; book 1.9 s / 1.1 s = 1.7x)"
+            )
+    print(f"report: {report['files']['report']}\nbars: {report['files']['bars']}")
+
+
+# ----------------------------------------------------------------------------- flags and entry
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """``katas exercise 9 ...``: this exercise's sub-command and its flags."""
+    p = subparsers.add_parser(
+        "9",
+        help="transfer learning: the digits-0-4 net reused for digits 5-9 (parts 2-5)",
+        description="Exercise 9: reuse the zoo's digits-0-4 network for digits 5-9 (100 "
+        "training images per digit), frozen, cached, four layers, unfrozen, from scratch; "
+        "mean and sd over several seeds beside the book's numbers.",
+    )
+    p.add_argument(
+        "--part",
+        type=int,
+        default=2,
+        help="2 frozen, 3 cached, 4 four layers, 5 unfrozen and from scratch (default 2)",
+    )
+    p.add_argument("--backend", choices=("scratch", "tf", "both"), default="both")
+    p.add_argument("--json", action="store_true", help="print one JSON object, nothing else")
+    p.add_argument(
+        "--seeds",
+        type=argtypes.positive_int,
+        default=None,
+        metavar="N",
+        help=f"runs per variant (default {Settings.seeds}; --quick: {QUICK.seeds})",
+    )
+    p.add_argument(
+        "--seed",
+        type=argtypes.seed,
+        default=42,
+        help="first seed; runs use seed, seed+1, ... (default 42)",
+    )
+    p.add_argument("--quick", action="store_true", help="tiny subsets, few epochs: a smoke run")
+    p.add_argument(
+        "--learning-rate",
+        type=argtypes.positive_float,
+        default=None,
+        help=f"Adam's learning rate for every stage (default {Settings.learning_rate})",
+    )
+    p.add_argument("--batch-size", type=argtypes.positive_int, default=None)
+    p.add_argument("--patience", type=argtypes.positive_int, default=None)
+    p.add_argument("--max-epochs", type=argtypes.positive_int, default=None)
+    p.add_argument("--device", choices=("auto", "cpu", "gpu"), default="auto", help="TF device")
+    p.add_argument(
+        "--data",
+        type=argtypes.path_text,
+        default=None,
+        help="MNIST file or folder (default: the cache)",
+    )
+    p.add_argument(
+        "--out",
+        type=argtypes.path_text,
+        default=None,
+        metavar="DIR",
+        help="where report.json and bars.png go (a new or empty folder; default: "
+        "katas-runs/exercise9-partN-<time>)",
+    )
+    p.set_defaults(handler=run)
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    settings = QUICK if args.quick else Settings()
+    overrides = {
+        "learning_rate": args.learning_rate,
+        "batch_size": args.batch_size,
+        "patience": args.patience,
+        "max_epochs": args.max_epochs,
+        "seeds": args.seeds,
+    }
+    return replace(settings, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def run(args: argparse.Namespace) -> int:
+    """Entry point of ``katas exercise 9``: 0 success, 1 diverged or results written elsewhere,
+    UserError (exit 2) for bad flags or data."""
+    if args.part not in PARTS:
+        raise UserError(
+            f"exercise 9 part {args.part} is not available; parts: "
+            + ", ".join(str(p) for p in PARTS)
+            + " (part 1 of the book's exercise is the data set itself)"
+        )
+    settings = settings_from(args)
+    if args.seed + settings.seeds - 1 > SEED_MAX:
+        raise UserError(
+            f"--seed {args.seed} --seeds {settings.seeds}: the last seed would be "
+            f"{args.seed + settings.seeds - 1}, above {SEED_MAX}; give a smaller --seed"
+        )
+    backends = ["scratch", "tf"] if args.backend == "both" else [args.backend]
+    report, out = runner.run_in_folder(
+        args.out, f"exercise9-part{args.part}", lambda: _train_all(args, settings, backends)
+    )
+    return runner.finish(
+        report,
+        out,
+        [("bars", lambda folder: plot_bars(report, backends, folder))],
+        f"katas-exercise9-part{args.part}-",
+        json_output=args.json,
+        messages=[report[n]["message"] for n in backends if report[n]["status"] != "ok"],
+        print_table=lambda r: print_table(r, backends),
+    )
+
+
+def _train_all(args: argparse.Namespace, settings: Settings, backends: list[str]) -> dict[str, Any]:
+    split = load_data(settings, args.data)
+    if settings.batch_size > len(split.y_train):
+        raise UserError(
+            f"--batch-size {settings.batch_size}: larger than the training set "
+            f"({len(split.y_train)} images)"
+        )
+    verbose = not args.json
+    weights, base = base_weights(args.quick, verbose)
+    variants = PARTS[args.part]
+    seeds = [args.seed + i for i in range(settings.seeds)]
+    report: dict[str, Any] = {}
+    for name in backends:
+        if verbose:
+            print(
+                f"== {name}: {len(split.y_train)} train / {len(split.y_valid)} valid / "
+                f"{len(split.y_test)} test, {len(seeds)} seeds, variants {', '.join(variants)}",
+                file=sys.stderr,
+            )
+        report[name] = run_backend(
+            name, variants, weights, split, settings, seeds, args.device, verbose
+        )
+    report["config"] = {
+        "exercise": 9,
+        "part": args.part,
+        "variants": list(variants),
+        **asdict(settings),
+        "seeds": seeds,
+        "optimizer": "adam (a new one per stage)",
+        "early_stopping": "val_loss, best weights restored",
+        "quick": args.quick,
+        "base": base,
+        "digits": list(DIGITS),
+        "n_train": len(split.y_train),
+        "n_valid": len(split.y_valid),
+        "n_test": len(split.y_test),
+    }
+    report["book"] = {v: VARIANTS[v].book for v in variants}
+    report["status"] = "ok" if all(report[n]["status"] == "ok" for n in backends) else "diverged"
+    return report

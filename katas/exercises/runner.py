@@ -1,0 +1,173 @@
+"""What every exercise run shares: its output folder, writing its report so that a finished run
+is never lost, the strict JSON it prints and its exit status.
+
+A run (``katas exercise N ...``) goes: :func:`claim_output_dir` (before any data is loaded: a
+bad ``--out`` costs nothing), the work, then :func:`finish`: ``report.json`` (strict JSON,
+:mod:`katas.jsonout`) and the figures go into the folder; if that fails (the folder was removed
+or made read-only during the run, the disk is full) into a fresh temporary folder instead, and
+if that fails too the whole report is printed on stdout. Exit status: 0 when the report says
+``"status": "ok"`` and it is in ``--out``; 1 when a backend failed (diverged) or the report had
+to be written elsewhere; bad flags and bad data are :class:`katas.errors.UserError` (exit 2,
+printed by the CLI).
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from katas import jsonout
+from katas.errors import UserError
+from katas.files import atomic_write
+
+PROBE_NAME = ".katas-write-probe"
+
+#: A figure of a report: its key in ``report["files"]`` and the function drawing it into a
+#: folder (returning the file written).
+Figure = tuple[str, Callable[[Path], Path]]
+
+
+def claim_output_dir(out: str | None, stem: str) -> tuple[Path, bool]:
+    """A fresh folder for this run, created and proven writable *before* the long work starts:
+    ``--out`` as given (it must not be a file, nor a folder with anything in it), or
+    ``katas-runs/<stem>-<time>`` (never a previous run's folder: nothing is overwritten).
+    Returns (folder, whether this call created it); UserError if it cannot be made or written."""
+    flag = f"--out {out}" if out is not None else "the output folder (--out)"
+    if out is not None:
+        path = Path(out).expanduser()
+        try:
+            if path.exists() and not path.is_dir():
+                raise UserError(f"{flag}: this is a file; expected a new or empty folder")
+            if path.is_dir() and any(path.iterdir()):
+                raise UserError(f"{flag}: the folder is not empty; give a new one")
+        except OSError as err:
+            raise UserError(f"{flag}: cannot look inside it ({err}); give a new folder") from None
+    else:
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        path = Path("katas-runs") / f"{stem}-{stamp}"
+        n = 1
+        while path.exists():
+            n += 1
+            path = path.with_name(f"{stem}-{stamp}-{n}")
+    created = not path.exists()
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / PROBE_NAME
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as err:
+        release_output_dir(path, created)
+        raise UserError(
+            f"{flag}: cannot create the folder {path} or write in it ({err}); give a folder you "
+            "can write"
+        ) from None
+    return path, created
+
+
+def release_output_dir(path: Path, created: bool) -> None:
+    """Remove the folder :func:`claim_output_dir` created, if nothing was written to it (a run
+    that failed before its results leaves no empty folder behind)."""
+    if created:
+        try:
+            path.rmdir()  # only succeeds when empty
+        except OSError:
+            pass
+
+
+def run_in_folder(
+    out: str | None, stem: str, work: Callable[[], dict[str, Any]]
+) -> tuple[dict[str, Any], Path]:
+    """Claim the output folder, then ``work()`` -> the report; a run that fails leaves no
+    empty folder behind. Returns (report, folder)."""
+    folder, created = claim_output_dir(out, stem)
+    try:
+        return work(), folder
+    except BaseException:
+        release_output_dir(folder, created)
+        raise
+
+
+def save_results(
+    out: Path, report: dict[str, Any], figures: list[Figure], prefix: str
+) -> tuple[dict[str, str | None], str | None]:
+    """Write report.json (strict JSON) and the figures into ``out``; if that fails, into a fresh
+    temporary folder ``<prefix>...`` instead. Returns ({"report": path, <figure key>: path, ...},
+    a note saying what went wrong, or None); paths are None for what could be written nowhere."""
+    text = jsonout.dumps(report, indent=1) + "\n"
+    problem = None
+    for folder in (out, None):
+        try:
+            if folder is None:
+                folder = Path(tempfile.mkdtemp(prefix=prefix))
+            files = _write_results(folder, text, figures)
+        except OSError as err:
+            where = f"--out {out}" if problem is None else f"the fallback folder {folder}"
+            problem = (problem + "; " if problem else "") + f"could not write to {where} ({err})"
+            continue
+        if folder == out:
+            return files, problem
+        return files, f"{problem}; the results were saved in {folder} instead"
+    nowhere: dict[str, str | None] = {"report": None, **{key: None for key, _ in figures}}
+    return nowhere, f"{problem}; the report is printed on stdout instead"
+
+
+def _write_results(folder: Path, text: str, figures: list[Figure]) -> dict[str, str | None]:
+    """report.json first (the numbers, written whole or not at all), then the figures; OSError
+    if the folder is unusable."""
+    file = folder / "report.json"
+    atomic_write(file, text.encode("utf-8"))
+    files: dict[str, str | None] = {"report": str(file)}
+    for key, draw in figures:
+        try:
+            files[key] = str(draw(folder))
+        except OSError:
+            raise
+        except Exception as err:  # a plotting failure must not cost the numbers already written
+            print(
+                f"katas: could not draw {key}.png ({err}); report.json is complete",
+                file=sys.stderr,
+            )
+            files[key] = None
+    return files
+
+
+def finish(
+    report: dict[str, Any],
+    out: Path,
+    figures: list[Figure],
+    prefix: str,
+    *,
+    json_output: bool,
+    messages: list[str],
+    print_table: Callable[[dict[str, Any]], None],
+) -> int:
+    """Save the results (:func:`save_results`), print ``messages`` (what failed) and either the
+    JSON (histories left out: they live in report.json), the whole report (when it could be
+    written nowhere) or ``print_table(report)``. Returns the exit status: 0 when
+    ``report["status"] == "ok"`` and the report is in ``out``, else 1."""
+    files, problem = save_results(out, report, figures, prefix)
+    report["files"] = files if problem is None else {**files, "problem": problem}
+    for message in messages:
+        print(f"katas: {message}", file=sys.stderr)
+    if problem is not None:
+        print(f"katas: {problem}", file=sys.stderr)
+    if files["report"] is None:  # written nowhere: the whole report, histories included
+        print(jsonout.dumps(report))
+    elif json_output:
+        print(jsonout.dumps({k: drop_histories(v) for k, v in report.items()}))
+    else:
+        print_table(report)
+    return 0 if report["status"] == "ok" and problem is None else 1
+
+
+def drop_histories(value: Any) -> Any:
+    """The JSON printed on stdout stays short: per-epoch histories live in report.json."""
+    if isinstance(value, dict):
+        return {k: drop_histories(v) for k, v in value.items() if k != "history"}
+    if isinstance(value, list):
+        return [drop_histories(v) for v in value]
+    return value
