@@ -196,6 +196,8 @@ def train_stage(
     optimizer = backend.optimizers.Adam(learning_rate=settings.learning_rate)
     stopper = backend.training.EarlyStopping(patience=settings.patience)
     extra: dict[str, Any] = {"device": device} if backend_name == "tf" else {}
+    if cache:
+        extra["cache_frozen"] = True
     start = time.perf_counter()
     with np.errstate(over="ignore", invalid="ignore"):
         history = backend.training.fit(
@@ -209,7 +211,6 @@ def train_stage(
             early_stopping=stopper,
             rng=rng,
             verbose=False,
-            cache_frozen=cache,
             **extra,
         )
         seconds = time.perf_counter() - start
