@@ -76,7 +76,8 @@ def test_reused_network_copies_the_weights_and_freezes_them() -> None:
 
 
 def test_stages_train_only_their_layers() -> None:
-    """9.4 trains only the new output; 9.5's first stage also hidden3-4, never hidden1-2."""
+    """9.4 trains only the new output; 9.5's first stage (as run_seed runs it) also hidden3-4
+    and their batch norms, never hidden1-2."""
     scratch = ex08.backend_module("scratch")
 
     base = {layer.name: layer.get_weights() for layer in base_model().layers}
@@ -95,7 +96,9 @@ def test_stages_train_only_their_layers() -> None:
         n for n in before if any((a != b).any() for a, b in zip(before[n], after4[n], strict=True))
     }
     assert changed == {"logits"}
-    ex09.set_trainable(model, ("hidden3", "hidden4"))
+    assert ex09.STAGES[0] == ("four_layers", ())
+    assert ex09.STAGES[1][0] == "top_two_unfrozen"
+    ex09.set_trainable(model, ex09.STAGES[1][1])
     ex09.train_stage(scratch, "scratch", model, split, settings, rng, "auto")
     after5 = snapshot()
     changed = {
@@ -112,16 +115,19 @@ def test_quick_part_3_report_json_and_png(tiny, tmp_path: Path, capsys) -> None:
     report = strict_loads(capsys.readouterr().out)
     s = report["scratch"]
     assert report["status"] == "ok" and set(s["variants"]) == {"frozen", "cached"}
-    frozen, cached = s["variants"]["frozen"], s["variants"]["cached"]
-    assert frozen["test_accuracy"]["n"] == 2 and frozen["test_accuracy"]["sd"] is not None
-    for a, b in zip(frozen["runs"], cached["runs"], strict=True):
-        assert a["seed"] == b["seed"] and a["epochs"] == b["epochs"]
-        # float32 features computed once vs per batch: equal up to rounding
-        assert abs(a["test_accuracy"] - b["test_accuracy"]) <= 1 / 40
-    assert s["speedup"] > 0 and frozen["book_test_accuracy"] == 0.6402
+    assert s["variants"]["frozen"]["test_accuracy"]["n"] == 2
+    assert s["variants"]["frozen"]["test_accuracy"]["sd"] is not None
+    assert s["speedup"] > 0 and s["variants"]["frozen"]["book_test_accuracy"] == 0.6402
     assert "history" not in json.dumps(report)  # histories stay in report.json
     saved = strict_loads((out / "report.json").read_text())
-    assert len(saved["scratch"]["variants"]["frozen"]["runs"][0]["history"]["loss"]) >= 1
+    frozen, cached = (saved["scratch"]["variants"][v] for v in ("frozen", "cached"))
+    for a, b in zip(frozen["runs"], cached["runs"], strict=True):
+        assert a["seed"] == b["seed"] and a["epochs"] == b["epochs"]
+        # The same float32 operations, the features computed once instead of per batch: only
+        # rounding may differ (observed: equal), far below what another init or batch order
+        # moves (the losses differ in the 2nd digit).
+        assert a["history"]["val_loss"] == pytest.approx(b["history"]["val_loss"], rel=1e-4)
+        assert a["test_loss"] == pytest.approx(b["test_loss"], rel=1e-4)
     assert (out / "bars.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

@@ -98,6 +98,13 @@ VARIANTS: dict[str, Variant] = {
     "all_unfrozen": Variant("9.5 all unfrozen", 0.9134),
     "from_scratch": Variant("9.5 from scratch", 0.8482),
 }
+#: 9.4 -> 9.5: the stages trained one after another on one model, each with the layers it
+#: unfreezes (names starting with these; None: every layer).
+STAGES: tuple[tuple[str, tuple[str, ...] | None], ...] = (
+    ("four_layers", ()),
+    ("top_two_unfrozen", ("hidden3", "hidden4")),
+    ("all_unfrozen", None),
+)
 PARTS: dict[int, tuple[str, ...]] = {
     2: ("frozen",),
     3: ("frozen", "cached"),
@@ -258,11 +265,7 @@ def run_seed(
     if chain:
         model = reused_network(backend, 4, weights, stream(2))
         rng = stream(3)
-        for name, unfreeze in (
-            ("four_layers", ()),
-            ("top_two_unfrozen", ("hidden3", "hidden4")),
-            ("all_unfrozen", None),
-        ):
+        for name, unfreeze in STAGES:
             set_trainable(model, unfreeze)
             out[name] = train_stage(backend, backend_name, model, split, settings, rng, device)
             if name == chain[-1]:
