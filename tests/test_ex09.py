@@ -192,8 +192,7 @@ def test_out_that_is_a_file_costs_nothing(tmp_path: Path, capsys, monkeypatch) -
 
 def test_base_weights_from_a_quick_zoo_entry(tmp_path: Path, monkeypatch) -> None:
     """--quick takes the zoo's newest mnist-0-4 entry, quick ones included, by layer name."""
-    from katas.zoo import store
-
+    store = pytest.importorskip("katas.zoo.store")  # the model zoo (its own branch)
     monkeypatch.setenv("DNN_KATAS_ZOO", str(tmp_path / "zoo"))
     model = base_model()
     store.add(ex09.BASE_ENTRY, model, "scratch", quick=True)
@@ -203,6 +202,7 @@ def test_base_weights_from_a_quick_zoo_entry(tmp_path: Path, monkeypatch) -> Non
 
 
 @pytest.mark.tf
+@pytest.mark.slow  # about 15 s, most of it importing TensorFlow
 def test_quick_both_backends(tiny, tmp_path: Path, capsys) -> None:
     """--backend both: each backend reports every variant of the part, exit 0."""
     argv = ("--part", "2", "--backend", "both", "--quick", "--seeds", "1", "--json")
