@@ -717,6 +717,66 @@ def as_dtype_accepts_float16() -> None:
     checks.FLOAT_DTYPES = (*checks.FLOAT_DTYPES, np.dtype("float16"))
 
 
+def rebuild_redraws_the_weights() -> None:
+    # the bug of issue 9: a layer placed in a second model is built again, drawing new weights
+    from scratch import layers
+
+    _rewrite(
+        layers.Layer,
+        "build",
+        (
+            "    if self.built:\n"
+            "        check_rebuild(self, int(input_dim), dtype)\n"
+            "        return self.output_dim\n",
+            "",
+        ),
+    )
+
+
+def clone_model_shares_the_arrays() -> None:
+    from scratch import models
+
+    _rewrite(
+        models,
+        "clone_model",
+        (
+            "        clone.set_weights(model.get_weights())",
+            "        for new, old in zip(clone.layers, model.layers, strict=True):\n"
+            "            new.params, new.state = old.params, old.state",
+        ),
+    )
+
+
+def model_file_checksum_not_checked() -> None:
+    from scratch import models
+
+    _rewrite(
+        models,
+        "read_model_file",
+        ("    if stored != _digest(", "    if False and stored != _digest("),
+    )
+
+
+def frozen_prefix_keeps_a_random_layer() -> None:
+    from scratch import training
+
+    _rewrite(
+        training,
+        "frozen_prefix",
+        ("reason = _training_mode_differs(layer)", "reason = None"),
+    )
+
+
+def frozen_prefix_stops_at_parameter_free_layers() -> None:
+    from scratch import training
+
+    _rewrite(
+        training,
+        "frozen_prefix",
+        ("(not layers[k].trainable or not layers[k].params)", "(not layers[k].trainable)"),
+    )
+
+
 MUTANTS = {
     f.__name__: f
     for f in (
@@ -787,6 +847,11 @@ MUTANTS = {
         float_arrays_skip_the_finite_check,
         float_arrays_let_integers_through,
         as_dtype_accepts_float16,
+        rebuild_redraws_the_weights,
+        clone_model_shares_the_arrays,
+        model_file_checksum_not_checked,
+        frozen_prefix_keeps_a_random_layer,
+        frozen_prefix_stops_at_parameter_free_layers,
     )
 }
 

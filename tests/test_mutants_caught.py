@@ -129,6 +129,20 @@ CASES: dict[str, Selection] = {
     "float_arrays_skip_the_finite_check": CHECKS,
     "float_arrays_let_integers_through": CHECKS,
     "as_dtype_accepts_float16": CHECKS,
+    # layer reuse: build semantics, copies, saved files, what cache_frozen may cache
+    "rebuild_redraws_the_weights": ("tests/test_reuse.py", "-k", "keep_their_weights"),
+    "clone_model_shares_the_arrays": ("tests/test_config.py", "-k", "clone_model_copies"),
+    "model_file_checksum_not_checked": ("tests/test_reuse.py", "-k", "tampered"),
+    "frozen_prefix_keeps_a_random_layer": (
+        "tests/test_cache_frozen.py",
+        "-k",
+        "refuse and scratch or injected",
+    ),
+    "frozen_prefix_stops_at_parameter_free_layers": (
+        "tests/test_cache_frozen.py",
+        "-k",
+        "frozen_prefix_is",
+    ),
 }
 
 ALL = [
