@@ -17,8 +17,8 @@ from katas.errors import UserError
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The whole argument tree: ``katas data ...``, ``katas exercise ...``."""
-    from katas import data, exercises
+    """The whole argument tree: ``katas data ...``, ``katas exercise ...``, ``katas zoo ...``."""
+    from katas import data, exercises, zoo
     from katas.engine import commands
 
     parser = argparse.ArgumentParser(
@@ -35,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.register(sub)
     data.register(sub)
     exercises.register(sub)
+    zoo.register(sub)
     return parser
 
 

@@ -15,3 +15,7 @@ class DataError(UserError, ValueError):
 
 class BadInput(UserError, ValueError):
     """A bad argument to a Python entry point that the CLI also calls (``run_lockstep``...)."""
+
+
+class ZooError(UserError, ValueError):
+    """A model-zoo entry is missing, corrupt or not what its manifest says (``katas.zoo``)."""

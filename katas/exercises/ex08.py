@@ -280,6 +280,21 @@ def train_one(
 
     ``device`` and ``devices`` only reach the tf backend's ``fit``; scratch ignores them.
     """
+    return train_model(backend_name, config, training, split, seed, device, verbose, devices)[1]
+
+
+def train_model(
+    backend_name: str,
+    config: NetworkConfig,
+    training: Training,
+    split: data.Split,
+    seed: int,
+    device: str = "auto",
+    verbose: bool = False,
+    devices: int | str | None = None,
+) -> tuple[Any, dict[str, Any]]:
+    """:func:`train_one` that also returns the trained model (the best epoch's weights, as early
+    stopping restored them): ``(model, result)``. The model zoo stores it."""
     backend = backend_module(backend_name)
     rng = np.random.default_rng(check_seed(seed))
     n_outputs = len(training.digits)
@@ -328,7 +343,7 @@ def train_one(
         **outcome(backend_name, history, stopper.best_weights is not None, test),
         "history": {k: v for k, v in history.history.items() if k != "seconds"},
     }
-    return result
+    return model, result
 
 
 def first_non_finite_epoch(history: Any) -> int | None:

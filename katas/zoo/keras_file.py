@@ -1,0 +1,379 @@
+"""Across frameworks: a scratch (or tf_ref) Sequential <-> a Keras ``.keras`` file.
+
+:func:`export_keras` writes the model as a plain ``keras.Sequential`` of Keras' own layers, so
+any Keras 3 program opens it with ``keras.saving.load_model(path)`` in safe mode (no custom
+objects, no lambdas, no pickle). :func:`import_keras` opens such a file in safe mode and builds
+the equivalent scratch Sequential with the same weights.
+
+The layer mapping (both ways)::
+
+    Dense(units, activation, use_bias, L1L2 regularizers, MaxNorm constraints, trainable)
+                                        <-> keras.layers.Dense
+    Activation(name)                    <-> keras.layers.Activation(name)
+    Activation("leaky_relu", negative_slope=a) <-> keras.layers.LeakyReLU(negative_slope=a)
+    Activation("elu", alpha=a)          <-> keras.layers.ELU(alpha=a)
+    BatchNormalization(momentum, epsilon, center, scale) <-> keras.layers.BatchNormalization
+    Dropout(rate, noise_shape)          <-> keras.layers.Dropout
+
+An activation with arguments cannot be a Dense layer's ``activation`` in a safe-mode file (it
+would be a lambda), so ``Dense(90, activation=leaky_relu(0.1))`` is exported as a linear Dense
+followed by a ``LeakyReLU`` layer, and comes back as Dense + Activation: the same function, one
+layer more. Weights travel in Keras order (kernel, bias; gamma, beta, moving mean, moving
+variance), in the model's dtype (float32 or float64). Initializers are recorded by name when
+Keras knows the name (they do not change a trained model's outputs).
+
+TensorFlow and Keras are imported when a function is called, not with this module.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from katas.errors import ZooError
+
+#: What import_keras accepts, for the "unsupported layer" message.
+SUPPORTED = (
+    "Dense (activations linear, relu, leaky_relu, elu, selu, sigmoid, tanh; L1/L2/L1L2 "
+    "regularizers, MaxNorm constraints), Activation, LeakyReLU, ELU, ReLU (plain), "
+    "BatchNormalization (last axis), Dropout"
+)
+#: Activation names scratch and Keras share (Keras' functions take the same keyword names).
+ACTIVATIONS = ("linear", "relu", "leaky_relu", "elu", "selu", "sigmoid", "tanh")
+
+
+def _keras() -> Any:
+    import keras
+
+    import tf_ref  # noqa: F401  (TensorFlow's quiet start-up: logging, CUDA platform)
+
+    return keras
+
+
+def _check_keras_path(path: Any, what: str) -> Path:
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{what}: expected a path to a .keras file, got {type(path).__name__}")
+    p = Path(path).expanduser()
+    if p.suffix != ".keras":
+        raise ZooError(
+            f"{what} {str(p)!r}: expected a file name ending in .keras (Keras 3's format)"
+        )
+    return p
+
+
+# ------------------------------------------------------------------------------ export
+
+
+def _activation_spec(spec: Any, where: str) -> tuple[str, dict[str, float]]:
+    """A config's activation ("elu" or {"name": ..., "kwargs": {...}}) as (name, kwargs)."""
+    if spec is None:
+        return "linear", {}
+    if isinstance(spec, str):
+        name, kwargs = spec, {}
+    elif isinstance(spec, dict) and isinstance(spec.get("name"), str):
+        name, kwargs = spec["name"], dict(spec.get("kwargs") or {})
+    else:
+        raise ZooError(f"{where}: cannot export the activation {spec!r}")
+    if name not in ACTIVATIONS:
+        raise ZooError(f"{where}: cannot export the activation {name!r}; supported: {ACTIVATIONS}")
+    return name, kwargs
+
+
+def _keras_activation_layer(
+    keras: Any, name: str, kwargs: dict[str, float], layer_name: str, dtype: str
+) -> Any:
+    """A Keras layer applying activation ``name`` with ``kwargs`` (safe mode: no lambdas)."""
+    if not kwargs:
+        return keras.layers.Activation(name, name=layer_name, dtype=dtype)
+    if name == "leaky_relu" and set(kwargs) == {"negative_slope"}:
+        return keras.layers.LeakyReLU(
+            negative_slope=kwargs["negative_slope"], name=layer_name, dtype=dtype
+        )
+    if name == "elu" and set(kwargs) == {"alpha"}:
+        return keras.layers.ELU(alpha=kwargs["alpha"], name=layer_name, dtype=dtype)
+    raise ZooError(
+        f"{layer_name}: the activation {name}({kwargs}) has no Keras layer that safe mode "
+        "loads; exportable with arguments: leaky_relu(negative_slope), elu(alpha)"
+    )
+
+
+def _keras_initializer(keras: Any, name: Any, default: str) -> str:
+    """Keras' name for an initializer if it has one (a trained model's outputs do not depend
+    on it), else Keras' default."""
+    if isinstance(name, str):
+        try:
+            keras.initializers.get(name)
+            return name
+        except ValueError:
+            pass
+    return default
+
+
+def _keras_regularizer(keras: Any, spec: Any, where: str) -> Any:
+    if spec is None:
+        return None
+    if isinstance(spec, dict) and spec.get("class_name") == "L1L2":
+        cfg = spec.get("config", {})
+        return keras.regularizers.L1L2(l1=float(cfg.get("l1", 0.0)), l2=float(cfg.get("l2", 0.0)))
+    raise ZooError(f"{where}: cannot export the regularizer {spec!r}; supported: L1L2 (L1, L2)")
+
+
+def _keras_constraint(keras: Any, spec: Any, where: str) -> Any:
+    if spec is None:
+        return None
+    if isinstance(spec, dict) and spec.get("class_name") == "MaxNorm":
+        cfg = spec.get("config", {})
+        return keras.constraints.MaxNorm(max_value=float(cfg["max_value"]), axis=cfg.get("axis", 0))
+    raise ZooError(f"{where}: cannot export the constraint {spec!r}; supported: MaxNorm")
+
+
+def _keras_layers(keras: Any, layer_cfg: dict[str, Any], dtype: str) -> list[Any]:
+    """The Keras layer(s) for one serialized layer (a Dense with arguments to its activation
+    gives two); the first one receives the layer's weights."""
+    cls, cfg = layer_cfg.get("class_name"), dict(layer_cfg.get("config") or {})
+    name = cfg.get("name")
+    where = f"export_keras: layer {name!r} ({cls})"
+    trainable = bool(cfg.get("trainable", True))
+    if cls == "Dense":
+        act, kwargs = _activation_spec(cfg.get("activation"), where)
+        dense = keras.layers.Dense(
+            int(cfg["units"]),
+            activation=None if kwargs else act,
+            use_bias=bool(cfg.get("use_bias", True)),
+            kernel_initializer=_keras_initializer(
+                keras, cfg.get("kernel_initializer"), "glorot_uniform"
+            ),
+            bias_initializer=_keras_initializer(keras, cfg.get("bias_initializer"), "zeros"),
+            kernel_regularizer=_keras_regularizer(keras, cfg.get("kernel_regularizer"), where),
+            bias_regularizer=_keras_regularizer(keras, cfg.get("bias_regularizer"), where),
+            kernel_constraint=_keras_constraint(keras, cfg.get("kernel_constraint"), where),
+            bias_constraint=_keras_constraint(keras, cfg.get("bias_constraint"), where),
+            name=name,
+            dtype=dtype,
+        )
+        dense.trainable = trainable
+        if not kwargs:
+            return [dense]
+        return [dense, _keras_activation_layer(keras, act, kwargs, f"{name}_activation", dtype)]
+    if cls == "BatchNormalization":
+        bn = keras.layers.BatchNormalization(
+            momentum=float(cfg.get("momentum", 0.99)),
+            epsilon=float(cfg.get("epsilon", 1e-3)),
+            center=bool(cfg.get("center", True)),
+            scale=bool(cfg.get("scale", True)),
+            name=name,
+            dtype=dtype,
+        )
+        bn.trainable = trainable
+        return [bn]
+    if cls == "Activation":
+        act, kwargs = _activation_spec(cfg.get("activation"), where)
+        return [_keras_activation_layer(keras, act, kwargs, name, dtype)]
+    if cls == "Dropout":
+        shape = cfg.get("noise_shape")
+        return [
+            keras.layers.Dropout(
+                float(cfg["rate"]),
+                noise_shape=None if shape is None else tuple(shape),
+                name=name,
+                dtype=dtype,
+            )
+        ]
+    raise ZooError(
+        f"{where}: cannot export this layer; exportable: Dense, BatchNormalization, Activation, "
+        "Dropout"
+    )
+
+
+def to_keras(model: Any) -> Any:
+    """A ``keras.Sequential`` equal to ``model`` (a built scratch or tf_ref Sequential):
+    same layers (see the module docstring), same weights, same dtype, same trainable flags."""
+    keras = _keras()
+    if not getattr(model, "built", False) or not hasattr(model, "get_config"):
+        raise ZooError(
+            "export_keras: expected a built scratch or tf_ref Sequential, got "
+            f"{type(model).__name__}"
+        )
+    config = model.get_config()
+    dtype = str(config["dtype"])
+    stack, targets = [keras.Input(shape=(int(config["input_dim"]),), dtype=dtype)], []
+    for layer_cfg, layer in zip(config["layers"], model.layers, strict=True):
+        made = _keras_layers(keras, layer_cfg, dtype)
+        stack.extend(made)
+        targets.append((made[0], layer))
+    kmodel = keras.Sequential(stack, name="dnn_katas_export")
+    for klayer, layer in targets:
+        weights = layer.get_weights()
+        if len(weights) != len(klayer.weights):
+            raise ZooError(
+                f"export_keras: layer {layer.name!r} holds {len(weights)} arrays, its Keras "
+                f"twin {len(klayer.weights)}"
+            )
+        klayer.set_weights(weights)
+    return kmodel
+
+
+def export_keras(model: Any, path: str | os.PathLike[str]) -> Path:
+    """Write ``model`` (scratch or tf_ref Sequential) as a Keras ``.keras`` file at ``path``:
+    written to a temporary file beside it, then renamed, so ``path`` is whole or untouched.
+    Returns the path."""
+    target = _check_keras_path(path, "export_keras: path")
+    kmodel = to_keras(model)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.", suffix=".keras")
+    os.close(fd)
+    try:
+        os.unlink(tmp)  # Keras writes the file itself
+        kmodel.save(tmp)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+# ------------------------------------------------------------------------------ import
+
+
+def _unsupported(layer: Any, why: str = "") -> ZooError:
+    return ZooError(
+        f"import_keras: layer {layer.name!r} ({type(layer).__name__}{why}) has no scratch "
+        f"equivalent; supported: {SUPPORTED}"
+    )
+
+
+def _regularizer(keras: Any, reg: Any, layer: Any) -> Any:
+    from scratch import regularizers
+
+    if reg is None:
+        return None
+    if isinstance(reg, (keras.regularizers.L1L2, keras.regularizers.L1, keras.regularizers.L2)):
+        return regularizers.L1L2(
+            l1=float(getattr(reg, "l1", 0.0)), l2=float(getattr(reg, "l2", 0.0))
+        )
+    raise _unsupported(layer, f", regularizer {type(reg).__name__}")
+
+
+def _constraint(keras: Any, con: Any, layer: Any) -> Any:
+    from scratch import constraints
+
+    if con is None:
+        return None
+    if isinstance(con, keras.constraints.MaxNorm):
+        return constraints.MaxNorm(max_value=float(con.max_value), axis=con.axis)
+    raise _unsupported(layer, f", constraint {type(con).__name__}")
+
+
+def _activation_name(spec: Any, layer: Any) -> str:
+    if isinstance(spec, str) and spec in ACTIVATIONS:
+        return spec
+    raise _unsupported(layer, f", activation {spec!r}")
+
+
+def _scratch_layer(keras: Any, layer: Any) -> Any:
+    """The scratch layer equal to one Keras layer (weights assigned later)."""
+    from scratch import layers as L
+
+    cfg = layer.get_config()
+    name = layer.name
+    if isinstance(layer, keras.layers.Dense):
+        return L.Dense(
+            int(cfg["units"]),
+            _activation_name(cfg.get("activation"), layer),
+            use_bias=bool(cfg["use_bias"]),
+            kernel_regularizer=_regularizer(keras, layer.kernel_regularizer, layer),
+            bias_regularizer=_regularizer(keras, layer.bias_regularizer, layer),
+            kernel_constraint=_constraint(keras, layer.kernel_constraint, layer),
+            bias_constraint=_constraint(keras, layer.bias_constraint, layer),
+            name=name,
+            trainable=bool(layer.trainable),
+        )
+    if isinstance(layer, keras.layers.BatchNormalization):
+        axis = cfg.get("axis")
+        if axis not in (-1, 1, [-1], [1]):
+            raise _unsupported(layer, f", axis {axis!r}: only the last axis of (N, D) inputs")
+        return L.BatchNormalization(
+            float(cfg["momentum"]),
+            float(cfg["epsilon"]),
+            center=bool(cfg["center"]),
+            scale=bool(cfg["scale"]),
+            name=name,
+            trainable=bool(layer.trainable),
+        )
+    if isinstance(layer, keras.layers.LeakyReLU):
+        return L.Activation("leaky_relu", name=name, negative_slope=float(cfg["negative_slope"]))
+    if isinstance(layer, keras.layers.ELU):
+        return L.Activation("elu", name=name, alpha=float(cfg["alpha"]))
+    if isinstance(layer, keras.layers.ReLU):
+        plain = (
+            cfg.get("max_value") is None
+            and float(cfg.get("negative_slope", 0.0)) == 0.0
+            and float(cfg.get("threshold", 0.0)) == 0.0
+        )
+        if not plain:
+            raise _unsupported(layer, " with max_value, negative_slope or threshold")
+        return L.Activation("relu", name=name)
+    if isinstance(layer, keras.layers.Activation):
+        return L.Activation(_activation_name(cfg.get("activation"), layer), name=name)
+    if isinstance(layer, keras.layers.Dropout):
+        shape = cfg.get("noise_shape")
+        return L.Dropout(float(cfg["rate"]), None if shape is None else tuple(shape), name=name)
+    raise _unsupported(layer)
+
+
+def _variable_dtype(layer: Any) -> str:
+    policy = getattr(layer, "dtype_policy", None)
+    return str(getattr(policy, "variable_dtype", None) or layer.dtype)
+
+
+def from_keras(kmodel: Any, dtype: Any = None, where: str = "import_keras") -> Any:
+    """The scratch Sequential equal to a Keras Sequential (see the module docstring)."""
+    import numpy as np
+
+    from scratch.models import Sequential
+
+    keras = _keras()
+    if not isinstance(kmodel, keras.Sequential):
+        raise ZooError(
+            f"{where}: expected a keras.Sequential model, got a {type(kmodel).__name__}; "
+            "only a plain stack of layers has a scratch equivalent"
+        )
+    shape = tuple(kmodel.inputs[0].shape) if kmodel.inputs else None
+    if shape is None or len(shape) != 2 or shape[1] is None:
+        raise ZooError(f"{where}: expected inputs of shape (batch, features), got {shape}")
+    klayers = [layer for layer in kmodel.layers if not isinstance(layer, keras.layers.InputLayer)]
+    if not klayers:
+        raise ZooError(f"{where}: the model has no layers")
+    dtypes = sorted({_variable_dtype(layer) for layer in klayers})
+    if len(dtypes) != 1 or dtypes[0] not in ("float32", "float64"):
+        raise ZooError(
+            f"{where}: expected one dtype, float32 or float64, for every layer; got {dtypes}"
+        )
+    if dtype is None:
+        dtype = dtypes[0]
+    layers = [_scratch_layer(keras, layer) for layer in klayers]
+    model = Sequential(layers, int(shape[1]), rng=np.random.default_rng(0), dtype=dtype)
+    model.set_weights([np.asarray(w) for layer in klayers for w in layer.get_weights()])
+    return model
+
+
+def import_keras(path: str | os.PathLike[str], dtype: Any = None) -> Any:
+    """A scratch Sequential from a ``.keras`` file, opened with ``keras.saving.load_model(path,
+    safe_mode=True, compile=False)``; ``dtype`` None keeps the file's (float32 or float64).
+    ZooError (a ValueError) for a missing or unreadable file and for a layer scratch lacks
+    (naming it and what is supported)."""
+    source = _check_keras_path(path, "import_keras: path")
+    if not source.is_file():
+        raise ZooError(f"import_keras: {source}: no such file")
+    keras = _keras()
+    try:
+        kmodel = keras.saving.load_model(source, safe_mode=True, compile=False)
+    except Exception as err:  # Keras raises many types for a bad archive; all mean "unreadable"
+        raise ZooError(
+            f"import_keras: {source}: not a loadable Keras 3 .keras file in safe mode "
+            f"({type(err).__name__}: {str(err).strip()[:300]})"
+        ) from None
+    return from_keras(kmodel, dtype, f"import_keras: {source}")
