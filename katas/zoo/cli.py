@@ -75,8 +75,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
 def _cmd_show(args: argparse.Namespace) -> int:
     store = _store()
     name, version = store.parse_ref(args.entry)
-    version = store.resolve(name, version)
-    manifest = store.verify(name, version)
+    _, manifest = store.load(name, version)  # fully verified: a damaged entry is an error
     print(json.dumps(manifest, indent=1))
     return 0
 

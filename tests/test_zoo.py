@@ -1,0 +1,395 @@
+"""The model zoo (katas.zoo): versioned entries, verified loads, damaged entries, the CLI."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from katas import data
+from katas.cli import main
+from katas.errors import UserError, ZooError
+from katas.zoo import recipes, store
+from scratch import layers as L
+from scratch.models import Sequential
+
+needs_mnist = pytest.mark.skipif(
+    not data.npz_path().is_file(), reason="MNIST not cached: run `katas data fetch`"
+)
+
+
+@pytest.fixture
+def zoo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty zoo in a temporary folder (DNN_KATAS_ZOO)."""
+    root = tmp_path / "zoo"
+    monkeypatch.setenv("DNN_KATAS_ZOO", str(root))
+    return root
+
+
+def tiny_model(seed: int = 0, dtype: str = "float32") -> Sequential:
+    """Every exportable layer kind, with non-trivial BN statistics, in a few hundred weights."""
+    model = Sequential(
+        [
+            L.Dense(8, "elu", name="hidden1"),
+            L.Dense(6, use_bias=False, name="hidden2"),
+            L.BatchNormalization(0.95, name="bn"),
+            L.Activation("leaky_relu", negative_slope=0.1, name="act"),
+            L.Dropout(0.2, name="drop"),
+            L.Dense(3, name="logits"),
+        ],
+        5,
+        rng=np.random.default_rng(seed),
+        dtype=dtype,
+    )
+    rng = np.random.default_rng(seed + 100)
+    bn = model.layers[2]
+    bn.set_weights(
+        [
+            rng.uniform(0.5, 1.5, 6),
+            rng.normal(size=6),
+            rng.normal(size=6),
+            rng.uniform(0.5, 2.0, 6),
+        ]
+    )
+    return model
+
+
+X = np.random.default_rng(7).normal(size=(20, 5)).astype(np.float32)
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    """Every file under root (relative path -> bytes), to prove nothing changed."""
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
+
+
+def test_add_versions_and_verified_load_round_trip(zoo: Path) -> None:
+    """add() writes versions 1, 2 atomically (no temporary folder left) and load() gives back
+    the very same predictions and manifest."""
+    m1 = tiny_model(0)
+    man1 = store.add("tiny", m1, "scratch", metrics={"test_accuracy": 0.5})
+    man2 = store.add("tiny", tiny_model(1), "scratch")
+    assert (man1["version"], man2["version"]) == (1, 2)
+    assert store.versions("tiny") == [1, 2]
+    assert sorted(p.name for p in (zoo / "tiny").iterdir()) == ["1", "2"]
+    model, manifest = store.load("tiny", 1)
+    # same float32 weights, same code: the same bits
+    np.testing.assert_array_equal(model.predict(X), m1.predict(X))
+    assert manifest == json.loads((zoo / "tiny" / "1" / "manifest.json").read_text())
+    assert manifest["weights"]["sha256"] == store.sha256_file(zoo / "tiny" / "1" / "model.npz")
+    assert manifest["architecture"] == m1.get_config()
+    assert set(store.MANIFEST_KEYS) <= set(manifest)
+    assert manifest["versions"]["python"] and manifest["versions"]["numpy"]
+    assert store.load("tiny")[1]["version"] == 2  # newest by default
+
+
+def test_failed_add_leaves_the_zoo_as_it_was(zoo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A write that fails half-way (here: the model file) leaves no version and no temporary
+    folder behind."""
+    store.add("tiny", tiny_model(0), "scratch")
+    before = snapshot(zoo)
+
+    def broken(model, path):
+        Path(path).write_bytes(b"half a file")
+        raise OSError(28, "No space left on device")
+
+    import scratch.models
+
+    monkeypatch.setattr(scratch.models, "save_model", broken)
+    with pytest.raises(OSError):
+        store.add("tiny", tiny_model(1), "scratch")
+    assert snapshot(zoo) == before
+    assert [p.name for p in (zoo / "tiny").iterdir()] == ["1"]
+
+
+def _flip_byte(entry: Path) -> None:
+    f = entry / "model.npz"
+    raw = bytearray(f.read_bytes())
+    raw[len(raw) // 2] ^= 0xFF
+    f.write_bytes(bytes(raw))
+
+
+def _truncate(entry: Path) -> None:
+    f = entry / "model.npz"
+    f.write_bytes(f.read_bytes()[:200])
+
+
+def _edit_sha(entry: Path) -> None:
+    f = entry / "manifest.json"
+    m = json.loads(f.read_text())
+    m["weights"]["sha256"] = "0" * 64
+    f.write_text(json.dumps(m))
+
+
+def _edit_architecture(entry: Path) -> None:
+    f = entry / "manifest.json"
+    m = json.loads(f.read_text())
+    m["architecture"]["layers"][0]["config"]["units"] = 9
+    f.write_text(json.dumps(m))
+
+
+def _not_json(entry: Path) -> None:
+    (entry / "manifest.json").write_text('{"format": "dnn-katas-zoo/1", ')
+
+
+def _no_weights(entry: Path) -> None:
+    (entry / "model.npz").unlink()
+
+
+def _no_manifest(entry: Path) -> None:
+    (entry / "manifest.json").unlink()
+
+
+DAMAGES = {
+    "flipped byte in model.npz": (_flip_byte, "SHA-256"),
+    "truncated model.npz": (_truncate, "SHA-256"),
+    "manifest sha edited": (_edit_sha, "SHA-256"),
+    "manifest architecture edited": (_edit_architecture, "not the architecture"),
+    "manifest not JSON": (_not_json, "not valid JSON"),
+    "model.npz missing": (_no_weights, "model.npz is missing"),
+    "manifest.json missing": (_no_manifest, "manifest.json is missing"),
+}
+
+
+@pytest.mark.parametrize("damage", list(DAMAGES))
+def test_damaged_entry_is_a_clear_error_and_changes_nothing(
+    zoo: Path, damage: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each kind of damage: load() raises ZooError (a ValueError) naming the entry and the
+    problem; the CLI answers exit 2 with one paragraph; no file changes; the other entry
+    still loads."""
+    spoil, words = DAMAGES[damage]
+    store.add("other", tiny_model(3), "scratch")
+    store.add("tiny", tiny_model(0), "scratch")
+    spoil(zoo / "tiny" / "1")
+    before = snapshot(zoo)
+    with pytest.raises(ZooError) as err:
+        store.load("tiny", 1)
+    assert isinstance(err.value, ValueError)
+    message = str(err.value)
+    assert "tiny@1" in message and words in message and "katas zoo remove tiny@1" in message
+    assert main(["zoo", "show", "tiny@1"]) == 2
+    capsys.readouterr()
+    assert main(["zoo", "export", "tiny@1", "--out", str(zoo.parent / "t.keras")]) == 2
+    stderr = capsys.readouterr().err
+    assert stderr.startswith("katas: ") and "Traceback" not in stderr and "tiny@1" in stderr
+    assert snapshot(zoo) == before
+    assert not (zoo.parent / "t.keras").exists()
+    model, _ = store.load("other")
+    np.testing.assert_array_equal(model.predict(X), tiny_model(3).predict(X))
+
+
+def test_list_marks_damaged_entries_and_keeps_listing(
+    zoo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`katas zoo list` shows a damaged entry as such (with the reason) next to good ones."""
+    store.add("other", tiny_model(3), "scratch")
+    store.add("tiny", tiny_model(0), "scratch")
+    _flip_byte(zoo / "tiny" / "1")
+    assert main(["zoo", "list", "--json"]) == 0
+    rows = {r["entry"]: r for r in json.loads(capsys.readouterr().out)["entries"]}
+    assert rows["other@1"]["status"] == "ok"
+    assert rows["tiny@1"]["status"] == "damaged" and "SHA-256" in rows["tiny@1"]["problem"]
+    assert main(["zoo", "list"]) == 0
+    assert "DAMAGED" in capsys.readouterr().out
+
+
+def test_remove_takes_one_exact_entry(zoo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """remove needs NAME@VERSION when a name has several versions, never matches a prefix, and
+    removes a damaged entry without touching the others."""
+    store.add("tiny", tiny_model(0), "scratch")
+    store.add("tiny", tiny_model(1), "scratch")
+    store.add("tiny-b", tiny_model(2), "scratch")
+    before = snapshot(zoo)
+    with pytest.raises(ZooError, match="versions 1, 2"):
+        store.remove("tiny")
+    with pytest.raises(ZooError, match="no such entry"):
+        store.remove("tin")
+    with pytest.raises(ZooError, match="no such version"):
+        store.remove("tiny@3")
+    assert snapshot(zoo) == before
+    _flip_byte(zoo / "tiny" / "1")
+    assert main(["zoo", "remove", "tiny@1"]) == 0
+    assert "removed tiny@1" in capsys.readouterr().out
+    assert store.versions("tiny") == [2] and store.versions("tiny-b") == [1]
+    assert store.remove("tiny") == ["tiny@2"]  # a single version: the name is enough
+    assert store.names() == ["tiny-b"] and not (zoo / "tiny").exists()
+    assert main(["zoo", "remove", "tiny"]) == 2
+    assert "no such entry" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "bad", ["", "a/b", "..", ".hidden", "x@0", "x@-1", "x@01", "x@", "x@1@2", "a b", "x" * 65]
+)
+def test_bad_entry_names_are_refused(zoo: Path, bad: str) -> None:
+    """Names and refs that are not NAME or NAME@N (N >= 1) are a ZooError naming the input."""
+    with pytest.raises(ZooError) as err:
+        store.parse_ref(bad)
+    assert repr(bad) in str(err.value) or repr(bad.partition("@")[0]) in str(err.value)
+
+
+def test_zoo_folder_that_is_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """DNN_KATAS_ZOO naming a file is a ZooError that says so and names the setting."""
+    f = tmp_path / "file"
+    f.write_text("x")
+    monkeypatch.setenv("DNN_KATAS_ZOO", str(f))
+    with pytest.raises(ZooError, match="found a file.*DNN_KATAS_ZOO"):
+        store.names()
+
+
+def test_default_zoo_folder_is_next_to_the_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without DNN_KATAS_ZOO the zoo is zoo/ in the MNIST cache folder (DNN_KATAS_DATA)."""
+    monkeypatch.delenv("DNN_KATAS_ZOO", raising=False)
+    monkeypatch.setenv("DNN_KATAS_DATA", str(tmp_path / "data"))
+    assert store.zoo_dir() == tmp_path / "data" / "zoo"
+
+
+def test_unknown_backend_and_recipe(zoo: Path) -> None:
+    """A backend or recipe that does not exist is refused before anything is loaded."""
+    with pytest.raises(ZooError, match="backend"):
+        store.load("tiny", backend="torch")
+    with pytest.raises(ZooError, match="unknown recipe 'mnist'.*mnist-0-4"):
+        recipes.ensure("mnist")
+
+
+# ------------------------------------------------------------------ recipes and ensure
+
+
+def _tiny_split(seed: int = 0) -> data.Split:
+    """Five linearly separable blobs in 784 dimensions: trains in a second."""
+    rng = np.random.default_rng(seed)
+    centers = rng.normal(size=(5, 784)).astype(np.float32)
+
+    def part(n: int) -> tuple[np.ndarray, np.ndarray]:
+        y = rng.integers(0, 5, n)
+        return (centers[y] + 0.3 * rng.normal(size=(n, 784))).astype(np.float32), y
+
+    return data.Split(*part(300), *part(100), *part(100))
+
+
+@pytest.fixture
+def tiny_recipe(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """mnist-0-4 on synthetic data, 2 epochs: ensure()'s logic without the real training.
+    Returns a list that gets one item per training run."""
+    runs: list[bool] = []
+    recipe = recipes.RECIPES["mnist-0-4"]
+    fast = replace(recipe, training=replace(recipe.training, max_epochs=2, augment_copies=0))
+    monkeypatch.setitem(recipes.RECIPES, "mnist-0-4", fast)
+
+    def fake_split(recipe, quick, seed, path=None):
+        runs.append(quick)
+        return _tiny_split(seed)
+
+    monkeypatch.setattr(recipes, "load_split", fake_split)
+    return runs
+
+
+def test_ensure_trains_once_then_loads(
+    zoo: Path, tiny_recipe: list[bool], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """First ensure() trains (saying so on stderr, with a time estimate) and stores a non-quick
+    entry with its metrics and data checksums; the second only loads it."""
+    model, manifest = recipes.ensure("mnist-0-4", quiet=True)
+    err = capsys.readouterr().err
+    assert "training it now" in err and "minutes" in err
+    assert tiny_recipe == [False]
+    assert manifest["version"] == 1 and manifest["quick"] is False
+    assert manifest["recipe"] == "mnist-0-4" and manifest["backend"] == "scratch"
+    assert manifest["metrics"]["test_accuracy"] > 0.9  # separable blobs: a working net
+    assert set(manifest["data"]["sha256"]) == {
+        "x_train",
+        "y_train",
+        "x_valid",
+        "y_valid",
+        "x_test",
+        "y_test",
+    }
+    assert manifest["data"]["sha256"]["x_train"] == recipes.array_sha256(_tiny_split(42).x_train)
+    again, manifest2 = recipes.ensure("mnist-0-4", quiet=True)
+    assert tiny_recipe == [False] and manifest2 == manifest
+    assert "training" not in capsys.readouterr().err
+    np.testing.assert_array_equal(
+        again.predict(_tiny_split().x_test), model.predict(_tiny_split().x_test)
+    )
+
+
+def test_ensure_never_returns_a_quick_entry(zoo: Path, tiny_recipe: list[bool]) -> None:
+    """A quick entry (even the newest) is skipped: ensure() trains a full one, then keeps
+    returning that one."""
+    recipes.train("mnist-0-4", quick=True, quiet=True)
+    assert store.read_manifest("mnist-0-4", 1)["quick"] is True
+    _, manifest = recipes.ensure("mnist-0-4", quiet=True)
+    assert manifest["version"] == 2 and manifest["quick"] is False
+    recipes.train("mnist-0-4", quick=True, quiet=True)  # version 3, quick
+    assert recipes.ensure("mnist-0-4", quiet=True)[1]["version"] == 2
+    assert tiny_recipe == [True, False, True]
+
+
+def test_ensure_refuses_a_damaged_newest_entry(zoo: Path, tiny_recipe: list[bool]) -> None:
+    """A damaged entry is an error, not a reason to train silently around it."""
+    recipes.ensure("mnist-0-4", quiet=True)
+    _not_json(zoo / "mnist-0-4" / "1")
+    with pytest.raises(ZooError, match="not valid JSON"):
+        recipes.ensure("mnist-0-4", quiet=True)
+    assert tiny_recipe == [False]
+
+
+def test_array_sha256_tells_dtype_and_shape_apart() -> None:
+    """The data checksum covers dtype and shape, not only the bytes."""
+    a = np.arange(6, dtype=np.int32)
+    assert recipes.array_sha256(a) == recipes.array_sha256(a.copy())
+    assert recipes.array_sha256(a) != recipes.array_sha256(a.reshape(2, 3))
+    assert recipes.array_sha256(a) != recipes.array_sha256(a.view(np.float32))
+
+
+def test_cli_errors_are_user_errors(zoo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Unknown entries and recipes through the CLI: exit 2, one line, no traceback."""
+    for argv in (["zoo", "show", "nothing"], ["zoo", "train", "nope"], ["zoo", "show", "a@b"]):
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert err.startswith("katas: ") and "Traceback" not in err
+    assert issubclass(ZooError, UserError)
+
+
+@needs_mnist
+@pytest.mark.slow
+def test_quick_recipe_on_mnist_records_what_it_trained_on(
+    zoo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`katas zoo train mnist-0-4 --quick`: a quick entry whose data checksums are those of the
+    arrays the recipe loads, and whose recorded test accuracy the loaded model reproduces."""
+    assert main(["zoo", "train", "mnist-0-4", "--quick", "--quiet", "--seed", "3"]) == 0
+    assert "stored mnist-0-4@1" in capsys.readouterr().out
+    model, manifest = store.load("mnist-0-4")
+    assert manifest["quick"] is True and manifest["training"]["seed"] == 3
+    split = recipes.load_split(recipes.get("mnist-0-4"), True, 3)
+    assert manifest["data"] == recipes.split_checksums(split)
+    assert manifest["data"]["n_train"] == 3 * 3000  # the subset and its 2 shifted copies
+    acc = float(np.mean(np.argmax(model.predict(split.x_test), axis=1) == split.y_test))
+    assert acc == pytest.approx(manifest["metrics"]["test_accuracy"], abs=1e-9)
+    assert acc > 0.9  # 9000 images, 8 epochs: far above chance (20%) for a working pipeline
+    assert manifest["versions"]["numpy"] == np.__version__
+    assert store.newest("mnist-0-4") is None  # so ensure() would train a full one
+
+
+@pytest.mark.tf
+def test_scratch_entry_loads_into_tf_ref_and_back(zoo: Path) -> None:
+    """A scratch-trained entry builds in tf_ref (and a tf_ref one in scratch) with the same
+    predictions."""
+    store.add("tiny", tiny_model(0), "scratch")
+    tf_model, manifest = store.load("tiny", backend="tf")
+    assert type(tf_model).__module__ == "tf_ref.models"
+    # float32 both sides, same weights: only the order of float32 sums differs (a few ulps of
+    # outputs of size ~1)
+    np.testing.assert_allclose(tf_model.predict(X), tiny_model(0).predict(X), atol=1e-5)
+    store.add("tiny-tf", tf_model, "tf")
+    back, m2 = store.load("tiny-tf", backend="scratch")
+    assert m2["backend"] == "tf" and m2["versions"]["tensorflow"]
+    np.testing.assert_array_equal(back.predict(X), tiny_model(0).predict(X))
+    assert m2["architecture"] == manifest["architecture"]
