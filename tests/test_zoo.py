@@ -237,7 +237,7 @@ def test_zoo_folder_that_is_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     f = tmp_path / "file"
     f.write_text("x")
     monkeypatch.setenv("DNN_KATAS_ZOO", str(f))
-    with pytest.raises(ZooError, match="found a file.*DNN_KATAS_ZOO"):
+    with pytest.raises(ZooError, match=r"found a file.*DNN_KATAS_ZOO"):
         store.names()
 
 
@@ -254,7 +254,7 @@ def test_unknown_backend_and_recipe(zoo: Path) -> None:
     """A backend or recipe that does not exist is refused before anything is loaded."""
     with pytest.raises(ZooError, match="backend"):
         store.load("tiny", backend="torch")
-    with pytest.raises(ZooError, match="unknown recipe 'mnist'.*mnist-0-4"):
+    with pytest.raises(ZooError, match=r"unknown recipe 'mnist'.*mnist-0-4"):
         recipes.ensure("mnist")
 
 
