@@ -193,23 +193,45 @@ def test_keras_own_predictions_match_in_float32_within_the_derived_bound(
     assert 2 * bound.max() < 1e-4 * scale  # the bound says something: ~1e-6 relative
 
 
-def test_export_splits_an_activation_with_arguments_into_a_safe_layer(tmp_path: Path) -> None:
-    """Dense(leaky_relu(0.1)) becomes Dense + keras LeakyReLU (no lambda, loads in safe mode)
-    and comes back as Dense + Activation with the same outputs."""
+@pytest.mark.parametrize("dtype, keras_layer", [("float32", "LeakyReLU"), ("float64", "PReLU")])
+def test_export_splits_an_activation_with_arguments_into_a_safe_layer(
+    tmp_path: Path, dtype: str, keras_layer: str
+) -> None:
+    """Dense(leaky_relu(0.1)) becomes Dense + a Keras layer safe mode loads (LeakyReLU; in
+    float64 a frozen PReLU, since TF's LeakyReLU rounds its slope to float32) and comes back
+    as Dense + Activation with the same outputs, and the same as Keras' own."""
     import keras
 
     model = Sequential(
-        [L.Dense(4, activations.get("leaky_relu", negative_slope=0.1)), L.Dense(2, "elu")],
+        [
+            L.Dense(4, activations.get("leaky_relu", negative_slope=0.1), name="h"),
+            L.Dense(2, activations.get("elu", alpha=0.5)),
+        ],
         5,
         rng=0,
-        dtype="float64",
+        dtype=dtype,
     )
     path = keras_file.export_keras(model, tmp_path / "m.keras")
     kmodel = keras.saving.load_model(path, safe_mode=True, compile=False)
-    assert [type(layer).__name__ for layer in kmodel.layers] == ["Dense", "LeakyReLU", "Dense"]
+    kinds = [type(layer).__name__ for layer in kmodel.layers]
+    assert kinds == ["Dense", keras_layer, "Dense", "ELU"]
     back = keras_file.import_keras(path)
-    assert [type(layer).__name__ for layer in back.layers] == ["Dense", "Activation", "Dense"]
-    assert np.max(np.abs(back.predict(X) - model.predict(X))) <= 1e-12
+    assert [type(layer).__name__ for layer in back.layers] == [
+        "Dense",
+        "Activation",
+        "Dense",
+        "Activation",
+    ]
+    assert back.layers[1].get_config()["activation"] == {
+        "name": "leaky_relu",
+        "kwargs": {"negative_slope": 0.1},
+    }
+    x = X.astype(dtype)
+    # same weights and slope (read back exactly: a float64 weight, or Keras' config value),
+    # the same scratch arithmetic: the same bits
+    np.testing.assert_array_equal(back.predict(x), model.predict(x))
+    if dtype == "float64":
+        assert np.max(np.abs(np.asarray(kmodel(x)) - model.predict(x))) <= 1e-12
 
 
 def test_unsupported_keras_layer_is_named(tmp_path: Path) -> None:

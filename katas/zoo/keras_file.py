@@ -11,6 +11,7 @@ The layer mapping (both ways)::
                                         <-> keras.layers.Dense
     Activation(name)                    <-> keras.layers.Activation(name)
     Activation("leaky_relu", negative_slope=a) <-> keras.layers.LeakyReLU(negative_slope=a)
+                                          (float64 models: a frozen PReLU holding a, see below)
     Activation("elu", alpha=a)          <-> keras.layers.ELU(alpha=a)
     BatchNormalization(momentum, epsilon, center, scale) <-> keras.layers.BatchNormalization
     Dropout(rate, noise_shape)          <-> keras.layers.Dropout
@@ -19,7 +20,10 @@ An activation with arguments cannot be a Dense layer's ``activation`` in a safe-
 would be a lambda), so ``Dense(90, activation=leaky_relu(0.1))`` is exported as a linear Dense
 followed by a ``LeakyReLU`` layer, and comes back as Dense + Activation: the same function, one
 layer more. Weights travel in Keras order (kernel, bias; gamma, beta, moving mean, moving
-variance), in the model's dtype (float32 or float64). Initializers are recorded by name when
+variance), in the model's dtype (float32 or float64). TensorFlow's LeakyReLU multiplies by its
+slope rounded to float32 even in a float64 model (1.5e-9 relative for 0.1), so a float64 model's
+leaky ReLU is written as a non-trainable ``PReLU`` whose (float64) slopes all equal a; import
+reads such a PReLU back as the leaky ReLU. Initializers are recorded by name when
 Keras knows the name (they do not change a trained model's outputs).
 
 TensorFlow and Keras are imported when a function is called, not with this module.
@@ -37,7 +41,8 @@ from katas.errors import ZooError
 #: What import_keras accepts, for the "unsupported layer" message.
 SUPPORTED = (
     "Dense (activations linear, relu, leaky_relu, elu, selu, sigmoid, tanh; L1/L2/L1L2 "
-    "regularizers, MaxNorm constraints), Activation, LeakyReLU, ELU, ReLU (plain), "
+    "regularizers, MaxNorm constraints), Activation, LeakyReLU, PReLU (one slope), ELU, "
+    "ReLU (plain), "
     "BatchNormalization (last axis), Dropout"
 )
 #: Activation names scratch and Keras share (Keras' functions take the same keyword names).
@@ -82,17 +87,27 @@ def _activation_spec(spec: Any, where: str) -> tuple[str, dict[str, float]]:
 
 
 def _keras_activation_layer(
-    keras: Any, name: str, kwargs: dict[str, float], layer_name: str, dtype: str
-) -> Any:
-    """A Keras layer applying activation ``name`` with ``kwargs`` (safe mode: no lambdas)."""
+    keras: Any, name: str, kwargs: dict[str, float], layer_name: str, dtype: str, width: int
+) -> tuple[Any, list[Any]]:
+    """(a Keras layer applying activation ``name`` with ``kwargs``, its weights) for inputs of
+    ``width`` (safe mode: no lambdas)."""
+    import numpy as np
+
     if not kwargs:
-        return keras.layers.Activation(name, name=layer_name, dtype=dtype)
+        return keras.layers.Activation(name, name=layer_name, dtype=dtype), []
     if name == "leaky_relu" and set(kwargs) == {"negative_slope"}:
-        return keras.layers.LeakyReLU(
-            negative_slope=kwargs["negative_slope"], name=layer_name, dtype=dtype
-        )
+        slope = kwargs["negative_slope"]
+        if dtype == "float32":
+            return keras.layers.LeakyReLU(negative_slope=slope, name=layer_name, dtype=dtype), []
+        # TensorFlow's leaky-ReLU kernel takes its slope as a 32-bit float attribute: a float64
+        # LeakyReLU(0.1) multiplies by float32(0.1), 1.5e-9 relative off. A frozen PReLU holds
+        # the slope as a float64 weight and computes relu(x) - slope * relu(-x): the same
+        # function, exact to float64.
+        prelu = keras.layers.PReLU(name=layer_name, dtype=dtype)
+        prelu.trainable = False
+        return prelu, [np.full(width, slope, dtype=dtype)]
     if name == "elu" and set(kwargs) == {"alpha"}:
-        return keras.layers.ELU(alpha=kwargs["alpha"], name=layer_name, dtype=dtype)
+        return keras.layers.ELU(alpha=kwargs["alpha"], name=layer_name, dtype=dtype), []
     raise ZooError(
         f"{layer_name}: the activation {name}({kwargs}) has no Keras layer that safe mode "
         "loads; exportable with arguments: leaky_relu(negative_slope), elu(alpha)"
@@ -129,9 +144,11 @@ def _keras_constraint(keras: Any, spec: Any, where: str) -> Any:
     raise ZooError(f"{where}: cannot export the constraint {spec!r}; supported: MaxNorm")
 
 
-def _keras_layers(keras: Any, layer_cfg: dict[str, Any], dtype: str) -> list[Any]:
-    """The Keras layer(s) for one serialized layer (a Dense with arguments to its activation
-    gives two); the first one receives the layer's weights."""
+def _keras_layers(
+    keras: Any, layer_cfg: dict[str, Any], dtype: str, width: int
+) -> list[tuple[Any, list[Any] | None]]:
+    """(Keras layer, its weights or None for "the scratch layer's") for one serialized layer
+    with output ``width`` (a Dense with arguments to its activation gives two layers)."""
     cls, cfg = layer_cfg.get("class_name"), dict(layer_cfg.get("config") or {})
     name = cfg.get("name")
     where = f"export_keras: layer {name!r} ({cls})"
@@ -155,8 +172,11 @@ def _keras_layers(keras: Any, layer_cfg: dict[str, Any], dtype: str) -> list[Any
         )
         dense.trainable = trainable
         if not kwargs:
-            return [dense]
-        return [dense, _keras_activation_layer(keras, act, kwargs, f"{name}_activation", dtype)]
+            return [(dense, None)]
+        return [
+            (dense, None),
+            _keras_activation_layer(keras, act, kwargs, f"{name}_activation", dtype, width),
+        ]
     if cls == "BatchNormalization":
         bn = keras.layers.BatchNormalization(
             momentum=float(cfg.get("momentum", 0.99)),
@@ -167,20 +187,19 @@ def _keras_layers(keras: Any, layer_cfg: dict[str, Any], dtype: str) -> list[Any
             dtype=dtype,
         )
         bn.trainable = trainable
-        return [bn]
+        return [(bn, None)]
     if cls == "Activation":
         act, kwargs = _activation_spec(cfg.get("activation"), where)
-        return [_keras_activation_layer(keras, act, kwargs, name, dtype)]
+        return [_keras_activation_layer(keras, act, kwargs, name, dtype, width)]
     if cls == "Dropout":
         shape = cfg.get("noise_shape")
-        return [
-            keras.layers.Dropout(
-                float(cfg["rate"]),
-                noise_shape=None if shape is None else tuple(shape),
-                name=name,
-                dtype=dtype,
-            )
-        ]
+        dropout = keras.layers.Dropout(
+            float(cfg["rate"]),
+            noise_shape=None if shape is None else tuple(shape),
+            name=name,
+            dtype=dtype,
+        )
+        return [(dropout, None)]
     raise ZooError(
         f"{where}: cannot export this layer; exportable: Dense, BatchNormalization, Activation, "
         "Dropout"
@@ -200,16 +219,15 @@ def to_keras(model: Any) -> Any:
     dtype = str(config["dtype"])
     stack, targets = [keras.Input(shape=(int(config["input_dim"]),), dtype=dtype)], []
     for layer_cfg, layer in zip(config["layers"], model.layers, strict=True):
-        made = _keras_layers(keras, layer_cfg, dtype)
-        stack.extend(made)
-        targets.append((made[0], layer))
+        for klayer, weights in _keras_layers(keras, layer_cfg, dtype, layer.output_dim):
+            stack.append(klayer)
+            targets.append((klayer, layer.get_weights() if weights is None else weights, layer))
     kmodel = keras.Sequential(stack, name="dnn_katas_export")
-    for klayer, layer in targets:
-        weights = layer.get_weights()
+    for klayer, weights, layer in targets:
         if len(weights) != len(klayer.weights):
             raise ZooError(
                 f"export_keras: layer {layer.name!r} holds {len(weights)} arrays, its Keras "
-                f"twin {len(klayer.weights)}"
+                f"twin {klayer.name!r} {len(klayer.weights)}"
             )
         klayer.set_weights(weights)
     return kmodel
@@ -275,6 +293,8 @@ def _activation_name(spec: Any, layer: Any) -> str:
 
 def _scratch_layer(keras: Any, layer: Any) -> Any:
     """The scratch layer equal to one Keras layer (weights assigned later)."""
+    import numpy as np
+
     from scratch import layers as L
 
     cfg = layer.get_config()
@@ -305,6 +325,13 @@ def _scratch_layer(keras: Any, layer: Any) -> Any:
         )
     if isinstance(layer, keras.layers.LeakyReLU):
         return L.Activation("leaky_relu", name=name, negative_slope=float(cfg["negative_slope"]))
+    if isinstance(layer, keras.layers.PReLU):
+        # one slope for every unit (what export_keras writes for a float64 leaky ReLU)
+        (alpha,) = layer.get_weights()
+        slopes = set(np.asarray(alpha).ravel().tolist())
+        if len(slopes) != 1 or cfg.get("shared_axes") is not None:
+            raise _unsupported(layer, " with per-unit slopes: scratch's leaky ReLU has one")
+        return L.Activation("leaky_relu", name=name, negative_slope=float(slopes.pop()))
     if isinstance(layer, keras.layers.ELU):
         return L.Activation("elu", name=name, alpha=float(cfg["alpha"]))
     if isinstance(layer, keras.layers.ReLU):
@@ -356,7 +383,15 @@ def from_keras(kmodel: Any, dtype: Any = None, where: str = "import_keras") -> A
         dtype = dtypes[0]
     layers = [_scratch_layer(keras, layer) for layer in klayers]
     model = Sequential(layers, int(shape[1]), rng=np.random.default_rng(0), dtype=dtype)
-    model.set_weights([np.asarray(w) for layer in klayers for w in layer.get_weights()])
+    # a PReLU's slopes became the Activation's argument: only layers with weights take any
+    model.set_weights(
+        [
+            np.asarray(w)
+            for klayer, layer in zip(klayers, layers, strict=True)
+            if layer.weights
+            for w in klayer.get_weights()
+        ]
+    )
     return model
 
 
