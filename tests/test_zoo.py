@@ -368,6 +368,10 @@ def test_quick_recipe_on_mnist_records_what_it_trained_on(
     assert "stored mnist-0-4@1" in capsys.readouterr().out
     model, manifest = store.load("mnist-0-4")
     assert manifest["quick"] is True and manifest["training"]["seed"] == 3
+    assert manifest["training"]["optimizer"]["class_name"] == "Adam"
+    assert manifest["training"]["optimizer"]["config"]["learning_rate"] == 0.01
+    assert manifest["training"]["batch_size"] == 500
+    assert manifest["architecture"]["layers"][1]["config"]["momentum"] == 0.95
     split = recipes.load_split(recipes.get("mnist-0-4"), True, 3)
     assert manifest["data"] == recipes.split_checksums(split)
     assert manifest["data"]["n_train"] == 3 * 3000  # the subset and its 2 shifted copies
@@ -393,3 +397,21 @@ def test_scratch_entry_loads_into_tf_ref_and_back(zoo: Path) -> None:
     assert m2["backend"] == "tf" and m2["versions"]["tensorflow"]
     np.testing.assert_array_equal(back.predict(X), tiny_model(0).predict(X))
     assert m2["architecture"] == manifest["architecture"]
+
+
+@needs_mnist
+@pytest.mark.slow
+@pytest.mark.tf
+def test_quick_recipe_trained_in_tf_loads_into_scratch(zoo: Path) -> None:
+    """`--backend tf`: the entry records TensorFlow's and Keras' versions, and scratch rebuilt
+    from it scores the accuracy the tf run measured."""
+    assert main(["zoo", "train", "mnist-0-4", "--backend", "tf", "--quick", "--quiet"]) == 0
+    model, manifest = store.load("mnist-0-4", backend="scratch")
+    assert manifest["backend"] == "tf" and manifest["quick"] is True
+    assert manifest["versions"]["tensorflow"] and manifest["versions"]["keras"]
+    split = recipes.load_split(recipes.get("mnist-0-4"), True, 42)
+    acc = float(np.mean(np.argmax(model.predict(split.x_test), axis=1) == split.y_test))
+    # the same float32 weights in another backend: a test image whose two top logits are
+    # within float32 rounding could flip, so allow 2 of the 1000 test images
+    assert abs(acc - manifest["metrics"]["test_accuracy"]) <= 0.002
+    assert acc > 0.9

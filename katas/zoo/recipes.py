@@ -29,7 +29,8 @@ from katas.argtypes import check_seed
 from katas.errors import ZooError
 from katas.exercises import ex08
 from katas.zoo import store
-from scratch.networks import NetworkConfig
+from scratch import optimizers
+from scratch.networks import NetworkConfig, build_optimizer
 
 
 @dataclass(frozen=True)
@@ -173,6 +174,8 @@ def train(
         },
         training={
             "network": recipe.config.to_dict(),
+            # the optimizer as built (scratch's serialize: the same dict tf_ref's gives)
+            "optimizer": optimizers.serialize(build_optimizer(recipe.config)),
             **train_cfg,
             "seed": seed,
             "early_stopping": "val_loss, best weights restored",
