@@ -290,3 +290,25 @@ def test_cli_export_then_import(zoo: Path, tmp_path: Path, capsys) -> None:
     np.testing.assert_array_equal(model.predict(X), tiny_model(0).predict(X))
     assert main(["zoo", "show", "back@1"]) == 0
     assert json.loads(capsys.readouterr().out)["name"] == "back"
+
+
+def test_tf_ref_model_exports_the_same_file_content(zoo: Path, tmp_path: Path) -> None:
+    """A tf_ref Sequential (the zoo entry loaded into the tf backend) exports too, and the
+    file imports back to scratch with the entry's exact weights and predictions."""
+    store.add("tiny", tiny_model(0), "scratch")
+    tf_model, _ = store.load("tiny", backend="tf")
+    back = keras_file.import_keras(keras_file.export_keras(tf_model, tmp_path / "tf.keras"))
+    for w, v in zip(tiny_model(0).get_weights(), back.get_weights(), strict=True):
+        np.testing.assert_array_equal(w, v)
+    np.testing.assert_array_equal(back.predict(X), tiny_model(0).predict(X))
+
+
+def test_functional_model_is_refused(tmp_path: Path) -> None:
+    """Only a keras.Sequential has a scratch equivalent; a functional model is named as such."""
+    import keras
+
+    x = keras.Input((5,))
+    kmodel = keras.Model(x, keras.layers.Dense(2)(x))
+    kmodel.save(tmp_path / "f.keras")
+    with pytest.raises(ZooError, match=r"expected a keras\.Sequential"):
+        keras_file.import_keras(tmp_path / "f.keras")
