@@ -88,8 +88,8 @@ def test_add_versions_and_verified_load_round_trip(zoo: Path) -> None:
 
 
 def test_failed_add_leaves_the_zoo_as_it_was(zoo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A write that fails half-way (here: the model file) leaves no version and no temporary
-    folder behind."""
+    """A write that fails half-way (here: the model file, disk full) is a ZooError and leaves
+    no version and no temporary folder behind."""
     store.add("tiny", tiny_model(0), "scratch")
     before = snapshot(zoo)
 
@@ -100,7 +100,7 @@ def test_failed_add_leaves_the_zoo_as_it_was(zoo: Path, monkeypatch: pytest.Monk
     import scratch.models
 
     monkeypatch.setattr(scratch.models, "save_model", broken)
-    with pytest.raises(OSError):
+    with pytest.raises(ZooError, match=r"No space left on device.*nothing was stored"):
         store.add("tiny", tiny_model(1), "scratch")
     assert snapshot(zoo) == before
     assert [p.name for p in (zoo / "tiny").iterdir()] == ["1"]

@@ -382,8 +382,13 @@ def add(name: str, model: Any, backend: str, **fields: Any) -> dict[str, Any]:
     if unknown:
         raise TypeError(f"add: unknown manifest fields {unknown}; known: {list(MANIFEST_KEYS)}")
     folder = checked_zoo_dir(create=True) / name
-    folder.mkdir(exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=folder, prefix=".tmp-"))
+    try:
+        folder.mkdir(exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=folder, prefix=".tmp-"))
+    except OSError as err:
+        raise ZooError(
+            f"{folder}: cannot write in the model zoo ({err}); nothing was stored"
+        ) from None
     try:
         models.save_model(model, tmp / WEIGHTS)
         manifest: dict[str, Any] = {k: fields.get(k) for k in MANIFEST_KEYS}
@@ -413,6 +418,12 @@ def add(name: str, model: Any, backend: str, **fields: Any) -> dict[str, Any]:
                     continue
                 raise
             return manifest
+    except OSError as err:  # a full disk, a folder made read-only: the user's to fix
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise ZooError(
+            f"{folder}: could not write the new entry ({err}); nothing was stored, the zoo is "
+            "as it was"
+        ) from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -444,7 +455,10 @@ def remove(entry: str) -> list[str]:
     resolve(name, version)
     target = entry_dir(name, version)
     trash = target.parent / f".trash-{version}-{os.getpid()}-{time.time_ns()}"
-    os.rename(target, trash)
+    try:
+        os.rename(target, trash)
+    except OSError as err:
+        raise ZooError(f"{target}: cannot remove it ({err}); nothing was removed") from None
     shutil.rmtree(trash, ignore_errors=True)
     try:
         target.parent.rmdir()  # the name's folder, once its last version is gone
