@@ -206,6 +206,7 @@ def test_export_splits_an_activation_with_arguments_into_a_safe_layer(
         [
             L.Dense(4, activations.get("leaky_relu", negative_slope=0.1), name="h"),
             L.Dense(2, activations.get("elu", alpha=0.5)),
+            L.Activation("linear", name="h_activation"),  # the name the split would take
         ],
         5,
         rng=0,
@@ -214,12 +215,14 @@ def test_export_splits_an_activation_with_arguments_into_a_safe_layer(
     path = keras_file.export_keras(model, tmp_path / "m.keras")
     kmodel = keras.saving.load_model(path, safe_mode=True, compile=False)
     kinds = [type(layer).__name__ for layer in kmodel.layers]
-    assert kinds == ["Dense", keras_layer, "Dense", "ELU"]
+    assert kinds == ["Dense", keras_layer, "Dense", "ELU", "Activation"]
+    assert kmodel.layers[1].name == "h_activation_2"
     back = keras_file.import_keras(path)
     assert [type(layer).__name__ for layer in back.layers] == [
         "Dense",
         "Activation",
         "Dense",
+        "Activation",
         "Activation",
     ]
     assert back.layers[1].get_config()["activation"] == {

@@ -145,10 +145,11 @@ def _keras_constraint(keras: Any, spec: Any, where: str) -> Any:
 
 
 def _keras_layers(
-    keras: Any, layer_cfg: dict[str, Any], dtype: str, width: int
+    keras: Any, layer_cfg: dict[str, Any], dtype: str, width: int, taken: set[str]
 ) -> list[tuple[Any, list[Any] | None]]:
     """(Keras layer, its weights or None for "the scratch layer's") for one serialized layer
-    with output ``width`` (a Dense with arguments to its activation gives two layers)."""
+    with output ``width`` (a Dense with arguments to its activation gives two layers, the
+    second named ``<dense>_activation``, or with a number added if ``taken`` has that name)."""
     cls, cfg = layer_cfg.get("class_name"), dict(layer_cfg.get("config") or {})
     name = cfg.get("name")
     where = f"export_keras: layer {name!r} ({cls})"
@@ -175,7 +176,9 @@ def _keras_layers(
             return [(dense, None)]
         return [
             (dense, None),
-            _keras_activation_layer(keras, act, kwargs, f"{name}_activation", dtype, width),
+            _keras_activation_layer(
+                keras, act, kwargs, _free(f"{name}_activation", taken), dtype, width
+            ),
         ]
     if cls == "BatchNormalization":
         bn = keras.layers.BatchNormalization(
@@ -206,6 +209,16 @@ def _keras_layers(
     )
 
 
+def _free(name: str, taken: set[str]) -> str:
+    """``name``, or ``name_2``, ``name_3``... : the first not in ``taken`` (then taken)."""
+    candidate, n = name, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{name}_{n}"
+    taken.add(candidate)
+    return candidate
+
+
 def to_keras(model: Any) -> Any:
     """A ``keras.Sequential`` equal to ``model`` (a built scratch or tf_ref Sequential):
     same layers (see the module docstring), same weights, same dtype, same trainable flags."""
@@ -218,8 +231,9 @@ def to_keras(model: Any) -> Any:
     config = model.get_config()
     dtype = str(config["dtype"])
     stack, targets = [keras.Input(shape=(int(config["input_dim"]),), dtype=dtype)], []
+    taken = {str(layer_cfg["config"]["name"]) for layer_cfg in config["layers"]}
     for layer_cfg, layer in zip(config["layers"], model.layers, strict=True):
-        for klayer, weights in _keras_layers(keras, layer_cfg, dtype, layer.output_dim):
+        for klayer, weights in _keras_layers(keras, layer_cfg, dtype, layer.output_dim, taken):
             stack.append(klayer)
             targets.append((klayer, layer.get_weights() if weights is None else weights, layer))
     kmodel = keras.Sequential(stack, name="dnn_katas_export")
