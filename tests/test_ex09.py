@@ -1,7 +1,7 @@
 """Exercise 9 (transfer learning to digits 5-9): the reused layers are copies, frozen, and only
 the stages' layers train; the CLI writes a strict report and a PNG, answers bad flags with
 exit 2 and bad --out before any work. Tiny synthetic data and an untrained base network
-(``ex09.load_data`` and ``ex09.base_weights`` patched): seconds, no MNIST; the zoo path uses a
+(``ex09.load_data`` and ``ex09.base_model`` patched): seconds, no MNIST; the zoo path uses a
 tiny entry in a temporary ``DNN_KATAS_ZOO``."""
 
 from __future__ import annotations
@@ -47,11 +47,11 @@ def tiny_split() -> data.Split:
 
 @pytest.fixture
 def tiny(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[np.ndarray]]:
-    """Exercise 9 on tiny_split() with base_model()'s weights; returns those weights."""
-    weights = {layer.name: layer.get_weights() for layer in base_model().layers}
+    """Exercise 9 on tiny_split() with base_model() as the zoo's model; returns its weights."""
+    model = base_model()
     monkeypatch.setattr(ex09, "load_data", lambda settings, path: tiny_split())
-    monkeypatch.setattr(ex09, "base_weights", lambda quick, verbose: (weights, {"entry": "t"}))
-    return weights
+    monkeypatch.setattr(ex09, "base_model", lambda quick, verbose: (model, {"entry": "t"}))
+    return {layer.name: layer.get_weights() for layer in model.layers}
 
 
 def ex9(*argv: str) -> int:
@@ -60,10 +60,11 @@ def ex9(*argv: str) -> int:
 
 def test_reused_network_copies_the_weights_and_freezes_them() -> None:
     """Hidden layers hold copies (not the base's arrays) and are frozen; the output trains."""
-    base = {layer.name: layer.get_weights() for layer in base_model().layers}
+    source = base_model()
+    base = {layer.name: layer.get_weights() for layer in source.layers}
     scratch = ex08.backend_module("scratch")
 
-    model = ex09.reused_network(scratch, 4, base, np.random.default_rng(1))
+    model = ex09.reused_network(scratch, 4, source, np.random.default_rng(1))
     assert [layer.name for layer in model.layers][-1] == "logits"
     assert len(model.layers) == 13  # four blocks (Dense, BN, activation) + the new output
     for layer in model.layers[:-1]:
@@ -80,10 +81,9 @@ def test_stages_train_only_their_layers() -> None:
     and their batch norms, never hidden1-2."""
     scratch = ex08.backend_module("scratch")
 
-    base = {layer.name: layer.get_weights() for layer in base_model().layers}
     split = tiny_split()
     settings = ex09.QUICK
-    model = ex09.reused_network(scratch, 4, base, np.random.default_rng(1))
+    model = ex09.reused_network(scratch, 4, base_model(), np.random.default_rng(1))
     rng = np.random.default_rng(2)
 
     def snapshot() -> dict[str, list[np.ndarray]]:
@@ -98,7 +98,7 @@ def test_stages_train_only_their_layers() -> None:
     assert changed == {"logits"}
     assert ex09.STAGES[0] == ("four_layers", ())
     assert ex09.STAGES[1][0] == "top_two_unfrozen"
-    ex09.set_trainable(model, ex09.STAGES[1][1])
+    ex09.set_trainable(scratch, model, ex09.STAGES[1][1])
     ex09.train_stage(scratch, "scratch", model, split, settings, rng, "auto")
     after5 = snapshot()
     changed = {
@@ -183,22 +183,37 @@ def test_out_that_is_a_file_costs_nothing(tmp_path: Path, capsys, monkeypatch) -
         raise AssertionError("--out must be checked first")
 
     monkeypatch.setattr(ex09, "load_data", boom)
-    monkeypatch.setattr(ex09, "base_weights", boom)
+    monkeypatch.setattr(ex09, "base_model", boom)
     f = tmp_path / "f"
     f.write_text("keep")
     assert ex9("--backend", "scratch", "--out", str(f)) == 2
     assert "this is a file" in capsys.readouterr().err and f.read_text() == "keep"
 
 
-def test_base_weights_from_a_quick_zoo_entry(tmp_path: Path, monkeypatch) -> None:
-    """--quick takes the zoo's newest mnist-0-4 entry, quick ones included, by layer name."""
-    store = pytest.importorskip("katas.zoo.store")  # the model zoo (its own branch)
+def test_base_model_from_a_quick_zoo_entry(tmp_path: Path, monkeypatch) -> None:
+    """--quick takes the zoo's newest mnist-0-4 entry, quick ones included, weights intact."""
+    from katas.zoo import store
+
     monkeypatch.setenv("DNN_KATAS_ZOO", str(tmp_path / "zoo"))
     model = base_model()
     store.add(ex09.BASE_ENTRY, model, "scratch", quick=True)
-    weights, summary = ex09.base_weights(quick=True, verbose=False)
+    loaded, summary = ex09.base_model(quick=True, verbose=False)
     assert summary["version"] == 1 and summary["quick"] is True
-    np.testing.assert_array_equal(weights["hidden2"][0], model.layers[3].params["kernel"])
+    for a, b in zip(loaded.get_weights(), model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.tf
+def test_reused_network_in_tf_ref_holds_the_same_weights() -> None:
+    """in_backend + reused_network give tf_ref the very weights scratch reuses."""
+    tf_backend = ex08.backend_module("tf")
+    source = base_model()
+    model = ex09.reused_network(tf_backend, 5, ex09.in_backend(tf_backend, source), 0)
+    for layer in model.layers[:-1]:
+        assert not layer.trainable
+        want = next(s for s in source.layers if s.name == layer.name).get_weights()
+        for got, w in zip(layer.get_weights(), want, strict=True):
+            np.testing.assert_array_equal(got, w)
 
 
 @pytest.mark.tf

@@ -147,6 +147,7 @@ def backend_module(backend: str) -> ModuleType:
         "optimizers",
         "training",
         "networks",
+        "reuse",
         "regularizers",
         "constraints",
     ):

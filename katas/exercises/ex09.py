@@ -2,11 +2,12 @@
 
 The reused network is the model zoo's ``mnist-0-4`` (exercise 8.4's: 5 hidden layers of 90
 units, Dense -> batch norm 0.95 -> leaky ReLU 0.1; :func:`katas.zoo.recipes.ensure` trains and
-stores it on first use). Its weights are loaded once (scratch) and copied, layer by layer by
-name, into a fresh network of the backend for every run, so both backends start from the very
-same weights. The new data, as the book: the first 100 training images of each digit 5-9 (from
-the 55k training split), the first 30 of each from the 5k validation split, and every 5-9 test
-image (4,861); labels 5..9 become 0..4.
+stores it on first use). It is loaded once (scratch), copied into each backend through its
+config and weights, and every run reuses it the book's way in one call: copies of its lower n
+hidden layers, frozen (``reuse.load_lower_layers``), under a new softmax; so both backends start
+from the very same weights. The new data, as the book: the first 100 training images of each
+digit 5-9 (from the 55k training split), the first 30 of each from the 5k validation split, and
+every 5-9 test image (4,861); labels 5..9 become 0..4.
 
 9.2  ``frozen``: all five hidden layers frozen (batch norm in inference mode), a new 5-way
      softmax trained on top; timed.
@@ -116,11 +117,11 @@ VARIANTS: dict[str, Variant] = {
     "all_unfrozen": Variant("9.5 all unfrozen", 0.9134),
     "from_scratch": Variant("9.5 from scratch", 0.8482),
 }
-#: 9.4 -> 9.5: the stages trained one after another on one model, each with the layers it
-#: unfreezes (names starting with these; None: every layer).
-STAGES: tuple[tuple[str, tuple[str, ...] | None], ...] = (
+#: 9.4 -> 9.5: the stages trained one after another on one model, each with the hidden blocks
+#: it unfreezes (1-based; None: every layer).
+STAGES: tuple[tuple[str, tuple[int, ...] | None], ...] = (
     ("four_layers", ()),
-    ("top_two_unfrozen", ("hidden3", "hidden4")),
+    ("top_two_unfrozen", (3, 4)),
     ("all_unfrozen", None),
 )
 PARTS: dict[int, tuple[str, ...]] = {
@@ -149,8 +150,8 @@ def load_data(settings: Settings, path: str | None) -> data.Split:
     return data.Split(xt, yt, xv, yv, xs, ys)
 
 
-def base_weights(quick: bool, verbose: bool) -> tuple[dict[str, list[np.ndarray]], dict[str, Any]]:
-    """The zoo's ``mnist-0-4`` as ``{layer name: its weights}`` and a summary of its manifest.
+def base_model(quick: bool, verbose: bool) -> tuple[Any, dict[str, Any]]:
+    """The zoo's ``mnist-0-4`` as a scratch Sequential, and a summary of its manifest.
 
     Full runs use :func:`katas.zoo.recipes.ensure` (trained and stored on first use); ``quick``
     runs take the newest entry, quick ones included, and train a quick one if there is none."""
@@ -164,7 +165,6 @@ def base_weights(quick: bool, verbose: bool) -> tuple[dict[str, list[np.ndarray]
         model, manifest = store.load(BASE_ENTRY, version, "scratch")
     else:
         model, manifest = recipes.ensure(BASE_ENTRY, backend="scratch", quiet=not verbose)
-    weights = {layer.name: layer.get_weights() for layer in model.layers}
     metrics = manifest.get("metrics") or {}
     summary = {
         "entry": BASE_ENTRY,
@@ -173,37 +173,46 @@ def base_weights(quick: bool, verbose: bool) -> tuple[dict[str, list[np.ndarray]
         "trained_by": manifest.get("backend"),
         "test_accuracy_0_4": metrics.get("test_accuracy"),
     }
-    return weights, summary
+    return model, summary
 
 
 # ------------------------------------------------------------------------------ models
 
 
-def reused_network(
-    backend: Any, hidden: int, weights: dict[str, list[np.ndarray]], rng: np.random.Generator
-) -> Any:
-    """The base architecture with ``hidden`` hidden blocks and a new 5-way output, its hidden
-    layers holding copies of ``weights`` (by layer name) and frozen; only the output layer
-    keeps the weights drawn from ``rng``."""
-    model = backend.networks.build_network(
-        BASE_CONFIG.replace(hidden_layers=hidden), 784, len(DIGITS), rng=rng
+def in_backend(backend: Any, model: Any) -> Any:
+    """The scratch ``model`` as a model of ``backend``: the same config (plain JSON, the same in
+    both backends), the weights copied."""
+    copy = backend.models.Sequential.from_config(model.get_config())
+    copy.set_weights(model.get_weights())
+    return copy
+
+
+def reused_network(backend: Any, hidden: int, base: Any, rng: np.random.Generator) -> Any:
+    """The book's reuse in one call: copies of the lower ``hidden`` hidden blocks of ``base`` (a
+    model of ``backend``), frozen (``reuse.load_lower_layers``: batch norm in inference mode),
+    under a new 5-way output drawn from ``rng`` (the base's initializer)."""
+    n_blocks = len(backend.reuse.hidden_blocks(base))
+    if n_blocks < hidden:
+        raise UserError(
+            f"zoo entry {BASE_ENTRY}: it has {n_blocks} hidden layers, exercise 9 reuses up to "
+            f"{hidden}; it is not exercise 8.4's network"
+        )
+    lower = backend.reuse.load_lower_layers(base, hidden)
+    top = backend.layers.Dense(
+        len(DIGITS), kernel_initializer=BASE_CONFIG.kernel_initializer, name="logits"
     )
-    for layer in model.layers[:-1]:
-        if layer.name not in weights:
-            raise UserError(
-                f"zoo entry {BASE_ENTRY}: it has no layer {layer.name!r} (layers: "
-                f"{', '.join(weights)}); it is not exercise 8.4's network"
-            )
-        layer.set_weights(weights[layer.name])
-        layer.trainable = False
-    return model
+    return backend.models.Sequential([*lower, top], base.input_dim, rng=rng, dtype=base.dtype)
 
 
-def set_trainable(model: Any, prefixes: tuple[str, ...] | None) -> None:
-    """Unfreeze the layers whose name starts with one of ``prefixes`` (None: every layer)."""
-    for layer in model.layers:
-        if prefixes is None or layer.name.startswith(prefixes):
-            layer.trainable = True
+def set_trainable(backend: Any, model: Any, blocks: tuple[int, ...] | None) -> None:
+    """Unfreeze hidden blocks ``blocks`` (1-based: a Dense with its batch norm and activation)
+    of ``model``; None: every layer (``reuse.unfreeze``)."""
+    if blocks is None:
+        backend.reuse.unfreeze(model)
+        return
+    hidden = backend.reuse.hidden_blocks(model)
+    for i in blocks:
+        backend.reuse.unfreeze(hidden[i - 1])
 
 
 def train_stage(
@@ -258,13 +267,14 @@ def train_stage(
 def run_seed(
     backend_name: str,
     variants: tuple[str, ...],
-    weights: dict[str, list[np.ndarray]],
+    base: Any,
     split: data.Split,
     settings: Settings,
     seed: int,
     device: str = "auto",
 ) -> dict[str, dict[str, Any]]:
-    """Every variant of ``variants`` for one seed: {variant: record}. ``frozen`` and ``cached``
+    """Every variant of ``variants`` for one seed: {variant: record}. ``base`` is the zoo model
+    in this backend (never changed: the variants train copies). ``frozen`` and ``cached``
     draw from the same stream (same new softmax, same batches); the 9.5 stages continue from
     9.4's trained model."""
     backend = ex08.backend_module(backend_name)
@@ -275,16 +285,16 @@ def run_seed(
 
     for name, cache in (("frozen", False), ("cached", True)):
         if name in variants:
-            model = reused_network(backend, 5, weights, stream(0))
+            model = reused_network(backend, 5, base, stream(0))
             out[name] = train_stage(
                 backend, backend_name, model, split, settings, stream(1), device, cache
             )
     chain = [v for v in ("four_layers", "top_two_unfrozen", "all_unfrozen") if v in variants]
     if chain:
-        model = reused_network(backend, 4, weights, stream(2))
+        model = reused_network(backend, 4, base, stream(2))
         rng = stream(3)
         for name, unfreeze in STAGES:
-            set_trainable(model, unfreeze)
+            set_trainable(backend, model, unfreeze)
             out[name] = train_stage(backend, backend_name, model, split, settings, rng, device)
             if name == chain[-1]:
                 break
@@ -317,18 +327,20 @@ def stats(values: list[float | None]) -> dict[str, float | None]:
 def run_backend(
     backend_name: str,
     variants: tuple[str, ...],
-    weights: dict[str, list[np.ndarray]],
+    base: Any,
     split: data.Split,
     settings: Settings,
     seeds: list[int],
     device: str,
     verbose: bool,
 ) -> dict[str, Any]:
-    """Every seed of one backend; per variant its runs and their statistics."""
+    """Every seed of one backend; per variant its runs and their statistics. ``base``: the zoo
+    model (scratch), copied into this backend once."""
+    base = in_backend(ex08.backend_module(backend_name), base)
     runs: dict[str, list[dict[str, Any]]] = {v: [] for v in variants}
     for seed in seeds:
         for name, record in run_seed(
-            backend_name, variants, weights, split, settings, seed, device
+            backend_name, variants, base, split, settings, seed, device
         ).items():
             runs[name].append({"seed": seed, **record})
             if verbose:
@@ -528,7 +540,7 @@ def _train_all(args: argparse.Namespace, settings: Settings, backends: list[str]
             f"({len(split.y_train)} images)"
         )
     verbose = not args.json
-    weights, base = base_weights(args.quick, verbose)
+    model, base = base_model(args.quick, verbose)
     variants = PARTS[args.part]
     seeds = [args.seed + i for i in range(settings.seeds)]
     report: dict[str, Any] = {}
@@ -540,7 +552,7 @@ def _train_all(args: argparse.Namespace, settings: Settings, backends: list[str]
                 file=sys.stderr,
             )
         report[name] = run_backend(
-            name, variants, weights, split, settings, seeds, args.device, verbose
+            name, variants, model, split, settings, seeds, args.device, verbose
         )
     report["config"] = {
         "exercise": 9,
