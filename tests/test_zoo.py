@@ -118,18 +118,42 @@ def _truncate(entry: Path) -> None:
     f.write_bytes(f.read_bytes()[:200])
 
 
-def _edit_sha(entry: Path) -> None:
+def _edit_manifest(entry: Path, edit, reseal: bool = False) -> None:
+    """Apply ``edit`` to the manifest; with ``reseal`` also recompute its own checksum (a
+    consistent forgery, which the deeper checks, weights SHA-256 and architecture, must
+    catch)."""
     f = entry / "manifest.json"
     m = json.loads(f.read_text())
-    m["weights"]["sha256"] = "0" * 64
+    edit(m)
+    if reseal:
+        m[store.CHECKSUM] = store.manifest_sha256(m)
     f.write_text(json.dumps(m))
+
+
+def _edit_sha(entry: Path) -> None:
+    _edit_manifest(entry, lambda m: m["weights"].update(sha256="0" * 64), reseal=True)
 
 
 def _edit_architecture(entry: Path) -> None:
-    f = entry / "manifest.json"
-    m = json.loads(f.read_text())
-    m["architecture"]["layers"][0]["config"]["units"] = 9
-    f.write_text(json.dumps(m))
+    _edit_manifest(
+        entry, lambda m: m["architecture"]["layers"][0]["config"].update(units=9), reseal=True
+    )
+
+
+def _edit_metrics(entry: Path) -> None:
+    _edit_manifest(entry, lambda m: m.update(metrics={"test_accuracy": 0.99}))
+
+
+def _edit_preprocessing(entry: Path) -> None:
+    _edit_manifest(entry, lambda m: m.update(preprocessing={"inputs": "pixel / 128"}))
+
+
+def _edit_architecture_unsealed(entry: Path) -> None:
+    _edit_manifest(entry, lambda m: m["architecture"]["layers"][0]["config"].update(units=9))
+
+
+def _no_checksum(entry: Path) -> None:
+    _edit_manifest(entry, lambda m: m.pop(store.CHECKSUM))
 
 
 def _not_json(entry: Path) -> None:
@@ -147,8 +171,15 @@ def _no_manifest(entry: Path) -> None:
 DAMAGES = {
     "flipped byte in model.npz": (_flip_byte, "SHA-256"),
     "truncated model.npz": (_truncate, "SHA-256"),
-    "manifest sha edited": (_edit_sha, "SHA-256"),
-    "manifest architecture edited": (_edit_architecture, "not the architecture"),
+    "manifest sha edited, resealed": (_edit_sha, "SHA-256"),
+    "manifest architecture edited, resealed": (_edit_architecture, "not the architecture"),
+    "manifest metrics edited": (_edit_metrics, "the manifest was edited or damaged"),
+    "manifest preprocessing edited": (_edit_preprocessing, "the manifest was edited or damaged"),
+    "manifest architecture edited": (
+        _edit_architecture_unsealed,
+        "the manifest was edited or damaged",
+    ),
+    "manifest without its checksum": (_no_checksum, "lacks manifest_sha256"),
     "manifest not JSON": (_not_json, "not valid JSON"),
     "model.npz missing": (_no_weights, "model.npz is missing"),
     "manifest.json missing": (_no_manifest, "manifest.json is missing"),
@@ -160,8 +191,8 @@ def test_damaged_entry_is_a_clear_error_and_changes_nothing(
     zoo: Path, damage: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Each kind of damage: load() raises ZooError (a ValueError) naming the entry and the
-    problem; the CLI answers exit 2 with one paragraph; no file changes; the other entry
-    still loads."""
+    problem; `list` marks it damaged; the CLI answers exit 2 with one paragraph; no file
+    changes; the other entry still loads."""
     spoil, words = DAMAGES[damage]
     store.add("other", tiny_model(3), "scratch")
     store.add("tiny", tiny_model(0), "scratch")
@@ -172,6 +203,11 @@ def test_damaged_entry_is_a_clear_error_and_changes_nothing(
     assert isinstance(err.value, ValueError)
     message = str(err.value)
     assert "tiny@1" in message and words in message and "katas zoo remove tiny@1" in message
+    assert main(["zoo", "list", "--json"]) == 0
+    rows = {r["entry"]: r for r in json.loads(capsys.readouterr().out)["entries"]}
+    if damage != "manifest architecture edited, resealed":  # list checks no architecture
+        assert rows["tiny@1"]["status"] == "damaged" and words in rows["tiny@1"]["problem"]
+    assert rows["other@1"]["status"] == "ok"
     assert main(["zoo", "show", "tiny@1"]) == 2
     capsys.readouterr()
     assert main(["zoo", "export", "tiny@1", "--out", str(zoo.parent / "t.keras")]) == 2

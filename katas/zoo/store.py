@@ -10,9 +10,13 @@ Layout (``zoo_dir()``: ``$DNN_KATAS_ZOO``, else ``zoo/`` inside the MNIST cache 
 ``version`` is 1, 2, ...: :func:`add` never overwrites, it writes the next version into a
 temporary folder beside the others (``.tmp-*``) and renames it into place, so a reader sees a
 whole entry or none, and an interrupted write leaves only a temporary folder that listings skip.
-The manifest records the SHA-256 of ``model.npz``; :func:`load` checks it, then the file's own
-checksum (``load_model``), then that the model's config is the manifest's ``architecture``,
-before it returns anything. Whatever is wrong (a flipped byte, a truncated file, an edited or
+The manifest records the SHA-256 of ``model.npz`` and its own SHA-256 (:data:`CHECKSUM`, over
+:func:`manifest_sha256`'s canonical JSON of every other key), so an edit to any field
+(``metrics``, ``preprocessing``...) is detected, not only one to the weights or architecture.
+Every read (:func:`read_manifest`: ``list``, ``show``, :func:`load`, :func:`newest`) checks the
+manifest's checksum; :func:`load` then checks the weights' SHA-256, the file's own checksum
+(``load_model``), and that the model's config is the manifest's ``architecture``, before it
+returns anything. Whatever is wrong (a flipped byte, a truncated file, an edited or
 unreadable manifest, a missing file) is a :class:`~katas.errors.ZooError` (a ``ValueError``,
 and in the CLI a one-paragraph message, exit 2) naming the entry and the problem, and nothing
 on disk is changed. :func:`remove` takes one exact ``name`` or ``name@version`` and touches no
@@ -58,6 +62,9 @@ MANIFEST_KEYS = (
     "weights",  # {"file": "model.npz", "sha256": ..., "bytes": ...}
     "source",  # where it came from: {"kind": "recipe"} or {"kind": "keras", "file", "sha256"}
 )
+#: The manifest's own checksum: SHA-256 of :func:`manifest_sha256`'s canonical JSON of every
+#: other key. Not in MANIFEST_KEYS (it is not a field ``add`` takes) but required on read.
+CHECKSUM = "manifest_sha256"
 BACKENDS = ("scratch", "tf")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
@@ -94,6 +101,34 @@ def checked_zoo_dir(create: bool = False) -> Path:
         except OSError as err:
             raise ZooError(f"{d}: cannot create the model-zoo folder ({err}). {fix}") from None
     return d
+
+
+def check_writable(name: str) -> Path:
+    """The folder ``add(name, ...)`` will write in, checked now, before anything slow (a
+    training) whose result would be lost: ZooError if the zoo folder or ``<zoo>/<name>`` is a
+    file, or if the nearest existing one of them does not take a temporary file (read-only,
+    full, no permission). Nothing is created: the probe file is removed at once."""
+    root = checked_zoo_dir()
+    folder = root / check_name(name)
+    fix = f"The zoo folder is {root} (set by {_named_by()}); set DNN_KATAS_ZOO to a folder."
+    if folder.exists() and not folder.is_dir():
+        raise ZooError(
+            f"{folder}: expected the folder of zoo entry {name!r}, found a file; move it away "
+            f"or choose another --name. Nothing was stored."
+        )
+    probe_in = next(
+        (d for d in (folder, root, *root.parents) if d.exists()), root
+    )  # the folder mkdir would create the others in
+    if not probe_in.is_dir():
+        raise ZooError(f"{probe_in}: expected a folder, found a file. {fix} Nothing was stored.")
+    try:
+        with tempfile.TemporaryFile(dir=probe_in, prefix=".probe-"):
+            pass
+    except OSError as err:
+        raise ZooError(
+            f"{probe_in}: cannot write in the model zoo ({err}); nothing was stored. {fix}"
+        ) from None
+    return folder
 
 
 # ------------------------------------------------------------------------------ names
@@ -217,13 +252,20 @@ def read_manifest(name: str, version: int) -> dict[str, Any]:
             f"{where}: {MANIFEST} must hold a JSON object, found {type(manifest).__name__}. "
             + _fix(name, version)
         )
-    missing = [k for k in MANIFEST_KEYS if k not in manifest]
+    missing = [k for k in (*MANIFEST_KEYS, CHECKSUM) if k not in manifest]
     if missing:
         raise ZooError(f"{where}: {MANIFEST} lacks {', '.join(missing)}. {_fix(name, version)}")
     if manifest["format"] != FORMAT:
         raise ZooError(
             f"{where}: {MANIFEST} has format {manifest['format']!r}; this version of dnn-katas "
             f"reads {FORMAT!r} only. {_fix(name, version)}"
+        )
+    recorded, actual = manifest[CHECKSUM], manifest_sha256(manifest)
+    if recorded != actual:
+        raise ZooError(
+            f"{where}: {MANIFEST} has SHA-256 {actual} (canonical JSON without {CHECKSUM}), but "
+            f"records {CHECKSUM} {recorded!r}: the manifest was edited or damaged (a field such "
+            f"as metrics or preprocessing no longer says what was stored). {_fix(name, version)}"
         )
     if manifest["name"] != name or manifest["version"] != version:
         raise ZooError(
@@ -247,6 +289,15 @@ def read_manifest(name: str, version: int) -> dict[str, Any]:
             + _fix(name, version)
         )
     return manifest
+
+
+def manifest_sha256(manifest: dict[str, Any]) -> str:
+    """SHA-256 of the manifest's canonical JSON: every key but :data:`CHECKSUM`, sorted keys,
+    no spaces, ASCII only, as the manifest reads back from its file (so the digest
+    :func:`add` stores is the one :func:`read_manifest` recomputes)."""
+    body = {k: v for k, v in manifest.items() if k != CHECKSUM}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
 
 
 def _fix(name: str, version: int) -> str:
@@ -410,6 +461,10 @@ def add(name: str, model: Any, backend: str, **fields: Any) -> dict[str, Any]:
             version = (versions(name) or [0])[-1] + 1
             manifest["version"] = version
             manifest["created"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+            manifest.pop(CHECKSUM, None)
+            # seal what the file will read back as (jsonout: NaN -> null, tuples -> lists)
+            manifest = json.loads(jsonout.dumps(manifest))
+            manifest[CHECKSUM] = manifest_sha256(manifest)
             _write_text(tmp / MANIFEST, jsonout.dumps(manifest, indent=1) + "\n")
             try:
                 os.rename(tmp, folder / str(version))
