@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -20,12 +21,20 @@ trains = pytest.mark.slow
 
 
 def test_help_lists_subcommands(capsys) -> None:
+    """`katas --help` lists every subcommand, and `katas zoo --help` every zoo subcommand."""
     with pytest.raises(SystemExit) as done:
         main(["--help"])
     assert done.value.code == 0
     out = capsys.readouterr().out
-    for command in ("data", "exercise", "start", "check", "hint", "reset", "watch", "compare"):
-        assert command in out
+    commands = ("data", "exercise", "start", "check", "hint", "reset", "watch", "compare", "zoo")
+    for command in commands:
+        assert re.search(rf"^\s+{command}\b", out, re.M), command
+    with pytest.raises(SystemExit) as done:
+        main(["zoo", "--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    for command in ("list", "show", "train", "export", "import", "remove"):
+        assert re.search(rf"^\s+{command}\b", out, re.M), command
 
 
 def test_python_dash_m_entry_point() -> None:
