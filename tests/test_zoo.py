@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import tempfile
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -374,6 +377,110 @@ def test_ensure_refuses_a_damaged_newest_entry(zoo: Path, tiny_recipe: list[bool
     with pytest.raises(ZooError, match="not valid JSON"):
         recipes.ensure("mnist-0-4", quiet=True)
     assert tiny_recipe == [False]
+
+
+def _zoo_is_a_file(zoo: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    zoo.parent.mkdir(parents=True, exist_ok=True)
+    zoo.write_text("not a folder")
+    return []
+
+
+def _entry_folder_is_a_file(zoo: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    zoo.mkdir(parents=True)
+    (zoo / "mnist-0-4").write_text("not a folder")
+    return []
+
+
+def _zoo_read_only(zoo: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    if os.geteuid() == 0:
+        pytest.skip("root writes in a read-only folder: see the simulated read-only case")
+    zoo.mkdir(parents=True)
+    zoo.chmod(0o555)
+    return []
+
+
+def _zoo_refuses_writes(zoo: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """A read-only file system, simulated (root ignores permission bits): every file the
+    store tries to create inside the zoo's parent folder fails with EROFS."""
+    zoo.mkdir(parents=True)
+    real = tempfile.TemporaryFile
+
+    def refusing(*args, dir=None, **kwargs):
+        if dir is not None and Path(dir).is_relative_to(zoo.parent):
+            raise OSError(30, "Read-only file system")
+        return real(*args, dir=dir, **kwargs)
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", refusing)
+    return []
+
+
+def _bad_name(zoo: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    return ["--name", "a/b"]
+
+
+def _no_data(zoo: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    return ["--data", str(zoo.parent / "no-such-mnist.npz")]
+
+
+EARLY_FAILURES = {
+    "zoo folder is a file": (_zoo_is_a_file, "found a file", False),
+    "entry folder is a file": (_entry_folder_is_a_file, "found a file", False),
+    "zoo folder read-only": (_zoo_read_only, "cannot write in the model zoo", False),
+    "zoo file system read-only": (_zoo_refuses_writes, "Read-only file system", False),
+    "bad entry name": (_bad_name, "'a/b'", False),
+    "data missing": (_no_data, "no-such-mnist.npz", True),
+}
+
+
+@pytest.mark.parametrize("case", list(EARLY_FAILURES))
+def test_train_fails_fast_before_training(
+    zoo: Path, case: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`katas zoo train` checks the zoo folder (writable, not blocked by a file), the entry
+    name and the data before it trains: exit 2 with the reason in under a second, the
+    training function never called, the zoo folder's files unchanged; the zoo is checked
+    before the data is even loaded."""
+    make, words, loads_data = EARLY_FAILURES[case]
+    extra = make(zoo, monkeypatch)
+    calls: list[str] = []
+    real_load = recipes.load_split
+
+    def load(*args, **kwargs):
+        calls.append("load")
+        return real_load(*args, **kwargs)
+
+    def train(*args, **kwargs):
+        calls.append("train")
+        raise AssertionError("training started although the run could not be stored")
+
+    monkeypatch.setattr(recipes, "load_split", load)
+    monkeypatch.setattr(recipes.ex08, "train_model", train)
+    before = snapshot(zoo) if zoo.is_dir() else None
+    start = time.perf_counter()
+    assert main(["zoo", "train", "mnist-0-4", "--quick", "--quiet", *extra]) == 2
+    elapsed = time.perf_counter() - start
+    err = capsys.readouterr().err
+    assert err.startswith("katas: ") and words in err and "Traceback" not in err
+    assert calls == (["load"] if loads_data else [])
+    assert elapsed < 1.0  # checks of a path and a name, nothing loaded: milliseconds
+    assert (snapshot(zoo) if zoo.is_dir() else None) == before
+    if zoo.is_dir():
+        zoo.chmod(0o755)  # so that tmp_path can be cleaned up
+
+
+def test_import_checks_the_zoo_before_reading_the_file(
+    zoo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`katas zoo import` into a name blocked by a file fails (exit 2) before the .keras file
+    is read, so TensorFlow is never loaded for an import that could not be stored."""
+    from katas.zoo import keras_file
+
+    zoo.mkdir(parents=True)
+    (zoo / "blocked").write_text("not a folder")
+    calls: list[str] = []
+    monkeypatch.setattr(keras_file, "import_keras", lambda *a, **k: calls.append("read"))
+    assert main(["zoo", "import", str(zoo.parent / "m.keras"), "--name", "blocked"]) == 2
+    assert "found a file" in capsys.readouterr().err and calls == []
 
 
 def test_array_sha256_tells_dtype_and_shape_apart() -> None:

@@ -125,7 +125,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
     from katas.zoo import keras_file
 
     store = _store()
-    store.check_name(args.name, "--name")
+    store.check_writable(store.check_name(args.name, "--name"))  # before loading TensorFlow
     path = Path(args.file)
     model = keras_file.import_keras(path)
     manifest = store.add(

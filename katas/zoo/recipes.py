@@ -126,15 +126,19 @@ def train(
     The manifest records the network and optimizer config, the preprocessing, the training
     settings and seed, the SHA-256 of the exact arrays used (training set with its shifted
     copies, validation, test), the measured test and validation accuracy, and the library
-    versions. A run that diverged is refused (ZooError), not stored.
+    versions. A run that diverged is refused (ZooError), not stored. Everything that can be
+    checked before training is (recipe, backend, seed, entry name, the zoo folder writable
+    (:func:`~katas.zoo.store.check_writable`), the data present and valid), so a mistake costs
+    a second, not a training run.
     """
     recipe = get(name)
     store.backend_models(backend)  # a bad backend fails before any data is loaded
     seed = check_seed(seed)
     entry = store.check_name(entry or recipe.name, "entry")
-    store.checked_zoo_dir()
+    # what would otherwise fail only at store.add, after minutes of training: checked first
+    store.check_writable(entry)
     training = _training_settings(recipe, bool(quick))
-    split = load_split(recipe, bool(quick), seed, data_path)
+    split = load_split(recipe, bool(quick), seed, data_path)  # missing data fails here
     if not quiet:
         print(
             f"katas zoo: training {recipe.name} with {backend} ({len(split.y_train)} train / "
