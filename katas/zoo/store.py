@@ -107,7 +107,7 @@ def check_writable(name: str) -> Path:
     """The folder ``add(name, ...)`` will write in, checked now, before anything slow (a
     training) whose result would be lost: ZooError if the zoo folder or ``<zoo>/<name>`` is a
     file, or if the nearest existing one of them does not take a temporary file (read-only,
-    full, no permission). Nothing is created: the probe file is removed at once."""
+    no permission). Nothing is created: the probe file is removed at once."""
     root = checked_zoo_dir()
     folder = root / check_name(name)
     fix = f"The zoo folder is {root} (set by {_named_by()}); set DNN_KATAS_ZOO to a folder."
