@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 import time
 from dataclasses import replace
@@ -17,7 +18,7 @@ from katas.cli import main
 from katas.errors import UserError, ZooError
 from katas.zoo import recipes, store
 from scratch import layers as L
-from scratch.models import Sequential
+from scratch.models import Sequential, load_model
 
 needs_mnist = pytest.mark.skipif(
     not data.npz_path().is_file(), reason="MNIST not cached: run `katas data fetch`"
@@ -558,3 +559,33 @@ def test_quick_recipe_trained_in_tf_loads_into_scratch(zoo: Path) -> None:
     # within float32 rounding could flip, so allow 2 of the 1000 test images
     assert abs(acc - manifest["metrics"]["test_accuracy"]) <= 0.002
     assert acc > 0.9
+
+
+def test_a_run_that_cannot_be_stored_is_kept_elsewhere(
+    zoo: Path, tiny_recipe: list[bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The disk fills up after training (store.add fails): the error says where the trained
+    model was kept, that file loads with the trained weights, and the zoo holds nothing."""
+    import errno
+
+    trained: list[Sequential] = []
+    real_train = recipes.ex08.train_model
+
+    def train(*args, **kwargs):
+        out = real_train(*args, **kwargs)
+        trained.append(out[0])
+        return out
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(recipes.ex08, "train_model", train)
+    monkeypatch.setattr(recipes.store, "add", full)
+    with pytest.raises(ZooError, match="No space left") as info:
+        recipes.train("mnist-0-4", quiet=True)
+    kept = re.search(r"kept in (\S+\.npz)", str(info.value))
+    assert kept, str(info.value)
+    loaded = load_model(kept.group(1))
+    for a, b in zip(loaded.get_weights(), trained[0].get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert store.newest("mnist-0-4", include_quick=True) is None

@@ -157,48 +157,67 @@ def train(
     train_cfg = asdict(training)
     for key in ("quick_sizes", "quick_max_epochs", "quick_patience"):
         train_cfg.pop(key)
-    manifest = store.add(
-        entry,
-        model,
-        backend,
-        recipe=recipe.name,
-        quick=bool(quick),
-        preprocessing={
-            "source": "MNIST (katas.data.load_mnist, verified official)",
-            "split": "the book's: first 55,000 training images train, the last 5,000 validate, "
-            "the 10,000 test images test",
-            "digits": list(training.digits),
-            "labels": "digit d -> its index in digits (0..k-1)",
-            "inputs": "flattened 28 x 28 -> 784, float32 pixel / 255 in [0, 1]",
-            "augment": {
-                "copies": training.augment_copies,
-                "max_shift": training.augment_max_shift,
-                "rng": f"numpy default_rng([{seed}, 8])",
+    try:
+        manifest = store.add(
+            entry,
+            model,
+            backend,
+            recipe=recipe.name,
+            quick=bool(quick),
+            preprocessing={
+                "source": "MNIST (katas.data.load_mnist, verified official)",
+                "split": "the book's: first 55,000 training images train, the last 5,000 validate, "
+                "the 10,000 test images test",
+                "digits": list(training.digits),
+                "labels": "digit d -> its index in digits (0..k-1)",
+                "inputs": "flattened 28 x 28 -> 784, float32 pixel / 255 in [0, 1]",
+                "augment": {
+                    "copies": training.augment_copies,
+                    "max_shift": training.augment_max_shift,
+                    "rng": f"numpy default_rng([{seed}, 8])",
+                },
+                "quick_sizes": list(training.quick_sizes) if quick else None,
             },
-            "quick_sizes": list(training.quick_sizes) if quick else None,
-        },
-        training={
-            "network": recipe.config.to_dict(),
-            # the optimizer as built (scratch's serialize: the same dict tf_ref's gives)
-            "optimizer": optimizers.serialize(build_optimizer(recipe.config)),
-            **train_cfg,
-            "seed": seed,
-            "early_stopping": "val_loss, best weights restored",
-            "seconds_total": time.perf_counter() - start,
-        },
-        data=split_checksums(split),
-        metrics={
-            "test_accuracy": result["test_accuracy"],
-            "test_loss": result["test_loss"],
-            "val_accuracy": result["best_val_accuracy"],
-            "epochs": result["epochs"],
-            "best_epoch": result["best_epoch"],
-            "stopped_early": result["stopped_early"],
-            "seconds_per_epoch": result["seconds_per_epoch"],
-        },
-        source={"kind": "recipe"},
-    )
+            training={
+                "network": recipe.config.to_dict(),
+                # the optimizer as built (scratch's serialize: the same dict tf_ref's gives)
+                "optimizer": optimizers.serialize(build_optimizer(recipe.config)),
+                **train_cfg,
+                "seed": seed,
+                "early_stopping": "val_loss, best weights restored",
+                "seconds_total": time.perf_counter() - start,
+            },
+            data=split_checksums(split),
+            metrics={
+                "test_accuracy": result["test_accuracy"],
+                "test_loss": result["test_loss"],
+                "val_accuracy": result["best_val_accuracy"],
+                "epochs": result["epochs"],
+                "best_epoch": result["best_epoch"],
+                "stopped_early": result["stopped_early"],
+                "seconds_per_epoch": result["seconds_per_epoch"],
+            },
+            source={"kind": "recipe"},
+        )
+    except (ZooError, OSError) as e:  # e.g. the disk filled up during training
+        raise ZooError(f"{e} {keep_unsaved(model, backend, entry)}") from e
     return model, manifest
+
+
+def keep_unsaved(model: Any, backend: str, entry: str) -> str:
+    """Save a trained model that could not be stored in the zoo to a new temporary folder (a
+    finished training run is never lost); returns a sentence saying where, or why not."""
+    import tempfile
+
+    try:
+        folder = tempfile.mkdtemp(prefix=f"katas-zoo-unsaved-{entry}-")
+        path = store.backend_models(backend).save_model(model, f"{folder}/model.npz")
+    except (OSError, ValueError) as e:
+        return f"The trained model could not be kept either ({e})."
+    return (
+        f"The trained model was kept in {path} (scratch.models.load_model reads it; "
+        "free some space and train again, or load it from there)."
+    )
 
 
 def ensure(
