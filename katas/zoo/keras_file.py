@@ -50,9 +50,11 @@ ACTIVATIONS = ("linear", "relu", "leaky_relu", "elu", "selu", "sigmoid", "tanh")
 
 
 def _keras() -> Any:
-    import keras
+    # tf_ref first: its import loads TensorFlow with the start-up lines silenced (logging, the
+    # CUDA platform); importing keras before it would print them
+    import tf_ref  # noqa: F401  # isort: skip
 
-    import tf_ref  # noqa: F401  (TensorFlow's quiet start-up: logging, CUDA platform)
+    import keras
 
     return keras
 
