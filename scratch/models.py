@@ -186,8 +186,12 @@ def write_model_file(path: Any, config: dict[str, Any], named: dict[str, np.ndar
     """Write one ``.npz`` (no pickle): the arrays ``named`` ("<layer>/<weight>", in order), then
     "__config__" (the config as JSON, uint8 bytes) and "__sha256__" (``_digest`` as 64 ASCII hex
     digits, uint8). Atomic: a temporary file beside the target, then ``os.replace``, so an
-    interrupted save never leaves a half-written model. Plumbing shared with tf_ref."""
+    interrupted save never leaves a half-written model; an OS error (a folder at ``path``, a
+    full disk) is a ValueError naming the file, with nothing written. Plumbing shared with
+    tf_ref."""
     path = check_path(path)
+    if path.is_dir():
+        raise ValueError(f"{path}: a folder; expected a model file name (e.g. model.npz)")
     config_bytes = json.dumps(config, sort_keys=True, allow_nan=False).encode("utf-8")
     arrays = {k: np.asarray(v) for k, v in named.items()}
     digest = _digest(config_bytes, list(arrays.values()))
@@ -206,9 +210,11 @@ def write_model_file(path: Any, config: dict[str, Any], named: dict[str, np.ndar
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(e, OSError):
+            raise ValueError(f"{path}: cannot write a model file there ({e})") from e
         raise
     return path
 

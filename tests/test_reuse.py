@@ -311,6 +311,24 @@ def test_failed_save_leaves_the_old_file_and_no_temporary(tmp_path) -> None:
         s_models.save_model(model, tmp_path / "no" / "such" / "m.npz")
 
 
+def test_save_into_a_folder_or_a_failing_disk_is_a_value_error(tmp_path, monkeypatch) -> None:
+    """save_model to a folder, or a write the OS refuses (full disk), is a ValueError naming
+    the file (not a raw OSError), and the old file stays whole with no temporary left."""
+    model, path = saved(tmp_path)
+    good = path.read_bytes()
+    with pytest.raises(ValueError, match="a folder"):
+        s_models.save_model(model, tmp_path)
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(s_models.np, "savez", full_disk)
+    with pytest.raises(ValueError, match=r"model\.npz: cannot write.*No space left"):
+        s_models.save_model(model, path)
+    assert path.read_bytes() == good
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.npz"]
+
+
 @pytest.mark.tf
 def test_saved_files_move_between_backends(tmp_path) -> None:
     """scratch save -> tf_ref load and tf_ref save -> scratch load: same config, same weights
