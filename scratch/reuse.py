@@ -164,8 +164,15 @@ def add_on_top(
 
 
 def source_model(source: Any, model_class: type, load: Any) -> Any:
-    """``source`` as a model: a model as is, a path loaded with ``load``. Shared with tf_ref."""
+    """``source`` as a built model: a model as is, a path loaded with ``load``. An unbuilt
+    model has no weights to copy (its copies would be drawn afresh, then frozen: random
+    features passed off as pretrained ones), so it is refused. Shared with tf_ref."""
     if isinstance(source, model_class):
+        if not source.built:
+            raise ValueError(
+                "source: the model is not built, so it has no trained weights to copy; build "
+                "and train it first"
+            )
         return source
     if isinstance(source, (str, os.PathLike)):
         return load(source)

@@ -508,3 +508,13 @@ def test_load_lower_layers_copies_from_a_saved_file(backend: str, tmp_path) -> N
         reuse.load_lower_layers(3, 1)
     with pytest.raises(ValueError, match="n_hidden"):
         reuse.load_lower_layers(source, 9)
+
+
+@BACKENDS
+def test_load_lower_layers_refuses_an_unbuilt_source(backend: str) -> None:
+    """An unbuilt source has no weights: its "copies" would be fresh random layers, frozen."""
+    layers_mod, models_mod = modules(backend)
+    reuse = importlib.import_module(f"{backend}.reuse")
+    unbuilt = models_mod.Sequential([layers_mod.Dense(4), layers_mod.Dense(2)])
+    with pytest.raises(ValueError, match="source: the model is not built"):
+        reuse.load_lower_layers(unbuilt, 1)
