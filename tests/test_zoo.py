@@ -484,6 +484,18 @@ def test_import_checks_the_zoo_before_reading_the_file(
     assert "found a file" in capsys.readouterr().err and calls == []
 
 
+def test_ensure_refuses_an_entry_the_recipe_did_not_make(
+    zoo: Path, tiny_recipe: list[bool]
+) -> None:
+    """A model stored under the recipe's name by other means (an import) is never returned as
+    the recipe's model (exercise 9 would silently transfer from it)."""
+    recipes.ensure("mnist-0-4", quiet=True)
+    store.add("mnist-0-4", tiny_model(), "scratch", recipe=None, quick=False)
+    with pytest.raises(ZooError, match=r"mnist-0-4@2: not made by recipe mnist-0-4"):
+        recipes.ensure("mnist-0-4", quiet=True)
+    assert tiny_recipe == [False]
+
+
 def test_array_sha256_tells_dtype_and_shape_apart() -> None:
     """The data checksum covers dtype and shape, not only the bytes."""
     a = np.arange(6, dtype=np.int32)

@@ -227,10 +227,21 @@ def ensure(
     ``backend`` (whichever backend trained it); on first use it is trained with ``backend`` and
     stored (a message on stderr says so and how long it roughly takes, unless ``quiet``).
     A damaged newest entry is an error (ZooError saying how to remove it), never silently
-    retrained around."""
+    retrained around; so is a newest entry the recipe did not make (a Keras file imported under
+    the recipe's name): it would stand in for the recipe's model with another architecture or
+    other training."""
     recipe = get(name)
     store.backend_models(backend)
     version = store.newest(recipe.name)
+    if version is not None:
+        made_by = store.read_manifest(recipe.name, version)["recipe"]
+        if made_by != recipe.name:
+            ref = store.ref(recipe.name, version)
+            raise ZooError(
+                f"zoo entry {ref}: not made by recipe {recipe.name} (its manifest says recipe "
+                f"{made_by!r}), so it cannot stand in for it; remove it (`katas zoo remove "
+                f"{ref}`) and import it under another name"
+            )
     if version is None:
         print(
             f"katas zoo: {recipe.name} is not in the model zoo ({store.zoo_dir()}) yet; training "
