@@ -249,6 +249,23 @@ def test_unsupported_keras_layer_is_named(tmp_path: Path) -> None:
         keras_file.import_keras(tmp_path / "ln.keras")
 
 
+def test_settings_scratch_would_lose_are_refused() -> None:
+    """A BN's beta/gamma regularizer or constraint, or an activity regularizer, has no scratch
+    twin: the import names it instead of dropping it (training on would silently differ)."""
+    import keras
+
+    for key, layer in [
+        ("beta_regularizer", keras.layers.BatchNormalization(beta_regularizer="l2", name="b")),
+        ("gamma_constraint", keras.layers.BatchNormalization(gamma_constraint="non_neg")),
+        ("activity_regularizer", keras.layers.Dense(3, activity_regularizer="l2")),
+    ]:
+        kmodel = keras.Sequential([keras.Input((5,)), layer])
+        with pytest.raises(ZooError, match=rf"'{layer.name}'.*{key}=.*no scratch equivalent"):
+            keras_file.from_keras(kmodel)
+    plain = keras.Sequential([keras.Input((5,)), keras.layers.Dense(3, kernel_regularizer="l2")])
+    assert keras_file.from_keras(plain).layers[0].regularizers["kernel"].l2 == 0.01
+
+
 @pytest.mark.parametrize(
     "setup, words",
     [

@@ -307,6 +307,20 @@ def _activation_name(spec: Any, layer: Any) -> str:
     raise _unsupported(layer, f", activation {spec!r}")
 
 
+#: What a Dense's import carries over; any other regularizer or constraint must be absent.
+DENSE_EXTRAS = ("kernel_regularizer", "bias_regularizer", "kernel_constraint", "bias_constraint")
+
+
+def _check_nothing_dropped(layer: Any, cfg: dict[str, Any], kept: tuple[str, ...]) -> None:
+    """Refuse a layer whose config sets something scratch's twin would silently lose: an
+    activity regularizer, a batch norm's beta/gamma regularizers or constraints, a LoRA
+    adapter. (Training the imported model on would then differ from Keras without a word.)"""
+    for key, value in cfg.items():
+        extra = key.endswith(("_regularizer", "_constraint")) and key not in kept
+        if (extra or key == "lora_rank") and value is not None:
+            raise _unsupported(layer, f", {key}={value!r}")
+
+
 def _scratch_layer(keras: Any, layer: Any) -> Any:
     """The scratch layer equal to one Keras layer (weights assigned later)."""
     import numpy as np
@@ -315,6 +329,9 @@ def _scratch_layer(keras: Any, layer: Any) -> Any:
 
     cfg = layer.get_config()
     name = layer.name
+    _check_nothing_dropped(
+        layer, cfg, DENSE_EXTRAS if isinstance(layer, keras.layers.Dense) else ()
+    )
     if isinstance(layer, keras.layers.Dense):
         return L.Dense(
             int(cfg["units"]),
