@@ -98,6 +98,15 @@ def check_activation_name(value: Any, where: str) -> str:
         raise type(err)(f"{where}: {err}") from None
 
 
+#: The keys each kind of layer spec may have besides "kind" (``check_bottom``).
+SPEC_KEYS = {
+    "dense": ("kernel", "bias", "activation"),
+    "batch_norm": ("gamma", "beta", "moving_mean", "moving_variance", "epsilon"),
+    "activation": ("activation",),
+    "dropout": ("rate",),
+}
+
+
 def check_bottom(bottom: Any) -> list[dict[str, Any]]:
     """A frozen bottom to cache: a non-empty list of layer specs (dicts), checked before anything
     runs. ``{"kind": "dense", "kernel": (D, M), "bias": (M,) or None, "activation": name or None}``,
@@ -105,8 +114,9 @@ def check_bottom(bottom: Any) -> list[dict[str, Any]]:
     ``, "epsilon": 1e-3 (optional)}``, ``{"kind": "activation", "activation": name}``,
     ``{"kind": "dropout", "rate": r}``. A dropout with r > 0 is refused: uncached training would
     drop different units at every step, which no stored output can reproduce (a Dropout layer
-    has no parameters, yet it is not deterministic). Returns normalized specs (arrays checked,
-    names resolved)."""
+    has no parameters, yet it is not deterministic). A key a kind does not have (a misspelt
+    "activation" or "epsilon") is refused. Returns normalized specs (arrays checked, names
+    resolved)."""
     if not isinstance(bottom, (list, tuple)):
         raise TypeError(f"bottom: expected a list of layer specs (dicts), got {bottom!r:.80}")
     if not bottom:
@@ -118,6 +128,13 @@ def check_bottom(bottom: Any) -> list[dict[str, Any]]:
         if not isinstance(spec, dict) or "kind" not in spec:
             raise TypeError(f"{where}: expected a dict with a 'kind', got {spec!r:.80}")
         kind = spec["kind"]
+        if kind in SPEC_KEYS:
+            unknown = sorted(map(str, set(spec) - {"kind", *SPEC_KEYS[kind]}))
+            if unknown:  # a misspelt "activation" or "epsilon" would silently be the default
+                raise ValueError(
+                    f"{where}: unknown key(s) {', '.join(map(repr, unknown))} for kind {kind!r}; "
+                    f"expected {', '.join(SPEC_KEYS[kind])}"
+                )
         if kind == "dense":
             kernel = check_float_array(spec.get("kernel"), f"{where} kernel", ndim=2, dtype=dtype)
             dtype = kernel.dtype

@@ -332,6 +332,11 @@ CACHE_BAD = [
         r"bottom\[1\]",
     ),
     ("bad activation", dict(bottom=[DENSE | {"activation": "nope"}]), r"bottom\[0\] activation"),
+    (  # a misspelt key would otherwise silently mean "linear" (or the default epsilon)
+        "misspelt key",
+        dict(bottom=[{"kind": "dense", "kernel": np.ones((3, 2)), "activaton": "relu"}]),
+        r"bottom\[0\]: unknown key\(s\) 'activaton' for kind 'dense'",
+    ),
     ("chunk size", dict(chunk_size=0), "chunk_size"),
     ("x width", dict(x=np.ones((4, 2))), r"bottom\[0\] kernel"),
     ("x integer", dict(x=np.ones((4, 3), int)), "x"),
