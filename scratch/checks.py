@@ -364,6 +364,23 @@ def check_config(config: Any, cls: type) -> dict[str, Any]:
     return dict(config)
 
 
+def serialize_object(obj: Any, what: str, classes: dict[str, type]) -> dict[str, Any]:
+    """``{"class_name": NAME, "config": obj.get_config()}`` (Keras' ``serialize``) for an object
+    whose class is exactly ``classes[NAME]`` (a subclass would come back as its parent, so it is
+    refused: TypeError). Plumbing for both backends' layers, optimizers and schedules."""
+    name = type(obj).__name__
+    if classes.get(name) is not type(obj):
+        raise TypeError(f"{what}: serialize describes {', '.join(classes)} objects, got {name}")
+    return {"class_name": name, "config": obj.get_config()}
+
+
+def deserialize_object(spec: Any, what: str, classes: dict[str, type]) -> Any:
+    """The inverse of ``serialize_object``: ``cls.from_config(config)`` for a checked
+    ``{"class_name", "config"}`` dict (``check_serialized``)."""
+    cls, config = check_serialized(spec, what, classes)
+    return cls.from_config(config)
+
+
 def check_serialized(spec: Any, what: str, classes: dict[str, type]) -> tuple[type, dict]:
     """``{"class_name": NAME, "config": {...}}`` with NAME one of ``classes``; returns (the
     class, the config dict) for ``cls.from_config``."""

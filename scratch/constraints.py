@@ -24,7 +24,7 @@ from scratch.checks import (
     check_config,
     check_float_array,
     check_positive,
-    check_serialized,
+    deserialize_object,
     plain,
 )
 
@@ -126,5 +126,4 @@ def deserialize(spec: Any) -> MaxNorm | None:
     """The inverse of ``serialize``."""
     if spec is None:
         return None
-    cls, config = check_serialized(spec, "constraint", {"MaxNorm": MaxNorm})
-    return cls.from_config(config)
+    return deserialize_object(spec, "constraint", {"MaxNorm": MaxNorm})

@@ -29,9 +29,10 @@ from scratch.checks import (
     check_number,
     check_positive,
     check_rng,
-    check_serialized,
     check_weight,
+    deserialize_object,
     plain,
+    serialize_object,
 )
 from scratch.regularizers import Regularizer
 
@@ -272,17 +273,6 @@ def decode_config(config: dict[str, Any], *modules: Any) -> dict[str, Any]:
         elif key.endswith("_constraint"):
             out[key] = con.deserialize(value)
     return out
-
-
-def check_layer_class(layer: Any, classes: dict[str, type]) -> str:
-    """The class name ``serialize`` writes for ``layer``: one of ``classes`` exactly (a subclass
-    would come back as its parent)."""
-    name = type(layer).__name__
-    if classes.get(name) is not type(layer):
-        raise TypeError(
-            f"layer: serialize describes {', '.join(classes)} layers, got {type(layer).__name__}"
-        )
-    return name
 
 
 # ------------------------------------------------------------------------------- dense
@@ -885,13 +875,12 @@ CLASSES: dict[str, type] = {
 
 def serialize(layer: Layer) -> dict[str, Any]:
     """{"class_name": "Dense", "config": layer.get_config()} (Keras' ``layers.serialize``)."""
-    return {"class_name": check_layer_class(layer, CLASSES), "config": layer.get_config()}
+    return serialize_object(layer, "layer", CLASSES)
 
 
 def deserialize(spec: Any) -> Layer:
     """A new, unbuilt layer from ``serialize``'s dict (an unknown class_name is refused)."""
-    cls, config = check_serialized(spec, "layer", CLASSES)
-    return cls.from_config(config)
+    return deserialize_object(spec, "layer", CLASSES)
 
 
 def check_input(x: Any, layer: Layer, *, finite: bool = True) -> np.ndarray:

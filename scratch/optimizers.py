@@ -29,9 +29,10 @@ from scratch.checks import (
     check_float_array,
     check_positive,
     check_range,
-    check_serialized,
     check_weight,
     config_from_attributes,
+    deserialize_object,
+    serialize_object,
 )
 
 LearningRate = float | Callable[[int], float]
@@ -739,16 +740,9 @@ CLASSES: dict[str, type] = {cls.__name__: cls for cls in (SGD, Adagrad, RMSprop,
 
 def serialize(optimizer: Optimizer) -> dict[str, Any]:
     """{"class_name": "Adam", "config": optimizer.get_config()} (as Keras' serialize)."""
-    if not isinstance(optimizer, Optimizer) or CLASSES.get(type(optimizer).__name__) is not type(
-        optimizer
-    ):
-        raise TypeError(
-            f"optimizer: serialize describes {', '.join(CLASSES)} objects, got {optimizer!r}"
-        )
-    return {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
+    return serialize_object(optimizer, "optimizer", CLASSES)
 
 
 def deserialize(spec: Any) -> Optimizer:
     """A new optimizer from ``serialize``'s dict (an unknown class_name is refused)."""
-    cls, config = check_serialized(spec, "optimizer", CLASSES)
-    return cls.from_config(config)
+    return deserialize_object(spec, "optimizer", CLASSES)

@@ -34,8 +34,9 @@ from scratch.checks import (
     check_config,
     check_number,
     check_positive,
-    check_serialized,
     config_from_attributes,
+    deserialize_object,
+    serialize_object,
 )
 
 
@@ -395,16 +396,9 @@ CLASSES: dict[str, type] = {
 
 def serialize(schedule: Schedule) -> dict[str, Any]:
     """{"class_name": "ExponentialDecay", "config": schedule.get_config()}."""
-    if not isinstance(schedule, Schedule) or CLASSES.get(type(schedule).__name__) is not type(
-        schedule
-    ):
-        raise TypeError(
-            f"schedule: serialize describes {', '.join(CLASSES)} objects, got {schedule!r}"
-        )
-    return {"class_name": type(schedule).__name__, "config": schedule.get_config()}
+    return serialize_object(schedule, "schedule", CLASSES)
 
 
 def deserialize(spec: Any) -> Schedule:
     """A new schedule from ``serialize``'s dict (an unknown class_name is refused)."""
-    cls, config = check_serialized(spec, "schedule", CLASSES)
-    return cls.from_config(config)
+    return deserialize_object(spec, "schedule", CLASSES)

@@ -30,8 +30,9 @@ from scratch.checks import (
     check_name,
     check_positive,
     check_rng,
-    check_serialized,
+    deserialize_object,
     plain,
+    serialize_object,
 )
 
 # Argument checks are plumbing shared with scratch (same words for the same mistake); none of
@@ -46,7 +47,6 @@ from scratch.layers import (
     check_dropout_dout,
     check_fraction,
     check_keep_mask,
-    check_layer_class,
     check_layer_weights,
     check_noise_shape,
     check_rebuild,
@@ -752,13 +752,12 @@ CLASSES: dict[str, type] = {
 
 def serialize(layer: Layer) -> dict[str, Any]:
     """{"class_name": "Dense", "config": layer.get_config()}, the same dict as scratch's."""
-    return {"class_name": check_layer_class(layer, CLASSES), "config": layer.get_config()}
+    return serialize_object(layer, "layer", CLASSES)
 
 
 def deserialize(spec: Any) -> Layer:
     """A new, unbuilt layer from ``serialize``'s dict (an unknown class_name is refused)."""
-    cls, config = check_serialized(spec, "layer", CLASSES)
-    return cls.from_config(config)
+    return deserialize_object(spec, "layer", CLASSES)
 
 
 def check_input(x: Any, layer: Layer, *, finite: bool = True) -> np.ndarray:

@@ -22,8 +22,8 @@ from scratch.checks import (
     check_config,
     check_float_array,
     check_positive,
-    check_serialized,
     config_from_attributes,
+    deserialize_object,
 )
 
 
@@ -134,8 +134,7 @@ def deserialize(spec: Any) -> L1L2 | None:
     """The inverse of ``serialize`` (class_name "L1L2", "L1" or "L2")."""
     if spec is None:
         return None
-    cls, config = check_serialized(spec, "regularizer", CLASSES)
-    return cls.from_config(config)
+    return deserialize_object(spec, "regularizer", CLASSES)
 
 
 def sparsify(weights: np.ndarray, threshold: float) -> np.ndarray:
