@@ -259,6 +259,32 @@ _CLIPPERS: dict[str, Callable[[Sequence[np.ndarray], float], list[np.ndarray]]] 
 }
 
 
+def optimizer_config(optimizer: Any, schedules: Any) -> dict[str, Any]:
+    """``optimizer.get_config()``: its constructor arguments, learning_rate a number or a
+    serialized schedule of the backend's ``schedules`` module (another callable has no config:
+    TypeError). Plumbing shared with tf_ref.optimizers."""
+    config = config_from_attributes(optimizer)
+    lr = optimizer.learning_rate
+    if isinstance(lr, schedules.Schedule):
+        config["learning_rate"] = schedules.serialize(lr)
+    elif callable(lr):
+        raise TypeError(
+            f"learning_rate: get_config describes a number or a schedules object, got {lr!r}"
+        )
+    else:
+        config["learning_rate"] = float(lr)
+    return config
+
+
+def optimizer_from_config(cls: type, config: dict[str, Any], schedules: Any) -> Any:
+    """``cls(**config)`` after ``check_config``, a serialized learning-rate schedule rebuilt by
+    the backend's ``schedules`` module. Plumbing shared with tf_ref.optimizers."""
+    kwargs = check_config(config, cls)
+    if isinstance(kwargs.get("learning_rate"), dict):
+        kwargs["learning_rate"] = schedules.deserialize(kwargs["learning_rate"])
+    return cls(**kwargs)
+
+
 class Optimizer(ABC):
     """Base class: slot bookkeeping, the step counter, the learning-rate lookup and clipping."""
 
@@ -284,25 +310,12 @@ class Optimizer(ABC):
         """The constructor arguments: learning_rate (a number, or a serialized schedule), the
         rule's hyperparameters, clipvalue/clipnorm/global_clipnorm. Not the slots or the step
         count (the training state, which checkpoints carry)."""
-        config = config_from_attributes(self)
-        lr = self.learning_rate
-        if isinstance(lr, schedules_mod.Schedule):
-            config["learning_rate"] = schedules_mod.serialize(lr)
-        elif callable(lr):
-            raise TypeError(
-                f"learning_rate: get_config describes a number or a schedules object, got {lr!r}"
-            )
-        else:
-            config["learning_rate"] = float(lr)
-        return config
+        return optimizer_config(self, schedules_mod)
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Optimizer:
         """A new optimizer (no slots yet) from ``get_config()``'s dict (``check_config``)."""
-        kwargs = check_config(config, cls)
-        if isinstance(kwargs.get("learning_rate"), dict):
-            kwargs["learning_rate"] = schedules_mod.deserialize(kwargs["learning_rate"])
-        return cls(**kwargs)
+        return optimizer_from_config(cls, config, schedules_mod)
 
     def current_learning_rate(self) -> float:
         """The learning rate for the step about to be taken (schedules see ``iterations``); a

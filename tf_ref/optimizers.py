@@ -32,11 +32,9 @@ from keras.src.utils.tracking import no_automatic_dependency_tracking
 from scratch.checks import (
     check_bool,
     check_choice,
-    check_config,
     check_float_array,
     check_positive,
     check_range,
-    config_from_attributes,
     deserialize_object,
     serialize_object,
 )
@@ -50,6 +48,8 @@ from scratch.optimizers import (
     check_rmsprop_args,
     check_step_args,
     check_update_args,
+    optimizer_config,
+    optimizer_from_config,
 )
 from tf_ref import schedules as schedules_mod
 
@@ -184,25 +184,12 @@ class Optimizer(ABC):
         """The constructor arguments: learning_rate (a number, or a serialized schedule), the
         rule's hyperparameters, clipvalue/clipnorm/global_clipnorm. Not the slots or the step
         count (the training state, which checkpoints carry)."""
-        config = config_from_attributes(self)
-        lr = self.learning_rate
-        if isinstance(lr, schedules_mod.Schedule):
-            config["learning_rate"] = schedules_mod.serialize(lr)
-        elif callable(lr):
-            raise TypeError(
-                f"learning_rate: get_config describes a number or a schedules object, got {lr!r}"
-            )
-        else:
-            config["learning_rate"] = float(lr)
-        return config
+        return optimizer_config(self, schedules_mod)
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Optimizer:
         """A new optimizer (no slots yet) from ``get_config()``'s dict (``check_config``)."""
-        kwargs = check_config(config, cls)
-        if isinstance(kwargs.get("learning_rate"), dict):
-            kwargs["learning_rate"] = schedules_mod.deserialize(kwargs["learning_rate"])
-        return cls(**kwargs)
+        return optimizer_from_config(cls, config, schedules_mod)
 
     def _keras_kwargs(self) -> dict[str, Any]:
         """The learning rate (a float or a Keras schedule) and the clipping option for Keras."""
