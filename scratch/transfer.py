@@ -238,6 +238,47 @@ def check_new_units(new_units: Any) -> list[int]:
     return [int(u) for u in units]
 
 
+def check_frozen_stack_args(
+    x: Any, weights: Any, activations: Any, trainable: Any, dout: Any, input_grad: Any
+) -> tuple[np.ndarray, Weights, list[str], list[bool], np.ndarray, bool]:
+    """``frozen_stack_backward``'s arguments, checked: (x (N, D) in the kernels' dtype, the
+    weights, the activation names, the trainable flags, dout (N, D_L), input_grad)."""
+    weights = check_dense_weights(weights)
+    names = check_activation_names(activations, len(weights))
+    flags = check_flags(trainable, "trainable", len(weights))
+    input_grad = check_bool(input_grad, "input_grad")
+    dtype = weights[0][0].dtype
+    x = check_float_array(x, "x", ndim=2, width=weights[0][0].shape[0], dtype=dtype)
+    dout = check_dout(dout, (x.shape[0], weights[-1][0].shape[1]), dtype)
+    return x, weights, names, flags, dout, input_grad
+
+
+def check_frozen_batchnorm_args(
+    x: Any,
+    gamma: Any,
+    beta: Any,
+    moving_mean: Any,
+    moving_variance: Any,
+    trainable: Any,
+    training: Any,
+    momentum: Any,
+    epsilon: Any,
+) -> tuple[Any, ...]:
+    """``frozen_batchnorm_forward``'s arguments, checked: (x (N, D), gamma, beta, copies of
+    the moving mean and variance (D,), momentum, epsilon, trainable, training)."""
+    trainable = check_bool(trainable, "trainable")
+    training = check_bool(training, "training")
+    x = check_float_array(x, "x", ndim=2)
+    mean, var = (
+        np.array(check_float_array(a, name, ndim=1, width=x.shape[1], dtype=x.dtype), copy=True)
+        for name, a in (("moving_mean", moving_mean), ("moving_variance", moving_variance))
+    )
+    x, gamma, beta, momentum, epsilon = check_batchnorm_args(
+        x, gamma, beta, mean, var, momentum, epsilon
+    )
+    return x, gamma, beta, mean, var, momentum, epsilon, trainable, training
+
+
 # ------------------------------------------------------------------ kata 17: freezing
 
 
@@ -264,13 +305,9 @@ def frozen_stack_backward(
     gradients are computed (frozen layers below it cost nothing) and dx is None.
     x (N, D) is cast to the kernels' dtype; dout is (N, D_L).
     """
-    weights = check_dense_weights(weights)
-    names = check_activation_names(activations, len(weights))
-    flags = check_flags(trainable, "trainable", len(weights))
-    input_grad = check_bool(input_grad, "input_grad")
-    dtype = weights[0][0].dtype
-    x = check_float_array(x, "x", ndim=2, width=weights[0][0].shape[0], dtype=dtype)
-    dout = check_dout(dout, (x.shape[0], weights[-1][0].shape[1]), dtype)
+    x, weights, names, flags, dout, input_grad = check_frozen_stack_args(
+        x, weights, activations, trainable, dout, input_grad
+    )
     funcs = [get_activation(n) for n in names]
 
     inputs, pre = [], []
@@ -321,15 +358,8 @@ def frozen_batchnorm_forward(
     x (N, D); gamma, beta, moving_mean, moving_variance (D,). Returns (out (N, D), new_mean (D,),
     new_variance (D,)) as new arrays; the arguments are left untouched.
     """
-    trainable = check_bool(trainable, "trainable")
-    training = check_bool(training, "training")
-    x = check_float_array(x, "x", ndim=2)
-    mean, var = (
-        np.array(check_float_array(a, name, ndim=1, width=x.shape[1], dtype=x.dtype), copy=True)
-        for name, a in (("moving_mean", moving_mean), ("moving_variance", moving_variance))
-    )
-    x, gamma, beta, momentum, epsilon = check_batchnorm_args(
-        x, gamma, beta, mean, var, momentum, epsilon
+    x, gamma, beta, mean, var, momentum, epsilon, trainable, training = check_frozen_batchnorm_args(
+        x, gamma, beta, moving_mean, moving_variance, trainable, training, momentum, epsilon
     )
     # The whole kata: a frozen layer runs in inference mode even while training (Keras 3).
     out, _ = _batchnorm_forward(

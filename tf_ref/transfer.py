@@ -18,16 +18,15 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from scratch.checks import check_bool, check_float_array, check_labels, check_positive, check_rng
-from scratch.layers import check_batchnorm_args, check_dout
+from scratch.checks import check_float_array, check_labels, check_positive, check_rng
 from scratch.training import minibatches
 from scratch.transfer import (
     bottom_dtype,
-    check_activation_names,
     check_bottom,
     check_bottom_widths,
     check_dense_weights,
-    check_flags,
+    check_frozen_batchnorm_args,
+    check_frozen_stack_args,
     check_n_reuse,
     check_new_units,
 )
@@ -45,13 +44,9 @@ def frozen_stack_backward(
     """(dx, grads) of sum(h_L * dout) by ``tf.GradientTape``: trainable layers' kernel and bias
     are ``tf.Variable``s, frozen ones constants (None in grads), x is watched only with
     ``input_grad`` (else dx is None). Shapes as in ``scratch.transfer``."""
-    weights = check_dense_weights(weights)
-    names = check_activation_names(activations, len(weights))
-    flags = check_flags(trainable, "trainable", len(weights))
-    input_grad = check_bool(input_grad, "input_grad")
-    dtype = weights[0][0].dtype
-    x = check_float_array(x, "x", ndim=2, width=weights[0][0].shape[0], dtype=dtype)
-    dout = check_dout(dout, (x.shape[0], weights[-1][0].shape[1]), dtype)
+    x, weights, names, flags, dout, input_grad = check_frozen_stack_args(
+        x, weights, activations, trainable, dout, input_grad
+    )
     params = [
         (tf.Variable(k), tf.Variable(b)) if flag else (tf.constant(k), tf.constant(b))
         for (k, b), flag in zip(weights, flags, strict=True)
@@ -87,15 +82,8 @@ def frozen_batchnorm_forward(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A ``keras.layers.BatchNormalization(trainable=trainable)`` holding these weights, called
     with ``training``: (out, its moving mean, its moving variance) afterwards (new arrays)."""
-    trainable = check_bool(trainable, "trainable")
-    training = check_bool(training, "training")
-    x = check_float_array(x, "x", ndim=2)
-    mean, var = (
-        np.array(check_float_array(a, name, ndim=1, width=x.shape[1], dtype=x.dtype), copy=True)
-        for name, a in (("moving_mean", moving_mean), ("moving_variance", moving_variance))
-    )
-    x, gamma, beta, momentum, epsilon = check_batchnorm_args(
-        x, gamma, beta, mean, var, momentum, epsilon
+    x, gamma, beta, mean, var, momentum, epsilon, trainable, training = check_frozen_batchnorm_args(
+        x, gamma, beta, moving_mean, moving_variance, trainable, training, momentum, epsilon
     )
     layer = keras.layers.BatchNormalization(
         momentum=momentum,
