@@ -205,6 +205,22 @@ def get(name: str | ActivationFunction | None, **kwargs: Any) -> ActivationFunct
     return ActivationFunction(name, dict(kwargs))
 
 
+def check_activation_spec(spec: Any) -> tuple[Any, dict[str, Any]]:
+    """A config's activation as (name, kwargs): "elu" -> ("elu", {}), {"name": "leaky_relu",
+    "kwargs": {...}} -> ("leaky_relu", {...}); the name itself is left to ``get``. Plumbing
+    shared with tf_ref.activations."""
+    if not isinstance(spec, dict):
+        return spec, {}
+    if "name" not in spec or set(spec) - {"name", "kwargs"}:
+        raise ValueError(
+            f"activation: expected a name or {{'name': ..., 'kwargs': {{...}}}}, got {spec!r}"
+        )
+    kwargs = spec.get("kwargs", {})
+    if not isinstance(kwargs, dict):
+        raise TypeError(f"activation['kwargs']: expected a dict, got {kwargs!r}")
+    return spec["name"], kwargs
+
+
 def serialize(activation: str | ActivationFunction | None) -> str | dict[str, Any]:
     """An activation as config data: its name ("elu"), or {"name": "leaky_relu", "kwargs":
     {"negative_slope": 0.1}} when it has keyword arguments."""
@@ -214,16 +230,8 @@ def serialize(activation: str | ActivationFunction | None) -> str | dict[str, An
 
 def deserialize(spec: Any) -> ActivationFunction:
     """The inverse of ``serialize`` (None also means linear)."""
-    if isinstance(spec, dict):
-        if "name" not in spec or set(spec) - {"name", "kwargs"}:
-            raise ValueError(
-                f"activation: expected a name or {{'name': ..., 'kwargs': {{...}}}}, got {spec!r}"
-            )
-        kwargs = spec.get("kwargs", {})
-        if not isinstance(kwargs, dict):
-            raise TypeError(f"activation['kwargs']: expected a dict, got {kwargs!r}")
-        return get(spec["name"], **kwargs)
-    return get(spec)
+    name, kwargs = check_activation_spec(spec)
+    return get(name, **kwargs)
 
 
 NAMES = tuple(_TABLE)

@@ -202,23 +202,30 @@ def get(name: str | Initializer) -> Initializer:
     return INITIALIZERS[check_choice(name, "initializer", INITIALIZERS)]
 
 
-def serialize(initializer: str | Initializer, name: str = "initializer") -> str:
-    """An initializer's Keras name, for a config. A custom callable has none, so it cannot be
-    described: TypeError naming ``name`` (pass a name such as "he_normal" instead)."""
+def initializer_name(initializer: Any, name: str, table: dict[str, Any]) -> str:
+    """The Keras name of ``initializer`` (a name, or a function of the backend's ``table``, or
+    its twin in the other backend); a custom callable has none: TypeError naming ``name``.
+    Plumbing shared with tf_ref.initializers."""
     if isinstance(initializer, str):
-        return check_choice(initializer, name, INITIALIZERS)
-    for key, fn in INITIALIZERS.items():
+        return check_choice(initializer, name, table)
+    for key, fn in table.items():
         if fn is initializer:
             return key
     # the twin backend's function of that name (a layer spec may build either backend)
     key = getattr(initializer, "__name__", None)
     module = getattr(initializer, "__module__", None)
-    if key in INITIALIZERS and module in ("scratch.initializers", "tf_ref.initializers"):
+    if key in table and module in ("scratch.initializers", "tf_ref.initializers"):
         return key
     raise TypeError(
         f"{name}: {initializer!r} is a custom callable with no name, so get_config cannot "
-        f"describe it; build the layer with a name ({', '.join(INITIALIZERS)})"
+        f"describe it; build the layer with a name ({', '.join(table)})"
     )
+
+
+def serialize(initializer: str | Initializer, name: str = "initializer") -> str:
+    """An initializer's Keras name, for a config. A custom callable has none, so it cannot be
+    described: TypeError naming ``name`` (pass a name such as "he_normal" instead)."""
+    return initializer_name(initializer, name, INITIALIZERS)
 
 
 def deserialize(spec: Any, name: str = "initializer") -> Initializer:

@@ -26,7 +26,12 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from scratch.activations import check_activation_kwargs, check_coefficient, check_z
+from scratch.activations import (
+    check_activation_kwargs,
+    check_activation_spec,
+    check_coefficient,
+    check_z,
+)
 from scratch.checks import check_choice
 
 # SELU's constants read back from TensorFlow's Selu kernel rather than copied:
@@ -187,16 +192,8 @@ def serialize(activation: str | ActivationFunction | None) -> str | dict[str, An
 
 def deserialize(spec: Any) -> ActivationFunction:
     """The inverse of ``serialize`` (None also means linear)."""
-    if isinstance(spec, dict):
-        if "name" not in spec or set(spec) - {"name", "kwargs"}:
-            raise ValueError(
-                f"activation: expected a name or {{'name': ..., 'kwargs': {{...}}}}, got {spec!r}"
-            )
-        kwargs = spec.get("kwargs", {})
-        if not isinstance(kwargs, dict):
-            raise TypeError(f"activation['kwargs']: expected a dict, got {kwargs!r}")
-        return get(spec["name"], **kwargs)
-    return get(spec)
+    name, kwargs = check_activation_spec(spec)
+    return get(name, **kwargs)
 
 
 NAMES = tuple(_TABLE)

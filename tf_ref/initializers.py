@@ -21,6 +21,7 @@ import tensorflow as tf
 from keras.src.initializers.random_initializers import compute_fans as _keras_compute_fans
 
 from scratch.checks import as_dtype, check_choice, check_positive, check_rng, check_shape
+from scratch.initializers import initializer_name
 
 # The constant Keras divides by (``VarianceScaling.__call__``): std of N(0, 1) cut at +-2.
 TRUNCATED_NORMAL_STD = 0.87962566103423978
@@ -187,20 +188,7 @@ def get(name: str | Initializer) -> Initializer:
 def serialize(initializer: str | Initializer, name: str = "initializer") -> str:
     """An initializer's Keras name, for a config. A custom callable has none, so it cannot be
     described: TypeError naming ``name`` (pass a name such as "he_normal" instead)."""
-    if isinstance(initializer, str):
-        return check_choice(initializer, name, INITIALIZERS)
-    for key, fn in INITIALIZERS.items():
-        if fn is initializer:
-            return key
-    # the twin backend's function of that name (a layer spec may build either backend)
-    key = getattr(initializer, "__name__", None)
-    module = getattr(initializer, "__module__", None)
-    if key in INITIALIZERS and module in ("scratch.initializers", "tf_ref.initializers"):
-        return key
-    raise TypeError(
-        f"{name}: {initializer!r} is a custom callable with no name, so get_config cannot "
-        f"describe it; build the layer with a name ({', '.join(INITIALIZERS)})"
-    )
+    return initializer_name(initializer, name, INITIALIZERS)
 
 
 def deserialize(spec: Any, name: str = "initializer") -> Initializer:
