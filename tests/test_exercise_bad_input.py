@@ -358,6 +358,21 @@ def test_results_written_nowhere_are_printed(
     assert report["files"]["report"] is None and "printed on stdout" in captured.err
 
 
+def test_no_temporary_folder_is_said_in_words(tmp_path: Path, monkeypatch) -> None:
+    """When --out fails and no temporary folder can even be made, the note says so (it named
+    "the fallback folder None")."""
+
+    def no_temp(prefix: str) -> str:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(runner.tempfile, "mkdtemp", no_temp)
+    blocked = tmp_path / "file"
+    blocked.write_text("in the way")  # a file where the folder should be: writing fails
+    files, problem = runner.save_results(blocked, {"status": "ok"}, [], "katas-test-")
+    assert files == {"report": None}
+    assert "could not write to a temporary folder (" in problem and "None" not in problem
+
+
 # ------------------------------------------------------------------ 4. --augment
 
 

@@ -105,7 +105,10 @@ def save_results(
                 folder = Path(tempfile.mkdtemp(prefix=prefix))
             files = _write_results(folder, text, figures)
         except OSError as err:
-            where = f"--out {out}" if problem is None else f"the fallback folder {folder}"
+            if problem is None:
+                where = f"--out {out}"
+            else:  # mkdtemp itself may have failed: then there is no folder to name
+                where = "a temporary folder" if folder is None else f"the fallback folder {folder}"
             problem = (problem + "; " if problem else "") + f"could not write to {where} ({err})"
             continue
         if folder == out:
