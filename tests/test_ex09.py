@@ -196,11 +196,15 @@ def test_base_model_from_a_quick_zoo_entry(tmp_path: Path, monkeypatch) -> None:
 
     monkeypatch.setenv("DNN_KATAS_ZOO", str(tmp_path / "zoo"))
     model = base_model()
-    store.add(ex09.BASE_ENTRY, model, "scratch", quick=True)
+    store.add(ex09.BASE_ENTRY, model, "scratch", recipe=ex09.BASE_ENTRY, quick=True)
     loaded, summary = ex09.base_model(quick=True, verbose=False)
     assert summary["version"] == 1 and summary["quick"] is True
     for a, b in zip(loaded.get_weights(), model.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
+    # a model stored under that name by other means (a Keras import) never stands in for it
+    store.add(ex09.BASE_ENTRY, model, "scratch", recipe=None, quick=False)
+    with pytest.raises(ValueError, match=r"mnist-0-4@2: not made by recipe mnist-0-4"):
+        ex09.base_model(quick=True, verbose=False)
 
 
 @pytest.mark.tf

@@ -163,6 +163,7 @@ def base_model(quick: bool, verbose: bool) -> tuple[Any, dict[str, Any]]:
         if version is None:
             recipes.train(BASE_ENTRY, "scratch", quick=True, quiet=not verbose)
             version = store.newest(BASE_ENTRY, include_quick=True)
+        recipes.check_made_by(BASE_ENTRY, version)
         model, manifest = store.load(BASE_ENTRY, version, "scratch")
     else:
         model, manifest = recipes.ensure(BASE_ENTRY, backend="scratch", quiet=not verbose)

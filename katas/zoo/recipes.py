@@ -220,6 +220,20 @@ def keep_unsaved(model: Any, backend: str, entry: str) -> str:
     )
 
 
+def check_made_by(name: str, version: int) -> None:
+    """Entry ``name@version`` was trained by recipe ``name``: ZooError otherwise (a Keras file
+    imported under the recipe's name has another architecture or other training, and must not
+    stand in for the recipe's model)."""
+    made_by = store.read_manifest(name, version)["recipe"]
+    if made_by != name:
+        ref = store.ref(name, version)
+        raise ZooError(
+            f"zoo entry {ref}: not made by recipe {name} (its manifest says recipe "
+            f"{made_by!r}), so it cannot stand in for it; remove it (`katas zoo remove "
+            f"{ref}`) and import it under another name"
+        )
+
+
 def ensure(
     name: str, backend: str = "scratch", *, quiet: bool = False, seed: int = 42
 ) -> tuple[Any, dict[str, Any]]:
@@ -234,14 +248,7 @@ def ensure(
     store.backend_models(backend)
     version = store.newest(recipe.name)
     if version is not None:
-        made_by = store.read_manifest(recipe.name, version)["recipe"]
-        if made_by != recipe.name:
-            ref = store.ref(recipe.name, version)
-            raise ZooError(
-                f"zoo entry {ref}: not made by recipe {recipe.name} (its manifest says recipe "
-                f"{made_by!r}), so it cannot stand in for it; remove it (`katas zoo remove "
-                f"{ref}`) and import it under another name"
-            )
+        check_made_by(recipe.name, version)
     if version is None:
         print(
             f"katas zoo: {recipe.name} is not in the model zoo ({store.zoo_dir()}) yet; training "
