@@ -496,6 +496,14 @@ def test_ensure_refuses_an_entry_the_recipe_did_not_make(
     assert tiny_recipe == [False]
 
 
+def test_cli_import_refuses_a_recipe_s_name(zoo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`katas zoo import F --name mnist-0-4` is refused before the file is read: the entry
+    would be taken for the recipe's model."""
+    assert main(["zoo", "import", "any.keras", "--name", "mnist-0-4"]) == 2
+    assert "belongs to the recipe mnist-0-4" in capsys.readouterr().err
+    assert not zoo.exists()
+
+
 def test_array_sha256_tells_dtype_and_shape_apart() -> None:
     """The data checksum covers dtype and shape, not only the bytes."""
     a = np.arange(6, dtype=np.int32)

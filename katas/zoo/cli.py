@@ -122,10 +122,16 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    from katas.zoo import keras_file
+    from katas.zoo import keras_file, recipes
 
     store = _store()
-    store.check_writable(store.check_name(args.name, "--name"))  # before loading TensorFlow
+    name = store.check_name(args.name, "--name")
+    if name in recipes.RECIPES:  # recipes.ensure would refuse such an entry later
+        raise UserError(
+            f"--name {name}: that name belongs to the recipe {name}, whose entries are the "
+            "models it trained (exercise 9 transfers from them); give another name"
+        )
+    store.check_writable(name)  # before loading TensorFlow
     path = Path(args.file)
     model = keras_file.import_keras(path)
     manifest = store.add(
