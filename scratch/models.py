@@ -254,7 +254,9 @@ def read_model_file(path: Any) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
 def model_from_file(path: Any, rng: Any, from_config: Any) -> Any:
     """The model saved in ``path``: built by ``from_config(config, rng)``, its weights set
     from the file's arrays after every one was checked against it (same names in the same
-    order, same shapes and dtype, finite). Plumbing shared with tf_ref."""
+    order, same shapes and dtype, finite). A bad ``rng`` is the caller's TypeError, checked
+    first, not blamed on the file. Plumbing shared with tf_ref."""
+    rng = check_rng(rng)
     config, arrays = read_model_file(path)
     try:
         model = from_config(config, rng=rng)

@@ -311,6 +311,13 @@ def test_failed_save_leaves_the_old_file_and_no_temporary(tmp_path) -> None:
         s_models.save_model(model, tmp_path / "no" / "such" / "m.npz")
 
 
+def test_load_model_blames_a_bad_rng_on_the_argument(tmp_path) -> None:
+    """load_model(path, rng="x") is a TypeError about rng, not "the file's config is refused"."""
+    _, path = saved(tmp_path)
+    with pytest.raises(TypeError, match=r"^rng: expected None, an int seed"):
+        s_models.load_model(path, rng="x")
+
+
 def test_save_into_a_folder_or_a_failing_disk_is_a_value_error(tmp_path, monkeypatch) -> None:
     """save_model to a folder, or a write the OS refuses (full disk), is a ValueError naming
     the file (not a raw OSError), and the old file stays whole with no temporary left."""
