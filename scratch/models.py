@@ -91,15 +91,23 @@ def check_build_plan(layers: Sequence[Any], input_dim: int, dtype: np.dtype) -> 
 
 
 def check_layer_list(layers: Any, layer_class: type, backend: str) -> list[Any]:
-    """A non-empty list (or tuple) of ``layer_class`` instances. Plumbing shared with tf_ref."""
+    """A non-empty list (or tuple) of distinct ``layer_class`` instances (one object twice is
+    refused by position). Plumbing shared with tf_ref."""
     if not isinstance(layers, (list, tuple)):
         raise TypeError(f"layers: expected a list of {backend} layers, got {type(layers).__name__}")
     layers = list(layers)
     if not layers:
         raise ValueError("layers: expected at least one layer, got an empty list")
+    first: dict[int, int] = {}
     for i, layer in enumerate(layers):
         if not isinstance(layer, layer_class):
             raise TypeError(f"layers[{i}]: expected a {backend} Layer, got {type(layer).__name__}")
+        j = first.setdefault(id(layer), i)
+        if j != i:  # one object twice would share its weights and its forward cache with itself
+            raise ValueError(
+                f"layers[{i}]: the same layer object as layers[{j}] ({layer.name!r}); a layer "
+                "sits once in a model (clone_model gives a copy)"
+            )
     return layers
 
 

@@ -518,6 +518,21 @@ def test_load_lower_layers_copies_from_a_saved_file(backend: str, tmp_path) -> N
 
 
 @BACKENDS
+def test_one_layer_object_twice_is_refused_by_position(backend: str) -> None:
+    """replace_top(model, model.layers[0]) or Sequential([d, d]): the same object twice is
+    refused naming both positions (it said only "names must be unique")."""
+    layers_mod, models_mod = modules(backend)
+    reuse = importlib.import_module(f"{backend}.reuse")
+    model = mlp(layers_mod, models_mod)
+    with pytest.raises(ValueError, match=r"layers\[4\]: the same layer object as layers\[0\]"):
+        reuse.replace_top(model, model.layers[0])
+    d = layers_mod.Dense(3)
+    with pytest.raises(ValueError, match=r"layers\[1\]: the same layer object as layers\[0\]"):
+        models_mod.Sequential([d, d], 3, rng=0)
+    assert not d.built  # refused before anything was drawn
+
+
+@BACKENDS
 def test_load_lower_layers_refuses_an_unbuilt_source(backend: str) -> None:
     """An unbuilt source has no weights: its "copies" would be fresh random layers, frozen."""
     layers_mod, models_mod = modules(backend)
