@@ -249,6 +249,23 @@ def test_unsupported_keras_layer_is_named(tmp_path: Path) -> None:
         keras_file.import_keras(tmp_path / "ln.keras")
 
 
+def test_import_keeps_the_initializer_names() -> None:
+    """Keras' HeNormal comes back as scratch's he_normal (what from_config would draw); a name
+    scratch lacks (orthogonal) falls back to Keras Dense's default, glorot_uniform."""
+    import keras
+
+    kmodel = keras.Sequential(
+        [
+            keras.Input((5,)),
+            keras.layers.Dense(4, kernel_initializer="he_normal", bias_initializer="ones"),
+            keras.layers.Dense(3, kernel_initializer="orthogonal"),
+        ]
+    )
+    layers = keras_file.from_keras(kmodel).get_config()["layers"]
+    assert [la["config"]["kernel_initializer"] for la in layers] == ["he_normal", "glorot_uniform"]
+    assert [la["config"]["bias_initializer"] for la in layers] == ["ones", "zeros"]
+
+
 def test_settings_scratch_would_lose_are_refused() -> None:
     """A BN's beta/gamma regularizer or constraint, or an activity regularizer, has no scratch
     twin: the import names it instead of dropping it (training on would silently differ)."""

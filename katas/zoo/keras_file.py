@@ -24,7 +24,8 @@ variance), in the model's dtype (float32 or float64). TensorFlow's LeakyReLU mul
 slope rounded to float32 even in a float64 model (1.5e-9 relative for 0.1), so a float64 model's
 leaky ReLU is written as a non-trainable ``PReLU`` whose (float64) slopes all equal a; import
 reads such a PReLU back as the leaky ReLU. Initializers are recorded by name when
-Keras knows the name (they do not change a trained model's outputs).
+Keras knows the name, and read back by name when scratch knows it (else Keras Dense's defaults);
+they do not change a trained model's outputs, only what ``from_config`` would draw afresh.
 
 TensorFlow and Keras are imported when a function is called, not with this module.
 """
@@ -301,6 +302,21 @@ def _constraint(keras: Any, con: Any, layer: Any) -> Any:
     raise _unsupported(layer, f", constraint {type(con).__name__}")
 
 
+def _scratch_initializer(cfg: Any, default: str) -> str:
+    """scratch's name for a Keras initializer config ({"class_name": "HeNormal", "config":
+    {"seed": None}} -> "he_normal") when scratch has it, else ``default``: it does not change
+    the imported weights, only what ``Sequential.from_config`` would draw afresh."""
+    import re
+
+    from scratch.initializers import INITIALIZERS
+
+    name = cfg.get("class_name") if isinstance(cfg, dict) else cfg
+    if not isinstance(name, str):
+        return default
+    snake = re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+    return snake if snake in INITIALIZERS else default
+
+
 def _activation_name(spec: Any, layer: Any) -> str:
     if isinstance(spec, str) and spec in ACTIVATIONS:
         return spec
@@ -337,6 +353,10 @@ def _scratch_layer(keras: Any, layer: Any) -> Any:
             int(cfg["units"]),
             _activation_name(cfg.get("activation"), layer),
             use_bias=bool(cfg["use_bias"]),
+            kernel_initializer=_scratch_initializer(
+                cfg.get("kernel_initializer"), "glorot_uniform"
+            ),
+            bias_initializer=_scratch_initializer(cfg.get("bias_initializer"), "zeros"),
             kernel_regularizer=_regularizer(keras, layer.kernel_regularizer, layer),
             bias_regularizer=_regularizer(keras, layer.bias_regularizer, layer),
             kernel_constraint=_constraint(keras, layer.kernel_constraint, layer),
