@@ -115,6 +115,17 @@ def check_float_array(
     return x
 
 
+def check_unit_interval(x: np.ndarray, name: str) -> np.ndarray:
+    """``x`` (a float array, already checked finite) with every value in [0, 1]: probabilities,
+    binary states or grey levels; anything else is refused by name with the offending range."""
+    if x.size and (x.min() < 0 or x.max() > 1):
+        raise ValueError(
+            f"{name}: expected values in [0, 1], got values in [{x.min()!r}, {x.max()!r}]"
+            " (scale pixels with x / 255 first)"
+        )
+    return x
+
+
 def check_weight(
     w: Any, name: str, shape: tuple[int, ...], dtype: Any, *, nonnegative: bool = False
 ) -> np.ndarray:
