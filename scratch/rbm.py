@@ -18,6 +18,8 @@ together with scikit-learn's API. All randomness comes from a *uniform source*: 
 
 from __future__ import annotations
 
+import inspect
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -25,6 +27,8 @@ import numpy as np
 
 from scratch.checks import (
     FLOAT_DTYPES,
+    OrderError,
+    check_choice,
     check_float_array,
     check_number,
     check_positive,
@@ -329,3 +333,358 @@ def free_energy_gap(v_train: Any, v_valid: Any, W: Any, b: Any, c: Any) -> float
     v_valid = check_units(v_valid, "v_valid", v_train.shape[1])
     W, b, c = check_rbm_params(W, b, c, v_train.shape[1])
     return float(free_energy(v_valid, W, b, c).mean() - free_energy(v_train, W, b, c).mean())
+
+
+# ----------------------------------------------------------------------------- the estimator
+def _expit_function() -> Callable[[np.ndarray], np.ndarray]:
+    """scikit-learn's sigmoid (``scipy.special.expit``) where SciPy is installed, so that
+    ``method="sklearn"`` matches it bit for bit in float32 too; else ``sigmoid`` (equal to
+    within an ulp or two)."""
+    try:
+        from scipy.special import expit
+    except ImportError:  # scipy comes with scikit-learn (the dev extra), not with the core
+        return sigmoid
+    return expit
+
+
+_expit = _expit_function()
+
+
+def check_visible_data(X: Any, name: str = "X", width: int | None = None) -> np.ndarray:
+    """Training or query data for an RBM: a non-empty finite 2-D float array (n, D) with values
+    in [0, 1], float32 or float64 kept (scikit-learn's rule), other floats cast to float64;
+    integers and bools refused (unscaled pixels, most likely)."""
+    X = check_units(X, name, width)
+    if X.shape[0] == 0 or X.shape[1] == 0:
+        raise ValueError(f"{name}: expected at least one row and one column, got {X.shape}")
+    return X
+
+
+def _sklearn_random_state(seed: Any, name: str = "random_state") -> np.random.RandomState:
+    """``sklearn.utils.check_random_state``: None -> NumPy's global RandomState, an int ->
+    a new ``RandomState(int)``, a RandomState -> itself."""
+    if seed is None:
+        return np.random.mtrand._rand
+    if isinstance(seed, np.random.RandomState):
+        return seed
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, (bool, np.bool_)):
+        if not 0 <= seed < 2**32:
+            raise ValueError(f"{name}: expected a seed in [0, 2**32), got {seed!r}")
+        return np.random.RandomState(int(seed))
+    raise TypeError(
+        f'{name}: method="sklearn" expects None, an int seed or a numpy.random.RandomState, '
+        f"got {type(seed).__name__}"
+    )
+
+
+def _generator(seed: Any, name: str = "random_state") -> np.random.Generator:
+    """``np.random.default_rng(seed)`` for methods "cd"/"pcd": None, an int or a Generator."""
+    if seed is None or isinstance(seed, np.random.Generator):
+        return np.random.default_rng(seed)
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, (bool, np.bool_)):
+        if seed < 0:
+            raise ValueError(f"{name}: expected a seed >= 0, got {seed!r}")
+        return np.random.default_rng(int(seed))
+    raise TypeError(
+        f'{name}: methods "cd"/"pcd" expect None, an int seed or a numpy.random.Generator, '
+        f"got {type(seed).__name__}"
+    )
+
+
+class BernoulliRBM:
+    """A Bernoulli-Bernoulli RBM with scikit-learn's API, names and conventions.
+
+    ``method``:
+    - ``"sklearn"``: PCD-1 exactly as ``sklearn.neural_network.BernoulliRBM`` (same draws, same
+      order, same arithmetic: the same integer ``random_state`` gives the same weights); needs
+      k = 1, momentum = 0, weight_decay = 0;
+    - ``"cd"``: CD-k (``cd_step``) with momentum and weight decay (``momentum_update``);
+    - ``"pcd"``: persistent CD-k (``pcd_step``), the chain ``h_samples_`` (batch_size, H).
+
+    Fitted attributes: ``components_`` W (H, D), ``intercept_hidden_`` c (H,),
+    ``intercept_visible_`` b (D,), ``h_samples_`` (the persistent chain, (batch_size, H)),
+    ``n_features_in_``, ``random_state_`` (the stream ``partial_fit`` and ``gibbs`` continue),
+    ``velocities_`` (cd/pcd: the momentum of W, b, c). Constructor arguments are stored as
+    given and checked in ``fit``/``partial_fit``.
+    """
+
+    def __init__(
+        self,
+        n_components: int = 256,
+        *,
+        learning_rate: float = 0.1,
+        batch_size: int = 10,
+        n_iter: int = 10,
+        method: str = "sklearn",
+        k: int = 1,
+        momentum: float = 0.0,
+        weight_decay: float = 0.0,
+        random_state: Any = None,
+        verbose: bool | int = False,
+    ) -> None:
+        self.n_components = n_components
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.n_iter = n_iter
+        self.method = method
+        self.k = k
+        self.momentum = momentum
+        self.weight_decay = weight_decay
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # -- scikit-learn's estimator protocol
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The constructor arguments, as stored."""
+        names = [p for p in inspect.signature(type(self).__init__).parameters if p != "self"]
+        return {name: getattr(self, name) for name in names}
+
+    def set_params(self, **params: Any) -> BernoulliRBM:
+        """Set constructor arguments by name (checked at the next fit); unknown names refused."""
+        valid = self.get_params()
+        for name, value in params.items():
+            if name not in valid:
+                raise ValueError(
+                    f"set_params: unknown parameter {name!r}; expected one of {', '.join(valid)}"
+                )
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self) -> str:
+        defaults = {
+            p.name: p.default for p in inspect.signature(type(self).__init__).parameters.values()
+        }
+        changed = [
+            f"{k}={v!r}" for k, v in self.get_params().items() if not _same(v, defaults.get(k))
+        ]
+        return f"BernoulliRBM({', '.join(changed)})"
+
+    def _check_hyperparameters(self) -> None:
+        check_positive(self.n_components, "n_components", integer=True)
+        check_positive(self.learning_rate, "learning_rate")
+        check_positive(self.batch_size, "batch_size", integer=True)
+        check_positive(self.n_iter, "n_iter", integer=True, zero=True)
+        check_choice(self.method, "method", METHODS)
+        _check_k(self.k)
+        _check_unit_number(self.momentum, "momentum")
+        check_positive(self.weight_decay, "weight_decay", zero=True)
+        if not isinstance(self.verbose, (bool, np.bool_)):
+            check_positive(self.verbose, "verbose", integer=True, zero=True)
+        if self.method == "sklearn":
+            extras = {
+                "k": (self.k, 1),
+                "momentum": (self.momentum, 0),
+                "weight_decay": (self.weight_decay, 0),
+            }
+            for name, (value, plain_value) in extras.items():
+                if value != plain_value:
+                    raise ValueError(
+                        f'{name}: method="sklearn" is scikit-learn\'s PCD-1 without extras, '
+                        f'so {name} must be {plain_value}; got {value!r} (use method="cd" or '
+                        '"pcd")'
+                    )
+            _sklearn_random_state(self.random_state)  # refuses Generators by name
+        elif isinstance(self.random_state, np.random.RandomState):
+            _generator(self.random_state)  # refused by name
+
+    def _check_fitted(self, what: str) -> None:
+        if not hasattr(self, "components_"):
+            raise OrderError(
+                f"{what}: this BernoulliRBM is not fitted yet; call fit(X) or partial_fit(X) first"
+            )
+
+    def _check_input(self, X: Any, name: str = "X") -> np.ndarray:
+        """Query data of the fitted width."""
+        return check_visible_data(X, name, self.n_features_in_)
+
+    # -- training
+    def fit(self, X: Any, y: Any = None) -> BernoulliRBM:
+        """Train from scratch for ``n_iter`` epochs of mini-batches of ``batch_size`` rows.
+
+        X: (n, D) in [0, 1], float32 or float64 (kept; the weights take its dtype)."""
+        self._check_hyperparameters()
+        X = check_visible_data(X)
+        n, D = X.shape
+        H, bs = int(self.n_components), int(self.batch_size)
+        dtype = X.dtype
+        if self.method == "sklearn":
+            # scikit-learn's fit draws from a local stream and leaves random_state_ alone
+            rng = _sklearn_random_state(self.random_state)
+            self.components_ = np.asarray(rng.normal(0, 0.01, (H, D)), order="F", dtype=dtype)
+        else:
+            rng = self.random_state_ = _generator(self.random_state)
+            self.components_ = rng.normal(0, 0.01, (H, D)).astype(dtype)
+            self.velocities_ = (
+                np.zeros((H, D), dtype),
+                np.zeros(D, dtype),
+                np.zeros(H, dtype),
+            )
+        self.intercept_hidden_ = np.zeros(H, dtype=dtype)
+        self.intercept_visible_ = np.zeros(D, dtype=dtype)
+        self.h_samples_ = np.zeros((bs, H), dtype=dtype)
+        self.n_features_in_ = D
+        begin = time.time()
+        for iteration in range(1, int(self.n_iter) + 1):
+            if self.method == "sklearn":
+                for start in range(0, n, bs):  # gen_even_slices: no shuffling, last partial
+                    self._sklearn_batch(X[start : start + bs], rng)
+            else:
+                shuffled = X[rng.permutation(n)]
+                for start in range(0, n, bs):
+                    self._batch(shuffled[start : start + bs], rng)
+            if self.verbose:
+                end = time.time()
+                print(
+                    f"[BernoulliRBM] Iteration {iteration}, pseudo-likelihood = "
+                    f"{self.score_samples(X).mean():.2f}, time = {end - begin:.2f}s"
+                )
+                begin = end
+        return self
+
+    def partial_fit(self, X: Any, y: Any = None) -> BernoulliRBM:
+        """One update with all of X as the mini-batch (scikit-learn's partial_fit), the
+        parameters initialised first if the model is not fitted yet. With method="sklearn" X
+        is cast to float64, as scikit-learn does."""
+        self._check_hyperparameters()
+        first = not hasattr(self, "components_")
+        X = check_visible_data(X, "X", None if first else self.n_features_in_)
+        H, D = int(self.n_components), X.shape[1]
+        if self.method == "sklearn":
+            X = X.astype(np.float64, copy=False)
+            if not hasattr(self, "random_state_"):
+                self.random_state_ = _sklearn_random_state(self.random_state)
+            rng = self.random_state_
+            if first:
+                self.components_ = np.asarray(rng.normal(0, 0.01, (H, D)), order="F")
+                self.intercept_hidden_ = np.zeros(H)
+                self.intercept_visible_ = np.zeros(D)
+                self.h_samples_ = np.zeros((int(self.batch_size), H))
+                self.n_features_in_ = D
+            self._sklearn_batch(X, rng)
+            return self
+        if not hasattr(self, "random_state_") or not isinstance(
+            self.random_state_, np.random.Generator
+        ):
+            self.random_state_ = _generator(self.random_state)
+        rng = self.random_state_
+        if first:
+            dtype = X.dtype
+            self.components_ = rng.normal(0, 0.01, (H, D)).astype(dtype)
+            self.intercept_hidden_ = np.zeros(H, dtype)
+            self.intercept_visible_ = np.zeros(D, dtype)
+            self.h_samples_ = np.zeros((int(self.batch_size), H), dtype)
+            self.n_features_in_ = D
+        if not hasattr(self, "velocities_"):  # e.g. a model first fitted with "sklearn"
+            self.velocities_ = tuple(
+                np.zeros_like(p)
+                for p in (self.components_, self.intercept_visible_, self.intercept_hidden_)
+            )
+        self._batch(X.astype(self.components_.dtype, copy=False), rng)
+        return self
+
+    def _batch(self, v0: np.ndarray, rng: np.random.Generator) -> None:
+        """One CD-k / PCD-k update on the mini-batch v0, uniforms from ``rng``."""
+        W, b, c = self.components_, self.intercept_visible_, self.intercept_hidden_
+        uniforms = UniformStream(rng)
+        if self.method == "cd":
+            dW, db, dc, _, _ = cd_step(v0, W, b, c, self.k, uniforms)
+        else:
+            dW, db, dc, self.h_samples_ = pcd_step(v0, W, b, c, self.h_samples_, self.k, uniforms)
+        (W, b, c), self.velocities_ = momentum_update(
+            (W, b, c),
+            (dW, db, dc),
+            self.velocities_,
+            self.learning_rate,
+            self.momentum,
+            self.weight_decay,
+        )
+        self.components_, self.intercept_visible_, self.intercept_hidden_ = W, b, c
+
+    def _sklearn_batch(self, v_pos: np.ndarray, rng: np.random.RandomState) -> None:
+        """scikit-learn 1.9's ``BernoulliRBM._fit``, operation for operation (the same BLAS
+        calls, the same boolean sample arrays, the same in-place casts), so that float32
+        results match bit for bit; as a formula it is PCD-1 with both phases divided by n:
+
+            v~ = sample(P(v | h_chain)); h~ = P(h | v~); W += lr / n (P(h | v)^T v - h~^T v~)
+            b += lr / n sum(v - v~);  c += lr / n sum(P(h | v) - h~);  h_chain = sample(h~)
+        """
+        h_pos = self._sklearn_mean_hiddens(v_pos)
+        p = np.dot(self.h_samples_, self.components_)
+        p += self.intercept_visible_
+        _expit(p, out=p)
+        v_neg = rng.uniform(size=p.shape) < p  # boolean, as in scikit-learn
+        h_neg = self._sklearn_mean_hiddens(v_neg)
+        lr = float(self.learning_rate) / v_pos.shape[0]
+        update = (v_pos.T @ h_pos).T
+        update -= np.dot(h_neg.T, v_neg)
+        self.components_ += lr * update
+        self.intercept_hidden_ += lr * (h_pos.sum(axis=0) - h_neg.sum(axis=0))
+        self.intercept_visible_ += lr * (v_pos.sum(axis=0) - v_neg.sum(axis=0))
+        h_neg[rng.uniform(size=h_neg.shape) < h_neg] = 1.0
+        self.h_samples_ = np.floor(h_neg, h_neg)
+
+    def _sklearn_mean_hiddens(self, v: np.ndarray) -> np.ndarray:
+        p = v @ self.components_.T
+        p += self.intercept_hidden_
+        return _expit(p, out=p)
+
+    # -- inference
+    def transform(self, X: Any) -> np.ndarray:
+        """P(h = 1 | v) = sigma(X @ W.T + c): (n, D) -> (n, H), the features a DBN stacks."""
+        self._check_fitted("transform")
+        X = self._check_input(X)
+        if self.method == "sklearn":
+            return self._sklearn_mean_hiddens(X)
+        return hidden_probabilities(X, self.components_, self.intercept_hidden_)
+
+    def free_energy(self, X: Any) -> np.ndarray:
+        """F(v) for each row of X (``free_energy``): (n, D) -> (n,)."""
+        self._check_fitted("free_energy")
+        X = self._check_input(X)
+        return free_energy(X, self.components_, self.intercept_visible_, self.intercept_hidden_)
+
+    def score_samples(self, X: Any) -> np.ndarray:
+        """scikit-learn's pseudo-likelihood of each row (``pseudo_likelihood``), the flipped
+        features drawn from a FRESH stream of ``random_state`` on each call (as scikit-learn
+        does: an int seed flips the same features every time): (n, D) -> (n,)."""
+        self._check_fitted("score_samples")
+        X = self._check_input(X)
+        n, D = X.shape
+        if self.method == "sklearn":
+            idx = _sklearn_random_state(self.random_state).randint(0, D, n)
+        else:
+            idx = _generator(self.random_state).integers(0, D, n)
+        return pseudo_likelihood(
+            X, self.components_, self.intercept_visible_, self.intercept_hidden_, idx
+        )
+
+    def gibbs(self, v: Any) -> np.ndarray:
+        """One Gibbs step v -> h ~ P(h | v) -> v' ~ P(v | h), drawn from ``random_state_``
+        (u (n, H) then u (n, D), scikit-learn's order). Returns v' (n, D), 0/1 as floats."""
+        self._check_fitted("gibbs")
+        v = self._check_input(v, "v")
+        W, b, c = self.components_, self.intercept_visible_, self.intercept_hidden_
+        if self.method == "sklearn":
+            if not hasattr(self, "random_state_"):
+                self.random_state_ = _sklearn_random_state(self.random_state)
+            rng = self.random_state_
+            ph = self._sklearn_mean_hiddens(v)
+            h = rng.uniform(size=ph.shape) < ph
+            p = np.dot(h, W)
+            p += b
+            _expit(p, out=p)
+            return (rng.uniform(size=p.shape) < p).astype(v.dtype)
+        if not hasattr(self, "random_state_") or not isinstance(
+            self.random_state_, np.random.Generator
+        ):
+            self.random_state_ = _generator(self.random_state)
+        uniforms = UniformStream(self.random_state_)
+        h = sample_bernoulli(hidden_probabilities(v, W, c), uniforms(v.shape[:1] + c.shape))
+        return sample_bernoulli(visible_probabilities(h, W, b), uniforms(v.shape))
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b) and type(a) is type(b)
+    except (TypeError, ValueError):
+        return a is b
