@@ -198,3 +198,157 @@ def test_pure_functions_refuse_bad_input_by_name(call, match) -> None:
     W, b, c = params()
     with pytest.raises((TypeError, ValueError), match=match):
         call(W, b, c)
+
+
+# ----------------------------------------------------------------------------- the estimator
+def manual_fit(X, method, H=4, bs=3, epochs=2, k=2, lr=0.1, mom=0.5, wd=0.01, seed=7):
+    """The documented cd/pcd training loop written out with the pure functions: the stream
+    order (init, then per epoch a permutation and the steps' uniforms) is the API contract."""
+    rng = np.random.default_rng(seed)
+    n, D = X.shape
+    W = rng.normal(0, 0.01, (H, D)).astype(X.dtype)
+    b, c = np.zeros(D, X.dtype), np.zeros(H, X.dtype)
+    vel = (np.zeros_like(W), np.zeros_like(b), np.zeros_like(c))
+    chain = np.zeros((bs, H), X.dtype)
+    uniforms = rbm.UniformStream(rng)
+    for _ in range(epochs):
+        Xs = X[rng.permutation(n)]
+        for start in range(0, n, bs):
+            v0 = Xs[start : start + bs]
+            if method == "cd":
+                dW, db, dc, _, _ = rbm.cd_step(v0, W, b, c, k, uniforms)
+            else:
+                dW, db, dc, chain = rbm.pcd_step(v0, W, b, c, chain, k, uniforms)
+            (W, b, c), vel = rbm.momentum_update((W, b, c), (dW, db, dc), vel, lr, mom, wd)
+    return W, b, c, chain
+
+
+@pytest.mark.parametrize("method", ["cd", "pcd"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_cd_and_pcd_fit_follow_the_documented_loop(method, dtype) -> None:
+    """fit(method="cd"/"pcd") is the documented loop over the pure functions, draw for draw
+    (a last partial batch included: 8 rows, batches of 3), in the data's dtype."""
+    X = binary(8, 5).astype(dtype)
+    model = rbm.BernoulliRBM(
+        4, batch_size=3, n_iter=2, method=method, k=2, momentum=0.5, weight_decay=0.01,
+        random_state=7,
+    )  # fmt: skip
+    model.fit(X)
+    W, b, c, chain = manual_fit(X, method)
+    np.testing.assert_array_equal(model.components_, W)
+    np.testing.assert_array_equal(model.intercept_visible_, b)
+    np.testing.assert_array_equal(model.intercept_hidden_, c)
+    if method == "pcd":
+        np.testing.assert_array_equal(model.h_samples_, chain)
+    assert model.components_.dtype == dtype and model.n_features_in_ == 5
+
+
+def bars(n: int = 200, side: int = 4, seed: int = 0) -> np.ndarray:
+    """The bars problem: each image one random horizontal or vertical bar of a 4x4 grid."""
+    rng = np.random.default_rng(seed)
+    out = np.zeros((n, side, side))
+    for i, (vertical, pos) in enumerate(
+        zip(rng.random(n) < 0.5, rng.integers(0, side, n), strict=True)
+    ):
+        if vertical:
+            out[i, :, pos] = 1
+        else:
+            out[i, pos, :] = 1
+    return out.reshape(n, -1)
+
+
+@pytest.mark.parametrize("method", ["sklearn", "cd", "pcd"])
+def test_every_method_learns_the_bars(method) -> None:
+    """Training lowers the reconstruction error of the bars well below the untrained model's
+    and raises the pseudo-likelihood (a property of learning, not of one seed's luck: the
+    margin, a factor of 2, is far wider than the seed-to-seed spread seen)."""
+    X = bars()
+    kw = dict(n_components=8, learning_rate=0.1, batch_size=10, random_state=0, method=method)
+    if method != "sklearn":
+        kw.update(momentum=0.5)
+    before = rbm.BernoulliRBM(n_iter=0, **kw).fit(X)
+    after = rbm.BernoulliRBM(n_iter=30, **kw).fit(X)
+    err = lambda m: rbm.reconstruction_error(  # noqa: E731
+        X, m.components_, m.intercept_visible_, m.intercept_hidden_
+    )
+    assert err(after) < err(before) / 2
+    assert after.score_samples(X).mean() > before.score_samples(X).mean()
+
+
+def test_partial_fit_gibbs_and_free_energy_of_cd() -> None:
+    """partial_fit initialises and does one update on all of X; gibbs gives 0/1 floats of the
+    data's dtype; free_energy and transform have the documented shapes."""
+    X = bars(20).astype(np.float32)
+    model = rbm.BernoulliRBM(6, method="pcd", batch_size=5, random_state=1)
+    model.partial_fit(X).partial_fit(X[:7])
+    assert model.h_samples_.shape == (5, 6)
+    v = model.gibbs(X)
+    assert v.dtype == np.float32 and set(np.unique(v)) <= {0.0, 1.0}
+    assert model.free_energy(X).shape == (20,) and model.transform(X).shape == (20, 6)
+
+
+def test_estimator_protocol() -> None:
+    """get_params returns the constructor arguments as given; set_params changes them and
+    refuses unknown names; the repr shows what differs from the defaults."""
+    model = rbm.BernoulliRBM(5, method="cd", k=3)
+    params = model.get_params()
+    assert params["n_components"] == 5 and params["k"] == 3 and params["random_state"] is None
+    assert model.set_params(k=2) is model and model.k == 2
+    assert repr(model) == "BernoulliRBM(n_components=5, method='cd', k=2)"
+    with pytest.raises(ValueError, match="unknown parameter 'kk'"):
+        model.set_params(kk=1)
+
+
+GOOD = bars(12)
+
+
+@pytest.mark.parametrize(
+    "make, call, match",
+    [
+        (dict(), lambda m: m.transform(GOOD), "not fitted"),
+        (dict(), lambda m: m.gibbs(GOOD), "not fitted"),
+        (dict(), lambda m: m.fit(GOOD).transform(GOOD[:, :5]), "X: expected 16 columns"),
+        (dict(), lambda m: m.fit(GOOD).partial_fit(GOOD[:, :5]), "X: expected 16 columns"),
+        (dict(), lambda m: m.fit(np.full((3, 4), np.nan)), "X: expected finite"),
+        (dict(), lambda m: m.fit(GOOD * 255), r"X: expected values in \[0, 1\]"),
+        (dict(), lambda m: m.fit(-GOOD), r"X: expected values in \[0, 1\]"),
+        (dict(), lambda m: m.fit(np.zeros((0, 4))), "X: expected at least one row"),
+        (dict(), lambda m: m.fit((GOOD * 255).astype(np.uint8)), "X: expected a floating"),
+        (dict(), lambda m: m.fit(GOOD[0]), "X: expected a 2-D"),
+        (dict(method="gibbs"), lambda m: m.fit(GOOD), "method: unknown name 'gibbs'"),
+        (dict(method="cd", k=0), lambda m: m.fit(GOOD), "k: expected an integer >= 1"),
+        (dict(method="cd", k=1.5), lambda m: m.fit(GOOD), "k: expected an integer"),
+        (dict(n_components=0), lambda m: m.fit(GOOD), "n_components"),
+        (dict(learning_rate=-1), lambda m: m.fit(GOOD), "learning_rate"),
+        (dict(batch_size="10"), lambda m: m.fit(GOOD), "batch_size"),
+        (dict(n_iter=-1), lambda m: m.fit(GOOD), "n_iter"),
+        (dict(method="cd", momentum=1.0), lambda m: m.fit(GOOD), "momentum"),
+        (dict(method="cd", weight_decay=np.nan), lambda m: m.fit(GOOD), "weight_decay"),
+        (dict(verbose="yes"), lambda m: m.fit(GOOD), "verbose"),
+        (dict(momentum=0.9), lambda m: m.fit(GOOD), 'momentum: method="sklearn"'),
+        (dict(k=2), lambda m: m.partial_fit(GOOD), 'k: method="sklearn"'),
+        (dict(weight_decay=1e-4), lambda m: m.fit(GOOD), 'weight_decay: method="sklearn"'),
+        (
+            dict(random_state=np.random.default_rng(0)),
+            lambda m: m.fit(GOOD),
+            'random_state: method="sklearn" expects',
+        ),
+        (
+            dict(method="pcd", random_state=np.random.RandomState(0)),
+            lambda m: m.fit(GOOD),
+            'random_state: methods "cd"/"pcd" expect',
+        ),
+        (dict(random_state=1.5), lambda m: m.fit(GOOD), "random_state"),
+    ],
+)
+def test_estimator_refuses_bad_input_by_name(make, call, match) -> None:
+    """Every refusal a TypeError/ValueError that names the argument and what was expected."""
+    with pytest.raises((TypeError, ValueError), match=match):
+        call(rbm.BernoulliRBM(4, n_iter=1, **make))
+
+
+def test_float16_data_is_cast_to_float64() -> None:
+    """Floats other than float32/float64 are cast to float64 (scikit-learn's rule), not refused
+    and not computed in half precision."""
+    model = rbm.BernoulliRBM(3, n_iter=1, method="cd", random_state=0).fit(GOOD.astype(np.float16))
+    assert model.components_.dtype == np.float64
