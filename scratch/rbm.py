@@ -91,7 +91,7 @@ def _bias(x: Any, name: str, size: int) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- pure functions
-def sigmoid(x: np.ndarray) -> np.ndarray:
+def _sigmoid(x: np.ndarray) -> np.ndarray:
     """sigma(x) = 1 / (1 + exp(-x)), overflow-free (the same formula as scipy's expit)."""
     with np.errstate(over="ignore"):  # exp(-x) = inf for x << 0 gives the right limit 0
         return 1.0 / (1.0 + np.exp(-x))
@@ -115,7 +115,7 @@ def hidden_probabilities(v: Any, W: Any, c: Any) -> np.ndarray:
     v = _array(v, "v", 2)
     W = _weights_for(W, "v", v.shape[1], 1)
     c = _bias(c, "c", W.shape[0])
-    return sigmoid(v @ W.T + c)
+    return _sigmoid(v @ W.T + c)
 
 
 def visible_probabilities(h: Any, W: Any, b: Any) -> np.ndarray:
@@ -123,7 +123,7 @@ def visible_probabilities(h: Any, W: Any, b: Any) -> np.ndarray:
     h = _array(h, "h", 2)
     W = _weights_for(W, "h", h.shape[1], 0)
     b = _bias(b, "b", W.shape[1])
-    return sigmoid(h @ W + b)
+    return _sigmoid(h @ W + b)
 
 
 def free_energy(v: Any, W: Any, b: Any, c: Any) -> np.ndarray:
@@ -338,12 +338,12 @@ def free_energy_gap(v_train: Any, v_valid: Any, W: Any, b: Any, c: Any) -> float
 # ----------------------------------------------------------------------------- the estimator
 def _expit_function() -> Callable[[np.ndarray], np.ndarray]:
     """scikit-learn's sigmoid (``scipy.special.expit``) where SciPy is installed, so that
-    ``method="sklearn"`` matches it bit for bit in float32 too; else ``sigmoid`` (equal to
+    ``method="sklearn"`` matches it bit for bit in float32 too; else ``_sigmoid`` (equal to
     within an ulp or two)."""
     try:
         from scipy.special import expit
     except ImportError:  # scipy comes with scikit-learn (the dev extra), not with the core
-        return sigmoid
+        return _sigmoid
     return expit
 
 
