@@ -119,9 +119,10 @@ def check_unit_interval(x: np.ndarray, name: str) -> np.ndarray:
     """``x`` (a float array, already checked finite) with every value in [0, 1]: probabilities,
     binary states or grey levels; anything else is refused by name with the offending range."""
     if x.size and (x.min() < 0 or x.max() > 1):
+        low, high = float(x.min()), float(x.max())
+        hint = " (scale pixels with x / 255 first)" if high > 1 else ""
         raise ValueError(
-            f"{name}: expected values in [0, 1], got values in [{x.min()!r}, {x.max()!r}]"
-            " (scale pixels with x / 255 first)"
+            f"{name}: expected values in [0, 1], got values in [{low!r}, {high!r}]{hint}"
         )
     return x
 

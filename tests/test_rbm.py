@@ -352,3 +352,24 @@ def test_float16_data_is_cast_to_float64() -> None:
     and not computed in half precision."""
     model = rbm.BernoulliRBM(3, n_iter=1, method="cd", random_state=0).fit(GOOD.astype(np.float16))
     assert model.components_.dtype == np.float64
+
+
+@pytest.mark.parametrize(
+    "method", ["fit", "partial_fit", "transform", "gibbs", "score_samples", "free_energy"]
+)
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        (GOOD * 2, r"expected values in \[0, 1\].*x / 255"),
+        (GOOD - 0.5, r"expected values in \[0, 1\], got values in \[-0.5"),
+        (np.where(GOOD > 0, np.nan, 0.0), "expected finite values"),
+        (GOOD.astype(np.int64), "expected a floating-point array"),
+        (GOOD[:0], "expected at least one row"),
+    ],
+)
+def test_every_entry_point_checks_its_data(method, bad, match) -> None:
+    """The whole family of data arguments goes through one check (check_visible_data): each
+    public method refuses out-of-range, NaN, integer and empty data by the argument's name."""
+    model = rbm.BernoulliRBM(4, n_iter=1, random_state=0).fit(GOOD)
+    with pytest.raises((TypeError, ValueError), match=match):
+        getattr(model, method)(bad)
