@@ -508,7 +508,11 @@ class BernoulliRBM:
         H, bs = int(self.n_components), int(self.batch_size)
         dtype = X.dtype
         if self.method == "sklearn":
-            # scikit-learn's fit draws from a local stream and leaves random_state_ alone
+            # scikit-learn's fit draws from a local stream and leaves random_state_ alone;
+            # only a stream or momentum left by an earlier fit with another method goes
+            if not isinstance(getattr(self, "random_state_", None), np.random.RandomState):
+                self.__dict__.pop("random_state_", None)
+            self.__dict__.pop("velocities_", None)
             rng = _sklearn_random_state(self.random_state)
             self.components_ = np.asarray(rng.normal(0, 0.01, (H, D)), order="F", dtype=dtype)
         else:

@@ -195,3 +195,15 @@ def test_sklearn_expectation_verbose_prints_progress(capsys) -> None:
     """test_rbm_verbose: verbose=True prints one line per epoch."""
     BernoulliRBM(n_iter=2, verbose=True, random_state=0).fit(grey(10, 4))
     assert capsys.readouterr().out.count("Iteration") == 2
+
+
+def test_switching_method_leaves_no_stale_state() -> None:
+    """A model refitted with method="sklearn" after "cd" continues exactly as a fresh one:
+    the cd stream and velocities of the earlier fit are dropped."""
+    X = grey(30, 6)
+    ours = BernoulliRBM(4, n_iter=2, method="cd", random_state=2).fit(X)
+    ours.set_params(method="sklearn").fit(X).partial_fit(X[:10])
+    theirs = sk.BernoulliRBM(4, n_iter=2, random_state=2).fit(X)
+    theirs.partial_fit(X[:10])  # scikit-learn's partial_fit returns None
+    assert_same(ours, theirs)
+    assert not hasattr(ours, "velocities_")
