@@ -107,6 +107,10 @@ def sample_bernoulli(p: Any, u: Any) -> np.ndarray:
     u = _array(u, "u", np.ndim(u))
     if p.shape != u.shape:
         raise ValueError(f"u: expected the shape of p {p.shape}, got {u.shape}")
+    return _sample(p, u)
+
+
+def _sample(p: np.ndarray, u: np.ndarray) -> np.ndarray:
     return (u.astype(p.dtype, copy=False) < p).astype(p.dtype)
 
 
@@ -115,6 +119,10 @@ def hidden_probabilities(v: Any, W: Any, c: Any) -> np.ndarray:
     v = _array(v, "v", 2)
     W = _weights_for(W, "v", v.shape[1], 1)
     c = _bias(c, "c", W.shape[0])
+    return _hidden(v, W, c)
+
+
+def _hidden(v: np.ndarray, W: np.ndarray, c: np.ndarray) -> np.ndarray:
     return _sigmoid(v @ W.T + c)
 
 
@@ -123,6 +131,10 @@ def visible_probabilities(h: Any, W: Any, b: Any) -> np.ndarray:
     h = _array(h, "h", 2)
     W = _weights_for(W, "h", h.shape[1], 0)
     b = _bias(b, "b", W.shape[1])
+    return _visible(h, W, b)
+
+
+def _visible(h: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
     return _sigmoid(h @ W + b)
 
 
@@ -197,16 +209,21 @@ def cd_step(
     v0 = check_units(v0, "v0")
     W, b, c = check_rbm_params(W, b, c, v0.shape[1])
     k = _check_k(k)
-    n, H = v0.shape[0], W.shape[0]
-    if n == 0:
+    if v0.shape[0] == 0:
         raise ValueError("v0: expected at least one row, got shape (0, D)")
-    ph0 = hidden_probabilities(v0, W, c)
-    h = sample_bernoulli(ph0, _draw(uniforms, (n, H)))
+    return _cd(v0, W, b, c, k, lambda shape: _draw(uniforms, shape))
+
+
+def _cd(v0, W, b, c, k: int, draw: Uniforms):
+    """``cd_step`` on checked arguments (the estimator's inner loop: no checks per batch)."""
+    n, H = v0.shape[0], W.shape[0]
+    ph0 = _hidden(v0, W, c)
+    h = _sample(ph0, draw((n, H)))
     for step in range(k):
-        pv = visible_probabilities(h, W, b)
-        ph = hidden_probabilities(pv, W, c)
+        pv = _visible(h, W, b)
+        ph = _hidden(pv, W, c)
         if step < k - 1:
-            h = sample_bernoulli(ph, _draw(uniforms, (n, H)))
+            h = _sample(ph, draw((n, H)))
     dW = (ph0.T @ v0) / n - (ph.T @ pv) / n
     db = (v0 - pv).mean(axis=0)
     dc = (ph0 - ph).mean(axis=0)
@@ -231,14 +248,20 @@ def pcd_step(
     W, b, c = check_rbm_params(W, b, c, v0.shape[1])
     h = check_units(chain_h, "chain_h", W.shape[0])
     k = _check_k(k)
-    n, (m, H), D = v0.shape[0], h.shape, v0.shape[1]
+    n, m = v0.shape[0], h.shape[0]
     if n == 0 or m == 0:
         raise ValueError(f"v0, chain_h: expected at least one row each, got {n} and {m}")
-    ph0 = hidden_probabilities(v0, W, c)
+    return _pcd(v0, W, b, c, h, k, lambda shape: _draw(uniforms, shape))
+
+
+def _pcd(v0, W, b, c, h, k: int, draw: Uniforms):
+    """``pcd_step`` on checked arguments (the estimator's inner loop: no checks per batch)."""
+    n, (m, H), D = v0.shape[0], h.shape, v0.shape[1]
+    ph0 = _hidden(v0, W, c)
     for _ in range(k):
-        v = sample_bernoulli(visible_probabilities(h, W, b), _draw(uniforms, (m, D)))
-        ph = hidden_probabilities(v, W, c)
-        h = sample_bernoulli(ph, _draw(uniforms, (m, H)))
+        v = _sample(_visible(h, W, b), draw((m, D)))
+        ph = _hidden(v, W, c)
+        h = _sample(ph, draw((m, H)))
     dW = (ph0.T @ v0) / n - (ph.T @ v) / m
     db = v0.mean(axis=0) - v.mean(axis=0)
     dc = ph0.mean(axis=0) - ph.mean(axis=0)
@@ -270,12 +293,21 @@ def momentum_update(
     for group, label in ((grads, "grads"), (velocities, "velocities")):
         if not isinstance(group, (tuple, list)) or len(group) != 3:
             raise TypeError(f"{label}: expected a tuple of 3 arrays, got {type(group).__name__}")
+    checked = []
     for group, nm in zip((grads, velocities), names, strict=True):
+        arrays = []
         for arr, p, name in zip(group, (W, b, c), nm, strict=True):
             arr = _array(arr, name, p.ndim)
             if arr.shape != p.shape:
                 raise ValueError(f"{name}: expected shape {p.shape}, got {arr.shape}")
-    (dW, db, dc), (vW, vb, vc) = grads, velocities
+            arrays.append(arr)
+        checked.append(tuple(arrays))
+    return _momentum((W, b, c), *checked, learning_rate, momentum, weight_decay)
+
+
+def _momentum(params, grads, velocities, learning_rate, momentum, weight_decay):
+    """``momentum_update`` on checked arguments."""
+    (W, b, c), (dW, db, dc), (vW, vb, vc) = params, grads, velocities
     vW = momentum * vW + learning_rate * (dW - weight_decay * W)
     vb = momentum * vb + learning_rate * db
     vc = momentum * vc + learning_rate * dc
@@ -589,18 +621,18 @@ class BernoulliRBM:
     def _batch(self, v0: np.ndarray, rng: np.random.Generator) -> None:
         """One CD-k / PCD-k update on the mini-batch v0, uniforms from ``rng``."""
         W, b, c = self.components_, self.intercept_visible_, self.intercept_hidden_
-        uniforms = UniformStream(rng)
+        uniforms = UniformStream(rng)  # the data and parameters were checked by fit
         if self.method == "cd":
-            dW, db, dc, _, _ = cd_step(v0, W, b, c, self.k, uniforms)
+            dW, db, dc, _, _ = _cd(v0, W, b, c, int(self.k), uniforms)
         else:
-            dW, db, dc, self.h_samples_ = pcd_step(v0, W, b, c, self.h_samples_, self.k, uniforms)
-        (W, b, c), self.velocities_ = momentum_update(
+            dW, db, dc, self.h_samples_ = _pcd(v0, W, b, c, self.h_samples_, int(self.k), uniforms)
+        (W, b, c), self.velocities_ = _momentum(
             (W, b, c),
             (dW, db, dc),
             self.velocities_,
-            self.learning_rate,
-            self.momentum,
-            self.weight_decay,
+            float(self.learning_rate),
+            float(self.momentum),
+            float(self.weight_decay),
         )
         self.components_, self.intercept_visible_, self.intercept_hidden_ = W, b, c
 
