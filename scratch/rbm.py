@@ -14,6 +14,12 @@ update, the monitors) are what the katas teach; the estimator ``BernoulliRBM`` s
 together with scikit-learn's API. All randomness comes from a *uniform source*: any callable
 ``uniforms(shape) -> float64 array in [0, 1)``, so that tests can inject recorded draws and
 ``tf_ref`` can consume the very same ones.
+
+No Numba here, by measurement (``python -m katas.bench.rbm``: one epoch of a 784 x 256 RBM on
+60,000 MNIST images, batch 100, one BLAS thread): the matrix products alone take 81% of a
+float32 cd/pcd epoch and 83-98% of a float64 one, so fusing the elementwise rest (sigmoids,
+comparisons) could save at most about a fifth, and a kernel drawing its own random numbers
+would lose the NumPy streams that scikit-learn and tf_ref are matched against.
 """
 
 from __future__ import annotations
