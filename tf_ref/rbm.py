@@ -1,0 +1,331 @@
+"""Bernoulli-Bernoulli RBMs computed by TensorFlow: the oracle for ``scratch.rbm``.
+
+Notation (scikit-learn's layout): visible units v (n, D) in [0, 1], hidden units h (n, H),
+weights ``W`` = ``components_`` (H, D), visible biases ``b`` (D,), hidden biases ``c`` (H,).
+The free energy is F(v) = -v @ b - sum_j softplus(v @ W.T + c)_j, so P(v) = exp(-F(v)) / Z.
+
+Where scratch writes the contrastive-divergence statistics by hand, this module differentiates:
+the gradient estimate of one step is minus the ``tf.GradientTape`` gradient of
+
+    L(W, b, c) = mean_n F(v0) - mean_m F(stop_gradient(v_neg))
+
+with the chain end v_neg computed *inside* the tape from the same W, b, c and held constant by
+``tf.stop_gradient`` (the log-likelihood gradient is -dF(data) + E_model[dF], and the chain end
+only stands in for a model sample). -dL/dW = P(h|v0)^T v0 / n - P(h|v_neg)^T v_neg / m, the
+positive minus the negative statistics, so the two backends compute the same numbers by two
+routes. Sampling, probabilities and the chain are TensorFlow ops; only the uniform draws come
+from NumPy (the very same ``uniforms`` callable scratch consumes, in the same order), so that a
+seed gives identical samples in both backends. Arrays go in and come out as NumPy.
+
+Argument checks, the uniform stream and the estimator's random-state rules are scratch's
+plumbing (``scratch.rbm`` / ``scratch.checks``), so both backends refuse bad input in the same
+words; none of scratch's maths is used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import tensorflow as tf
+
+# Plumbing only (argument checks, the NumPy uniform stream): no maths.
+from scratch.checks import check_positive
+from scratch.rbm import (
+    Uniforms,
+    UniformStream,  # noqa: F401 (re-exported: the mirror's public name)
+    _array,
+    _bias,
+    _check_k,
+    _check_unit_number,
+    _draw,
+    _weights_for,
+    check_rbm_params,
+    check_units,
+)
+
+
+# ----------------------------------------------------------------------------- TF kernels
+def _common(*arrays: np.ndarray) -> tuple[tf.Tensor, ...]:
+    """Tensors of the dtype NumPy would compute in (float32 with float64 gives float64), so that
+    mixed inputs promote as they do in scratch instead of failing in ``tf.matmul``."""
+    dtype = np.result_type(*arrays)
+    return tuple(tf.constant(a, dtype=dtype) for a in arrays)
+
+
+def _hidden(v: tf.Tensor, W: tf.Tensor, c: tf.Tensor) -> tf.Tensor:
+    return tf.math.sigmoid(tf.matmul(v, W, transpose_b=True) + c)
+
+
+def _visible(h: tf.Tensor, W: tf.Tensor, b: tf.Tensor) -> tf.Tensor:
+    return tf.math.sigmoid(tf.matmul(h, W) + b)
+
+
+def _sample(p: tf.Tensor, u: tf.Tensor) -> tf.Tensor:
+    # strict <, u in p's dtype (a float32 model compares float32 numbers)
+    return tf.cast(tf.math.less(tf.cast(u, p.dtype), p), p.dtype)
+
+
+def _free_energy(v: tf.Tensor, W: tf.Tensor, b: tf.Tensor, c: tf.Tensor) -> tf.Tensor:
+    pre = tf.matmul(v, W, transpose_b=True) + c
+    return -tf.linalg.matvec(v, b) - tf.reduce_sum(tf.nn.softplus(pre), axis=1)
+
+
+def _contrastive_gradients(
+    v0: tf.Tensor,
+    W: tf.Tensor,
+    b: tf.Tensor,
+    c: tf.Tensor,
+    chain: Callable[[tf.Tensor, tf.Tensor, tf.Tensor], tuple[tf.Tensor, tf.Tensor]],
+    negative_divisor: tf.Tensor | None = None,
+) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor]:
+    """(-dL/dW, -dL/db, -dL/dc, v_neg, extra) for L = sum_n F(v0) / n - sum_m F(v_neg) / m'
+    where ``chain(W, b, c) -> (v_neg, extra)`` runs the Gibbs chain inside the tape and m' is
+    ``negative_divisor`` (default m, the chain's rows; scikit-learn divides by n)."""
+    with tf.GradientTape() as tape:
+        tape.watch([W, b, c])
+        v_neg, extra = chain(W, b, c)
+        v_neg = tf.stop_gradient(v_neg)  # the chain end stands in for a model sample
+        n = tf.cast(tf.shape(v0)[0], v0.dtype)
+        m = tf.cast(tf.shape(v_neg)[0], v0.dtype) if negative_divisor is None else negative_divisor
+        loss = tf.reduce_sum(_free_energy(v0, W, b, c)) / n - (
+            tf.reduce_sum(_free_energy(v_neg, W, b, c)) / m
+        )
+    gW, gb, gc = tape.gradient(loss, [W, b, c])
+    return -gW, -gb, -gc, v_neg, extra
+
+
+@tf.function(reduce_retracing=True)
+def _cd_kernel(v0, W, b, c, us, k: int):
+    """CD-k inside the tape: us (k, n, H) are the k hidden-sampling uniforms."""
+
+    def chain(W, b, c):
+        h = _sample(_hidden(v0, W, c), us[0])  # data-driven hidden states: sampled
+        for step in range(k):
+            pv = _visible(h, W, b)  # reconstruction: probabilities
+            ph = _hidden(pv, W, c)
+            if step < k - 1:
+                h = _sample(ph, us[step + 1])
+        return pv, ph  # the last hidden step stays probabilities
+
+    dW, db, dc, v_neg, _ = _contrastive_gradients(v0, W, b, c, chain)
+    return dW, db, dc, v_neg, _hidden(v_neg, W, c)
+
+
+@tf.function(reduce_retracing=True)
+def _pcd_kernel(v0, W, b, c, chain_h, u_visible, u_hidden, k: int, divisor):
+    """PCD-k inside the tape: per step v ~ P(v|h) with u_visible[step] (m, D), then
+    h ~ P(h|v) with u_hidden[step] (m, H). ``divisor`` None: the chain's rows (PCD-k); else
+    scikit-learn's n for the negative phase too."""
+
+    def chain(W, b, c):
+        h = chain_h
+        for step in range(k):
+            v = _sample(_visible(h, W, b), u_visible[step])
+            h = _sample(_hidden(v, W, c), u_hidden[step])
+        return v, h
+
+    return _contrastive_gradients(v0, W, b, c, chain, divisor)
+
+
+# ----------------------------------------------------------------------------- pure functions
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """``tf.math.sigmoid``: sigma(x) = 1 / (1 + exp(-x)), elementwise."""
+    return tf.math.sigmoid(tf.constant(x)).numpy()
+
+
+def sample_bernoulli(p: Any, u: Any) -> np.ndarray:
+    """Bernoulli samples ``(u < p)`` as p's dtype (strict: u = p gives 0), p and u the same
+    shape, u cast to p's dtype first."""
+    p = _array(p, "p", np.ndim(p))
+    u = _array(u, "u", np.ndim(u))
+    if p.shape != u.shape:
+        raise ValueError(f"u: expected the shape of p {p.shape}, got {u.shape}")
+    return _sample(tf.constant(p), tf.constant(u)).numpy()
+
+
+def hidden_probabilities(v: Any, W: Any, c: Any) -> np.ndarray:
+    """P(h = 1 | v) = sigma(v @ W.T + c): v (n, D), W (H, D), c (H,) -> (n, H)."""
+    v = _array(v, "v", 2)
+    W = _weights_for(W, "v", v.shape[1], 1)
+    c = _bias(c, "c", W.shape[0])
+    return _hidden(*_common(v, W, c)).numpy()
+
+
+def visible_probabilities(h: Any, W: Any, b: Any) -> np.ndarray:
+    """P(v = 1 | h) = sigma(h @ W + b): h (n, H), W (H, D), b (D,) -> (n, D)."""
+    h = _array(h, "h", 2)
+    W = _weights_for(W, "h", h.shape[1], 0)
+    b = _bias(b, "b", W.shape[1])
+    return _visible(*_common(h, W, b)).numpy()
+
+
+def free_energy(v: Any, W: Any, b: Any, c: Any) -> np.ndarray:
+    """F(v) = -v @ b - sum_j softplus(v @ W.T + c)_j (``tf.nn.softplus``), (n, D) -> (n,)."""
+    v = _array(v, "v", 2)
+    W, b, c = check_rbm_params(W, b, c, v.shape[1])
+    return _free_energy(*_common(v, W, b, c)).numpy()
+
+
+def _draws(uniforms: Uniforms, shapes: Sequence[tuple[int, int]]) -> list[np.ndarray]:
+    """The uniform arrays of one step, drawn (and checked) in the order scratch consumes them.
+    The chain's draws depend only on shapes, never on values, so drawing them before the TF
+    computation hands out exactly the numbers scratch's interleaved calls get."""
+    return [_draw(uniforms, shape) for shape in shapes]
+
+
+def cd_step(
+    v0: Any, W: Any, b: Any, c: Any, k: int, uniforms: Uniforms
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One CD-k gradient estimate (Hinton's practical guide, 2010), by autodiff.
+
+        chain: h ~ P(h | v0) (u (n, H));  k times: pv = P(v | h), ph = P(h | pv),
+               h ~ ph (u (n, H)) except on the last step;   v_neg = pv
+        (dW, db, dc) = -grad_{W, b, c} [mean_n F(v0) - mean_n F(stop_gradient(v_neg))]
+
+    Returns ``(dW, db, dc, v_neg, ph_neg)``: dW (H, D), db (D,), dc (H,) (the ascent direction
+    of the log-likelihood), v_neg (n, D), ph_neg = P(h | v_neg) (n, H). ``uniforms`` is called
+    k times with (n, H)."""
+    v0 = check_units(v0, "v0")
+    W, b, c = check_rbm_params(W, b, c, v0.shape[1])
+    k = _check_k(k)
+    n, H = v0.shape[0], W.shape[0]
+    if n == 0:
+        raise ValueError("v0: expected at least one row, got shape (0, D)")
+    us = np.stack(_draws(uniforms, [(n, H)] * k))
+    tensors = _common(v0, W, b, c)
+    us = us.astype(tensors[0].dtype.as_numpy_dtype)  # NumPy's rounding, as scratch casts
+    out = _cd_kernel(*tensors, tf.constant(us), k)
+    return tuple(t.numpy() for t in out)
+
+
+def pcd_step(
+    v0: Any, W: Any, b: Any, c: Any, chain_h: Any, k: int, uniforms: Uniforms
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One persistent CD-k gradient estimate (Tieleman 2008), by autodiff; the negative phase
+    from the m binary fantasy particles ``chain_h`` (m, H):
+
+        chain: h = chain_h;  k times: v ~ P(v | h) (u (m, D)), h ~ P(h | v) (u (m, H))
+        (dW, db, dc) = -grad_{W, b, c} [mean_n F(v0) - mean_m F(stop_gradient(v))]
+
+    Returns ``(dW, db, dc, new_chain_h)`` (the last h, (m, H)). ``uniforms`` is called 2k
+    times: (m, D) then (m, H) per step."""
+    v0 = check_units(v0, "v0")
+    W, b, c = check_rbm_params(W, b, c, v0.shape[1])
+    h = check_units(chain_h, "chain_h", W.shape[0])
+    k = _check_k(k)
+    n, m = v0.shape[0], h.shape[0]
+    if n == 0 or m == 0:
+        raise ValueError(f"v0, chain_h: expected at least one row each, got {n} and {m}")
+    dW, db, dc, _, new_h = _pcd_chain(v0, W, b, c, h, k, uniforms)
+    return dW, db, dc, new_h
+
+
+def _pcd_chain(
+    v0: np.ndarray,
+    W: np.ndarray,
+    b: np.ndarray,
+    c: np.ndarray,
+    chain_h: np.ndarray,
+    k: int,
+    uniforms: Uniforms,
+    divisor: float | None = None,
+) -> tuple[np.ndarray, ...]:
+    """Checked arrays -> (dW, db, dc, v_neg, new_chain_h) of ``_pcd_kernel`` as NumPy."""
+    m, H, D = chain_h.shape[0], W.shape[0], W.shape[1]
+    draws = _draws(uniforms, [(m, D), (m, H)] * k)
+    *tensors, h = _common(v0, W, b, c, chain_h)
+    dtype = tensors[0].dtype.as_numpy_dtype  # NumPy's rounding of the uniforms, as scratch's
+    u_visible = tf.constant(np.stack(draws[0::2]).astype(dtype))
+    u_hidden = tf.constant(np.stack(draws[1::2]).astype(dtype))
+    div = None if divisor is None else tf.constant(divisor, dtype=dtype)
+    out = _pcd_kernel(*tensors, h, u_visible, u_hidden, k, div)
+    return tuple(t.numpy() for t in out)
+
+
+def momentum_update(
+    params: tuple[Any, Any, Any],
+    grads: tuple[Any, Any, Any],
+    velocities: tuple[Any, Any, Any],
+    learning_rate: float,
+    momentum: float,
+    weight_decay: float,
+) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
+    """One gradient-ascent step with momentum, L2 weight decay on W only (TF ops):
+
+    V_W <- momentum * V_W + learning_rate * (dW - weight_decay * W);  W <- W + V_W
+    V_b <- momentum * V_b + learning_rate * db;                       b <- b + V_b
+    (c alike). Returns NEW arrays ``((W, b, c), (V_W, V_b, V_c))``."""
+    learning_rate = check_positive(learning_rate, "learning_rate")
+    momentum = _check_unit_number(momentum, "momentum")
+    weight_decay = check_positive(weight_decay, "weight_decay", zero=True)
+    params = check_rbm_params(*params)
+    checked = []
+    for group, label, names in (
+        (grads, "grads", ("dW", "db", "dc")),
+        (velocities, "velocities", ("V_W", "V_b", "V_c")),
+    ):
+        if not isinstance(group, (tuple, list)) or len(group) != 3:
+            raise TypeError(f"{label}: expected a tuple of 3 arrays, got {type(group).__name__}")
+        for arr, p, name in zip(group, params, names, strict=True):
+            arr = _array(arr, name, p.ndim)
+            if arr.shape != p.shape:
+                raise ValueError(f"{name}: expected shape {p.shape}, got {arr.shape}")
+            checked.append(arr)
+    new_params, new_velocities = _momentum(
+        *_common(*params, *checked), learning_rate, momentum, weight_decay
+    )
+    return tuple(t.numpy() for t in new_params), tuple(t.numpy() for t in new_velocities)
+
+
+def _momentum(W, b, c, dW, db, dc, vW, vb, vc, learning_rate, momentum, weight_decay):
+    """The update on tensors: weight decay pulls W (not the biases: that would drag the units'
+    base rates towards 1/2) towards 0."""
+    vW = momentum * vW + learning_rate * (dW - weight_decay * W)
+    vb = momentum * vb + learning_rate * db
+    vc = momentum * vc + learning_rate * dc
+    return (W + vW, b + vb, c + vc), (vW, vb, vc)
+
+
+def reconstruction_error(v: Any, W: Any, b: Any, c: Any) -> float:
+    """mean_n sum_d (v - P(v | P(h | v)))^2, probabilities throughout."""
+    v = check_units(v, "v")
+    W, b, c = check_rbm_params(W, b, c, v.shape[1])
+    v, W, b, c = _common(v, W, b, c)
+    recon = _visible(_hidden(v, W, c), W, b)
+    return float(tf.reduce_mean(tf.reduce_sum(tf.square(v - recon), axis=1)))
+
+
+def pseudo_likelihood(v: Any, W: Any, b: Any, c: Any, flip_index: Any) -> np.ndarray:
+    """scikit-learn's pseudo-likelihood, (n, D) -> (n,): with v~ = v whose feature
+    ``flip_index[i]`` of row i is flipped (x -> 1 - x),
+
+        D * log sigma(F(v~) - F(v)) = -D * softplus(-(F(v~) - F(v)))."""
+    v = check_units(v, "v")
+    W, b, c = check_rbm_params(W, b, c, v.shape[1])
+    idx = np.asarray(flip_index)
+    n, D = v.shape
+    if idx.dtype.kind not in "iu" or idx.shape != (n,):
+        raise ValueError(
+            f"flip_index: expected {n} integers (one per row), got shape {idx.shape} and "
+            f"dtype {idx.dtype}"
+        )
+    if idx.size and (idx.min() < 0 or idx.max() >= D):
+        raise ValueError(f"flip_index: expected values in [0, {D}), got some outside")
+    v, W, b, c = _common(v, W, b, c)
+    flip = tf.one_hot(idx, D, dtype=v.dtype)  # 1 where the feature flips
+    flipped = v + flip * (1 - 2 * v)
+    gap = _free_energy(flipped, W, b, c) - _free_energy(v, W, b, c)
+    return (-D * tf.nn.softplus(-gap)).numpy()
+
+
+def free_energy_gap(v_train: Any, v_valid: Any, W: Any, b: Any, c: Any) -> float:
+    """mean F(v_valid) - mean F(v_train): the guide's overfitting monitor (Z cancels)."""
+    v_train = check_units(v_train, "v_train")
+    v_valid = check_units(v_valid, "v_valid", v_train.shape[1])
+    W, b, c = check_rbm_params(W, b, c, v_train.shape[1])
+    t, va, W, b, c = _common(v_train, v_valid, W, b, c)
+    return float(
+        tf.reduce_mean(_free_energy(va, W, b, c)) - tf.reduce_mean(_free_energy(t, W, b, c))
+    )
