@@ -24,6 +24,7 @@ words; none of scratch's maths is used.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -32,17 +33,21 @@ import tensorflow as tf
 
 # Plumbing only (argument checks, the NumPy uniform stream): no maths.
 from scratch.checks import check_positive
+from scratch.rbm import BernoulliRBM as _ScratchRBM
 from scratch.rbm import (
     Uniforms,
-    UniformStream,  # noqa: F401 (re-exported: the mirror's public name)
+    UniformStream,
     _array,
     _bias,
     _check_k,
     _check_unit_number,
     _draw,
+    _generator,
+    _sklearn_random_state,
     _weights_for,
     check_rbm_params,
     check_units,
+    check_visible_data,
 )
 
 
@@ -329,3 +334,196 @@ def free_energy_gap(v_train: Any, v_valid: Any, W: Any, b: Any, c: Any) -> float
     return float(
         tf.reduce_mean(_free_energy(va, W, b, c)) - tf.reduce_mean(_free_energy(t, W, b, c))
     )
+
+
+# ----------------------------------------------------------------------------- the estimator
+class BernoulliRBM:
+    """A Bernoulli-Bernoulli RBM with scikit-learn's API (``scratch.rbm.BernoulliRBM``'s twin),
+    its updates computed by TensorFlow.
+
+    ``method``: ``"sklearn"`` (scikit-learn 1.9's PCD-1: its RandomState stream, no shuffling,
+    the chain of ``batch_size`` rows, both phases divided by the batch's n), ``"cd"`` (CD-k) or
+    ``"pcd"`` (PCD-k), the latter two with momentum and weight decay on W (``momentum_update``),
+    a ``np.random.default_rng(random_state)`` stream and a permutation per epoch. The NumPy
+    draws (initial weights, permutations, uniforms) are the same as scratch's in the same
+    order; everything computed from them is TensorFlow. Fitted attributes are NumPy arrays:
+    ``components_`` (H, D), ``intercept_hidden_`` (H,), ``intercept_visible_`` (D,),
+    ``h_samples_`` (batch_size, H), ``n_features_in_``, ``random_state_``, ``velocities_``.
+    """
+
+    def __init__(
+        self,
+        n_components: int = 256,
+        *,
+        learning_rate: float = 0.1,
+        batch_size: int = 10,
+        n_iter: int = 10,
+        method: str = "sklearn",
+        k: int = 1,
+        momentum: float = 0.0,
+        weight_decay: float = 0.0,
+        random_state: Any = None,
+        verbose: bool | int = False,
+    ) -> None:
+        self.n_components = n_components
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.n_iter = n_iter
+        self.method = method
+        self.k = k
+        self.momentum = momentum
+        self.weight_decay = weight_decay
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # scikit-learn's estimator protocol and the argument checks: scratch's plumbing, shared so
+    # that both backends store, show and refuse arguments in the same words
+    get_params = _ScratchRBM.get_params
+    set_params = _ScratchRBM.set_params
+    __repr__ = _ScratchRBM.__repr__
+    _check_hyperparameters = _ScratchRBM._check_hyperparameters
+    _check_fitted = _ScratchRBM._check_fitted
+    _check_input = _ScratchRBM._check_input
+
+    # -- training
+    def _start(
+        self, D: int, dtype: np.dtype, rng: np.random.Generator | np.random.RandomState
+    ) -> None:
+        """Initial parameters: W ~ N(0, 0.01^2) (H, D) from ``rng`` (the only draw), zero
+        biases, the chain of ``batch_size`` zero rows (scikit-learn's), zero velocities."""
+        H = int(self.n_components)
+        self.components_ = np.asarray(rng.normal(0, 0.01, (H, D)), dtype=dtype)
+        self.intercept_hidden_ = np.zeros(H, dtype)
+        self.intercept_visible_ = np.zeros(D, dtype)
+        self.h_samples_ = np.zeros((int(self.batch_size), H), dtype)
+        self.n_features_in_ = D
+
+    def _zero_velocities(self) -> None:
+        self.velocities_ = tuple(
+            np.zeros_like(p)
+            for p in (self.components_, self.intercept_visible_, self.intercept_hidden_)
+        )
+
+    def fit(self, X: Any, y: Any = None) -> BernoulliRBM:
+        """Train from scratch for ``n_iter`` epochs of ``batch_size``-row mini-batches (the
+        last one partial). X: (n, D) in [0, 1], float32 or float64 (the weights take its
+        dtype)."""
+        self._check_hyperparameters()
+        X = check_visible_data(X)
+        n, bs = X.shape[0], int(self.batch_size)
+        if self.method == "sklearn":
+            rng = _sklearn_random_state(self.random_state)  # a local stream, as scikit-learn's
+        else:
+            rng = self.random_state_ = _generator(self.random_state)
+        self._start(X.shape[1], X.dtype, rng)
+        if self.method != "sklearn":
+            self._zero_velocities()
+        begin = time.time()
+        for iteration in range(1, int(self.n_iter) + 1):
+            # scikit-learn: gen_even_slices in data order; cd/pcd: a fresh permutation per epoch
+            data = X if self.method == "sklearn" else X[rng.permutation(n)]
+            for start in range(0, n, bs):
+                self._update(data[start : start + bs], rng)
+            if self.verbose:
+                end = time.time()
+                print(
+                    f"[BernoulliRBM] Iteration {iteration}, pseudo-likelihood = "
+                    f"{self.score_samples(X).mean():.2f}, time = {end - begin:.2f}s"
+                )
+                begin = end
+        return self
+
+    def partial_fit(self, X: Any, y: Any = None) -> BernoulliRBM:
+        """One update with all of X as the mini-batch, initialising the model first if it is
+        not fitted; the stream ``random_state_`` continues across calls. method="sklearn"
+        works in float64, as scikit-learn's partial_fit does."""
+        self._check_hyperparameters()
+        first = not hasattr(self, "components_")
+        X = check_visible_data(X, "X", None if first else self.n_features_in_)
+        sklearn = self.method == "sklearn"
+        stream = np.random.RandomState if sklearn else np.random.Generator
+        if not isinstance(getattr(self, "random_state_", None), stream):
+            make = _sklearn_random_state if sklearn else _generator
+            self.random_state_ = make(self.random_state)
+        if sklearn:
+            X = X.astype(np.float64, copy=False)
+        if first:
+            self._start(X.shape[1], X.dtype, self.random_state_)
+        if not sklearn and not hasattr(self, "velocities_"):
+            self._zero_velocities()
+        self._update(X.astype(self.components_.dtype, copy=False), self.random_state_)
+        return self
+
+    def _update(self, v0: np.ndarray, rng: np.random.Generator | np.random.RandomState) -> None:
+        """One update on the mini-batch v0, its uniforms from ``rng``.
+
+        "sklearn": PCD-1 on the chain, both phases over n = len(v0), plain ascent
+        W <- W + lr * dW (b, c alike). "cd"/"pcd": CD-k / PCD-k, then ``momentum_update``."""
+        uniforms = UniformStream(rng)
+        W, b, c = self.components_, self.intercept_visible_, self.intercept_hidden_
+        if self.method == "sklearn":
+            dW, db, dc, _, self.h_samples_ = _pcd_chain(
+                v0, W, b, c, self.h_samples_, 1, uniforms, divisor=float(v0.shape[0])
+            )
+            zeros = (np.zeros_like(W), np.zeros_like(b), np.zeros_like(c))
+            (W, b, c), _ = momentum_update((W, b, c), (dW, db, dc), zeros, self.learning_rate, 0, 0)
+        else:
+            if self.method == "cd":
+                dW, db, dc, _, _ = cd_step(v0, W, b, c, self.k, uniforms)
+            else:
+                dW, db, dc, self.h_samples_ = pcd_step(
+                    v0, W, b, c, self.h_samples_, self.k, uniforms
+                )
+            (W, b, c), self.velocities_ = momentum_update(
+                (W, b, c),
+                (dW, db, dc),
+                self.velocities_,
+                self.learning_rate,
+                self.momentum,
+                self.weight_decay,
+            )
+        self.components_, self.intercept_visible_, self.intercept_hidden_ = W, b, c
+
+    # -- inference
+    def transform(self, X: Any) -> np.ndarray:
+        """P(h = 1 | v) = sigma(X @ W.T + c): (n, D) -> (n, H)."""
+        self._check_fitted("transform")
+        return hidden_probabilities(self._check_input(X), self.components_, self.intercept_hidden_)
+
+    def free_energy(self, X: Any) -> np.ndarray:
+        """F(v) for each row of X: (n, D) -> (n,)."""
+        self._check_fitted("free_energy")
+        X = self._check_input(X)
+        return free_energy(X, self.components_, self.intercept_visible_, self.intercept_hidden_)
+
+    def score_samples(self, X: Any) -> np.ndarray:
+        """scikit-learn's pseudo-likelihood of each row, the flipped features drawn from a fresh
+        stream of ``random_state`` on every call: (n, D) -> (n,)."""
+        self._check_fitted("score_samples")
+        X = self._check_input(X)
+        n, D = X.shape
+        if self.method == "sklearn":
+            idx = _sklearn_random_state(self.random_state).randint(0, D, n)
+        else:
+            idx = _generator(self.random_state).integers(0, D, n)
+        return pseudo_likelihood(
+            X, self.components_, self.intercept_visible_, self.intercept_hidden_, idx
+        )
+
+    def gibbs(self, v: Any) -> np.ndarray:
+        """One Gibbs step h ~ P(h | v) (u (n, H)), v' ~ P(v | h) (u (n, D)) from
+        ``random_state_``: (n, D) -> (n, D), 0/1 as floats."""
+        self._check_fitted("gibbs")
+        v = self._check_input(v, "v")
+        sklearn = self.method == "sklearn"
+        stream = np.random.RandomState if sklearn else np.random.Generator
+        if not isinstance(getattr(self, "random_state_", None), stream):
+            make = _sklearn_random_state if sklearn else _generator
+            self.random_state_ = make(self.random_state)
+        uniforms = UniformStream(self.random_state_)
+        W, b, c = self.components_, self.intercept_visible_, self.intercept_hidden_
+        ph = hidden_probabilities(v, W, c)
+        h = sample_bernoulli(ph, _draw(uniforms, ph.shape))
+        pv = visible_probabilities(h, W, b)
+        out = sample_bernoulli(pv, _draw(uniforms, pv.shape))
+        return out.astype(v.dtype) if sklearn else out
