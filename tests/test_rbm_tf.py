@@ -224,3 +224,20 @@ def test_bad_input_is_refused_like_scratch(call, match: str) -> None:
         errors.append((type(info.value), str(info.value)))
     assert errors[0] == errors[1]
     assert match in errors[1][1]
+
+
+def test_method_sklearn_float32_matches_scikit_learn() -> None:
+    """float32 data: scikit-learn keeps float32 weights, biases and chain through fit and a
+    float64 partial_fit (computed in float64, stored in float32); tf_ref does the same."""
+    from sklearn.neural_network import BernoulliRBM as Reference
+
+    X = data().astype(np.float32)
+    kwargs = dict(n_components=4, learning_rate=0.1, batch_size=10, n_iter=10, random_state=0)
+    ref, ours = Reference(**kwargs).fit(X), T.BernoulliRBM(**kwargs).fit(X)
+    ref.partial_fit(X[:7].astype(np.float64))
+    ours.partial_fit(X[:7].astype(np.float64))
+    for name in FITTED:
+        assert getattr(ours, name).dtype == getattr(ref, name).dtype == np.float32, name
+    # float32: TF's and NumPy's BLAS round differently (6e-8 relative per operation), over
+    # 31 updates of values below 1
+    assert_same_model(ref, ours, 1e-6)

@@ -451,7 +451,9 @@ class BernoulliRBM:
             self._start(X.shape[1], X.dtype, self.random_state_)
         if not sklearn and not hasattr(self, "velocities_"):
             self._zero_velocities()
-        self._update(X.astype(self.components_.dtype, copy=False), self.random_state_)
+        if not sklearn:  # scikit-learn computes a float32 model's update in float64 here
+            X = X.astype(self.components_.dtype, copy=False)
+        self._update(X, self.random_state_)
         return self
 
     def _update(self, v0: np.ndarray, rng: np.random.Generator | np.random.RandomState) -> None:
@@ -461,6 +463,7 @@ class BernoulliRBM:
         W <- W + lr * dW (b, c alike). "cd"/"pcd": CD-k / PCD-k, then ``momentum_update``."""
         uniforms = UniformStream(rng)
         W, b, c = self.components_, self.intercept_visible_, self.intercept_hidden_
+        chain_dtype = self.h_samples_.dtype
         if self.method == "sklearn":
             dW, db, dc, _, self.h_samples_ = _pcd_chain(
                 v0, W, b, c, self.h_samples_, 1, uniforms, divisor=float(v0.shape[0])
@@ -482,7 +485,11 @@ class BernoulliRBM:
                 self.momentum,
                 self.weight_decay,
             )
-        self.components_, self.intercept_visible_, self.intercept_hidden_ = W, b, c
+        # in place, as scikit-learn's +=: the parameters and the (0/1) chain keep their dtype
+        self.h_samples_ = self.h_samples_.astype(chain_dtype, copy=False)
+        self.components_ = W.astype(self.components_.dtype, copy=False)
+        self.intercept_visible_ = b.astype(self.intercept_visible_.dtype, copy=False)
+        self.intercept_hidden_ = c.astype(self.intercept_hidden_.dtype, copy=False)
 
     # -- inference
     def transform(self, X: Any) -> np.ndarray:
