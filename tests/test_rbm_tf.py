@@ -241,3 +241,18 @@ def test_method_sklearn_float32_matches_scikit_learn() -> None:
     # float32: TF's and NumPy's BLAS round differently (6e-8 relative per operation), over
     # 31 updates of values below 1
     assert_same_model(ref, ours, 1e-6)
+
+
+def test_refit_with_another_method_continues_like_scratch() -> None:
+    """cd fit -> sklearn refit -> cd partial_fit -> gibbs: the stream and the momentum an
+    earlier method left are dropped, or kept, exactly as scratch does."""
+    X = data()
+    models = [
+        mod.BernoulliRBM(3, n_iter=2, method="cd", momentum=0.5, random_state=0) for mod in (S, T)
+    ]
+    for model in models:
+        model.fit(X)
+        model.set_params(method="sklearn", momentum=0.0).fit(X)
+        model.set_params(method="cd", momentum=0.5).partial_fit(X[:7])
+    assert_same_model(*models, TOL)
+    np.testing.assert_array_equal(models[1].gibbs(X), models[0].gibbs(X))

@@ -135,11 +135,6 @@ def _pcd_kernel(v0, W, b, c, chain_h, u_visible, u_hidden, k: int, divisor):
 
 
 # ----------------------------------------------------------------------------- pure functions
-def sigmoid(x: np.ndarray) -> np.ndarray:
-    """``tf.math.sigmoid``: sigma(x) = 1 / (1 + exp(-x)), elementwise."""
-    return tf.math.sigmoid(tf.constant(x)).numpy()
-
-
 def sample_bernoulli(p: Any, u: Any) -> np.ndarray:
     """Bernoulli samples ``(u < p)`` as p's dtype (strict: u = p gives 0), p and u the same
     shape, u cast to p's dtype first."""
@@ -412,7 +407,11 @@ class BernoulliRBM:
         X = check_visible_data(X)
         n, bs = X.shape[0], int(self.batch_size)
         if self.method == "sklearn":
-            rng = _sklearn_random_state(self.random_state)  # a local stream, as scikit-learn's
+            # a local stream, as scikit-learn's; what an earlier cd/pcd fit left goes
+            if not isinstance(getattr(self, "random_state_", None), np.random.RandomState):
+                self.__dict__.pop("random_state_", None)
+            self.__dict__.pop("velocities_", None)
+            rng = _sklearn_random_state(self.random_state)
         else:
             rng = self.random_state_ = _generator(self.random_state)
         self._start(X.shape[1], X.dtype, rng)
