@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
-# Plumbing only (argument checks, the NumPy uniform stream): no maths.
+# Plumbing only (checks, uniform stream, random-state rules, estimator protocol): no maths.
 from scratch.checks import check_positive
 from scratch.rbm import BernoulliRBM as _ScratchRBM
 from scratch.rbm import (
@@ -114,8 +114,7 @@ def _cd_kernel(v0, W, b, c, us, k: int):
                 h = _sample(ph, us[step + 1])
         return pv, ph  # the last hidden step stays probabilities
 
-    dW, db, dc, v_neg, _ = _contrastive_gradients(v0, W, b, c, chain)
-    return dW, db, dc, v_neg, _hidden(v_neg, W, c)
+    return _contrastive_gradients(v0, W, b, c, chain)  # extra: ph_neg = P(h | v_neg)
 
 
 @tf.function(reduce_retracing=True)
