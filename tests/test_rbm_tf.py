@@ -25,6 +25,7 @@ def data(n: int = 25, D: int = 6, seed: int = 0) -> np.ndarray:
 
 
 def assert_same_model(a, b, atol: float) -> None:
+    """The fitted parameters and the chain of two estimators agree to ``atol``."""
     for name in FITTED:
         np.testing.assert_allclose(
             getattr(a, name), getattr(b, name), rtol=0, atol=atol, err_msg=name
