@@ -189,10 +189,17 @@ def cd_step(
     v0 = check_units(v0, "v0")
     W, b, c = check_rbm_params(W, b, c, v0.shape[1])
     k = _check_k(k)
-    n, H = v0.shape[0], W.shape[0]
-    if n == 0:
+    if v0.shape[0] == 0:
         raise ValueError("v0: expected at least one row, got shape (0, D)")
-    us = np.stack(_draws(uniforms, [(n, H)] * k))
+    return _cd_chain(v0, W, b, c, k, uniforms)
+
+
+def _cd_chain(
+    v0: np.ndarray, W: np.ndarray, b: np.ndarray, c: np.ndarray, k: int, uniforms: Uniforms
+) -> tuple[np.ndarray, ...]:
+    """Checked arrays -> ``cd_step``'s (dW, db, dc, v_neg, ph_neg) by ``_cd_kernel``, as NumPy
+    (the estimator's inner loop calls it directly: its data was checked once per fit)."""
+    us = np.stack(_draws(uniforms, [(v0.shape[0], W.shape[0])] * k))
     tensors = _common(v0, W, b, c)
     us = us.astype(tensors[0].dtype.as_numpy_dtype)  # NumPy's rounding, as scratch casts
     out = _cd_kernel(*tensors, tf.constant(us), k)
@@ -272,8 +279,22 @@ def momentum_update(
             if arr.shape != p.shape:
                 raise ValueError(f"{name}: expected shape {p.shape}, got {arr.shape}")
             checked.append(arr)
+    return _momentum_arrays(
+        params, tuple(checked[:3]), tuple(checked[3:]), learning_rate, momentum, weight_decay
+    )
+
+
+def _momentum_arrays(
+    params: Sequence[np.ndarray],
+    grads: Sequence[np.ndarray],
+    velocities: Sequence[np.ndarray],
+    learning_rate: float,
+    momentum: float,
+    weight_decay: float,
+) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
+    """Checked arrays -> ``momentum_update``'s result by ``_momentum``, as NumPy."""
     new_params, new_velocities = _momentum(
-        *_common(*params, *checked), learning_rate, momentum, weight_decay
+        *_common(*params, *grads, *velocities), learning_rate, momentum, weight_decay
     )
     return tuple(t.numpy() for t in new_params), tuple(t.numpy() for t in new_velocities)
 
@@ -467,21 +488,23 @@ class BernoulliRBM:
                 v0, W, b, c, self.h_samples_, 1, uniforms, divisor=float(v0.shape[0])
             )
             zeros = (np.zeros_like(W), np.zeros_like(b), np.zeros_like(c))
-            (W, b, c), _ = momentum_update((W, b, c), (dW, db, dc), zeros, self.learning_rate, 0, 0)
+            lr = float(self.learning_rate)
+            (W, b, c), _ = _momentum_arrays((W, b, c), (dW, db, dc), zeros, lr, 0.0, 0.0)
         else:
+            # fit checked the data and the hyperparameters once: the unchecked paths here
             if self.method == "cd":
-                dW, db, dc, _, _ = cd_step(v0, W, b, c, self.k, uniforms)
+                dW, db, dc, _, _ = _cd_chain(v0, W, b, c, int(self.k), uniforms)
             else:
-                dW, db, dc, self.h_samples_ = pcd_step(
-                    v0, W, b, c, self.h_samples_, self.k, uniforms
+                dW, db, dc, _, self.h_samples_ = _pcd_chain(
+                    v0, W, b, c, self.h_samples_, int(self.k), uniforms
                 )
-            (W, b, c), self.velocities_ = momentum_update(
+            (W, b, c), self.velocities_ = _momentum_arrays(
                 (W, b, c),
                 (dW, db, dc),
                 self.velocities_,
-                self.learning_rate,
-                self.momentum,
-                self.weight_decay,
+                float(self.learning_rate),
+                float(self.momentum),
+                float(self.weight_decay),
             )
         # in place, as scikit-learn's +=: the parameters and the (0/1) chain keep their dtype
         self.h_samples_ = self.h_samples_.astype(chain_dtype, copy=False)
