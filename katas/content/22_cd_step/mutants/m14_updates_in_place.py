@@ -1,0 +1,17 @@
+"""Updates the parameters and velocities in place (+=): the caller's arrays change."""
+
+from scratch.rbm import cd_step  # noqa: F401
+
+
+def momentum_update(params, grads, velocities, learning_rate, momentum, weight_decay):
+    (W, b, c), (dW, db, dc), (vW, vb, vc) = params, grads, velocities
+    vW *= momentum
+    vW += learning_rate * (dW - weight_decay * W)
+    vb *= momentum
+    vb += learning_rate * db
+    vc *= momentum
+    vc += learning_rate * dc
+    W += vW
+    b += vb
+    c += vc
+    return (W, b, c), (vW, vb, vc)

@@ -1,0 +1,290 @@
+"""Tests for kata 22 (one CD-k step, the momentum update). ``impl`` is the module under test.
+
+The uniforms are recorded arrays handed out in order by ``Recorded``, which also checks each
+request's shape: what a CD-k step asks for (k arrays of (n, H)) is part of what it must do.
+``guide`` below is the practical guide's recipe written out, the expected values' source.
+"""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from katas.engine.testing import expect_close, expect_shape
+
+seeds = st.integers(0, 2**16)
+# float64, products and sums of at most 6 unit-scale terms and sigmoids, with the same binary
+# samples: the error is a few roundings of 1e-16, so 1e-12 is a wide margin.
+TIGHT = {"rtol": 1e-12, "atol": 1e-12}
+NAMES = ("dW", "db", "dc", "v_neg", "ph_neg")
+
+
+def sigmoid(z):
+    return 0.5 * (1 + np.tanh(0.5 * z))
+
+
+class Recorded:
+    """A uniform source handing out ``arrays`` in order; a request of another shape, or one too
+    many, fails with a message saying what CD-k should ask for."""
+
+    def __init__(self, arrays):
+        self.arrays, self.calls = list(arrays), []
+
+    def __call__(self, shape):
+        shape = tuple(int(s) for s in shape)
+        self.calls.append(shape)
+        i = len(self.calls) - 1
+        k = len(self.arrays)
+        if i >= k:
+            raise AssertionError(
+                f"cd_step called uniforms a {i + 1}th time (shape {shape}), but CD-{k} samples"
+                f" hidden states only {k} times: the first hidden state and"
+                " each step but the last (the last hidden step stays a probability)"
+            )
+        want = self.arrays[i].shape
+        if shape != want:
+            raise AssertionError(
+                f"cd_step asked uniforms({shape}) on call {i + 1}; expected {want} = (n, H): "
+                "only hidden states are sampled (the reconstructions stay probabilities)"
+            )
+        return self.arrays[i].copy()
+
+
+def guide(v0, w, b, c, us):
+    """The guide's CD-k with the uniform arrays ``us`` (k of them), in float64."""
+    n = len(v0)
+    ph0 = sigmoid(v0 @ w.T + c)
+    h = (us[0] < ph0).astype(float)
+    for step in range(len(us)):
+        pv = sigmoid(h @ w + b)
+        ph = sigmoid(pv @ w.T + c)
+        if step < len(us) - 1:
+            h = (us[step + 1] < ph).astype(float)
+    return ph0.T @ v0 / n - ph.T @ pv / n, (v0 - pv).mean(0), (ph0 - ph).mean(0), pv, ph
+
+
+def make(n, d, h, k, seed, dtype=np.float64):
+    """v0 (n, d) binary, W (h, d), b (d,), c (h,) and k uniform arrays (n, h), float64."""
+    rng = np.random.default_rng(seed)
+    v0 = (rng.random((n, d)) < 0.5).astype(dtype)
+    w, b, c = (rng.standard_normal(s).astype(dtype) for s in ((h, d), d, h))
+    return v0, w, b, c, [rng.random((n, h)) for _ in range(k)]
+
+
+def run(impl, v0, w, b, c, us):
+    """cd_step with recorded uniforms: the 5 outputs, checked to be a tuple of 5 arrays."""
+    rec = Recorded(us)
+    out = impl.cd_step(v0, w, b, c, len(us), rec)
+    call = f"cd_step(v0 {v0.shape}, W {w.shape}, b, c, k={len(us)}, uniforms)"
+    assert isinstance(out, tuple) and len(out) == 5, (
+        f"{call} returned {type(out).__name__}; expected a tuple (dW, db, dc, v_neg, ph_neg)"
+    )
+    n, h, d = len(v0), *w.shape
+    shapes = ((h, d), (d,), (h,), (n, d), (n, h))
+    for got, shape, name in zip(out, shapes, NAMES, strict=True):
+        expect_shape(got, shape, f"{call} -> {name}")
+    assert len(rec.calls) == len(us), (
+        f"{call} called uniforms {len(rec.calls)} time(s); expected k = {len(us)}: the first "
+        "hidden state is sampled, then one hidden state per step but the last"
+    )
+    return out, call
+
+
+@pytest.mark.hint(2)
+def test_by_hand_with_zero_weights(impl):
+    """W = b = c = 0, v0 all ones: dW = 0.5 - 0.25 = 0.25, db = 1 - 0.5 = 0.5, dc = 0."""
+    n, d, h = 2, 3, 2
+    (dw, db, dc, v_neg, ph_neg), call = run(impl, np.ones((n, d)), np.zeros((h, d)), np.zeros(d),
+                                            np.zeros(h), [np.full((n, h), 0.3)])  # fmt: skip
+    # Phases swapped: -0.25 and -0.5; summed over the batch of 2: 0.5 and 1.0.
+    expected = {"dW": np.full((h, d), 0.25), "db": np.full(d, 0.5), "dc": np.zeros(h),
+                "v_neg": np.full((n, d), 0.5), "ph_neg": np.full((n, h), 0.5)}  # fmt: skip
+    for name, got in zip(NAMES, (dw, db, dc, v_neg, ph_neg), strict=True):
+        expect_close(got, expected[name], f"{call} -> {name}", **TIGHT)
+
+
+@pytest.mark.hint(2)
+def test_with_zero_weights_cd1_is_the_exact_gradient(impl):
+    """W = 0: the visible units are independent, and db = mean(v0) - sigmoid(b) exactly."""
+    v0, _, b, c, us = make(5, 4, 3, 1, 1)
+    (dw, db, dc, _, _), call = run(impl, v0, np.zeros((3, 4)), b, c, us)
+    # log P(v) = sum_i (v_i b_i - softplus(b_i)) when W = 0 (the hidden units do not matter):
+    # its gradient is v - sigmoid(b) for b, 0 for c; for W it is sigmoid(c) outer (v - sigmoid(b)).
+    expect_close(db, v0.mean(0) - sigmoid(b), f"{call} -> db", **TIGHT)
+    expect_close(dc, np.zeros(3), f"{call} -> dc", **TIGHT)
+    expect_close(dw, np.outer(sigmoid(c), v0.mean(0) - sigmoid(b)), f"{call} -> dW", **TIGHT)
+
+
+@pytest.mark.hint(2)
+@pytest.mark.parametrize("k", [1, 2, 5])
+def test_asks_for_k_arrays_of_n_by_h_uniforms(impl, k):
+    """CD-k calls uniforms exactly k times, each with (n, H): only hidden states are sampled."""
+    v0, w, b, c, us = make(4, 3, 2, k, 2)  # D = 3 != H = 2: a visible request shows
+    rec = Recorded(us)
+    impl.cd_step(v0, w, b, c, k, rec)
+    assert rec.calls == [(4, 2)] * k, (
+        f"cd_step(..., k={k}) asked for uniforms of shapes {rec.calls}; expected {[(4, 2)] * k}"
+    )
+
+
+@pytest.mark.hint(1)
+def test_u_equal_to_p_leaves_a_hidden_unit_off(impl):
+    """v0 [[1, 1]], W [[1, -1]], c 0: P(h|v0) = 0.5 exactly, and u = 0.5 must give h = 0."""
+    w, b = np.array([[1.0, -1.0]]), np.array([0.5, -0.5])
+    (_, _, _, v_neg, _), call = run(
+        impl, np.ones((1, 2)), w, b, np.zeros(1), [np.full((1, 1), 0.5)]
+    )
+    # h = 0: the reconstruction is sigmoid(b); u <= p would turn h on: sigmoid(W + b).
+    expect_close(v_neg, sigmoid(b)[None, :], f"{call} -> v_neg", **TIGHT)
+
+
+@pytest.mark.hint(2)
+@given(n=st.integers(1, 5), d=st.integers(1, 5), h=st.integers(1, 5), k=st.integers(1, 4),
+       seed=seeds)  # fmt: skip
+def test_matches_the_guide(impl, n, d, h, k, seed):
+    """dW, db, dc, v_neg, ph_neg are the guide's CD-k with the given uniforms, for k = 1 to 4."""
+    v0, w, b, c, us = make(n, d, h, k, seed)
+    out, call = run(impl, v0, w, b, c, us)
+    for name, got, expected in zip(NAMES, out, guide(v0, w, b, c, us), strict=True):
+        expect_close(got, expected, f"{call} -> {name}", **TIGHT)
+
+
+@pytest.mark.hint(2)
+def test_a_square_w_is_still_transposed_right(impl):
+    """H == D == 3 and k = 2: no shape error hides a wrong transpose, the values must be right."""
+    v0, w, b, c, us = make(4, 3, 3, 2, 3)
+    out, call = run(impl, v0, w, b, c, us)
+    for name, got, expected in zip(NAMES, out, guide(v0, w, b, c, us), strict=True):
+        expect_close(got, expected, f"{call} -> {name}", **TIGHT)
+
+
+@pytest.mark.hint(1)
+def test_positive_statistics_use_probabilities_not_samples(impl):
+    """dW + ph_neg.T @ v_neg / n = ph0.T @ v0 / n whatever the uniforms (likewise db and dc)."""
+    v0, w, b, c, us = make(6, 4, 3, 1, 4)
+    ph0 = sigmoid(v0 @ w.T + c)
+    for u in (us[0], 1 - us[0], np.full_like(us[0], 0.999)):
+        (dw, db, dc, v_neg, ph_neg), call = run(impl, v0, w, b, c, [u])
+        n = len(v0)
+        expect_close(dw + ph_neg.T @ v_neg / n, ph0.T @ v0 / n, f"{call}: dW + negative", **TIGHT)
+        expect_close(db + v_neg.mean(0), v0.mean(0), f"{call}: db + mean(v_neg)", **TIGHT)
+        expect_close(dc + ph_neg.mean(0), ph0.mean(0), f"{call}: dc + mean(ph_neg)", **TIGHT)
+
+
+@pytest.mark.hint(2)
+def test_a_duplicated_batch_gives_the_same_estimates(impl):
+    """The batch twice over (and its uniforms) gives the same dW, db, dc: a mean, not a sum."""
+    v0, w, b, c, us = make(3, 4, 2, 2, 5)
+    (dw, db, dc, _, _), _ = run(impl, v0, w, b, c, us)
+    twice, call = run(impl, np.vstack([v0, v0]), w, b, c, [np.vstack([u, u]) for u in us])
+    for name, got, expected in zip(NAMES[:3], twice[:3], (dw, db, dc), strict=True):
+        expect_close(got, expected, f"{call} (the batch twice) -> {name}", **TIGHT)
+
+
+@pytest.mark.hint(1)
+def test_float32_stays_float32(impl):
+    """float32 v0, W, b, c (float64 uniforms): five float32 outputs close to the float64 ones."""
+    v0, w, b, c, us = make(5, 4, 3, 2, 6, dtype=np.float32)
+    out, call = run(impl, v0, w, b, c, us)
+    expected = guide(*(a.astype(np.float64) for a in (v0, w, b, c)), us)
+    for name, got, exp in zip(NAMES, out, expected, strict=True):
+        assert got.dtype == np.float32, f"{call} on float32 inputs returned {name} as {got.dtype}"
+        # The same binary samples for this seed (no uniform within 1e-6 of its probability);
+        # then a few float32 roundings (6e-8 relative) of unit-scale numbers: 1e-5 is wide.
+        expect_close(got.astype(np.float64), exp, f"{call} (float32) -> {name}", atol=1e-5)
+
+
+@pytest.mark.hint(1)
+def test_cd_step_leaves_its_inputs_alone(impl):
+    """cd_step modifies none of v0, W, b, c."""
+    v0, w, b, c, us = make(3, 4, 2, 2, 7)
+    args = (v0, w, b, c)
+    copies = [a.copy() for a in args]
+    run(impl, v0, w, b, c, us)
+    for name, a, a0 in zip(("v0", "W", "b", "c"), args, copies, strict=True):
+        assert np.array_equal(a, a0), f"cd_step changed {name} in place"
+
+
+def params_grads_velocities(dtype=np.float64):
+    ones = (np.ones((2, 3), dtype), np.ones(3, dtype), np.ones(2, dtype))
+    return (
+        ones,
+        tuple(np.full_like(a, 0.5) for a in ones),
+        tuple(np.full_like(a, 0.2) for a in ones),
+    )
+
+
+def update(impl, params, grads, velocities, lr, momentum, wd):
+    out = impl.momentum_update(params, grads, velocities, lr, momentum, wd)
+    call = f"momentum_update(..., learning_rate={lr}, momentum={momentum}, weight_decay={wd})"
+    assert isinstance(out, tuple) and len(out) == 2, (
+        f"{call} returned {type(out).__name__}; expected a tuple ((W, b, c), (V_W, V_b, V_c))"
+    )
+    for group, what in zip(out, ("new_params", "new_velocities"), strict=True):
+        assert isinstance(group, tuple) and len(group) == 3, (
+            f"{call} -> {what} is {type(group).__name__}; expected a tuple of 3 arrays"
+        )
+        for got, p, name in zip(group, params, ("W", "b", "c"), strict=True):
+            expect_shape(got, p.shape, f"{call} -> {what} {name}")
+    return out, call
+
+
+@pytest.mark.hint(3)
+def test_update_by_hand(impl):
+    """Ones, grads 0.5, velocities 0.2, lr 0.1, momentum 0.9, decay 0.01: W 1.229, b and c 1.23."""
+    (new, vel), call = update(impl, *params_grads_velocities(), 0.1, 0.9, 0.01)
+    # V_W = 0.9 * 0.2 + 0.1 * (0.5 - 0.01 * 1) = 0.229; V_b = V_c = 0.18 + 0.05 = 0.23 (no decay).
+    # Decay added instead of subtracted: 0.231; applied to the biases too: 0.229 for them.
+    for got, value, name in zip(new + vel, (1.229, 1.23, 1.23, 0.229, 0.23, 0.23),
+                                ("W", "b", "c", "V_W", "V_b", "V_c"), strict=True):  # fmt: skip
+        expect_close(got, np.full(got.shape, value), f"{call} -> {name}", **TIGHT)
+
+
+@pytest.mark.hint(3)
+def test_plain_ascent_without_momentum_or_decay(impl):
+    """momentum 0, decay 0: W + learning_rate * dW (an ascent: the estimates point uphill)."""
+    rng = np.random.default_rng(8)
+    params = (rng.standard_normal((2, 3)), rng.standard_normal(3), rng.standard_normal(2))
+    grads = tuple(rng.standard_normal(p.shape) for p in params)
+    zeros = tuple(np.zeros_like(p) for p in params)
+    (new, vel), call = update(impl, params, grads, zeros, 0.05, 0.0, 0.0)
+    for got, p, g, name in zip(new, params, grads, ("W", "b", "c"), strict=True):
+        expect_close(got, p + 0.05 * g, f"{call} -> {name}", **TIGHT)
+    for got, g, name in zip(vel, grads, ("V_W", "V_b", "V_c"), strict=True):
+        expect_close(got, 0.05 * g, f"{call} -> {name}", **TIGHT)
+
+
+@pytest.mark.hint(3)
+def test_weight_decay_shrinks_the_weights_and_spares_the_biases(impl):
+    """Zero grads and velocities, decay 0.5, lr 0.1: W shrinks by 5%, b and c do not move."""
+    params = (np.full((2, 3), 2.0), np.full(3, 2.0), np.full(2, 2.0))
+    zeros = tuple(np.zeros_like(p) for p in params)
+    (new, _), call = update(impl, params, zeros, zeros, 0.1, 0.9, 0.5)
+    for got, value, name in zip(new, (1.9, 2.0, 2.0), ("W", "b", "c"), strict=True):
+        expect_close(got, np.full(got.shape, value), f"{call} -> {name}", **TIGHT)
+
+
+@pytest.mark.hint(3)
+def test_velocities_carry_over(impl):
+    """Two updates with the same grads: the second velocity is momentum * first + the step."""
+    params, grads, _ = params_grads_velocities()
+    zeros = tuple(np.zeros_like(p) for p in params)
+    (p1, v1), _ = update(impl, params, grads, zeros, 0.1, 0.5, 0.0)
+    (p2, v2), call = update(impl, p1, grads, v1, 0.1, 0.5, 0.0)
+    # V1 = 0.05, V2 = 0.5 * 0.05 + 0.05 = 0.075; params 1 + 0.05 + 0.075 = 1.125.
+    for got, value, name in zip(p2 + v2, (1.125,) * 3 + (0.075,) * 3,
+                                ("W", "b", "c", "V_W", "V_b", "V_c"), strict=True):  # fmt: skip
+        expect_close(got, np.full(got.shape, value), f"second {call} -> {name}", **TIGHT)
+
+
+@pytest.mark.hint(3)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_update_returns_new_arrays_of_the_same_dtype(impl, dtype):
+    """The inputs are left unchanged and the results keep their dtype."""
+    params, grads, velocities = params_grads_velocities(dtype)
+    before = [a.copy() for a in params + grads + velocities]
+    (new, vel), call = update(impl, params, grads, velocities, 0.1, 0.9, 0.01)
+    for a, a0 in zip(params + grads + velocities, before, strict=True):
+        assert np.array_equal(a, a0), f"{call} changed one of its inputs in place"
+    for got in new + vel:
+        assert got.dtype == dtype, f"{call} on {np.dtype(dtype).name} returned {got.dtype}"
