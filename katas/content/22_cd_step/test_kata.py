@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from katas.engine.testing import expect_close, expect_shape
+from katas.engine.testing import expect_close, expect_gradient, expect_shape, numerical_gradient
 
 seeds = st.integers(0, 2**16)
 # float64, products and sums of at most 6 unit-scale terms and sigmoids, with the same binary
@@ -169,6 +169,34 @@ def test_positive_statistics_use_probabilities_not_samples(impl):
         expect_close(dw + ph_neg.T @ v_neg / n, ph0.T @ v0 / n, f"{call}: dW + negative", **TIGHT)
         expect_close(db + v_neg.mean(0), v0.mean(0), f"{call}: db + mean(v_neg)", **TIGHT)
         expect_close(dc + ph_neg.mean(0), ph0.mean(0), f"{call}: dc + mean(ph_neg)", **TIGHT)
+
+
+@pytest.mark.hint(3)
+@pytest.mark.parametrize("k", [1, 3])
+def test_the_estimates_are_minus_the_gradient_of_the_free_energy_gap(impl, k):
+    """(dW, db, dc) = -grad of mean F(v0) - mean F(v_neg), v_neg held constant (kata 21's F)."""
+    v0, w, b, c, us = make(4, 3, 2, k, 9)
+    (dw, db, dc, v_neg, _), call = run(impl, v0, w, b, c, us)
+    v_neg = np.array(v_neg, dtype=np.float64)  # the chain's end, a constant from here on
+
+    def gap(w_, b_, c_):
+        def f(v):
+            return -v @ b_ - np.logaddexp(0.0, v @ w_.T + c_).sum(axis=1)
+
+        return np.array(f(v0).mean() - f(v_neg).mean())
+
+    one = np.array(1.0)
+    # gap is smooth: centred differences (h = 1e-5) are good to ~1e-10, far inside 1e-7; a
+    # swapped sign or a sum over the batch is off by a factor of -1 or n.
+    numeric = [
+        numerical_gradient(lambda x: gap(x, b, c), w.copy(), one),
+        numerical_gradient(lambda x: gap(w, x, c), b.copy(), one),
+        numerical_gradient(lambda x: gap(w, b, x), c.copy(), one),
+    ]
+    for got, num, name in zip((dw, db, dc), numeric, NAMES[:3], strict=True):
+        expect_gradient(
+            got, -num, f"{call} -> {name} vs -d(mean F(v0) - mean F(v_neg))/d{name[1:]}"
+        )
 
 
 @pytest.mark.hint(2)
