@@ -30,6 +30,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from scipy.special import expit
 
 from scratch.checks import (
     FLOAT_DTYPES,
@@ -374,18 +375,9 @@ def free_energy_gap(v_train: Any, v_valid: Any, W: Any, b: Any, c: Any) -> float
 
 
 # ----------------------------------------------------------------------------- the estimator
-def _expit_function() -> Callable[[np.ndarray], np.ndarray]:
-    """scikit-learn's sigmoid (``scipy.special.expit``) where SciPy is installed, so that
-    ``method="sklearn"`` matches it bit for bit in float32 too; else ``_sigmoid`` (equal to
-    within an ulp or two)."""
-    try:
-        from scipy.special import expit
-    except ImportError:  # scipy comes with scikit-learn (the dev extra), not with the core
-        return _sigmoid
-    return expit
-
-
-_expit = _expit_function()
+# scikit-learn's sigmoid, so that method="sklearn" matches it bit for bit in float32 too (the
+# module's own ``_sigmoid`` agrees to within an ulp or two)
+_expit = expit
 
 
 def check_visible_data(X: Any, name: str = "X", width: int | None = None) -> np.ndarray:
