@@ -22,47 +22,93 @@ bad input with the same words.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import inspect
+import sys
+import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
-from scratch.checks import _got, check_float_array
-from scratch.rbm import check_units, hidden_probabilities
+from scratch.checks import (
+    _got,
+    as_dtype,
+    check_bool,
+    check_choice,
+    check_float_array,
+    check_labels,
+    check_positive,
+    check_rng,
+)
+from scratch.layers import Dense
+from scratch.models import Sequential
+from scratch.rbm import (
+    BernoulliRBM,
+    check_units,
+    free_energy_gap,
+    hidden_probabilities,
+    reconstruction_error,
+)
+from scratch.reuse import freeze as freeze_layers
+from scratch.training import fit
 
 Params = Sequence[tuple[np.ndarray, np.ndarray]]
 
 
+def _part_names(what: str, k: int) -> tuple[str, str, str]:
+    """How errors name pair k of a stack: its W, its c, and the pair itself."""
+    if what == "models":
+        return (f"models[{k}].components_", f"models[{k}].intercept_hidden_", f"models[{k}]")
+    return (f"{what}[{k}][0] (W)", f"{what}[{k}][1] (c)", f"{what}[{k}]")
+
+
 def check_stack_params(
-    params: Any, width: int | None = None, dtype: np.dtype | None = None
+    params: Any, width: int | None = None, dtype: np.dtype | None = None, what: str = "params"
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """A non-empty list of (W (H_k, D_k), c (H_k,)) pairs whose widths chain: D_1 = ``width``
     (the input's; any when None), D_k = H_(k-1). Finite float arrays, cast to ``dtype`` (None:
-    float32 or float64, kept)."""
+    float32 or float64, kept). ``what`` is how errors name the list."""
     if not isinstance(params, (list, tuple)) or not params:
         raise TypeError(
-            f"params: expected a non-empty list of (W, c) pairs, one per RBM, got {_got(params)}"
+            f"{what}: expected a non-empty list of (W, c) pairs, one per RBM, got {_got(params)}"
         )
     checked = []
     for k, pair in enumerate(params):
+        w_name, c_name, pair_name = _part_names(what, k)
         if not isinstance(pair, (list, tuple)) or len(pair) != 2:
-            raise TypeError(f"params[{k}]: expected a pair (W, c), got {_got(pair)}")
-        w = check_float_array(pair[0], f"params[{k}][0] (W)", ndim=2, dtype=dtype)
-        c = check_float_array(pair[1], f"params[{k}][1] (c)", ndim=1, dtype=dtype)
+            raise TypeError(f"{pair_name}: expected a pair (W, c), got {_got(pair)}")
+        w = check_float_array(pair[0], w_name, ndim=2, dtype=dtype)
+        c = check_float_array(pair[1], c_name, ndim=1, dtype=dtype)
         if width is not None and w.shape[1] != width:
-            below = "the input x" if k == 0 else f"params[{k - 1}]'s hidden layer"
+            below = "the input x" if k == 0 else f"{_part_names(what, k - 1)[2]}'s hidden layer"
             raise ValueError(
-                f"params[{k}][0] (W): expected shape (H, {width}) ({below} has width {width}), "
-                f"got {w.shape}"
+                f"{w_name}: expected shape (H, {width}) ({below} has width {width}), got {w.shape}"
             )
         if c.shape != (w.shape[0],):
             raise ValueError(
-                f"params[{k}][1] (c): expected shape ({w.shape[0]},) (one bias per hidden unit "
+                f"{c_name}: expected shape ({w.shape[0]},) (one bias per hidden unit "
                 f"of W {w.shape}), got {c.shape}"
             )
         checked.append((w, c))
         width = w.shape[0]
     return checked
+
+
+def check_fitted_rbms(models: Any) -> list[tuple[np.ndarray, np.ndarray]]:
+    """A non-empty list of fitted RBMs (of either backend: anything with ``components_`` and
+    ``intercept_hidden_``) whose widths chain; returns their (W, c) pairs."""
+    if not isinstance(models, (list, tuple)) or not models:
+        raise TypeError(
+            f"models: expected a non-empty list of fitted BernoulliRBMs, got {_got(models)}"
+        )
+    for k, model in enumerate(models):
+        if not (hasattr(model, "components_") and hasattr(model, "intercept_hidden_")):
+            raise TypeError(
+                f"models[{k}]: expected a fitted BernoulliRBM (with components_ and "
+                f"intercept_hidden_; call fit first), got {type(model).__name__}"
+            )
+    pairs = [(model.components_, model.intercept_hidden_) for model in models]
+    return check_stack_params(pairs, what="models")
 
 
 def layer_inputs(x: np.ndarray, params: Params) -> list[np.ndarray]:
@@ -85,3 +131,299 @@ def stack_weights(params: Params) -> list[tuple[np.ndarray, np.ndarray]]:
     so that ``Dense(H_k, "sigmoid")`` computes sigma(x @ W_k.T + c_k) = P(h_k = 1 | x).
     New arrays (contiguous copies); the RBMs' visible biases play no part in the forward pass."""
     return [(np.ascontiguousarray(w.T), c.copy()) for w, c in check_stack_params(params)]
+
+
+# ----------------------------------------------------------------------------- greedy pretraining
+METHODS = ("rbm",)  # issue 11 adds "autoencoder"
+STACK_SET = ("n_components", "random_state")  # what pretrain_stack sets for each RBM itself
+
+
+def check_hidden(hidden: Any) -> tuple[int, ...]:
+    """The hidden layers' widths: a non-empty list or tuple of integers > 0, one per RBM."""
+    if not isinstance(hidden, (list, tuple)) or not hidden:
+        raise TypeError(
+            "hidden: expected a non-empty list of layer widths (integers > 0, one per RBM, "
+            f"e.g. (256, 256)), got {_got(hidden)}"
+        )
+    return tuple(check_positive(h, f"hidden[{k}]", integer=True) for k, h in enumerate(hidden))
+
+
+def check_rbm_options(rbm: Any, rbm_class: type) -> dict[str, Any]:
+    """``rbm``: None or a dict of ``rbm_class`` constructor arguments shared by every layer;
+    ``n_components`` and ``random_state`` are the stack's to set (``hidden``, ``random_state``).
+    The values themselves are checked by the estimator's ``fit``, before any training."""
+    if rbm is None:
+        return {}
+    if not isinstance(rbm, dict):
+        raise TypeError(
+            f"rbm: expected None or a dict of BernoulliRBM arguments, got {type(rbm).__name__}"
+        )
+    allowed = [p for p in inspect.signature(rbm_class).parameters if p not in STACK_SET]
+    for key in rbm:
+        if key in STACK_SET:
+            source = "hidden" if key == "n_components" else "random_state"
+            raise ValueError(
+                f"rbm: {key!r} is set per layer by pretrain_stack; pass it as {source}= instead"
+            )
+        if key not in allowed:
+            raise ValueError(
+                f"rbm: unknown BernoulliRBM argument {key!r}; expected some of {', '.join(allowed)}"
+            )
+    return dict(rbm)
+
+
+def check_stack_data(x: Any, x_valid: Any) -> tuple[np.ndarray, np.ndarray | None]:
+    """x (n, D) visible units in [0, 1] with n >= 1; x_valid None or (m, D) alike, in x's dtype."""
+    x = check_units(x, "x")
+    if x.shape[0] == 0:
+        raise ValueError(f"x: expected at least one row, got shape {x.shape}")
+    if x_valid is not None:
+        x_valid = check_units(x_valid, "x_valid", x.shape[1])
+        if x_valid.shape[0] == 0:
+            raise ValueError(f"x_valid: expected at least one row, got shape {x_valid.shape}")
+        x_valid = x_valid.astype(x.dtype, copy=False)
+    return x, x_valid
+
+
+def check_stack_args(
+    x: Any,
+    hidden: Any,
+    method: Any,
+    rbm: Any,
+    x_valid: Any,
+    random_state: Any,
+    verbose: Any,
+    rbm_class: type,
+) -> tuple[np.ndarray, tuple[int, ...], dict[str, Any], np.ndarray | None, list[int], bool]:
+    """pretrain_stack's arguments checked, all before any training: (x, hidden, the RBM
+    options, x_valid, one seed per layer, verbose)."""
+    check_choice(method, "method", METHODS)
+    hidden = check_hidden(hidden)
+    options = check_rbm_options(rbm, rbm_class)
+    verbose = check_bool(verbose, "verbose")
+    x, x_valid = check_stack_data(x, x_valid)
+    return x, hidden, options, x_valid, layer_seeds(random_state, len(hidden)), verbose
+
+
+def check_head_args(n_outputs: Any, freeze: Any, dtype: Any) -> tuple[int, bool, np.dtype]:
+    """The classifier's own arguments: n_outputs an integer > 0, freeze a flag, dtype float."""
+    n_outputs = check_positive(n_outputs, "n_outputs", integer=True)
+    return n_outputs, check_bool(freeze, "freeze"), as_dtype(dtype)
+
+
+def layer_seeds(random_state: Any, n_layers: int) -> list[int]:
+    """One integer seed per RBM, drawn from ``random_state`` (None, an int seed >= 0 or a
+    Generator, ``check_rng``): the same int gives the same stack, and each layer's RBM can be
+    refitted alone from its own ``random_state``. Integers below 2**32 suit every method
+    (scikit-learn's RandomState as well as ``default_rng``)."""
+    rng = check_rng(random_state, "random_state")
+    return [int(s) for s in rng.integers(0, 2**32, size=n_layers)]
+
+
+class EpochMonitor:
+    """What ``BernoulliRBM.fit`` calls after each epoch of one layer (``epoch_callback``):
+    appends {"reconstruction_error", "free_energy_gap" (with validation data), "seconds"} to
+    ``history`` and prints a line when ``verbose``. ``seconds`` is the epoch's training time,
+    the monitors' own time left out. Shared plumbing; the backend's monitors are passed in."""
+
+    def __init__(
+        self,
+        inputs: np.ndarray,
+        valid: np.ndarray | None,
+        label: str,
+        verbose: bool,
+        reconstruction_error: Callable[..., float],
+        free_energy_gap: Callable[..., float],
+    ) -> None:
+        self.inputs, self.valid, self.label, self.verbose = inputs, valid, label, verbose
+        self.reconstruction_error, self.free_energy_gap = reconstruction_error, free_energy_gap
+        self.history: list[dict[str, float]] = []
+        self.started = time.perf_counter()
+
+    def __call__(self, fitted: Any, epoch: int) -> None:
+        seconds = time.perf_counter() - self.started
+        W, b, c = fitted.components_, fitted.intercept_visible_, fitted.intercept_hidden_
+        entry = {"reconstruction_error": self.reconstruction_error(self.inputs, W, b, c)}
+        if self.valid is not None:
+            entry["free_energy_gap"] = self.free_energy_gap(self.inputs, self.valid, W, b, c)
+        entry["seconds"] = seconds
+        self.history.append(entry)
+        if self.verbose:
+            gap = entry.get("free_energy_gap")
+            print(
+                f"[pretrain] {self.label}, epoch {epoch}: reconstruction error "
+                f"{entry['reconstruction_error']:.4f}"
+                + ("" if gap is None else f", free-energy gap {gap:+.4f}")
+                + f", {seconds:.2f}s",
+                file=sys.stdout,
+                flush=True,
+            )
+        self.started = time.perf_counter()
+
+
+def run_greedy(
+    x: np.ndarray,
+    hidden: tuple[int, ...],
+    options: dict[str, Any],
+    seeds: list[int],
+    x_valid: np.ndarray | None,
+    verbose: bool,
+    *,
+    rbm_class: type,
+    hidden_probabilities: Callable[..., np.ndarray],
+    reconstruction_error: Callable[..., float],
+    free_energy_gap: Callable[..., float],
+) -> tuple[list[Any], list[list[dict[str, float]]]]:
+    """The greedy loop on checked arguments, with a backend's RBM class and maths (shared
+    plumbing: ``tf_ref.pretraining`` passes its own). RBM k is ``rbm_class(n_components=
+    hidden[k], random_state=seeds[k], **options)`` fitted on ``inputs``, which then become its
+    hidden probabilities, computed once: the next RBM trains on them and the frozen layer never
+    runs again (the validation input follows the same way)."""
+    models, histories = [], []
+    inputs, valid = x, x_valid
+    for k, (units, seed) in enumerate(zip(hidden, seeds, strict=True)):
+        label = f"layer {k + 1}/{len(hidden)} ({inputs.shape[1]} -> {units})"
+        monitor = EpochMonitor(inputs, valid, label, verbose, reconstruction_error, free_energy_gap)
+        model = rbm_class(n_components=units, random_state=seed, **options)
+        model.fit(inputs, epoch_callback=monitor)
+        models.append(model)
+        histories.append(monitor.history)
+        if k < len(hidden) - 1:  # the cache: the frozen layer's probabilities, once
+            W, c = model.components_, model.intercept_hidden_
+            inputs = hidden_probabilities(inputs, W, c)
+            valid = None if valid is None else hidden_probabilities(valid, W, c)
+    return models, histories
+
+
+def pretrain_stack(
+    x: np.ndarray,
+    hidden: Sequence[int] = (256, 256),
+    *,
+    method: str = "rbm",
+    rbm: dict[str, Any] | None = None,
+    x_valid: np.ndarray | None = None,
+    random_state: np.random.Generator | int | None = None,
+    verbose: bool = False,
+) -> tuple[list[BernoulliRBM], list[list[dict[str, float]]]]:
+    """Steps 1-3 of greedy layer-wise pretraining: fit RBM 1 on x; freeze it; compute its hidden
+    probabilities P(h_1 | x) once (the cache); fit RBM 2 on them; and so on, one RBM per entry
+    of ``hidden``. RBM k trains on exactly ``layer_inputs(x, params)[k]``.
+
+    x (n, D) in [0, 1] (float32 or float64, kept); ``rbm``: ``BernoulliRBM`` arguments shared by
+    every layer (method, learning_rate, n_iter, batch_size, k, momentum, weight_decay, ...);
+    ``random_state`` (None, an int or a Generator) gives each RBM its own integer seed
+    (``layer_seeds``), kept in its ``random_state``. ``x_valid`` (m, D): held-out data for the
+    guide's overfitting monitor. Returns ``(models, histories)``: the fitted RBMs, and per layer
+    a list of per-epoch {"reconstruction_error" (of that layer's training input),
+    "free_energy_gap" (mean F(valid) - mean F(train), with ``x_valid``), "seconds"}.
+    ``method`` names the layer-wise learner: "rbm" (issue 11 adds autoencoders)."""
+    x, hidden, options, x_valid, seeds, verbose = check_stack_args(
+        x, hidden, method, rbm, x_valid, random_state, verbose, BernoulliRBM
+    )
+    return _greedy(x, hidden, options, seeds, x_valid, verbose)
+
+
+def _greedy(*args: Any) -> tuple[list[BernoulliRBM], list[list[dict[str, float]]]]:
+    """The greedy loop with scratch's RBM and maths."""
+    return run_greedy(
+        *args,
+        rbm_class=BernoulliRBM,
+        hidden_probabilities=hidden_probabilities,
+        reconstruction_error=reconstruction_error,
+        free_energy_gap=free_energy_gap,
+    )
+
+
+# ----------------------------------------------------------------------------- the classifier
+def dbn_classifier(
+    models: Sequence[BernoulliRBM],
+    n_outputs: int,
+    *,
+    freeze: bool = True,
+    rng: np.random.Generator | int | None = None,
+    dtype: Any = "float32",
+) -> Sequential:
+    """Step 4's model: ``Dense(H_k, "sigmoid", name="hidden{k}")`` per RBM with the RBM's
+    ``stack_weights`` (kernel W_k.T, bias c_k), frozen (``reuse.freeze``) unless
+    ``freeze=False`` (fine-tuning), then a new ``Dense(n_outputs, name="outputs")`` of logits
+    (the softmax is in the loss), its weights the only draws from ``rng``. An ordinary
+    ``Sequential`` in ``dtype``: ``training.fit``, ``save_model``, ``get_config`` (so the zoo
+    and tf_ref) all take it. The RBMs' visible biases are not part of it."""
+    params = check_fitted_rbms(models)
+    n_outputs, freeze, dtype = check_head_args(n_outputs, freeze, dtype)
+    rng = check_rng(rng)
+    hidden = []
+    for k, (kernel, bias) in enumerate(stack_weights(params)):
+        layer = Dense(kernel.shape[1], "sigmoid", name=f"hidden{k + 1}")
+        layer.build(kernel.shape[0], np.random.default_rng(0), dtype)  # overwritten next line
+        layer.set_weights([kernel, bias])
+        hidden.append(layer)
+    if freeze:
+        freeze_layers(hidden)
+    outputs = Dense(n_outputs, name="outputs")
+    return Sequential([*hidden, outputs], params[0][0].shape[1], rng=rng, dtype=dtype)
+
+
+def check_labeled(labeled: Any, width: int, n_outputs: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """None, or (x (n, width) floats, y (n,) integer labels in [0, n_outputs))."""
+    if labeled is None:
+        return None
+    if not isinstance(labeled, (list, tuple)) or len(labeled) != 2:
+        raise TypeError(f"labeled: expected None or a pair (x, y), got {_got(labeled)}")
+    x = check_float_array(labeled[0], "labeled[0] (x)", ndim=2, width=width)
+    y = check_labels(labeled[1], "labeled[1] (y)", n_classes=n_outputs, n_rows=x.shape[0])
+    return x, y
+
+
+def check_fit_kwargs(fit_options: Any, fit: Callable[..., Any]) -> dict[str, Any]:
+    """None or a dict of ``fit``'s keyword arguments (epochs, optimizer, validation_data, ...)."""
+    if fit_options is None:
+        return {}
+    if not isinstance(fit_options, dict):
+        raise TypeError(
+            f"fit_options: expected None or a dict of fit's arguments, got {_got(fit_options)}"
+        )
+    allowed = [p for p in inspect.signature(fit).parameters if p not in ("model", "x", "y")]
+    for key in fit_options:
+        if key not in allowed:
+            raise ValueError(
+                f"fit_options: unknown fit argument {key!r}; expected some of {', '.join(allowed)}"
+            )
+    return dict(fit_options)
+
+
+def pretrain_dbn(
+    x_unlabeled: np.ndarray,
+    hidden: Sequence[int],
+    n_outputs: int,
+    *,
+    freeze: bool = True,
+    labeled: tuple[np.ndarray, np.ndarray] | None = None,
+    fit_options: dict[str, Any] | None = None,
+    method: str = "rbm",
+    rbm: dict[str, Any] | None = None,
+    x_valid: np.ndarray | None = None,
+    random_state: np.random.Generator | int | None = None,
+    rng: np.random.Generator | int | None = None,
+    dtype: Any = "float32",
+    verbose: bool = False,
+) -> tuple[Sequential, dict[str, Any]]:
+    """The four steps in one call: ``pretrain_stack(x_unlabeled, hidden, ...)`` (steps 1-3),
+    ``dbn_classifier(models, n_outputs, freeze=freeze, rng=rng, dtype=dtype)`` (step 4's
+    model) and, with ``labeled=(x, y)``, its supervised training by ``training.fit(model, x,
+    y, rng=rng, verbose=verbose, **fit_options)``. Every argument is checked before the first
+    RBM trains. Returns ``(model, histories)``: histories = {"layers": pretrain_stack's
+    per-layer lists, "models": the fitted RBMs, "supervised": fit's History or None}."""
+    x, hidden, options, x_valid, seeds, verbose = check_stack_args(
+        x_unlabeled, hidden, method, rbm, x_valid, random_state, verbose, BernoulliRBM
+    )
+    n_outputs, freeze, dtype = check_head_args(n_outputs, freeze, dtype)
+    rng = check_rng(rng)
+    data = check_labeled(labeled, x.shape[1], n_outputs)
+    options_fit = check_fit_kwargs(fit_options, fit)
+    models, layers = _greedy(x, hidden, options, seeds, x_valid, verbose)
+    model = dbn_classifier(models, n_outputs, freeze=freeze, rng=rng, dtype=dtype)
+    supervised = None
+    if data is not None:
+        supervised = fit(model, *data, **{"rng": rng, "verbose": verbose, **options_fit})
+    return model, {"layers": layers, "models": models, "supervised": supervised}

@@ -528,11 +528,20 @@ class BernoulliRBM:
         return check_visible_data(X, name, self.n_features_in_)
 
     # -- training
-    def fit(self, X: Any, y: Any = None) -> BernoulliRBM:
+    def fit(
+        self, X: Any, y: Any = None, *, epoch_callback: Callable[[Any, int], None] | None = None
+    ) -> BernoulliRBM:
         """Train from scratch for ``n_iter`` epochs of mini-batches of ``batch_size`` rows.
 
-        X: (n, D) in [0, 1], float32 or float64 (kept; the weights take its dtype)."""
+        X: (n, D) in [0, 1], float32 or float64 (kept; the weights take its dtype).
+        ``epoch_callback(self, epoch)``, if given, runs after each epoch (epoch = 1, 2, ...): a
+        monitor, such as ``scratch.pretraining``'s per-epoch history; it draws nothing."""
         self._check_hyperparameters()
+        if epoch_callback is not None and not callable(epoch_callback):
+            raise TypeError(
+                "epoch_callback: expected None or a callable (rbm, epoch), "
+                f"got {type(epoch_callback).__name__}"
+            )
         X = check_visible_data(X)
         n, D = X.shape
         H, bs = int(self.n_components), int(self.batch_size)
@@ -573,6 +582,8 @@ class BernoulliRBM:
                     f"{self.score_samples(X).mean():.2f}, time = {end - begin:.2f}s"
                 )
                 begin = end
+            if epoch_callback is not None:  # a monitor (pretraining's per-epoch history)
+                epoch_callback(self, iteration)
         return self
 
     def partial_fit(self, X: Any, y: Any = None) -> BernoulliRBM:

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from scratch import pretraining
-from scratch.rbm import hidden_probabilities
+from scratch.rbm import BernoulliRBM, hidden_probabilities
 
 F64 = {"rtol": 1e-12, "atol": 1e-14}  # one float64 matmul + sigmoid done two ways: a few ulps
 
@@ -114,3 +114,292 @@ def test_layer_inputs_refuse_data_outside_the_unit_interval(x, match: str) -> No
     """x must be visible units: finite floats in [0, 1], 2-D (the RBM's own check)."""
     with pytest.raises((TypeError, ValueError), match=match):
         pretraining.layer_inputs(x, stack_params([7, 5]))
+
+
+# ------------------------------------------------------------------ greedy pretraining (scratch)
+
+RBM = {"n_iter": 3, "batch_size": 8, "learning_rate": 0.1}
+
+
+def binary(n: int = 40, d: int = 9, seed: int = 2) -> np.ndarray:
+    """Binary images with structure (two prototypes, 10% of pixels flipped), float64."""
+    rng = np.random.default_rng(seed)
+    protos = rng.random((2, d)) < 0.5
+    rows = protos[rng.integers(0, 2, n)] ^ (rng.random((n, d)) < 0.1)
+    return rows.astype(np.float64)
+
+
+def params_of(models) -> list[tuple[np.ndarray, np.ndarray]]:
+    return [(m.components_, m.intercept_hidden_) for m in models]
+
+
+@pytest.mark.parametrize("method", ["sklearn", "cd", "pcd"])
+def test_each_rbm_trains_on_exactly_its_layer_input(method: str) -> None:
+    """RBM k equals an RBM fitted alone on layer_inputs(x, params)[k] with its random_state."""
+    x = binary()
+    models, _ = pretraining.pretrain_stack(
+        x, (6, 5, 4), rbm={**RBM, "method": method}, random_state=0
+    )
+    inputs = pretraining.layer_inputs(x, params_of(models))
+    assert len({m.random_state for m in models}) == 3  # each layer has its own seed
+    for k, model in enumerate(models):
+        alone = BernoulliRBM(**model.get_params()).fit(inputs[k])
+        # bit for bit: the same draws on the same cached probabilities, the same operations
+        np.testing.assert_array_equal(model.components_, alone.components_)
+        np.testing.assert_array_equal(model.intercept_hidden_, alone.intercept_hidden_)
+        np.testing.assert_array_equal(model.intercept_visible_, alone.intercept_visible_)
+
+
+def test_histories_monitor_each_layer_on_its_own_input_every_epoch() -> None:
+    """One record per epoch; the last one is the final RBM's error and gap on its layer input."""
+    from scratch.rbm import free_energy_gap, reconstruction_error
+
+    x, x_valid = binary(), binary(n=12, seed=3)
+    models, histories = pretraining.pretrain_stack(
+        x, (6, 4), rbm={**RBM, "method": "cd"}, x_valid=x_valid, random_state=1
+    )
+    params = params_of(models)
+    inputs, valid = pretraining.layer_inputs(x, params), pretraining.layer_inputs(x_valid, params)
+    for model, history, v, vv in zip(models, histories, inputs, valid, strict=True):
+        assert len(history) == RBM["n_iter"]
+        assert all(
+            set(e) == {"reconstruction_error", "free_energy_gap", "seconds"} for e in history
+        )
+        assert all(e["seconds"] >= 0 for e in history)
+        W, b, c = model.components_, model.intercept_visible_, model.intercept_hidden_
+        assert history[-1]["reconstruction_error"] == reconstruction_error(v, W, b, c)
+        assert history[-1]["free_energy_gap"] == free_energy_gap(v, vv, W, b, c)
+    assert histories[0][0] != histories[0][-1]  # recorded after each epoch, not once at the end
+    _, no_valid = pretraining.pretrain_stack(x, (6,), rbm=RBM, random_state=1)
+    assert set(no_valid[0][0]) == {"reconstruction_error", "seconds"}
+
+
+def test_the_same_random_state_gives_the_same_stack() -> None:
+    """An int random_state fixes every layer; another int gives other weights."""
+    x = binary()
+    a, _ = pretraining.pretrain_stack(x, (5, 3), rbm={**RBM, "method": "pcd"}, random_state=7)
+    b, _ = pretraining.pretrain_stack(x, (5, 3), rbm={**RBM, "method": "pcd"}, random_state=7)
+    c, _ = pretraining.pretrain_stack(x, (5, 3), rbm={**RBM, "method": "pcd"}, random_state=8)
+    for m, n in zip(a, b, strict=True):
+        np.testing.assert_array_equal(m.components_, n.components_)
+    assert not np.array_equal(a[0].components_, c[0].components_)
+
+
+def test_verbose_prints_one_line_per_layer_and_epoch(capsys) -> None:
+    """verbose=True: '[pretrain] layer k/L (D -> H), epoch e: ...' lines, nothing otherwise."""
+    pretraining.pretrain_stack(binary(), (4, 3), rbm={**RBM, "n_iter": 2}, random_state=0)
+    assert capsys.readouterr().out == ""
+    pretraining.pretrain_stack(
+        binary(), (4, 3), rbm={**RBM, "n_iter": 2}, random_state=0, verbose=True
+    )
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 4 and lines[2].startswith("[pretrain] layer 2/2 (4 -> 3), epoch 1:")
+
+
+# ------------------------------------------------------------------ the classifier (scratch)
+
+
+def fitted_stack(dtype: str = "float64"):
+    x = binary().astype(dtype)
+    models, _ = pretraining.pretrain_stack(x, (6, 4), rbm={**RBM, "method": "cd"}, random_state=3)
+    return x, models
+
+
+def test_dbn_classifier_stacks_the_rbms_under_new_logits() -> None:
+    """hidden1..L: sigmoid Dense with (W.T, c), frozen; outputs: new, trainable, from rng."""
+    from scratch.models import Sequential
+
+    x, models = fitted_stack()
+    model = pretraining.dbn_classifier(models, 3, rng=0, dtype="float64")
+    assert [layer.name for layer in model.layers] == ["hidden1", "hidden2", "outputs"]
+    assert [layer.trainable for layer in model.layers] == [False, False, True]
+    assert model.output_dim == 3
+    stack = Sequential(model.layers[:-1], x.shape[1], dtype="float64")  # shares the layers
+    expected = x
+    for w, c in params_of(models):
+        expected = hidden_probabilities(expected, w, c)
+    np.testing.assert_allclose(stack.forward(x), expected, **F64)
+    again = pretraining.dbn_classifier(models, 3, rng=0, dtype="float64")
+    np.testing.assert_array_equal(
+        again.layers[-1].params["kernel"], model.layers[-1].params["kernel"]
+    )
+    tuned = pretraining.dbn_classifier(models, 3, freeze=False, rng=0)
+    assert all(layer.trainable for layer in tuned.layers)
+    assert tuned.dtype == np.float32 and tuned.layers[0].params["kernel"].dtype == np.float32
+
+
+def test_frozen_stack_stays_bit_for_bit_and_fine_tuned_stack_moves() -> None:
+    """Supervised fit: freeze=True keeps every RBM weight exactly, freeze=False changes them."""
+    from scratch.training import fit
+
+    x, models = fitted_stack()
+    y = np.arange(x.shape[0]) % 3
+    for freeze in (True, False):
+        model = pretraining.dbn_classifier(models, 3, freeze=freeze, rng=0, dtype="float64")
+        before = [w.copy() for w in model.get_weights()]
+        fit(model, x, y, epochs=2, batch_size=8, rng=0, verbose=False)
+        after = model.get_weights()
+        stack_same = [np.array_equal(a, b) for a, b in zip(before[:4], after[:4], strict=True)]
+        assert stack_same == [freeze] * 4
+        assert not np.array_equal(before[4], after[4])  # the new logits always train
+    np.testing.assert_array_equal(models[0].components_.T, before[0])  # the RBMs never move
+
+
+def test_dbn_classifier_saves_and_loads_as_an_ordinary_model(tmp_path) -> None:
+    """save_model/load_model keep the weights, the names and the frozen flags."""
+    from scratch.models import load_model, save_model
+
+    x, models = fitted_stack()
+    model = pretraining.dbn_classifier(models, 3, rng=0, dtype="float64")
+    loaded = load_model(save_model(model, tmp_path / "dbn.npz"))
+    np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
+    assert [layer.trainable for layer in loaded.layers] == [False, False, True]
+    assert loaded.get_config() == model.get_config()
+
+
+def test_pretrain_dbn_is_the_four_steps_in_one_call() -> None:
+    """The same stack as pretrain_stack with that random_state, then the classifier, trained."""
+    x = binary()
+    y = np.arange(x.shape[0]) % 3
+    rbm = {**RBM, "method": "cd"}
+    model, histories = pretraining.pretrain_dbn(
+        x,
+        (6, 4),
+        3,
+        labeled=(x, y),
+        fit_options={"epochs": 2},
+        rbm=rbm,
+        random_state=5,
+        rng=0,
+        dtype="float64",
+    )
+    models, layers = pretraining.pretrain_stack(x, (6, 4), rbm=rbm, random_state=5)
+    weights = pretraining.stack_weights(params_of(models))
+    for got, (kernel, bias) in zip(model.layers[:2], weights, strict=True):
+        np.testing.assert_array_equal(got.params["kernel"], kernel)  # frozen, so unchanged
+        np.testing.assert_array_equal(got.params["bias"], bias)
+    assert [len(h) for h in histories["layers"]] == [len(h) for h in layers] == [3, 3]
+    assert histories["supervised"].epochs == 2
+    _, no_fit = pretraining.pretrain_dbn(x, (6, 4), 3, rbm=rbm, random_state=5, rng=0)
+    assert no_fit["supervised"] is None and len(no_fit["models"]) == 2
+
+
+# ------------------------------------------------------------------ bad input
+
+
+class Untrainable(BernoulliRBM):
+    """Stands in for BernoulliRBM: any fit means an argument was checked too late."""
+
+    def fit(self, *args, **kwargs):
+        raise AssertionError("an RBM was trained before every argument was checked")
+
+
+BAD_STACK = [
+    ({"hidden": ()}, TypeError, r"hidden: expected a non-empty list of layer widths"),
+    ({"hidden": 256}, TypeError, r"hidden: expected a non-empty list"),
+    ({"hidden": (5, 0)}, ValueError, r"hidden\[1\]: expected a finite value > 0, got 0"),
+    ({"hidden": (5, 2.5)}, TypeError, r"hidden\[1\]: expected an integer"),
+    ({"hidden": (True,)}, TypeError, r"hidden\[0\]: expected an integer"),
+    ({"x": binary() * 3}, ValueError, r"x: expected values in \[0, 1\]"),
+    ({"x": binary() - 1}, ValueError, r"x: expected values in \[0, 1\]"),
+    ({"x": binary().astype(int)}, TypeError, r"x: expected a floating-point array"),
+    ({"x": np.zeros((0, 9))}, ValueError, r"x: expected at least one row"),
+    ({"x_valid": binary()[:, :4]}, ValueError, r"x_valid: expected 9 columns"),
+    ({"x_valid": binary() + 1}, ValueError, r"x_valid: expected values in \[0, 1\]"),
+    ({"method": "autoencoder"}, ValueError, r"method: unknown name 'autoencoder'; expected one"),
+    ({"method": None}, TypeError, r"method: expected a name"),
+    ({"rbm": [("n_iter", 2)]}, TypeError, r"rbm: expected None or a dict"),
+    ({"rbm": {"n_components": 5}}, ValueError, r"rbm: 'n_components' is set per layer.*hidden="),
+    ({"rbm": {"random_state": 0}}, ValueError, r"rbm: 'random_state' is set per layer"),
+    ({"rbm": {"epochs": 3}}, ValueError, r"rbm: unknown BernoulliRBM argument 'epochs'"),
+    ({"random_state": -1}, ValueError, r"random_state: expected a seed >= 0"),
+    ({"random_state": "0"}, TypeError, r"random_state: expected None, an int seed"),
+    ({"verbose": "yes"}, TypeError, r"verbose: expected True or False"),
+]
+
+
+@pytest.mark.parametrize(("change", "error", "match"), BAD_STACK)
+def test_bad_stack_arguments_are_refused_before_any_training(
+    change, error, match, monkeypatch
+) -> None:
+    """pretrain_stack and pretrain_dbn name the argument before the first RBM trains."""
+    monkeypatch.setattr(pretraining, "BernoulliRBM", Untrainable)
+    args = {"x": binary(), "hidden": (5, 3), "rbm": RBM, **change}
+    x, hidden = args.pop("x"), args.pop("hidden")
+    with pytest.raises(error, match=match):
+        pretraining.pretrain_stack(x, hidden, **args)
+    with pytest.raises(error, match=match):
+        pretraining.pretrain_dbn(x, hidden, 3, **args)
+
+
+def test_bad_rbm_hyperparameters_are_the_estimators_errors() -> None:
+    """A bad value inside rbm= is refused by BernoulliRBM.fit itself, before layer 1 trains."""
+    with pytest.raises(ValueError, match="learning_rate"):
+        pretraining.pretrain_stack(binary(), (5,), rbm={"learning_rate": -1.0})
+
+
+BAD_HEAD = [
+    ({"n_outputs": 0}, ValueError, r"n_outputs: expected a finite value > 0, got 0"),
+    ({"n_outputs": 2.0}, TypeError, r"n_outputs: expected an integer"),
+    ({"n_outputs": True}, TypeError, r"n_outputs: expected an integer"),
+    ({"freeze": 1}, TypeError, r"freeze: expected True or False"),
+    ({"dtype": "int32"}, TypeError, r"dtype: expected 'float32' or 'float64'"),
+    ({"rng": "seed"}, TypeError, r"rng: expected None, an int seed"),
+]
+
+
+@pytest.mark.parametrize(("change", "error", "match"), BAD_HEAD)
+def test_bad_classifier_arguments_are_refused_by_name(change, error, match, monkeypatch) -> None:
+    """dbn_classifier refuses them; pretrain_dbn too, before any RBM trains."""
+    _, models = fitted_stack()
+    args = {"n_outputs": 3, **change}
+    with pytest.raises(error, match=match):
+        pretraining.dbn_classifier(models, **args)
+    monkeypatch.setattr(pretraining, "BernoulliRBM", Untrainable)
+    n_outputs = args.pop("n_outputs")
+    with pytest.raises(error, match=match):
+        pretraining.pretrain_dbn(binary(), (5,), n_outputs, **args)
+
+
+def test_dbn_classifier_refuses_unfitted_or_mismatched_rbms() -> None:
+    """models must be fitted RBMs whose widths chain (W_k has H_(k-1) columns)."""
+    _, models = fitted_stack()
+    with pytest.raises(TypeError, match=r"models: expected a non-empty list of fitted"):
+        pretraining.dbn_classifier([], 3)
+    with pytest.raises(TypeError, match=r"models\[1\]: expected a fitted BernoulliRBM"):
+        pretraining.dbn_classifier([models[0], BernoulliRBM(4)], 3)
+    with pytest.raises(ValueError, match=r"models\[1\].components_: expected shape \(H, 4\)"):
+        pretraining.dbn_classifier([models[1], models[0]], 3)
+
+
+@pytest.mark.parametrize(
+    ("change", "error", "match"),
+    [
+        ({"labeled": binary()}, TypeError, r"labeled: expected None or a pair \(x, y\)"),
+        ({"labeled": (binary()[:, :3], np.zeros(40, int))}, ValueError, r"labeled\[0\] \(x\)"),
+        ({"labeled": (binary(), np.full(40, 3))}, ValueError, r"labeled\[1\] \(y\)"),
+        ({"labeled": (binary(), np.zeros(39, int))}, ValueError, r"labeled\[1\] \(y\)"),
+        ({"fit_options": ["epochs"]}, TypeError, r"fit_options: expected None or a dict"),
+        ({"fit_options": {"x": 1}}, ValueError, r"fit_options: unknown fit argument 'x'"),
+        ({"fit_options": {"epoch": 1}}, ValueError, r"fit_options: unknown fit argument 'epoch'"),
+    ],
+)
+def test_bad_supervised_arguments_are_refused_before_any_training(
+    change, error, match, monkeypatch
+) -> None:
+    """labeled=(x, y) and fit_options are checked before the first RBM trains."""
+    monkeypatch.setattr(pretraining, "BernoulliRBM", Untrainable)
+    with pytest.raises(error, match=match):
+        pretraining.pretrain_dbn(binary(), (5,), 3, **change)
+
+
+def test_epoch_callback_runs_after_each_epoch_and_must_be_callable() -> None:
+    """BernoulliRBM.fit(epoch_callback=f) calls f(rbm, 1..n_iter) and draws nothing itself."""
+    seen = []
+    with_cb = BernoulliRBM(3, n_iter=3, batch_size=8, method="cd", random_state=0)
+    with_cb.fit(binary(), epoch_callback=lambda rbm, epoch: seen.append(epoch))
+    plain = BernoulliRBM(3, n_iter=3, batch_size=8, method="cd", random_state=0).fit(binary())
+    assert seen == [1, 2, 3]
+    np.testing.assert_array_equal(with_cb.components_, plain.components_)
+    with pytest.raises(TypeError, match=r"epoch_callback: expected None or a callable"):
+        BernoulliRBM(3).fit(binary(), epoch_callback=3)
