@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from scratch import losses, optimizers
 from scratch.checks import (
     _got,
     as_dtype,
@@ -50,7 +51,7 @@ from scratch.rbm import (
     reconstruction_error,
 )
 from scratch.reuse import freeze as freeze_layers
-from scratch.training import fit
+from scratch.training import check_fit_options, fit, prepare_fit
 
 Params = Sequence[tuple[np.ndarray, np.ndarray]]
 
@@ -392,6 +393,66 @@ def check_fit_kwargs(fit_options: Any, fit: Callable[..., Any]) -> dict[str, Any
     return dict(fit_options)
 
 
+def check_supervised(
+    labeled: Any,
+    fit_options: Any,
+    *,
+    fit: Callable[..., Any],
+    get_optimizer: Callable[[Any], Any],
+    loss_names: Any,
+    n_outputs: int,
+    width: int,
+    dtype: np.dtype,
+    freeze: bool,
+    defaults: dict[str, Any],
+) -> tuple[np.ndarray, np.ndarray, dict[str, Any]] | None:
+    """pretrain_dbn's supervised step checked before any RBM trains, so that a typo in it never
+    costs the pretraining: None (no ``labeled``), or (x, y, the keyword arguments for ``fit``,
+    ``defaults`` (rng, verbose) under ``fit_options``). The values go through the checks ``fit``
+    itself runs first (optimizer, loss, reporting options, ``prepare_fit`` on a stand-in of the
+    classifier's input and output widths); ``cache_frozen`` needs a frozen stack."""
+    kwargs = check_fit_kwargs(fit_options, fit)
+    if labeled is None:
+        if kwargs:
+            raise ValueError(
+                "fit_options: given without labeled=(x, y), so there is no supervised training "
+                "to apply them to"
+            )
+        return None
+    x, y = check_labeled(labeled, width, n_outputs)
+    kwargs = {**defaults, **kwargs}
+    signature = inspect.signature(fit).parameters
+    options = {
+        k: p.default for k, p in signature.items() if p.default is not inspect.Parameter.empty
+    }
+    options.update(kwargs)
+    get_optimizer(options["optimizer"])
+    check_choice(options["loss"], "loss", loss_names)
+    check_fit_options(
+        options["checkpoint_path"],
+        options["verbose"],
+        options["stream"],
+        options["validation_data"],
+    )
+    if check_bool(options["cache_frozen"], "cache_frozen") and not freeze:
+        raise ValueError(
+            "fit_options: cache_frozen=True needs freeze=True (a fine-tuned stack has no frozen "
+            "bottom to cache)"
+        )
+    stand_in = Sequential([Dense(n_outputs)], width, rng=0, dtype=dtype)
+    prepare_fit(
+        stand_in,
+        x,
+        y,
+        options["epochs"],
+        options["batch_size"],
+        options["validation_data"],
+        options["early_stopping"],
+        options["rng"],
+    )
+    return x, y, kwargs
+
+
 def pretrain_dbn(
     x_unlabeled: np.ndarray,
     hidden: Sequence[int],
@@ -419,11 +480,22 @@ def pretrain_dbn(
     )
     n_outputs, freeze, dtype = check_head_args(n_outputs, freeze, dtype)
     rng = check_rng(rng)
-    data = check_labeled(labeled, x.shape[1], n_outputs)
-    options_fit = check_fit_kwargs(fit_options, fit)
+    supervised = check_supervised(
+        labeled,
+        fit_options,
+        fit=fit,
+        get_optimizer=optimizers.get,
+        loss_names=losses.UNCHECKED,
+        n_outputs=n_outputs,
+        width=x.shape[1],
+        dtype=dtype,
+        freeze=freeze,
+        defaults={"rng": rng, "verbose": verbose},
+    )
     models, layers = _greedy(x, hidden, options, seeds, x_valid, verbose)
     model = dbn_classifier(models, n_outputs, freeze=freeze, rng=rng, dtype=dtype)
-    supervised = None
-    if data is not None:
-        supervised = fit(model, *data, **{"rng": rng, "verbose": verbose, **options_fit})
-    return model, {"layers": layers, "models": models, "supervised": supervised}
+    history = None
+    if supervised is not None:
+        x_labeled, y_labeled, kwargs = supervised
+        history = fit(model, x_labeled, y_labeled, **kwargs)
+    return model, {"layers": layers, "models": models, "supervised": history}

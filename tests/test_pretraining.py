@@ -382,15 +382,38 @@ def test_dbn_classifier_refuses_unfitted_or_mismatched_rbms() -> None:
         ({"fit_options": ["epochs"]}, TypeError, r"fit_options: expected None or a dict"),
         ({"fit_options": {"x": 1}}, ValueError, r"fit_options: unknown fit argument 'x'"),
         ({"fit_options": {"epoch": 1}}, ValueError, r"fit_options: unknown fit argument 'epoch'"),
+        (
+            {"fit_options": {"epochs": 2}, "labeled": None},
+            ValueError,
+            r"fit_options: given without",
+        ),
+        ({"fit_options": {"epochs": 0}}, ValueError, r"epochs: expected a finite value > 0"),
+        ({"fit_options": {"batch_size": 2.0}}, TypeError, r"batch_size: expected an integer"),
+        ({"fit_options": {"optimizer": "adma"}}, ValueError, r"optimizer.*'adma'"),
+        ({"fit_options": {"loss": "mse"}}, ValueError, r"loss: unknown name 'mse'"),
+        (
+            {"fit_options": {"validation_data": (binary()[:, :2], np.zeros(40, int))}},
+            ValueError,
+            r"x_valid: expected last dimension 9",
+        ),
+        ({"fit_options": {"validation_data": (binary(), np.full(40, 5))}}, ValueError, r"y_valid"),
+        ({"fit_options": {"checkpoint_path": "best.npz"}}, ValueError, r"checkpoint_path: .*needs"),
+        (
+            {"fit_options": {"cache_frozen": True}, "freeze": False},
+            ValueError,
+            r"cache_frozen=True needs freeze=True",
+        ),
+        ({"fit_options": {"rng": "x"}}, TypeError, r"rng: expected None, an int seed"),
     ],
 )
 def test_bad_supervised_arguments_are_refused_before_any_training(
     change, error, match, monkeypatch
 ) -> None:
-    """labeled=(x, y) and fit_options are checked before the first RBM trains."""
+    """labeled=(x, y) and fit_options (values too) are checked before the first RBM trains."""
     monkeypatch.setattr(pretraining, "BernoulliRBM", Untrainable)
+    args = {"labeled": (binary(), np.arange(40) % 3), **change}
     with pytest.raises(error, match=match):
-        pretraining.pretrain_dbn(binary(), (5,), 3, **change)
+        pretraining.pretrain_dbn(binary(), (5,), 3, **args)
 
 
 def test_epoch_callback_runs_after_each_epoch_and_must_be_callable() -> None:
