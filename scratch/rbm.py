@@ -72,6 +72,16 @@ def check_rbm_params(
     return W, b, c
 
 
+def check_epoch_callback(callback: Any) -> Any:
+    """``fit``'s ``epoch_callback``: None or a callable ``callback(rbm, epoch)``."""
+    if callback is not None and not callable(callback):
+        raise TypeError(
+            "epoch_callback: expected None or a callable (rbm, epoch), "
+            f"got {type(callback).__name__}"
+        )
+    return callback
+
+
 def check_units(x: Any, name: str, width: int | None = None) -> np.ndarray:
     """Unit states or probabilities: a finite 2-D float array (n, width) with values in [0, 1]."""
     x = _array(x, name, 2)
@@ -537,11 +547,7 @@ class BernoulliRBM:
         ``epoch_callback(self, epoch)``, if given, runs after each epoch (epoch = 1, 2, ...): a
         monitor, such as ``scratch.pretraining``'s per-epoch history; it draws nothing."""
         self._check_hyperparameters()
-        if epoch_callback is not None and not callable(epoch_callback):
-            raise TypeError(
-                "epoch_callback: expected None or a callable (rbm, epoch), "
-                f"got {type(epoch_callback).__name__}"
-            )
+        check_epoch_callback(epoch_callback)
         X = check_visible_data(X)
         n, D = X.shape
         H, bs = int(self.n_components), int(self.batch_size)

@@ -257,6 +257,20 @@ def test_dbn_classifier_saves_and_loads_as_an_ordinary_model(tmp_path) -> None:
     assert loaded.get_config() == model.get_config()
 
 
+def test_dbn_classifier_goes_into_the_model_zoo(tmp_path, monkeypatch) -> None:
+    """katas.zoo.store.add/load take it as any model: same logits, frozen flags kept."""
+    from katas.zoo import store
+
+    monkeypatch.setenv("DNN_KATAS_ZOO", str(tmp_path / "zoo"))
+    x, models = fitted_stack()
+    model = pretraining.dbn_classifier(models, 3, rng=0, dtype="float64")
+    store.add("dbn-test", model, "scratch", recipe="dbn")
+    loaded, manifest = store.load("dbn-test")
+    np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
+    assert manifest["architecture"]["layers"][0]["config"]["activation"] == "sigmoid"
+    assert [layer.trainable for layer in loaded.layers] == [False, False, True]
+
+
 def test_pretrain_dbn_is_the_four_steps_in_one_call() -> None:
     """The same stack as pretrain_stack with that random_state, then the classifier, trained."""
     x = binary()
@@ -426,3 +440,62 @@ def test_epoch_callback_runs_after_each_epoch_and_must_be_callable() -> None:
     np.testing.assert_array_equal(with_cb.components_, plain.components_)
     with pytest.raises(TypeError, match=r"epoch_callback: expected None or a callable"):
         BernoulliRBM(3).fit(binary(), epoch_callback=3)
+
+
+# ------------------------------------------------------------------ tf_ref: the oracle
+
+
+@pytest.mark.tf
+def test_scratch_and_tf_ref_pretrain_the_same_dbn() -> None:
+    """float64: the same RBMs, histories and classifier stack; tf_ref's frozen stack stays put."""
+    from tf_ref import pretraining as tf_pretraining
+
+    x, x_valid = binary(), binary(n=12, seed=3)
+    y = np.arange(x.shape[0]) % 3
+    args = {
+        "rbm": {**RBM, "method": "pcd", "k": 2},
+        "x_valid": x_valid,
+        "random_state": 4,
+        "rng": 0,
+        "dtype": "float64",
+        "labeled": (x, y),
+        "fit_options": {"epochs": 2, "batch_size": 8},
+    }
+    ours, our_h = pretraining.pretrain_dbn(x, (6, 4), 3, **args)
+    theirs, their_h = tf_pretraining.pretrain_dbn(x, (6, 4), 3, **args)
+    # 3 epochs of 5 PCD-2 updates on 9 x 6 and 6 x 4 weights, in float64: the two backends
+    # differ by a few ulps per operation, far below 1e-12
+    for a, b in zip(our_h["models"], their_h["models"], strict=True):
+        for key in ("components_", "intercept_hidden_", "intercept_visible_", "h_samples_"):
+            np.testing.assert_allclose(getattr(b, key), getattr(a, key), rtol=0, atol=1e-12)
+    for a, b in zip(our_h["layers"], their_h["layers"], strict=True):
+        for e, f in zip(a, b, strict=True):
+            assert e.keys() == f.keys()
+            for key in ("reconstruction_error", "free_energy_gap"):
+                assert f[key] == pytest.approx(e[key], rel=0, abs=1e-12)
+    weights = pretraining.stack_weights(params_of(our_h["models"]))
+    for mine, layer, (kernel, bias) in zip(ours.layers, theirs.layers[:2], weights, strict=False):
+        assert not layer.trainable
+        np.testing.assert_array_equal(mine.get_weights()[0], kernel)  # frozen through the fit
+        np.testing.assert_allclose(layer.get_weights()[0], kernel, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(layer.get_weights()[1], bias, rtol=0, atol=1e-12)
+    assert their_h["supervised"].epochs == 2
+    np.testing.assert_allclose(
+        tf_pretraining.layer_inputs(x, params_of(our_h["models"]))[1],
+        pretraining.layer_inputs(x, params_of(our_h["models"]))[1],
+        **F64,
+    )
+
+
+@pytest.mark.tf
+def test_the_dbn_classifier_goes_through_tf_ref_by_its_config() -> None:
+    """tf_ref's Sequential.from_config(get_config()) + set_weights: same logits and frozen flags."""
+    from tf_ref.models import Sequential as TfSequential
+
+    x, models = fitted_stack()
+    model = pretraining.dbn_classifier(models, 3, rng=0, dtype="float64")
+    twin = TfSequential.from_config(model.get_config(), rng=0)
+    twin.set_weights(model.get_weights())
+    assert [layer.trainable for layer in twin.layers] == [False, False, True]
+    # float64 matmuls and sigmoids in two libraries: agreement to a few ulps
+    np.testing.assert_allclose(twin.predict(x), model.predict(x), rtol=1e-10, atol=1e-12)

@@ -45,6 +45,7 @@ from scratch.rbm import (
     _generator,
     _sklearn_random_state,
     _weights_for,
+    check_epoch_callback,
     check_rbm_params,
     check_units,
     check_visible_data,
@@ -419,11 +420,15 @@ class BernoulliRBM:
             for p in (self.components_, self.intercept_visible_, self.intercept_hidden_)
         )
 
-    def fit(self, X: Any, y: Any = None) -> BernoulliRBM:
+    def fit(
+        self, X: Any, y: Any = None, *, epoch_callback: Callable[[Any, int], None] | None = None
+    ) -> BernoulliRBM:
         """Train from scratch for ``n_iter`` epochs of ``batch_size``-row mini-batches (the
         last one partial). X: (n, D) in [0, 1], float32 or float64 (the weights take its
-        dtype)."""
+        dtype). ``epoch_callback(self, epoch)``, if given, runs after each epoch (a monitor,
+        such as the pretraining history; it draws nothing)."""
         self._check_hyperparameters()
+        check_epoch_callback(epoch_callback)
         X = check_visible_data(X)
         n, bs = X.shape[0], int(self.batch_size)
         if self.method == "sklearn":
@@ -450,6 +455,8 @@ class BernoulliRBM:
                     f"{self.score_samples(X).mean():.2f}, time = {end - begin:.2f}s"
                 )
                 begin = end
+            if epoch_callback is not None:  # a monitor (pretraining's per-epoch history)
+                epoch_callback(self, iteration)
         return self
 
     def partial_fit(self, X: Any, y: Any = None) -> BernoulliRBM:

@@ -1,0 +1,167 @@
+"""Greedy layer-wise pretraining in TensorFlow: the oracle for ``scratch.pretraining``.
+
+The same stack, the same steps: RBM k is a ``tf_ref.rbm.BernoulliRBM`` (TensorFlow maths, the
+same NumPy random streams) fitted on the frozen layers' hidden probabilities, computed once by
+``tf_ref.rbm.hidden_probabilities``; the classifier is a ``tf_ref.models.Sequential`` of Keras
+Dense layers holding the RBMs' weights. The argument checks, the per-layer seeds, the greedy loop
+and its per-epoch monitor are scratch's plumbing, run with tf_ref's RBM and maths.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import tensorflow as tf
+
+from scratch.checks import check_rng
+from scratch.pretraining import (
+    EpochMonitor,
+    check_fitted_rbms,
+    check_head_args,
+    check_stack_args,
+    check_stack_params,
+    check_supervised,
+    layer_seeds,
+    run_greedy,
+)
+from scratch.rbm import check_units
+from tf_ref import optimizers
+from tf_ref.layers import Dense
+from tf_ref.models import Sequential
+from tf_ref.rbm import BernoulliRBM, free_energy_gap, hidden_probabilities, reconstruction_error
+from tf_ref.reuse import freeze as freeze_layers
+from tf_ref.training import LOSS_NAMES, fit
+
+__all__ = [
+    "EpochMonitor",
+    "dbn_classifier",
+    "layer_inputs",
+    "layer_seeds",
+    "pretrain_dbn",
+    "pretrain_stack",
+    "run_greedy",
+    "stack_weights",
+]
+
+Params = Sequence[tuple[np.ndarray, np.ndarray]]
+
+
+def layer_inputs(x: np.ndarray, params: Params) -> list[np.ndarray]:
+    """[x, P(h_1|x), P(h_2|h_1), ...] (``len(params)`` arrays) by ``tf_ref.rbm``'s TF
+    ``hidden_probabilities``: x (n, D_1) in [0, 1], params [(W_k (H_k, D_k), c_k (H_k,)), ...]."""
+    x = check_units(x, "x")
+    checked = check_stack_params(params, x.shape[1], x.dtype)
+    inputs = [x]
+    for w, c in checked[:-1]:
+        inputs.append(np.asarray(hidden_probabilities(inputs[-1], w, c)))
+    return inputs
+
+
+def stack_weights(params: Params) -> list[tuple[np.ndarray, np.ndarray]]:
+    """[(kernel_k = W_k.T (D_k, H_k), bias_k = c_k (H_k,)), ...] by ``tf.transpose``: the
+    weights of ``Dense(H_k, "sigmoid")`` layers computing P(h_k = 1 | x)."""
+    return [
+        (tf.transpose(tf.constant(w)).numpy(), tf.identity(tf.constant(c)).numpy())
+        for w, c in check_stack_params(params)
+    ]
+
+
+def pretrain_stack(
+    x: np.ndarray,
+    hidden: Sequence[int] = (256, 256),
+    *,
+    method: str = "rbm",
+    rbm: dict[str, Any] | None = None,
+    x_valid: np.ndarray | None = None,
+    random_state: np.random.Generator | int | None = None,
+    verbose: bool = False,
+) -> tuple[list[BernoulliRBM], list[list[dict[str, float]]]]:
+    """``scratch.pretraining.pretrain_stack`` with ``tf_ref.rbm.BernoulliRBM``s: the same seeds
+    per layer, so the same draws, and the same per-epoch histories."""
+    x, hidden, options, x_valid, seeds, verbose = check_stack_args(
+        x, hidden, method, rbm, x_valid, random_state, verbose, BernoulliRBM
+    )
+    return _greedy(x, hidden, options, seeds, x_valid, verbose)
+
+
+def _greedy(*args: Any) -> tuple[list[BernoulliRBM], list[list[dict[str, float]]]]:
+    """scratch's greedy loop with tf_ref's RBM and maths."""
+    return run_greedy(
+        *args,
+        rbm_class=BernoulliRBM,
+        hidden_probabilities=lambda v, W, c: np.asarray(hidden_probabilities(v, W, c)),
+        reconstruction_error=reconstruction_error,
+        free_energy_gap=free_energy_gap,
+    )
+
+
+def dbn_classifier(
+    models: Sequence[BernoulliRBM],
+    n_outputs: int,
+    *,
+    freeze: bool = True,
+    rng: np.random.Generator | int | None = None,
+    dtype: Any = "float32",
+) -> Sequential:
+    """Step 4's model in Keras: ``Dense(H_k, "sigmoid", name="hidden{k}")`` per RBM holding its
+    ``stack_weights``, frozen unless ``freeze=False``, then a new ``Dense(n_outputs,
+    name="outputs")`` of logits whose initial weights are the only draws from ``rng``."""
+    params = check_fitted_rbms(models)
+    n_outputs, freeze, dtype = check_head_args(n_outputs, freeze, dtype)
+    rng = check_rng(rng)
+    hidden = []
+    for k, (kernel, bias) in enumerate(stack_weights(params)):
+        layer = Dense(kernel.shape[1], "sigmoid", name=f"hidden{k + 1}")
+        layer.build(kernel.shape[0], np.random.default_rng(0), dtype)  # overwritten next line
+        layer.set_weights([kernel, bias])
+        hidden.append(layer)
+    if freeze:
+        freeze_layers(hidden)
+    outputs = Dense(n_outputs, name="outputs")
+    return Sequential([*hidden, outputs], params[0][0].shape[1], rng=rng, dtype=dtype)
+
+
+def pretrain_dbn(
+    x_unlabeled: np.ndarray,
+    hidden: Sequence[int],
+    n_outputs: int,
+    *,
+    freeze: bool = True,
+    labeled: tuple[np.ndarray, np.ndarray] | None = None,
+    fit_options: dict[str, Any] | None = None,
+    method: str = "rbm",
+    rbm: dict[str, Any] | None = None,
+    x_valid: np.ndarray | None = None,
+    random_state: np.random.Generator | int | None = None,
+    rng: np.random.Generator | int | None = None,
+    dtype: Any = "float32",
+    verbose: bool = False,
+) -> tuple[Sequential, dict[str, Any]]:
+    """``scratch.pretraining.pretrain_dbn`` in TensorFlow: tf_ref's ``pretrain_stack``,
+    ``dbn_classifier`` and ``tf_ref.training.fit``."""
+    x, hidden, options, x_valid, seeds, verbose = check_stack_args(
+        x_unlabeled, hidden, method, rbm, x_valid, random_state, verbose, BernoulliRBM
+    )
+    n_outputs, freeze, dtype = check_head_args(n_outputs, freeze, dtype)
+    rng = check_rng(rng)
+    supervised = check_supervised(
+        labeled,
+        fit_options,
+        fit=fit,
+        get_optimizer=optimizers.get,
+        loss_names=LOSS_NAMES,
+        n_outputs=n_outputs,
+        width=x.shape[1],
+        dtype=dtype,
+        freeze=freeze,
+        defaults={"rng": rng, "verbose": verbose},
+    )
+    models, layers = _greedy(x, hidden, options, seeds, x_valid, verbose)
+    model = dbn_classifier(models, n_outputs, freeze=freeze, rng=rng, dtype=dtype)
+    history = None
+    if supervised is not None:
+        x_labeled, y_labeled, kwargs = supervised
+        history = fit(model, x_labeled, y_labeled, **kwargs)
+    return model, {"layers": layers, "models": models, "supervised": history}
