@@ -137,6 +137,9 @@ def stack_weights(params: Params) -> list[tuple[np.ndarray, np.ndarray]]:
 # ----------------------------------------------------------------------------- greedy pretraining
 METHODS = ("rbm",)  # issue 11 adds "autoencoder"
 STACK_SET = ("n_components", "random_state")  # what pretrain_stack sets for each RBM itself
+# The per-epoch monitors run on at most this many training rows (evenly spaced, no draws): the
+# guide's "representative subset"; on all of MNIST they would cost as much as the epoch itself.
+MONITOR_ROWS = 2000
 
 
 def check_hidden(hidden: Any) -> tuple[int, ...]:
@@ -212,6 +215,14 @@ def check_head_args(n_outputs: Any, freeze: Any, dtype: Any) -> tuple[int, bool,
     return n_outputs, check_bool(freeze, "freeze"), as_dtype(dtype)
 
 
+def monitor_rows(n: int, size: int = MONITOR_ROWS) -> np.ndarray:
+    """The training rows the per-epoch monitors use: all n when n <= size, else ``size`` rows
+    evenly spaced from the first to the last (deterministic: the RBMs' draws are untouched)."""
+    if n <= size:
+        return np.arange(n)
+    return np.unique(np.linspace(0, n - 1, size).round().astype(np.int64))
+
+
 def layer_seeds(random_state: Any, n_layers: int) -> list[int]:
     """One integer seed per RBM, drawn from ``random_state`` (None, an int seed >= 0 or a
     Generator, ``check_rng``): the same int gives the same stack, and each layer's RBM can be
@@ -279,12 +290,15 @@ def run_greedy(
     plumbing: ``tf_ref.pretraining`` passes its own). RBM k is ``rbm_class(n_components=
     hidden[k], random_state=seeds[k], **options)`` fitted on ``inputs``, which then become its
     hidden probabilities, computed once: the next RBM trains on them and the frozen layer never
-    runs again (the validation input follows the same way)."""
+    runs again (the validation input follows the same way). The monitors see the training rows
+    ``monitor_rows`` picks."""
     models, histories = [], []
-    inputs, valid = x, x_valid
+    inputs, valid, rows = x, x_valid, monitor_rows(x.shape[0])
     for k, (units, seed) in enumerate(zip(hidden, seeds, strict=True)):
         label = f"layer {k + 1}/{len(hidden)} ({inputs.shape[1]} -> {units})"
-        monitor = EpochMonitor(inputs, valid, label, verbose, reconstruction_error, free_energy_gap)
+        monitor = EpochMonitor(
+            inputs[rows], valid, label, verbose, reconstruction_error, free_energy_gap
+        )
         model = rbm_class(n_components=units, random_state=seed, **options)
         model.fit(inputs, epoch_callback=monitor)
         models.append(model)
@@ -316,7 +330,8 @@ def pretrain_stack(
     (``layer_seeds``), kept in its ``random_state``. ``x_valid`` (m, D): held-out data for the
     guide's overfitting monitor. Returns ``(models, histories)``: the fitted RBMs, and per layer
     a list of per-epoch {"reconstruction_error" (of that layer's training input),
-    "free_energy_gap" (mean F(valid) - mean F(train), with ``x_valid``), "seconds"}.
+    "free_energy_gap" (mean F(valid) - mean F(train), with ``x_valid``), "seconds"}; the
+    monitors use at most ``MONITOR_ROWS`` evenly spaced training rows (``monitor_rows``).
     ``method`` names the layer-wise learner: "rbm" (issue 11 adds autoencoders)."""
     x, hidden, options, x_valid, seeds, verbose = check_stack_args(
         x, hidden, method, rbm, x_valid, random_state, verbose, BernoulliRBM

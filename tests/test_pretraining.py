@@ -174,6 +174,21 @@ def test_histories_monitor_each_layer_on_its_own_input_every_epoch() -> None:
     assert set(no_valid[0][0]) == {"reconstruction_error", "seconds"}
 
 
+def test_monitors_use_evenly_spaced_training_rows_on_large_data(monkeypatch) -> None:
+    """monitor_rows: all rows up to the cap, else that many evenly spaced; the history uses them."""
+    from scratch.rbm import reconstruction_error
+
+    assert list(pretraining.monitor_rows(5)) == [0, 1, 2, 3, 4]
+    rows = pretraining.monitor_rows(55_000)
+    assert len(rows) == pretraining.MONITOR_ROWS and rows[0] == 0 and rows[-1] == 54_999
+    assert len(np.unique(np.diff(rows))) <= 2  # evenly spaced, up to rounding
+    monkeypatch.setattr(pretraining, "monitor_rows", lambda n: np.arange(0, n, 4))
+    x = binary()
+    models, histories = pretraining.pretrain_stack(x, (5,), rbm=RBM, random_state=0)
+    W, b, c = models[0].components_, models[0].intercept_visible_, models[0].intercept_hidden_
+    assert histories[0][-1]["reconstruction_error"] == reconstruction_error(x[::4], W, b, c)
+
+
 def test_the_same_random_state_gives_the_same_stack() -> None:
     """An int random_state fixes every layer; another int gives other weights."""
     x = binary()

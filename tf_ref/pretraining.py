@@ -24,6 +24,7 @@ from scratch.pretraining import (
     check_stack_params,
     check_supervised,
     layer_seeds,
+    monitor_rows,
     run_greedy,
 )
 from scratch.rbm import check_units
@@ -39,6 +40,7 @@ __all__ = [
     "dbn_classifier",
     "layer_inputs",
     "layer_seeds",
+    "monitor_rows",
     "pretrain_dbn",
     "pretrain_stack",
     "run_greedy",
