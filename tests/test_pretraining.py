@@ -150,6 +150,20 @@ def test_each_rbm_trains_on_exactly_its_layer_input(method: str) -> None:
         np.testing.assert_array_equal(model.intercept_visible_, alone.intercept_visible_)
 
 
+def test_each_frozen_layer_runs_once_on_the_data(monkeypatch) -> None:
+    """The cache: one hidden_probabilities pass per frozen layer on x (and one on x_valid)."""
+    calls = []
+
+    def counting(v, W, c):
+        calls.append((v.shape[0], W.shape))
+        return hidden_probabilities(v, W, c)
+
+    monkeypatch.setattr(pretraining, "hidden_probabilities", counting)
+    x, x_valid = binary(), binary(n=12, seed=3)
+    pretraining.pretrain_stack(x, (6, 5, 4), rbm=RBM, x_valid=x_valid, random_state=0)
+    assert calls == [(40, (6, 9)), (12, (6, 9)), (40, (5, 6)), (12, (5, 6))]
+
+
 def test_histories_monitor_each_layer_on_its_own_input_every_epoch() -> None:
     """One record per epoch; the last one is the final RBM's error and gap on its layer input."""
     from scratch.rbm import free_energy_gap, reconstruction_error
