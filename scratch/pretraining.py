@@ -351,6 +351,32 @@ def _greedy(*args: Any) -> tuple[list[BernoulliRBM], list[list[dict[str, float]]
 
 
 # ----------------------------------------------------------------------------- the classifier
+def build_classifier(
+    weights: list[tuple[np.ndarray, np.ndarray]],
+    n_outputs: int,
+    freeze: bool,
+    rng: np.random.Generator,
+    dtype: np.dtype,
+    dense_class: type,
+    sequential_class: type,
+    freeze_fn: Callable[[list[Any]], None],
+) -> Any:
+    """The DBN classifier from checked arguments with a backend's classes (shared plumbing):
+    ``Dense(H_k, "sigmoid", name="hidden{k}")`` built and given (kernel_k, bias_k), frozen with
+    ``freeze_fn`` when ``freeze``, then ``Dense(n_outputs, name="outputs")``, which the
+    ``Sequential`` builds from ``rng`` (already built layers draw nothing)."""
+    hidden = []
+    for k, (kernel, bias) in enumerate(weights):
+        layer = dense_class(kernel.shape[1], "sigmoid", name=f"hidden{k + 1}")
+        layer.build(kernel.shape[0], np.random.default_rng(0), dtype)  # overwritten next line
+        layer.set_weights([kernel, bias])
+        hidden.append(layer)
+    if freeze:
+        freeze_fn(hidden)
+    outputs = dense_class(n_outputs, name="outputs")
+    return sequential_class([*hidden, outputs], weights[0][0].shape[0], rng=rng, dtype=dtype)
+
+
 def dbn_classifier(
     models: Sequence[BernoulliRBM],
     n_outputs: int,
@@ -368,16 +394,9 @@ def dbn_classifier(
     params = check_fitted_rbms(models)
     n_outputs, freeze, dtype = check_head_args(n_outputs, freeze, dtype)
     rng = check_rng(rng)
-    hidden = []
-    for k, (kernel, bias) in enumerate(stack_weights(params)):
-        layer = Dense(kernel.shape[1], "sigmoid", name=f"hidden{k + 1}")
-        layer.build(kernel.shape[0], np.random.default_rng(0), dtype)  # overwritten next line
-        layer.set_weights([kernel, bias])
-        hidden.append(layer)
-    if freeze:
-        freeze_layers(hidden)
-    outputs = Dense(n_outputs, name="outputs")
-    return Sequential([*hidden, outputs], params[0][0].shape[1], rng=rng, dtype=dtype)
+    return build_classifier(
+        stack_weights(params), n_outputs, freeze, rng, dtype, Dense, Sequential, freeze_layers
+    )
 
 
 def check_labeled(labeled: Any, width: int, n_outputs: int) -> tuple[np.ndarray, np.ndarray] | None:

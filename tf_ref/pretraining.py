@@ -18,6 +18,7 @@ import tensorflow as tf
 from scratch.checks import check_rng
 from scratch.pretraining import (
     EpochMonitor,
+    build_classifier,
     check_fitted_rbms,
     check_head_args,
     check_stack_args,
@@ -37,6 +38,7 @@ from tf_ref.training import LOSS_NAMES, fit
 
 __all__ = [
     "EpochMonitor",
+    "build_classifier",
     "dbn_classifier",
     "layer_inputs",
     "layer_seeds",
@@ -113,16 +115,9 @@ def dbn_classifier(
     params = check_fitted_rbms(models)
     n_outputs, freeze, dtype = check_head_args(n_outputs, freeze, dtype)
     rng = check_rng(rng)
-    hidden = []
-    for k, (kernel, bias) in enumerate(stack_weights(params)):
-        layer = Dense(kernel.shape[1], "sigmoid", name=f"hidden{k + 1}")
-        layer.build(kernel.shape[0], np.random.default_rng(0), dtype)  # overwritten next line
-        layer.set_weights([kernel, bias])
-        hidden.append(layer)
-    if freeze:
-        freeze_layers(hidden)
-    outputs = Dense(n_outputs, name="outputs")
-    return Sequential([*hidden, outputs], params[0][0].shape[1], rng=rng, dtype=dtype)
+    return build_classifier(
+        stack_weights(params), n_outputs, freeze, rng, dtype, Dense, Sequential, freeze_layers
+    )
 
 
 def pretrain_dbn(
