@@ -1,0 +1,16 @@
+"""Returns the last hidden PROBABILITIES as the new chain instead of a sample of them: the
+fantasy particles stop being binary states after the first call."""
+
+from scratch.rbm import hidden_probabilities, sample_bernoulli, visible_probabilities
+
+
+def pcd_step(v0, W, b, c, chain_h, k, uniforms):
+    (n, D), (m, H) = v0.shape, chain_h.shape
+    ph0 = hidden_probabilities(v0, W, c)
+    h = chain_h
+    for _ in range(k):
+        v = sample_bernoulli(visible_probabilities(h, W, b), uniforms((m, D)))
+        ph = hidden_probabilities(v, W, c)
+        h = sample_bernoulli(ph, uniforms((m, H)))
+    dW = ph0.T @ v0 / n - ph.T @ v / m
+    return dW, v0.mean(0) - v.mean(0), ph0.mean(0) - ph.mean(0), ph

@@ -1,0 +1,259 @@
+"""Tests for kata 23 (persistent contrastive divergence). ``impl`` is the module under test.
+
+All randomness comes from the uniform source. ``Draws`` below serves seeded NumPy uniforms and
+records the shapes asked for, so a test can replay exactly the draws a correct ``pcd_step``
+makes; ``expected_step`` is the tests' own PCD-k with those draws. The batch has n rows and the
+chain m != n, so that a mean over the wrong count, or a chain replaced by the batch, shows.
+"""
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from katas.engine.testing import expect_close, expect_shape
+
+seeds = st.integers(0, 2**16)
+dims = st.integers(1, 5)
+# float64; each entry is a sum of at most 7 products of numbers in [0, 1]: 1e-12 is a wide margin.
+TIGHT = {"rtol": 1e-12, "atol": 1e-14}
+EXACT = {"rtol": 0.0, "atol": 0.0}
+
+
+def sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+class Draws:
+    """A uniform source over a seeded Generator that records every shape it is asked for."""
+
+    def __init__(self, seed):
+        self.rng = np.random.default_rng(seed)
+        self.shapes = []
+
+    def __call__(self, shape):
+        self.shapes.append(tuple(shape))
+        return self.rng.random(shape)
+
+
+class Fixed:
+    """A uniform source that hands out the given arrays, one per call, in order."""
+
+    def __init__(self, *arrays):
+        self.arrays = [np.asarray(a, dtype=np.float64) for a in arrays]
+        self.shapes = []
+
+    def __call__(self, shape):
+        self.shapes.append(tuple(shape))
+        if len(self.shapes) > len(self.arrays):
+            raise AssertionError(
+                f"pcd_step asked for uniforms {len(self.shapes)} times; this example provides "
+                f"{len(self.arrays)}: (m, D) then (m, H) per Gibbs step"
+            )
+        return self.arrays[len(self.shapes) - 1].copy()
+
+
+def expected_step(v0, W, b, c, chain_h, k, uniforms):
+    """The tests' own PCD-k, float64: (dW, db, dc, new_chain_h)."""
+    (n, D), (m, H) = v0.shape, chain_h.shape
+    ph0 = sigmoid(v0 @ W.T + c)
+    h = chain_h
+    for _ in range(k):
+        v = (uniforms((m, D)) < sigmoid(h @ W + b)).astype(np.float64)
+        ph = sigmoid(v @ W.T + c)
+        h = (uniforms((m, H)) < ph).astype(np.float64)
+    return ph0.T @ v0 / n - ph.T @ v / m, v0.mean(0) - v.mean(0), ph0.mean(0) - ph.mean(0), h
+
+
+def make(n, m, D, H, seed, dtype=np.float64):
+    """v0 (n, D) in [0, 1], W (H, D), b (D,), c (H,) and a binary chain (m, H)."""
+    rng = np.random.default_rng(seed)
+    v0 = rng.random((n, D))
+    v0[: n // 2] = v0[: n // 2] < 0.5  # half the rows binary (pixels), half grey levels
+    W = rng.standard_normal((H, D))
+    b, c = rng.standard_normal(D), rng.standard_normal(H)
+    chain = (rng.random((m, H)) < 0.5).astype(np.float64)
+    return tuple(a.astype(dtype) for a in (v0, W, b, c, chain))
+
+
+NAMES = ("dW", "db", "dc", "new_chain_h")
+
+
+def check_step(got, expected, call, tol=TIGHT):
+    """pcd_step returned four arrays close to the expected ones."""
+    assert isinstance(got, tuple) and len(got) == 4, (
+        f"{call} returned {type(got).__name__}; expected a tuple (dW, db, dc, new_chain_h)"
+    )
+    for name, g, e in zip(NAMES, got, expected, strict=True):
+        expect_close(g, e, f"{call}: {name}", **tol)
+
+
+@pytest.mark.hint(1)
+def test_one_step_by_hand(impl):
+    """W = 0, b = c = 0, every probability 1/2: u [0.25, 0.75] then 0.25 give v [1, 0], h 1."""
+    v0 = np.array([[1.0, 1.0]])
+    W, b, c = np.zeros((1, 2)), np.zeros(2), np.zeros(1)
+    chain = np.array([[0.0]])
+    got = impl.pcd_step(v0, W, b, c, chain, 1, Fixed([[0.25, 0.75]], [[0.25]]))
+    # Positive: ph0 = 1/2, so ph0.T @ v0 = [[0.5, 0.5]]. Negative: v = [1, 0] (0.25 < 1/2 and
+    # 0.75 > 1/2), ph = 1/2, so ph.T @ v = [[0.5, 0]]; the new chain state is 1 (0.25 < 1/2).
+    # Phases swapped: [[0, -0.5]]; the sampled h = 1 in the negative statistics: dW [[-0.5, 0.5]]
+    # and dc -0.5; visible probabilities in the chain instead of states: db [0.5, 0.5].
+    expected = (np.array([[0.0, 0.5]]), np.array([0.0, 1.0]), np.array([0.0]), np.array([[1.0]]))
+    check_step(got, expected, "pcd_step(v0 [[1, 1]], W 0, b 0, c 0, chain [[0]], k=1)", EXACT)
+
+
+@pytest.mark.hint(1)
+def test_a_uniform_equal_to_the_probability_leaves_the_unit_off(impl):
+    """With every probability 1/2 and every uniform 0.5, no unit turns on (u < p, strictly)."""
+    v0 = np.array([[1.0, 0.0, 1.0], [1.0, 1.0, 1.0]])
+    W, b, c = np.zeros((2, 3)), np.zeros(3), np.zeros(2)
+    chain = np.ones((1, 2))
+    got = impl.pcd_step(v0, W, b, c, chain, 1, Fixed(np.full((1, 3), 0.5), np.full((1, 2), 0.5)))
+    # v = 0 and h = 0: db is the data's mean, dW = ph0.T @ v0 / n = 1/2 * mean(v0). With u <= p
+    # every unit would be on instead: v = 1, h = 1.
+    mean = v0.mean(axis=0)
+    expected = (np.tile(0.5 * mean, (2, 1)), mean, np.zeros(2), np.zeros((1, 2)))
+    check_step(got, expected, "pcd_step(..., uniforms all 0.5, probabilities all 1/2)", EXACT)
+
+
+@pytest.mark.hint(2)
+def test_the_uniforms_are_asked_for_in_order(impl):
+    """k = 3, chain m = 4, D = 3, H = 2: the draws are (4, 3), (4, 2) three times over."""
+    v0, W, b, c, chain = make(6, 4, 3, 2, seed=1)
+    draws = Draws(1)
+    impl.pcd_step(v0, W, b, c, chain, 3, draws)
+    expected = [(4, 3), (4, 2)] * 3
+    assert draws.shapes == expected, (
+        f"pcd_step(v0 (6, 3), chain (4, 2), k=3) asked for uniforms of shapes {draws.shapes}, "
+        f"expected {expected}: at each step a visible sample of the CHAIN (m, D), then its hidden "
+        "sample (m, H); the data needs no draw (its statistics are probabilities)"
+    )
+
+
+@pytest.mark.hint(2)
+@given(n=dims, m=dims, D=dims, H=dims, seed=seeds)
+def test_one_step_matches_the_formulas(impl, n, m, D, H, seed):
+    """k = 1 on random data and chains (n and m independent): the four results of the formulas."""
+    v0, W, b, c, chain = make(n, m, D, H, seed)
+    got = impl.pcd_step(v0, W, b, c, chain, 1, Draws(seed))
+    expected = expected_step(v0, W, b, c, chain, 1, Draws(seed))
+    check_step(got, expected, f"pcd_step(v0 ({n}, {D}), chain ({m}, {H}), k=1)")
+
+
+@pytest.mark.hint(2)
+def test_means_over_n_for_the_data_and_m_for_the_chain(impl):
+    """A batch of 2 rows and a chain of 8 particles: each phase is averaged over its own rows."""
+    v0, W, b, c, chain = make(2, 8, 3, 2, seed=5)
+    got = impl.pcd_step(v0, W, b, c, chain, 1, Draws(5))
+    # Dividing the negative phase by n = 2 makes it 4 times too large.
+    check_step(got, expected_step(v0, W, b, c, chain, 1, Draws(5)), "pcd_step(n=2, m=8, k=1)")
+
+
+@pytest.mark.hint(2)
+def test_the_negative_phase_does_not_see_the_data(impl):
+    """Other data, the same chain and draws: only the positive phase (ph0.T @ v0 / n) changes."""
+    v0, W, b, c, chain = make(5, 3, 4, 3, seed=9)
+    other = 1.0 - v0
+    dW1, db1, dc1, h1 = impl.pcd_step(v0, W, b, c, chain, 2, Draws(9))
+    dW2, db2, dc2, h2 = impl.pcd_step(other, W, b, c, chain, 2, Draws(9))
+    p1, p2 = sigmoid(v0 @ W.T + c), sigmoid(other @ W.T + c)
+    call = "pcd_step(v0) and pcd_step(1 - v0), the same chain and draws"
+    # The fantasy particles start from chain_h, never from the batch (that would be CD).
+    expect_close(h2, h1, f"{call}: new_chain_h of the second", **EXACT)
+    expect_close(dW1 - dW2, p1.T @ v0 / 5 - p2.T @ other / 5, f"{call}: dW difference", **TIGHT)
+    expect_close(db1 - db2, v0.mean(0) - other.mean(0), f"{call}: db difference", **TIGHT)
+    expect_close(dc1 - dc2, p1.mean(0) - p2.mean(0), f"{call}: dc difference", **TIGHT)
+
+
+@pytest.mark.hint(3)
+@given(n=dims, m=dims, D=dims, H=dims, k=st.integers(1, 4), seed=seeds)
+def test_k_steps_match_the_formulas(impl, n, m, D, H, k, seed):
+    """k Gibbs steps of the chain (k = 1 to 4): the four results of the formulas."""
+    v0, W, b, c, chain = make(n, m, D, H, seed)
+    got = impl.pcd_step(v0, W, b, c, chain, k, Draws(seed))
+    expected = expected_step(v0, W, b, c, chain, k, Draws(seed))
+    check_step(got, expected, f"pcd_step(v0 ({n}, {D}), chain ({m}, {H}), k={k})")
+
+
+@pytest.mark.hint(3)
+def test_the_chain_persists_from_one_call_to_the_next(impl):
+    """Two calls with k = 1, the second from the first's new chain, equal one call with k = 2."""
+    v0, W, b, c, chain = make(4, 6, 3, 5, seed=3)
+    draws = Draws(3)
+    _, _, _, middle = impl.pcd_step(v0, W, b, c, chain, 1, draws)
+    middle = expect_shape(middle, chain.shape, "pcd_step(..., k=1): new_chain_h")
+    second = impl.pcd_step(v0, W, b, c, middle.copy(), 1, draws)
+    once = expected_step(v0, W, b, c, chain, 2, Draws(3))
+    check_step(second, once, "pcd_step(k=1) on the new chain of a first pcd_step(k=1)")
+
+
+@pytest.mark.hint(3)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_new_chain_holds_binary_states_of_the_data_dtype(impl, dtype):
+    """new_chain_h is (m, H) of 0.0s and 1.0s, and all four results keep v0's dtype."""
+    v0, W, b, c, chain = make(5, 7, 4, 6, seed=2, dtype=dtype)
+    got = impl.pcd_step(v0, W, b, c, chain, 2, Draws(2))
+    shapes = ((6, 4), (4,), (6,), (7, 6))
+    for name, g, shape in zip(NAMES, got, shapes, strict=True):
+        g = expect_shape(g, shape, f"pcd_step({np.dtype(dtype).name} data): {name}")
+        assert g.dtype == dtype, (
+            f"pcd_step({np.dtype(dtype).name} data): {name} has dtype {g.dtype}, expected {dtype}"
+        )
+    h = got[3]
+    assert np.all((h == 0) | (h == 1)), (
+        f"pcd_step(...): new_chain_h holds {np.unique(h)[:4]}, expected binary states 0 and 1 "
+        "(the fantasy particles are sampled states, not probabilities)"
+    )
+
+
+@pytest.mark.hint(3)
+def test_no_argument_is_modified(impl):
+    """v0, W, b, c and chain_h are the same after the call (the caller keeps the old chain)."""
+    args = make(4, 3, 3, 2, seed=4)
+    copies = [a.copy() for a in args]
+    v0, W, b, c, chain = args
+    impl.pcd_step(v0, W, b, c, chain, 2, Draws(4))
+    for name, a, old in zip(("v0", "W", "b", "c", "chain_h"), args, copies, strict=True):
+        assert np.array_equal(a, old), f"pcd_step(...) changed its argument {name} in place"
+
+
+# A small RBM whose distribution the tests enumerate exactly (8 visible, 4 hidden configurations).
+W_SMALL = np.array([[1.5, -1.0, 0.5], [-0.5, 1.0, 1.5]])
+B_SMALL, C_SMALL = np.array([-0.5, 0.25, 0.0]), np.array([0.5, -1.0])
+
+
+def model_means():
+    """E[v] and E[h] under P(v, h) = exp(v @ b + h @ c + h @ W @ v) / Z, by enumeration."""
+    vs = np.array(list(itertools.product([0.0, 1.0], repeat=3)))
+    hs = np.array(list(itertools.product([0.0, 1.0], repeat=2)))
+    p = np.exp((vs @ B_SMALL)[:, None] + (hs @ C_SMALL)[None, :] + vs @ W_SMALL.T @ hs.T)
+    p /= p.sum()
+    return p.sum(axis=1) @ vs, p.sum(axis=0) @ hs
+
+
+@pytest.mark.hint(3)
+def test_the_fantasy_particles_sample_the_model(impl):
+    """30 calls (W fixed): the chain's mean v and P(h | v) reach the model's E[v] and E[h]."""
+    m = 4000
+    v0 = np.ones((3, 3))  # data nothing like the model: CD's reconstructions would stay near it
+    chain, draws = np.zeros((m, 2)), Draws(11)
+    for _ in range(30):
+        _, db, dc, chain = impl.pcd_step(v0, W_SMALL, B_SMALL, C_SMALL, chain, 1, draws)
+        chain = expect_shape(chain, (m, 2), "pcd_step(..., chain (4000, 2)): new_chain_h")
+    mean_v = v0.mean(axis=0) - db  # db = mean_n v0 - mean_m v
+    mean_ph = sigmoid(v0 @ W_SMALL.T + C_SMALL).mean(axis=0) - dc
+    ev, eh = model_means()
+    # The chain's transition matrix (over the 4 hidden states) has second eigenvalue 0.20, so
+    # after 30 steps from h = 0 the particles' law is within 0.20^30 < 1e-20 of the model's. Each
+    # mean is over m = 4000 independent particles of values in [0, 1] (variance <= 1/4): standard
+    # deviation <= 0.5 / sqrt(4000) = 0.0079. We allow 5 of them (0.04): a correct chain fails
+    # with probability < 1e-5; a chain restarted from the data misses E[v] by more than 0.2.
+    tol = 5 * 0.5 / np.sqrt(m)
+    for name, got, expected in (("mean v", mean_v, ev), ("mean P(h|v)", mean_ph, eh)):
+        assert np.all(np.abs(got - expected) <= tol), (
+            f"after 30 calls of pcd_step the chain's {name} is {got}, expected the model's "
+            f"{expected} +- {tol:.3f}: do the particles start from chain_h and carry on?"
+        )
