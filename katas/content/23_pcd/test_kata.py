@@ -10,7 +10,7 @@ import itertools
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from katas.engine.testing import expect_close, expect_shape
@@ -134,6 +134,7 @@ def test_the_uniforms_are_asked_for_in_order(impl):
 
 
 @pytest.mark.hint(2)
+@settings(max_examples=20)  # k = 1 again among the k-step examples below
 @given(n=dims, m=dims, D=dims, H=dims, seed=seeds)
 def test_one_step_matches_the_formulas(impl, n, m, D, H, seed):
     """k = 1 on random data and chains (n and m independent): the four results of the formulas."""
