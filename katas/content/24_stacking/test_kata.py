@@ -109,7 +109,7 @@ def test_the_inputs_are_probabilities_not_samples(impl):
     h = expect_shape(first[1], (50, 5), "layer_inputs(x (50, 6), widths [6, 5, 4])[1]")
     assert np.all((h > 0) & (h < 1)), (
         f"layer_inputs(...)[1] holds {np.unique(h)[:4]}: expected the probabilities P(h_1 | x), "
-        "strictly between 0 and 1; sampled states (0s and 1s) are what the guide advises against"
+        "strictly between 0 and 1; sampled states (0s and 1s) are noisier and differ at every call"
     )
 
 

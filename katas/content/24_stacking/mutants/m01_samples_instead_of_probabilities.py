@@ -1,6 +1,6 @@
-"""Trains the next RBM on SAMPLED hidden states (0s and 1s) instead of the probabilities: more
-noise for no gain (Hinton's guide and Hinton, Osindero & Teh 2006 pass the probabilities up),
-and a list that changes from call to call."""
+"""Trains the next RBM on SAMPLED hidden states (0s and 1s) instead of the probabilities: the
+same expected input with more noise (Hinton & Salakhutdinov 2006 pass the probabilities up),
+and a list that changes from call to call, so it can no longer be cached once."""
 
 import numpy as np
 
