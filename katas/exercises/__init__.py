@@ -14,7 +14,11 @@ from typing import Any
 
 from katas.errors import UserError
 
-EXERCISES = {8: "katas.exercises.ex08", 9: "katas.exercises.ex09"}
+EXERCISES: dict[int | str, str] = {
+    8: "katas.exercises.ex08",
+    9: "katas.exercises.ex09",
+    "pretrain": "katas.exercises.pretrain",
+}
 
 
 class _AnyName(dict):
@@ -57,7 +61,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "exercise",
         help="run one of chapter 11's exercises in scratch, TensorFlow or both",
         description="Run a chapter 11 exercise. Exercise 8: deep net on MNIST digits 0-4; "
-        "exercise 9: transfer learning to digits 5-9. `katas exercise N --help` lists its flags.",
+        "exercise 9: transfer learning to digits 5-9; pretrain: unsupervised (RBM) pretraining "
+        "with few labels. `katas exercise N --help` lists its flags.",
     )
     numbers = p.add_subparsers(
         dest="number", metavar="N", action=_ExerciseNumbers, title="exercises"

@@ -3,7 +3,9 @@
 * :func:`learning_curves`: training loss, validation loss and validation accuracy per epoch,
   one line per run, a dotted line at the epoch whose weights were kept (exercise 8);
 * :func:`bars`: one bar per variant and backend with its mean, an error bar of one standard
-  deviation over seeds, and a reference value (the book's) marked on each bar (exercise 9).
+  deviation over seeds, and a reference value (the book's) marked on each bar (exercise 9);
+* :func:`tiles`: images (or RBM filters) as a grid of 28 x 28 tiles; :func:`epoch_lines`: a
+  per-epoch quantity, one line per run (the pretraining experiment).
 """
 
 from __future__ import annotations
@@ -110,5 +112,51 @@ def bars(
     ax.set_title(title)
     ax.grid(axis="y", alpha=0.3)
     ax.legend(loc="lower right")
+    fig.tight_layout()
+    return _save(fig, file)
+
+
+def tiles(
+    images: np.ndarray,
+    file: Path,
+    title: str,
+    columns: int = 10,
+    symmetric: bool = False,
+) -> Path:
+    """``images`` (n, 784) as a grid of 28 x 28 tiles, ``columns`` per row, row-major. Grey
+    scale from 0 to 1, or with ``symmetric`` (weights) centred on 0 at +- the largest
+    magnitude of each tile (so each filter's shape shows whatever its scale)."""
+    plt = _pyplot()
+    images = np.asarray(images, dtype=float).reshape(len(images), 28, 28)
+    rows = max(1, -(-len(images) // columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(0.9 * columns, 0.9 * rows + 0.6))
+    axes = np.atleast_1d(axes).ravel()
+    for ax in axes:
+        ax.set_axis_off()
+    for ax, image in zip(axes, images, strict=False):
+        if symmetric:
+            limit = float(np.abs(image).max()) or 1.0
+            ax.imshow(image, cmap="gray", vmin=-limit, vmax=limit)
+        else:
+            ax.imshow(image, cmap="gray", vmin=0.0, vmax=1.0)
+    fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    return _save(fig, file)
+
+
+def epoch_lines(
+    lines: Sequence[tuple[str, Sequence[float]]], file: Path, title: str, ylabel: str
+) -> Path:
+    """One line per ``(label, per-epoch values)`` against the epoch (1-based)."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6.4, 4.0))
+    for label, values in lines:
+        ax.plot(np.arange(1, len(values) + 1), values, marker="o", label=label)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=9)
+    ax.grid(alpha=0.3)
+    if lines:
+        ax.legend(fontsize=7)
     fig.tight_layout()
     return _save(fig, file)
