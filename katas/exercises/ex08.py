@@ -553,22 +553,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Exercise 8: a deep net on MNIST digits 0-4, in scratch, TensorFlow or both.",
     )
     p.add_argument("--part", type=int, default=2, help="part of the exercise (default 2)")
-    p.add_argument("--backend", choices=("scratch", "tf", "both"), default="both")
-    p.add_argument("--quick", action="store_true", help="a small subset, under a minute")
-    p.add_argument("--json", action="store_true", help="print one JSON object, nothing else")
-    p.add_argument(
-        "--seed", type=argtypes.seed, default=42, help="random seed, 0..2**32-1 (default 42)"
+    runner.add_common_flags(
+        p,
+        seed_help="random seed, 0..2**32-1 (default 42)",
+        quick_help="a small subset, under a minute",
+        out_help="where report.json and curves.png go (a new or empty folder; default: "
+        "katas-runs/exercise8-partN-<time>)",
     )
-    p.add_argument(
-        "--learning-rate",
-        type=argtypes.positive_float,
-        default=None,
-        help="the optimizer's learning rate",
+    runner.add_training_flags(
+        p, learning_rate_help="the optimizer's learning rate", batch_size=True
     )
-    p.add_argument("--max-epochs", type=argtypes.positive_int, default=None)
-    p.add_argument("--patience", type=argtypes.positive_int, default=None)
-    p.add_argument("--batch-size", type=argtypes.positive_int, default=None)
-    p.add_argument("--device", choices=("auto", "cpu", "gpu"), default="auto", help="TF device")
     p.add_argument(
         "--devices",
         type=_devices,
@@ -578,20 +572,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "(tf.distribute.MirroredStrategy), N GPUs or, without a GPU, the CPU split into N "
         "logical devices (a test of the multi-device path, not faster); 'all': every visible "
         "GPU. Default: one device",
-    )
-    p.add_argument(
-        "--data",
-        type=argtypes.path_text,
-        default=None,
-        help="MNIST file or folder (default: the cache)",
-    )
-    p.add_argument(
-        "--out",
-        type=argtypes.path_text,
-        default=None,
-        metavar="DIR",
-        help="where report.json and curves.png go (a new or empty folder; default: "
-        "katas-runs/exercise8-partN-<time>)",
     )
     p.add_argument(
         "--augment",
@@ -737,7 +717,7 @@ def run(args: argparse.Namespace) -> int:
             max_epochs=args.max_epochs or training.quick_max_epochs,
             patience=args.patience or training.quick_patience,
         )
-    backends = ["scratch", "tf"] if args.backend == "both" else [args.backend]
+    backends = runner.backend_names(args.backend)
     devices = getattr(args, "devices", None)
     if "tf" in backends:
         prepare_devices(devices, args.device)
@@ -826,8 +806,7 @@ def _train_all(
     }
     book_what, book_acc = BOOK[part]
     report["book"] = {"test_accuracy": book_acc, "setting": book_what}
-    failed = [name for name in backends if report[name]["status"] != "ok"]
-    report["status"] = "diverged" if failed else "ok"
+    report["status"] = runner.overall_status(report, backends)
     return report
 
 
@@ -842,7 +821,7 @@ def _finish(
         [("curves", lambda folder: plot_curves(report, backends, part, folder))],
         f"katas-exercise8-part{part}-",
         json_output=args.json,
-        messages=[report[n]["message"] for n in backends if report[n]["status"] != "ok"],
+        backends=backends,
         print_table=lambda r: _print_table(r, backends, part),
     )
 

@@ -65,14 +65,13 @@ import argparse
 import math
 import sys
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from katas import argtypes, data
-from katas.argtypes import SEED_MAX
+from katas import data
 from katas.errors import UserError
 from katas.exercises import ex08, plotting, runner
 from scratch.networks import NetworkConfig
@@ -449,59 +448,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=2,
         help="2 frozen, 3 cached, 4 four layers, 5 unfrozen and from scratch (default 2)",
     )
-    p.add_argument("--backend", choices=("scratch", "tf", "both"), default="both")
-    p.add_argument("--json", action="store_true", help="print one JSON object, nothing else")
-    p.add_argument(
-        "--seeds",
-        type=argtypes.positive_int,
-        default=None,
-        metavar="N",
-        help=f"runs per variant (default {Settings.seeds}; --quick: {QUICK.seeds})",
-    )
-    p.add_argument(
-        "--seed",
-        type=argtypes.seed,
-        default=42,
-        help="first seed; runs use seed, seed+1, ... (default 42)",
-    )
-    p.add_argument("--quick", action="store_true", help="tiny subsets, few epochs: a smoke run")
-    p.add_argument(
-        "--learning-rate",
-        type=argtypes.positive_float,
-        default=None,
-        help=f"Adam's learning rate for every stage (default {Settings.learning_rate})",
-    )
-    p.add_argument("--batch-size", type=argtypes.positive_int, default=None)
-    p.add_argument("--patience", type=argtypes.positive_int, default=None)
-    p.add_argument("--max-epochs", type=argtypes.positive_int, default=None)
-    p.add_argument("--device", choices=("auto", "cpu", "gpu"), default="auto", help="TF device")
-    p.add_argument(
-        "--data",
-        type=argtypes.path_text,
-        default=None,
-        help="MNIST file or folder (default: the cache)",
-    )
-    p.add_argument(
-        "--out",
-        type=argtypes.path_text,
-        default=None,
-        metavar="DIR",
-        help="where report.json and bars.png go (a new or empty folder; default: "
+    runner.add_common_flags(
+        p,
+        seed_help="first seed; runs use seed, seed+1, ... (default 42)",
+        quick_help="tiny subsets, few epochs: a smoke run",
+        out_help="where report.json and bars.png go (a new or empty folder; default: "
         "katas-runs/exercise9-partN-<time>)",
+    )
+    runner.add_training_flags(
+        p,
+        seeds_help=f"runs per variant (default {Settings.seeds}; --quick: {QUICK.seeds})",
+        learning_rate_help=f"Adam's learning rate for every stage (default "
+        f"{Settings.learning_rate})",
+        batch_size=True,
     )
     p.set_defaults(handler=run)
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
-    settings = QUICK if args.quick else Settings()
-    overrides = {
-        "learning_rate": args.learning_rate,
-        "batch_size": args.batch_size,
-        "patience": args.patience,
-        "max_epochs": args.max_epochs,
-        "seeds": args.seeds,
-    }
-    return replace(settings, **{k: v for k, v in overrides.items() if v is not None})
+    """The run's settings: the defaults (or QUICK) with the flags given."""
+    return runner.settings_from(
+        args, Settings(), QUICK, ("learning_rate", "batch_size", "patience", "max_epochs", "seeds")
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -514,14 +482,12 @@ def run(args: argparse.Namespace) -> int:
             + " (part 1 of the book's exercise is the data set itself)"
         )
     settings = settings_from(args)
-    if args.seed + settings.seeds - 1 > SEED_MAX:
-        raise UserError(
-            f"--seed {args.seed} --seeds {settings.seeds}: the last seed would be "
-            f"{args.seed + settings.seeds - 1}, above {SEED_MAX}; give a smaller --seed"
-        )
-    backends = ["scratch", "tf"] if args.backend == "both" else [args.backend]
+    seeds = runner.seed_list(args.seed, settings.seeds)
+    backends = runner.backend_names(args.backend)
     report, out = runner.run_in_folder(
-        args.out, f"exercise9-part{args.part}", lambda: _train_all(args, settings, backends)
+        args.out,
+        f"exercise9-part{args.part}",
+        lambda: _train_all(args, settings, seeds, backends),
     )
     return runner.finish(
         report,
@@ -529,12 +495,14 @@ def run(args: argparse.Namespace) -> int:
         [("bars", lambda folder: plot_bars(report, backends, folder))],
         f"katas-exercise9-part{args.part}-",
         json_output=args.json,
-        messages=[report[n]["message"] for n in backends if report[n]["status"] != "ok"],
+        backends=backends,
         print_table=lambda r: print_table(r, backends),
     )
 
 
-def _train_all(args: argparse.Namespace, settings: Settings, backends: list[str]) -> dict[str, Any]:
+def _train_all(
+    args: argparse.Namespace, settings: Settings, seeds: list[int], backends: list[str]
+) -> dict[str, Any]:
     split = load_data(settings, args.data)
     if settings.batch_size > len(split.y_train):
         raise UserError(
@@ -544,7 +512,6 @@ def _train_all(args: argparse.Namespace, settings: Settings, backends: list[str]
     verbose = not args.json
     model, base = base_model(args.quick, verbose)
     variants = PARTS[args.part]
-    seeds = [args.seed + i for i in range(settings.seeds)]
     report: dict[str, Any] = {}
     for name in backends:
         if verbose:
@@ -572,5 +539,5 @@ def _train_all(args: argparse.Namespace, settings: Settings, backends: list[str]
         "n_test": len(split.y_test),
     }
     report["book"] = {v: VARIANTS[v].book for v in variants}
-    report["status"] = "ok" if all(report[n]["status"] == "ok" for n in backends) else "diverged"
+    report["status"] = runner.overall_status(report, backends)
     return report

@@ -88,14 +88,13 @@ import math
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from katas import argtypes, data
-from katas.argtypes import SEED_MAX
 from katas.errors import UserError
 from katas.exercises import ex08, plotting, runner
 from katas.exercises.ex09 import stats
@@ -614,8 +613,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "free-energy gap.",
     )
     p.add_argument("--method", choices=METHODS, default="rbm", help="pretraining (default rbm)")
-    p.add_argument("--backend", choices=("scratch", "tf", "both"), default="scratch")
-    p.add_argument("--json", action="store_true", help="print one JSON object, nothing else")
+    runner.add_common_flags(
+        p,
+        backend="scratch",
+        seed_help="first seed (default 42)",
+        quick_help="tiny subsets and networks: a smoke run",
+        out_help="where report.json and the PNGs go (a new or empty folder; default: "
+        "katas-runs/pretrain-<method>-<time>)",
+    )
     p.add_argument(
         "--labels",
         type=label_counts,
@@ -623,15 +628,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="N,N,...",
         help="labeled training images per digit (default 10,100,1000; --quick: 2,5)",
     )
-    p.add_argument(
-        "--seeds",
-        type=argtypes.positive_int,
-        default=None,
-        metavar="N",
-        help=f"seeds (default {Settings.seeds}; --quick: {QUICK.seeds})",
-    )
-    p.add_argument("--seed", type=argtypes.seed, default=42, help="first seed (default 42)")
-    p.add_argument("--quick", action="store_true", help="tiny subsets and networks: a smoke run")
     p.add_argument(
         "--hidden",
         type=hidden_sizes,
@@ -647,57 +643,44 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help=f"unlabeled images the RBMs train on (default {Settings.unlabeled})",
     )
     p.add_argument("--rbm-epochs", type=argtypes.positive_int, default=None)
-    p.add_argument("--max-epochs", type=argtypes.positive_int, default=None)
-    p.add_argument("--patience", type=argtypes.positive_int, default=None)
-    p.add_argument("--learning-rate", type=argtypes.positive_float, default=None, help="Adam's")
-    p.add_argument("--device", choices=("auto", "cpu", "gpu"), default="auto", help="TF device")
-    p.add_argument(
-        "--data",
-        type=argtypes.path_text,
-        default=None,
-        help="MNIST file or folder (default: the cache)",
-    )
-    p.add_argument(
-        "--out",
-        type=argtypes.path_text,
-        default=None,
-        metavar="DIR",
-        help="where report.json and the PNGs go (a new or empty folder; default: "
-        "katas-runs/pretrain-<method>-<time>)",
+    runner.add_training_flags(
+        p,
+        seeds_help=f"seeds (default {Settings.seeds}; --quick: {QUICK.seeds})",
+        learning_rate_help="Adam's",
     )
     p.set_defaults(handler=run)
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
-    settings = QUICK if args.quick else Settings()
-    overrides = {
-        "labels": args.labels,
-        "hidden": args.hidden,
-        "unlabeled": args.unlabeled,
-        "rbm_epochs": args.rbm_epochs,
-        "max_epochs": args.max_epochs,
-        "patience": args.patience,
-        "learning_rate": args.learning_rate,
-        "seeds": args.seeds,
-    }
-    return replace(settings, **{k: v for k, v in overrides.items() if v is not None})
+    """The run's settings: the defaults (or QUICK) with the flags given."""
+    return runner.settings_from(
+        args,
+        Settings(),
+        QUICK,
+        (
+            "labels",
+            "hidden",
+            "unlabeled",
+            "rbm_epochs",
+            "max_epochs",
+            "patience",
+            "learning_rate",
+            "seeds",
+        ),
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     """Entry point of ``katas exercise pretrain``: 0 success, 1 diverged or results written
     elsewhere, UserError (exit 2) for bad flags or data (before any training)."""
     settings = settings_from(args)
-    if args.seed + settings.seeds - 1 > SEED_MAX:
-        raise UserError(
-            f"--seed {args.seed} --seeds {settings.seeds}: the last seed would be "
-            f"{args.seed + settings.seeds - 1}, above {SEED_MAX}; give a smaller --seed"
-        )
-    backends = ["scratch", "tf"] if args.backend == "both" else [args.backend]
+    seeds = runner.seed_list(args.seed, settings.seeds)
+    backends = runner.backend_names(args.backend)
     kept: dict[str, Any] = {}
     report, out = runner.run_in_folder(
         args.out,
         f"pretrain-{args.method}",
-        lambda: _train_all(args, settings, backends, kept),
+        lambda: _train_all(args, settings, seeds, backends, kept),
     )
     return runner.finish(
         report,
@@ -705,18 +688,21 @@ def run(args: argparse.Namespace) -> int:
         figures_for(report, backends, kept),
         f"katas-pretrain-{args.method}-",
         json_output=args.json,
-        messages=[report[n]["message"] for n in backends if report[n]["status"] != "ok"],
+        backends=backends,
         print_table=lambda r: print_table(r, backends),
     )
 
 
 def _train_all(
-    args: argparse.Namespace, settings: Settings, backends: list[str], kept: dict[str, Any]
+    args: argparse.Namespace,
+    settings: Settings,
+    seeds: list[int],
+    backends: list[str],
+    kept: dict[str, Any],
 ) -> dict[str, Any]:
     split = load_split(args.data)
     check_sizes(split, settings)
     verbose = not args.json
-    seeds = [args.seed + i for i in range(settings.seeds)]
     report: dict[str, Any] = {}
     for name in backends:
         if verbose:
@@ -739,5 +725,5 @@ def _train_all(
         "variants": dict(VARIANTS),
         "n_test": len(split.y_test) if settings.n_test is None else settings.n_test,
     }
-    report["status"] = "ok" if all(report[n]["status"] == "ok" for n in backends) else "diverged"
+    report["status"] = runner.overall_status(report, backends)
     return report

@@ -13,14 +13,17 @@ printed by the CLI).
 
 from __future__ import annotations
 
+import argparse
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from katas import jsonout
+from katas import argtypes, jsonout
+from katas.argtypes import SEED_MAX
 from katas.errors import UserError
 from katas.files import atomic_write
 
@@ -29,6 +32,95 @@ PROBE_NAME = ".katas-write-probe"
 #: A figure of a report: its key in ``report["files"]`` and the function drawing it into a
 #: folder (returning the file written).
 Figure = tuple[str, Callable[[Path], Path]]
+
+S = TypeVar("S")
+
+
+# ----------------------------------------------------------------------------- flags
+
+
+def add_common_flags(
+    parser: argparse.ArgumentParser,
+    *,
+    backend: str = "both",
+    seed_help: str,
+    quick_help: str,
+    out_help: str,
+) -> None:
+    """The flags every exercise has, in the same words: --backend (default ``backend``),
+    --json, --seed, --quick, --device, --data and --out (only their help differs)."""
+    parser.add_argument("--backend", choices=("scratch", "tf", "both"), default=backend)
+    parser.add_argument("--json", action="store_true", help="print one JSON object, nothing else")
+    parser.add_argument("--seed", type=argtypes.seed, default=42, help=seed_help)
+    parser.add_argument("--quick", action="store_true", help=quick_help)
+    parser.add_argument(
+        "--device", choices=("auto", "cpu", "gpu"), default="auto", help="TF device"
+    )
+    parser.add_argument(
+        "--data",
+        type=argtypes.path_text,
+        default=None,
+        help="MNIST file or folder (default: the cache)",
+    )
+    parser.add_argument(
+        "--out", type=argtypes.path_text, default=None, metavar="DIR", help=out_help
+    )
+
+
+def add_training_flags(
+    parser: argparse.ArgumentParser,
+    *,
+    learning_rate_help: str,
+    seeds_help: str | None = None,
+    batch_size: bool = False,
+) -> None:
+    """The training overrides, all defaulting to None (the exercise's own setting): --seeds
+    (only with ``seeds_help``), --learning-rate, --max-epochs, --patience and, with
+    ``batch_size``, --batch-size."""
+    if seeds_help is not None:
+        parser.add_argument(
+            "--seeds", type=argtypes.positive_int, default=None, metavar="N", help=seeds_help
+        )
+    parser.add_argument(
+        "--learning-rate", type=argtypes.positive_float, default=None, help=learning_rate_help
+    )
+    parser.add_argument("--max-epochs", type=argtypes.positive_int, default=None)
+    parser.add_argument("--patience", type=argtypes.positive_int, default=None)
+    if batch_size:
+        parser.add_argument("--batch-size", type=argtypes.positive_int, default=None)
+
+
+def settings_from(args: argparse.Namespace, default: S, quick: S, names: Iterable[str]) -> S:
+    """``quick`` under --quick, else ``default`` (frozen dataclasses), with the field of each
+    of ``names`` replaced by the flag of the same name where it was given (not None)."""
+    given = {name: getattr(args, name) for name in names}
+    return replace(
+        quick if args.quick else default, **{k: v for k, v in given.items() if v is not None}
+    )
+
+
+def backend_names(backend: str) -> list[str]:
+    """--backend's value -> the backends to run, in order."""
+    return ["scratch", "tf"] if backend == "both" else [backend]
+
+
+def seed_list(seed: int, seeds: int) -> list[int]:
+    """--seed and the number of seeds -> seed, seed+1, ...; UserError if the last one is out
+    of range (before any work)."""
+    if seed + seeds - 1 > SEED_MAX:
+        raise UserError(
+            f"--seed {seed} --seeds {seeds}: the last seed would be "
+            f"{seed + seeds - 1}, above {SEED_MAX}; give a smaller --seed"
+        )
+    return [seed + i for i in range(seeds)]
+
+
+def overall_status(report: dict[str, Any], backends: list[str]) -> str:
+    """The report's "status": "ok" when every backend's is, else "diverged"."""
+    return "ok" if all(report[n]["status"] == "ok" for n in backends) else "diverged"
+
+
+# ----------------------------------------------------------------------------- folder and report
 
 
 def claim_output_dir(out: str | None, stem: str) -> tuple[Path, bool]:
@@ -145,17 +237,18 @@ def finish(
     prefix: str,
     *,
     json_output: bool,
-    messages: list[str],
+    backends: list[str],
     print_table: Callable[[dict[str, Any]], None],
 ) -> int:
-    """Save the results (:func:`save_results`), print ``messages`` (what failed) and either the
-    JSON (histories left out: they live in report.json), the whole report (when it could be
-    written nowhere) or ``print_table(report)``. Returns the exit status: 0 when
-    ``report["status"] == "ok"`` and the report is in ``out``, else 1."""
+    """Save the results (:func:`save_results`), print the "message" of each of ``backends``
+    that failed and either the JSON (histories left out: they live in report.json), the whole
+    report (when it could be written nowhere) or ``print_table(report)``. Returns the exit
+    status: 0 when ``report["status"] == "ok"`` and the report is in ``out``, else 1."""
     files, problem = save_results(out, report, figures, prefix)
     report["files"] = files if problem is None else {**files, "problem": problem}
-    for message in messages:
-        print(f"katas: {message}", file=sys.stderr)
+    for name in backends:
+        if report[name]["status"] != "ok":
+            print(f"katas: {report[name]['message']}", file=sys.stderr)
     if problem is not None:
         print(f"katas: {problem}", file=sys.stderr)
     if files["report"] is None:  # written nowhere: the whole report, histories included
