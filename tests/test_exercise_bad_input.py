@@ -649,3 +649,30 @@ def test_run_lockstep_bad_arguments(kwargs: dict, error: type, needle: str) -> N
         run_lockstep(config, **kwargs)
     if error is BadInput:
         assert isinstance(err.value, UserError) and isinstance(err.value, ValueError)
+
+
+def test_runner_settings_from_replaces_only_the_flags_given() -> None:
+    """runner.settings_from: QUICK under --quick, else the defaults, with only the named flags
+    that were given (not None) replacing fields; a flag not named is never read."""
+    from argparse import Namespace
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class S:
+        seeds: int = 5
+        patience: int = 10
+
+    quick = S(seeds=2, patience=3)
+    args = Namespace(quick=False, seeds=None, patience=7, other=1)
+    assert runner.settings_from(args, S(), quick, ("seeds", "patience")) == S(5, 7)
+    args = Namespace(quick=True, seeds=4, patience=None)
+    assert runner.settings_from(args, S(), quick, ("seeds", "patience")) == S(4, 3)
+    assert runner.settings_from(args, S(), quick, ("patience",)) == quick
+
+
+def test_runner_seed_list_refuses_seeds_past_the_range() -> None:
+    """runner.seed_list: seed, seed+1, ... up to SEED_MAX itself; one past names both flags."""
+    assert runner.seed_list(3, 2) == [3, 4]
+    assert runner.seed_list(SEED_MAX - 1, 2) == [SEED_MAX - 1, SEED_MAX]
+    with pytest.raises(UserError, match=rf"--seed {SEED_MAX - 1} --seeds 3: the last seed"):
+        runner.seed_list(SEED_MAX - 1, 3)
