@@ -1,5 +1,7 @@
-"""What every exercise run shares: its output folder, writing its report so that a finished run
-is never lost, the strict JSON it prints and its exit status.
+"""What every exercise run shares: the flags registered in the same words
+(:func:`add_common_flags`, :func:`add_training_flags`) and its settings from them
+(:func:`settings_from`, :func:`seed_list`), its output folder, writing its report so that a
+finished run is never lost, the strict JSON it prints and its exit status.
 
 A run (``katas exercise N ...``) goes: :func:`claim_output_dir` (before any data is loaded: a
 bad ``--out`` costs nothing), the work, then :func:`finish`: ``report.json`` (strict JSON,
