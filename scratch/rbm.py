@@ -120,11 +120,23 @@ def sample_bernoulli(p: Any, u: Any) -> np.ndarray:
     The comparison is strict, so that u in [0, 1) gives P(1) = p exactly: u = p gives 0, p = 0
     never fires and p = 1 always does. ``u`` is cast to p's dtype first (a float32 model
     compares float32 numbers)."""
-    p = _array(p, "p", np.ndim(p))
+    p, u = check_sample_args(p, u)
+    return _sample(p, u)
+
+
+def check_sample_args(p: Any, u: Any) -> tuple[np.ndarray, np.ndarray]:
+    """``sample_bernoulli``'s arguments: finite float arrays of one shape, p probabilities in
+    [0, 1] and u uniforms in [0, 1) (outside those ranges ``u < p`` is no Bernoulli(p) draw)."""
+    p = check_unit_interval(_array(p, "p", np.ndim(p)), "p")
     u = _array(u, "u", np.ndim(u))
     if p.shape != u.shape:
         raise ValueError(f"u: expected the shape of p {p.shape}, got {u.shape}")
-    return _sample(p, u)
+    if u.size and (u.min() < 0 or u.max() >= 1):
+        raise ValueError(
+            f"u: expected uniforms in [0, 1), got values in [{float(u.min())!r}, "
+            f"{float(u.max())!r}]"
+        )
+    return p, u
 
 
 def _sample(p: np.ndarray, u: np.ndarray) -> np.ndarray:

@@ -46,6 +46,23 @@ def test_sample_bernoulli_is_strict_and_keeps_dtype() -> None:
     np.testing.assert_array_equal(out, [[0, 0, 1, 1]])
 
 
+@pytest.mark.parametrize(
+    "p, u, match",
+    [
+        (np.full(3, 1.5), np.zeros(3), r"p: expected values in \[0, 1\]"),
+        (np.full(3, -0.1), np.zeros(3), r"p: expected values in \[0, 1\]"),
+        (np.full(3, 0.5), np.ones(3), r"u: expected uniforms in \[0, 1\)"),
+        (np.full(3, 0.5), np.full(3, -0.5), r"u: expected uniforms in \[0, 1\)"),
+        (np.full(3, 0.5), np.full(3, np.nan), "u: expected finite"),
+    ],
+)
+def test_sample_bernoulli_refuses_what_is_no_probability_or_uniform(p, u, match) -> None:
+    """p outside [0, 1] or u outside [0, 1) would give a silent 0/1 that is no Bernoulli(p)
+    draw (p = 1.5 always fires, u = 1 never does): refused by name."""
+    with pytest.raises(ValueError, match=match):
+        rbm.sample_bernoulli(p, u)
+
+
 def test_sample_bernoulli_refuses_mismatched_shapes() -> None:
     """p and u of different shapes is an error naming u, not a broadcast."""
     with pytest.raises(ValueError, match="u: expected the shape of p"):

@@ -197,6 +197,8 @@ U = np.random.default_rng(0).random  # a uniform source
     ("call", "match"),
     [
         (lambda m: m.sample_bernoulli(np.full((2, 3), 0.5), Z((1, 3))), "u: expected"),
+        (lambda m: m.sample_bernoulli(np.full((2, 3), 1.5), Z((2, 3))), "p: expected values"),
+        (lambda m: m.sample_bernoulli(np.full((2, 3), 0.5), np.ones((2, 3))), "u: expected"),
         (lambda m: m.hidden_probabilities(V, Z((4, 5)), Z(4)), "W:"),
         (lambda m: m.free_energy(np.full((2, 3), np.nan), *P), "v"),
         (lambda m: m.cd_step(np.full((2, 3), 2.0), *P, 1, U), "v0"),

@@ -47,6 +47,7 @@ from scratch.rbm import (
     _weights_for,
     check_epoch_callback,
     check_rbm_params,
+    check_sample_args,
     check_units,
     check_visible_data,
 )
@@ -138,10 +139,7 @@ def _pcd_kernel(v0, W, b, c, chain_h, u_visible, u_hidden, k: int, divisor):
 def sample_bernoulli(p: Any, u: Any) -> np.ndarray:
     """Bernoulli samples ``(u < p)`` as p's dtype (strict: u = p gives 0), p and u the same
     shape, u cast to p's dtype first."""
-    p = _array(p, "p", np.ndim(p))
-    u = _array(u, "u", np.ndim(u))
-    if p.shape != u.shape:
-        raise ValueError(f"u: expected the shape of p {p.shape}, got {u.shape}")
+    p, u = check_sample_args(p, u)
     return _sample(tf.constant(p), tf.constant(u)).numpy()
 
 
