@@ -24,6 +24,7 @@ would lose the NumPy streams that scikit-learn and tf_ref are matched against.
 
 from __future__ import annotations
 
+import copy
 import inspect
 import time
 from collections.abc import Callable
@@ -429,6 +430,20 @@ def _sklearn_random_state(seed: Any, name: str = "random_state") -> np.random.Ra
     )
 
 
+def flip_indices(method: str, random_state: Any, n: int, D: int) -> np.ndarray:
+    """The feature ``score_samples`` flips in each of n rows, from a FRESH stream of
+    ``random_state`` (an int seed flips the same features on every call): scikit-learn's
+    ``check_random_state(random_state).randint(0, D, n)`` for method="sklearn" (a RandomState
+    instance is consumed, as scikit-learn does), ``default_rng(random_state).integers(0, D, n)``
+    for "cd"/"pcd", where a Generator is copied first: scoring (``verbose``'s per-epoch
+    pseudo-likelihood included) never moves the stream the training draws from."""
+    if method == "sklearn":
+        return _sklearn_random_state(random_state).randint(0, D, n)
+    if isinstance(random_state, np.random.Generator):
+        random_state = copy.deepcopy(random_state)
+    return _generator(random_state).integers(0, D, n)
+
+
 def _generator(seed: Any, name: str = "random_state") -> np.random.Generator:
     """``np.random.default_rng(seed)`` for methods "cd"/"pcd": None, an int or a Generator."""
     if seed is None or isinstance(seed, np.random.Generator):
@@ -712,11 +727,7 @@ class BernoulliRBM:
         does: an int seed flips the same features every time): (n, D) -> (n,)."""
         self._check_fitted("score_samples")
         X = self._check_input(X)
-        n, D = X.shape
-        if self.method == "sklearn":
-            idx = _sklearn_random_state(self.random_state).randint(0, D, n)
-        else:
-            idx = _generator(self.random_state).integers(0, D, n)
+        idx = flip_indices(self.method, self.random_state, *X.shape)
         return pseudo_likelihood(
             X, self.components_, self.intercept_visible_, self.intercept_hidden_, idx
         )

@@ -390,3 +390,23 @@ def test_every_entry_point_checks_its_data(method, bad, match) -> None:
     model = rbm.BernoulliRBM(4, n_iter=1, random_state=0).fit(GOOD)
     with pytest.raises((TypeError, ValueError), match=match):
         getattr(model, method)(bad)
+
+
+@pytest.mark.parametrize("method", ["cd", "pcd"])
+def test_verbose_and_scoring_leave_a_generator_stream_alone(method, capsys) -> None:
+    """With a Generator as random_state, verbose's per-epoch pseudo-likelihood and score_samples
+    draw from a copy: the weights are those of a silent fit and the stream does not move."""
+
+    def fit(verbose):
+        gen = np.random.default_rng(3)
+        model = rbm.BernoulliRBM(4, n_iter=2, method=method, random_state=gen, verbose=verbose)
+        return model.fit(GOOD), gen
+
+    loud, _ = fit(True)
+    assert "pseudo-likelihood" in capsys.readouterr().out
+    quiet, gen = fit(False)
+    np.testing.assert_array_equal(loud.components_, quiet.components_)  # same draws: bit for bit
+    state = gen.bit_generator.state
+    first = quiet.score_samples(GOOD)
+    assert gen.bit_generator.state == state
+    np.testing.assert_array_equal(first, quiet.score_samples(GOOD))

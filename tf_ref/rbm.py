@@ -50,6 +50,7 @@ from scratch.rbm import (
     check_sample_args,
     check_units,
     check_visible_data,
+    flip_indices,
 )
 
 
@@ -534,11 +535,7 @@ class BernoulliRBM:
         stream of ``random_state`` on every call: (n, D) -> (n,)."""
         self._check_fitted("score_samples")
         X = self._check_input(X)
-        n, D = X.shape
-        if self.method == "sklearn":
-            idx = _sklearn_random_state(self.random_state).randint(0, D, n)
-        else:
-            idx = _generator(self.random_state).integers(0, D, n)
+        idx = flip_indices(self.method, self.random_state, *X.shape)
         return pseudo_likelihood(
             X, self.components_, self.intercept_visible_, self.intercept_hidden_, idx
         )
