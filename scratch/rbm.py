@@ -706,6 +706,11 @@ class BernoulliRBM:
         p += self.intercept_hidden_
         return _expit(p, out=p)
 
+    def fit_transform(self, X: Any, y: Any = None, **fit_params: Any) -> np.ndarray:
+        """``fit(X, **fit_params).transform(X)`` (scikit-learn's TransformerMixin): the hidden
+        probabilities (n, H) of the training data under the fitted RBM."""
+        return self.fit(X, y, **fit_params).transform(X)
+
     # -- inference
     def transform(self, X: Any) -> np.ndarray:
         """P(h = 1 | v) = sigma(X @ W.T + c): (n, D) -> (n, H), the features a DBN stacks."""

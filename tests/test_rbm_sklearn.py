@@ -54,6 +54,16 @@ def test_fit_matches_scikit_learn(make, dtype) -> None:
     np.testing.assert_array_equal(ours.gibbs(X), theirs.gibbs(X))
 
 
+def test_fit_transform_matches_scikit_learn() -> None:
+    """fit_transform (scikit-learn's TransformerMixin) exists and gives scikit-learn's
+    features and weights, so the RBM drops into a Pipeline's fit_transform path."""
+    X = grey()
+    kw = dict(n_components=5, n_iter=2, random_state=1)
+    ours, theirs = BernoulliRBM(**kw), sk.BernoulliRBM(**kw)
+    np.testing.assert_array_equal(ours.fit_transform(X), theirs.fit_transform(X))
+    assert_same(ours, theirs)
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_partial_fit_from_scratch_matches_scikit_learn(dtype) -> None:
     """partial_fit on an unfitted model: init from random_state_, X cast to float64, one

@@ -165,6 +165,15 @@ def test_float32_keeps_its_dtype() -> None:
     assert_same_model(ours, theirs, 1e-5)  # float32 ulps (6e-8) over 15 updates
 
 
+def test_fit_transform_is_fit_then_transform() -> None:
+    """fit_transform (scikit-learn's TransformerMixin) in tf_ref: its own fit, then transform,
+    scratch's features to 1e-12 (float64, one cd epoch: rounding only)."""
+    X = data()
+    kwargs = dict(n_components=3, n_iter=1, method="cd", random_state=2)
+    ours = S.BernoulliRBM(**kwargs).fit_transform(X)
+    np.testing.assert_allclose(T.BernoulliRBM(**kwargs).fit_transform(X), ours, rtol=0, atol=1e-12)
+
+
 def test_method_sklearn_matches_scikit_learn() -> None:
     """method="sklearn" in tf_ref reproduces sklearn's BernoulliRBM: fit (partial last batch),
     partial_fit, transform, score_samples and gibbs, from the same integer seed."""

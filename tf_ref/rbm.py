@@ -399,6 +399,7 @@ class BernoulliRBM:
     _check_hyperparameters = _ScratchRBM._check_hyperparameters
     _check_fitted = _ScratchRBM._check_fitted
     _check_input = _ScratchRBM._check_input
+    fit_transform = _ScratchRBM.fit_transform  # fit then transform: this class's own maths
 
     # -- training
     def _start(
