@@ -145,8 +145,8 @@ def _sample(p: np.ndarray, u: np.ndarray) -> np.ndarray:
 
 
 def hidden_probabilities(v: Any, W: Any, c: Any) -> np.ndarray:
-    """P(h = 1 | v) = sigma(v @ W.T + c): v (n, D), W (H, D), c (H,) -> (n, H)."""
-    v = _array(v, "v", 2)
+    """P(h = 1 | v) = sigma(v @ W.T + c): v (n, D) in [0, 1], W (H, D), c (H,) -> (n, H)."""
+    v = check_units(v, "v")
     W = _weights_for(W, "v", v.shape[1], 1)
     c = _bias(c, "c", W.shape[0])
     return _hidden(v, W, c)
@@ -157,8 +157,8 @@ def _hidden(v: np.ndarray, W: np.ndarray, c: np.ndarray) -> np.ndarray:
 
 
 def visible_probabilities(h: Any, W: Any, b: Any) -> np.ndarray:
-    """P(v = 1 | h) = sigma(h @ W + b): h (n, H), W (H, D), b (D,) -> (n, D)."""
-    h = _array(h, "h", 2)
+    """P(v = 1 | h) = sigma(h @ W + b): h (n, H) in [0, 1], W (H, D), b (D,) -> (n, D)."""
+    h = check_units(h, "h")
     W = _weights_for(W, "h", h.shape[1], 0)
     b = _bias(b, "b", W.shape[1])
     return _visible(h, W, b)
@@ -172,7 +172,7 @@ def free_energy(v: Any, W: Any, b: Any, c: Any) -> np.ndarray:
     """F(v) = -v @ b - sum_j softplus(v @ W.T + c)_j, (n, D) -> (n,); softplus(x) =
     log(1 + e^x) = ``np.logaddexp(0, x)`` (no overflow). Summing h out of exp(-E(v, h)) gives
     exp(-F(v)), so P(v) = exp(-F(v)) / Z."""
-    v = _array(v, "v", 2)
+    v = check_units(v, "v")
     W, b, c = check_rbm_params(W, b, c, v.shape[1])
     return -(v @ b) - np.logaddexp(0, v @ W.T + c).sum(axis=1)
 
