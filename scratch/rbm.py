@@ -629,9 +629,7 @@ class BernoulliRBM:
         H, D = int(self.n_components), X.shape[1]
         if self.method == "sklearn":
             X = X.astype(np.float64, copy=False)
-            if not hasattr(self, "random_state_"):
-                self.random_state_ = _sklearn_random_state(self.random_state)
-            rng = self.random_state_
+            rng = self._stream()
             if first:
                 self.components_ = np.asarray(rng.normal(0, 0.01, (H, D)), order="F")
                 self.intercept_hidden_ = np.zeros(H)
@@ -640,11 +638,7 @@ class BernoulliRBM:
                 self.n_features_in_ = D
             self._sklearn_batch(X, rng)
             return self
-        if not hasattr(self, "random_state_") or not isinstance(
-            self.random_state_, np.random.Generator
-        ):
-            self.random_state_ = _generator(self.random_state)
-        rng = self.random_state_
+        rng = self._stream()
         if first:
             dtype = X.dtype
             self.components_ = rng.normal(0, 0.01, (H, D)).astype(dtype)
@@ -659,6 +653,17 @@ class BernoulliRBM:
             )
         self._batch(X.astype(self.components_.dtype, copy=False), rng)
         return self
+
+    def _stream(self) -> np.random.RandomState | np.random.Generator:
+        """The stream ``partial_fit`` and ``gibbs`` continue, ``random_state_``: made from
+        ``random_state`` on first use, or anew when it is of the other method's kind (a
+        Generator left by a cd/pcd fit is never scikit-learn's RandomState stream)."""
+        sklearn = self.method == "sklearn"
+        kind = np.random.RandomState if sklearn else np.random.Generator
+        if not isinstance(getattr(self, "random_state_", None), kind):
+            make = _sklearn_random_state if sklearn else _generator
+            self.random_state_ = make(self.random_state)
+        return self.random_state_
 
     def _batch(self, v0: np.ndarray, rng: np.random.Generator) -> None:
         """One CD-k / PCD-k update on the mini-batch v0, uniforms from ``rng``."""
@@ -744,20 +749,14 @@ class BernoulliRBM:
         v = self._check_input(v, "v")
         W, b, c = self.components_, self.intercept_visible_, self.intercept_hidden_
         if self.method == "sklearn":
-            if not hasattr(self, "random_state_"):
-                self.random_state_ = _sklearn_random_state(self.random_state)
-            rng = self.random_state_
+            rng = self._stream()
             ph = self._sklearn_mean_hiddens(v)
             h = rng.uniform(size=ph.shape) < ph
             p = np.dot(h, W)
             p += b
             _expit(p, out=p)
             return (rng.uniform(size=p.shape) < p).astype(v.dtype)
-        if not hasattr(self, "random_state_") or not isinstance(
-            self.random_state_, np.random.Generator
-        ):
-            self.random_state_ = _generator(self.random_state)
-        uniforms = UniformStream(self.random_state_)
+        uniforms = UniformStream(self._stream())
         h = sample_bernoulli(hidden_probabilities(v, W, c), uniforms(v.shape[:1] + c.shape))
         return sample_bernoulli(visible_probabilities(h, W, b), uniforms(v.shape))
 

@@ -217,3 +217,22 @@ def test_switching_method_leaves_no_stale_state() -> None:
     theirs.partial_fit(X[:10])  # scikit-learn's partial_fit returns None
     assert_same(ours, theirs)
     assert not hasattr(ours, "velocities_")
+
+
+@pytest.mark.parametrize("then", ["partial_fit", "gibbs"])
+def test_partial_fit_and_gibbs_after_a_method_switch_use_scikit_learns_stream(then) -> None:
+    """A cd partial_fit leaves a Generator in random_state_; after set_params(method="sklearn")
+    partial_fit and gibbs draw from check_random_state(random_state) as scikit-learn does from
+    the same parameters, never from the stale Generator."""
+    X = grey(30, 6)
+    ours = BernoulliRBM(4, method="cd", random_state=5).partial_fit(X)
+    ours.set_params(method="sklearn")
+    theirs = sk.BernoulliRBM(4, random_state=5)
+    for name in ATTRS:
+        setattr(theirs, name, getattr(ours, name).copy())
+    if then == "partial_fit":
+        ours.partial_fit(X[:10])
+        theirs.partial_fit(X[:10])
+        assert_same(ours, theirs)
+    else:
+        np.testing.assert_array_equal(ours.gibbs(X), theirs.gibbs(X))

@@ -399,6 +399,7 @@ class BernoulliRBM:
     _check_hyperparameters = _ScratchRBM._check_hyperparameters
     _check_fitted = _ScratchRBM._check_fitted
     _check_input = _ScratchRBM._check_input
+    _stream = _ScratchRBM._stream
     fit_transform = _ScratchRBM.fit_transform  # fit then transform: this class's own maths
 
     # -- training
@@ -467,10 +468,7 @@ class BernoulliRBM:
         first = not hasattr(self, "components_")
         X = check_visible_data(X, "X", None if first else self.n_features_in_)
         sklearn = self.method == "sklearn"
-        stream = np.random.RandomState if sklearn else np.random.Generator
-        if not isinstance(getattr(self, "random_state_", None), stream):
-            make = _sklearn_random_state if sklearn else _generator
-            self.random_state_ = make(self.random_state)
+        self._stream()
         if sklearn:
             X = X.astype(np.float64, copy=False)
         if first:
@@ -547,11 +545,7 @@ class BernoulliRBM:
         self._check_fitted("gibbs")
         v = self._check_input(v, "v")
         sklearn = self.method == "sklearn"
-        stream = np.random.RandomState if sklearn else np.random.Generator
-        if not isinstance(getattr(self, "random_state_", None), stream):
-            make = _sklearn_random_state if sklearn else _generator
-            self.random_state_ = make(self.random_state)
-        uniforms = UniformStream(self.random_state_)
+        uniforms = UniformStream(self._stream())
         W, b, c = self.components_, self.intercept_visible_, self.intercept_hidden_
         ph = hidden_probabilities(v, W, c)
         h = sample_bernoulli(ph, _draw(uniforms, ph.shape))
