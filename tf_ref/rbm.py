@@ -366,30 +366,8 @@ class BernoulliRBM:
     ``h_samples_`` (batch_size, H), ``n_features_in_``, ``random_state_``, ``velocities_``.
     """
 
-    def __init__(
-        self,
-        n_components: int = 256,
-        *,
-        learning_rate: float = 0.1,
-        batch_size: int = 10,
-        n_iter: int = 10,
-        method: str = "sklearn",
-        k: int = 1,
-        momentum: float = 0.0,
-        weight_decay: float = 0.0,
-        random_state: Any = None,
-        verbose: bool | int = False,
-    ) -> None:
-        self.n_components = n_components
-        self.learning_rate = learning_rate
-        self.batch_size = batch_size
-        self.n_iter = n_iter
-        self.method = method
-        self.k = k
-        self.momentum = momentum
-        self.weight_decay = weight_decay
-        self.random_state = random_state
-        self.verbose = verbose
+    # the constructor too: arguments stored as given, the same signature (test_mirror)
+    __init__ = _ScratchRBM.__init__
 
     # scikit-learn's estimator protocol and the argument checks: scratch's plumbing, shared so
     # that both backends store, show and refuse arguments in the same words
