@@ -139,6 +139,11 @@ def main(argv: list[str] | None = None) -> int:
     dtypes = [d.strip() for d in args.dtypes.split(",") if d.strip()]
     if min(args.rows, args.hidden, args.batch_size, args.repeats) < 1:
         parser.error("--rows, --hidden, --batch-size and --repeats must be >= 1")
+    if args.blas_threads is not None and args.blas_threads != -1 and args.blas_threads < 1:
+        parser.error(
+            f"--blas-threads: expected a positive integer or -1 (leave BLAS alone), "
+            f"got {args.blas_threads}"
+        )
     if not dtypes or set(dtypes) - {"float32", "float64"}:
         parser.error(f"--dtypes: expected float32 and/or float64, got {args.dtypes!r}")
     try:
