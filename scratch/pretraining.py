@@ -509,8 +509,41 @@ def pretrain_dbn(
     y, rng=rng, verbose=verbose, **fit_options)``. Every argument is checked before the first
     RBM trains. Returns ``(model, histories)``: histories = {"layers": pretrain_stack's
     per-layer lists, "models": the fitted RBMs, "supervised": fit's History or None}."""
+    return run_dbn(
+        x_unlabeled, hidden, n_outputs, freeze, labeled, fit_options, method, rbm, x_valid,
+        random_state, rng, dtype, verbose,
+        rbm_class=BernoulliRBM, fit=fit, get_optimizer=optimizers.get,
+        loss_names=losses.UNCHECKED, greedy=_greedy, classifier=dbn_classifier,
+    )  # fmt: skip
+
+
+def run_dbn(
+    x_unlabeled: Any,
+    hidden: Any,
+    n_outputs: Any,
+    freeze: Any,
+    labeled: Any,
+    fit_options: Any,
+    method: Any,
+    rbm: Any,
+    x_valid: Any,
+    random_state: Any,
+    rng: Any,
+    dtype: Any,
+    verbose: Any,
+    *,
+    rbm_class: type,
+    fit: Callable[..., Any],
+    get_optimizer: Callable[..., Any],
+    loss_names: Any,
+    greedy: Callable[..., Any],
+    classifier: Callable[..., Any],
+) -> tuple[Any, dict[str, Any]]:
+    """``pretrain_dbn``'s steps with a backend's pieces (shared plumbing: ``tf_ref.pretraining``
+    passes its own RBM class, fit, optimizers, loss names, greedy loop and classifier): every
+    argument checked, then the stack, the classifier and the supervised fit."""
     x, hidden, options, x_valid, seeds, verbose = check_stack_args(
-        x_unlabeled, hidden, method, rbm, x_valid, random_state, verbose, BernoulliRBM
+        x_unlabeled, hidden, method, rbm, x_valid, random_state, verbose, rbm_class
     )
     n_outputs, freeze, dtype = check_head_args(n_outputs, freeze, dtype)
     rng = check_rng(rng)
@@ -518,16 +551,16 @@ def pretrain_dbn(
         labeled,
         fit_options,
         fit=fit,
-        get_optimizer=optimizers.get,
-        loss_names=losses.UNCHECKED,
+        get_optimizer=get_optimizer,
+        loss_names=loss_names,
         n_outputs=n_outputs,
         width=x.shape[1],
         dtype=dtype,
         freeze=freeze,
         defaults={"rng": rng, "verbose": verbose},
     )
-    models, layers = _greedy(x, hidden, options, seeds, x_valid, verbose)
-    model = dbn_classifier(models, n_outputs, freeze=freeze, rng=rng, dtype=dtype)
+    models, layers = greedy(x, hidden, options, seeds, x_valid, verbose)
+    model = classifier(models, n_outputs, freeze=freeze, rng=rng, dtype=dtype)
     history = None
     if supervised is not None:
         x_labeled, y_labeled, kwargs = supervised

@@ -23,9 +23,9 @@ from scratch.pretraining import (
     check_head_args,
     check_stack_args,
     check_stack_params,
-    check_supervised,
     layer_seeds,
     monitor_rows,
+    run_dbn,
     run_greedy,
 )
 from scratch.rbm import check_units
@@ -138,27 +138,9 @@ def pretrain_dbn(
 ) -> tuple[Sequential, dict[str, Any]]:
     """``scratch.pretraining.pretrain_dbn`` in TensorFlow: tf_ref's ``pretrain_stack``,
     ``dbn_classifier`` and ``tf_ref.training.fit``."""
-    x, hidden, options, x_valid, seeds, verbose = check_stack_args(
-        x_unlabeled, hidden, method, rbm, x_valid, random_state, verbose, BernoulliRBM
-    )
-    n_outputs, freeze, dtype = check_head_args(n_outputs, freeze, dtype)
-    rng = check_rng(rng)
-    supervised = check_supervised(
-        labeled,
-        fit_options,
-        fit=fit,
-        get_optimizer=optimizers.get,
-        loss_names=LOSS_NAMES,
-        n_outputs=n_outputs,
-        width=x.shape[1],
-        dtype=dtype,
-        freeze=freeze,
-        defaults={"rng": rng, "verbose": verbose},
-    )
-    models, layers = _greedy(x, hidden, options, seeds, x_valid, verbose)
-    model = dbn_classifier(models, n_outputs, freeze=freeze, rng=rng, dtype=dtype)
-    history = None
-    if supervised is not None:
-        x_labeled, y_labeled, kwargs = supervised
-        history = fit(model, x_labeled, y_labeled, **kwargs)
-    return model, {"layers": layers, "models": models, "supervised": history}
+    return run_dbn(
+        x_unlabeled, hidden, n_outputs, freeze, labeled, fit_options, method, rbm, x_valid,
+        random_state, rng, dtype, verbose,
+        rbm_class=BernoulliRBM, fit=fit, get_optimizer=optimizers.get,
+        loss_names=LOSS_NAMES, greedy=_greedy, classifier=dbn_classifier,
+    )  # fmt: skip
