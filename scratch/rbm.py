@@ -354,7 +354,7 @@ def _check_unit_number(value: Any, name: str) -> float:
 def reconstruction_error(v: Any, W: Any, b: Any, c: Any) -> float:
     """mean_n sum_d (v - P(v | P(h | v)))^2: the squared error of the deterministic one-step
     reconstruction (probabilities throughout). A rough progress signal, not the objective."""
-    v = check_units(v, "v")
+    v = check_visible_data(v, "v")  # a mean over rows: none is no error of 0 or NaN
     W, b, c = check_rbm_params(W, b, c, v.shape[1])
     recon = visible_probabilities(hidden_probabilities(v, W, c), W, b)
     return float(((v - recon) ** 2).sum(axis=1).mean())
@@ -391,8 +391,8 @@ def free_energy_gap(v_train: Any, v_valid: Any, W: Any, b: Any, c: Any) -> float
     """mean F(v_valid) - mean F(v_train): Hinton's guide's overfitting monitor. Z cancels, so
     the gap compares the two sets' log-probabilities; it grows when the RBM starts to give the
     training images more probability than held-out ones."""
-    v_train = check_units(v_train, "v_train")
-    v_valid = check_units(v_valid, "v_valid", v_train.shape[1])
+    v_train = check_visible_data(v_train, "v_train")  # means over rows: at least one each
+    v_valid = check_visible_data(v_valid, "v_valid", v_train.shape[1])
     W, b, c = check_rbm_params(W, b, c, v_train.shape[1])
     return float(free_energy(v_valid, W, b, c).mean() - free_energy(v_train, W, b, c).mean())
 

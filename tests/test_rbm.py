@@ -189,6 +189,15 @@ def test_pseudo_likelihood_flips_one_feature() -> None:
         (lambda W, b, c: rbm.hidden_probabilities(np.full((2, 5), 2.0), W, c), "v: expected val"),
         (lambda W, b, c: rbm.visible_probabilities(np.full((2, 3), -1.0), W, b), "h: expected val"),
         (lambda W, b, c: rbm.free_energy(np.full((2, 5), 255.0), W, b, c), "v: expected values"),
+        (lambda W, b, c: rbm.reconstruction_error(np.zeros((0, 5)), W, b, c), "v: expected at"),
+        (
+            lambda W, b, c: rbm.free_energy_gap(np.zeros((0, 5)), np.zeros((2, 5)), W, b, c),
+            "v_train: expected at least one row",
+        ),
+        (
+            lambda W, b, c: rbm.free_energy_gap(np.zeros((2, 5)), np.zeros((0, 5)), W, b, c),
+            "v_valid: expected at least one row",
+        ),
         (lambda W, b, c: rbm.cd_step(np.full((2, 5), 2.0), W, b, c, 1, np.random.random), "v0"),
         (lambda W, b, c: rbm.cd_step(np.zeros((2, 5)), W, b, c, 0, np.random.random), "k:"),
         (lambda W, b, c: rbm.cd_step(np.full((2, 5), np.nan), W, b, c, 1, None), "v0"),

@@ -211,6 +211,8 @@ U = np.random.default_rng(0).random  # a uniform source
         (lambda m: m.hidden_probabilities(V, Z((4, 5)), Z(4)), "W:"),
         (lambda m: m.free_energy(np.full((2, 3), np.nan), *P), "v"),
         (lambda m: m.free_energy(np.full((2, 3), 255.0), *P), "v: expected values in"),
+        (lambda m: m.reconstruction_error(Z((0, 3)), *P), "v: expected at least one row"),
+        (lambda m: m.free_energy_gap(V, Z((0, 3)), *P), "v_valid: expected at least one row"),
         (lambda m: m.hidden_probabilities(np.full((2, 3), 2.0), P[0], P[2]), "v: expected val"),
         (lambda m: m.visible_probabilities(np.full((2, 4), -1.0), P[0], P[1]), "h: expected val"),
         (lambda m: m.cd_step(np.full((2, 3), 2.0), *P, 1, U), "v0"),

@@ -310,7 +310,7 @@ def _momentum(W, b, c, dW, db, dc, vW, vb, vc, learning_rate, momentum, weight_d
 
 def reconstruction_error(v: Any, W: Any, b: Any, c: Any) -> float:
     """mean_n sum_d (v - P(v | P(h | v)))^2, probabilities throughout."""
-    v = check_units(v, "v")
+    v = check_visible_data(v, "v")  # a mean over rows: none is no error of 0 or NaN
     W, b, c = check_rbm_params(W, b, c, v.shape[1])
     v, W, b, c = _common(v, W, b, c)
     recon = _visible(_hidden(v, W, c), W, b)
@@ -342,8 +342,8 @@ def pseudo_likelihood(v: Any, W: Any, b: Any, c: Any, flip_index: Any) -> np.nda
 
 def free_energy_gap(v_train: Any, v_valid: Any, W: Any, b: Any, c: Any) -> float:
     """mean F(v_valid) - mean F(v_train): the guide's overfitting monitor (Z cancels)."""
-    v_train = check_units(v_train, "v_train")
-    v_valid = check_units(v_valid, "v_valid", v_train.shape[1])
+    v_train = check_visible_data(v_train, "v_train")  # means over rows: at least one each
+    v_valid = check_visible_data(v_valid, "v_valid", v_train.shape[1])
     W, b, c = check_rbm_params(W, b, c, v_train.shape[1])
     t, va, W, b, c = _common(v_train, v_valid, W, b, c)
     return float(
