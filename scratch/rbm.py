@@ -369,13 +369,7 @@ def pseudo_likelihood(v: Any, W: Any, b: Any, c: Any, flip_index: Any) -> np.nda
     log-likelihood proxy: <= 0, larger is better."""
     v = check_units(v, "v")
     W, b, c = check_rbm_params(W, b, c, v.shape[1])
-    idx = np.asarray(flip_index)
-    if idx.dtype.kind not in "iu" or idx.shape != (v.shape[0],):
-        raise ValueError(
-            f"flip_index: expected {v.shape[0]} integers (one per row), got {_describe(idx)}"
-        )
-    if idx.size and (idx.min() < 0 or idx.max() >= v.shape[1]):
-        raise ValueError(f"flip_index: expected values in [0, {v.shape[1]}), got some outside")
+    idx = check_flip_index(flip_index, *v.shape)
     rows = np.arange(v.shape[0])
     flipped = v.copy()
     flipped[rows, idx] = 1 - flipped[rows, idx]
@@ -383,8 +377,17 @@ def pseudo_likelihood(v: Any, W: Any, b: Any, c: Any, flip_index: Any) -> np.nda
     return -v.shape[1] * np.logaddexp(0, -gap)
 
 
-def _describe(a: np.ndarray) -> str:
-    return f"shape {a.shape} and dtype {a.dtype}"
+def check_flip_index(flip_index: Any, n: int, D: int) -> np.ndarray:
+    """``pseudo_likelihood``'s ``flip_index``: n integers (one per row), each in [0, D)."""
+    idx = np.asarray(flip_index)
+    if idx.dtype.kind not in "iu" or idx.shape != (n,):
+        raise ValueError(
+            f"flip_index: expected {n} integers (one per row), got shape {idx.shape} and "
+            f"dtype {idx.dtype}"
+        )
+    if idx.size and (idx.min() < 0 or idx.max() >= D):
+        raise ValueError(f"flip_index: expected values in [0, {D}), got some outside")
+    return idx
 
 
 def free_energy_gap(v_train: Any, v_valid: Any, W: Any, b: Any, c: Any) -> float:

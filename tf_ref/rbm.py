@@ -46,6 +46,7 @@ from scratch.rbm import (
     _sklearn_random_state,
     _weights_for,
     check_epoch_callback,
+    check_flip_index,
     check_rbm_params,
     check_sample_args,
     check_units,
@@ -324,15 +325,8 @@ def pseudo_likelihood(v: Any, W: Any, b: Any, c: Any, flip_index: Any) -> np.nda
         D * log sigma(F(v~) - F(v)) = -D * softplus(-(F(v~) - F(v)))."""
     v = check_units(v, "v")
     W, b, c = check_rbm_params(W, b, c, v.shape[1])
-    idx = np.asarray(flip_index)
-    n, D = v.shape
-    if idx.dtype.kind not in "iu" or idx.shape != (n,):
-        raise ValueError(
-            f"flip_index: expected {n} integers (one per row), got shape {idx.shape} and "
-            f"dtype {idx.dtype}"
-        )
-    if idx.size and (idx.min() < 0 or idx.max() >= D):
-        raise ValueError(f"flip_index: expected values in [0, {D}), got some outside")
+    idx = check_flip_index(flip_index, *v.shape)
+    D = v.shape[1]
     v, W, b, c = _common(v, W, b, c)
     flip = tf.one_hot(idx, D, dtype=v.dtype)  # 1 where the feature flips
     flipped = v + flip * (1 - 2 * v)
