@@ -42,6 +42,7 @@ from scratch.checks import (
     check_positive,
     check_unit_interval,
 )
+from scratch.threads import with_blas_threads
 
 Uniforms = Callable[[tuple[int, ...]], np.ndarray]
 METHODS = ("sklearn", "cd", "pcd")
@@ -568,14 +569,22 @@ class BernoulliRBM:
         return check_visible_data(X, name, self.n_features_in_)
 
     # -- training
+    @with_blas_threads
     def fit(
-        self, X: Any, y: Any = None, *, epoch_callback: Callable[[Any, int], None] | None = None
+        self,
+        X: Any,
+        y: Any = None,
+        *,
+        epoch_callback: Callable[[Any, int], None] | None = None,
+        blas_threads: int | None = None,
     ) -> BernoulliRBM:
         """Train from scratch for ``n_iter`` epochs of mini-batches of ``batch_size`` rows.
 
         X: (n, D) in [0, 1], float32 or float64 (kept; the weights take its dtype).
         ``epoch_callback(self, epoch)``, if given, runs after each epoch (epoch = 1, 2, ...): a
-        monitor, such as ``scratch.pretraining``'s per-epoch history; it draws nothing."""
+        monitor, such as ``scratch.pretraining``'s per-epoch history; it draws nothing.
+        ``blas_threads``: BLAS threads while training, as ``scratch.training.fit`` (one by
+        default; -1 leaves BLAS alone; see ``scratch.threads``)."""
         self._check_hyperparameters()
         check_epoch_callback(epoch_callback)
         X = check_visible_data(X)
@@ -622,7 +631,10 @@ class BernoulliRBM:
                 epoch_callback(self, iteration)
         return self
 
-    def partial_fit(self, X: Any, y: Any = None) -> BernoulliRBM:
+    @with_blas_threads
+    def partial_fit(
+        self, X: Any, y: Any = None, *, blas_threads: int | None = None
+    ) -> BernoulliRBM:
         """One update with all of X as the mini-batch (scikit-learn's partial_fit), the
         parameters initialised first if the model is not fitted yet. With method="sklearn" X
         is cast to float64, as scikit-learn does."""

@@ -152,3 +152,35 @@ def test_train_step_limits_blas_too(clean_env) -> None:
         training.train_step(model, opt, loss, x.astype(np.float32), y, blas_threads=-1)
         assert opt.seen == [[1] * len(before), before]
         assert blas_counts() == before
+
+
+@pytest.mark.parametrize("method", ["cd", "sklearn"])
+def test_rbm_fit_and_partial_fit_limit_blas_too(clean_env, method: str) -> None:
+    """BernoulliRBM.fit/partial_fit train under the same one-thread limit as fit (on a busy
+    machine a multi-threaded RBM epoch ran 30x slower); the caller's limit is back after.
+    Counted on NumPy's BLAS, the one the limit is for (SciPy may bring a second)."""
+    from scratch import rbm as rbm_mod
+    from scratch import threads
+
+    def numpy_blas() -> list[int]:
+        return [lib.get_num_threads() for lib in threads._blas_libraries()]
+
+    seen: list[list[int]] = []
+    check = rbm_mod.BernoulliRBM._check_hyperparameters  # runs first thing in fit/partial_fit
+
+    def recording(self) -> None:
+        seen.append(numpy_blas())
+        check(self)
+
+    clean_env.setattr(rbm_mod.BernoulliRBM, "_check_hyperparameters", recording)
+    x = np.random.default_rng(0).random((30, 6))
+    with threadpool_limits(limits=2, user_api="blas"):
+        before = numpy_blas()
+        if not before or max(before) < 2:
+            pytest.skip("BLAS here cannot run 2 threads, so a limit of 1 is not observable")
+        model = rbm_mod.BernoulliRBM(3, method=method, n_iter=1, batch_size=10, random_state=0)
+        model.fit(x)
+        model.partial_fit(x)
+        assert numpy_blas() == before
+        model.fit(x, blas_threads=-1)
+    assert seen == [[1] * len(before), [1] * len(before), before], seen

@@ -53,6 +53,7 @@ from scratch.rbm import (
     check_visible_data,
     flip_indices,
 )
+from scratch.threads import with_blas_threads
 
 
 # ----------------------------------------------------------------------------- TF kernels
@@ -393,13 +394,20 @@ class BernoulliRBM:
             for p in (self.components_, self.intercept_visible_, self.intercept_hidden_)
         )
 
+    @with_blas_threads
     def fit(
-        self, X: Any, y: Any = None, *, epoch_callback: Callable[[Any, int], None] | None = None
+        self,
+        X: Any,
+        y: Any = None,
+        *,
+        epoch_callback: Callable[[Any, int], None] | None = None,
+        blas_threads: int | None = None,
     ) -> BernoulliRBM:
         """Train from scratch for ``n_iter`` epochs of ``batch_size``-row mini-batches (the
         last one partial). X: (n, D) in [0, 1], float32 or float64 (the weights take its
         dtype). ``epoch_callback(self, epoch)``, if given, runs after each epoch (a monitor,
-        such as the pretraining history; it draws nothing)."""
+        such as the pretraining history; it draws nothing). ``blas_threads`` as scratch's (the
+        NumPy draws and casts run under the same BLAS limit)."""
         self._check_hyperparameters()
         check_epoch_callback(epoch_callback)
         X = check_visible_data(X)
@@ -432,7 +440,10 @@ class BernoulliRBM:
                 epoch_callback(self, iteration)
         return self
 
-    def partial_fit(self, X: Any, y: Any = None) -> BernoulliRBM:
+    @with_blas_threads
+    def partial_fit(
+        self, X: Any, y: Any = None, *, blas_threads: int | None = None
+    ) -> BernoulliRBM:
         """One update with all of X as the mini-batch, initialising the model first if it is
         not fitted; the stream ``random_state_`` continues across calls. method="sklearn"
         works in float64, as scikit-learn's partial_fit does."""

@@ -100,8 +100,10 @@ def run(x: np.ndarray, args: argparse.Namespace) -> dict[str, Any]:
         shift = round_ % len(names)
         for name in names[shift:] + names[:shift]:
             model = models[name]()
+            # ours limit BLAS themselves (as fit does): give them the limit the run is under
+            extra = {} if name == "sklearn" else {"blas_threads": args.blas_threads}
             start = time.perf_counter()
-            model.fit(x)
+            model.fit(x, **extra)
             times[name].append(time.perf_counter() - start)
             fitted[name] = model
         times["gemm-only"].append(gemm_epoch(x, args.hidden, args.batch_size))
