@@ -620,16 +620,29 @@ class BernoulliRBM:
                 shuffled = X[rng.permutation(n)]
                 for start in range(0, n, bs):
                     self._batch(shuffled[start : start + bs], rng)
-            if self.verbose:
-                end = time.time()
-                print(
-                    f"[BernoulliRBM] Iteration {iteration}, pseudo-likelihood = "
-                    f"{self.score_samples(X).mean():.2f}, time = {end - begin:.2f}s"
-                )
-                begin = end
-            if epoch_callback is not None:  # a monitor (pretraining's per-epoch history)
-                epoch_callback(self, iteration)
+            begin = self._end_of_epoch(X, iteration, begin, epoch_callback)
         return self
+
+    def _end_of_epoch(
+        self,
+        X: np.ndarray,
+        iteration: int,
+        begin: float,
+        epoch_callback: Callable[[Any, int], None] | None,
+    ) -> float:
+        """After epoch ``iteration``: scikit-learn's verbose line (pseudo-likelihood on X, the
+        epoch's seconds), then the monitor ``epoch_callback(self, iteration)``. Returns the
+        next epoch's start time. Plumbing shared with tf_ref's fit."""
+        if self.verbose:
+            end = time.time()
+            print(
+                f"[BernoulliRBM] Iteration {iteration}, pseudo-likelihood = "
+                f"{self.score_samples(X).mean():.2f}, time = {end - begin:.2f}s"
+            )
+            begin = end
+        if epoch_callback is not None:  # a monitor (pretraining's per-epoch history)
+            epoch_callback(self, iteration)
+        return begin
 
     @with_blas_threads
     def partial_fit(

@@ -373,6 +373,7 @@ class BernoulliRBM:
     _check_fitted = _ScratchRBM._check_fitted
     _check_input = _ScratchRBM._check_input
     _stream = _ScratchRBM._stream
+    _end_of_epoch = _ScratchRBM._end_of_epoch  # the verbose line and the monitor
     fit_transform = _ScratchRBM.fit_transform  # fit then transform: this class's own maths
 
     # -- training
@@ -429,15 +430,7 @@ class BernoulliRBM:
             data = X if self.method == "sklearn" else X[rng.permutation(n)]
             for start in range(0, n, bs):
                 self._update(data[start : start + bs], rng)
-            if self.verbose:
-                end = time.time()
-                print(
-                    f"[BernoulliRBM] Iteration {iteration}, pseudo-likelihood = "
-                    f"{self.score_samples(X).mean():.2f}, time = {end - begin:.2f}s"
-                )
-                begin = end
-            if epoch_callback is not None:  # a monitor (pretraining's per-epoch history)
-                epoch_callback(self, iteration)
+            begin = self._end_of_epoch(X, iteration, begin, epoch_callback)
         return self
 
     @with_blas_threads
