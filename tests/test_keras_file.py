@@ -349,3 +349,44 @@ def test_functional_model_is_refused(tmp_path: Path) -> None:
     kmodel.save(tmp_path / "f.keras")
     with pytest.raises(ZooError, match=r"expected a keras\.Sequential"):
         keras_file.import_keras(tmp_path / "f.keras")
+
+
+@pytest.mark.parametrize("ending", ["dense", "activation", "softmax_layer"])
+def test_a_final_softmax_is_imported_as_logits(tmp_path: Path, ending: str) -> None:
+    """A Keras classifier ending in a softmax (a Dense's activation, an Activation or a Softmax
+    layer) imports as logits with a note: softmax of the scratch outputs is Keras' output."""
+    import keras
+
+    rng = np.random.default_rng(0)
+    tail = {
+        "dense": [keras.layers.Dense(4, activation="softmax", name="out")],
+        "activation": [keras.layers.Dense(4, name="out"), keras.layers.Activation("softmax")],
+        "softmax_layer": [keras.layers.Dense(4, name="out"), keras.layers.Softmax()],
+    }[ending]
+    kmodel = keras.Sequential([keras.Input((6,)), keras.layers.Dense(5, "elu"), *tail])
+    kmodel.save(tmp_path / "clf.keras")
+    notes: list[str] = []
+    back = keras_file.import_keras(tmp_path / "clf.keras", notes=notes)
+    assert [layer.name for layer in back.layers][-1] == "out"
+    assert back.layers[-1].activation.name == "linear"
+    assert len(notes) == 1 and "imported as logits" in notes[0]
+    x = rng.standard_normal((7, 6)).astype("float32")
+    z = back.predict(x)
+    probs = np.exp(z - z.max(axis=1, keepdims=True))
+    probs /= probs.sum(axis=1, keepdims=True)
+    # float32 maths in two libraries: a few ulps of probabilities near 1
+    np.testing.assert_allclose(probs, np.asarray(kmodel(x)), rtol=1e-5, atol=1e-6)
+
+
+def test_a_softmax_before_the_last_layer_is_refused() -> None:
+    """Only a final softmax has a scratch reading (logits); one in the middle is named."""
+    import keras
+
+    kmodel = keras.Sequential(
+        [keras.Input((6,)), keras.layers.Dense(5, "softmax", name="mid"), keras.layers.Dense(3)]
+    )
+    with pytest.raises(ZooError, match=r"'mid'.*softmax before the last layer"):
+        keras_file.from_keras(kmodel)
+    only = keras.Sequential([keras.Input((6,)), keras.layers.Softmax(name="sm")])
+    with pytest.raises(ZooError, match="only a softmax layer"):
+        keras_file.from_keras(only)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -133,14 +134,22 @@ def _cmd_import(args: argparse.Namespace) -> int:
         )
     store.check_writable(name)  # before loading TensorFlow
     path = Path(args.file)
-    model = keras_file.import_keras(path)
+    notes: list[str] = []
+    model = keras_file.import_keras(path, notes=notes)
+    for note in notes:
+        print(f"katas: {note}", file=sys.stderr)
     manifest = store.add(
         args.name,
         model,
         "scratch",
         recipe=None,
         quick=False,
-        source={"kind": "keras", "file": path.name, "sha256": store.sha256_file(path)},
+        source={
+            "kind": "keras",
+            "file": path.name,
+            "sha256": store.sha256_file(path),
+            **({"notes": notes} if notes else {}),
+        },
     )
     print(
         f"stored {store.ref(manifest['name'], manifest['version'])} in "

@@ -27,6 +27,14 @@ reads such a PReLU back as the leaky ReLU. Initializers are recorded by name whe
 Keras knows the name, and read back by name when scratch knows it (else Keras Dense's defaults);
 they do not change a trained model's outputs, only what ``from_config`` would draw afresh.
 
+A Keras classifier usually ends in a softmax (``Dense(10, activation="softmax")``, or an
+``Activation("softmax")`` / ``Softmax`` layer) and is trained with a loss on probabilities;
+scratch models end in logits and their loss applies the softmax (``from_logits=True`` in Keras'
+words). Import therefore reads a *final* softmax as logits: the Dense becomes linear, a final
+softmax layer is left out, and a note says so (``notes``). The predicted classes are the same
+(softmax keeps the argmax) and ``softmax(model.predict(x))`` gives Keras' probabilities. A softmax
+anywhere else, or over another axis, has no scratch twin and is refused.
+
 TensorFlow and Keras are imported when a function is called, not with this module.
 """
 
@@ -44,7 +52,7 @@ SUPPORTED = (
     "Dense (activations linear, relu, leaky_relu, elu, selu, sigmoid, tanh; L1/L2/L1L2 "
     "regularizers, MaxNorm constraints), Activation, LeakyReLU, PReLU (one slope), ELU, "
     "ReLU (plain), "
-    "BatchNormalization (last axis), Dropout"
+    "BatchNormalization (last axis), Dropout; a final softmax (read as logits)"
 )
 #: Activation names scratch and Keras share (Keras' functions take the same keyword names).
 ACTIVATIONS = ("linear", "relu", "leaky_relu", "elu", "selu", "sigmoid", "tanh")
@@ -337,8 +345,9 @@ def _check_nothing_dropped(layer: Any, cfg: dict[str, Any], kept: tuple[str, ...
             raise _unsupported(layer, f", {key}={value!r}")
 
 
-def _scratch_layer(keras: Any, layer: Any) -> Any:
-    """The scratch layer equal to one Keras layer (weights assigned later)."""
+def _scratch_layer(keras: Any, layer: Any, activation: str | None = None) -> Any:
+    """The scratch layer equal to one Keras layer (weights assigned later); ``activation``
+    replaces a Dense's own (a final softmax read as logits)."""
     import numpy as np
 
     from scratch import layers as L
@@ -351,7 +360,7 @@ def _scratch_layer(keras: Any, layer: Any) -> Any:
     if isinstance(layer, keras.layers.Dense):
         return L.Dense(
             int(cfg["units"]),
-            _activation_name(cfg.get("activation"), layer),
+            activation or _activation_name(cfg.get("activation"), layer),
             use_bias=bool(cfg["use_bias"]),
             kernel_initializer=_scratch_initializer(
                 cfg.get("kernel_initializer"), "glorot_uniform"
@@ -409,8 +418,55 @@ def _variable_dtype(layer: Any) -> str:
     return str(getattr(policy, "variable_dtype", None) or layer.dtype)
 
 
-def from_keras(kmodel: Any, dtype: Any = None, where: str = "import_keras") -> Any:
-    """The scratch Sequential equal to a Keras Sequential (see the module docstring)."""
+def _is_softmax(keras: Any, layer: Any) -> bool:
+    """Whether ``layer`` applies a softmax over the last axis (a Dense's activation, an
+    Activation or a Softmax layer); a softmax over another axis is refused, naming the layer."""
+    cfg = layer.get_config()
+    if isinstance(layer, keras.layers.Softmax):
+        if cfg.get("axis", -1) not in (-1, 1, [-1], [1]):
+            raise _unsupported(layer, f", axis {cfg.get('axis')!r}: only the last axis")
+        return True
+    return isinstance(layer, (keras.layers.Dense, keras.layers.Activation)) and (
+        cfg.get("activation") == "softmax"
+    )
+
+
+def _logits_instead_of_softmax(
+    keras: Any, klayers: list[Any], where: str, notes: list[str] | None
+) -> tuple[list[Any], dict[str, Any]]:
+    """The layers to import with a final softmax read as logits (see the module docstring):
+    (the Keras layers that become scratch layers, {name: config override} for a Dense whose
+    softmax is dropped). A softmax before the last layer is refused."""
+    for layer in klayers[:-1]:
+        if _is_softmax(keras, layer):
+            raise _unsupported(
+                layer, ", a softmax before the last layer (scratch applies it only in the loss)"
+            )
+    last = klayers[-1]
+    if not _is_softmax(keras, last):
+        return klayers, {}
+    if isinstance(last, keras.layers.Dense):
+        note = f"{where}: the last layer {last.name!r} is a Dense with a softmax"
+        overrides = {last.name: "linear"}
+        kept = klayers
+    else:
+        if len(klayers) == 1:
+            raise ZooError(f"{where}: the model is only a softmax layer; nothing to import")
+        note = f"{where}: the last layer {last.name!r} is a softmax layer"
+        overrides, kept = {}, klayers[:-1]
+    if notes is not None:
+        notes.append(
+            f"{note}: imported as logits (scratch's losses apply the softmax); the predicted "
+            "classes are the same, softmax(model.predict(x)) gives the Keras probabilities"
+        )
+    return kept, overrides
+
+
+def from_keras(
+    kmodel: Any, dtype: Any = None, where: str = "import_keras", notes: list[str] | None = None
+) -> Any:
+    """The scratch Sequential equal to a Keras Sequential (see the module docstring); a final
+    softmax becomes logits, with a line appended to ``notes`` (a list, if given)."""
     import numpy as np
 
     from scratch.models import Sequential
@@ -434,7 +490,8 @@ def from_keras(kmodel: Any, dtype: Any = None, where: str = "import_keras") -> A
         )
     if dtype is None:
         dtype = dtypes[0]
-    layers = [_scratch_layer(keras, layer) for layer in klayers]
+    klayers, linear = _logits_instead_of_softmax(keras, klayers, where, notes)
+    layers = [_scratch_layer(keras, layer, linear.get(layer.name)) for layer in klayers]
     model = Sequential(layers, int(shape[1]), rng=np.random.default_rng(0), dtype=dtype)
     # a PReLU's slopes became the Activation's argument: only layers with weights take any
     model.set_weights(
@@ -448,11 +505,14 @@ def from_keras(kmodel: Any, dtype: Any = None, where: str = "import_keras") -> A
     return model
 
 
-def import_keras(path: str | os.PathLike[str], dtype: Any = None) -> Any:
+def import_keras(
+    path: str | os.PathLike[str], dtype: Any = None, notes: list[str] | None = None
+) -> Any:
     """A scratch Sequential from a ``.keras`` file, opened with ``keras.saving.load_model(path,
     safe_mode=True, compile=False)``; ``dtype`` None keeps the file's (float32 or float64).
     ZooError (a ValueError) for a missing or unreadable file and for a layer scratch lacks
-    (naming it and what is supported)."""
+    (naming it and what is supported). A final softmax is read as logits (``from_keras``; the
+    note goes into ``notes``)."""
     source = _check_keras_path(path, "import_keras: path")
     if not source.is_file():
         raise ZooError(f"import_keras: {source}: no such file")
@@ -464,4 +524,4 @@ def import_keras(path: str | os.PathLike[str], dtype: Any = None) -> Any:
             f"import_keras: {source}: not a loadable Keras 3 .keras file in safe mode "
             f"({type(err).__name__}: {str(err).strip()[:300]})"
         ) from None
-    return from_keras(kmodel, dtype, f"import_keras: {source}")
+    return from_keras(kmodel, dtype, f"import_keras: {source}", notes)
