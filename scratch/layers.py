@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from scratch import activations, constraints, initializers, regularizers
+from scratch import activations, constraints, initializers, noise, regularizers
 from scratch.checks import (
     OrderError,
     as_dtype,
@@ -445,8 +445,8 @@ class Layer(ABC):
     def get_config(self) -> dict[str, Any]:
         """The constructor arguments as plain JSON data (``from_config`` takes them back)."""
         raise TypeError(
-            f"{type(self).__name__}: get_config describes Dense, Activation, BatchNormalization "
-            "and Dropout layers; a custom layer class has no config"
+            f"{type(self).__name__}: get_config describes {', '.join(CLASSES)} layers; a "
+            "custom layer class has no config"
         )
 
     @classmethod
@@ -868,8 +868,305 @@ class Dropout(Layer):
         return _dropout_backward(dout, self._cache)
 
 
+# ------------------------------------------------------------------------ tied weights
+
+
+def check_tied_to(tied_to: Any, dense_class: type, backend: str) -> Any:
+    """A ``DenseTranspose``'s ``tied_to``: a ``dense_class`` layer (the backend's Dense), or its
+    name (a str, resolved by the Sequential holding both, as ``from_config`` leaves it). Plumbing
+    shared with tf_ref.layers."""
+    if isinstance(tied_to, str):
+        return check_name(tied_to, "tied_to")
+    if type(tied_to) is not dense_class:
+        got = type(tied_to).__module__.split(".")[0] + "." + type(tied_to).__name__
+        raise TypeError(
+            f"tied_to: expected a {backend} Dense layer (or its name), got {got}; the decoder "
+            "reuses that layer's kernel, transposed"
+        )
+    return tied_to
+
+
+def check_tied_width(layer: Any, input_dim: int, dtype: Any = None) -> int:
+    """A ``DenseTranspose`` fed inputs of width ``input_dim`` (and ``dtype``): its tied layer must
+    be resolved (not a bare name) and built, ``input_dim`` must be the tied layer's ``units``
+    and the dtype its dtype. Returns the output width, the tied layer's input width. Plumbing
+    shared with tf_ref.layers and both backends' ``check_build_plan``."""
+    tied = layer.tied_to
+    if isinstance(tied, str):
+        raise OrderError(
+            f"{layer.name}: tied_to is the name {tied!r}, not resolved yet: put this layer in a "
+            "Sequential after the Dense of that name, or pass the Dense itself"
+        )
+    if not tied.built:
+        raise OrderError(
+            f"{layer.name}: its tied layer {tied.name!r} is not built; build it first (a "
+            "Sequential does, when the Dense sits earlier in the same model)"
+        )
+    if int(input_dim) != tied.units:
+        raise ValueError(
+            f"{layer.name}: tied to {tied.name!r} (kernel {tied.input_dim} x {tied.units}), so "
+            f"it takes inputs of width {tied.units}, got {input_dim}"
+        )
+    if dtype is not None and np.dtype(dtype) != tied.dtype:
+        raise ValueError(
+            f"{layer.name}: tied to {tied.name!r} of dtype {tied.dtype.name}, got "
+            f"{np.dtype(dtype).name} (build the model in the tied layer's dtype)"
+        )
+    return int(tied.input_dim)
+
+
+class DenseTranspose(Layer):
+    """A decoder tied to an encoder (book ch. 15, "Tying Weights"): a = f(x @ W.T + bias), W the
+    kernel (D, M) of the Dense ``tied_to``; x (N, M) -> a (N, D).
+
+    ``params`` hold the bias (D,) only: the kernel stays the tied layer's (one array, listed once
+    by ``trainable_params``, regularized once by the encoder's own regularizer). ``backward``
+    leaves the kernel's share of the gradient, dz.T @ x (D, M), in ``kernel_grad`` (None when the
+    tied layer is frozen); ``Sequential.backward`` adds it to ``tied_to.grads["kernel"]`` once
+    the whole pass is done, whatever this layer's own ``trainable`` flag (that flag freezes the
+    bias only), as TF's tape sums both uses of the variable. ``tied_to`` may be the Dense or its
+    name (resolved by the Sequential, which must hold the Dense earlier in the same model).
+    """
+
+    kind = "dense_transpose"
+
+    def __init__(
+        self,
+        tied_to: Any,
+        activation: str | activations.ActivationFunction | None = None,
+        *,
+        use_bias: bool = True,
+        bias_initializer: str | initializers.Initializer = "zeros",
+        name: str | None = None,
+        trainable: bool = True,
+    ) -> None:
+        super().__init__(name=name, trainable=trainable)
+        self.tied_to = check_tied_to(tied_to, Dense, "scratch")
+        self.activation = activations.get(activation)
+        self.use_bias = check_bool(use_bias, "use_bias")
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_grad: np.ndarray | None = None
+        self._cache: tuple[Any, ...] | None = None
+
+    @property
+    def tied_name(self) -> str | None:
+        """The tied layer's name (what the config stores)."""
+        return self.tied_to if isinstance(self.tied_to, str) else self.tied_to.name
+
+    def tie_to(self, layer: Any) -> None:
+        """Resolve ``tied_to`` to ``layer`` (a Dense of this backend), e.g. a name from a config."""
+        if self.built and layer is not self.tied_to:
+            raise ValueError(f"{self.name}: already built, tied to {self.tied_name!r}")
+        self.tied_to = check_tied_to(layer, Dense, "scratch")
+        if isinstance(self.tied_to, str):
+            raise TypeError("layer: expected a Dense layer to tie to, got a name")
+
+    def get_config(self) -> dict[str, Any]:
+        """tied_to (the tied layer's name), activation, use_bias, bias_initializer, name,
+        trainable."""
+        return {
+            "tied_to": self.tied_name,
+            "activation": activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+            "bias_initializer": initializers.serialize(self.bias_initializer, "bias_initializer"),
+            "name": self.name,
+            "trainable": self.trainable,
+        }
+
+    @property
+    def kernel(self) -> np.ndarray:
+        """The tied layer's kernel (D, M), the very array (not a copy)."""
+        return self.tied_to.params["kernel"]
+
+    def compute_output_dim(self, input_dim: int) -> int:
+        return check_tied_width(self, input_dim)
+
+    def _create(self, rng: np.random.Generator) -> None:
+        d = check_tied_width(self, self.input_dim, self.dtype)
+        self.params = {}
+        if self.use_bias:
+            bias = self.bias_initializer((d,), rng=rng, dtype=self.dtype)
+            self.params["bias"] = initializers.check_initial(
+                bias, "bias_initializer", (d,), self.dtype
+            )
+        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+        self.kernel_grad = None
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        """x (N, M) -> a = f(x @ W.T + bias) (N, D); keeps what backward needs."""
+        self._require_built()
+        check_bool(training, "training")
+        x = check_input(x, self, finite=False)
+        z = x @ self.kernel.T
+        if self.use_bias:
+            z += self.params["bias"]
+        self._cache = (x, z)
+        return self.activation(z)
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        """dout = dL/da (N, D) -> dL/dx = dz @ W (N, M), dz = dout * f'(z); the bias gradient
+        (sum over the batch) when trainable, the kernel's share dz.T @ x in ``kernel_grad``
+        when the tied layer is trainable."""
+        x, z = self._cache if self._cache is not None else (None, None)
+        dout = self._check_dout(dout, z)
+        dz = dout if self.activation.name == "linear" else dout * self.activation.grad(z)
+        self.kernel_grad = dz.T @ x if self.tied_to.trainable else None
+        if self.trainable and self.use_bias:
+            self.grads["bias"] = dz.sum(axis=0)
+        return dz @ self.kernel
+
+
+# ------------------------------------------------------------------------ input noise
+
+
+def check_noise_array(noise: Any, layer: Layer, name: str) -> np.ndarray:
+    """An injected draw for a noise layer: 2-D finite float (rows, input_dim), cast to the
+    layer's dtype."""
+    layer._require_built()
+    return check_float_array(noise, name, ndim=2, width=layer.input_dim, dtype=layer.dtype)
+
+
+def check_draw_shape(draw: np.ndarray, shape: tuple[int, ...], name: str) -> np.ndarray:
+    """An injected draw against the batch it corrupts: exactly the batch's shape."""
+    if draw.shape != tuple(shape):
+        raise ValueError(
+            f"{name}: the injected draw has shape {draw.shape}, the batch {tuple(shape)} "
+            "(inject one of the batch's shape, or set it to None to draw)"
+        )
+    return draw
+
+
+class GaussianNoise(Layer):
+    """``keras.layers.GaussianNoise(stddev)``: training x + stddev * n, n ~ N(0, 1); inference x
+    (``noise.gaussian_noise``). The input corruption of a denoising autoencoder. No parameters.
+
+    The normals come from a child of the ``rng`` given to ``build`` (spawned, as Dropout's), or
+    are injected with ``set_noise(n)`` until ``set_noise(None)``; ``last_noise`` keeps the last
+    ones, to hand to the other backend. ``rate`` (= stddev) is what ``fit(cache_frozen=True)``
+    reads to refuse a layer that draws at training time.
+    """
+
+    kind = "gaussian_noise"
+
+    def __init__(self, stddev: float, *, name: str | None = None) -> None:
+        super().__init__(name=name, trainable=True)
+        self.stddev = float(check_positive(stddev, "stddev", zero=True))
+        self.rng: np.random.Generator | None = None
+        self.last_noise: np.ndarray | None = None
+        self._noise: np.ndarray | None = None
+        self._out: np.ndarray | None = None
+
+    @property
+    def rate(self) -> float:
+        """The noise level (stddev): > 0 means training mode differs from inference."""
+        return self.stddev
+
+    def get_config(self) -> dict[str, Any]:
+        """stddev, name."""
+        return {"stddev": self.stddev, "name": self.name}
+
+    def _create(self, rng: np.random.Generator) -> None:
+        self.rng = rng.spawn(1)[0]
+
+    def set_noise(self, noise: np.ndarray | None) -> None:
+        """Use these standard normals (rows, input_dim) in every training-mode call until
+        set_noise(None)."""
+        self._noise = None if noise is None else check_noise_array(noise, self, "noise")
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        """x (N, D) -> x + stddev * n when training, x otherwise."""
+        self._require_built()
+        x = check_input(x, self, finite=False)
+        if check_bool(training, "training"):
+            if self._noise is not None:
+                n = check_draw_shape(self._noise, x.shape, "noise")
+            else:
+                n = self.rng.standard_normal(x.shape, dtype=self.dtype)
+            self.last_noise = n
+            out = noise._gaussian_noise(x, self.stddev, n)
+        else:
+            self.last_noise, out = None, x
+        self._out = out
+        return out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        """dL/dout -> dL/dx = dout (the noise is additive, in both modes)."""
+        return self._check_dout(dout, self._out)
+
+
+class MaskingNoise(Layer):
+    """Masking noise (Vincent et al. 2008): training x * keep, keep = (u >= rate), u ~ U[0, 1)
+    (TF's keep rule), NOT rescaled; inference x (``noise.masking_noise``). No parameters.
+
+    Unlike ``Dropout`` (and Keras' Dropout, which the book's denoising example uses), the kept
+    entries are not divided by 1 - rate: the corrupted input is x with a fraction ``rate`` of its
+    entries set to 0, as a denoising autoencoder wants. The keep mask is drawn from a child of
+    the ``rng`` given to ``build``, or injected with ``set_mask(keep)`` until ``set_mask(None)``;
+    ``last_mask`` keeps the last one.
+    """
+
+    kind = "masking_noise"
+
+    def __init__(self, rate: float, *, name: str | None = None) -> None:
+        super().__init__(name=name, trainable=True)
+        self.rate = check_fraction(rate, "rate")
+        self.rng: np.random.Generator | None = None
+        self.last_mask: np.ndarray | None = None
+        self._mask: np.ndarray | None = None
+        self._keep: np.ndarray | None = None
+        self._out: np.ndarray | None = None
+
+    def get_config(self) -> dict[str, Any]:
+        """rate, name."""
+        return {"rate": self.rate, "name": self.name}
+
+    def _create(self, rng: np.random.Generator) -> None:
+        self.rng = rng.spawn(1)[0]
+
+    def set_mask(self, mask: np.ndarray | None) -> None:
+        """Use this keep mask (rows, input_dim), 1 keep, 0 mask, in every training-mode call
+        until set_mask(None)."""
+        if mask is not None:
+            self._require_built()
+            mask = np.asarray(mask)
+            if mask.ndim != 2:
+                raise ValueError(f"mask: expected a 2-D array, got shape {mask.shape}")
+            mask = check_keep_mask(mask, (mask.shape[0], self.input_dim))
+        self._mask = mask
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        """x (N, D) -> x * keep when training (no rescaling), x otherwise."""
+        self._require_built()
+        x = check_input(x, self, finite=False)
+        if check_bool(training, "training"):
+            if self._mask is not None:
+                keep = check_draw_shape(self._mask, x.shape, "mask")
+            else:
+                keep = self.rng.random(x.shape) >= self.rate
+            self.last_mask, self._keep = keep, keep.astype(x.dtype, copy=False)
+            out = noise._apply_keep(x, self._keep)
+        else:
+            self.last_mask, self._keep, out = None, None, x
+        self._out = out
+        return out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        """dL/dout -> dL/dx = dout * keep when the last forward trained, dout otherwise."""
+        dout = self._check_dout(dout, self._out)
+        return dout if self._keep is None else dout * self._keep
+
+
 CLASSES: dict[str, type] = {
-    cls.__name__: cls for cls in (Dense, Activation, BatchNormalization, Dropout)
+    cls.__name__: cls
+    for cls in (
+        Dense,
+        Activation,
+        BatchNormalization,
+        Dropout,
+        DenseTranspose,
+        GaussianNoise,
+        MaskingNoise,
+    )
 }
 
 

@@ -58,6 +58,17 @@ def backward_layers(layers: Sequence[Layer], dout: np.ndarray) -> np.ndarray:
     return dout
 
 
+def _add_tied_grads(layers: Sequence[Layer]) -> None:
+    """After a whole backward pass: tied_to.grads["kernel"] += kernel_grad for every
+    ``DenseTranspose`` that left one (its tied Dense is trainable), so the shared kernel gets
+    the sum of its two uses, whatever the order the layers were visited in."""
+    for layer in layers:
+        share = getattr(layer, "kernel_grad", None)
+        if share is not None:
+            tied = layer.tied_to
+            tied.grads["kernel"] = tied.grads["kernel"] + share
+
+
 def name_layers(layers: Sequence[Any]) -> None:
     """Give unnamed layers Keras-style names ("dense", "dense_1", ...); names must be unique.
 
@@ -81,13 +92,58 @@ def name_layers(layers: Sequence[Any]) -> None:
 
 def check_build_plan(layers: Sequence[Any], input_dim: int, dtype: np.dtype) -> None:
     """Before a model builds anything: every already built layer must sit where its input has
-    the width and dtype it was built for (``check_rebuild``), so a refused build draws nothing
-    and leaves every layer as it was. Plumbing shared with tf_ref.models."""
+    the width and dtype it was built for (``check_rebuild``), and every ``DenseTranspose`` where
+    its input is its tied layer's width (the tied layer's input width, planned here when it is
+    not built yet, is the decoder's output width), so a refused build draws nothing and leaves
+    every layer as it was. Plumbing shared with tf_ref.models."""
     width = int(input_dim)
+    planned: dict[int, int] = {}  # id(layer) -> its input width in this model
     for layer in layers:
         if layer.built:
             check_rebuild(layer, width, dtype)
-        width = layer.compute_output_dim(width)
+        planned[id(layer)] = width
+        tied = getattr(layer, "tied_to", None)
+        if tied is not None and not layer.built:
+            if width != tied.units:
+                raise ValueError(
+                    f"{layer.name}: tied to {tied.name!r} ({tied.units} units), so it takes "
+                    f"inputs of width {tied.units}, got {width}"
+                )
+            width = planned.get(id(tied), tied.input_dim)
+        else:
+            width = layer.compute_output_dim(width)
+
+
+def check_tied_layers(layers: Sequence[Any]) -> None:
+    """Every ``DenseTranspose`` (a layer with ``tied_to``) tied to a Dense earlier in the same
+    ``layers``: a name (from a config: ``from_config``, ``clone_model``, ``load_model``) is
+    resolved to the layer of that name before it, which must be a Dense (``tie_to``); a layer
+    object must be one of the layers before it (a decoder without its encoder would train a
+    kernel the model does not hold). Plumbing shared with tf_ref.models."""
+    for i, layer in enumerate(layers):
+        if not hasattr(layer, "tied_to"):
+            continue
+        tied, before = layer.tied_to, layers[:i]
+        if isinstance(tied, str):
+            match = [other for other in before if other.name == tied]
+            if not match:
+                names = [other.name for other in before]
+                raise ValueError(
+                    f"layers[{i}] ({layer.name!r}): tied_to {tied!r} names no layer before it "
+                    f"in this model (before it: {names})"
+                )
+            if match[0].kind != "dense":
+                raise ValueError(
+                    f"layers[{i}] ({layer.name!r}): tied_to {tied!r} is a "
+                    f"{type(match[0]).__name__}, expected a Dense"
+                )
+            layer.tie_to(match[0])
+        elif not any(other is tied for other in before):
+            raise ValueError(
+                f"layers[{i}] ({layer.name!r}): tied to {tied.name!r}, which is not a layer "
+                "before it in this model; a DenseTranspose needs its tied Dense earlier in the "
+                "same model (it shares that layer's kernel)"
+            )
 
 
 def check_layer_list(layers: Any, layer_class: type, backend: str) -> list[Any]:
@@ -307,6 +363,7 @@ class Sequential:
     ) -> None:
         layers = check_layer_list(layers, Layer, "scratch")
         name_layers(layers)
+        check_tied_layers(layers)
         self.layers = layers
         self.dtype = as_dtype(dtype)
         self.input_dim: int | None = None
@@ -369,6 +426,7 @@ class Sequential:
                 return None
             stop = trainable[0]
         dx = backward_layers(self.layers[stop:], dout)
+        _add_tied_grads(self.layers[stop:])
         return dx if stop == 0 else None
 
     def __call__(self, x: np.ndarray, training: bool = False) -> np.ndarray:

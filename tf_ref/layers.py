@@ -43,13 +43,17 @@ from scratch.layers import (
     check_cache,
     check_dense_args,
     check_dout,
+    check_draw_shape,
     check_dropout_args,
     check_dropout_dout,
     check_fraction,
     check_keep_mask,
     check_layer_weights,
+    check_noise_array,
     check_noise_shape,
     check_rebuild,
+    check_tied_to,
+    check_tied_width,
     check_units,
     decode_config,
     noise_shape_for,
@@ -58,6 +62,7 @@ from tf_ref import activations as tf_activations
 from tf_ref import constraints as tf_constraints
 from tf_ref import initializers as tf_initializers
 from tf_ref import regularizers as tf_regularizers
+from tf_ref.noise import _gaussian_tf, _keep_tf
 
 # ----------------------------------------------------------------------- name look-ups
 # Initializers and activations by name come from tf_ref's own modules (Keras' functions behind
@@ -343,8 +348,8 @@ class Layer(ABC):
     def get_config(self) -> dict[str, Any]:
         """The constructor arguments as plain JSON data, the same dict as scratch's."""
         raise TypeError(
-            f"{type(self).__name__}: get_config describes Dense, Activation, BatchNormalization "
-            "and Dropout layers; a custom layer class has no config"
+            f"{type(self).__name__}: get_config describes {', '.join(CLASSES)} layers; a "
+            "custom layer class has no config"
         )
 
     @classmethod
@@ -745,8 +750,305 @@ class Dropout(Layer):
         return out
 
 
+# ------------------------------------------------------------------------ tied weights
+
+
+class _TiedDense(keras.layers.Layer):
+    """A Keras layer a = f(x @ W.T + bias) that reads W, another layer's kernel variable, when
+    it is called. W comes from a function, not an attribute: Keras tracks a layer attribute as a
+    sublayer, which would list the encoder's kernel among this layer's weights and add its
+    penalty to ``model.losses`` a second time. The tape sees both reads of the one variable and
+    sums their gradients."""
+
+    def __init__(
+        self,
+        kernel: Callable[[], keras.Variable],
+        units: int,
+        activation: Any,
+        use_bias: bool,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self._kernel = kernel
+        self.units = units
+        self.activation = activation
+        self.use_bias = use_bias
+        self.bias = None
+
+    def build(self, input_shape: Any) -> None:
+        if self.use_bias:
+            self.bias = self.add_weight(shape=(self.units,), initializer="zeros", name="bias")
+
+    def call(self, inputs: tf.Tensor) -> tf.Tensor:
+        kernel = self._kernel()
+        z = tf.linalg.matmul(inputs, tf.cast(kernel.value, inputs.dtype), transpose_b=True)
+        if self.bias is not None:
+            z = tf.math.add(z, self.bias.value)
+        return self.activation(z)
+
+    def compute_output_shape(self, input_shape: Any) -> tuple[Any, ...]:
+        return (*input_shape[:-1], self.units)
+
+
+class DenseTranspose(Layer):
+    """A decoder tied to an encoder: a = f(x @ W.T + bias), W the kernel (D, M) of the tf_ref
+    Dense ``tied_to`` (``tf.matmul(x, kernel, transpose_b=True)`` on its very variable); x (N, M)
+    -> a (N, D). ``params`` hold the bias only; the kernel is listed, regularized and updated
+    once, as the encoder's. In ``Sequential.backward`` the tape sums the kernel's two uses; a
+    layer-level ``backward`` leaves the decoder's share in ``kernel_grad`` (None when the tied
+    layer is frozen). ``tied_to`` may be the Dense or its name (resolved by the Sequential).
+    """
+
+    kind = "dense_transpose"
+
+    def __init__(
+        self,
+        tied_to: Any,
+        activation: str | tf_activations.ActivationFunction | None = None,
+        *,
+        use_bias: bool = True,
+        bias_initializer: str | NumpyInitializer = "zeros",
+        name: str | None = None,
+        trainable: bool = True,
+    ) -> None:
+        super().__init__(name=name, trainable=trainable)
+        self.tied_to = check_tied_to(tied_to, Dense, "tf_ref")
+        self.activation = _activation(activation)
+        self.use_bias = check_bool(use_bias, "use_bias")
+        self.bias_initializer = tf_initializers.get(bias_initializer)
+        self.kernel_grad: np.ndarray | None = None
+
+    @property
+    def tied_name(self) -> str | None:
+        """The tied layer's name (what the config stores)."""
+        return self.tied_to if isinstance(self.tied_to, str) else self.tied_to.name
+
+    def tie_to(self, layer: Any) -> None:
+        """Resolve ``tied_to`` to ``layer`` (a Dense of this backend), e.g. a name from a config."""
+        if self.built and layer is not self.tied_to:
+            raise ValueError(f"{self.name}: already built, tied to {self.tied_name!r}")
+        self.tied_to = check_tied_to(layer, Dense, "tf_ref")
+        if isinstance(self.tied_to, str):
+            raise TypeError("layer: expected a Dense layer to tie to, got a name")
+
+    def get_config(self) -> dict[str, Any]:
+        """tied_to (the tied layer's name), activation, use_bias, bias_initializer, name,
+        trainable: the same dict as scratch's."""
+        return {
+            "tied_to": self.tied_name,
+            "activation": tf_activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+            "bias_initializer": tf_initializers.serialize(
+                self.bias_initializer, "bias_initializer"
+            ),
+            "name": self.name,
+            "trainable": self.trainable,
+        }
+
+    @property
+    def kernel(self) -> np.ndarray:
+        """A NumPy copy of the tied layer's kernel (D, M)."""
+        return self.tied_to.params["kernel"]
+
+    def compute_output_dim(self, input_dim: int) -> int:
+        return check_tied_width(self, input_dim)
+
+    def _prepare(self, rng: np.random.Generator) -> None:
+        check_tied_width(self, self.input_dim, self.dtype)
+
+    def _make_keras_layer(self) -> keras.layers.Layer:
+        tied = self.tied_to
+        return _TiedDense(
+            lambda: tied.keras_layer.kernel,
+            tied.input_dim,
+            _keras_activation(self.activation),
+            self.use_bias,
+            name=self.name,
+            dtype=self.dtype.name,
+        )
+
+    def _initial_values(self, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        if not self.use_bias:
+            return {}
+        d = (self.tied_to.input_dim,)
+        bias = self.bias_initializer(d, rng=rng, dtype=self.dtype)
+        return {"bias": check_initial(bias, "bias_initializer", d, self.dtype)}
+
+    def _variables(self) -> dict[str, keras.Variable]:
+        layer = self.keras_layer
+        return {} if layer is None or not self.use_bias else {"bias": layer.bias}
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        """dout = dL/da (N, D) -> dL/dx (N, M) by the tape; the bias gradient when trainable,
+        the kernel's share of its gradient in ``kernel_grad`` when the tied layer is trainable."""
+        variables = self._variables() if self.trainable else {}
+        tied = self.tied_to.trainable
+        x = None if self._record is None else self._record[1]
+        sources = [x, *variables.values()]
+        if tied:
+            sources.append(self.tied_to.keras_layer.kernel)
+        grads = _tape_gradients(self._record, dout, sources, str(self.name))
+        for key, g in zip(variables, grads[1 : 1 + len(variables)], strict=True):
+            self.grads[key] = g
+        self.kernel_grad = grads[-1] if tied else None
+        return grads[0]
+
+
+# ------------------------------------------------------------------------ input noise
+
+
+class _GaussianNoiseKeras(keras.layers.Layer):
+    """x + stddev * n in training mode, n the injected ``normals`` or a seeded Keras draw.
+    Keras' own GaussianNoise refuses stddev > 1, which unscaled inputs may need."""
+
+    def __init__(self, stddev: float, seed: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.stddev = stddev
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.normals: np.ndarray | None = None
+
+    def call(self, inputs: tf.Tensor, training: bool = False) -> tf.Tensor:
+        if not training:
+            return inputs
+        if self.normals is not None:
+            n = tf.convert_to_tensor(self.normals, inputs.dtype)
+        else:
+            n = keras.random.normal(tf.shape(inputs), seed=self.seed_generator, dtype=inputs.dtype)
+        return _gaussian_tf(inputs, self.stddev, n)
+
+
+class _MaskingNoiseKeras(keras.layers.Layer):
+    """x * keep in training mode, keep the injected ``keep_mask`` or (u >= rate) for a seeded
+    Keras uniform draw u; no rescaling."""
+
+    def __init__(self, rate: float, seed: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.rate = rate
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.keep_mask: np.ndarray | None = None
+
+    def call(self, inputs: tf.Tensor, training: bool = False) -> tf.Tensor:
+        if not training:
+            return inputs
+        if self.keep_mask is not None:
+            keep = tf.convert_to_tensor(self.keep_mask)
+        else:
+            u = keras.random.uniform(tf.shape(inputs), seed=self.seed_generator, dtype=inputs.dtype)
+            keep = tf.math.greater_equal(u, tf.constant(self.rate, inputs.dtype))
+        return _keep_tf(inputs, keep)
+
+
+class GaussianNoise(Layer):
+    """``keras.layers.GaussianNoise(stddev)``: training x + stddev * n, n ~ N(0, 1); inference
+    x. No parameters. The normals are a Keras draw seeded from a child of the ``rng`` given to
+    ``build`` (so they differ from scratch's), unless injected with ``set_noise(n)`` until
+    ``set_noise(None)`` (it reaches the layer inside ``Sequential``'s Keras model too), e.g.
+    ``scratch_layer.last_noise``. ``last_noise`` is the draw last injected, None when Keras drew.
+    ``rate`` (= stddev) is what ``fit(cache_frozen=True)`` reads.
+    """
+
+    kind = "gaussian_noise"
+
+    def __init__(self, stddev: float, *, name: str | None = None) -> None:
+        super().__init__(name=name, trainable=True)
+        self.stddev = float(check_positive(stddev, "stddev", zero=True))
+        self.seed: int | None = None
+        self.last_noise: np.ndarray | None = None
+        self._noise: np.ndarray | None = None
+
+    @property
+    def rate(self) -> float:
+        """The noise level (stddev): > 0 means training mode differs from inference."""
+        return self.stddev
+
+    def get_config(self) -> dict[str, Any]:
+        """stddev, name."""
+        return {"stddev": self.stddev, "name": self.name}
+
+    def _prepare(self, rng: np.random.Generator) -> None:
+        self.seed = int(rng.spawn(1)[0].integers(2**31 - 1))
+
+    def _make_keras_layer(self) -> keras.layers.Layer:
+        return _GaussianNoiseKeras(self.stddev, self.seed, name=self.name, dtype=self.dtype.name)
+
+    def set_noise(self, noise: np.ndarray | None) -> None:
+        """Use these standard normals (rows, input_dim) in every training-mode call until
+        set_noise(None)."""
+        self._noise = None if noise is None else check_noise_array(noise, self, "noise")
+        self.keras_layer.normals = self._noise
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        """x (N, D) -> x + stddev * n when training, x otherwise."""
+        self._require_built()
+        x = check_input(x, self, finite=False)
+        if check_bool(training, "training") and self._noise is not None:
+            check_draw_shape(self._noise, x.shape, "noise")
+        out = super().forward(x, training)
+        self.last_noise = self._noise if training else None
+        return out
+
+
+class MaskingNoise(Layer):
+    """Masking noise: training x * keep, keep = (u >= rate), u ~ U[0, 1), NOT rescaled (Keras'
+    Dropout and the book's dropout-based denoising example divide by 1 - rate); inference x.
+    No parameters. The mask is a Keras draw seeded from a child of the ``rng`` given to
+    ``build``, unless injected with ``set_mask(keep)`` until ``set_mask(None)``; ``last_mask``
+    is the mask last injected, None when Keras drew.
+    """
+
+    kind = "masking_noise"
+
+    def __init__(self, rate: float, *, name: str | None = None) -> None:
+        super().__init__(name=name, trainable=True)
+        self.rate = check_fraction(rate, "rate")
+        self.seed: int | None = None
+        self.last_mask: np.ndarray | None = None
+        self._mask: np.ndarray | None = None
+
+    def get_config(self) -> dict[str, Any]:
+        """rate, name."""
+        return {"rate": self.rate, "name": self.name}
+
+    def _prepare(self, rng: np.random.Generator) -> None:
+        self.seed = int(rng.spawn(1)[0].integers(2**31 - 1))
+
+    def _make_keras_layer(self) -> keras.layers.Layer:
+        return _MaskingNoiseKeras(self.rate, self.seed, name=self.name, dtype=self.dtype.name)
+
+    def set_mask(self, mask: np.ndarray | None) -> None:
+        """Use this keep mask (rows, input_dim), 1 keep, 0 mask, in every training-mode call
+        until set_mask(None)."""
+        if mask is not None:
+            self._require_built()
+            mask = np.asarray(mask)
+            if mask.ndim != 2:
+                raise ValueError(f"mask: expected a 2-D array, got shape {mask.shape}")
+            mask = check_keep_mask(mask, (mask.shape[0], self.input_dim))
+        self._mask = mask
+        self.keras_layer.keep_mask = mask
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        """x (N, D) -> x * keep when training (no rescaling), x otherwise."""
+        self._require_built()
+        x = check_input(x, self, finite=False)
+        if check_bool(training, "training") and self._mask is not None:
+            check_draw_shape(self._mask, x.shape, "mask")
+        out = super().forward(x, training)
+        self.last_mask = self._mask if training else None
+        return out
+
+
 CLASSES: dict[str, type] = {
-    cls.__name__: cls for cls in (Dense, Activation, BatchNormalization, Dropout)
+    cls.__name__: cls
+    for cls in (
+        Dense,
+        Activation,
+        BatchNormalization,
+        Dropout,
+        DenseTranspose,
+        GaussianNoise,
+        MaskingNoise,
+    )
 }
 
 

@@ -30,6 +30,7 @@ from scratch.models import (
     check_layer_list,
     check_model_config,
     check_model_weights,
+    check_tied_layers,
     clone_layers,
     model_config,
     model_from_file,
@@ -67,6 +68,7 @@ class Sequential:
     ) -> None:
         layers = check_layer_list(layers, Layer, "tf_ref")
         name_layers(layers)
+        check_tied_layers(layers)
         self.layers = layers
         self.dtype = as_dtype(dtype)
         self.input_dim: int | None = None
