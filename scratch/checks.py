@@ -304,17 +304,28 @@ def check_logits_labels(logits: np.ndarray, labels: np.ndarray) -> tuple[np.ndar
     return logits, labels
 
 
-def check_logits_targets(logits: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Logits and same-shaped targets in [0, 1] for a sigmoid loss: float targets, or integer
-    and boolean 0/1 labels (cast exactly to the logits' dtype)."""
-    logits = check_float_array(logits, "logits")
+def _same_shape_targets(
+    outputs: np.ndarray, targets: Any, outputs_name: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Float ``outputs`` and ``targets`` of the same shape, finite, in the outputs' dtype:
+    float targets, or integer and boolean ones (cast exactly)."""
+    outputs = check_float_array(outputs, outputs_name)
     if isinstance(targets, (list, tuple)) or np.isscalar(targets):
         targets = np.asarray(targets)
     if isinstance(targets, np.ndarray) and targets.dtype.kind in "biu":
-        targets = targets.astype(logits.dtype)
-    targets = check_float_array(targets, "targets", dtype=logits.dtype)
-    if targets.shape != logits.shape:
-        raise ValueError(f"targets: expected shape {logits.shape} (as logits), got {targets.shape}")
+        targets = targets.astype(outputs.dtype)
+    targets = check_float_array(targets, "targets", dtype=outputs.dtype)
+    if targets.shape != outputs.shape:
+        raise ValueError(
+            f"targets: expected shape {outputs.shape} (as {outputs_name}), got {targets.shape}"
+        )
+    return outputs, targets
+
+
+def check_logits_targets(logits: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Logits and same-shaped targets in [0, 1] for a sigmoid loss: float targets, or integer
+    and boolean 0/1 labels (cast exactly to the logits' dtype)."""
+    logits, targets = _same_shape_targets(logits, targets, "logits")
     lo, hi = targets.min(), targets.max()
     if lo < 0 or hi > 1:
         raise ValueError(
@@ -322,6 +333,14 @@ def check_logits_targets(logits: np.ndarray, targets: np.ndarray) -> tuple[np.nd
             f"{float(hi)!r}"
         )
     return logits, targets
+
+
+def check_outputs_targets(
+    outputs: np.ndarray, targets: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Outputs and same-shaped finite real targets for a regression loss (mean squared error):
+    float targets, or integer ones (cast to the outputs' dtype)."""
+    return _same_shape_targets(outputs, targets, "outputs")
 
 
 # ------------------------------------------------------ configs (get_config/from_config)

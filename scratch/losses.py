@@ -1,9 +1,10 @@
-"""Losses computed from logits, with their gradients (book section "Softmax Regression";
-CS231n notes on the softmax classifier).
+"""Losses computed from logits (or, for mean squared error, from raw outputs), with their
+gradients (book section "Softmax Regression"; CS231n notes on the softmax classifier; chapter
+15's reconstruction losses).
 
-Both losses are averaged over the batch, as Keras' loss classes do by default, so their
-gradients carry a 1/N factor. Each ``*_value_and_grad`` computes the loss and dL/dlogits in one
-pass, which is what a training step needs.
+Every loss is averaged over the batch, as Keras' loss classes do by default, so its gradient
+carries a 1/N factor (1/(N D) for the per-entry losses). Each ``*_value_and_grad`` computes
+the loss and dL/dlogits in one pass, which is what a training step needs.
 """
 
 from __future__ import annotations
@@ -12,7 +13,12 @@ from collections.abc import Callable
 
 import numpy as np
 
-from scratch.checks import check_choice, check_logits_labels, check_logits_targets
+from scratch.checks import (
+    check_choice,
+    check_logits_labels,
+    check_logits_targets,
+    check_outputs_targets,
+)
 
 
 def log_softmax(logits: np.ndarray) -> np.ndarray:
@@ -97,11 +103,42 @@ def _sigmoid_binary_cross_entropy(
     return float(per_entry.mean()), (s - targets) / logits.size
 
 
+def mean_squared_error(outputs: np.ndarray, targets: np.ndarray) -> float:
+    """Mean over all N*D entries of (z - t)^2; outputs and targets (N, D), the same shape.
+
+    Keras' ``MeanSquaredError`` (mean over the last axis, then over the batch: the same number,
+    every row having D entries).
+    """
+    return mean_squared_error_value_and_grad(outputs, targets)[0]
+
+
+def mean_squared_error_grad(outputs: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """dL/dz = 2 (z - t) / (N D), the shape of ``outputs``."""
+    return mean_squared_error_value_and_grad(outputs, targets)[1]
+
+
+def mean_squared_error_value_and_grad(
+    outputs: np.ndarray, targets: np.ndarray
+) -> tuple[float, np.ndarray]:
+    """Loss and gradient of the mean squared error in one pass."""
+    outputs, targets = check_outputs_targets(outputs, targets)
+    return _mean_squared_error(outputs, targets)
+
+
+def _mean_squared_error(outputs: np.ndarray, targets: np.ndarray) -> tuple[float, np.ndarray]:
+    diff = outputs - targets
+    return float(np.mean(diff * diff)), (2 / diff.size) * diff
+
+
 ValueAndGrad = Callable[[np.ndarray, np.ndarray], tuple[float, np.ndarray]]
 
+# "sigmoid_cross_entropy" (targets in [0, 1], e.g. pixels) is the binary loss's maths under the
+# name scratch.targets gives soft targets: the same function, not a copy.
 LOSSES: dict[str, ValueAndGrad] = {
     "sparse_softmax_cross_entropy": sparse_softmax_cross_entropy_value_and_grad,
     "sigmoid_binary_cross_entropy": sigmoid_binary_cross_entropy_value_and_grad,
+    "sigmoid_cross_entropy": sigmoid_binary_cross_entropy_value_and_grad,
+    "mean_squared_error": mean_squared_error_value_and_grad,
 }
 
 
@@ -109,9 +146,12 @@ LOSSES: dict[str, ValueAndGrad] = {
 UNCHECKED: dict[str, ValueAndGrad] = {
     "sparse_softmax_cross_entropy": _sparse_softmax_cross_entropy,
     "sigmoid_binary_cross_entropy": _sigmoid_binary_cross_entropy,
+    "sigmoid_cross_entropy": _sigmoid_binary_cross_entropy,
+    "mean_squared_error": _mean_squared_error,
 }
 
 
 def get(name: str) -> ValueAndGrad:
-    """The ``(logits, targets) -> (loss, dlogits)`` function for a loss name (inputs checked)."""
+    """The ``(outputs, targets) -> (loss, doutputs)`` function for a loss name (inputs
+    checked)."""
     return LOSSES[check_choice(name, "loss", LOSSES)]

@@ -169,6 +169,7 @@ def test_value_grad_and_unchecked_twins_agree(backend):
     for name, y in (
         ("sparse_softmax_cross_entropy", labels),
         ("sigmoid_binary_cross_entropy", targets),
+        ("mean_squared_error", 3 * targets - 1),
     ):
         loss, grad = backend.get(name)(logits, y)
         assert loss == getattr(backend, name)(logits, y)
@@ -176,6 +177,95 @@ def test_value_grad_and_unchecked_twins_agree(backend):
         unchecked_loss, unchecked_grad = backend.UNCHECKED[name](logits, y)
         assert unchecked_loss == loss
         np.testing.assert_array_equal(unchecked_grad, grad)
+
+
+@BACKENDS
+def test_sigmoid_cross_entropy_is_the_binary_losss_maths(backend):
+    """'sigmoid_cross_entropy' (soft targets, e.g. pixels) is a second name for the binary
+    loss's functions, not a copy that could drift."""
+    assert (
+        backend.LOSSES["sigmoid_cross_entropy"]
+        is backend.sigmoid_binary_cross_entropy_value_and_grad
+    )
+    assert (
+        backend.UNCHECKED["sigmoid_cross_entropy"]
+        is backend.UNCHECKED["sigmoid_binary_cross_entropy"]
+    )
+
+
+@pytest.mark.tf
+@given(outputs=logits_arrays(), data=st.data())
+def test_mean_squared_error_matches_tensorflow(outputs, data):
+    """MSE value and gradient 2 (z - t) / (N D) against TF's tape, every dtype and scale."""
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="seed"))
+    scale = float(np.abs(outputs).max()) + 1
+    targets = (rng.standard_normal(outputs.shape) * scale).astype(outputs.dtype)
+    loss, grad = S.mean_squared_error_value_and_grad(outputs, targets)
+    tf_loss, tf_grad = T.mean_squared_error_value_and_grad(outputs, targets)
+    eps = np.finfo(outputs.dtype).eps
+    assert isinstance(loss, float) and grad.dtype == outputs.dtype and grad.shape == outputs.shape
+    # A mean of squares of differences up to ~3 scale: relative rounding of a few ulp per term
+    # (the two sum in other orders); the gradient entries a few ulp of their bound 6 scale/size.
+    assert loss == pytest.approx(tf_loss, rel=64 * eps, abs=0)
+    np.testing.assert_allclose(grad, tf_grad, rtol=0, atol=64 * eps * scale / outputs.size)
+
+
+@BACKENDS
+@given(case=small_logits())
+def test_mse_gradient_matches_finite_differences(backend, case):
+    """float64 centred differences of the mean squared error, times a random upstream."""
+    outputs, rng, dout = case
+    # Keep |z - t| >= 0.05 so no entry of the gradient is ~0 (its relative error is noise there).
+    targets = outputs + rng.choice([-1.0, 1.0], outputs.shape) * rng.uniform(0.05, 2, outputs.shape)
+    numeric = numerical_gradient(
+        lambda z: backend.mean_squared_error(z, targets), outputs.copy(), np.array(dout)
+    )
+    analytic = dout * backend.mean_squared_error_grad(outputs, targets)
+    assert rel_error(numeric, analytic) <= 1e-7
+
+
+@BACKENDS
+def test_mean_squared_error_by_hand(backend):
+    """((1-0)^2 + (2-4)^2 + (3-3)^2 + (0-(-2))^2) / 4 = 9 / 4; gradient 2 (z - t) / 4; integer
+    targets are cast, not refused."""
+    z = np.array([[1.0, 2.0], [3.0, 0.0]])
+    t = np.array([[0, 4], [3, -2]])
+    loss, grad = backend.mean_squared_error_value_and_grad(z, t)
+    assert loss == pytest.approx(2.25, rel=1e-12)
+    np.testing.assert_allclose(grad, [[0.5, -1.0], [0.0, 1.0]], rtol=1e-12)
+
+
+@pytest.mark.tf
+def test_tf_ref_mse_is_keras_mean_squared_error():
+    """tf_ref's MSE is Keras' MeanSquaredError (float32 rounding of Keras' result: rel 1e-6)."""
+    rng = np.random.default_rng(3)
+    z, t = rng.standard_normal((8, 5)), rng.standard_normal((8, 5))
+    keras_mse = keras.losses.MeanSquaredError()
+    assert T.mean_squared_error(z, t) == pytest.approx(float(keras_mse(t, z)), rel=1e-6)
+
+
+OUTS = np.zeros((2, 3))
+MSE_FNS = ("mean_squared_error", "mean_squared_error_grad", "mean_squared_error_value_and_grad")
+
+
+@BACKENDS
+@pytest.mark.parametrize("fn", MSE_FNS)
+@pytest.mark.parametrize(
+    ("outputs", "targets", "error", "message"),
+    [
+        (OUTS, np.zeros((3, 2)), ValueError, r"targets: expected shape \(2, 3\) \(as outputs"),
+        (OUTS, np.full((2, 3), np.inf), ValueError, "targets: .*finite"),
+        (np.full((2, 3), np.nan), np.zeros((2, 3)), ValueError, "outputs: .*finite"),
+        (np.zeros((0, 3)), np.zeros((0, 3)), ValueError, "outputs: expected a non-empty array"),
+        (OUTS, np.full((2, 3), "a"), TypeError, "targets: expected a floating-point"),
+        (np.zeros((2, 3), int), np.zeros((2, 3)), TypeError, "outputs: expected a floating-point"),
+    ],
+    ids=["shape", "inf-targets", "nan-outputs", "empty", "str-targets", "int-outputs"],
+)
+def test_mse_bad_input_raises_clearly(backend, fn, outputs, targets, error, message):
+    """MSE refuses bad outputs/targets by name, as the other losses do."""
+    with pytest.raises(error, match=message):
+        getattr(backend, fn)(outputs, targets)
 
 
 SPARSE = (

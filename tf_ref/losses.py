@@ -2,9 +2,10 @@
 oracle for ``scratch.losses`` (book section "Softmax Regression").
 
 Each loss is TensorFlow's per-example loss followed by a mean over the batch, which is what
-Keras' ``SparseCategoricalCrossentropy(from_logits=True)`` and
-``BinaryCrossentropy(from_logits=True)`` compute with their default reduction
-("sum_over_batch_size"). Gradients are d(mean loss)/d(logits), so they carry the 1/N factor.
+Keras' ``SparseCategoricalCrossentropy(from_logits=True)``,
+``BinaryCrossentropy(from_logits=True)`` and ``MeanSquaredError`` compute with their default
+reduction ("sum_over_batch_size"). Gradients are d(mean loss)/d(logits), so they carry the
+1/N factor.
 Inputs are checked with the same plumbing as scratch (``scratch.checks``), so that both backends
 reject bad input with the same words; on a GPU TensorFlow itself would return NaN for an
 out-of-range label instead of raising.
@@ -18,7 +19,12 @@ import numpy as np
 import tensorflow as tf
 
 # Input checks only (plumbing, no maths), shared so that both backends say the same words.
-from scratch.checks import check_choice, check_logits_labels, check_logits_targets
+from scratch.checks import (
+    check_choice,
+    check_logits_labels,
+    check_logits_targets,
+    check_outputs_targets,
+)
 
 
 def log_softmax(logits: np.ndarray) -> np.ndarray:
@@ -106,11 +112,41 @@ def _sigmoid_binary_cross_entropy(
     return _value_and_grad(mean_loss, logits)
 
 
+def mean_squared_error(outputs: np.ndarray, targets: np.ndarray) -> float:
+    """Keras' ``MeanSquaredError``: mean over the last axis of (z - t)^2, then over the batch;
+    outputs and targets (N, D), the same shape."""
+    return mean_squared_error_value_and_grad(outputs, targets)[0]
+
+
+def mean_squared_error_grad(outputs: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """d(mean loss)/d(outputs) by GradientTape (= 2 (z - t) / (N D))."""
+    return mean_squared_error_value_and_grad(outputs, targets)[1]
+
+
+def mean_squared_error_value_and_grad(
+    outputs: np.ndarray, targets: np.ndarray
+) -> tuple[float, np.ndarray]:
+    """Loss and gradient of the mean squared error."""
+    outputs, targets = check_outputs_targets(outputs, targets)
+    return _mean_squared_error(outputs, targets)
+
+
+def _mean_squared_error(outputs: np.ndarray, targets: np.ndarray) -> tuple[float, np.ndarray]:
+    def mean_loss(z: tf.Tensor) -> tf.Tensor:
+        per_row = tf.reduce_mean(tf.math.squared_difference(z, targets), axis=-1)
+        return tf.reduce_mean(per_row)
+
+    return _value_and_grad(mean_loss, outputs)
+
+
 ValueAndGrad = Callable[[np.ndarray, np.ndarray], tuple[float, np.ndarray]]
 
+# As in scratch: "sigmoid_cross_entropy" (targets in [0, 1]) is the binary loss's TF maths.
 LOSSES: dict[str, ValueAndGrad] = {
     "sparse_softmax_cross_entropy": sparse_softmax_cross_entropy_value_and_grad,
     "sigmoid_binary_cross_entropy": sigmoid_binary_cross_entropy_value_and_grad,
+    "sigmoid_cross_entropy": sigmoid_binary_cross_entropy_value_and_grad,
+    "mean_squared_error": mean_squared_error_value_and_grad,
 }
 
 
@@ -118,9 +154,12 @@ LOSSES: dict[str, ValueAndGrad] = {
 UNCHECKED: dict[str, ValueAndGrad] = {
     "sparse_softmax_cross_entropy": _sparse_softmax_cross_entropy,
     "sigmoid_binary_cross_entropy": _sigmoid_binary_cross_entropy,
+    "sigmoid_cross_entropy": _sigmoid_binary_cross_entropy,
+    "mean_squared_error": _mean_squared_error,
 }
 
 
 def get(name: str) -> ValueAndGrad:
-    """The ``(logits, targets) -> (loss, dlogits)`` function for a loss name (inputs checked)."""
+    """The ``(outputs, targets) -> (loss, doutputs)`` function for a loss name (inputs
+    checked)."""
     return LOSSES[check_choice(name, "loss", LOSSES)]
