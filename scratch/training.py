@@ -1,11 +1,14 @@
 """The minibatch training loop: shuffle, step, validate, stop early, keep the best weights
-(book sections "Early Stopping" and exercise 8; Keras ``Model.fit`` with ``EarlyStopping``).
+(book sections "Early Stopping" and exercise 8; Keras ``Model.fit`` with ``EarlyStopping``),
+for every loss of ``scratch.targets.SPECS`` (class labels, 0/1 labels, [0, 1] targets such as
+an autoencoder's pixels, real values).
 
 One training step is: batch -> ``model.forward(training=True)`` -> loss value and dL/dlogits ->
 ``model.backward`` -> ``optimizer.apply(params, grads)``.
 
-Everything except ``train_step`` and ``fit`` is plumbing that ``tf_ref.training`` reuses as is
-(batching order, early stopping, history, checkpoint files, progress bar): the two backends then
+Everything except ``train_step``, ``evaluate`` and ``fit`` is plumbing that ``tf_ref.training``
+reuses as is (batching order, early stopping, history, checkpoint files, progress bar, the end
+of an epoch ``EpochEnd``, ``prepare_fit``'s checks of the targets): the two backends then
 see the same batches in the same order and save the same file format.
 """
 
@@ -38,6 +41,8 @@ from scratch.checks import (
     check_weight,
 )
 from scratch.models import Sequential
+from scratch.targets import LossSpec, get_spec, metric_values
+from scratch.targets import accuracy as accuracy  # re-exported: training.accuracy, as before
 from scratch.threads import with_blas_threads
 
 # ----------------------------------------------------------------------------- plumbing
@@ -62,15 +67,6 @@ def minibatches(
     else:
         order = np.arange(n)
     return (order[start : start + batch_size] for start in range(0, n, batch_size))
-
-
-def accuracy(logits: np.ndarray, labels: np.ndarray) -> float:
-    """Fraction of rows whose highest logit is the label (``in_top_k(logits, y, 1)``).
-
-    Ties go to the lowest index here; TF's in_top_k counts a tie as a hit. With float logits from
-    a trained net ties do not happen in practice.
-    """
-    return float(np.mean(np.argmax(logits, axis=1) == labels))
 
 
 @dataclass
@@ -421,6 +417,23 @@ def load_checkpoint(
 # ------------------------------------------------------------------------- training
 
 
+def evaluation_scores(
+    spec: LossSpec,
+    outputs: np.ndarray,
+    y: np.ndarray,
+    data_loss: Callable[[], float],
+    penalty: float,
+) -> dict[str, float]:
+    """``evaluate``'s answer, shared by both backends: {"loss": data_loss() + penalty, then
+    every metric of ``spec``} (``scratch.targets.metric_values`` on the outputs (N, D) and
+    the checked targets ``y``). Outputs that are not all finite (diverged weights) have no
+    score: every value is NaN, and the loss is never computed (its input check would raise,
+    an argmax over NaN would be a meaningless accuracy)."""
+    if not np.isfinite(outputs).all():
+        return {"loss": float("nan"), **dict.fromkeys(spec.metrics, float("nan"))}
+    return {"loss": data_loss() + penalty, **metric_values(spec, outputs, y)}
+
+
 def evaluate(
     model: Sequential,
     x: np.ndarray,
@@ -428,27 +441,45 @@ def evaluate(
     loss: str = "sparse_softmax_cross_entropy",
     batch_size: int = 1024,
 ) -> dict[str, float]:
-    """Mean loss (+ the weight penalties, as Keras reports it) and accuracy of ``model`` on
-    (x, y) in inference mode.
+    """Mean loss (+ the weight penalties, as Keras reports it) and the loss's metrics of
+    ``model`` on (x, y) in inference mode: {"loss", "accuracy"} for class labels,
+    {"loss", "binary_accuracy"}, {"loss", "mean_squared_error"} (sigmoid outputs vs targets in
+    [0, 1]) or {"loss"} (``scratch.targets.SPECS``). y is checked as the loss's targets.
 
     A model whose outputs are not all finite (its weights diverged to inf/NaN) has no score:
-    both values are then NaN, never a raw error from the loss's input check nor the meaningless
-    accuracy of an argmax over NaN. Callers test ``math.isfinite(scores["loss"])``; ``fit``
-    records such an epoch's NaN as it is. Bad ``x``/``y`` still raise (ValueError/TypeError).
+    every value is then NaN (``evaluation_scores``). Callers test
+    ``math.isfinite(scores["loss"])``; ``fit`` records such an epoch's NaN as it is. Bad
+    ``x``/``y`` still raise (ValueError/TypeError).
     """
-    logits = model.predict(x, batch_size=batch_size)
-    y = check_labels(y, "y", n_classes=logits.shape[1], n_rows=logits.shape[0])
-    if not np.isfinite(logits).all():
-        return {"loss": float("nan"), "accuracy": float("nan")}
-    value, _ = losses_mod.get(loss)(logits, y)
-    return {"loss": value + model.regularization_loss(), "accuracy": accuracy(logits, y)}
+    spec = get_spec(loss)
+    outputs = model.predict(x, batch_size=batch_size)
+    y = spec.check_targets(
+        y, "y", n_rows=outputs.shape[0], output_dim=outputs.shape[1], dtype=model.dtype
+    )
+    return evaluation_scores(
+        spec,
+        outputs,
+        y,
+        lambda: losses_mod.UNCHECKED[spec.name](outputs, y)[0],
+        model.regularization_loss(),
+    )
+
+
+# The loss name behind each registered loss function, so that train_step given a function
+# checks its targets as that loss wants them; the sigmoid maths is registered under two names
+# and maps to the lenient one ("sigmoid_cross_entropy": any target in [0, 1], 0/1 included).
+_NAME_OF_FUNCTION = {
+    id(fn): name
+    for table in (losses_mod.LOSSES, losses_mod.UNCHECKED)
+    for name, fn in table.items()
+}
 
 
 @with_blas_threads
 def train_step(
     model: Sequential,
     optimizer: optimizers_mod.Optimizer,
-    loss_fn: losses_mod.ValueAndGrad,
+    loss_fn: str | losses_mod.ValueAndGrad,
     x_batch: np.ndarray,
     y_batch: np.ndarray,
     *,
@@ -460,17 +491,30 @@ def train_step(
     back-propagated one plus each penalty's; the optimizer then updates the parameters and
     projects those that have a constraint (max-norm), in Keras' order. ``blas_threads`` as in
     ``fit`` (one BLAS thread by default, so a loop of your own gets it too).
+    ``loss_fn``: a loss name (``scratch.targets.SPECS``), or a ``(outputs, targets) -> (loss,
+    doutputs)`` function: one of ``losses.LOSSES``/``losses.UNCHECKED`` gets the targets of
+    its loss, a function of your own class labels (as a softmax loss).
     The batch is checked here (``fit`` checks its data once and runs the unchecked step).
     """
     check_fit_model(model, Sequential, "scratch")
     if not isinstance(optimizer, optimizers_mod.Optimizer):
         raise TypeError(f"optimizer: expected a scratch Optimizer, got {type(optimizer).__name__}")
-    if not callable(loss_fn):
+    if isinstance(loss_fn, str):
+        spec = get_spec(loss_fn)
+        loss_fn = losses_mod.UNCHECKED[spec.name]
+    elif callable(loss_fn):
+        spec = get_spec(_NAME_OF_FUNCTION.get(id(loss_fn), "sparse_softmax_cross_entropy"))
+    else:
         raise TypeError(
-            f"loss_fn: expected a (logits, labels) -> (loss, dlogits) function, got {loss_fn!r}"
+            "loss_fn: expected a loss name (one of "
+            f"{', '.join(sorted(losses_mod.LOSSES))}) or a (outputs, targets) -> (loss, "
+            f"doutputs) function, got {loss_fn!r}"
         )
     x_batch = model.check_input(x_batch, "x_batch")
-    y_batch = check_labels(y_batch, "y_batch", n_classes=model.output_dim, n_rows=x_batch.shape[0])
+    y_batch = spec.check_targets(
+        y_batch, "y_batch", n_rows=x_batch.shape[0], output_dim=model.output_dim,
+        dtype=model.dtype,
+    )  # fmt: skip
     return _train_step(model, optimizer, loss_fn, x_batch, y_batch)
 
 
@@ -549,16 +593,20 @@ def prepare_fit(
     validation_data: tuple[Any, Any] | None,
     early_stopping: EarlyStopping | None,
     rng: np.random.Generator | int | None,
+    loss: str = "sparse_softmax_cross_entropy",
 ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray] | None, np.random.Generator]:
     """What both backends' ``fit`` do before the first epoch: check every argument once, build
     the model if needed (its weights drawn from ``rng``, after every check that does not need
     the built model) and return (x, y, validation data or None, rng as a Generator) with x and
     the validation x in the model's dtype.
 
-    x must be 2-D before an unbuilt model takes its input width from it; labels are checked
-    against the output width once the model is built; a model with nothing to train (every
-    layer frozen or without parameters) is refused.
+    x must be 2-D before an unbuilt model takes its input width from it; y and the validation
+    y are checked as ``loss``'s targets (``LossSpec.check_targets``: class labels, 0/1 labels,
+    values in [0, 1] or real values; non-label targets returned 2-D in the model's dtype)
+    before the model is built, and again against its output width once it is; a model with
+    nothing to train (every layer frozen or without parameters) is refused.
     """
+    spec = get_spec(loss)
     check_positive(epochs, "epochs", integer=True)
     check_positive(batch_size, "batch_size", integer=True)
     rng = check_rng(rng)
@@ -570,12 +618,15 @@ def prepare_fit(
         raise ValueError("early_stopping: needs validation_data to monitor val_loss")
     width = model.input_dim if model.built else None
     x = check_float_array(x, "x", ndim=2, width=width, dtype=model.dtype)
-    y = check_labels(y, "y", n_classes=None, n_rows=x.shape[0])
+    given_y = y, None if validation_data is None else validation_data[1]
+    y = spec.check_targets(y, "y", n_rows=x.shape[0], dtype=model.dtype)
     if validation_data is not None:
         xv = check_float_array(
             validation_data[0], "x_valid", ndim=2, width=x.shape[1], dtype=model.dtype
         )
-        yv = check_labels(validation_data[1], "y_valid", n_classes=None, n_rows=xv.shape[0])
+        yv = spec.check_targets(
+            validation_data[1], "y_valid", n_rows=xv.shape[0], dtype=model.dtype
+        )
         validation_data = (xv, yv)
     if not model.built:
         model.build(x.shape[1], rng)
@@ -584,9 +635,13 @@ def prepare_fit(
             "model: has no trainable weights (every layer is frozen or has no parameters), "
             "so fit has nothing to train"
         )
-    check_labels(y, "y", n_classes=model.output_dim)
+    # Again against the output width, on the targets as given (so errors show their shape).
+    y = spec.check_targets(given_y[0], "y", output_dim=model.output_dim, dtype=model.dtype)
     if validation_data is not None:
-        check_labels(validation_data[1], "y_valid", n_classes=model.output_dim)
+        yv = spec.check_targets(
+            given_y[1], "y_valid", output_dim=model.output_dim, dtype=model.dtype
+        )
+        validation_data = (validation_data[0], yv)
     if early_stopping is not None:
         early_stopping.reset()
     return x, y, validation_data, rng
@@ -604,6 +659,113 @@ def performance_schedule(optimizer: Any, validation_data: Any) -> Any | None:
             "learning_rate: a ReduceLROnPlateau schedule watches val_loss; pass validation_data"
         )
     return schedule
+
+
+class EpochEnd:
+    """The end of every epoch of both backends' ``fit``, written once: validation scores, the
+    learning-rate record, History, the progress line, divergence, the plateau schedule, the
+    best epoch and its checkpoint, early stopping; and, after the last epoch, the best weights
+    put back (``finish``).
+
+    ``begin(epoch)`` starts an epoch's clock and its progress line (a ProgressBar of ``total``
+    steps, or None when not verbose); the backend runs the epoch's steps; then either
+    ``diverged(epoch, bar)`` (a non-finite batch loss: recorded, training stops) or
+    ``end(epoch, train_loss, bar)``, which returns True when training must stop. ``evaluate``
+    is the backend's ``evaluate(net, x, y, loss)``; ``net`` is what the steps train (the whole
+    model, or the layers above a cached frozen prefix) and ``model`` what early stopping,
+    checkpoints and restored weights hold. ``before_checkpoint`` (tf_ref's multi-device copy
+    handing back its optimizer state) runs before a checkpoint is written.
+
+    Each epoch's record: "loss" (mean training loss), "seconds" (the epoch's steps), then with
+    validation data "val_loss" and "val_<metric>" for each of the loss's metrics
+    (``scratch.targets.SPECS``: "val_accuracy" for class labels), then "learning_rate" (the
+    rate for the next step, before a plateau schedule's update: what Keras logs).
+    """
+
+    def __init__(
+        self,
+        *,
+        model: Any,
+        net: Any,
+        optimizer: Any,
+        loss: str,
+        evaluate: Callable[..., dict[str, float]],
+        validation_data: tuple[np.ndarray, np.ndarray] | None,
+        early_stopping: EarlyStopping | None,
+        checkpoint_path: str | os.PathLike[str] | None,
+        plateau: Any | None,
+        epochs: int,
+        verbose: bool,
+        stream: IO[str] | None,
+        before_checkpoint: Callable[[], None] | None = None,
+    ) -> None:
+        self.model, self.net, self.optimizer = model, net, optimizer
+        self.spec = get_spec(loss)
+        self.evaluate = evaluate
+        self.validation_data = validation_data
+        self.early_stopping, self.checkpoint_path = early_stopping, checkpoint_path
+        self.plateau, self.epochs = plateau, epochs
+        self.verbose, self.stream = verbose, stream
+        self.before_checkpoint = before_checkpoint
+        self.history = History()
+        self.best_val = np.inf
+        self.start = 0.0
+
+    def begin(self, epoch: int, total: int) -> ProgressBar | None:
+        """Start epoch ``epoch``'s clock; its progress line (``total`` steps) when verbose."""
+        self.start = time.perf_counter()
+        if not self.verbose:
+            return None
+        bar = ProgressBar(total, f"epoch {epoch + 1}/{self.epochs}", self.stream)
+        bar.start = self.start
+        return bar
+
+    def diverged(self, epoch: int, bar: ProgressBar | None) -> None:
+        """A batch loss was not finite: record the epoch and close its line (loss nan)."""
+        self.history.diverged_at_epoch = epoch
+        if bar is not None:
+            bar.close(loss=float("nan"))
+
+    def end(self, epoch: int, train_loss: float, bar: ProgressBar | None) -> bool:
+        """Score, record, report, schedule, checkpoint; True when training must stop."""
+        record = {"loss": train_loss, "seconds": time.perf_counter() - self.start}
+        if self.validation_data is not None:
+            scores = self.evaluate(self.net, *self.validation_data, self.spec.name)
+            record["val_loss"] = scores["loss"]
+            record.update({f"val_{m}": scores[m] for m in self.spec.metrics})
+        record["learning_rate"] = self.optimizer.current_learning_rate()
+        history = self.history
+        history.append(**record)
+        if bar is not None:
+            bar.close(**{k: v for k, v in record.items() if k != "seconds"})
+        if diverged_on_validation(history, epoch, record):
+            return True
+        if self.plateau is not None:
+            self.plateau.update(record["val_loss"])
+        if self.validation_data is not None and is_new_best(
+            record["val_loss"], self.best_val, self.early_stopping
+        ):
+            self.best_val = record["val_loss"]
+            history.best_epoch = epoch
+            if self.checkpoint_path is not None:
+                if self.before_checkpoint is not None:
+                    self.before_checkpoint()
+                save_checkpoint(
+                    self.checkpoint_path, self.model, self.optimizer, {"epoch": epoch, **record}
+                )
+        if self.early_stopping is not None and self.early_stopping.update(
+            epoch, record["val_loss"], self.model.get_weights
+        ):
+            history.stopped_early = True
+            return True
+        return False
+
+    def finish(self) -> History:
+        """After the last epoch: early stopping's best weights back in the model; the History."""
+        stopper = self.early_stopping
+        if stopper is not None and stopper.best_weights is not None:
+            self.model.set_weights(stopper.best_weights)
+        return self.history
 
 
 def _training_mode_differs(layer: Any) -> str | None:
@@ -714,9 +876,15 @@ def fit(
 ) -> History:
     """Train ``model`` on (x, y) with shuffled minibatches drawn from ``rng``.
 
-    x (N, input_dim) float; y (N,) int labels. After each epoch the validation set (if given) is
-    scored; ``early_stopping`` watches its loss and, at the end, puts the best epoch's weights
-    back; a ``ReduceLROnPlateau`` learning rate is updated with it (performance scheduling).
+    x (N, input_dim) float; y the targets of ``loss`` (``scratch.targets.SPECS``): (N,) int
+    labels for "sparse_softmax_cross_entropy", 0/1 labels (N, D) or (N,) for a 1-unit output
+    for "sigmoid_binary_cross_entropy", values in [0, 1] such as pixels for
+    "sigmoid_cross_entropy" (an autoencoder: ``fit(model, x, x, ...)``), real values for
+    "mean_squared_error". After each epoch the validation set (if given) is scored (its loss
+    and the loss's metrics, recorded as "val_loss", "val_<metric>"); the end of an epoch is
+    ``EpochEnd``, shared with tf_ref; ``early_stopping`` watches the validation loss and, at
+    the end, puts the best epoch's weights back; a ``ReduceLROnPlateau`` learning rate is
+    updated with it (performance scheduling).
     Each epoch's record has ``learning_rate``: the rate for the next step, before that update
     (what Keras logs). ``checkpoint_path`` keeps the best epoch on disk too (.npz, see
     ``save_checkpoint``): weights, optimizer state and meta (epoch, the epoch's record).
@@ -735,62 +903,37 @@ def fit(
     """
     check_fit_model(model, Sequential, "scratch")
     optimizer = optimizers_mod.get(optimizer)
-    loss_fn = losses_mod.UNCHECKED[check_choice(loss, "loss", losses_mod.UNCHECKED)]
+    loss_fn = losses_mod.UNCHECKED[get_spec(loss).name]
     check_fit_options(checkpoint_path, verbose, stream, validation_data)
     check_bool(cache_frozen, "cache_frozen")
     plateau = performance_schedule(optimizer, validation_data)
     x, y, validation_data, rng = prepare_fit(
-        model, x, y, epochs, batch_size, validation_data, early_stopping, rng
+        model, x, y, epochs, batch_size, validation_data, early_stopping, rng, loss
     )
     net = model  # what the steps run: the whole model, or the layers above the cached ones
     if cache_frozen:
         net, x, validation_data = _cache_prefix(model, x, validation_data)
-    if validation_data is not None:
-        xv, yv = validation_data
-    history = History()
-    best_val = np.inf
+    epoch_end = EpochEnd(
+        model=model, net=net, optimizer=optimizer, loss=loss, evaluate=evaluate,
+        validation_data=validation_data, early_stopping=early_stopping,
+        checkpoint_path=checkpoint_path, plateau=plateau, epochs=epochs, verbose=verbose,
+        stream=stream,
+    )  # fmt: skip
     n_batches = -(-x.shape[0] // batch_size)
     for epoch in range(epochs):
-        start = time.perf_counter()
-        bar = ProgressBar(n_batches, f"epoch {epoch + 1}/{epochs}", stream) if verbose else None
+        bar = epoch_end.begin(epoch, n_batches)
         total, seen = 0.0, 0
         for b, idx in enumerate(minibatches(x.shape[0], batch_size, rng)):
             value = _train_step(net, optimizer, loss_fn, x[idx], y[idx])
             if not np.isfinite(value):
-                history.diverged_at_epoch = epoch
                 break
             total += value * len(idx)
             seen += len(idx)
             if bar is not None:
                 bar.update(b + 1, loss=total / seen)
-        if history.diverged_at_epoch is not None:
-            if bar is not None:
-                bar.close(loss=float("nan"))
+        if seen < x.shape[0]:  # stopped at a non-finite batch loss
+            epoch_end.diverged(epoch, bar)
             break
-        record = {"loss": total / seen, "seconds": time.perf_counter() - start}
-        if validation_data is not None:
-            scores = evaluate(net, xv, yv, loss)
-            record.update(val_loss=scores["loss"], val_accuracy=scores["accuracy"])
-        record["learning_rate"] = optimizer.current_learning_rate()
-        history.append(**record)
-        if bar is not None:
-            bar.close(**{k: v for k, v in record.items() if k != "seconds"})
-        if diverged_on_validation(history, epoch, record):
+        if epoch_end.end(epoch, total / seen, bar):
             break
-        if plateau is not None:
-            plateau.update(record["val_loss"])
-        if validation_data is not None and is_new_best(
-            record["val_loss"], best_val, early_stopping
-        ):
-            best_val = record["val_loss"]
-            history.best_epoch = epoch
-            if checkpoint_path is not None:
-                save_checkpoint(checkpoint_path, model, optimizer, {"epoch": epoch, **record})
-        if early_stopping is not None and early_stopping.update(
-            epoch, record["val_loss"], model.get_weights
-        ):
-            history.stopped_early = True
-            break
-    if early_stopping is not None and early_stopping.best_weights is not None:
-        model.set_weights(early_stopping.best_weights)
-    return history
+    return epoch_end.finish()

@@ -258,19 +258,23 @@ def constraints_never_applied() -> None:
 # --------------------------------------------------- fit's checkpoint (tests/test_training.py)
 
 
+# The end of an epoch is scratch.training.EpochEnd, which both fits run: these plant the bug in
+# both backends at once.
+
+
 def checkpoint_of_the_last_epoch() -> None:
     from scratch import training
 
     _rewrite(
-        training,
-        "fit",
-        ("            if checkpoint_path is not None:\n", "            if False:\n"),
+        training.EpochEnd,
+        "end",
+        ("        if self.checkpoint_path is not None:\n", "        if False:\n"),
         (
-            "    if early_stopping is not None and early_stopping.best_weights is not None:\n",
-            "    if checkpoint_path is not None:\n"
-            "        save_checkpoint(checkpoint_path, model, optimizer, "
+            "    if self.early_stopping is not None and self.early_stopping.update(\n",
+            "    if self.checkpoint_path is not None:\n"
+            "        save_checkpoint(self.checkpoint_path, self.model, self.optimizer, "
             '{"epoch": epoch, **record})\n'
-            "    if early_stopping is not None and early_stopping.best_weights is not None:\n",
+            "    if self.early_stopping is not None and self.early_stopping.update(\n",
         ),
     )
 
@@ -278,41 +282,41 @@ def checkpoint_of_the_last_epoch() -> None:
 def checkpoint_epoch_counted_from_one() -> None:
     from scratch import training
 
-    _rewrite(training, "fit", ('{"epoch": epoch, **record}', '{"epoch": epoch + 1, **record}'))
+    _rewrite(
+        training.EpochEnd,
+        "end",
+        ('{"epoch": epoch, **record}', '{"epoch": epoch + 1, **record}'),
+    )
 
 
 def checkpoint_before_the_epochs_updates() -> None:
     from scratch import training
 
+    def save_weights_of_the_epochs_start(before, path, model, optimizer, meta):
+        after = model.get_weights()
+        model.set_weights(before)
+        training.save_checkpoint(path, model, optimizer, meta)
+        model.set_weights(after)
+
+    training._planted_save = save_weights_of_the_epochs_start
     _rewrite(
-        training,
-        "fit",
+        training.EpochEnd,
+        "begin",
         (
-            "        start = time.perf_counter()\n",
-            "        start = time.perf_counter()\n        before = model.get_weights()\n",
-        ),
-        (
-            "save_checkpoint(checkpoint_path, model, optimizer,",
-            "after = model.get_weights(); model.set_weights(before); "
-            "save_checkpoint(checkpoint_path, model, optimizer,",
-        ),
-        (
-            '{"epoch": epoch, **record})\n',
-            '{"epoch": epoch, **record}); model.set_weights(after)\n',
+            "    self.start = time.perf_counter()\n",
+            "    self.start = time.perf_counter()\n    self.before = self.model.get_weights()\n",
         ),
     )
+    _rewrite(training.EpochEnd, "end", ("save_checkpoint(", "_planted_save(self.before, "))
 
 
 def checkpoint_without_optimizer_state() -> None:
     from scratch import training
 
     _rewrite(
-        training,
-        "fit",
-        (
-            "save_checkpoint(checkpoint_path, model, optimizer,",
-            "save_checkpoint(checkpoint_path, model, None,",
-        ),
+        training.EpochEnd,
+        "end",
+        ("self.model, self.optimizer, {", "self.model, None, {"),
     )
 
 

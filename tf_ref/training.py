@@ -21,23 +21,25 @@ optimizer state at every checkpoint and at the end.
 from __future__ import annotations
 
 import os
-import time
 from typing import IO, Any
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from scratch.checks import check_bool, check_choice, check_labels, check_positive
+from scratch.checks import check_bool, check_positive
+from scratch.targets import SPECS, get_spec
 from scratch.threads import with_blas_threads
 from scratch.training import (
     EarlyStopping,
+    EpochEnd,
     History,
     ProgressBar,
     accuracy,
     check_fit_model,
     check_fit_options,
     diverged_on_validation,
+    evaluation_scores,
     frozen_prefix,
     is_new_best,
     load_checkpoint,
@@ -53,11 +55,13 @@ from tf_ref.models import Sequential, add_penalties
 
 __all__ = [
     "EarlyStopping",
+    "EpochEnd",
     "History",
     "ProgressBar",
     "accuracy",
     "diverged_on_validation",
     "evaluate",
+    "evaluation_scores",
     "fit",
     "frozen_prefix",
     "is_new_best",
@@ -68,21 +72,33 @@ __all__ = [
 ]
 
 
-def _row_losses(name: str, logits: tf.Tensor, targets: tf.Tensor) -> tf.Tensor:
-    """Loss of every row with TF's own fused, numerically stable kernels."""
-    if name == "sparse_softmax_cross_entropy":
-        return tf.nn.sparse_softmax_cross_entropy_with_logits(labels=targets, logits=logits)
-    return tf.nn.sigmoid_cross_entropy_with_logits(
-        labels=tf.cast(targets, logits.dtype), logits=logits
-    )
+def _row_losses(name: str, outputs: tf.Tensor, targets: tf.Tensor) -> tf.Tensor:
+    """The loss of every row, (N,), with TF's own fused, numerically stable kernels: softmax
+    cross-entropy of a label; the mean over the row's D entries of the sigmoid cross-entropy
+    or the squared error (Keras' ``BinaryCrossentropy``/``MeanSquaredError``: mean over the
+    last axis). The batch loss is their mean, the same as the mean over all N*D entries; a
+    replica's share (several devices) is their sum over its rows / the global batch size."""
+    kind = SPECS[name].kind
+    if kind == "labels":
+        return tf.nn.sparse_softmax_cross_entropy_with_logits(labels=targets, logits=outputs)
+    targets = tf.cast(targets, outputs.dtype)
+    if kind == "real":
+        return tf.reduce_mean(tf.math.squared_difference(outputs, targets), axis=-1)
+    per_entry = tf.nn.sigmoid_cross_entropy_with_logits(labels=targets, logits=outputs)
+    return tf.reduce_mean(per_entry, axis=-1)
 
 
-def _loss_tensor(name: str, logits: tf.Tensor, targets: tf.Tensor) -> tf.Tensor:
+def _loss_tensor(name: str, outputs: tf.Tensor, targets: tf.Tensor) -> tf.Tensor:
     """Mean loss over the batch."""
-    return tf.reduce_mean(_row_losses(name, logits, targets))
+    return tf.reduce_mean(_row_losses(name, outputs, targets))
 
 
-LOSS_NAMES = ("sparse_softmax_cross_entropy", "sigmoid_binary_cross_entropy")
+LOSS_NAMES = tuple(SPECS)  # every loss scratch.targets describes
+
+
+def _target_tensor(spec: Any, y: np.ndarray, dtype: Any) -> tf.Tensor:
+    """Targets as TF wants them: int64 class labels, else the model's float dtype."""
+    return tf.constant(y.astype(np.int64 if spec.kind == "labels" else dtype, copy=False))
 
 
 def _step_fn(model: Sequential, optimizer: optimizers_mod.Optimizer, loss: str):
@@ -111,14 +127,19 @@ def train_step(
 ) -> float:
     """One eager step (for comparisons with scratch); returns the batch loss before the update.
 
-    The batch is checked as in scratch (``fit`` checks its data once, up front)."""
+    ``loss`` a name of ``scratch.targets.SPECS``; the batch is checked as in scratch, as that
+    loss's targets (``fit`` checks its data once, up front)."""
     check_fit_model(model, Sequential, "tf_ref")
     if not isinstance(optimizer, optimizers_mod.Optimizer):
         raise TypeError(f"optimizer: expected a tf_ref Optimizer, got {type(optimizer).__name__}")
-    check_choice(loss, "loss", LOSS_NAMES)
+    spec = get_spec(loss)
     x_batch = model.check_input(x_batch, "x_batch")
-    y_batch = check_labels(y_batch, "y_batch", n_classes=model.output_dim, n_rows=x_batch.shape[0])
-    return float(_step_fn(model, optimizer, loss)(tf.constant(x_batch), tf.constant(y_batch)))
+    y_batch = spec.check_targets(
+        y_batch, "y_batch", n_rows=x_batch.shape[0], output_dim=model.output_dim,
+        dtype=model.dtype,
+    )  # fmt: skip
+    step = _step_fn(model, optimizer, spec.name)
+    return float(step(tf.constant(x_batch), _target_tensor(spec, y_batch, model.dtype)))
 
 
 def _epoch_fn(model: Sequential, optimizer: optimizers_mod.Optimizer, loss: str, batch_size: int):
@@ -293,19 +314,21 @@ def evaluate(
     loss: str = "sparse_softmax_cross_entropy",
     batch_size: int = 1024,
 ) -> dict[str, float]:
-    """Mean loss (+ the weight penalties, as Keras reports it) and accuracy of ``model`` on
-    (x, y) in inference mode.
-
-    As in scratch: a model whose outputs are not all finite scores NaN for both values (TF's
-    loss would return NaN and the argmax a meaningless accuracy).
-    """
-    check_choice(loss, "loss", LOSS_NAMES)
-    logits = model.predict(x, batch_size=batch_size)
-    y = check_labels(y, "y", n_classes=logits.shape[1], n_rows=logits.shape[0])
-    if not np.isfinite(logits).all():
-        return {"loss": float("nan"), "accuracy": float("nan")}
-    value = float(_loss_tensor(loss, tf.constant(logits), tf.constant(y)))
-    return {"loss": value + model.regularization_loss(), "accuracy": accuracy(logits, y)}
+    """Mean loss (+ the weight penalties, as Keras reports it) and the loss's metrics of
+    ``model`` on (x, y) in inference mode, as ``scratch.training.evaluate``: the loss by TF,
+    the metrics and the NaN rule of a diverged model from the shared ``evaluation_scores``."""
+    spec = get_spec(loss)
+    outputs = model.predict(x, batch_size=batch_size)
+    y = spec.check_targets(
+        y, "y", n_rows=outputs.shape[0], output_dim=outputs.shape[1], dtype=model.dtype
+    )
+    return evaluation_scores(
+        spec,
+        outputs,
+        y,
+        lambda: float(_loss_tensor(spec.name, tf.constant(outputs), tf.constant(y))),
+        model.regularization_loss(),
+    )
 
 
 def _sub_model(model: Sequential, start: int, stop: int) -> Sequential:
@@ -379,77 +402,51 @@ def fit(
     """
     check_fit_model(model, Sequential, "tf_ref")
     optimizer = optimizers_mod.get(optimizer)
-    check_choice(loss, "loss", LOSS_NAMES)
+    spec = get_spec(loss)
     check_fit_options(checkpoint_path, verbose, stream, validation_data)
     if devices is not None and devices != "all":
         check_positive(devices, "devices", integer=True)
     check_bool(cache_frozen, "cache_frozen")
     plateau = performance_schedule(optimizer, validation_data)
     x, y, validation_data, rng = prepare_fit(
-        model, x, y, epochs, batch_size, validation_data, early_stopping, rng
+        model, x, y, epochs, batch_size, validation_data, early_stopping, rng, loss
     )
     net = model  # what the steps run: the whole model, or the layers above the cached ones
     if cache_frozen:
         net, x, validation_data = _cache_prefix(model, x, validation_data, select_device(device))
-    if validation_data is not None:
-        xv, yv = validation_data
-    history = History()
-    best_val = np.inf
     strategy = None if devices is None or devices == 1 else select_strategy(devices, device)
     replicated = None
     if strategy is not None and strategy.num_replicas_in_sync > 1:
         # x is in the model's dtype already (prepare_fit)
         replicated = _Replicated(net, optimizer, loss, batch_size, strategy, x[:8])
+    epoch_end = EpochEnd(
+        model=model, net=net, optimizer=optimizer, loss=loss, evaluate=evaluate,
+        validation_data=validation_data, early_stopping=early_stopping,
+        checkpoint_path=checkpoint_path, plateau=plateau, epochs=epochs, verbose=verbose,
+        stream=stream,
+        # the checkpoint holds the replicas' optimizer state (their weights come back each epoch)
+        before_checkpoint=None if replicated is None else lambda: replicated.pull(True),
+    )  # fmt: skip
+    sizes = np.diff(np.append(np.arange(0, x.shape[0], batch_size), x.shape[0]))
     with tf.device(select_device(device) if replicated is None else replicated.device):
         x_t = tf.constant(x)
-        y_t = tf.constant(y.astype(np.int64, copy=False))
+        y_t = _target_tensor(spec, y, model.dtype)
         if replicated is None:
             run_epoch = _epoch_fn(net, optimizer, loss, batch_size)
         else:
             run_epoch = replicated.run_epoch
         for epoch in range(epochs):
-            start = time.perf_counter()
+            bar = epoch_end.begin(epoch, 1)  # one line per epoch: the loop runs in a graph
             order = np.concatenate(list(minibatches(x.shape[0], batch_size, rng)))
             batch_losses = run_epoch(x_t, y_t, tf.constant(order)).numpy()
             if replicated is not None:
                 replicated.pull()
             if not np.isfinite(batch_losses).all():
-                history.diverged_at_epoch = epoch
+                epoch_end.diverged(epoch, bar)
                 break
-            sizes = np.diff(np.append(np.arange(0, x.shape[0], batch_size), x.shape[0]))
-            record: dict[str, Any] = {
-                "loss": float(np.dot(batch_losses, sizes) / x.shape[0]),
-                "seconds": time.perf_counter() - start,
-            }
-            if validation_data is not None:
-                scores = evaluate(net, xv, yv, loss)
-                record.update(val_loss=scores["loss"], val_accuracy=scores["accuracy"])
-            record["learning_rate"] = optimizer.current_learning_rate()
-            history.append(**record)
-            if verbose:
-                bar = ProgressBar(1, f"epoch {epoch + 1}/{epochs}", stream)
-                bar.start = start
-                bar.close(**{k: v for k, v in record.items() if k != "seconds"})
-            if diverged_on_validation(history, epoch, record):
-                break
-            if plateau is not None:  # the replicas' optimizer reads the same rate variable
-                plateau.update(record["val_loss"])
-            if validation_data is not None and is_new_best(
-                record["val_loss"], best_val, early_stopping
-            ):
-                best_val = record["val_loss"]
-                history.best_epoch = epoch
-                if checkpoint_path is not None:
-                    if replicated is not None:
-                        replicated.pull(optimizer_state=True)
-                    save_checkpoint(checkpoint_path, model, optimizer, {"epoch": epoch, **record})
-            if early_stopping is not None and early_stopping.update(
-                epoch, record["val_loss"], model.get_weights
-            ):
-                history.stopped_early = True
+            # the plateau schedule's rate variable is the replicas' too (the same object)
+            if epoch_end.end(epoch, float(np.dot(batch_losses, sizes) / x.shape[0]), bar):
                 break
     if replicated is not None:
         replicated.pull(optimizer_state=True)
-    if early_stopping is not None and early_stopping.best_weights is not None:
-        model.set_weights(early_stopping.best_weights)
-    return history
+    return epoch_end.finish()
