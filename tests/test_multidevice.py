@@ -260,6 +260,31 @@ if hasattr(layers, "Dropout"):
         out["dropout"] = "trained"
     except ValueError as err:
         out["dropout"] = str(err)
+# Every loss with (N, D) targets: an autoencoder's [0, 1] targets (8 outputs) and an MSE
+# regression (2 outputs); a replica's share is its rows' sum of per-row losses / the global batch.
+def autoencoder():
+    return [layers.Dense(4, "elu", kernel_initializer="he_normal"), layers.Dense(8)]
+def regressor():
+    return [layers.Dense(16, "elu", kernel_initializer="he_normal"), layers.Dense(2)]
+out["losses"] = {}
+for loss, spec in {"sigmoid_cross_entropy": autoencoder, "mean_squared_error": regressor}.items():
+    x, _ = blobs(241, 11)
+    t = 1 / (1 + np.exp(-x)) if loss == "sigmoid_cross_entropy" else x[:, :2] * 2 - x[:, 2:4]
+    fits = []
+    for d in (1, 2):
+        model = net(spec)
+        model.set_weights(net(spec).get_weights())
+        h = training.fit(model, x, t, optimizer=optimizers.SGD(0.0625), loss=loss, epochs=3,
+                         batch_size=20, rng=np.random.default_rng(5), verbose=False, devices=d,
+                         validation_data=(x[:50], t[:50]))
+        fits.append((h, model))
+    (h1, m1), (h2, m2) = fits
+    out["losses"][loss] = {
+        "loss": rel(h1.history["loss"], h2.history["loss"]),
+        "val_loss": rel(h1.history["val_loss"], h2.history["val_loss"]),
+        "weights_abs": worst(m1.get_weights(), m2.get_weights()),
+        "keys": sorted(h2.history),
+    }
 print(json.dumps(out))
 """
 
@@ -341,3 +366,14 @@ def test_two_devices_follow_a_plateau_schedule(two_device_runs: dict) -> None:
     one, two = r["learning_rate"]
     assert one == two and min(one) < max(one), r  # the same cuts, and at least one cut
     assert r["loss"] < RTOL_LONG and r["weights_abs"] < RTOL_LONG, r
+
+
+@pytest.mark.parametrize("loss", ["sigmoid_cross_entropy", "mean_squared_error"])
+def test_two_devices_train_every_loss_with_2d_targets(two_device_runs: dict, loss: str) -> None:
+    """(N, D) targets (an autoencoder's [0, 1] pixels, an MSE regression) on two replicas train
+    as on one device (the same tolerance as classification): each replica's share is its
+    rows' per-row losses summed / the global batch size, not its entries' sum (off by D)."""
+    r = two_device_runs["losses"][loss]
+    assert r["loss"] < RTOL and r["val_loss"] < RTOL and r["weights_abs"] < ATOL, r
+    metric = {"sigmoid_cross_entropy": ["val_mean_squared_error"], "mean_squared_error": []}
+    assert r["keys"] == sorted(["learning_rate", "loss", "seconds", "val_loss", *metric[loss]])

@@ -335,6 +335,120 @@ def test_prepare_fit_checks_before_building(kwargs, error, match) -> None:
     assert not unbuilt.built
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_prepare_fit_checks_the_targets_of_the_loss(dtype) -> None:
+    """y and the validation y are checked as the loss's targets: 0/1 labels (N,) of a 1-unit
+    output come back (N, 1) in the model's dtype, integer regression targets as floats; a
+    target the loss cannot take is refused before the model is built, a width that does not
+    fit the outputs once it is."""
+    x, _ = tiny_data(6)
+    one_unit = models.Sequential([layers.Dense(1)], dtype=dtype)
+    t = np.array([0, 1, 1, 0, 1, 0])
+    _, y2, (_, yv2), _ = training.prepare_fit(
+        one_unit, x, t, 1, 2, (x, t.astype(bool)), None, 0, "sigmoid_binary_cross_entropy"
+    )
+    assert y2.shape == yv2.shape == (6, 1) and y2.dtype == yv2.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(y2[:, 0], t)
+    np.testing.assert_array_equal(yv2[:, 0], t)
+    _, y3, _, _ = training.prepare_fit(
+        tiny_model(dtype), x, np.arange(18).reshape(6, 3), 1, 2, None, None, 0,
+        "mean_squared_error",
+    )  # fmt: skip
+    assert y3.dtype == np.dtype(dtype) and y3[5, 2] == 17
+    unbuilt = models.Sequential([layers.Dense(3)])
+    with pytest.raises(ValueError, match=r"y_valid: loss 'sigmoid_cross_entropy' .*\[0, 1\]"):
+        training.prepare_fit(
+            unbuilt, x, np.zeros((6, 3)), 1, 2, (x, np.full((6, 3), 3.0)), None, 0,
+            "sigmoid_cross_entropy",
+        )  # fmt: skip
+    assert not unbuilt.built
+    with pytest.raises(ValueError, match=r"y: .*got shape \(6, 2\), but the model has 3 out"):
+        training.prepare_fit(
+            unbuilt, x, np.zeros((6, 2)), 1, 2, None, None, 0, "mean_squared_error"
+        )
+    with pytest.raises(ValueError, match="loss: unknown name 'mae'"):
+        training.prepare_fit(tiny_model(), x, t, 1, 2, None, None, 0, "mae")
+
+
+class ScriptedScores:
+    """A stand-in for a backend's evaluate: the next scripted val_loss and binary accuracy,
+    recording what it was asked to score."""
+
+    def __init__(self, val_losses: list[float]) -> None:
+        self.values, self.calls = list(val_losses), []
+
+    def __call__(self, net, x, y, loss):
+        self.calls.append((net, x, y, loss))
+        return {"loss": self.values.pop(0), "binary_accuracy": 0.5}
+
+
+def epoch_end_for(val_losses, tmp_path=None, **kwargs):
+    """An EpochEnd for the binary loss over tiny_model, SGD and scripted validation scores."""
+    model = tiny_model()
+    scores = ScriptedScores(val_losses)
+    end = training.EpochEnd(
+        model=model, net=model, optimizer=optimizers.SGD(0.5), loss="sigmoid_binary_cross_entropy",
+        evaluate=scores, validation_data=(np.zeros((2, 5)), np.zeros((2, 1))),
+        early_stopping=kwargs.pop("early_stopping", None), plateau=None, epochs=len(val_losses),
+        checkpoint_path=None if tmp_path is None else tmp_path / "best.npz",
+        verbose=kwargs.pop("verbose", False), stream=kwargs.pop("stream", None), **kwargs,
+    )  # fmt: skip
+    return end, model, scores
+
+
+def test_epoch_end_records_the_losss_metrics_and_keeps_the_best_epoch(tmp_path) -> None:
+    """The shared end of an epoch: the record is loss, seconds, val_loss, val_<metric> of the
+    loss, learning_rate; the best epoch (lowest val_loss) is the checkpoint's and the restored
+    one; early stopping stops after patience epochs without a record; the progress line shows
+    the record (seconds aside), once per epoch."""
+    stream = io.StringIO()
+    stopper = training.EarlyStopping(patience=1)
+    end, model, scores = epoch_end_for(
+        [0.9, 0.4, 0.6, 0.7, 0.1], tmp_path, early_stopping=stopper, verbose=True, stream=stream
+    )
+    stops, weights = [], []
+    for epoch in range(5):
+        bar = end.begin(epoch, 3)
+        model.set_weights([np.full_like(w, epoch) for w in model.get_weights()])  # "trained"
+        weights.append(model.get_weights())
+        stops.append(end.end(epoch, 1.0 - epoch / 10, bar))
+        if stops[-1]:
+            break
+    assert stops == [False, False, False, True]  # epochs 2 and 3 without a record
+    history = end.finish()
+    assert list(history.history) == [
+        "loss", "seconds", "val_loss", "val_binary_accuracy", "learning_rate"
+    ]  # fmt: skip
+    assert history.history["val_loss"] == [0.9, 0.4, 0.6, 0.7]
+    assert history.history["val_binary_accuracy"] == [0.5] * 4
+    assert history.best_epoch == 1 and history.stopped_early
+    assert all(call[3] == "sigmoid_binary_cross_entropy" for call in scores.calls)
+    for got, best in zip(model.get_weights(), weights[1], strict=True):
+        np.testing.assert_array_equal(got, best)  # the best epoch's weights put back
+    meta = training.load_checkpoint(tmp_path / "best.npz", tiny_model())
+    assert meta["epoch"] == 1 and meta["val_loss"] == 0.4 and meta["val_binary_accuracy"] == 0.5
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 4 and lines[1].startswith("epoch 2/5 ")
+    assert "val_binary_accuracy 0.5000 - learning_rate 0.5" in lines[1]
+
+
+def test_epoch_end_stops_on_divergence_and_runs_the_checkpoint_hook(tmp_path) -> None:
+    """A non-finite batch loss (diverged) or validation loss stops training and is recorded;
+    before_checkpoint runs before each checkpoint write (tf_ref's replicas hand back their
+    optimizer state there)."""
+    hooks = []
+    end, _, _ = epoch_end_for([0.5, np.inf], tmp_path, before_checkpoint=lambda: hooks.append(1))
+    end.begin(0, 1)
+    assert not end.end(0, 0.3, None) and hooks == [1]
+    end.begin(1, 1)
+    assert end.end(1, 0.2, None) and end.history.diverged_at_epoch == 1 and hooks == [1]
+    stream = io.StringIO()
+    end, _, _ = epoch_end_for([0.5], verbose=True, stream=stream)
+    end.diverged(0, end.begin(0, 4))
+    assert end.history.diverged_at_epoch == 0 and end.history.epochs == 0
+    assert stream.getvalue().endswith("loss nan\n")
+
+
 def test_performance_schedule_is_found_only_for_plateau_rates() -> None:
     """fit updates a ReduceLROnPlateau rate (anything with update) and nothing else; it needs
     validation data to watch."""

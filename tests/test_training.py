@@ -467,3 +467,229 @@ def test_early_stopping_reused_for_a_second_fit_starts_over(name: str) -> None:
     assert history.epochs == 2 and not history.stopped_early
     assert history.history["val_loss"] == expected.history["val_loss"]
     assert_same_weights(model.get_weights(), replay.get_weights(), "second run")
+
+
+# ------------------------------------------------------------- every loss, both backends
+# scratch.targets.SPECS: class labels, 0/1 labels, targets in [0, 1] (an autoencoder's pixels),
+# real values. Small problems each loss should learn, the same initial weights in both backends.
+
+
+def two_blobs(n: int, rng: np.random.Generator, dtype=np.float64):
+    """Two separated Gaussian blobs in 8-D and their 0/1 labels (N,)."""
+    t = rng.integers(0, 2, n)
+    x = np.where(t[:, None] == 1, 1.5, -1.5) * np.eye(1, 8) + rng.standard_normal((n, 8))
+    return x.astype(dtype), t
+
+
+def loss_problem(loss: str, rng: np.random.Generator, n: int = 200):
+    """(x, y, output width) for ``loss``: labels of two blobs; the rows themselves, squashed
+    into (0, 1), as an autoencoder's targets; a linear map of x plus noise as regression."""
+    x, t = two_blobs(n, rng)
+    if loss == "sigmoid_binary_cross_entropy":
+        return x, t, 1
+    if loss == "sigmoid_cross_entropy":
+        x = 1 / (1 + np.exp(-x))
+        return x, x, 8
+    w = rng.standard_normal((8, 2))
+    return x, x @ w + 0.1 * rng.standard_normal((n, 2)), 2
+
+
+def net_for(name: str, n_out: int, dtype: str = "float64"):
+    """8 -> Dense(16, elu) -> Dense(n_out), the same initial weights (drawn by scratch)."""
+    net = models.Sequential(
+        [layers.Dense(16, "elu", kernel_initializer="he_normal"), layers.Dense(n_out)],
+        8,
+        rng=np.random.default_rng(3),
+        dtype=dtype,
+    )
+    if name == "scratch":
+        return net
+    tf_layers, tf_models, _, _ = backend(name)
+    twin = tf_models.Sequential(
+        [tf_layers.Dense(16, "elu"), tf_layers.Dense(n_out)], 8, rng=0, dtype=dtype
+    )
+    twin.set_weights(net.get_weights())
+    return twin
+
+
+NON_LABEL_LOSSES = ["sigmoid_binary_cross_entropy", "sigmoid_cross_entropy", "mean_squared_error"]
+METRIC_KEYS = {
+    "sigmoid_binary_cross_entropy": {"val_binary_accuracy"},
+    "sigmoid_cross_entropy": {"val_mean_squared_error"},
+    "mean_squared_error": set(),
+}
+
+
+@pytest.mark.parametrize("shape", ["(N,)", "(N, 1)"])
+@pytest.mark.parametrize("name", BACKENDS)
+def test_binary_loss_trains_a_one_unit_output(name: str, shape: str) -> None:
+    """The measured bug: fit(loss="sigmoid_binary_cross_entropy") on a 1-unit output with
+    labels 0/1 was refused ("outside the valid range of [0, 1)"); it trains, (N,) or (N, 1)
+    labels alike, to a validation binary accuracy above 0.95 on two separated blobs (the
+    Bayes rate is ~0.93 per axis at 1.5 sigma; the blobs differ by 3 sigma: ~0.93... so the
+    bound is 0.9, far above the 0.5 of chance)."""
+    _, _, opt_mod, train_mod = backend(name)
+    x, t = two_blobs(300, np.random.default_rng(4))
+    y = t if shape == "(N,)" else t[:, None]
+    model = net_for(name, 1)
+    history = train_mod.fit(
+        model, x[:200], y[:200], optimizer=opt_mod.Adam(0.01), loss="sigmoid_binary_cross_entropy",
+        epochs=10, batch_size=20, validation_data=(x[200:], y[200:]), rng=5, verbose=False,
+    )  # fmt: skip
+    assert set(history.history) == {
+        "loss", "val_loss", "val_binary_accuracy", "learning_rate", "seconds"
+    }  # fmt: skip
+    assert history.history["val_binary_accuracy"][-1] >= 0.9
+    assert history.history["loss"][-1] < 0.5 * history.history["loss"][0]
+    scores = train_mod.evaluate(model, x[200:], y[200:], "sigmoid_binary_cross_entropy")
+    assert set(scores) == {"loss", "binary_accuracy"}
+
+
+@pytest.mark.tf
+@pytest.mark.parametrize("loss", NON_LABEL_LOSSES)
+def test_every_loss_trains_the_same_in_both_backends(loss: str) -> None:
+    """Binary labels, an autoencoder-like fit(model, x, x) on [0, 1] targets, an MSE
+    regression: scratch and tf_ref from the same weights on the same batches (float64, SGD at
+    0.0625, exact in float32) give the same per-epoch losses, validation scores and weights.
+    Tolerance: the two sum the per-entry losses in other orders (TF: mean over each row, then
+    over the batch), ~1e-16 relative per step, over 3 epochs of 8 steps: rtol 1e-10 leaves
+    room, while a missing 1/D, a wrong target dtype or a different batch differ by > 1e-3."""
+    rng = np.random.default_rng(6)
+    x, y, n_out = loss_problem(loss, rng)
+    kwargs = dict(
+        loss=loss, epochs=3, batch_size=25, validation_data=(x[:50], y[:50]), verbose=False
+    )
+    runs = {}
+    for name in ("scratch", "tf"):
+        _, _, opt_mod, train_mod = backend(name)
+        model = net_for(name, n_out)
+        history = train_mod.fit(
+            model, x, y, optimizer=opt_mod.SGD(0.0625), rng=np.random.default_rng(7), **kwargs
+        )
+        runs[name] = model, history
+    (ours, h1), (theirs, h2) = runs["scratch"], runs["tf"]
+    assert set(h1.history) == set(h2.history) == {
+        "loss", "val_loss", "learning_rate", "seconds", *METRIC_KEYS[loss]
+    }  # fmt: skip
+    for key in h1.history:
+        if key != "seconds":
+            np.testing.assert_allclose(h1.history[key], h2.history[key], rtol=1e-10, err_msg=key)
+    assert h1.history["loss"][-1] < h1.history["loss"][0]  # it learns something
+    for a, b in zip(ours.get_weights(), theirs.get_weights(), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+# SGD rates at which these problems overshoot: best epochs 3, 20 and 11 of 6, 23 and 14.
+OVERSHOOT = {
+    "sigmoid_binary_cross_entropy": 0.3,
+    "sigmoid_cross_entropy": 1.0,
+    "mean_squared_error": 0.05,
+}
+
+
+@pytest.mark.parametrize("loss", NON_LABEL_LOSSES)
+@pytest.mark.parametrize("name", BACKENDS)
+def test_early_stopping_and_checkpoint_watch_val_loss_for_every_loss(tmp_path, name, loss):
+    """For every loss, the best epoch is the lowest val_loss (a record by is_new_best's rule),
+    early stopping stops after patience epochs without one, the checkpoint holds that epoch
+    (its meta and its weights: evaluate gives its val_loss again) and fit restores it.
+    SGD with momentum 0.9 at a rate that overshoots (measured per loss) puts the best epoch
+    before the last and well after the first."""
+    _, _, opt_mod, train_mod = backend(name)
+    x, y, n_out = loss_problem(loss, np.random.default_rng(8))
+    xv, yv = x[:50], y[:50]
+    model = net_for(name, n_out)
+    path = tmp_path / "best.npz"
+    stopper = train_mod.EarlyStopping(patience=1)
+    history = train_mod.fit(
+        model, x[50:], y[50:], optimizer=opt_mod.SGD(OVERSHOOT[loss], momentum=0.9), loss=loss,
+        epochs=40,
+        batch_size=25, validation_data=(xv, yv), early_stopping=stopper, rng=9, verbose=False,
+        checkpoint_path=path,
+    )  # fmt: skip
+    vals = history.history["val_loss"]
+    best = record_epochs(vals, 0.0)[-1]
+    assert 0 < best and history.stopped_early and history.epochs == best + 3, vals  # 2 more
+    assert history.best_epoch == stopper.best_epoch == best
+    # restored weights: those of the best epoch (the same evaluation, rounding aside)
+    assert train_mod.evaluate(model, xv, yv, loss)["loss"] == pytest.approx(vals[best], rel=1e-9)
+    fresh = net_for(name, n_out)
+    meta = train_mod.load_checkpoint(path, fresh)
+    assert meta["epoch"] == best and meta["val_loss"] == vals[best]
+    assert_same_weights(fresh.get_weights(), model.get_weights(), "checkpoint vs restored")
+
+
+@pytest.mark.parametrize("name", BACKENDS)
+def test_evaluate_scores_every_loss_and_nan_when_diverged(name: str) -> None:
+    """evaluate returns {"loss", *metrics} for each loss, with every value NaN (no error)
+    when the outputs are not finite."""
+    _, _, _, train_mod = backend(name)
+    rng = np.random.default_rng(10)
+    for loss, keys in [
+        ("sparse_softmax_cross_entropy", {"loss", "accuracy"}),
+        *((loss, {"loss"} | {k[4:] for k in METRIC_KEYS[loss]}) for loss in NON_LABEL_LOSSES),
+    ]:
+        x, y, n_out = loss_problem(loss, rng) if loss in METRIC_KEYS else (*two_blobs(50, rng), 2)
+        model = net_for(name, n_out)
+        scores = train_mod.evaluate(model, x, y, loss)
+        assert set(scores) == keys and all(np.isfinite(v) for v in scores.values()), loss
+        model.set_weights([np.full_like(w, 1e300) for w in model.get_weights()])
+        with np.errstate(over="ignore", invalid="ignore"):  # the overflow is the point
+            scores = train_mod.evaluate(model, x, y, loss)
+        assert set(scores) == keys and all(np.isnan(v) for v in scores.values()), loss
+
+
+@pytest.mark.parametrize(
+    ("loss", "y", "match"),
+    [
+        ("sigmoid_binary_cross_entropy", np.full(40, 0.5), r"y: loss .* neither 0 nor 1"),
+        (
+            "sigmoid_binary_cross_entropy",
+            np.zeros((40, 2)),
+            r"y: .*\(40, 2\), but the model has 1 outputs",
+        ),
+        ("sigmoid_cross_entropy", np.full((40, 1), 2.0), r"y: .*got values in \[2.0, 2.0\]"),
+        ("mean_squared_error", np.full(40, np.nan), "y: .*40 NaN or infinite"),
+        ("mean_squared_error", np.zeros(39), "y: expected 40 rows of targets"),
+        ("sparse_softmax_cross_entropy", np.zeros(40), "y: expected integer class labels"),
+        ("mse", np.zeros(40), "loss: unknown name 'mse'; expected one of .*mean_squared_error"),
+    ],
+)
+def test_fit_refuses_targets_the_loss_cannot_take_before_building(loss, y, match) -> None:
+    """fit checks y as the loss's targets (wrong kind, width, range, NaN, rows, unknown loss)
+    before anything is built or trained."""
+    x = np.zeros((40, 8))
+    model = models.Sequential([layers.Dense(1)], dtype="float64")
+    with pytest.raises((TypeError, ValueError), match=match):
+        training.fit(model, x, y, loss=loss, verbose=False)
+    if "outputs" not in match:  # the width is known only once the model is built
+        assert not model.built
+
+
+def test_train_step_takes_a_loss_name_or_a_function() -> None:
+    """scratch.train_step's loss_fn: a loss name (its targets checked as that loss wants), a
+    registered function (the same step), or a function of your own (class labels)."""
+    x, y, _ = loss_problem("sigmoid_cross_entropy", np.random.default_rng(11), 20)
+    steps = []
+    for loss_fn in ("sigmoid_cross_entropy", training.losses_mod.LOSSES["sigmoid_cross_entropy"]):
+        model, opt = net_for("scratch", 8), optimizers.SGD(0.1)
+        steps.append((training.train_step(model, opt, loss_fn, x, y), model.get_weights()))
+    assert steps[0][0] == steps[1][0]
+    assert_same_weights(steps[0][1], steps[1][1], "name vs function")
+    with pytest.raises(ValueError, match=r"y_batch: loss 'sigmoid_cross_entropy' .*\[0, 1\]"):
+        training.train_step(net_for("scratch", 8), optimizers.SGD(0.1), "sigmoid_cross_entropy",
+                            x, 2 * y)  # fmt: skip
+    with pytest.raises(ValueError, match=r"y_batch: .*neither 0 nor 1"):
+        training.train_step(net_for("scratch", 8), optimizers.SGD(0.1),
+                            "sigmoid_binary_cross_entropy", x, y)  # fmt: skip
+    with pytest.raises(ValueError, match="loss: unknown name 'mse'"):
+        training.train_step(net_for("scratch", 8), optimizers.SGD(0.1), "mse", x, y)
+    with pytest.raises(TypeError, match="loss_fn: expected a loss name"):
+        training.train_step(net_for("scratch", 8), optimizers.SGD(0.1), 3, x, y)
+
+    def mine(logits, labels):
+        return training.losses_mod.sparse_softmax_cross_entropy_value_and_grad(logits, labels)
+
+    labels = np.arange(20) % 8
+    value = training.train_step(net_for("scratch", 8), optimizers.SGD(0.1), mine, x, labels)
+    assert np.isfinite(value)
