@@ -465,14 +465,17 @@ def evaluate(
     )
 
 
-# The loss name behind each registered loss function, so that train_step given a function
-# checks its targets as that loss wants them; the sigmoid maths is registered under two names
-# and maps to the lenient one ("sigmoid_cross_entropy": any target in [0, 1], 0/1 included).
-_NAME_OF_FUNCTION = {
-    id(fn): name
-    for table in (losses_mod.LOSSES, losses_mod.UNCHECKED)
-    for name, fn in table.items()
-}
+def _loss_name_of(loss_fn: Callable[..., Any]) -> str:
+    """The loss name behind a registered loss function (``losses.LOSSES``/``UNCHECKED``), so
+    that train_step given a function checks its targets as that loss wants them; the sigmoid
+    maths is registered under two names and maps to the lenient one ("sigmoid_cross_entropy":
+    any target in [0, 1], 0/1 included). A function of your own: class labels, as before."""
+    names = {
+        id(fn): name
+        for table in (losses_mod.LOSSES, losses_mod.UNCHECKED)
+        for name, fn in table.items()
+    }
+    return names.get(id(loss_fn), "sparse_softmax_cross_entropy")
 
 
 @with_blas_threads
@@ -503,7 +506,7 @@ def train_step(
         spec = get_spec(loss_fn)
         loss_fn = losses_mod.UNCHECKED[spec.name]
     elif callable(loss_fn):
-        spec = get_spec(_NAME_OF_FUNCTION.get(id(loss_fn), "sparse_softmax_cross_entropy"))
+        spec = get_spec(_loss_name_of(loss_fn))
     else:
         raise TypeError(
             "loss_fn: expected a loss name (one of "

@@ -29,7 +29,8 @@ ONLY_TF = {
     ("models", "add_penalties"),  # Keras keeps weight penalties in model.losses
 }
 SIGNATURES_DIFFER = {
-    # scratch resolves the loss function once per fit; tf_ref compiles a step for a loss name
+    # scratch's loss_fn is a loss name or a (outputs, targets) function; tf_ref's loss a name
+    # only (it compiles a step for it)
     ("training", "train_step"),
 }
 MODULES = sorted(

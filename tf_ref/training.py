@@ -1,13 +1,15 @@
 """The training loop in TensorFlow: the same loop as ``scratch.training``, with the step compiled
 by ``tf.function`` and the gradients from ``tf.GradientTape``.
 
-One training step: batch -> ``keras_model(x, training=True)`` -> mean cross-entropy ->
-``tape.gradient`` -> ``keras_optimizer.apply_gradients``. A whole epoch runs inside one graph
-(a ``tf.while_loop`` over the batches), so Python is not on the hot path.
+One training step: batch -> ``keras_model(x, training=True)`` -> the mean loss (any loss of
+``scratch.targets.SPECS``, from TF's per-row losses) -> ``tape.gradient`` ->
+``keras_optimizer.apply_gradients``. A whole epoch runs inside one graph (a ``tf.while_loop``
+over the batches), so Python is not on the hot path.
 
 Plumbing is shared with scratch on purpose: the batch order comes from the same
 ``minibatches(n, batch_size, rng)``, so with the same seed both backends see the same batches;
-early stopping, history, progress bar and checkpoint files are the same objects.
+early stopping, history, progress bar and checkpoint files are the same objects, and so is the
+end of an epoch (``scratch.training.EpochEnd``) and the checks of the targets (``prepare_fit``).
 
 Several devices (``fit(..., devices=N)``): a copy of the Keras model and optimizer is made under a
 ``tf.distribute.MirroredStrategy`` (``tf_ref.device.select_strategy``); each batch of the same
@@ -326,7 +328,9 @@ def evaluate(
         spec,
         outputs,
         y,
-        lambda: float(_loss_tensor(spec.name, tf.constant(outputs), tf.constant(y))),
+        lambda: float(
+            _loss_tensor(spec.name, tf.constant(outputs), _target_tensor(spec, y, model.dtype))
+        ),
         model.regularization_loss(),
     )
 
