@@ -22,13 +22,27 @@ b_out (D,). ELU is alpha = 1 (book Eq. 11-2), the activation the book's autoenco
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from scratch.activations import elu, elu_grad
-from scratch.checks import _got, check_float_array
+from scratch.checks import (
+    OrderError,
+    _got,
+    as_dtype,
+    check_bool,
+    check_choice,
+    check_float_array,
+    check_fraction,
+    check_positive,
+    check_rng,
+)
 from scratch.layers import check_cache, check_dout
+from scratch.targets import get_spec, predictions
 
 Pair = tuple[np.ndarray, np.ndarray]
 
@@ -201,6 +215,539 @@ def assemble_stacked_autoencoder(phases: list[tuple[Pair, Pair]]) -> list[Pair]:
     (not copies): training the stack trains the phases' layers, as ``Autoencoder`` shares them.
     """
     checked = check_phases(phases)
-    encoders = [enc for enc, _ in checked]
-    decoders = [dec for _, dec in reversed(checked)]
-    return encoders + decoders
+    return mirror([enc for enc, _ in checked], [dec for _, dec in checked])
+
+
+def mirror(encoders: Sequence[Any], decoders: Sequence[Any]) -> list[Any]:
+    """The stacked network's order from the phases' encoders and decoders (phase order, any
+    objects: weight pairs or layers): enc_1, ..., enc_L, dec_L, ..., dec_1."""
+    return [*encoders, *reversed(decoders)]
+
+
+# ----------------------------------------------------------------------------- layers
+NOISES = ("gaussian", "masking")
+# The losses a reconstruction can use: logits against pixels in [0, 1], or values against any
+# real targets. The codings of an ELU encoder lie in (-1, inf), so the greedy phases above the
+# first always reconstruct them with the mean squared error.
+LOSSES = ("sigmoid_cross_entropy", "mean_squared_error")
+TRAININGS = ("joint", "greedy")
+INNER_LOSS = "mean_squared_error"
+
+
+@dataclass(frozen=True)
+class Backend:
+    """What an autoencoder needs from a backend (scratch or tf_ref): its layer and model
+    classes, the L2 regularizer, ``optimizers.get``, ``training.fit``, ``training.History`` and
+    ``losses.get``. The orchestration below is plumbing; the maths is all in these."""
+
+    sequential: type
+    dense: type
+    dense_transpose: type
+    gaussian_noise: type
+    masking_noise: type
+    l2: type
+    get_optimizer: Callable[..., Any]
+    fit: Callable[..., Any]
+    history: type
+    get_loss: Callable[[str], Callable[..., tuple[float, Any]]]
+
+
+def _scratch_backend() -> Backend:
+    from scratch import losses, optimizers, training
+    from scratch.layers import Dense, DenseTranspose, GaussianNoise, MaskingNoise
+    from scratch.models import Sequential
+    from scratch.regularizers import L2
+
+    return Backend(
+        Sequential, Dense, DenseTranspose, GaussianNoise, MaskingNoise, L2, optimizers.get,
+        training.fit, training.History, losses.get,
+    )  # fmt: skip
+
+
+def check_layer_args(
+    n_inputs: Any,
+    hidden: Any,
+    activation: Any,
+    tied: Any,
+    noise: Any,
+    noise_level: Any,
+    l2: Any,
+) -> tuple[int, tuple[int, ...], Any, bool, str | None, float, float]:
+    """The architecture's arguments: n_inputs and each hidden width integers > 0 (hidden a
+    non-empty list or tuple), tied a flag, noise None / "gaussian" (noise_level = stddev >= 0)
+    / "masking" (noise_level = rate in [0, 1)), no noise_level without noise, l2 >= 0. The
+    activation is checked by the layers themselves (the backend's own names)."""
+    n_inputs = check_positive(n_inputs, "n_inputs", integer=True)
+    if not isinstance(hidden, (list, tuple)) or not hidden:
+        raise TypeError(
+            "hidden: expected a non-empty list of coding widths (integers > 0, e.g. (300, 150)), "
+            f"got {_got(hidden)}"
+        )
+    hidden = tuple(check_positive(h, f"hidden[{k}]", integer=True) for k, h in enumerate(hidden))
+    tied = check_bool(tied, "tied")
+    if noise is not None:
+        check_choice(noise, "noise", NOISES)
+    if noise == "masking":
+        noise_level = check_fraction(noise_level, "noise_level")
+    else:
+        noise_level = float(check_positive(noise_level, "noise_level", zero=True))
+        if noise is None and noise_level != 0:
+            raise ValueError(
+                f"noise_level: {noise_level!r} given without noise; pass noise='gaussian' "
+                "(noise_level = stddev) or noise='masking' (noise_level = rate)"
+            )
+    l2 = float(check_positive(l2, "l2", zero=True))
+    return n_inputs, hidden, activation, tied, noise, noise_level, l2
+
+
+def noise_layer(backend: Backend, noise: str, level: float, name: str) -> Any:
+    """The input corruption: GaussianNoise(stddev=level) or MaskingNoise(rate=level)."""
+    if noise == "gaussian":
+        return backend.gaussian_noise(level, name=name)
+    return backend.masking_noise(level, name=name)
+
+
+def encoder_layer(
+    backend: Backend, k: int, units: int, activation: Any, l2: float, kernel_initializer: Any
+) -> Any:
+    """Encoder k (1-based): Dense(units, activation, name="hidden{k}"), an L2 penalty on its
+    kernel only when l2 > 0 (the book regularizes the weights, never the biases)."""
+    regularizer = backend.l2(l2) if l2 > 0 else None
+    return backend.dense(
+        units,
+        activation,
+        kernel_initializer=kernel_initializer,
+        kernel_regularizer=regularizer,
+        name=f"hidden{k}",
+    )
+
+
+def decoder_layer(
+    backend: Backend,
+    k: int,
+    depth: int,
+    encoder: Any,
+    width: int,
+    activation: Any,
+    tied: bool,
+    kernel_initializer: Any,
+) -> Any:
+    """Decoder k (1-based), the mirror of encoder k back to ``width`` (encoder k's input width):
+    named "outputs" and linear for k = 1 (logits or values, the loss decides), else
+    "hidden{2 depth - k + 1}" with the activation (it reconstructs codings); a DenseTranspose of
+    the encoder when ``tied`` (its kernel shared), else a Dense of its own."""
+    name = "outputs" if k == 1 else f"hidden{2 * depth - k + 1}"
+    act = None if k == 1 else activation
+    if tied:
+        return backend.dense_transpose(encoder, act, name=name)
+    return backend.dense(width, act, kernel_initializer=kernel_initializer, name=name)
+
+
+def build_autoencoder_layers(
+    backend: Backend,
+    n_inputs: Any,
+    hidden: Any,
+    *,
+    activation: Any,
+    tied: Any,
+    noise: Any,
+    noise_level: Any,
+    l2: Any,
+    kernel_initializer: Any,
+) -> list[Any]:
+    """``autoencoder_layers`` with a backend's classes (shared plumbing)."""
+    n_inputs, hidden, activation, tied, noise, noise_level, l2 = check_layer_args(
+        n_inputs, hidden, activation, tied, noise, noise_level, l2
+    )
+    widths = (n_inputs, *hidden)
+    encoders = [
+        encoder_layer(backend, k + 1, h, activation, l2, kernel_initializer)
+        for k, h in enumerate(hidden)
+    ]
+    decoders = [
+        decoder_layer(backend, k + 1, len(hidden), enc, widths[k], activation, tied,
+                      kernel_initializer)
+        for k, enc in enumerate(encoders)
+    ]  # fmt: skip
+    front = [] if noise is None else [noise_layer(backend, noise, noise_level, "noise")]
+    return front + mirror(encoders, decoders)
+
+
+def autoencoder_layers(
+    n_inputs: int,
+    hidden: Sequence[int] = (300,),
+    *,
+    activation: Any = "elu",
+    tied: bool = False,
+    noise: str | None = None,
+    noise_level: float = 0.0,
+    l2: float = 0.0,
+    kernel_initializer: Any = "he_normal",
+) -> list[Any]:
+    """The layers of a (stacked) autoencoder n_inputs -> hidden[0] -> ... -> hidden[-1] -> ...
+    -> n_inputs, unbuilt, for a ``Sequential``:
+
+    - "noise" first when ``noise``: GaussianNoise(noise_level) or MaskingNoise(noise_level)
+      (training mode only: a denoising autoencoder; the loss compares with the clean input);
+    - encoders "hidden1".."hiddenL": Dense(hidden[k], activation, kernel_initializer), an L2
+      penalty l2 * sum(W^2) on their kernels when l2 > 0;
+    - decoders in mirror order: "hidden(L+1)".."hidden(2L-1)" with the activation, then
+      "outputs", linear, n_inputs wide (logits for sigmoid_cross_entropy, values for MSE);
+      with ``tied`` each is a DenseTranspose of its encoder (kernel W.T, own bias).
+
+    For 784-300-150 (hidden=(300, 150)): hidden1, hidden2, hidden3, outputs, as in the book."""
+    return build_autoencoder_layers(
+        _scratch_backend(), n_inputs, hidden, activation=activation, tied=tied, noise=noise,
+        noise_level=noise_level, l2=l2, kernel_initializer=kernel_initializer,
+    )  # fmt: skip
+
+
+# ----------------------------------------------------------------------------- the estimator
+def check_epoch_callback(callback: Any) -> Any:
+    """``fit``'s ``epoch_callback``: None or a callable ``callback(model, phase, epoch)``."""
+    if callback is not None and not callable(callback):
+        raise TypeError(
+            "epoch_callback: expected None or a callable (model, phase, epoch), "
+            f"got {type(callback).__name__}"
+        )
+    return callback
+
+
+def forward_inference(layers: Sequence[Any], x: np.ndarray, batch_size: int = 1024) -> np.ndarray:
+    """x through ``layers`` (built, of either backend) in inference mode, in chunks of
+    ``batch_size`` rows (memory stays flat): the cached codings, transform, inverse_transform."""
+    chunks = []
+    for start in range(0, x.shape[0], batch_size):
+        h = x[start : start + batch_size]
+        for layer in layers:
+            h = np.asarray(layer.forward(h, training=False))
+        chunks.append(h)
+    return np.concatenate(chunks, axis=0)
+
+
+class NotFittedError(OrderError, AttributeError):
+    """An autoencoder used before ``fit``: a ValueError (and RuntimeError, as every call made
+    out of order) and an AttributeError, as scikit-learn's NotFittedError, so that
+    ``hasattr(model, "components_")`` is False before fit."""
+
+
+class AutoencoderBase:
+    """A dense autoencoder with scikit-learn's estimator API (plumbing shared by both backends'
+    ``Autoencoder``; ``_backend`` gives the layers, models, fit and losses).
+
+    ``training="joint"``: the whole stack as one network, ``fit(model, X, X, loss=loss)``.
+    ``training="greedy"`` (book ch. 15, "Training One Autoencoder at a Time"): phase k is the
+    shallow autoencoder [noise], hidden_k, its decoder, trained on the codings of the frozen
+    encoders below, computed once in inference mode (``autoencoder_layer_inputs``); phase 1
+    reconstructs X with ``loss``, the phases above reconstruct codings with the mean squared
+    error (ELU codings are not pixels). Each phase corrupts its own input when ``noise`` (a
+    stacked denoising autoencoder, Vincent et al. 2010); only phase 1's noise layer is part of
+    the assembled network. The stacked model is then assembled from the phases' own layers
+    (shared, not copied) in ``mirror`` order.
+
+    Randomness: ``random_state`` (None, an int or a Generator) is split into two streams, one
+    for the initial weights (and the noise layers' generators), one for the batch order, so that
+    the two backends, which draw initial weights differently, see the same batches.
+
+    Fitted attributes: ``model_`` (the Sequential), ``encoder_layers_`` (hidden1..hiddenL),
+    ``history_`` (one ``History`` per phase: [loss, val_loss with X_valid, learning_rate,
+    seconds] per epoch), ``components_`` (the first encoder's kernel transposed, (H_1, D): one
+    filter per row, like the RBM's), ``n_features_in_``.
+    """
+
+    _backend: Callable[[], Backend]
+
+    def __init__(
+        self,
+        hidden: Sequence[int] = (300,),
+        *,
+        activation: Any = "elu",
+        tied: bool = False,
+        noise: str | None = None,
+        noise_level: float = 0.0,
+        l2: float = 0.0,
+        loss: str = "sigmoid_cross_entropy",
+        training: str = "joint",
+        optimizer: str = "adam",
+        learning_rate: float = 0.001,
+        batch_size: int = 150,
+        epochs: int = 5,
+        dtype: Any = "float32",
+        random_state: Any = None,
+        verbose: bool = False,
+    ) -> None:
+        self.hidden = hidden
+        self.activation = activation
+        self.tied = tied
+        self.noise = noise
+        self.noise_level = noise_level
+        self.l2 = l2
+        self.loss = loss
+        self.training = training
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.epochs = epochs
+        self.dtype = dtype
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # -- scikit-learn's estimator protocol
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The constructor arguments, as stored."""
+        names = [p for p in inspect.signature(type(self).__init__).parameters if p != "self"]
+        return {name: getattr(self, name) for name in names}
+
+    def set_params(self, **params: Any) -> AutoencoderBase:
+        """Set constructor arguments by name (checked at the next fit); unknown names refused."""
+        valid = self.get_params()
+        for name, value in params.items():
+            if name not in valid:
+                raise ValueError(
+                    f"set_params: unknown parameter {name!r}; expected one of {', '.join(valid)}"
+                )
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self) -> str:
+        defaults = {
+            p.name: p.default for p in inspect.signature(type(self).__init__).parameters.values()
+        }
+        changed = [
+            f"{k}={v!r}" for k, v in self.get_params().items() if not _same(v, defaults.get(k))
+        ]
+        return f"{type(self).__name__}({', '.join(changed)})"
+
+    # -- checks
+    def _check_hyperparameters(self, n_inputs: int) -> dict[str, Any]:
+        """Every constructor argument, checked (before anything is built or trained)."""
+        _, hidden, _, tied, noise, level, l2 = check_layer_args(
+            n_inputs, self.hidden, self.activation, self.tied, self.noise, self.noise_level,
+            self.l2,
+        )  # fmt: skip
+        check_choice(self.loss, "loss", LOSSES)
+        check_choice(self.training, "training", TRAININGS)
+        if not isinstance(self.optimizer, str):
+            raise TypeError(
+                "optimizer: expected an optimizer name such as 'adam' (each phase makes its "
+                f"own), got {type(self.optimizer).__name__}"
+            )
+        self._backend().get_optimizer(self.optimizer, learning_rate=self.learning_rate)
+        check_positive(self.learning_rate, "learning_rate")
+        batch_size = check_positive(self.batch_size, "batch_size", integer=True)
+        epochs = check_positive(self.epochs, "epochs", integer=True)
+        dtype = as_dtype(self.dtype)
+        check_bool(self.verbose, "verbose")
+        return {
+            "hidden": hidden, "tied": tied, "noise": noise, "noise_level": level, "l2": l2,
+            "batch_size": batch_size, "epochs": epochs, "dtype": dtype,
+        }  # fmt: skip
+
+    def _check_data(self, X: Any, name: str, dtype: np.dtype, width: int | None) -> np.ndarray:
+        """X (n, D), n >= 1, finite floats cast to the model's dtype; for sigmoid_cross_entropy
+        values in [0, 1] (the targets are X itself: pixels, not any real number)."""
+        X = check_float_array(X, name, ndim=2, width=width, dtype=dtype)
+        if X.shape[0] == 0 or X.shape[1] == 0:
+            raise ValueError(f"{name}: expected at least one row and one column, got {X.shape}")
+        return get_spec(self.loss).check_targets(X, name, dtype=dtype)
+
+    def _check_fitted(self, what: str) -> None:
+        if not hasattr(self, "model_"):
+            raise NotFittedError(
+                f"{what}: this {type(self).__name__} is not fitted yet; call fit(X) first"
+            )
+
+    # -- training
+    def _new_model(self, layers: list[Any], width: int, rng: np.random.Generator, dtype) -> Any:
+        """A phase's (or the joint) model, built from ``rng`` (tests override this to give both
+        backends the same initial weights)."""
+        return self._backend().sequential(layers, width, rng=rng, dtype=dtype)
+
+    def _train(
+        self,
+        model: Any,
+        x: np.ndarray,
+        x_valid: np.ndarray | None,
+        loss: str,
+        rng: np.random.Generator,
+        epoch_callback: Any,
+        phase: int,
+        settings: dict[str, Any],
+    ) -> Any:
+        """``fit(model, x, x, loss=loss)``: the clean x is the target (the noise layer corrupts
+        the input only). With ``epoch_callback``, one fit per epoch on the same optimizer and
+        batch stream (the same steps as one fit of all epochs), its records merged."""
+        backend = self._backend()
+        options = {
+            "optimizer": backend.get_optimizer(self.optimizer, learning_rate=self.learning_rate),
+            "loss": loss,
+            "batch_size": settings["batch_size"],
+            "validation_data": None if x_valid is None else (x_valid, x_valid),
+            "rng": rng,
+            "verbose": bool(self.verbose),
+        }
+        if epoch_callback is None:
+            return backend.fit(model, x, x, epochs=settings["epochs"], **options)
+        history = backend.history()
+        for epoch in range(1, settings["epochs"] + 1):
+            one = backend.fit(model, x, x, epochs=1, **options)
+            for key, values in one.history.items():
+                history.history.setdefault(key, []).extend(values)
+            if one.diverged_at_epoch is not None:
+                history.diverged_at_epoch = epoch - 1
+                break
+            epoch_callback(model, phase, epoch)
+        return history
+
+    def fit(
+        self,
+        X: Any,
+        y: Any = None,
+        *,
+        X_valid: Any = None,
+        epoch_callback: Callable[[Any, int, int], None] | None = None,
+    ) -> AutoencoderBase:
+        """Train on X (n, D) (``y`` is ignored: scikit-learn's convention for unsupervised
+        estimators); ``X_valid`` (m, D) adds ``val_loss`` to each phase's history.
+        ``epoch_callback(model, phase, epoch)``, if given, runs after each epoch of each phase
+        (phase and epoch from 1; model = the Sequential that phase trains). Every argument is
+        checked before anything is built."""
+        X = check_float_array(X, "X", ndim=2, dtype=as_dtype(_dtype_or_default(self.dtype)))
+        settings = self._check_hyperparameters(X.shape[1])
+        check_epoch_callback(epoch_callback)
+        dtype = settings["dtype"]
+        X = self._check_data(X, "X", dtype, None)
+        if X_valid is not None:
+            X_valid = self._check_data(X_valid, "X_valid", dtype, X.shape[1])
+        build_rng, batch_rng = check_rng(self.random_state, "random_state").spawn(2)
+        if self.training == "joint":
+            self._fit_joint(X, X_valid, build_rng, batch_rng, epoch_callback, settings)
+        else:
+            self._fit_greedy(X, X_valid, build_rng, batch_rng, epoch_callback, settings)
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def _layer_options(self, settings: dict[str, Any]) -> dict[str, Any]:
+        return {"activation": self.activation, "l2": settings["l2"],
+                "kernel_initializer": "he_normal"}  # fmt: skip
+
+    def _fit_joint(self, X, X_valid, build_rng, batch_rng, epoch_callback, settings) -> None:
+        backend, s = self._backend(), settings
+        layers = build_autoencoder_layers(
+            backend, X.shape[1], s["hidden"], tied=s["tied"], noise=s["noise"],
+            noise_level=s["noise_level"], **self._layer_options(s),
+        )  # fmt: skip
+        model = self._new_model(layers, X.shape[1], build_rng, s["dtype"])
+        history = self._train(model, X, X_valid, self.loss, batch_rng, epoch_callback, 1, s)
+        names = {f"hidden{k + 1}" for k in range(len(s["hidden"]))}
+        self._set_fitted(model, [layer for layer in model.layers if layer.name in names], [history])
+
+    def _fit_greedy(self, X, X_valid, build_rng, batch_rng, epoch_callback, settings) -> None:
+        backend, s = self._backend(), settings
+        options = self._layer_options(s)
+        depth = len(s["hidden"])
+        inputs, valid = X, X_valid
+        encoders, decoders, histories, front = [], [], [], []
+        for k, units in enumerate(s["hidden"], start=1):
+            width = inputs.shape[1]
+            enc = encoder_layer(
+                backend, k, units, options["activation"], s["l2"], options["kernel_initializer"]
+            )
+            dec = decoder_layer(
+                backend, k, depth, enc, width, options["activation"], s["tied"],
+                options["kernel_initializer"],
+            )  # fmt: skip
+            layers = [enc, dec]
+            if s["noise"] is not None:
+                name = "noise" if k == 1 else f"noise{k}"
+                layers.insert(0, noise_layer(backend, s["noise"], s["noise_level"], name))
+                if k == 1:
+                    front = [layers[0]]
+            phase = self._new_model(layers, width, build_rng, s["dtype"])
+            loss = self.loss if k == 1 else INNER_LOSS
+            histories.append(
+                self._train(phase, inputs, valid, loss, batch_rng, epoch_callback, k, s)
+            )
+            encoders.append(enc)
+            decoders.append(dec)
+            if k < depth:  # the cache: the frozen encoder's codings, once, in inference mode
+                inputs = forward_inference([enc], inputs)
+                valid = None if valid is None else forward_inference([enc], valid)
+        model = backend.sequential(
+            front + mirror(encoders, decoders), X.shape[1], rng=build_rng, dtype=s["dtype"]
+        )  # every layer is built: the phases' own, nothing drawn
+        self._set_fitted(model, encoders, histories)
+
+    def _set_fitted(self, model: Any, encoders: list[Any], histories: list[Any]) -> None:
+        self.model_, self.encoder_layers_, self.history_ = model, encoders, histories
+
+    # -- inference
+    @property
+    def components_(self) -> np.ndarray:
+        """The first encoder's kernel transposed, (H_1, D): row j is hidden unit j's filter."""
+        self._check_fitted("components_")
+        return np.ascontiguousarray(self.encoder_layers_[0].get_weights()[0].T)
+
+    def _check_input(self, X: Any, name: str, width: int) -> np.ndarray:
+        X = check_float_array(X, name, ndim=2, width=width, dtype=self.model_.dtype)
+        if X.shape[0] == 0:
+            raise ValueError(f"{name}: expected at least one row, got shape {X.shape}")
+        return X
+
+    def _decoder_layers(self) -> list[Any]:
+        first = self.model_.layers.index(self.encoder_layers_[-1]) + 1
+        return self.model_.layers[first:]
+
+    def transform(self, X: Any) -> np.ndarray:
+        """The innermost codings (n, hidden[-1]) of X (n, D), in inference mode (no noise)."""
+        self._check_fitted("transform")
+        X = self._check_input(X, "X", self.n_features_in_)
+        return forward_inference(self.encoder_layers_, X)
+
+    def inverse_transform(self, H: Any) -> np.ndarray:
+        """Reconstructions (n, D) from codings H (n, hidden[-1]): the decoders, then the loss's
+        output activation (sigmoid for sigmoid_cross_entropy: pixels in [0, 1])."""
+        self._check_fitted("inverse_transform")
+        H = self._check_input(H, "H", self.encoder_layers_[-1].units)
+        outputs = forward_inference(self._decoder_layers(), H)
+        return predictions(get_spec(self.loss), outputs)
+
+    def reconstruct(self, X: Any) -> np.ndarray:
+        """inverse_transform(transform(X)): X (n, D) -> its reconstruction (n, D)."""
+        return self.inverse_transform(self.transform(X))
+
+    def score(self, X: Any, y: Any = None) -> float:
+        """Minus the mean reconstruction loss of X (clean, inference mode), the weight penalty
+        left out: larger is better, as scikit-learn's ``score``."""
+        self._check_fitted("score")
+        X = self._check_data(X, "X", self.model_.dtype, self.n_features_in_)
+        outputs = forward_inference(self.model_.layers, X)
+        value, _ = self._backend().get_loss(self.loss)(outputs, X)
+        return -float(value)
+
+    def fit_transform(self, X: Any, y: Any = None, **fit_params: Any) -> np.ndarray:
+        """``fit(X, **fit_params).transform(X)``."""
+        return self.fit(X, y, **fit_params).transform(X)
+
+
+def _dtype_or_default(dtype: Any) -> Any:
+    """The dtype X is first read in: the constructor's when it is valid (so a float64 X is not
+    narrowed before the real check), else float64 (the hyperparameter check names the error)."""
+    try:
+        return as_dtype(dtype)
+    except TypeError:
+        return np.float64
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b) and type(a) is type(b)
+    except (TypeError, ValueError):
+        return a is b
+
+
+class Autoencoder(AutoencoderBase):
+    """A dense autoencoder in scratch (NumPy): scikit-learn's API, ``AutoencoderBase``'s
+    training (joint or greedy, tied or not, denoising, L2 on the encoders' kernels)."""
+
+    _backend = staticmethod(_scratch_backend)
