@@ -2,17 +2,53 @@
 
 The maths is TensorFlow's: the tied autoencoder's forward is TF ops and its backward asks
 ``tf.GradientTape`` (which sums the shared kernel's two uses by itself), the codings are
-``tf.nn.elu`` of TF matmuls. The argument checks are scratch's plumbing (the same words).
+``tf.nn.elu`` of TF matmuls. ``Autoencoder`` is scratch's ``AutoencoderBase`` (the estimator
+API, the joint and greedy orchestration, the argument checks: plumbing) over tf_ref's layers
+(Keras Dense, the tied layer, the noise layers), models, optimizers, losses and ``fit``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 import tensorflow as tf
 
-from scratch.autoencoders import check_encoders, check_phases, check_tied_args
+from scratch.autoencoders import (
+    AutoencoderBase,
+    Backend,
+    NotFittedError,
+    build_autoencoder_layers,
+    check_encoders,
+    check_phases,
+    check_tied_args,
+    decoder_layer,
+    encoder_layer,
+    forward_inference,
+    mirror,
+    noise_layer,
+)
 from scratch.checks import check_float_array
 from scratch.layers import check_cache, check_dout
+
+__all__ = [
+    "Autoencoder",
+    "AutoencoderBase",
+    "Backend",
+    "NotFittedError",
+    "assemble_stacked_autoencoder",
+    "autoencoder_layer_inputs",
+    "autoencoder_layers",
+    "build_autoencoder_layers",
+    "decoder_layer",
+    "encoder_layer",
+    "forward_inference",
+    "mirror",
+    "noise_layer",
+    "tied_autoencoder_backward",
+    "tied_autoencoder_forward",
+]
 
 Pair = tuple[np.ndarray, np.ndarray]
 
@@ -65,3 +101,42 @@ def assemble_stacked_autoencoder(phases: list[tuple[Pair, Pair]]) -> list[Pair]:
     the phases' own arrays in the stacked network's order."""
     checked = check_phases(phases)
     return [enc for enc, _ in checked] + [dec for _, dec in checked[::-1]]
+
+
+# ----------------------------------------------------------------------------- layers, estimator
+def _tf_backend() -> Backend:
+    from tf_ref import losses, optimizers, training
+    from tf_ref.layers import Dense, DenseTranspose, GaussianNoise, MaskingNoise
+    from tf_ref.models import Sequential
+    from tf_ref.regularizers import L2
+
+    return Backend(
+        Sequential, Dense, DenseTranspose, GaussianNoise, MaskingNoise, L2, optimizers.get,
+        training.fit, training.History, losses.get,
+    )  # fmt: skip
+
+
+def autoencoder_layers(
+    n_inputs: int,
+    hidden: Sequence[int] = (300,),
+    *,
+    activation: Any = "elu",
+    tied: bool = False,
+    noise: str | None = None,
+    noise_level: float = 0.0,
+    l2: float = 0.0,
+    kernel_initializer: Any = "he_normal",
+) -> list[Any]:
+    """``scratch.autoencoders.autoencoder_layers`` with tf_ref's layers: ["noise"], hidden1..L
+    (Keras Dense), the mirrored decoders (tf_ref DenseTranspose when tied), "outputs"."""
+    return build_autoencoder_layers(
+        _tf_backend(), n_inputs, hidden, activation=activation, tied=tied, noise=noise,
+        noise_level=noise_level, l2=l2, kernel_initializer=kernel_initializer,
+    )  # fmt: skip
+
+
+class Autoencoder(AutoencoderBase):
+    """``scratch.autoencoders.Autoencoder`` in TensorFlow: the same API, checks, phases and
+    batch order, trained by ``tf_ref.training.fit`` on Keras layers."""
+
+    _backend = staticmethod(_tf_backend)
