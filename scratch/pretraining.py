@@ -1,5 +1,6 @@
-"""Greedy layer-wise pretraining with RBMs: a deep belief net (book ch. 11, "Unsupervised
-Pretraining"; Hinton, Osindero & Teh 2006; kata 24).
+"""Greedy layer-wise pretraining with RBMs (a deep belief net: book ch. 11, "Unsupervised
+Pretraining"; Hinton, Osindero & Teh 2006; kata 24) or with autoencoders (book ch. 15,
+"Unsupervised Pretraining Using Stacked Autoencoders"; Bengio et al. 2007; kata 28).
 
 When most of the data is unlabeled, train one layer at a time, each on what the frozen layers
 below it output:
@@ -16,6 +17,10 @@ P(h_k = 1 | v) = sigma(v @ W_k.T + c_k) (not on samples of them), computed once 
 The stack then becomes a ``Sequential`` of ``Dense(H_k, "sigmoid")`` layers whose forward pass
 is that same chain of probabilities: kernel = W_k.T (D_k, H_k), bias = c_k.
 
+With ``method="autoencoder"`` layer k is a one-hidden-layer ``Autoencoder`` fitted on the cached
+codings of the frozen encoders below (``autoencoders.autoencoder_layer_inputs``); the classifier
+takes the encoders' activation, kernels and biases.
+
 The ``check_*`` functions are plumbing that ``tf_ref.pretraining`` imports, so both backends refuse
 bad input with the same words.
 """
@@ -31,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from scratch import losses, optimizers
+from scratch.autoencoders import Autoencoder
 from scratch.checks import (
     _got,
     as_dtype,
@@ -135,8 +141,12 @@ def stack_weights(params: Params) -> list[tuple[np.ndarray, np.ndarray]]:
 
 
 # ----------------------------------------------------------------------------- greedy pretraining
-METHODS = ("rbm",)  # issue 11 adds "autoencoder"
+METHODS = ("rbm", "autoencoder")
 STACK_SET = ("n_components", "random_state")  # what pretrain_stack sets for each RBM itself
+AE_STACK_SET = ("hidden", "random_state")  # ... and for each autoencoder
+# Layer 1 reconstructs x with the autoencoder's loss; the layers above reconstruct ELU codings,
+# which are no pixels, so with the mean squared error (as Autoencoder's greedy phases do).
+INNER_LOSS = "mean_squared_error"
 # The per-epoch monitors run on at most this many training rows (evenly spaced, no draws): the
 # guide's "representative subset"; on all of MNIST they would cost as much as the epoch itself.
 MONITOR_ROWS = 2000
@@ -176,13 +186,75 @@ def check_rbm_options(rbm: Any, rbm_class: type) -> dict[str, Any]:
     return dict(rbm)
 
 
-def check_stack_data(x: Any, x_valid: Any) -> tuple[np.ndarray, np.ndarray | None]:
-    """x (n, D) visible units in [0, 1] with n >= 1; x_valid None or (m, D) alike, in x's dtype."""
-    x = check_units(x, "x")
+def check_autoencoder_options(autoencoder: Any, autoencoder_class: type) -> dict[str, Any]:
+    """``autoencoder``: None or a dict of ``autoencoder_class`` constructor arguments shared by
+    every layer; ``hidden`` and ``random_state`` are the stack's to set. The values themselves
+    are checked by the estimator's ``fit`` (layer 1's, before it trains)."""
+    if autoencoder is None:
+        return {}
+    if not isinstance(autoencoder, dict):
+        raise TypeError(
+            "autoencoder: expected None or a dict of Autoencoder arguments, "
+            f"got {type(autoencoder).__name__}"
+        )
+    allowed = [p for p in inspect.signature(autoencoder_class).parameters if p not in AE_STACK_SET]
+    for key in autoencoder:
+        if key in AE_STACK_SET:
+            raise ValueError(
+                f"autoencoder: {key!r} is set per layer by pretrain_stack; pass it as {key}= "
+                "instead"
+            )
+        if key not in allowed:
+            raise ValueError(
+                f"autoencoder: unknown Autoencoder argument {key!r}; expected some of "
+                f"{', '.join(allowed)}"
+            )
+    return dict(autoencoder)
+
+
+def check_method_options(
+    method: Any, rbm: Any, autoencoder: Any, rbm_class: type, autoencoder_class: type
+) -> tuple[str, dict[str, Any]]:
+    """The layer-wise learner and its options: method "rbm" takes ``rbm=``, "autoencoder"
+    ``autoencoder=``; the other one given is refused (it would be silently ignored)."""
+    method = check_choice(method, "method", METHODS)
+    if method == "rbm":
+        if autoencoder is not None:
+            raise ValueError(
+                "autoencoder: given with method='rbm', which trains RBMs (their options go in "
+                "rbm=); pass method='autoencoder' to train autoencoders"
+            )
+        return method, check_rbm_options(rbm, rbm_class)
+    if rbm is not None:
+        raise ValueError(
+            "rbm: given with method='autoencoder', which trains autoencoders (their options go "
+            "in autoencoder=); pass method='rbm' to train RBMs"
+        )
+    return method, check_autoencoder_options(autoencoder, autoencoder_class)
+
+
+def check_stack_data(
+    x: Any, x_valid: Any, method: str = "rbm"
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """x (n, D) with n >= 1; x_valid None or (m, D) alike, in x's dtype. For RBMs visible units
+    in [0, 1]; for autoencoders finite floats (the autoencoder's loss checks its own targets:
+    pixels in [0, 1] for sigmoid_cross_entropy)."""
+
+    def data(a: Any, name: str, width: int | None) -> np.ndarray:
+        if method == "rbm":
+            return check_units(a, name, width)
+        if isinstance(a, np.ndarray) and a.dtype.kind == "f" and a.dtype.itemsize < 4:
+            a = a.astype(np.float64)  # as check_units: half floats computed in float64
+        a = check_float_array(a, name, ndim=2, allow_empty=True)
+        if width is not None and a.shape[1] != width:
+            raise ValueError(f"{name}: expected {width} columns, got shape {a.shape}")
+        return a
+
+    x = data(x, "x", None)
     if x.shape[0] == 0:
         raise ValueError(f"x: expected at least one row, got shape {x.shape}")
     if x_valid is not None:
-        x_valid = check_units(x_valid, "x_valid", x.shape[1])
+        x_valid = data(x_valid, "x_valid", x.shape[1])
         if x_valid.shape[0] == 0:
             raise ValueError(f"x_valid: expected at least one row, got shape {x_valid.shape}")
         x_valid = x_valid.astype(x.dtype, copy=False)
@@ -194,19 +266,20 @@ def check_stack_args(
     hidden: Any,
     method: Any,
     rbm: Any,
+    autoencoder: Any,
     x_valid: Any,
     random_state: Any,
     verbose: Any,
     rbm_class: type,
-) -> tuple[np.ndarray, tuple[int, ...], dict[str, Any], np.ndarray | None, list[int], bool]:
-    """pretrain_stack's arguments checked, all before any training: (x, hidden, the RBM
-    options, x_valid, one seed per layer, verbose)."""
-    check_choice(method, "method", METHODS)
+    autoencoder_class: type,
+) -> tuple[np.ndarray, tuple[int, ...], str, dict[str, Any], np.ndarray | None, list[int], bool]:
+    """pretrain_stack's arguments checked, all before any training: (x, hidden, method, the
+    learner's options, x_valid, one seed per layer, verbose)."""
+    method, options = check_method_options(method, rbm, autoencoder, rbm_class, autoencoder_class)
     hidden = check_hidden(hidden)
-    options = check_rbm_options(rbm, rbm_class)
     verbose = check_bool(verbose, "verbose")
-    x, x_valid = check_stack_data(x, x_valid)
-    return x, hidden, options, x_valid, layer_seeds(random_state, len(hidden)), verbose
+    x, x_valid = check_stack_data(x, x_valid, method)
+    return x, hidden, method, options, x_valid, layer_seeds(random_state, len(hidden)), verbose
 
 
 def check_head_args(n_outputs: Any, freeze: Any, dtype: Any) -> tuple[int, bool, np.dtype]:
@@ -310,33 +383,85 @@ def run_greedy(
     return models, histories
 
 
+def run_greedy_autoencoders(
+    x: np.ndarray,
+    hidden: tuple[int, ...],
+    options: dict[str, Any],
+    seeds: list[int],
+    x_valid: np.ndarray | None,
+    verbose: bool,
+    *,
+    autoencoder_class: type,
+) -> tuple[list[Any], list[list[dict[str, float]]]]:
+    """The greedy loop with autoencoders, on checked arguments (shared plumbing: tf_ref passes
+    its own class). Autoencoder k is ``autoencoder_class(hidden=(hidden[k],),
+    random_state=seeds[k], **options)`` (``loss="mean_squared_error"`` above the first layer)
+    fitted on ``inputs``, which then become its codings ``transform(inputs)``, computed once
+    (the frozen encoder never runs again; the validation input follows the same way). Its
+    history per epoch is {"loss", "val_loss" (with x_valid), "seconds"} from its fit; with
+    ``verbose`` one line per epoch is printed when the layer is done."""
+    models, histories = [], []
+    inputs, valid = x, x_valid
+    for k, (units, seed) in enumerate(zip(hidden, seeds, strict=True)):
+        layer_options = dict(options) if k == 0 else {**options, "loss": INNER_LOSS}
+        model = autoencoder_class(hidden=(units,), random_state=seed, **layer_options)
+        model.fit(inputs, X_valid=valid)
+        record = model.history_[0].history
+        keys = [key for key in ("loss", "val_loss", "seconds") if key in record]
+        history = [{key: record[key][e] for key in keys} for e in range(len(record["loss"]))]
+        if verbose:
+            label = f"layer {k + 1}/{len(hidden)} ({inputs.shape[1]} -> {units})"
+            for e, entry in enumerate(history, start=1):
+                val = entry.get("val_loss")
+                print(
+                    f"[pretrain] {label}, epoch {e}: loss {entry['loss']:.4f}"
+                    + ("" if val is None else f", val_loss {val:.4f}")
+                    + f", {entry['seconds']:.2f}s",
+                    file=sys.stdout,
+                    flush=True,
+                )
+        models.append(model)
+        histories.append(history)
+        if k < len(hidden) - 1:  # the cache: the frozen encoder's codings, once
+            inputs = model.transform(inputs)
+            valid = None if valid is None else model.transform(valid)
+    return models, histories
+
+
 def pretrain_stack(
     x: np.ndarray,
     hidden: Sequence[int] = (256, 256),
     *,
     method: str = "rbm",
     rbm: dict[str, Any] | None = None,
+    autoencoder: dict[str, Any] | None = None,
     x_valid: np.ndarray | None = None,
     random_state: np.random.Generator | int | None = None,
     verbose: bool = False,
-) -> tuple[list[BernoulliRBM], list[list[dict[str, float]]]]:
-    """Steps 1-3 of greedy layer-wise pretraining: fit RBM 1 on x; freeze it; compute its hidden
-    probabilities P(h_1 | x) once (the cache); fit RBM 2 on them; and so on, one RBM per entry
-    of ``hidden``. RBM k trains on exactly ``layer_inputs(x, params)[k]``.
+) -> tuple[list[Any], list[list[dict[str, float]]]]:
+    """Steps 1-3 of greedy layer-wise pretraining: fit layer 1 on x; freeze it; compute its
+    outputs once (the cache); fit layer 2 on them; and so on, one layer per entry of ``hidden``.
 
-    x (n, D) in [0, 1] (float32 or float64, kept); ``rbm``: ``BernoulliRBM`` arguments shared by
-    every layer (method, learning_rate, n_iter, batch_size, k, momentum, weight_decay, ...);
-    ``random_state`` (None, an int or a Generator) gives each RBM its own integer seed
-    (``layer_seeds``), kept in its ``random_state``. ``x_valid`` (m, D): held-out data for the
-    guide's overfitting monitor. Returns ``(models, histories)``: the fitted RBMs, and per layer
-    a list of per-epoch {"reconstruction_error" (of that layer's training input),
-    "free_energy_gap" (mean F(valid) - mean F(train), with ``x_valid``), "seconds"}; the
-    monitors use at most ``MONITOR_ROWS`` evenly spaced training rows (``monitor_rows``).
-    ``method`` names the layer-wise learner: "rbm" (issue 11 adds autoencoders)."""
-    x, hidden, options, x_valid, seeds, verbose = check_stack_args(
-        x, hidden, method, rbm, x_valid, random_state, verbose, BernoulliRBM
-    )
-    return _greedy(x, hidden, options, seeds, x_valid, verbose)
+    ``method="rbm"``: RBM k (``BernoulliRBM(n_components=hidden[k], **rbm)``) trains on exactly
+    ``layer_inputs(x, params)[k]`` (hidden probabilities); x (n, D) in [0, 1]. Histories per
+    epoch: {"reconstruction_error" (of that layer's training input), "free_energy_gap" (mean
+    F(valid) - mean F(train), with ``x_valid``), "seconds"}; the monitors use at most
+    ``MONITOR_ROWS`` evenly spaced training rows (``monitor_rows``).
+
+    ``method="autoencoder"``: autoencoder k (``Autoencoder(hidden=(hidden[k],), **autoencoder)``;
+    the layers above the first reconstruct with the mean squared error) trains on exactly
+    ``autoencoders.autoencoder_layer_inputs(x, encoders)[k]`` (ELU codings). Histories per
+    epoch: {"loss", "val_loss" (with ``x_valid``), "seconds"}.
+
+    x float32 or float64 (kept); ``random_state`` (None, an int or a Generator) gives each layer
+    its own integer seed (``layer_seeds``), kept in its ``random_state``. Only the chosen
+    method's options may be given. Returns ``(models, histories)``: the fitted RBMs or
+    autoencoders and the per-layer lists of per-epoch records."""
+    x, hidden, method, options, x_valid, seeds, verbose = check_stack_args(
+        x, hidden, method, rbm, autoencoder, x_valid, random_state, verbose, BernoulliRBM,
+        Autoencoder,
+    )  # fmt: skip
+    return GREEDY[method](x, hidden, options, seeds, x_valid, verbose)
 
 
 def _greedy(*args: Any) -> tuple[list[BernoulliRBM], list[list[dict[str, float]]]]:
@@ -350,6 +475,14 @@ def _greedy(*args: Any) -> tuple[list[BernoulliRBM], list[list[dict[str, float]]
     )
 
 
+def _greedy_autoencoders(*args: Any) -> tuple[list[Autoencoder], list[list[dict[str, float]]]]:
+    """The greedy loop with scratch's Autoencoder."""
+    return run_greedy_autoencoders(*args, autoencoder_class=Autoencoder)
+
+
+GREEDY = {"rbm": _greedy, "autoencoder": _greedy_autoencoders}
+
+
 # ----------------------------------------------------------------------------- the classifier
 def build_classifier(
     weights: list[tuple[np.ndarray, np.ndarray]],
@@ -360,14 +493,18 @@ def build_classifier(
     dense_class: type,
     sequential_class: type,
     freeze_fn: Callable[[list[Any]], None],
+    activations: Sequence[Any] | None = None,
 ) -> Any:
-    """The DBN classifier from checked arguments with a backend's classes (shared plumbing):
-    ``Dense(H_k, "sigmoid", name="hidden{k}")`` built and given (kernel_k, bias_k), frozen with
-    ``freeze_fn`` when ``freeze``, then ``Dense(n_outputs, name="outputs")``, which the
-    ``Sequential`` builds from ``rng`` (already built layers draw nothing)."""
+    """The pretrained classifier from checked arguments with a backend's classes (shared
+    plumbing): ``Dense(H_k, activations[k], name="hidden{k}")`` (sigmoid for all when None: a
+    DBN) built and given (kernel_k, bias_k), frozen with ``freeze_fn`` when ``freeze``, then
+    ``Dense(n_outputs, name="outputs")``, which the ``Sequential`` builds from ``rng`` (already
+    built layers draw nothing)."""
+    if activations is None:
+        activations = ["sigmoid"] * len(weights)
     hidden = []
-    for k, (kernel, bias) in enumerate(weights):
-        layer = dense_class(kernel.shape[1], "sigmoid", name=f"hidden{k + 1}")
+    for k, ((kernel, bias), activation) in enumerate(zip(weights, activations, strict=True)):
+        layer = dense_class(kernel.shape[1], activation, name=f"hidden{k + 1}")
         layer.build(kernel.shape[0], np.random.default_rng(0), dtype)  # overwritten next line
         layer.set_weights([kernel, bias])
         hidden.append(layer)
@@ -396,6 +533,55 @@ def dbn_classifier(
     rng = check_rng(rng)
     return build_classifier(
         stack_weights(params), n_outputs, freeze, rng, dtype, Dense, Sequential, freeze_layers
+    )
+
+
+def pretrained_layers(models: Any) -> tuple[list[tuple[np.ndarray, np.ndarray]], list[Any]]:
+    """The hidden layers a list of fitted RBMs or autoencoders (of either backend, mixed if
+    wished) gives a classifier: ((kernel, bias) copies, activations), in order, widths chained.
+    An RBM gives (W.T, c) and "sigmoid"; an autoencoder each of its encoders' (kernel, bias)
+    and its ``activation``."""
+    if not isinstance(models, (list, tuple)) or not models:
+        raise TypeError(
+            "models: expected a non-empty list of fitted BernoulliRBMs or Autoencoders, "
+            f"got {_got(models)}"
+        )
+    pairs, activations = [], []
+    for k, model in enumerate(models):
+        if hasattr(model, "encoder_layers_"):
+            for layer in model.encoder_layers_:
+                kernel, bias = layer.get_weights()[:2]
+                pairs.append((np.array(kernel).T, np.array(bias)))  # (W (H, D), c) as an RBM's
+                activations.append(model.activation)
+        elif hasattr(model, "components_") and hasattr(model, "intercept_hidden_"):
+            pairs.append((model.components_, model.intercept_hidden_))
+            activations.append("sigmoid")
+        else:
+            raise TypeError(
+                f"models[{k}]: expected a fitted BernoulliRBM or Autoencoder (call fit first), "
+                f"got {type(model).__name__}"
+            )
+    return stack_weights(check_stack_params(pairs, what="layers")), activations
+
+
+def pretrained_classifier(
+    models: Sequence[Any],
+    n_outputs: int,
+    *,
+    freeze: bool = True,
+    rng: np.random.Generator | int | None = None,
+    dtype: Any = "float32",
+) -> Sequential:
+    """Step 4's model for either method: one ``Dense(H_k, activation_k, name="hidden{k}")``
+    per pretrained layer (``pretrained_layers``: an RBM's sigmoid with (W.T, c), an
+    autoencoder's encoders with their activation, kernel and bias), the weights copied, frozen
+    unless ``freeze=False``, then a new ``Dense(n_outputs, name="outputs")`` of logits from
+    ``rng``. With RBMs only it is ``dbn_classifier``'s model."""
+    weights, activations = pretrained_layers(models)
+    n_outputs, freeze, dtype = check_head_args(n_outputs, freeze, dtype)
+    rng = check_rng(rng)
+    return build_classifier(
+        weights, n_outputs, freeze, rng, dtype, Dense, Sequential, freeze_layers, activations
     )
 
 
@@ -483,8 +669,42 @@ def check_supervised(
         options["validation_data"],
         options["early_stopping"],
         options["rng"],
+        options["loss"],
     )
     return x, y, kwargs
+
+
+def pretrain_network(
+    x_unlabeled: np.ndarray,
+    hidden: Sequence[int],
+    n_outputs: int,
+    *,
+    method: str = "rbm",
+    rbm: dict[str, Any] | None = None,
+    autoencoder: dict[str, Any] | None = None,
+    freeze: bool = True,
+    labeled: tuple[np.ndarray, np.ndarray] | None = None,
+    fit_options: dict[str, Any] | None = None,
+    x_valid: np.ndarray | None = None,
+    random_state: np.random.Generator | int | None = None,
+    rng: np.random.Generator | int | None = None,
+    dtype: Any = "float32",
+    verbose: bool = False,
+) -> tuple[Sequential, dict[str, Any]]:
+    """The four steps in one call, RBMs or autoencoders (``method``):
+    ``pretrain_stack(x_unlabeled, hidden, method=..., rbm=..., autoencoder=...)`` (steps 1-3),
+    ``pretrained_classifier(models, n_outputs, freeze=freeze, rng=rng, dtype=dtype)`` (step 4's
+    model) and, with ``labeled=(x, y)``, its supervised training by ``training.fit(model, x, y,
+    rng=rng, verbose=verbose, **fit_options)``. Every argument is checked before the first layer
+    trains. Returns ``(model, histories)``: histories = {"layers": pretrain_stack's per-layer
+    lists, "models": the fitted RBMs or autoencoders, "supervised": fit's History or None}."""
+    return run_network(
+        x_unlabeled, hidden, n_outputs, freeze, labeled, fit_options, method, rbm, autoencoder,
+        x_valid, random_state, rng, dtype, verbose,
+        rbm_class=BernoulliRBM, autoencoder_class=Autoencoder, fit=fit,
+        get_optimizer=optimizers.get, loss_names=losses.UNCHECKED, greedy=GREEDY,
+        classifier=pretrained_classifier,
+    )  # fmt: skip
 
 
 def pretrain_dbn(
@@ -503,21 +723,30 @@ def pretrain_dbn(
     dtype: Any = "float32",
     verbose: bool = False,
 ) -> tuple[Sequential, dict[str, Any]]:
-    """The four steps in one call: ``pretrain_stack(x_unlabeled, hidden, ...)`` (steps 1-3),
-    ``dbn_classifier(models, n_outputs, freeze=freeze, rng=rng, dtype=dtype)`` (step 4's
-    model) and, with ``labeled=(x, y)``, its supervised training by ``training.fit(model, x,
-    y, rng=rng, verbose=verbose, **fit_options)``. Every argument is checked before the first
-    RBM trains. Returns ``(model, histories)``: histories = {"layers": pretrain_stack's
-    per-layer lists, "models": the fitted RBMs, "supervised": fit's History or None}."""
-    return run_dbn(
-        x_unlabeled, hidden, n_outputs, freeze, labeled, fit_options, method, rbm, x_valid,
-        random_state, rng, dtype, verbose,
-        rbm_class=BernoulliRBM, fit=fit, get_optimizer=optimizers.get,
-        loss_names=losses.UNCHECKED, greedy=_greedy, classifier=dbn_classifier,
+    """A deep belief net: ``pretrain_network`` with RBMs (``method`` must be "rbm"; the
+    autoencoder case is ``pretrain_network(method="autoencoder")``) and ``dbn_classifier``."""
+    check_dbn_method(method)
+    return run_network(
+        x_unlabeled, hidden, n_outputs, freeze, labeled, fit_options, method, rbm, None,
+        x_valid, random_state, rng, dtype, verbose,
+        rbm_class=BernoulliRBM, autoencoder_class=Autoencoder, fit=fit,
+        get_optimizer=optimizers.get, loss_names=losses.UNCHECKED, greedy=GREEDY,
+        classifier=dbn_classifier,
     )  # fmt: skip
 
 
-def run_dbn(
+def check_dbn_method(method: Any) -> str:
+    """pretrain_dbn's ``method``: "rbm" only (a deep belief net is a stack of RBMs)."""
+    method = check_choice(method, "method", METHODS)
+    if method != "rbm":
+        raise ValueError(
+            f"method: pretrain_dbn stacks RBMs (a deep belief net), got {method!r}; use "
+            "pretrain_network(method='autoencoder') for autoencoders"
+        )
+    return method
+
+
+def run_network(
     x_unlabeled: Any,
     hidden: Any,
     n_outputs: Any,
@@ -526,6 +755,7 @@ def run_dbn(
     fit_options: Any,
     method: Any,
     rbm: Any,
+    autoencoder: Any,
     x_valid: Any,
     random_state: Any,
     rng: Any,
@@ -533,18 +763,20 @@ def run_dbn(
     verbose: Any,
     *,
     rbm_class: type,
+    autoencoder_class: type,
     fit: Callable[..., Any],
     get_optimizer: Callable[..., Any],
     loss_names: Any,
-    greedy: Callable[..., Any],
+    greedy: dict[str, Callable[..., Any]],
     classifier: Callable[..., Any],
 ) -> tuple[Any, dict[str, Any]]:
-    """``pretrain_dbn``'s steps with a backend's pieces (shared plumbing: ``tf_ref.pretraining``
-    passes its own RBM class, fit, optimizers, loss names, greedy loop and classifier): every
-    argument checked, then the stack, the classifier and the supervised fit."""
-    x, hidden, options, x_valid, seeds, verbose = check_stack_args(
-        x_unlabeled, hidden, method, rbm, x_valid, random_state, verbose, rbm_class
-    )
+    """``pretrain_network``'s steps with a backend's pieces (shared plumbing:
+    ``tf_ref.pretraining`` passes its own classes, fit, optimizers, loss names, greedy loops
+    and classifier): every argument checked, then the stack, the classifier and the fit."""
+    x, hidden, method, options, x_valid, seeds, verbose = check_stack_args(
+        x_unlabeled, hidden, method, rbm, autoencoder, x_valid, random_state, verbose,
+        rbm_class, autoencoder_class,
+    )  # fmt: skip
     n_outputs, freeze, dtype = check_head_args(n_outputs, freeze, dtype)
     rng = check_rng(rng)
     supervised = check_supervised(
@@ -559,7 +791,7 @@ def run_dbn(
         freeze=freeze,
         defaults={"rng": rng, "verbose": verbose},
     )
-    models, layers = greedy(x, hidden, options, seeds, x_valid, verbose)
+    models, layers = greedy[method](x, hidden, options, seeds, x_valid, verbose)
     model = classifier(models, n_outputs, freeze=freeze, rng=rng, dtype=dtype)
     history = None
     if supervised is not None:

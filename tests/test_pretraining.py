@@ -349,7 +349,11 @@ BAD_STACK = [
     ({"x": np.zeros((0, 9))}, ValueError, r"x: expected at least one row"),
     ({"x_valid": binary()[:, :4]}, ValueError, r"x_valid: expected 9 columns"),
     ({"x_valid": binary() + 1}, ValueError, r"x_valid: expected values in \[0, 1\]"),
-    ({"method": "autoencoder"}, ValueError, r"method: unknown name 'autoencoder'; expected one"),
+    (
+        {"method": "autoencoders"},
+        ValueError,
+        r"method: unknown name 'autoencoders'; expected one of autoencoder, rbm",
+    ),
     ({"method": None}, TypeError, r"method: expected a name"),
     ({"rbm": [("n_iter", 2)]}, TypeError, r"rbm: expected None or a dict"),
     ({"rbm": {"n_components": 5}}, ValueError, r"rbm: 'n_components' is set per layer.*hidden="),
