@@ -544,11 +544,9 @@ class AutoencoderBase:
         }  # fmt: skip
 
     def _check_data(self, X: Any, name: str, dtype: np.dtype, width: int | None) -> np.ndarray:
-        """X (n, D), n >= 1, finite floats cast to the model's dtype; for sigmoid_cross_entropy
+        """X (n, D) non-empty, finite floats cast to the model's dtype; for sigmoid_cross_entropy
         values in [0, 1] (the targets are X itself: pixels, not any real number)."""
-        X = check_float_array(X, name, ndim=2, width=width, dtype=dtype)
-        if X.shape[0] == 0 or X.shape[1] == 0:
-            raise ValueError(f"{name}: expected at least one row and one column, got {X.shape}")
+        X = check_float_array(X, name, ndim=2, width=width, dtype=dtype)  # non-empty too
         return get_spec(self.loss).check_targets(X, name, dtype=dtype)
 
     def _check_fitted(self, what: str) -> None:
@@ -689,10 +687,7 @@ class AutoencoderBase:
         return np.ascontiguousarray(self.encoder_layers_[0].get_weights()[0].T)
 
     def _check_input(self, X: Any, name: str, width: int) -> np.ndarray:
-        X = check_float_array(X, name, ndim=2, width=width, dtype=self.model_.dtype)
-        if X.shape[0] == 0:
-            raise ValueError(f"{name}: expected at least one row, got shape {X.shape}")
-        return X
+        return check_float_array(X, name, ndim=2, width=width, dtype=self.model_.dtype)
 
     def _decoder_layers(self) -> list[Any]:
         first = self.model_.layers.index(self.encoder_layers_[-1]) + 1
