@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from scratch import losses, optimizers
+from scratch.autoencoders import LOSSES as AE_LOSSES
 from scratch.autoencoders import Autoencoder
 from scratch.checks import (
     _got,
@@ -57,6 +58,7 @@ from scratch.rbm import (
     reconstruction_error,
 )
 from scratch.reuse import freeze as freeze_layers
+from scratch.targets import get_spec
 from scratch.training import check_fit_options, fit, prepare_fit
 
 Params = Sequence[tuple[np.ndarray, np.ndarray]]
@@ -279,6 +281,12 @@ def check_stack_args(
     hidden = check_hidden(hidden)
     verbose = check_bool(verbose, "verbose")
     x, x_valid = check_stack_data(x, x_valid, method)
+    if method == "autoencoder":  # what layer 1 reconstructs, named as the caller knows it
+        default = inspect.signature(autoencoder_class).parameters["loss"].default
+        spec = get_spec(check_choice(options.get("loss", default), "loss", AE_LOSSES))
+        for data, name in ((x, "x"), (x_valid, "x_valid")):
+            if data is not None:
+                spec.check_targets(data, name)
     return x, hidden, method, options, x_valid, layer_seeds(random_state, len(hidden)), verbose
 
 

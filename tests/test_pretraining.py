@@ -532,3 +532,260 @@ def test_the_dbn_classifier_goes_through_tf_ref_by_its_config() -> None:
     assert [layer.trainable for layer in twin.layers] == [False, False, True]
     # float64 matmuls and sigmoids in two libraries: agreement to a few ulps
     np.testing.assert_allclose(twin.predict(x), model.predict(x), rtol=1e-10, atol=1e-12)
+
+
+# ------------------------------------------------------------------ autoencoders (scratch)
+
+AE = {"epochs": 2, "batch_size": 8, "learning_rate": 0.01, "dtype": "float64"}
+
+
+def encoders_of(models) -> list[tuple[np.ndarray, np.ndarray]]:
+    return [tuple(layer.get_weights()) for m in models for layer in m.encoder_layers_]
+
+
+@pytest.mark.parametrize("noise", [None, "masking"])
+def test_each_autoencoder_trains_on_exactly_its_layer_input(noise) -> None:
+    """Autoencoder k equals one fitted alone on autoencoder_layer_inputs(x, encoders)[k]."""
+    from scratch.autoencoders import Autoencoder, autoencoder_layer_inputs
+
+    x = binary()
+    options = {**AE, "noise": noise, "noise_level": 0.0 if noise is None else 0.3}
+    models, _ = pretraining.pretrain_stack(
+        x, (6, 5, 4), method="autoencoder", autoencoder=options, random_state=0
+    )
+    inputs = autoencoder_layer_inputs(x, encoders_of(models))
+    assert len({m.random_state for m in models}) == 3  # each layer has its own seed
+    assert [m.loss for m in models] == ["sigmoid_cross_entropy"] + ["mean_squared_error"] * 2
+    for k, model in enumerate(models):
+        alone = Autoencoder(**model.get_params()).fit(inputs[k])
+        # bit for bit: the same seed, the same cached codings, the same operations
+        for a, b in zip(model.model_.get_weights(), alone.model_.get_weights(), strict=True):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_each_frozen_encoder_runs_once_on_the_data(monkeypatch) -> None:
+    """The cache: one transform per frozen autoencoder on x (and one on x_valid)."""
+    from scratch.autoencoders import Autoencoder
+
+    calls = []
+    real = Autoencoder.transform
+
+    def counting(self, X):
+        calls.append((X.shape[0], self.hidden))
+        return real(self, X)
+
+    monkeypatch.setattr(Autoencoder, "transform", counting)
+    x, x_valid = binary(), binary(n=12, seed=3)
+    pretraining.pretrain_stack(
+        x, (6, 5, 4), method="autoencoder", autoencoder=AE, x_valid=x_valid, random_state=0
+    )
+    assert calls == [(40, (6,)), (12, (6,)), (40, (5,)), (12, (5,))]
+
+
+def test_autoencoder_histories_are_each_layers_fit_history() -> None:
+    """One record per epoch per layer: loss, val_loss (with x_valid) and seconds, as fit's."""
+    x, x_valid = binary(), binary(n=12, seed=3)
+    models, histories = pretraining.pretrain_stack(
+        x, (6, 4), method="autoencoder", autoencoder=AE, x_valid=x_valid, random_state=1
+    )
+    for model, history in zip(models, histories, strict=True):
+        assert len(history) == AE["epochs"]
+        assert all(set(e) == {"loss", "val_loss", "seconds"} for e in history)
+        record = model.history_[0].history
+        assert [e["loss"] for e in history] == record["loss"]
+        assert [e["val_loss"] for e in history] == record["val_loss"]
+    _, no_valid = pretraining.pretrain_stack(
+        x, (6,), method="autoencoder", autoencoder=AE, random_state=1
+    )
+    assert set(no_valid[0][0]) == {"loss", "seconds"}
+
+
+def test_autoencoder_stack_verbose_prints_one_line_per_layer_and_epoch(capsys) -> None:
+    """verbose=True: '[pretrain] layer k/L (D -> H), epoch e: loss ...' lines."""
+    pretraining.pretrain_stack(
+        binary(), (4, 3), method="autoencoder", autoencoder=AE, random_state=0, verbose=True
+    )
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 4 and lines[2].startswith("[pretrain] layer 2/2 (4 -> 3), epoch 1: loss")
+
+
+def ae_stack(dtype: str = "float64"):
+    x = binary().astype(dtype)
+    models, _ = pretraining.pretrain_stack(
+        x, (6, 4), method="autoencoder", autoencoder={**AE, "dtype": dtype}, random_state=3
+    )
+    return x, models
+
+
+def test_pretrained_classifier_stacks_the_encoders_under_new_logits() -> None:
+    """hidden1..L: the encoders' ELU Dense with copies of their weights, frozen; new outputs."""
+    from scratch.models import Sequential
+
+    x, models = ae_stack()
+    model = pretraining.pretrained_classifier(models, 3, rng=0, dtype="float64")
+    assert [layer.name for layer in model.layers] == ["hidden1", "hidden2", "outputs"]
+    assert [layer.trainable for layer in model.layers] == [False, False, True]
+    assert [layer.activation.name for layer in model.layers[:2]] == ["elu", "elu"]
+    stack = Sequential(model.layers[:-1], x.shape[1], dtype="float64")  # shares the layers
+    expected = models[1].transform(models[0].transform(x))
+    np.testing.assert_allclose(stack.forward(x), expected, **F64)
+    model.layers[0].params["kernel"][0, 0] = 99.0  # copies: the autoencoder is untouched
+    assert models[0].encoder_layers_[0].params["kernel"][0, 0] != 99.0
+    tuned = pretraining.pretrained_classifier(models, 3, freeze=False, rng=0)
+    assert all(layer.trainable for layer in tuned.layers) and tuned.dtype == np.float32
+
+
+def test_pretrained_classifier_of_rbms_is_the_dbn_classifier() -> None:
+    """With RBMs the one-argument switch gives dbn_classifier's model exactly."""
+    _, models = fitted_stack()
+    a = pretraining.pretrained_classifier(models, 3, rng=0, dtype="float64")
+    b = pretraining.dbn_classifier(models, 3, rng=0, dtype="float64")
+    assert a.get_config() == b.get_config()
+    for u, v in zip(a.get_weights(), b.get_weights(), strict=True):
+        np.testing.assert_array_equal(u, v)
+
+
+def test_pretrained_classifier_takes_a_multi_layer_autoencoder() -> None:
+    """An Autoencoder((6, 4)) fitted as a stack gives both of its encoders, in order."""
+    from scratch.autoencoders import Autoencoder
+
+    x = binary()
+    model_ae = Autoencoder((6, 4), training="greedy", random_state=0, **AE).fit(x)
+    model = pretraining.pretrained_classifier([model_ae], 3, rng=0, dtype="float64")
+    assert [layer.units for layer in model.layers] == [6, 4, 3]
+    np.testing.assert_allclose(
+        model.layers[1].params["kernel"], model_ae.encoder_layers_[1].params["kernel"]
+    )
+
+
+@pytest.mark.parametrize("method", ["rbm", "autoencoder"])
+def test_pretrain_network_is_the_four_steps_with_one_switch(method: str) -> None:
+    """The same call for both methods: pretrain_stack's stack, the classifier, the fit."""
+    x = binary()
+    y = np.arange(x.shape[0]) % 3
+    options = {"rbm": {**RBM, "method": "cd"}} if method == "rbm" else {"autoencoder": AE}
+    common = {"random_state": 5, "rng": 0, "dtype": "float64", **options}
+    model, histories = pretraining.pretrain_network(
+        x, (6, 4), 3, method=method, labeled=(x, y), fit_options={"epochs": 2}, **common
+    )
+    stack_models, layers = pretraining.pretrain_stack(
+        x, (6, 4), method=method, random_state=5, **options
+    )
+    head = pretraining.pretrained_classifier(stack_models, 3, rng=0, dtype="float64")
+    for got, want in zip(model.layers[:2], head.layers[:2], strict=True):
+        for a, b in zip(got.get_weights(), want.get_weights(), strict=True):
+            np.testing.assert_array_equal(a, b)  # frozen, so unchanged by the supervised fit
+    assert [len(h) for h in histories["layers"]] == [len(h) for h in layers]
+    assert histories["supervised"].epochs == 2
+    if method == "rbm":
+        dbn, _ = pretraining.pretrain_dbn(x, (6, 4), 3, rbm=options["rbm"], random_state=5, rng=0,
+                                          dtype="float64")  # fmt: skip
+        for a, b in zip(dbn.get_weights(), head.get_weights(), strict=True):
+            np.testing.assert_array_equal(a, b)
+
+
+class UntrainableAutoencoder:
+    """Stands in for training.fit: any call means an argument was checked too late."""
+
+    def __call__(self, *args, **kwargs):
+        raise AssertionError("an autoencoder trained before every argument was checked")
+
+
+BAD_AE_STACK = [
+    ({"autoencoder": [("epochs", 2)]}, TypeError, r"autoencoder: expected None or a dict"),
+    ({"autoencoder": {"hidden": (5,)}}, ValueError, r"autoencoder: 'hidden' is set per layer"),
+    ({"autoencoder": {"random_state": 0}}, ValueError, r"autoencoder: 'random_state' is set"),
+    ({"autoencoder": {"n_iter": 3}}, ValueError, r"autoencoder: unknown Autoencoder argument"),
+    ({"autoencoder": {"loss": "mse"}}, ValueError, r"loss: unknown name 'mse'"),
+    ({"autoencoder": {"epochs": 0}}, ValueError, r"epochs: expected a finite value > 0"),
+    ({"autoencoder": {"noise": "salt"}}, ValueError, r"noise: unknown name 'salt'"),
+    ({"rbm": RBM}, ValueError, r"rbm: given with method='autoencoder'"),
+    ({"x": binary() * 3}, ValueError, r"x: loss 'sigmoid_cross_entropy' expects targets in"),
+    ({"x": binary().astype(int)}, TypeError, r"x: expected a floating-point array"),
+    ({"x_valid": binary()[:, :4]}, ValueError, r"x_valid: expected 9 columns"),
+    ({"x_valid": binary() - 1}, ValueError, r"x_valid: loss 'sigmoid_cross_entropy' expects"),
+]
+
+
+@pytest.mark.parametrize(("change", "error", "match"), BAD_AE_STACK)
+def test_bad_autoencoder_stack_arguments_are_refused_before_any_training(
+    change, error, match, monkeypatch
+) -> None:
+    """pretrain_stack and pretrain_network (method='autoencoder') refuse before layer 1 trains."""
+    from scratch import training
+
+    monkeypatch.setattr(training, "fit", UntrainableAutoencoder())
+    args = {"x": binary(), "hidden": (5, 3), "autoencoder": AE, "method": "autoencoder", **change}
+    x, hidden = args.pop("x"), args.pop("hidden")
+    with pytest.raises(error, match=match):
+        pretraining.pretrain_stack(x, hidden, **args)
+    with pytest.raises(error, match=match):
+        pretraining.pretrain_network(x, hidden, 3, **args)
+
+
+def test_the_other_methods_options_are_refused_not_ignored(monkeypatch) -> None:
+    """autoencoder= with method 'rbm' (the default), and pretrain_dbn with autoencoders."""
+    monkeypatch.setattr(pretraining, "BernoulliRBM", Untrainable)
+    with pytest.raises(ValueError, match=r"autoencoder: given with method='rbm'"):
+        pretraining.pretrain_stack(binary(), (5,), autoencoder=AE)
+    with pytest.raises(ValueError, match=r"autoencoder: given with method='rbm'"):
+        pretraining.pretrain_network(binary(), (5,), 3, autoencoder=AE)
+    with pytest.raises(ValueError, match=r"method: pretrain_dbn stacks RBMs"):
+        pretraining.pretrain_dbn(binary(), (5,), 3, method="autoencoder")
+
+
+def test_pretrained_classifier_refuses_unfitted_or_mismatched_models() -> None:
+    """models: fitted RBMs or autoencoders whose widths chain."""
+    from scratch.autoencoders import Autoencoder
+
+    _, models = ae_stack()
+    with pytest.raises(TypeError, match=r"models: expected a non-empty list of fitted"):
+        pretraining.pretrained_classifier([], 3)
+    with pytest.raises(TypeError, match=r"models\[1\]: expected a fitted BernoulliRBM or Auto"):
+        pretraining.pretrained_classifier([models[0], Autoencoder((4,))], 3)
+    with pytest.raises(ValueError, match=r"layers\[1\]\[0\] \(W\): expected shape \(H, 6\)"):
+        pretraining.pretrained_classifier([models[0], models[0]], 3)
+
+
+@pytest.mark.tf
+def test_scratch_and_tf_ref_pretrain_the_same_autoencoder_network(monkeypatch) -> None:
+    """float64, SGD, the same start per layer: the same stacks, histories and classifier."""
+    from scratch.autoencoders import Autoencoder
+    from tf_ref import pretraining as tf_pretraining
+    from tf_ref.autoencoders import Autoencoder as TfAutoencoder
+
+    def shared_start(self, layers, width, rng, dtype):  # both backends: one NumPy start
+        model = self._backend().sequential(layers, width, rng=rng, dtype=dtype)
+        start = np.random.default_rng(width)
+        model.set_weights([0.3 * start.standard_normal(w.shape) for w in model.get_weights()])
+        return model
+
+    for cls in (Autoencoder, TfAutoencoder):
+        monkeypatch.setattr(cls, "_new_model", shared_start)
+    x, x_valid = binary(), binary(n=12, seed=3)
+    y = np.arange(x.shape[0]) % 3
+    args = {
+        "method": "autoencoder",
+        "autoencoder": {**AE, "optimizer": "sgd", "learning_rate": 2.0**-3, "tied": True},
+        "x_valid": x_valid,
+        "random_state": 4,
+        "rng": 0,
+        "dtype": "float64",
+        "labeled": (x, y),
+        "fit_options": {"epochs": 2, "batch_size": 8, "optimizer": "sgd"},
+    }
+    ours, our_h = pretraining.pretrain_network(x, (6, 4), 3, **args)
+    theirs, their_h = tf_pretraining.pretrain_network(x, (6, 4), 3, **args)
+    # plain SGD with float32-exact hyperparameters in float64: rounding only (see
+    # tests/test_autoencoders.py), 2 layers x 2 epochs x 5 steps
+    tol = {"rtol": 1e-10, "atol": 1e-12}
+    for a, b in zip(our_h["layers"], their_h["layers"], strict=True):
+        for e, f in zip(a, b, strict=True):
+            assert e.keys() == f.keys()
+            for key in ("loss", "val_loss"):
+                assert f[key] == pytest.approx(e[key], rel=1e-10)
+    for mine, layer in zip(ours.layers[:2], theirs.layers[:2], strict=True):
+        assert not layer.trainable and layer.activation is not None
+        for a, b in zip(mine.get_weights(), layer.get_weights(), strict=True):
+            np.testing.assert_allclose(b, a, **tol)
+    assert their_h["supervised"].epochs == 2
