@@ -113,7 +113,7 @@ def test_the_shared_kernel_collects_both_gradients_by_hand(impl):
 @pytest.mark.hint(3)
 @given(n=st.integers(2, 5), d=st.integers(2, 6), h=st.integers(1, 5), seed=seeds)
 def test_gradient_check(impl, n, d, h, seed):
-    """Gradient check (float64, random upstream, D != H): rel. error <= 1e-7 for all four."""
+    """Gradient check (float64, random upstream, D != H): rel. error <= 1e-5 for all four."""
     if d == h:
         d += 1  # a square W would hide a kernel gradient of the wrong orientation
     x, W, bh, bo = make(n, d, h, seed)
@@ -124,12 +124,16 @@ def test_gradient_check(impl, n, d, h, seed):
     def out(x_=x, W_=W, bh_=bh, bo_=bo):
         return reference_forward(x_, W_, bh_, bo_)
 
-    # centred differences of a smooth function (ELU is C1; a kink-free float64 map) resolve
-    # each gradient to ~1e-9 relative, far below the 1e-7 threshold; any mistake is far above
-    expect_gradient(dx, numerical_gradient(lambda v: out(x_=v), x.copy(), dout), "dx")
-    expect_gradient(dW, numerical_gradient(lambda v: out(W_=v), W.copy(), dout), "dW")
-    expect_gradient(dbh, numerical_gradient(lambda v: out(bh_=v), bh.copy(), dout), "db_hidden")
-    expect_gradient(dbo, numerical_gradient(lambda v: out(bo_=v), bo.copy(), dout), "db_out")
+    # The finite differences carry a roundoff of about eps * |sum(out * dout)| / h ~ 1e-9
+    # absolute (h = 1e-5); with H = 1 a whole gradient can be as small as 1e-2, so a correct
+    # answer can show ~1e-6 relative error (seen: 7.5e-7 in 3,000 random cases). 1e-5 stays far
+    # below every real mistake (a missing term or factor is off by 1e-2 relative or more).
+    tol = 1e-5
+    num = numerical_gradient
+    expect_gradient(dx, num(lambda v: out(x_=v), x.copy(), dout), "dx", threshold=tol)
+    expect_gradient(dW, num(lambda v: out(W_=v), W.copy(), dout), "dW", threshold=tol)
+    expect_gradient(dbh, num(lambda v: out(bh_=v), bh.copy(), dout), "db_hidden", threshold=tol)
+    expect_gradient(dbo, num(lambda v: out(bo_=v), bo.copy(), dout), "db_out", threshold=tol)
 
 
 @pytest.mark.hint(2)
