@@ -424,6 +424,7 @@ class NoTraining:
         ({"verbose": "yes"}, {}, TypeError, r"verbose: expected True or False"),
         ({"hidden": (4, 0), "training": "greedy"}, {}, ValueError, r"hidden\[1\]"),
         ({"noise": "masking", "noise_level": 1.5}, {}, ValueError, r"noise_level"),
+        ({"activation": "elo", "training": "greedy"}, {}, ValueError, r"elo"),
         ({}, {"X": grey() * 2}, ValueError, r"X: " + PIXELS),
         ({}, {"X": (grey() * 255).astype(np.uint8)}, TypeError, r"X: expected a floating"),
         ({}, {"X": np.full((4, 12), np.nan)}, ValueError, r"X: expected finite values"),
