@@ -263,3 +263,8 @@ def load_model(
     """The model ``save_model`` (of either backend) wrote to ``path``, every entry verified first:
     a corrupt, truncated, tampered or mismatched file is a ValueError naming it."""
     return model_from_file(path, rng, Sequential.from_config)
+
+
+# Towers (two inputs side by side, exercise 10): importing it registers it in layers.CLASSES,
+# so configs and saved files that hold one load through Sequential.from_config / load_model.
+from tf_ref import towers as _towers  # noqa: E402, F401
