@@ -17,6 +17,7 @@ from katas.errors import UserError
 EXERCISES: dict[int | str, str] = {
     8: "katas.exercises.ex08",
     9: "katas.exercises.ex09",
+    10: "katas.exercises.ex10",
     "pretrain": "katas.exercises.pretrain",
 }
 

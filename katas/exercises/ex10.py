@@ -1,0 +1,636 @@
+"""Exercise 10 of chapter 11: pretraining on an auxiliary task ("are these two digits the
+same?"), then reusing the lower layers with few labels, in both backends.
+
+10.1  The data: split #1 = the first 55,000 training images, split #2 = the last 5,000 (about
+      500 per digit). Pairs come from ``scratch.pairs.make_pairs``: exactly half same-digit
+      (label 1 = "same digit"), half different, the first digit balanced over the digits in
+      each half, a != b, drawn from a seeded generator, never outside their split.
+10.2  ``--part 2``: the pairs themselves: training pairs from split #1 minus its last
+      ``valid_images`` (5,000; the validation pairs come from those), test pairs from the test
+      set; the report says how many of each, the balance, and that no index leaves its split;
+      ``pairs.png`` shows sample pairs with their labels.
+10.3  ``--part 3``: the model of two image inputs: DNN A and DNN B (5 hidden layers of 100 ELU,
+      He init each; ``--shared``: one tower with shared weights on both images), their outputs
+      concatenated (``Towers``), a 10-unit ELU layer, one logistic output, trained with
+      ``fit(loss="sigmoid_binary_cross_entropy")`` on fresh training pairs every epoch (so a
+      fixed pair set cannot be memorized); the weights of the epoch with the lowest
+      validation loss are kept; the test-pair accuracy is reported (book: 97.6%).
+      ``curves.png``: training loss, validation loss and accuracy per epoch.
+10.4  ``--part 4``: DNN A's 5 hidden layers from each seed's 10.3 model, frozen (the same layer
+      objects: ``Sequential([*tower_a, Dense(10)])``, their outputs cached, ``cache_frozen``),
+      under a new 10-way softmax trained on split #2; beside it the same 5 x 100 ELU network
+      trained from scratch on split #2; test accuracy on the 10,000 test images (book: 96.5%
+      vs 94.6%). ``bars.png``: both, per backend, with the book's values.
+
+Training, as the book's solution: Nesterov momentum (0.01, 0.95), batches of 500 pairs; the
+book trains 100 epochs of 110 batches (5.5 M pairs); here ``max_epochs`` epochs of
+``pairs_per_epoch`` fresh pairs each. Part 4 trains ``transfer_epochs`` epochs (batches of 50,
+Nesterov 0.01/0.95, the book's recipe) without early stopping, as the book does.
+Every seed (``--seed``, ``--seed + 1``, ...) sets the initial weights, the pairs and the batch
+order; both backends get the same pairs for a seed.
+
+Measured: see ``MEASURED`` below (the command, the numbers and the seconds).
+
+Output (``--out``): ``report.json`` (per backend: every run's numbers and histories, mean and
+sd, the book's numbers) and the part's PNG. Exit status, folder handling and strict JSON as
+exercise 8 (:mod:`katas.exercises.runner`): 0 ok; 1 a run diverged or the report was written
+elsewhere; 2 bad flags or data (before any work).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import math
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from katas import argtypes, data
+from katas.errors import UserError
+from katas.exercises import ex08, plotting, runner
+from katas.exercises.ex09 import stats
+from scratch import losses as scratch_losses
+from scratch.pairs import make_pairs, pair_inputs
+
+MEASURED = """(filled in below after measurement)"""
+
+BOOK = {"pairs_test_accuracy": 0.976, "frozen_a": 0.965, "from_scratch": 0.946}
+LOSS = "sigmoid_binary_cross_entropy"
+HIDDEN, UNITS, TOP_UNITS = 5, 100, 10
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How the parts train (see the module docstring)."""
+
+    learning_rate: float = 0.01
+    momentum: float = 0.95
+    batch_size: int = 500
+    max_epochs: int = 40
+    patience: int | None = None
+    pairs_per_epoch: int = 20000
+    n_valid_pairs: int = 10000
+    n_test_pairs: int = 10000
+    valid_images: int = 5000
+    split2_images: int = 5000
+    transfer_epochs: int = 100
+    transfer_batch_size: int = 50
+    seeds: int = 3
+    shared: bool = False
+
+
+#: ``--quick``: a smoke run (few pairs, few epochs, 2 seeds, a split #2 of 200 images).
+QUICK = Settings(
+    max_epochs=2,
+    pairs_per_epoch=1000,
+    n_valid_pairs=200,
+    n_test_pairs=200,
+    batch_size=100,
+    valid_images=200,
+    split2_images=200,
+    transfer_epochs=2,
+    seeds=2,
+)
+
+PARTS = (2, 3, 4)
+
+
+# ------------------------------------------------------------------------------ data
+
+
+@dataclass(frozen=True)
+class PairData:
+    """All 60,000 training images and the test set, with the exercise's index splits."""
+
+    x: np.ndarray
+    y: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    train_pairs_split: np.ndarray  # split #1 without its last valid_images
+    valid_pairs_split: np.ndarray  # split #1's last valid_images
+    split2: np.ndarray  # the last split2_images training images
+
+    @property
+    def test_split(self) -> np.ndarray:
+        return np.arange(len(self.y_test))
+
+
+def load_images(path: str | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The 60,000 training images and the 10,000 test images, float32 (n, 784) in [0, 1]."""
+    m = data.load_mnist(path)
+    return (
+        data.scale(m.x_train),
+        m.y_train.astype(np.int64),
+        data.scale(m.x_test),
+        m.y_test.astype(np.int64),
+    )
+
+
+def make_data(settings: Settings, images: tuple[np.ndarray, ...]) -> PairData:
+    """The splits by index: split #2 = the last ``split2_images`` training images, split #1 the
+    rest; its last ``valid_images`` give the validation pairs."""
+    x, y, x_test, y_test = images
+    n = len(y)
+    n1 = n - settings.split2_images
+    if n1 - settings.valid_images < 2:
+        raise UserError(
+            f"the data set has {n} training images: too few for a split #2 of "
+            f"{settings.split2_images} and {settings.valid_images} validation images"
+        )
+    return PairData(
+        x,
+        y,
+        x_test,
+        y_test,
+        np.arange(0, n1 - settings.valid_images),
+        np.arange(n1 - settings.valid_images, n1),
+        np.arange(n1, n),
+    )
+
+
+def load_data(settings: Settings, path: str | None) -> PairData:
+    """MNIST with the exercise's splits (tests replace this with tiny synthetic data)."""
+    return make_data(settings, load_images(path))
+
+
+def stream(seed: int, k: int) -> np.random.Generator:
+    """The seed's k-th independent stream (0 weights, 1 training pairs and batches, 2
+    validation pairs, 3 test pairs, 4 and 5 part 4's two networks)."""
+    return np.random.default_rng([seed, k])
+
+
+def fixed_pairs(
+    d: PairData, which: str, settings: Settings, seed: int
+) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+    """The validation or test pairs of a seed: (inputs (n, 1568), labels (n,), a summary)."""
+    if which == "valid":
+        x, y, split, n, k = d.x, d.y, d.valid_pairs_split, settings.n_valid_pairs, 2
+    else:
+        x, y, split, n, k = d.x_test, d.y_test, d.test_split, settings.n_test_pairs, 3
+    a, b, same = make_pairs(y, split, n, stream(seed, k))
+    return pair_inputs(x, a, b), same, pair_summary(y, split, a, b, same)
+
+
+def pair_summary(
+    y: np.ndarray, split: np.ndarray, a: np.ndarray, b: np.ndarray, same: np.ndarray
+) -> dict[str, Any]:
+    """What part 2 reports about a pair set: sizes, the same fraction, the digit counts of a
+    in each half, and the checks (every index inside the split, a != b, the label right)."""
+    inside = bool(np.isin(a, split).all() and np.isin(b, split).all())
+    return {
+        "n_pairs": len(same),
+        "n_same": int(same.sum()),
+        "same_fraction": float(same.mean()),
+        "first_digit_counts_same": np.bincount(y[a[same == 1]], minlength=10).tolist(),
+        "first_digit_counts_different": np.bincount(y[a[same == 0]], minlength=10).tolist(),
+        "split_rows": [int(split.min()), int(split.max())],
+        "all_indices_inside_split": inside,
+        "a_differs_from_b": bool(np.all(a != b)),
+        "labels_match_digits": bool(np.array_equal(same, (y[a] == y[b]).astype(np.int64))),
+    }
+
+
+# ------------------------------------------------------------------------------ models
+
+
+def backend_module(name: str) -> Any:
+    """ex08's backend (scratch or tf_ref) with its ``towers`` module imported."""
+    backend = ex08.backend_module(name)
+    importlib.import_module(f"{backend.__name__}.towers")
+    return backend
+
+
+def hidden_layers(backend: Any, prefix: str = "hidden") -> list[Any]:
+    """The book's DNN: 5 hidden layers of 100 ELU units, He init."""
+    return [
+        backend.layers.Dense(UNITS, "elu", kernel_initializer="he_normal", name=f"{prefix}{i}")
+        for i in range(1, HIDDEN + 1)
+    ]
+
+
+def pair_network(backend: Any, shared: bool, rng: np.random.Generator) -> Any:
+    """[image A | image B] (N, 1568) -> Towers(DNN A, DNN B) (N, 200) -> 10 ELU -> 1 logit."""
+    towers = backend.towers.Towers(
+        hidden_layers(backend), None if shared else hidden_layers(backend), name="towers"
+    )
+    top = backend.layers.Dense(TOP_UNITS, "elu", kernel_initializer="he_normal", name="top")
+    out = backend.layers.Dense(1, name="logit")
+    return backend.models.Sequential([towers, top, out], 2 * 784, rng=rng)
+
+
+def pair_scores(model: Any, x: np.ndarray, same: np.ndarray) -> dict[str, float]:
+    """Loss (mean sigmoid cross-entropy) and accuracy ((logit > 0) == same) of pairs, the same
+    NumPy computation on either backend's inference-mode logits; NaN when not finite."""
+    logits = model.predict(x)
+    if not np.isfinite(logits).all():
+        return {"loss": float("nan"), "accuracy": float("nan")}
+    loss = scratch_losses.sigmoid_binary_cross_entropy(logits, same.reshape(-1, 1))
+    return {"loss": loss, "accuracy": float(np.mean((logits[:, 0] > 0) == (same == 1)))}
+
+
+def sgd(backend: Any, settings: Settings) -> Any:
+    return backend.optimizers.SGD(
+        learning_rate=settings.learning_rate, momentum=settings.momentum, nesterov=True
+    )
+
+
+def train_pairs(
+    backend: Any,
+    backend_name: str,
+    d: PairData,
+    settings: Settings,
+    seed: int,
+    device: str,
+    verbose: bool,
+) -> tuple[Any, dict[str, Any]]:
+    """Part 3 for one seed: the pair network trained on fresh pairs every epoch; the weights of
+    the epoch with the lowest validation loss kept (stopping after ``patience`` epochs without
+    a better one, when given). Returns (model, record)."""
+    model = pair_network(backend, settings.shared, stream(seed, 0))
+    optimizer = sgd(backend, settings)
+    rng = stream(seed, 1)
+    xv, yv, _ = fixed_pairs(d, "valid", settings, seed)
+    xt, yt, _ = fixed_pairs(d, "test", settings, seed)
+    extra: dict[str, Any] = {"device": device} if backend_name == "tf" else {}
+    history: dict[str, list[float]] = {"loss": [], "val_loss": [], "val_accuracy": []}
+    best, best_epoch, best_weights, diverged = math.inf, None, None, None
+    start = time.perf_counter()
+    for epoch in range(settings.max_epochs):
+        a, b, same = make_pairs(d.y, d.train_pairs_split, settings.pairs_per_epoch, rng)
+        with np.errstate(over="ignore", invalid="ignore"):
+            h = backend.training.fit(
+                model,
+                pair_inputs(d.x, a, b),
+                same,
+                optimizer=optimizer,
+                loss=LOSS,
+                epochs=1,
+                batch_size=settings.batch_size,
+                rng=rng,
+                verbose=False,
+                **extra,
+            )
+            valid = pair_scores(model, xv, yv)
+        history["loss"].append(h.history["loss"][0] if h.history.get("loss") else math.nan)
+        history["val_loss"].append(valid["loss"])
+        history["val_accuracy"].append(valid["accuracy"])
+        if h.diverged_at_epoch is not None or not math.isfinite(valid["loss"]):
+            diverged = epoch + 1
+            break
+        if valid["loss"] < best:
+            best, best_epoch, best_weights = valid["loss"], epoch, model.get_weights()
+        if verbose:
+            print(
+                f"  [{backend_name}] seed {seed} pairs epoch {epoch + 1}: loss "
+                f"{history['loss'][-1]:.4f}, val loss {valid['loss']:.4f}, val acc "
+                f"{valid['accuracy']:.4f}",
+                file=sys.stderr,
+            )
+        if settings.patience is not None and epoch - best_epoch >= settings.patience:
+            break
+    seconds = time.perf_counter() - start
+    if best_weights is not None:
+        model.set_weights(best_weights)
+    test = pair_scores(model, xt, yt)
+    valid = pair_scores(model, xv, yv)
+    return model, {
+        "test_accuracy": test["accuracy"],
+        "test_loss": test["loss"],
+        "val_accuracy": valid["accuracy"],
+        "val_loss": valid["loss"],
+        "seconds": seconds,
+        "epochs": len(history["loss"]),
+        "best_epoch": None if best_epoch is None else best_epoch + 1,
+        "diverged_at_epoch": diverged,
+        "history": history,
+    }
+
+
+def transfer(
+    backend: Any,
+    backend_name: str,
+    model: Any,
+    d: PairData,
+    settings: Settings,
+    seed: int,
+    frozen_tower: bool,
+    device: str,
+) -> dict[str, Any]:
+    """Part 4 for one seed: DNN A's hidden layers frozen + a new softmax (``frozen_tower``), or
+    the same architecture from scratch, trained on split #2; test accuracy on the test set."""
+    rng = stream(seed, 4 if frozen_tower else 5)
+    top = backend.layers.Dense(10, kernel_initializer="he_normal", name="logits")
+    extra: dict[str, Any] = {"device": device} if backend_name == "tf" else {}
+    if frozen_tower:
+        lower = model.layers[0].tower_a  # the very layers of DNN A: shared, not copied
+        backend.reuse.freeze(lower)
+        net = backend.models.Sequential([*lower, top], 784, rng=rng)
+        extra["cache_frozen"] = True
+    else:
+        net = backend.models.Sequential([*hidden_layers(backend), top], 784, rng=rng)
+    start = time.perf_counter()
+    with np.errstate(over="ignore", invalid="ignore"):
+        history = backend.training.fit(
+            net,
+            d.x[d.split2],
+            d.y[d.split2],
+            optimizer=sgd(backend, settings),
+            epochs=settings.transfer_epochs,
+            batch_size=settings.transfer_batch_size,
+            rng=rng,
+            verbose=False,
+            **extra,
+        )
+        seconds = time.perf_counter() - start
+        test = backend.training.evaluate(net, d.x_test, d.y_test)
+    return {
+        "test_accuracy": test["accuracy"],
+        "test_loss": test["loss"],
+        "seconds": seconds,
+        "epochs": history.epochs,
+        "diverged_at_epoch": ex08.first_non_finite_epoch(history),
+        "history": {k: v for k, v in history.history.items() if k != "seconds"},
+    }
+
+
+def run_backend(
+    backend_name: str,
+    part: int,
+    d: PairData,
+    settings: Settings,
+    seeds: list[int],
+    device: str,
+    verbose: bool,
+) -> dict[str, Any]:
+    """Parts 3 (and 4) of one backend over the seeds: every run and the statistics."""
+    backend = backend_module(backend_name)
+    variants = ["pairs"] + (["frozen_a", "from_scratch"] if part == 4 else [])
+    runs: dict[str, list[dict[str, Any]]] = {v: [] for v in variants}
+    for seed in seeds:
+        model, record = train_pairs(backend, backend_name, d, settings, seed, device, verbose)
+        runs["pairs"].append({"seed": seed, **record})
+        if part == 4:
+            for name in ("frozen_a", "from_scratch"):
+                r = transfer(
+                    backend, backend_name, model, d, settings, seed, name == "frozen_a", device
+                )
+                runs[name].append({"seed": seed, **r})
+        if verbose:
+            line = ", ".join(f"{v} {runs[v][-1]['test_accuracy']:.4f}" for v in variants)
+            print(f"  [{backend_name}] seed {seed}: test accuracy {line}", file=sys.stderr)
+    out: dict[str, Any] = {"variants": {}}
+    diverged = []
+    for name in variants:
+        rs = runs[name]
+        diverged += [f"{name} seed {r['seed']}" for r in rs if r["diverged_at_epoch"] is not None]
+        out["variants"][name] = {
+            "book_test_accuracy": BOOK["pairs_test_accuracy" if name == "pairs" else name],
+            **{key: stats([r[key] for r in rs]) for key in ("test_accuracy", "seconds", "epochs")},
+            "runs": rs,
+        }
+    out["status"] = "diverged" if diverged else "ok"
+    out["message"] = (
+        f"{backend_name}: training diverged (loss not finite) in {', '.join(diverged)}"
+        if diverged
+        else None
+    )
+    return out
+
+
+# ----------------------------------------------------------------------------- figures
+
+
+def plot_pairs(d: PairData, settings: Settings, seed: int, folder: Path, n: int = 16) -> Path:
+    """``pairs.png``: the first ``n`` training pairs of the seed, A beside B, labelled."""
+    a, b, same = make_pairs(d.y, d.train_pairs_split, max(n, 2), stream(seed, 1))
+    plt = plotting._pyplot()
+    cols = 4
+    rows = -(-n // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(2.2 * cols, 1.35 * rows + 0.5))
+    for ax in np.atleast_1d(axes).ravel():
+        ax.set_axis_off()
+    for ax, i in zip(np.atleast_1d(axes).ravel(), range(n), strict=False):
+        image = np.concatenate([d.x[a[i]].reshape(28, 28), d.x[b[i]].reshape(28, 28)], axis=1)
+        ax.imshow(image, cmap="gray", vmin=0.0, vmax=1.0)
+        word = "same (1)" if same[i] else "different (0)"
+        ax.set_title(f"{word}: {d.y[a[i]]} / {d.y[b[i]]}", fontsize=8)
+    fig.suptitle("Exercise 10.2: training pairs from split #1 (label 1 = same digit)", fontsize=9)
+    fig.tight_layout()
+    return plotting._save(fig, folder / "pairs.png")
+
+
+def plot_curves(report: dict[str, Any], backends: list[str], folder: Path) -> Path:
+    """``curves.png``: the pair network's learning curves, one line per backend and seed."""
+    runs = [
+        (f"{name} seed {r['seed']}", r["history"], r["best_epoch"])
+        for name in backends
+        for r in report[name]["variants"]["pairs"]["runs"]
+    ]
+    return plotting.learning_curves(
+        runs, folder / "curves.png", "Exercise 10.3: same digit? (fresh training pairs per epoch)"
+    )
+
+
+def plot_bars(report: dict[str, Any], backends: list[str], folder: Path) -> Path:
+    """``bars.png``: frozen DNN A + softmax vs from scratch on split #2, with the book's."""
+    variants = ["frozen_a", "from_scratch"]
+    series = {
+        name: (
+            [report[name]["variants"][v]["test_accuracy"]["mean"] for v in variants],
+            [report[name]["variants"][v]["test_accuracy"]["sd"] for v in variants],
+        )
+        for name in backends
+    }
+    return plotting.bars(
+        ["10.4 frozen DNN A + softmax", "10.4 from scratch"],
+        series,
+        [BOOK[v] for v in variants],
+        folder / "bars.png",
+        f"Exercise 10.4: split #2 ({report['config']['n_split2']} images), mean +- sd over "
+        f"{len(report['config']['seeds'])} seeds",
+        reference_label="book (1st ed.)",
+    )
+
+
+# ----------------------------------------------------------------------------- report
+
+
+def _fmt(value: float | None, spec: str) -> str:
+    return "-" if value is None or not math.isfinite(value) else format(value, spec)
+
+
+def print_table(report: dict[str, Any], backends: list[str]) -> None:
+    part = report["config"]["part"]
+    if part == 2:
+        for key in ("train", "valid", "test"):
+            s = report["pairs"][key]
+            print(
+                f"{key:<6} pairs {s['n_pairs']:>7}  same {s['same_fraction']:.3f}  rows "
+                f"{s['split_rows'][0]}..{s['split_rows'][1]}  inside split "
+                f"{s['all_indices_inside_split']}  a != b {s['a_differs_from_b']}"
+            )
+    else:
+        print(f"{'variant':<14}{'backend':<9}{'test acc mean +- sd':>22}{'s':>9}{'book':>8}")
+        for name in backends:
+            for v, r in report[name]["variants"].items():
+                t = r["test_accuracy"]
+                print(
+                    f"{v:<14}{name:<9}{_fmt(t['mean'], '.4f'):>13} +- {_fmt(t['sd'], '.4f')}"
+                    f"{_fmt(r['seconds']['mean'], '.1f'):>9}{r['book_test_accuracy']:>8.3f}"
+                )
+    for key, path in report["files"].items():
+        print(f"{key}: {path}")
+
+
+# ----------------------------------------------------------------------------- flags and entry
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """``katas exercise 10 ...``: this exercise's sub-command and its flags."""
+    p = subparsers.add_parser(
+        "10",
+        help="pretraining on an auxiliary task: same digit? then reuse DNN A (parts 2-4)",
+        description="Exercise 10: two towers (DNN A, DNN B) learn whether two MNIST images show "
+        "the same digit (split #1, 55,000 images); DNN A's layers are then reused, frozen, "
+        "under a new softmax trained on split #2 (5,000 images), beside a network trained "
+        "from scratch there; mean and sd over several seeds beside the book's numbers.",
+    )
+    p.add_argument(
+        "--part", type=int, default=3, help="2 the pairs, 3 the pair network, 4 reuse (default 3)"
+    )
+    runner.add_common_flags(
+        p,
+        seed_help="first seed; runs use seed, seed+1, ... (default 42)",
+        quick_help="few pairs, few epochs: a smoke run",
+        out_help="where report.json and the PNG go (a new or empty folder; default: "
+        "katas-runs/exercise10-partN-<time>)",
+    )
+    runner.add_training_flags(
+        p,
+        seeds_help=f"runs per variant (default {Settings.seeds}; --quick: {QUICK.seeds})",
+        learning_rate_help=f"Nesterov SGD's learning rate (default {Settings.learning_rate})",
+        batch_size=True,
+    )
+    p.add_argument(
+        "--pairs-per-epoch",
+        type=argtypes.positive_int,
+        default=None,
+        help=f"fresh training pairs drawn each epoch (default {Settings.pairs_per_epoch})",
+    )
+    p.add_argument(
+        "--shared",
+        action="store_true",
+        default=None,
+        help="one tower with shared weights on both images (the book: two towers)",
+    )
+    p.set_defaults(handler=run)
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    """The run's settings: the defaults (or QUICK) with the flags given."""
+    names = ("learning_rate", "batch_size", "patience", "max_epochs", "seeds")
+    names += ("pairs_per_epoch", "shared")
+    return runner.settings_from(args, Settings(), QUICK, names)
+
+
+def check_flags(args: argparse.Namespace, settings: Settings) -> None:
+    """Flags that cannot work, refused before any folder or data is touched."""
+    if args.part not in PARTS:
+        raise UserError(
+            f"exercise 10 part {args.part} is not available; parts: 2, 3, 4 (part 1 of the "
+            "book's exercise is the split itself, which every part uses)"
+        )
+    if settings.batch_size > settings.pairs_per_epoch:
+        raise UserError(
+            f"--batch-size {settings.batch_size}: larger than the pairs drawn per epoch "
+            f"(--pairs-per-epoch {settings.pairs_per_epoch})"
+        )
+    if settings.pairs_per_epoch < 2:
+        raise UserError(
+            f"--pairs-per-epoch {settings.pairs_per_epoch}: at least 2 (one same pair, one "
+            "different pair)"
+        )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Entry point of ``katas exercise 10``: 0 success, 1 diverged or results written
+    elsewhere, UserError (exit 2) for bad flags or data."""
+    settings = settings_from(args)
+    check_flags(args, settings)
+    seeds = runner.seed_list(args.seed, settings.seeds)
+    backends = [] if args.part == 2 else runner.backend_names(args.backend)
+    holder: dict[str, Any] = {}
+
+    def work() -> dict[str, Any]:
+        d = load_data(settings, args.data)
+        holder["data"] = d
+        return _report(args, settings, seeds, backends, d)
+
+    report, out = runner.run_in_folder(args.out, f"exercise10-part{args.part}", work)
+    if args.part == 2:
+        figures = [("pairs", lambda f: plot_pairs(holder["data"], settings, seeds[0], f))]
+    elif args.part == 3:
+        figures = [("curves", lambda f: plot_curves(report, backends, f))]
+    else:
+        figures = [("bars", lambda f: plot_bars(report, backends, f))]
+    return runner.finish(
+        report,
+        out,
+        figures,
+        f"katas-exercise10-part{args.part}-",
+        json_output=args.json,
+        backends=backends,
+        print_table=lambda r: print_table(r, backends),
+    )
+
+
+def _report(
+    args: argparse.Namespace,
+    settings: Settings,
+    seeds: list[int],
+    backends: list[str],
+    d: PairData,
+) -> dict[str, Any]:
+    verbose = not args.json
+    report: dict[str, Any] = {}
+    if args.part == 2:
+        a, b, same = make_pairs(
+            d.y, d.train_pairs_split, settings.pairs_per_epoch, stream(seeds[0], 1)
+        )
+        report["pairs"] = {
+            "train": pair_summary(d.y, d.train_pairs_split, a, b, same),
+            "valid": fixed_pairs(d, "valid", settings, seeds[0])[2],
+            "test": fixed_pairs(d, "test", settings, seeds[0])[2],
+            "label": "1 = same digit, 0 = different digits",
+        }
+    for name in backends:
+        if verbose:
+            print(
+                f"== {name}: part {args.part}, {len(seeds)} seeds, {settings.max_epochs} epochs "
+                f"of {settings.pairs_per_epoch} fresh pairs",
+                file=sys.stderr,
+            )
+        report[name] = run_backend(name, args.part, d, settings, seeds, args.device, verbose)
+    report["config"] = {
+        "exercise": 10,
+        "part": args.part,
+        **asdict(settings),
+        "seeds": seeds,
+        "optimizer": f"SGD Nesterov momentum {settings.momentum}",
+        "loss": LOSS,
+        "label": "1 = same digit",
+        "quick": args.quick,
+        "n_train_pairs_split": len(d.train_pairs_split),
+        "n_valid_pairs_split": len(d.valid_pairs_split),
+        "n_split2": len(d.split2),
+        "n_test": len(d.y_test),
+        "towers": "shared weights" if settings.shared else "DNN A and DNN B (separate)",
+    }
+    report["book"] = BOOK
+    report["status"] = runner.overall_status(report, backends)
+    return report
