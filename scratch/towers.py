@@ -128,7 +128,7 @@ def inner_layers(layer: Any) -> list[tuple[str, Any]]:
     return out
 
 
-def prefixed(layer: Any, attribute: str, trainable_only: bool) -> dict[str, Any]:
+def _prefixed(layer: Any, attribute: str, trainable_only: bool) -> dict[str, Any]:
     """{"a/<layer>/<key>": value} of every inner layer's dict ``attribute`` (params, state,
     weights, regularizers, constraints), only the trainable layers' with ``trainable_only``."""
     return {
@@ -170,7 +170,7 @@ class Towers(Layer):
     @property
     def params(self) -> dict[str, np.ndarray]:
         """The trainable inner layers' parameters, "a/<layer>/<key>" (the arrays themselves)."""
-        return prefixed(self, "params", trainable_only=True)
+        return _prefixed(self, "params", trainable_only=True)
 
     @params.setter
     def params(self, value: dict[str, np.ndarray]) -> None:
@@ -180,7 +180,7 @@ class Towers(Layer):
     @property
     def state(self) -> dict[str, np.ndarray]:
         """The inner layers' non-trainable state (batch norm's moving statistics)."""
-        return prefixed(self, "state", trainable_only=False)
+        return _prefixed(self, "state", trainable_only=False)
 
     @state.setter
     def state(self, value: dict[str, np.ndarray]) -> None:
@@ -190,11 +190,11 @@ class Towers(Layer):
     @property
     def weights(self) -> dict[str, np.ndarray]:
         """Every inner array, trainable or frozen, layer by layer (tower A's first)."""
-        return prefixed(self, "weights", trainable_only=False)
+        return _prefixed(self, "weights", trainable_only=False)
 
     @property
     def regularizers(self) -> dict[str, Any]:
-        return prefixed(self, "regularizers", trainable_only=True)
+        return _prefixed(self, "regularizers", trainable_only=True)
 
     @regularizers.setter
     def regularizers(self, value: dict[str, Any]) -> None:
@@ -203,7 +203,7 @@ class Towers(Layer):
 
     @property
     def constraints(self) -> dict[str, Any]:
-        return prefixed(self, "constraints", trainable_only=True)
+        return _prefixed(self, "constraints", trainable_only=True)
 
     @constraints.setter
     def constraints(self, value: dict[str, Any]) -> None:
@@ -323,7 +323,7 @@ class Towers(Layer):
                 ],
                 axis=1,
             )
-        self.grads = prefixed(self, "grads", trainable_only=True)
+        self.grads = _prefixed(self, "grads", trainable_only=True)
         return dx
 
     def __repr__(self) -> str:

@@ -16,7 +16,12 @@ pytestmark = pytest.mark.tf  # every test here compares with or runs TensorFlow
 ROOT = Path(__file__).resolve().parents[1]
 # Shared plumbing that tf_ref imports: argument checks; the BLAS thread limit of both fits;
 # what each loss's targets and metrics are (NumPy checks and scores on arrays, no training maths).
-ONLY_SCRATCH_MODULES = {"checks", "threads", "targets"}
+ONLY_SCRATCH_MODULES = {
+    "checks",
+    "threads",
+    "targets",
+    "pairs",  # exercise 10's pair sampling: NumPy data plumbing that both backends' runs use
+}
 ONLY_TF_MODULES = {"device"}  # TF device and tf.distribute strategy selection
 ONLY_SCRATCH = {
     # backprop by hand; tf_ref differentiates with tf.GradientTape
