@@ -68,16 +68,19 @@ HIDDEN, UNITS, TOP_UNITS = 5, 100, 10
 class Settings:
     """How the parts train (see the module docstring)."""
 
-    learning_rate: float = 0.01
-    momentum: float = 0.95
+    optimizer: str = "adam"  # the pair network's: "adam" or "nesterov" (the book's)
+    learning_rate: float = 0.001
+    lr_decay: float = 1.0  # exponential decay to lr * lr_decay over the whole run (1: none)
+    momentum: float = 0.95  # Nesterov's, for "nesterov" and for part 4
     batch_size: int = 500
-    max_epochs: int = 40
+    max_epochs: int = 100
     patience: int | None = None
     pairs_per_epoch: int = 20000
-    n_valid_pairs: int = 10000
+    n_valid_pairs: int = 5000
     n_test_pairs: int = 10000
     valid_images: int = 5000
     split2_images: int = 5000
+    transfer_learning_rate: float = 0.01
     transfer_epochs: int = 100
     transfer_batch_size: int = 50
     seeds: int = 3
@@ -201,7 +204,8 @@ def pair_summary(
 def backend_module(name: str) -> Any:
     """ex08's backend (scratch or tf_ref) with its ``towers`` module imported."""
     backend = ex08.backend_module(name)
-    importlib.import_module(f"{backend.__name__}.towers")
+    for sub in ("towers", "schedules"):
+        importlib.import_module(f"{backend.__name__}.{sub}")
     return backend
 
 
@@ -233,9 +237,22 @@ def pair_scores(model: Any, x: np.ndarray, same: np.ndarray) -> dict[str, float]
     return {"loss": loss, "accuracy": float(np.mean((logits[:, 0] > 0) == (same == 1)))}
 
 
-def sgd(backend: Any, settings: Settings) -> Any:
+def pair_optimizer(backend: Any, settings: Settings) -> Any:
+    """The pair network's optimizer: Adam (or the book's Nesterov SGD), its learning rate
+    decaying exponentially to ``learning_rate * lr_decay`` over the run's steps."""
+    steps = settings.max_epochs * -(-settings.pairs_per_epoch // settings.batch_size)
+    rate: Any = settings.learning_rate
+    if settings.lr_decay < 1:
+        rate = backend.schedules.ExponentialDecay(rate, steps, settings.lr_decay)
+    if settings.optimizer == "nesterov":
+        return backend.optimizers.SGD(rate, momentum=settings.momentum, nesterov=True)
+    return backend.optimizers.Adam(learning_rate=rate)
+
+
+def transfer_optimizer(backend: Any, settings: Settings) -> Any:
+    """Part 4's: the book's Nesterov SGD (0.01, momentum 0.95)."""
     return backend.optimizers.SGD(
-        learning_rate=settings.learning_rate, momentum=settings.momentum, nesterov=True
+        settings.transfer_learning_rate, momentum=settings.momentum, nesterov=True
     )
 
 
@@ -252,7 +269,7 @@ def train_pairs(
     the epoch with the lowest validation loss kept (stopping after ``patience`` epochs without
     a better one, when given). Returns (model, record)."""
     model = pair_network(backend, settings.shared, stream(seed, 0))
-    optimizer = sgd(backend, settings)
+    optimizer = pair_optimizer(backend, settings)
     rng = stream(seed, 1)
     xv, yv, _ = fixed_pairs(d, "valid", settings, seed)
     xt, yt, _ = fixed_pairs(d, "test", settings, seed)
@@ -339,7 +356,7 @@ def transfer(
             net,
             d.x[d.split2],
             d.y[d.split2],
-            optimizer=sgd(backend, settings),
+            optimizer=transfer_optimizer(backend, settings),
             epochs=settings.transfer_epochs,
             batch_size=settings.transfer_batch_size,
             rng=rng,
@@ -513,7 +530,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     runner.add_training_flags(
         p,
         seeds_help=f"runs per variant (default {Settings.seeds}; --quick: {QUICK.seeds})",
-        learning_rate_help=f"Nesterov SGD's learning rate (default {Settings.learning_rate})",
+        learning_rate_help=f"the pair network's initial learning rate (default "
+        f"{Settings.learning_rate})",
         batch_size=True,
     )
     p.add_argument(
@@ -521,6 +539,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=argtypes.positive_int,
         default=None,
         help=f"fresh training pairs drawn each epoch (default {Settings.pairs_per_epoch})",
+    )
+    p.add_argument(
+        "--optimizer",
+        choices=("adam", "nesterov"),
+        default=None,
+        help=f"the pair network's optimizer (default {Settings.optimizer}; the book: nesterov "
+        "0.01, momentum 0.95, with --learning-rate 0.01)",
     )
     p.add_argument(
         "--shared",
@@ -534,7 +559,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def settings_from(args: argparse.Namespace) -> Settings:
     """The run's settings: the defaults (or QUICK) with the flags given."""
     names = ("learning_rate", "batch_size", "patience", "max_epochs", "seeds")
-    names += ("pairs_per_epoch", "shared")
+    names += ("pairs_per_epoch", "shared", "optimizer")
     return runner.settings_from(args, Settings(), QUICK, names)
 
 
@@ -621,7 +646,10 @@ def _report(
         "part": args.part,
         **asdict(settings),
         "seeds": seeds,
-        "optimizer": f"SGD Nesterov momentum {settings.momentum}",
+        "pair_optimizer": f"{settings.optimizer}, learning rate {settings.learning_rate} "
+        f"decaying exponentially to x{settings.lr_decay} over the run",
+        "transfer_optimizer": f"SGD Nesterov {settings.transfer_learning_rate}, momentum "
+        f"{settings.momentum}",
         "loss": LOSS,
         "label": "1 = same digit",
         "quick": args.quick,
