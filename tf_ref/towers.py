@@ -75,6 +75,14 @@ class _KerasTowers(keras.layers.Layer):
     def build(self, input_shape: Any) -> None:
         self.built = True
 
+    def get_config(self) -> dict[str, Any]:
+        # Keras' clone_model (fit's devices > 1 copy) rebuilds layers from their configs; this
+        # one holds live layers, so say so instead of failing inside Keras.
+        raise TypeError(
+            f"{self.name}: a model holding Towers trains on one device (fit(..., devices=1)); "
+            "the multi-device copy rebuilds Keras layers from their configs, which Towers has not"
+        )
+
     @staticmethod
     def _run(tower: list[keras.layers.Layer], x: tf.Tensor, training: bool) -> tf.Tensor:
         for layer in tower:
