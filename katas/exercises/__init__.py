@@ -62,7 +62,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "exercise",
         help="run one of chapter 11's exercises in scratch, TensorFlow or both",
         description="Run a chapter 11 exercise. Exercise 8: deep net on MNIST digits 0-4; "
-        "exercise 9: transfer learning to digits 5-9; pretrain: unsupervised (RBM) pretraining "
+        "exercise 9: transfer learning to digits 5-9; exercise 10: pretraining on an auxiliary "
+        "task (same digit?) and reusing DNN A; pretrain: unsupervised (RBM) pretraining "
         "with few labels. `katas exercise N --help` lists its flags.",
     )
     numbers = p.add_subparsers(
