@@ -104,7 +104,9 @@ from katas.exercises.ex09 import stats
 N_CLASSES = 10
 #: The Gibbs steps after which ``gibbs.png`` shows the chains (0: the starting images).
 GIBBS_STEPS = (0, 1, 10, 100, 1000)
-METHODS = ("rbm",)  # issue 11 adds "autoencoder"
+#: ``--method``: which pretraining the run compares with random initialization.
+METHODS = ("rbm", "autoencoder", "both")
+NOISES = ("masking", "gaussian")
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,13 @@ class Settings:
     rbm_batch_size: int = 100
     rbm_momentum: float = 0.5
     rbm_weight_decay: float = 1e-4
+    ae_epochs: int = 5
+    ae_learning_rate: float = 0.001
+    ae_batch_size: int = 150
+    ae_l2: float = 1e-4
+    ae_tied: bool = True
+    noise: str = "masking"
+    noise_level: float = 0.25
     learning_rate: float = 0.003
     batch_size: int = 32
     max_epochs: int = 300
@@ -134,6 +143,7 @@ QUICK = Settings(
     hidden=(16, 8),
     unlabeled=300,
     rbm_epochs=2,
+    ae_epochs=2,
     max_epochs=3,
     patience=2,
     n_test=200,
@@ -141,12 +151,83 @@ QUICK = Settings(
     gibbs_steps=(0, 1, 5),
 )
 
+#: Every variant the experiment knows, in table order, with its label. The random networks
+#: come in the two architectures the stacks give: sigmoid (Glorot), as the RBMs', and ELU (He),
+#: as the autoencoders'; each pretrained variant is compared with the random one of its own.
 VARIANTS: dict[str, str] = {
     "random_frozen": "random init, frozen",
     "random": "random init, trained",
     "rbm_frozen": "RBM stack, frozen",
     "rbm_finetuned": "RBM stack, fine-tuned",
+    "random_elu_frozen": "random ELU init, frozen",
+    "random_elu": "random ELU init, trained",
+    "ae_frozen": "autoencoders, frozen",
+    "ae_finetuned": "autoencoders, fine-tuned",
+    "dae_frozen": "denoising AEs, frozen",
+    "dae_finetuned": "denoising AEs, fine-tuned",
 }
+
+#: The random variants: (hidden activation, kernel initializer) of their hidden layers.
+RANDOM: dict[str, tuple[str, str]] = {
+    "random_frozen": ("sigmoid", "glorot_uniform"),
+    "random": ("sigmoid", "glorot_uniform"),
+    "random_elu_frozen": ("elu", "he_normal"),
+    "random_elu": ("elu", "he_normal"),
+}
+
+
+@dataclass(frozen=True)
+class Stack:
+    """One pretrained stack: its name, words, ``pretrain_stack`` method, its variants (frozen,
+    fine-tuned) and the random variant of the same architecture it is measured against."""
+
+    name: str
+    title: str
+    method: str
+    frozen: str
+    finetuned: str
+    baseline: str
+
+
+STACKS: dict[str, Stack] = {
+    "rbm": Stack("rbm", "RBM", "rbm", "rbm_frozen", "rbm_finetuned", "random"),
+    "autoencoder": Stack(
+        "autoencoder", "autoencoder", "autoencoder", "ae_frozen", "ae_finetuned", "random_elu"
+    ),
+    "denoising": Stack(
+        "denoising",
+        "denoising autoencoder",
+        "autoencoder",
+        "dae_frozen",
+        "dae_finetuned",
+        "random_elu",
+    ),
+}
+
+#: ``--method`` -> the stacks it trains.
+METHOD_STACKS: dict[str, tuple[str, ...]] = {
+    "rbm": ("rbm",),
+    "autoencoder": ("autoencoder", "denoising"),
+    "both": ("rbm", "autoencoder", "denoising"),
+}
+
+
+def variants_for(stacks: Sequence[str]) -> list[str]:
+    """The variants a run with ``stacks`` trains, in table order: each stack's frozen and
+    fine-tuned variants and the two random variants of its architecture."""
+    wanted = set()
+    for name in stacks:
+        stack = STACKS[name]
+        wanted |= {stack.frozen, stack.finetuned, stack.baseline, f"{stack.baseline}_frozen"}
+    return [v for v in VARIANTS if v in wanted]
+
+
+def stack_of(variant: str) -> Stack | None:
+    """The stack a pretrained variant starts from (None for the random variants)."""
+    for stack in STACKS.values():
+        if variant in (stack.frozen, stack.finetuned):
+            return stack
+    return None
 
 
 # ------------------------------------------------------------------------------ data
@@ -178,6 +259,22 @@ def take(orders: list[np.ndarray], n: int) -> np.ndarray:
 def smallest_class(y: np.ndarray) -> int:
     """The number of images of the rarest digit in ``y``."""
     return int(np.bincount(y, minlength=N_CLASSES).min())
+
+
+def check_settings(settings: Settings) -> None:
+    """UserError (before any work) for settings that parse but cannot work together: the noise
+    is one of ``NOISES``, its level positive and, for masking (the probability that an input is
+    zeroed), below 1 (a rate of 1 blanks every input)."""
+    if settings.noise not in NOISES:
+        raise UserError(f"--noise {settings.noise!r}: expected one of {', '.join(NOISES)}")
+    level = settings.noise_level
+    if not (math.isfinite(level) and level > 0):
+        raise UserError(f"--noise-level {level!r}: expected a positive number")
+    if settings.noise == "masking" and not level < 1:
+        raise UserError(
+            f"--noise-level {level:g}: masking noise zeroes each input with this probability, "
+            "so expected a rate in (0, 1)"
+        )
 
 
 def check_sizes(split: data.Split, settings: Settings) -> None:
@@ -223,6 +320,11 @@ def load_split(path: str | None) -> data.Split:
     return data.book_split(data.load_mnist(path))
 
 
+def first_of_each_digit(y: np.ndarray) -> np.ndarray:
+    """The row index of the first image of each digit 0..9 in ``y`` (those present)."""
+    return np.array([int(np.flatnonzero(y == d)[0]) for d in range(N_CLASSES) if (y == d).any()])
+
+
 # ------------------------------------------------------------------------------ models
 
 
@@ -235,12 +337,9 @@ def backend_module(name: str) -> Any:
     return backend
 
 
-def pretrain(
-    backend: Any, x_unlabeled: np.ndarray, x_valid: np.ndarray, settings: Settings, seed: int
-) -> tuple[list[Any], list[Any], float]:
-    """The RBM stack of one seed (``pretraining.pretrain_stack``): (RBMs, per-layer histories,
-    wall seconds)."""
-    rbm = {
+def rbm_options(settings: Settings) -> dict[str, Any]:
+    """The ``BernoulliRBM`` arguments every RBM of the stack shares."""
+    return {
         "method": "cd",
         "learning_rate": settings.rbm_learning_rate,
         "batch_size": settings.rbm_batch_size,
@@ -248,31 +347,86 @@ def pretrain(
         "momentum": settings.rbm_momentum,
         "weight_decay": settings.rbm_weight_decay,
     }
+
+
+def autoencoder_options(settings: Settings, denoising: bool) -> dict[str, Any]:
+    """The ``Autoencoder`` arguments every layer's autoencoder shares (book ch. 15): ELU, He
+    initialization (the Autoencoder's), l2 on the encoder's kernel, mean squared error against
+    the clean input (the book's loss; also the only one of the library's reconstruction losses
+    that fits the unbounded ELU codings the second autoencoder reconstructs), Adam; the
+    denoising ones add the noise layer (input only)."""
+    options: dict[str, Any] = {
+        "activation": "elu",
+        "tied": settings.ae_tied,
+        "l2": settings.ae_l2,
+        "loss": "mean_squared_error",
+        "optimizer": "adam",
+        "learning_rate": settings.ae_learning_rate,
+        "batch_size": settings.ae_batch_size,
+        "epochs": settings.ae_epochs,
+    }
+    if denoising:
+        options.update(noise=settings.noise, noise_level=settings.noise_level)
+    return options
+
+
+def stack_options(stack: str, settings: Settings) -> dict[str, Any]:
+    """``pretrain_stack``'s keyword arguments for one stack: its method and its learner's."""
+    if stack == "rbm":
+        return {"method": "rbm", "rbm": rbm_options(settings)}
+    return {
+        "method": "autoencoder",
+        "autoencoder": autoencoder_options(settings, denoising=stack == "denoising"),
+    }
+
+
+def pretrain(
+    backend: Any,
+    stack: str,
+    x_unlabeled: np.ndarray,
+    x_valid: np.ndarray,
+    settings: Settings,
+    seed: int,
+) -> tuple[list[Any], list[Any], float]:
+    """One stack of one seed (``pretraining.pretrain_stack``, greedy, layer k on the cached
+    outputs of the frozen layers below): (models, per-layer histories, wall seconds)."""
     start = time.perf_counter()
     models, histories = backend.pretraining.pretrain_stack(
         x_unlabeled,
         settings.hidden,
-        method="rbm",
-        rbm=rbm,
         x_valid=x_valid,
         random_state=seed,
+        **stack_options(stack, settings),
     )
     return list(models), list(histories), time.perf_counter() - start
 
 
 def network(
-    backend: Any, variant: str, models: list[Any], settings: Settings, rng: np.random.Generator
+    backend: Any,
+    variant: str,
+    stacks: dict[str, list[Any]],
+    settings: Settings,
+    rng: np.random.Generator,
 ) -> Any:
-    """The ``variant``'s network: sigmoid Dense layers of ``settings.hidden`` units, random
-    (Glorot, from ``rng``) or the RBM stack (``pretraining.dbn_classifier``), frozen or not, and
-    a new 10-way linear output (the logits)."""
+    """The ``variant``'s network: Dense layers of ``settings.hidden`` units, random (sigmoid
+    with Glorot or ELU with He initialization, from ``rng``) or a pretrained stack's
+    (``pretraining.dbn_classifier`` for the RBMs, ``pretraining.pretrained_classifier`` for the
+    autoencoders: their encoders' ELU and weights), frozen or not, and a new 10-way linear
+    output (the logits)."""
     frozen = variant.endswith("frozen")
-    if variant.startswith("rbm"):
-        return backend.pretraining.dbn_classifier(
-            models, N_CLASSES, freeze=frozen, rng=rng, dtype="float32"
+    stack = stack_of(variant)
+    if stack is not None:
+        build = (
+            backend.pretraining.dbn_classifier
+            if stack.method == "rbm"
+            else backend.pretraining.pretrained_classifier
         )
+        return build(stacks[stack.name], N_CLASSES, freeze=frozen, rng=rng, dtype="float32")
+    activation, initializer = RANDOM[variant]
     hidden = [
-        backend.layers.Dense(units, "sigmoid", name=f"hidden{i + 1}")
+        backend.layers.Dense(
+            units, activation, kernel_initializer=initializer, name=f"hidden{i + 1}"
+        )
         for i, units in enumerate(settings.hidden)
     ]
     model = backend.models.Sequential(
@@ -333,8 +487,11 @@ def train(
 
 
 def epoch_values(history: Any, key: str) -> list[float]:
-    """One RBM's per-epoch ``key`` values from its history (a list of per-epoch dicts or a dict
-    of lists); [] when it was not recorded."""
+    """One layer's per-epoch ``key`` values from its history (a list of per-epoch dicts, a
+    dict of lists or an object with such a ``history`` dict, as ``training.History``); []
+    when it was not recorded."""
+    if hasattr(history, "history") and isinstance(history.history, dict):
+        history = history.history
     if isinstance(history, dict):
         return [float(v) for v in history.get(key, [])]
     return [float(epoch[key]) for epoch in history if key in epoch]
@@ -352,54 +509,135 @@ def gibbs_chains(rbm: Any, start: np.ndarray, steps: Sequence[int]) -> list[np.n
     return out
 
 
+def stack_reconstruct(models: Sequence[Any], x: np.ndarray) -> np.ndarray:
+    """The stacked autoencoder's reconstruction of x (n, D): encode through every layer's
+    autoencoder (``transform``, inference mode: no noise), then decode back down in the mirror
+    order (``inverse_transform``), as the stacked network assembled from the greedy phases
+    computes it. float64 (n, D)."""
+    h = x
+    for model in models:
+        h = np.asarray(model.transform(h))
+    for model in reversed(models):
+        h = np.asarray(model.inverse_transform(h))
+    return np.asarray(h, dtype=np.float64)
+
+
+def corrupt(x: np.ndarray, kind: str, level: float, rng: np.random.Generator) -> np.ndarray:
+    """A corrupted copy of x, with the noise the denoising autoencoders trained with
+    (``scratch.noise.denoising_batch``, the draws from ``rng``)."""
+    from scratch import noise
+
+    draw = rng.standard_normal(x.shape) if kind == "gaussian" else rng.random(x.shape)
+    inputs, _ = noise.denoising_batch(x, kind, level, draw.astype(x.dtype))
+    return np.asarray(inputs)
+
+
+def stack_record(
+    stack: str, models: list[Any], histories: list[Any], seconds: float, sets: Subsets
+) -> dict[str, Any]:
+    """What the report keeps of one pretrained stack: its wall time and per-layer, per-epoch
+    monitors (RBMs: reconstruction error and free-energy gap; autoencoders: training and
+    validation loss, and the whole stack's mean squared reconstruction error on the test set)."""
+    if stack == "rbm":
+        return {
+            "seconds": seconds,
+            "free_energy_gap": [epoch_values(h, "free_energy_gap") for h in histories],
+            "reconstruction_error": [epoch_values(h, "reconstruction_error") for h in histories],
+        }
+    out = stack_reconstruct(models, sets.x_test)
+    return {
+        "seconds": seconds,
+        "loss": [epoch_values(h, "loss") for h in histories],
+        "val_loss": [epoch_values(h, "val_loss") for h in histories],
+        "test_reconstruction_mse": float(np.mean((out - sets.x_test) ** 2)),
+    }
+
+
+def figure_arrays(
+    models: dict[str, list[Any]],
+    sets: Subsets,
+    split: data.Split,
+    settings: Settings,
+    seed: int,
+) -> dict[str, Any]:
+    """The arrays the PNGs show, from one seed's stacks: each stack's first-layer filters; the
+    first RBM's Gibbs chains from validation digits; test digits (one per digit) and their
+    stacked autoencoders' reconstructions; the same digits corrupted with the training noise
+    (drawn from ``[seed, 2]``) and what the first denoising autoencoder (and, beside it, the
+    first plain one) makes of them."""
+    figures: dict[str, Any] = {
+        "filters": {
+            name: np.asarray(stack[0].components_, dtype=np.float64)
+            for name, stack in models.items()
+        }
+    }
+    if "rbm" in models:
+        starts = split.x_valid[first_of_each_digit(split.y_valid)]
+        figures["gibbs"] = gibbs_chains(models["rbm"][0], starts, settings.gibbs_steps)
+    autoencoders = [name for name in ("autoencoder", "denoising") if name in models]
+    if autoencoders:
+        digits = sets.x_test[first_of_each_digit(sets.y_test)]
+        figures["reconstructions"] = {
+            "original": np.asarray(digits, dtype=np.float64),
+            **{name: stack_reconstruct(models[name], digits) for name in autoencoders},
+        }
+    if "denoising" in models:
+        noisy = corrupt(
+            digits, settings.noise, settings.noise_level, np.random.default_rng([seed, 2])
+        )
+        figures["denoising"] = {
+            "clean": np.asarray(digits, dtype=np.float64),
+            "noisy": np.asarray(noisy, dtype=np.float64),
+            **{
+                name: np.asarray(models[name][0].reconstruct(noisy), dtype=np.float64)
+                for name in ("denoising", "autoencoder")
+                if name in models
+            },
+        }
+    return figures
+
+
 def run_backend(
     backend_name: str,
     split: data.Split,
     settings: Settings,
+    stacks: Sequence[str],
     seeds: list[int],
     device: str,
     verbose: bool,
 ) -> dict[str, Any]:
-    """Every seed of one backend: pretrain once per seed, then every label count and variant.
-    The first seed's first RBM is kept for the figures (filters, Gibbs chains)."""
+    """Every seed of one backend: each stack pretrained once per seed (the same stack serves
+    every label count), then every label count and variant. The first seed's stacks give the
+    figures. Variant ``k`` (its index in ``VARIANTS``) of seed ``s`` at ``n`` labels per digit
+    draws its initialization and batches from ``[s, 1, n, k]``, whichever variants run."""
     backend = backend_module(backend_name)
-    runs = {n: {v: [] for v in VARIANTS} for n in settings.labels}
+    variants = variants_for(stacks)
+    runs = {n: {v: [] for v in variants} for n in settings.labels}
     pretraining: list[dict[str, Any]] = []
     figures: dict[str, Any] = {}
     for seed in seeds:
         sets = subsets(split, settings, seed)
-        models, histories, seconds = pretrain(
-            backend, sets.unlabeled, split.x_valid, settings, seed
-        )
-        pretraining.append(
-            {
-                "seed": seed,
-                "seconds": seconds,
-                "n_unlabeled": len(sets.unlabeled),
-                "free_energy_gap": [epoch_values(h, "free_energy_gap") for h in histories],
-                "reconstruction_error": [
-                    epoch_values(h, "reconstruction_error") for h in histories
-                ],
-            }
-        )
-        if verbose:
-            print(
-                f"  [{backend_name}] seed {seed}: pretrained {settings.hidden} on "
-                f"{len(sets.unlabeled)} images in {seconds:.1f} s",
-                file=sys.stderr,
+        models: dict[str, list[Any]] = {}
+        record: dict[str, Any] = {"seed": seed, "n_unlabeled": len(sets.unlabeled), "stacks": {}}
+        for name in stacks:
+            models[name], histories, seconds = pretrain(
+                backend, name, sets.unlabeled, split.x_valid, settings, seed
             )
+            record["stacks"][name] = stack_record(name, models[name], histories, seconds, sets)
+            if verbose:
+                print(
+                    f"  [{backend_name}] seed {seed}: pretrained the {STACKS[name].title} stack "
+                    f"{settings.hidden} on {len(sets.unlabeled)} images in {seconds:.1f} s",
+                    file=sys.stderr,
+                )
+        pretraining.append(record)
         if not figures:
-            first = models[0]
-            starts = split.x_valid[[int(np.flatnonzero(split.y_valid == d)[0]) for d in range(10)]]
-            figures = {
-                "filters": np.asarray(first.components_, dtype=np.float64),
-                "gibbs": gibbs_chains(first, starts, settings.gibbs_steps),
-            }
+            figures = figure_arrays(models, sets, split, settings, seed)
         for n in settings.labels:
-            for k, variant in enumerate(VARIANTS):
-                rng = np.random.default_rng([seed, 1, n, k])
+            for variant in variants:
+                rng = np.random.default_rng([seed, 1, n, list(VARIANTS).index(variant)])
                 model = network(backend, variant, models, settings, rng)
-                record = train(
+                result = train(
                     backend,
                     backend_name,
                     model,
@@ -411,26 +649,44 @@ def run_backend(
                     variant.endswith("frozen"),
                     device,
                 )
-                runs[n][variant].append({"seed": seed, **record})
+                runs[n][variant].append({"seed": seed, **result})
                 if verbose:
                     print(
                         f"  [{backend_name}] seed {seed} {n}/digit {variant}: test "
-                        f"{record['test_accuracy']:.4f}, {record['epochs']} epochs, "
-                        f"{record['seconds']:.1f} s",
+                        f"{result['test_accuracy']:.4f}, {result['epochs']} epochs, "
+                        f"{result['seconds']:.1f} s",
                         file=sys.stderr,
                     )
-    return summarize(backend_name, runs, pretraining, figures)
+    return summarize(backend_name, runs, stacks, pretraining, figures)
+
+
+def gain(
+    variants: dict[str, list[dict[str, Any]]], entry: dict[str, Any], stack: Stack
+) -> dict[str, Any]:
+    """A stack's gain at one label count: its fine-tuned variant's mean test accuracy minus
+    its random baseline's, and the statistics of the per-seed (paired) differences."""
+    tuned = entry[stack.finetuned]["test_accuracy"]["mean"]
+    base = entry[stack.baseline]["test_accuracy"]["mean"]
+    pairs = zip(variants[stack.finetuned], variants[stack.baseline], strict=True)
+    return {
+        "variant": stack.finetuned,
+        "baseline": stack.baseline,
+        "mean_difference": None if tuned is None or base is None else tuned - base,
+        "paired": stats([a["test_accuracy"] - b["test_accuracy"] for a, b in pairs]),
+    }
 
 
 def summarize(
     backend_name: str,
     runs: dict[int, dict[str, list[dict[str, Any]]]],
+    stacks: Sequence[str],
     pretraining: list[dict[str, Any]],
     figures: dict[str, Any],
 ) -> dict[str, Any]:
-    """One backend's report: per label count and variant the runs and their statistics, the
-    gain of pretraining (fine-tuned minus random, mean test accuracy), the pretraining records;
-    ``_figures`` holds arrays for the PNGs (removed before the report is written)."""
+    """One backend's report: per label count and variant the runs and their statistics, per
+    stack the gain of pretraining (fine-tuned minus the random variant of the same
+    architecture), the pretraining records; ``_figures`` holds arrays for the PNGs (removed
+    before the report is written)."""
     out: dict[str, Any] = {"labels": {}, "pretraining": pretraining}
     diverged = []
     for n, variants in runs.items():
@@ -449,19 +705,11 @@ def summarize(
                 },
                 "runs": rs,
             }
-        tuned, base = entry["rbm_finetuned"]["test_accuracy"], entry["random"]["test_accuracy"]
-        gains = [
-            a["test_accuracy"] - b["test_accuracy"]
-            for a, b in zip(variants["rbm_finetuned"], variants["random"], strict=True)
-        ]
-        entry["gain_finetuned_vs_random"] = {
-            "mean_difference": None
-            if tuned["mean"] is None or base["mean"] is None
-            else tuned["mean"] - base["mean"],
-            "paired": stats(gains),
-        }
+        entry["gains"] = {name: gain(variants, entry, STACKS[name]) for name in stacks}
         out["labels"][str(n)] = entry
-    out["pretraining_seconds"] = stats([p["seconds"] for p in pretraining])
+    out["pretraining_seconds"] = {
+        name: stats([p["stacks"][name]["seconds"] for p in pretraining]) for name in stacks
+    }
     out["status"] = "diverged" if diverged else "ok"
     out["message"] = (
         f"{backend_name}: training diverged (loss not finite) in {', '.join(diverged)}"
@@ -476,32 +724,40 @@ def summarize(
 
 
 def plot_accuracy(report: dict[str, Any], backends: list[str], folder: Path) -> Path:
-    """``accuracy.png``: mean test accuracy per label count x variant and backend, sd bars."""
-    labels = report["config"]["labels"]
-    groups = [f"{n}/digit {VARIANTS[v]}" for n in labels for v in VARIANTS]
+    """``accuracy.png``: one group of bars per variant, one bar per backend and label count at
+    its mean test accuracy, sd error bars."""
+    labels, variants = report["config"]["labels"], report["config"]["variants"]
     series = {}
     for name in backends:
-        by_n = report[name]["labels"]
-        cells = [by_n[str(n)][v]["test_accuracy"] for n in labels for v in VARIANTS]
-        series[name] = ([c["mean"] for c in cells], [c["sd"] for c in cells])
+        for n in labels:
+            cells = [report[name]["labels"][str(n)][v]["test_accuracy"] for v in variants]
+            series[f"{name} {n}/digit"] = ([c["mean"] for c in cells], [c["sd"] for c in cells])
     return plotting.bars(
-        groups,
+        [VARIANTS[v] for v in variants],
         series,
-        [None] * len(groups),
+        [None] * len(variants),
         folder / "accuracy.png",
         f"Few labels, MNIST test accuracy, mean +- sd over {len(report['config']['seeds'])} seeds",
     )
 
 
-def plot_filters(filters: np.ndarray, folder: Path, backend_name: str) -> Path:
-    """``filters.png``: the first RBM's weight rows (up to 100) as 28 x 28 tiles."""
+def plot_filters(filters: np.ndarray, folder: Path, stack: str, backend_name: str) -> Path:
+    """``filters.png`` (the first RBM's weight rows) or ``filters_<stack>.png`` (the first
+    autoencoder's encoder kernel columns, ``components_``): up to 100 as 28 x 28 tiles."""
+    key = filter_key(stack)
     return plotting.tiles(
         filters[:100],
-        folder / "filters.png",
-        f"First RBM's filters ({backend_name}; {len(filters)} hidden units, first 100 shown)",
+        folder / f"{key}.png",
+        f"First {STACKS[stack].title}'s filters ({backend_name}; {len(filters)} hidden units, "
+        "first 100 shown)",
         columns=10,
         symmetric=True,
     )
+
+
+def filter_key(stack: str) -> str:
+    """The report's file key (and PNG name) of a stack's filters: "filters" for the RBM's."""
+    return "filters" if stack == "rbm" else f"filters_{stack}"
 
 
 def plot_gibbs(chains: list[np.ndarray], steps: Sequence[int], folder: Path) -> Path:
@@ -515,13 +771,47 @@ def plot_gibbs(chains: list[np.ndarray], steps: Sequence[int], folder: Path) -> 
     )
 
 
+def plot_reconstructions(rows: dict[str, np.ndarray], folder: Path, backend_name: str) -> Path:
+    """``reconstructions.png``: test digits (top row) above their reconstructions by each
+    stacked autoencoder (one row per stack, encoded to the top layer and decoded back)."""
+    names = list(rows)
+    grid = np.concatenate([rows[name] for name in names])
+    words = ", ".join(["original"] + [STACKS[name].title + " stack" for name in names[1:]])
+    return plotting.tiles(
+        grid,
+        folder / "reconstructions.png",
+        f"Test digits and their reconstructions ({backend_name}); rows: {words}",
+        columns=len(rows["original"]),
+    )
+
+
+def plot_denoising(
+    columns: dict[str, np.ndarray], folder: Path, settings: dict[str, Any], backend_name: str
+) -> Path:
+    """``denoising.png``: for each test digit, side by side: the clean digit, the noisy input,
+    the first denoising autoencoder's output from it (and the first plain autoencoder's, for
+    comparison); two digits per row."""
+    names = list(columns)
+    digits = np.stack([columns[name] for name in names], axis=1)  # (digit, stage, D)
+    if len(digits) % 2:  # pad to pairs of digits with blank tiles
+        digits = np.concatenate([digits, np.zeros_like(digits[:1])])
+    words = {"denoising": "DAE 1", "autoencoder": "AE 1"}
+    return plotting.tiles(
+        digits.reshape(-1, digits.shape[-1]),
+        folder / "denoising.png",
+        f"{settings['noise']} noise {settings['noise_level']:g} ({backend_name}): "
+        + " | ".join(words.get(name, name) for name in names),
+        columns=2 * len(names),
+    )
+
+
 def plot_gap(report: dict[str, Any], backends: list[str], folder: Path) -> Path:
     """``free_energy_gap.png``: mean F(valid) - mean F(train) per epoch, one line per backend,
     seed and RBM."""
     lines = []
     for name in backends:
         for p in report[name]["pretraining"]:
-            for layer, gaps in enumerate(p["free_energy_gap"]):
+            for layer, gaps in enumerate(p["stacks"]["rbm"]["free_energy_gap"]):
                 if gaps:
                     lines.append((f"{name} seed {p['seed']} RBM {layer + 1}", gaps))
     return plotting.epoch_lines(
@@ -532,16 +822,62 @@ def plot_gap(report: dict[str, Any], backends: list[str], folder: Path) -> Path:
     )
 
 
+def plot_autoencoder_loss(report: dict[str, Any], backends: list[str], folder: Path) -> Path:
+    """``autoencoder_loss.png``: each autoencoder's validation reconstruction loss per epoch,
+    one line per backend, seed, stack and layer."""
+    lines = []
+    for name in backends:
+        for p in report[name]["pretraining"]:
+            for stack in ("autoencoder", "denoising"):
+                if stack in p["stacks"]:
+                    for layer, values in enumerate(p["stacks"][stack]["val_loss"]):
+                        if values:
+                            short = "DAE" if stack == "denoising" else "AE"
+                            lines.append((f"{name} seed {p['seed']} {short} {layer + 1}", values))
+    return plotting.epoch_lines(
+        lines,
+        folder / "autoencoder_loss.png",
+        "Autoencoders' validation loss (mean squared error against the clean input)",
+        ylabel="validation MSE",
+    )
+
+
 def figures_for(report: dict[str, Any], backends: list[str], kept: dict[str, Any]) -> list:
-    """The report's figures (runner.Figure list); the RBM pictures from the first backend."""
+    """The report's figures (runner.Figure list); the pictures of the stacks from the first
+    backend."""
     first = backends[0]
-    steps = report["config"]["gibbs_steps"]
-    return [
-        ("accuracy", lambda folder: plot_accuracy(report, backends, folder)),
-        ("filters", lambda folder: plot_filters(kept[first]["filters"], folder, first)),
-        ("gibbs", lambda folder: plot_gibbs(kept[first]["gibbs"], steps, folder)),
-        ("free_energy_gap", lambda folder: plot_gap(report, backends, folder)),
-    ]
+    config = report["config"]
+    arrays = kept[first]
+    figures: list = [("accuracy", lambda folder: plot_accuracy(report, backends, folder))]
+    for stack in config["stacks"]:
+        figures.append(
+            (
+                filter_key(stack),
+                lambda folder, s=stack: plot_filters(arrays["filters"][s], folder, s, first),
+            )
+        )
+    if "gibbs" in arrays:
+        steps = config["gibbs_steps"]
+        figures.append(("gibbs", lambda folder: plot_gibbs(arrays["gibbs"], steps, folder)))
+        figures.append(("free_energy_gap", lambda folder: plot_gap(report, backends, folder)))
+    if "reconstructions" in arrays:
+        figures.append(
+            (
+                "reconstructions",
+                lambda folder: plot_reconstructions(arrays["reconstructions"], folder, first),
+            )
+        )
+        figures.append(
+            ("autoencoder_loss", lambda folder: plot_autoencoder_loss(report, backends, folder))
+        )
+    if "denoising" in arrays:
+        figures.append(
+            (
+                "denoising",
+                lambda folder: plot_denoising(arrays["denoising"], folder, config, first),
+            )
+        )
+    return figures
 
 
 # ----------------------------------------------------------------------------- table
@@ -551,27 +887,36 @@ def _fmt(value: float | None, spec: str) -> str:
     return "-" if value is None or not math.isfinite(value) else format(value, spec)
 
 
+SHORT = {"rbm": "RBM", "autoencoder": "AE", "denoising": "DAE"}
+
+
 def print_table(report: dict[str, Any], backends: list[str]) -> None:
-    """The table: label count, variant, per backend mean +- sd test accuracy; the gain."""
-    head = f"{'labels/digit':<14}{'variant':<24}"
+    """The table: label count, variant, per backend mean +- sd test accuracy; per stack the
+    gain of fine-tuning it over the random network of its architecture (and the sd of the
+    per-seed differences)."""
+    config = report["config"]
+    head = f"{'labels/digit':<14}{'variant':<36}"
     head += "".join(f"{name + ' test acc':>24}" for name in backends)
     print(head)
-    for n in report["config"]["labels"]:
-        for v in VARIANTS:
-            row = f"{n:<14}{VARIANTS[v]:<24}"
+    for n in config["labels"]:
+        for v in config["variants"]:
+            row = f"{n:<14}{VARIANTS[v]:<36}"
             for name in backends:
                 t = report[name]["labels"][str(n)][v]["test_accuracy"]
                 row += f"{_fmt(t['mean'], '.4f'):>15} +- {_fmt(t['sd'], '.4f')}"
             print(row)
-        gains = [
-            report[name]["labels"][str(n)]["gain_finetuned_vs_random"]["mean_difference"]
-            for name in backends
-        ]
-        gain = "".join(f"{_fmt(g, '+.4f'):>24}" for g in gains)
-        print(f"{'':<14}{'gain (fine-tuned - random)':<24}{gain}")
+        for stack in config["stacks"]:
+            base = "random ELU" if STACKS[stack].baseline == "random_elu" else "random"
+            row = f"{'':<14}{f'gain {SHORT[stack]} (fine-tuned - {base})':<36}"
+            for name in backends:
+                g = report[name]["labels"][str(n)]["gains"][stack]
+                sd = _fmt(g["paired"]["sd"], ".4f")
+                row += f"{_fmt(g['mean_difference'], '+.4f'):>15} (sd {sd})"[-24:].rjust(24)
+            print(row)
     for name in backends:
-        s = report[name]["pretraining_seconds"]
-        print(f"{name}: pretraining {_fmt(s['mean'], '.1f')} s per seed")
+        seconds = report[name]["pretraining_seconds"]
+        parts = [f"{STACKS[s].title} {_fmt(seconds[s]['mean'], '.1f')} s" for s in seconds]
+        print(f"{name}: pretraining per seed: " + ", ".join(parts))
     files = report["files"]
     print("files: " + ", ".join(f"{k} {v}" for k, v in files.items() if k != "problem"))
 
@@ -603,18 +948,52 @@ def hidden_sizes(text: str) -> tuple[int, ...]:
         ) from None
 
 
+def penalty(text: str) -> float:
+    """``--ae-l2``: a finite number >= 0 (0: no penalty)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text!r}")
+    return value
+
+
+#: The flags that only one kind of stack uses, and the --method values that train it.
+RBM_FLAGS = ("rbm_epochs",)
+AE_FLAGS = ("ae_epochs", "ae_learning_rate", "ae_l2", "ae_tied", "noise", "noise_level")
+SETTING_FLAGS = (
+    "labels",
+    "hidden",
+    "unlabeled",
+    *RBM_FLAGS,
+    *AE_FLAGS,
+    "max_epochs",
+    "patience",
+    "learning_rate",
+    "seeds",
+)
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """``katas exercise pretrain ...``: this experiment's sub-command and its flags."""
     p = subparsers.add_parser(
         "pretrain",
-        help="unsupervised pretraining (RBMs) with few labels: random vs pretrained, frozen vs "
-        "fine-tuned",
-        description="MNIST with a few labels per digit, the rest unlabeled: a greedy RBM stack "
-        "pretrained on the unlabeled images against random initialization, frozen and "
-        "fine-tuned; mean and sd over several seeds; PNGs of the filters, Gibbs chains and the "
-        "free-energy gap.",
+        help="unsupervised pretraining (RBMs, autoencoders, denoising autoencoders) with few "
+        "labels: random vs pretrained, frozen vs fine-tuned",
+        description="MNIST with a few labels per digit, the rest unlabeled: greedy stacks of "
+        "RBMs, autoencoders and denoising autoencoders pretrained on the unlabeled images "
+        "against random initialization, frozen and fine-tuned; mean and sd over several seeds; "
+        "PNGs of the filters, Gibbs chains, free-energy gap, reconstructions and denoised "
+        "digits.",
     )
-    p.add_argument("--method", choices=METHODS, default="rbm", help="pretraining (default rbm)")
+    p.add_argument(
+        "--method",
+        choices=METHODS,
+        default="both",
+        help="the pretraining compared with random initialization: rbm, autoencoder (plain and "
+        "denoising) or both (default)",
+    )
     runner.add_common_flags(
         p,
         backend="scratch",
@@ -635,48 +1014,90 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=hidden_sizes,
         default=None,
         metavar="H,H,...",
-        help="hidden layers (one RBM each; default 256,256)",
+        help="hidden layers (one RBM or autoencoder each; default 256,256)",
     )
     p.add_argument(
         "--unlabeled",
         type=argtypes.positive_int,
         default=None,
         metavar="N",
-        help="unlabeled images the RBMs train on (default: every training image outside the "
+        help="unlabeled images the stacks train on (default: every training image outside the "
         "labeled sets, 45,000 with 1,000 labels per digit)",
     )
     p.add_argument("--rbm-epochs", type=argtypes.positive_int, default=None)
+    p.add_argument(
+        "--ae-epochs",
+        type=argtypes.positive_int,
+        default=None,
+        help=f"epochs of each autoencoder (default {Settings.ae_epochs})",
+    )
+    p.add_argument(
+        "--ae-learning-rate",
+        type=argtypes.positive_float,
+        default=None,
+        help=f"the autoencoders' Adam learning rate (default {Settings.ae_learning_rate:g})",
+    )
+    p.add_argument(
+        "--ae-l2",
+        type=penalty,
+        default=None,
+        help=f"l2 on the encoders' kernels (default {Settings.ae_l2:g}; 0: none)",
+    )
+    p.add_argument(
+        "--ae-tied",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="decoder kernel = encoder kernel transposed (default: tied)",
+    )
+    p.add_argument(
+        "--noise",
+        choices=NOISES,
+        default=None,
+        help=f"the denoising autoencoders' input noise (default {Settings.noise})",
+    )
+    p.add_argument(
+        "--noise-level",
+        type=argtypes.positive_float,
+        default=None,
+        help="masking: the rate of inputs zeroed, in (0, 1); gaussian: the standard deviation "
+        f"(default {Settings.noise_level:g})",
+    )
     runner.add_training_flags(
         p,
         seeds_help=f"seeds (default {Settings.seeds}; --quick: {QUICK.seeds})",
-        learning_rate_help="Adam's",
+        learning_rate_help="Adam's, for the supervised training",
     )
     p.set_defaults(handler=run)
 
 
+def check_method_flags(args: argparse.Namespace) -> None:
+    """UserError (before any work) for a stack's flag given to a run without that stack."""
+    stacks = METHOD_STACKS[args.method]
+    unused = []
+    if "rbm" not in stacks:
+        unused += [f for f in RBM_FLAGS if getattr(args, f) is not None]
+    if "autoencoder" not in stacks:
+        unused += [f for f in AE_FLAGS if getattr(args, f) is not None]
+    if unused:
+        flags = ", ".join("--" + f.replace("_", "-") for f in unused)
+        raise UserError(
+            f"{flags}: not used with --method {args.method} (it trains "
+            f"{' and '.join(STACKS[s].title + 's' for s in stacks)} only); drop the flag or give "
+            "another --method"
+        )
+
+
 def settings_from(args: argparse.Namespace) -> Settings:
     """The run's settings: the defaults (or QUICK) with the flags given."""
-    return runner.settings_from(
-        args,
-        Settings(),
-        QUICK,
-        (
-            "labels",
-            "hidden",
-            "unlabeled",
-            "rbm_epochs",
-            "max_epochs",
-            "patience",
-            "learning_rate",
-            "seeds",
-        ),
-    )
+    return runner.settings_from(args, Settings(), QUICK, SETTING_FLAGS)
 
 
 def run(args: argparse.Namespace) -> int:
     """Entry point of ``katas exercise pretrain``: 0 success, 1 diverged or results written
     elsewhere, UserError (exit 2) for bad flags or data (before any training)."""
+    check_method_flags(args)
     settings = settings_from(args)
+    check_settings(settings)
     seeds = runner.seed_list(args.seed, settings.seeds)
     backends = runner.backend_names(args.backend)
     kept: dict[str, Any] = {}
@@ -705,28 +1126,40 @@ def _train_all(
 ) -> dict[str, Any]:
     split = load_split(args.data)
     check_sizes(split, settings)
+    stacks = METHOD_STACKS[args.method]
     verbose = not args.json
     report: dict[str, Any] = {}
     for name in backends:
         if verbose:
             print(
                 f"== {name}: labels per digit {', '.join(map(str, settings.labels))}, "
-                f"{len(seeds)} seeds, hidden {settings.hidden}",
+                f"{len(seeds)} seeds, hidden {settings.hidden}, stacks: "
+                + ", ".join(STACKS[s].title for s in stacks),
                 file=sys.stderr,
             )
-        report[name] = run_backend(name, split, settings, seeds, args.device, verbose)
+        report[name] = run_backend(name, split, settings, stacks, seeds, args.device, verbose)
         kept[name] = report[name].pop("_figures")
-    report["config"] = {
+    config: dict[str, Any] = {
         "experiment": "pretrain",
         "method": args.method,
+        "stacks": list(stacks),
         **asdict(settings),
         "seeds": seeds,
-        "rbm": "CD-1 (method='cd'), momentum and weight decay on the weights",
         "optimizer": "adam (a new one per run)",
         "early_stopping": "val_loss, best weights restored",
         "quick": args.quick,
-        "variants": dict(VARIANTS),
+        "variants": variants_for(stacks),
+        "variant_labels": {v: VARIANTS[v] for v in variants_for(stacks)},
         "n_test": len(split.y_test) if settings.n_test is None else settings.n_test,
     }
+    if "rbm" in stacks:
+        config["rbm"] = {
+            **rbm_options(settings),
+            "about": "CD-1 (method='cd'), momentum and weight decay on the weights",
+        }
+    if "autoencoder" in stacks:
+        config["autoencoder"] = autoencoder_options(settings, denoising=False)
+        config["denoising_autoencoder"] = autoencoder_options(settings, denoising=True)
+    report["config"] = config
     report["status"] = runner.overall_status(report, backends)
     return report
