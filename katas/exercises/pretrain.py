@@ -63,9 +63,10 @@ against 0.0021).
 
 Measured (``nice -n 10 katas exercise pretrain --method both --backend scratch``: seeds 42-44,
 a pool of 45,000 unlabeled images, 10,000 test images; test accuracy mean +- sd over the 3
-seeds; gains: difference of the means +- the sd of the per-seed differences; 17 min wall on
-the 2 shared cores beside other jobs, 9.5 min of CPU; pretraining per seed 18 s for the RBMs,
-19 s for the autoencoders, 24 s for the denoising ones):
+seeds; gains: difference of the means +- the sd of the per-seed differences; 12 to 17 min
+wall on the 2 shared cores beside other jobs, 9.5 min of CPU, the same numbers to the last digit
+in both runs; pretraining per seed 14-18 s for the RBMs, 16-19 s for the autoencoders, 19-24 s
+for the denoising ones):
 
     labels/digit  variant                                         scratch test acc
     10            random init, frozen                             0.1317 +- 0.0581
