@@ -693,3 +693,31 @@ def test_train_step_takes_a_loss_name_or_a_function() -> None:
     labels = np.arange(20) % 8
     value = training.train_step(net_for("scratch", 8), optimizers.SGD(0.1), mine, x, labels)
     assert np.isfinite(value)
+
+
+@pytest.mark.tf
+def test_tf_fit_called_again_reuses_its_compiled_epoch(monkeypatch) -> None:
+    """A second tf_ref fit on the same model, optimizer, loss and batch size runs the graph the
+    first traced (no retracing warning per call in a loop of fits) and trains as one longer
+    fit would; a new optimizer or a frozen layer traces a new one."""
+    _, _, tf_optimizers, tf_training = backend("tf")
+    one, twice = start_net("tf", "float64"), start_net("tf", "float64")
+    kwargs = {"batch_size": 32, "verbose": False, "device": "cpu"}
+    tf_training.fit(one, X[:160], Y[:160], optimizer=tf_optimizers.SGD(0.1), epochs=2,
+                    rng=np.random.default_rng(5), **kwargs)  # fmt: skip
+    compiled = []
+    compile_epoch = tf_training._compile_epoch
+    monkeypatch.setattr(
+        tf_training, "_compile_epoch", lambda *a: compiled.append(a) or compile_epoch(*a)
+    )
+    opt, rng = tf_optimizers.SGD(0.1), np.random.default_rng(5)
+    for _ in range(2):
+        tf_training.fit(twice, X[:160], Y[:160], optimizer=opt, epochs=1, rng=rng, **kwargs)
+    (run_epoch,) = twice._compiled_epochs.values()
+    assert len(compiled) == 1 and run_epoch.experimental_get_tracing_count() == 1
+    # the same steps on the same batches: float64 sums in the same order
+    assert_same_weights(twice.get_weights(), one.get_weights(), "two fits vs one")
+    tf_training.fit(twice, X[:160], Y[:160], optimizer=tf_optimizers.SGD(0.1), epochs=1, **kwargs)
+    twice.layers[0].trainable = False
+    tf_training.fit(twice, X[:160], Y[:160], optimizer=tf_optimizers.SGD(0.1), epochs=1, **kwargs)
+    assert len(twice._compiled_epochs) == 3 and len(compiled) == 3

@@ -144,11 +144,42 @@ def train_step(
     return float(step(tf.constant(x_batch), _target_tensor(spec, y_batch, model.dtype)))
 
 
+#: How many compiled epoch functions a model keeps (one per optimizer, loss, batch size and
+#: trainable set): a loop of ``fit`` calls on the same model and optimizer (exercise 10's fresh
+#: pairs every epoch) reuses one graph instead of tracing a new one at every call.
+EPOCH_CACHE_SIZE = 4
+
+
 def _epoch_fn(model: Sequential, optimizer: optimizers_mod.Optimizer, loss: str, batch_size: int):
     """A compiled function running one epoch: loop over batches of ``order`` inside the graph.
 
-    Returns the per-batch losses, so a NaN is caught at the batch where it happened.
+    Returns the per-batch losses, so a NaN is caught at the batch where it happened. Kept on
+    the model (``EPOCH_CACHE_SIZE`` most recent) for the same Keras model, optimizer, loss,
+    batch size and trainable variables: the cached function closes over exactly those objects,
+    so a later ``fit`` with them runs the same graph, and any change (a new optimizer, a layer
+    frozen) is a new key, a new trace.
     """
+    key = (
+        id(model.keras_model),
+        id(optimizer.keras_optimizer),
+        loss,
+        batch_size,
+        tuple(id(v) for v in model.trainable_variables),
+    )
+    cache = model.__dict__.setdefault("_compiled_epochs", {})
+    if key in cache:
+        cache[key] = cache.pop(key)  # most recently used last
+        return cache[key]
+    while len(cache) >= EPOCH_CACHE_SIZE:
+        cache.pop(next(iter(cache)))
+    cache[key] = run_epoch = _compile_epoch(model, optimizer, loss, batch_size)
+    return run_epoch
+
+
+def _compile_epoch(
+    model: Sequential, optimizer: optimizers_mod.Optimizer, loss: str, batch_size: int
+):
+    """``_epoch_fn``'s function, traced afresh."""
     step = _step_fn(model, optimizer, loss)
 
     @tf.function(jit_compile=False, reduce_retracing=True)
