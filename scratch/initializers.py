@@ -194,12 +194,13 @@ def check_initial(values: Any, name: str, shape: tuple[int, ...], dtype: Any) ->
     return check_weight(values, f"{name}{tuple(shape)}", shape, dtype)
 
 
-def get(name: str | Initializer) -> Initializer:
-    """Look an initializer up by its Keras name; a callable is returned unchanged (a layer
+def get(name: str | Initializer, arg: str = "initializer") -> Initializer:
+    """Look an initializer up by its Keras name (an unknown one is refused naming ``arg``, the
+    caller's argument, e.g. "bias_initializer"); a callable is returned unchanged (a layer
     checks what it draws: ``check_initial``)."""
     if callable(name):
         return name
-    return INITIALIZERS[check_choice(name, "initializer", INITIALIZERS)]
+    return INITIALIZERS[check_choice(name, arg, INITIALIZERS)]
 
 
 def initializer_name(initializer: Any, name: str, table: dict[str, Any]) -> str:

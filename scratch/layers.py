@@ -490,8 +490,8 @@ class Dense(Layer):
         self.units = check_units(units)
         self.activation = activations.get(activation)
         self.use_bias = check_bool(use_bias, "use_bias")
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_initializer = initializers.get(kernel_initializer, "kernel_initializer")
+        self.bias_initializer = initializers.get(bias_initializer, "bias_initializer")
         regularizers = {"kernel": kernel_regularizer, "bias": bias_regularizer}
         constraints = {"kernel": kernel_constraint, "bias": bias_constraint}
         self.regularizers = {
@@ -944,7 +944,7 @@ class DenseTranspose(Layer):
         self.tied_to = check_tied_to(tied_to, Dense, "scratch")
         self.activation = activations.get(activation)
         self.use_bias = check_bool(use_bias, "use_bias")
-        self.bias_initializer = initializers.get(bias_initializer)
+        self.bias_initializer = initializers.get(bias_initializer, "bias_initializer")
         self.kernel_grad: np.ndarray | None = None
         self._cache: tuple[Any, ...] | None = None
 

@@ -271,7 +271,12 @@ for label, call, name in [
     (
         "Dense(kernel_initializer='he')",
         lambda e: e.layers.Dense(2, kernel_initializer="he"),
-        "initializer",
+        "kernel_initializer",
+    ),
+    (
+        "Dense(bias_initializer='he')",
+        lambda e: e.layers.Dense(2, bias_initializer="he"),
+        "bias_initializer",
     ),
     (
         "Dense(kernel_initializer=3)",

@@ -178,11 +178,12 @@ INITIALIZERS: dict[str, Initializer] = {
 }
 
 
-def get(name: str | Initializer) -> Initializer:
-    """Look an initializer up by its Keras name; a callable is returned unchanged."""
+def get(name: str | Initializer, arg: str = "initializer") -> Initializer:
+    """Look an initializer up by its Keras name (an unknown one is refused naming ``arg``, the
+    caller's argument, e.g. "bias_initializer"); a callable is returned unchanged."""
     if callable(name):
         return name
-    return INITIALIZERS[check_choice(name, "initializer", INITIALIZERS)]
+    return INITIALIZERS[check_choice(name, arg, INITIALIZERS)]
 
 
 def serialize(initializer: str | Initializer, name: str = "initializer") -> str:

@@ -388,8 +388,8 @@ class Dense(Layer):
         self.units = check_units(units)
         self.activation = _activation(activation)
         self.use_bias = check_bool(use_bias, "use_bias")
-        self.kernel_initializer = tf_initializers.get(kernel_initializer)
-        self.bias_initializer = tf_initializers.get(bias_initializer)
+        self.kernel_initializer = tf_initializers.get(kernel_initializer, "kernel_initializer")
+        self.bias_initializer = tf_initializers.get(bias_initializer, "bias_initializer")
         self.kernel_regularizer = _keras_regularizer(kernel_regularizer, "kernel_regularizer")
         self.bias_regularizer = _keras_regularizer(bias_regularizer, "bias_regularizer")
         self.kernel_constraint = _keras_constraint(kernel_constraint, "kernel_constraint")
@@ -815,7 +815,7 @@ class DenseTranspose(Layer):
         self.tied_to = check_tied_to(tied_to, Dense, "tf_ref")
         self.activation = _activation(activation)
         self.use_bias = check_bool(use_bias, "use_bias")
-        self.bias_initializer = tf_initializers.get(bias_initializer)
+        self.bias_initializer = tf_initializers.get(bias_initializer, "bias_initializer")
         self.kernel_grad: np.ndarray | None = None
 
     @property
