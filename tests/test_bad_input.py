@@ -28,12 +28,14 @@ import pytest
 MODULES = (
     "activations",
     "augment",
+    "autoencoders",
     "constraints",
     "initializers",
     "layers",
     "losses",
     "models",
     "networks",
+    "noise",
     "optimizers",
     "regularizers",
     "schedules",
@@ -214,6 +216,8 @@ HYPERPARAMETERS = [
     ("layers.BatchNormalization", {}, "momentum", "unit_closed", False),
     ("layers.BatchNormalization", {}, "epsilon", "pos", False),
     ("layers.Dropout", {}, "rate", "unit_open", False),
+    ("layers.GaussianNoise", {}, "stddev", "nonneg", False),
+    ("layers.MaskingNoise", {}, "rate", "unit_open", False),
     ("regularizers.L1", {}, "l1", "nonneg", False),
     ("regularizers.L2", {}, "l2", "nonneg", False),
     ("regularizers.L1L2", {}, "l1", "nonneg", False),
@@ -244,6 +248,8 @@ FLAGS = [
     ("optimizers.RMSprop", {}, "centered"),
     ("layers.Dense", {"units": 2}, "use_bias"),
     ("layers.Dense", {"units": 2}, "trainable"),
+    ("layers.DenseTranspose", {"tied_to": "enc"}, "use_bias"),
+    ("layers.DenseTranspose", {"tied_to": "enc"}, "trainable"),
     ("layers.BatchNormalization", {}, "center"),
     ("layers.BatchNormalization", {}, "scale"),
     (
@@ -1335,6 +1341,295 @@ for label, call, name in [
 ]:
     add(f"build_network({label})", call, name)
 add("build_optimizer(config=dict)", lambda e: e.networks.build_optimizer({}), "config")
+
+
+# ------------------------------------------------------------------ issue 11: targets, tied, noise
+# Every loss's targets through the functions, fit, evaluate and validation data; the tied and noise
+# layers' arguments and batches; the noise functions; the Autoencoder estimator.
+for fn in ("mean_squared_error", "mean_squared_error_grad", "mean_squared_error_value_and_grad"):
+    for label, bad in bad_arrays((2, 3)):
+        add(
+            f"{fn}(outputs={label})",
+            lambda e, f=fn, b=bad: getattr(e.losses, f)(b, np.zeros((2, 3))),
+            "outputs",
+        )
+    for label, bad in [
+        ("str", "ab"),
+        ("none", None),
+        ("dict", {}),
+        ("complex", np.ones((2, 3)) * 1j),
+        ("object", np.full((2, 3), None, dtype=object)),
+        ("strings", np.full((2, 3), "1")),
+        ("nan", with_entry((2, 3), np.nan)),
+        ("inf", with_entry((2, 3), np.inf)),
+        ("shape", np.ones((2, 2))),
+        ("rows", np.ones((3, 3))),
+    ]:
+        add(
+            f"{fn}(targets={label})",
+            lambda e, f=fn, b=bad: getattr(e.losses, f)(np.zeros((2, 3)), b),
+            "targets",
+        )
+for label, bad in [("above-1", np.full(3, 1.5)), ("negative", np.full(3, -0.5))]:
+    add(
+        f"losses.get('sigmoid_cross_entropy')(targets={label})",
+        lambda e, b=bad: e.losses.get("sigmoid_cross_entropy")(np.zeros(3), b),
+        "targets",
+    )
+
+# the targets of each loss, for a model of 2 outputs and 5 rows: fit(y=), the validation y and
+# evaluate(y=) answer alike (one spec, one check)
+TARGETS_BAD = {
+    "sigmoid_binary_cross_entropy": [
+        ("soft", np.full((5, 2), 0.5)),
+        ("2", np.full((5, 2), 2)),
+        ("1-D for 2 outputs", np.zeros(5, int)),
+    ],
+    "sigmoid_cross_entropy": [
+        ("above-1", np.full((5, 2), 1.5)),
+        ("negative", np.full((5, 2), -0.1)),
+        ("labels", np.array([0, 1, 0, 1, 1])),
+    ],
+    "mean_squared_error": [
+        ("nan", with_entry((5, 2), np.nan)),
+        ("inf", with_entry((5, 2), np.inf)),
+        ("overflows float32", np.full((5, 2), 1e300)),
+    ],
+}
+for loss, cases in TARGETS_BAD.items():
+    for label, bad in [
+        *cases,
+        ("str", "ab"),
+        ("none", None),
+        ("strings", np.full((5, 2), "1")),
+        ("object", np.full((5, 2), None, dtype=object)),
+        ("complex", np.zeros((5, 2), complex)),
+        ("ragged", [[0.0, 1.0], [1.0]]),
+        ("3-D", np.zeros((5, 2, 1))),
+        ("width", np.zeros((5, 3))),
+        ("rows", np.zeros((4, 2))),
+    ]:
+        add(f"fit(loss={loss}, y={label})", lambda e, lo=loss, b=bad: fit(e, y=b, loss=lo), "y")
+        add(
+            f"fit(loss={loss}, y_valid={label})",
+            lambda e, lo=loss, b=bad: fit(e, y=np.zeros((5, 2)), loss=lo, validation_data=(e.x, b)),
+            "y_valid",
+        )
+        add(
+            f"evaluate(loss={loss}, y={label})",
+            lambda e, lo=loss, b=bad: e.training.evaluate(e.fresh_model(), e.x, b, loss=lo),
+            "y",
+        )
+
+
+def built(e: Env, layer: Any) -> Any:
+    """``layer`` built for inputs of width 4 (noise layers) or after a Dense(3) "enc" of width
+    4 (a DenseTranspose tied to it): what a Sequential does."""
+    enc = e.layers.Dense(3, name="enc")
+    enc.build(4, np.random.default_rng(0))
+    if isinstance(layer, str):
+        layer = e.layers.DenseTranspose(enc, name="dec")
+        layer.build(3, np.random.default_rng(0))
+    else:
+        layer.build(4, np.random.default_rng(0))
+    return layer
+
+
+for label, bad in X_BAD:
+    for cls, arg in (("GaussianNoise", 0.1), ("MaskingNoise", 0.5)):
+        for training in (False, True):
+            add(
+                f"{cls}.forward(x={label}, training={training})",
+                lambda e, c=cls, a=arg, b=bad, t=training: built(
+                    e, getattr(e.layers, c)(a)
+                ).forward(b, training=t),
+                "x",
+            )
+for label, bad in [*bad_arrays((5, 3), float16=False), *bad_shapes_2d(5, 3)]:
+    add(
+        f"DenseTranspose.forward(x={label})",
+        lambda e, b=bad: built(e, "tied").forward(b),
+        "x",
+    )
+for label, bad in [  # None is no mistake: it switches back to drawing
+    *[(lb, b) for lb, b in bad_arrays((5, 4), float16=False) if b is not None],
+    ("1-D", np.ones(4)),
+    ("width", np.ones((5, 5))),
+    ("nan", with_entry((5, 4), np.nan)),
+]:
+    add(
+        f"GaussianNoise.set_noise({label})",
+        lambda e, b=bad: built(e, e.layers.GaussianNoise(0.1)).set_noise(b),
+        "noise",
+    )
+for label, bad in [
+    ("str", "abc"),
+    ("1-D", np.ones(4, bool)),
+    ("width", np.ones((5, 5), bool)),
+    ("floats", np.full((5, 4), 0.5)),
+]:
+    add(
+        f"MaskingNoise.set_mask({label})",
+        lambda e, b=bad: built(e, e.layers.MaskingNoise(0.5)).set_mask(b),
+        "mask",
+    )
+add(
+    "GaussianNoise.forward(training, injected noise of other rows)",
+    lambda e: (lambda g: (g.set_noise(np.ones((2, 4))), g.forward(e.x, training=True)))(
+        built(e, e.layers.GaussianNoise(0.1))
+    ),
+    "noise",
+)
+add(
+    "MaskingNoise.forward(training, injected mask of other rows)",
+    lambda e: (lambda m: (m.set_mask(np.ones((2, 4), bool)), m.forward(e.x, training=True)))(
+        built(e, e.layers.MaskingNoise(0.5))
+    ),
+    "mask",
+)
+for label, bad, name in [
+    ("tied_to=3", 3, "tied_to"),
+    ("tied_to=None", None, "tied_to"),
+    ("tied_to=''", "", "tied_to"),
+    ("tied_to=Activation", "ACT", "tied_to"),
+]:
+    add(
+        f"DenseTranspose({label})",
+        lambda e, b=bad: e.layers.DenseTranspose(e.act if b == "ACT" else b),
+        name,
+    )
+for label, kwargs, name in [
+    ("activation='swish'", {"activation": "swish"}, "activation"),
+    ("bias_initializer='he'", {"bias_initializer": "he"}, "bias_initializer"),
+    ("name='a/b'", {"name": "a/b"}, "name"),
+]:
+    add(f"DenseTranspose({label})", lambda e, k=kwargs: e.layers.DenseTranspose("enc", **k), name)
+add(
+    "Sequential(DenseTranspose tied to a name of no layer)",
+    lambda e: e.models.Sequential(
+        [e.layers.Dense(3, name="h"), e.layers.DenseTranspose("nope")], 4
+    ),
+    "tied_to",
+)
+
+# the noise functions (kata 26)
+for fn, level, draw in (
+    ("gaussian_noise", 0.1, np.zeros((5, 4))),
+    ("masking_noise", 0.5, np.full((5, 4), 0.5)),
+):
+    for label, bad in [*bad_arrays((5, 4)), ("nan", with_entry((5, 4), np.nan))]:
+        add(
+            f"{fn}(x={label})",
+            lambda e, f=fn, lv=level, d=draw, b=bad: getattr(e.noise, f)(b, lv, d),
+            "x",
+        )
+    draw_name = "normals" if fn == "gaussian_noise" else "uniforms"
+    for label, bad in [*bad_arrays((5, 4)), ("shape", np.zeros((5, 3)))]:
+        add(
+            f"{fn}({draw_name}={label})",
+            lambda e, f=fn, lv=level, b=bad: getattr(e.noise, f)(e.x, lv, b),
+            draw_name,
+        )
+level_name = {"gaussian_noise": "stddev", "masking_noise": "rate"}
+for fn, bads in (
+    ("gaussian_noise", ["0.1", None, -0.1, float("nan")]),
+    ("masking_noise", ["0.5", None, -0.1, 1.0]),
+):
+    for bad in bads:
+        add(
+            f"{fn}({level_name[fn]}={bad!r})",
+            lambda e, f=fn, b=bad: getattr(e.noise, f)(e.x, b, np.full((5, 4), 0.5)),
+            level_name[fn],
+        )
+for label, args, name in [
+    ("kind='salt'", ("salt", 0.1), "kind"),
+    ("kind=None", (None, 0.1), "kind"),
+    ("masking level=1", ("masking", 1.0), "rate"),
+    ("gaussian level=-1", ("gaussian", -1.0), "stddev"),
+]:
+    add(
+        f"denoising_batch({label})",
+        lambda e, a=args: e.noise.denoising_batch(e.x, a[0], a[1], np.full((5, 4), 0.5)),
+        name,
+    )
+
+# the Autoencoder estimator: every constructor argument is checked at fit, before training
+PIXELS = np.random.default_rng(1).random((6, 4))
+for param, bads in {
+    "hidden": [3, (), (0,), (2.5,), "3", None],
+    "activation": ["swish", 3],
+    "tied": ["yes", None],
+    "noise": ["salt", 3],
+    "noise_level": [-0.1, "0.1", float("nan")],
+    "l2": [-1.0, "0.1", None],
+    "loss": ["mse", "sparse_softmax_cross_entropy", None],
+    "training": ["layerwise", None],
+    "optimizer": ["adamw", 3],
+    "learning_rate": [0, -1.0, "0.1"],
+    "batch_size": [0, 1.5, None],
+    "epochs": [0, 2.0, None],
+    "dtype": ["float16", "int32", None],
+    "random_state": ["42", 0.5, np.random.RandomState(0)],
+    "verbose": ["no", None],
+}.items():
+    for bad in bads:
+        add(
+            f"Autoencoder({param}={bad!r}).fit",
+            lambda e, p=param, b=bad: e.autoencoders.Autoencoder(
+                hidden=(2,), epochs=1, **{p: b}
+            ).fit(PIXELS),
+            param,
+        )
+add(
+    "Autoencoder(noise_level without noise).fit",
+    lambda e: e.autoencoders.Autoencoder(hidden=(2,), noise_level=0.1).fit(PIXELS),
+    "noise_level",
+)
+add(
+    "Autoencoder(masking noise_level=1).fit",
+    lambda e: e.autoencoders.Autoencoder(hidden=(2,), noise="masking", noise_level=1.0).fit(PIXELS),
+    "noise_level",
+)
+for label, bad in [
+    *bad_arrays((6, 4), float16=False)[:5],
+    *bad_shapes_2d(6, 4)[:4],
+    ("nan", with_entry((6, 4), np.nan)),
+    ("above-1", np.full((6, 4), 2.0)),
+]:
+    add(
+        f"Autoencoder.fit(X={label})",
+        lambda e, b=bad: e.autoencoders.Autoencoder(hidden=(2,), epochs=1).fit(b),
+        "X",
+    )
+    if bad is not None:  # X_valid=None: no validation
+        add(
+            f"Autoencoder.fit(X_valid={label})",
+            lambda e, b=bad: e.autoencoders.Autoencoder(hidden=(2,), epochs=1).fit(
+                PIXELS, X_valid=b
+            ),
+            "X_valid",
+        )
+add(
+    "Autoencoder.fit(X_valid of another width)",
+    lambda e: e.autoencoders.Autoencoder(hidden=(2,), epochs=1).fit(PIXELS, X_valid=PIXELS[:, :3]),
+    "X_valid",
+)
+add(
+    "Autoencoder.fit(epoch_callback=3)",
+    lambda e: e.autoencoders.Autoencoder(hidden=(2,), epochs=1).fit(PIXELS, epoch_callback=3),
+    "epoch_callback",
+)
+for method in ("transform", "inverse_transform", "reconstruct", "score"):
+    add(
+        f"Autoencoder.{method} before fit",
+        lambda e, m=method: getattr(e.autoencoders.Autoencoder(), m)(PIXELS),
+        "fit",
+    )
+add(
+    "Autoencoder.set_params(unknown)",
+    lambda e: e.autoencoders.Autoencoder().set_params(hiden=(3,)),
+    "hiden",
+)
 
 
 def backend_cases() -> list[Any]:
