@@ -22,7 +22,6 @@ b_out (D,). ELU is alpha = 1 (book Eq. 11-2), the activation the book's autoenco
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -41,6 +40,7 @@ from scratch.checks import (
     check_positive,
     check_rng,
 )
+from scratch.estimator import Estimator
 from scratch.layers import check_cache, check_dout
 from scratch.targets import get_spec, predictions
 
@@ -431,7 +431,7 @@ class NotFittedError(OrderError, AttributeError):
     ``hasattr(model, "components_")`` is False before fit."""
 
 
-class AutoencoderBase:
+class AutoencoderBase(Estimator):
     """A dense autoencoder with scikit-learn's estimator API (plumbing shared by both backends'
     ``Autoencoder``; ``_backend`` gives the layers, models, fit and losses).
 
@@ -491,32 +491,6 @@ class AutoencoderBase:
         self.dtype = dtype
         self.random_state = random_state
         self.verbose = verbose
-
-    # -- scikit-learn's estimator protocol
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """The constructor arguments, as stored."""
-        names = [p for p in inspect.signature(type(self).__init__).parameters if p != "self"]
-        return {name: getattr(self, name) for name in names}
-
-    def set_params(self, **params: Any) -> AutoencoderBase:
-        """Set constructor arguments by name (checked at the next fit); unknown names refused."""
-        valid = self.get_params()
-        for name, value in params.items():
-            if name not in valid:
-                raise ValueError(
-                    f"set_params: unknown parameter {name!r}; expected one of {', '.join(valid)}"
-                )
-            setattr(self, name, value)
-        return self
-
-    def __repr__(self) -> str:
-        defaults = {
-            p.name: p.default for p in inspect.signature(type(self).__init__).parameters.values()
-        }
-        changed = [
-            f"{k}={v!r}" for k, v in self.get_params().items() if not _same(v, defaults.get(k))
-        ]
-        return f"{type(self).__name__}({', '.join(changed)})"
 
     # -- checks
     def _check_hyperparameters(self, n_inputs: int) -> dict[str, Any]:
@@ -732,13 +706,6 @@ def _dtype_or_default(dtype: Any) -> Any:
         return as_dtype(dtype)
     except TypeError:
         return np.float64
-
-
-def _same(a: Any, b: Any) -> bool:
-    try:
-        return bool(a == b) and type(a) is type(b)
-    except (TypeError, ValueError):
-        return a is b
 
 
 class Autoencoder(AutoencoderBase):

@@ -25,7 +25,6 @@ would lose the NumPy streams that scikit-learn and tf_ref are matched against.
 from __future__ import annotations
 
 import copy
-import inspect
 import time
 from collections.abc import Callable
 from typing import Any
@@ -42,6 +41,7 @@ from scratch.checks import (
     check_positive,
     check_unit_interval,
 )
+from scratch.estimator import Estimator
 from scratch.threads import with_blas_threads
 
 Uniforms = Callable[[tuple[int, ...]], np.ndarray]
@@ -462,7 +462,7 @@ def _generator(seed: Any, name: str = "random_state") -> np.random.Generator:
     )
 
 
-class BernoulliRBM:
+class BernoulliRBM(Estimator):
     """A Bernoulli-Bernoulli RBM with scikit-learn's API, names and conventions.
 
     ``method``:
@@ -503,32 +503,6 @@ class BernoulliRBM:
         self.weight_decay = weight_decay
         self.random_state = random_state
         self.verbose = verbose
-
-    # -- scikit-learn's estimator protocol
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """The constructor arguments, as stored."""
-        names = [p for p in inspect.signature(type(self).__init__).parameters if p != "self"]
-        return {name: getattr(self, name) for name in names}
-
-    def set_params(self, **params: Any) -> BernoulliRBM:
-        """Set constructor arguments by name (checked at the next fit); unknown names refused."""
-        valid = self.get_params()
-        for name, value in params.items():
-            if name not in valid:
-                raise ValueError(
-                    f"set_params: unknown parameter {name!r}; expected one of {', '.join(valid)}"
-                )
-            setattr(self, name, value)
-        return self
-
-    def __repr__(self) -> str:
-        defaults = {
-            p.name: p.default for p in inspect.signature(type(self).__init__).parameters.values()
-        }
-        changed = [
-            f"{k}={v!r}" for k, v in self.get_params().items() if not _same(v, defaults.get(k))
-        ]
-        return f"BernoulliRBM({', '.join(changed)})"
 
     def _check_hyperparameters(self) -> None:
         check_positive(self.n_components, "n_components", integer=True)
@@ -787,10 +761,3 @@ class BernoulliRBM:
         uniforms = UniformStream(self._stream())
         h = sample_bernoulli(hidden_probabilities(v, W, c), uniforms(v.shape[:1] + c.shape))
         return sample_bernoulli(visible_probabilities(h, W, b), uniforms(v.shape))
-
-
-def _same(a: Any, b: Any) -> bool:
-    try:
-        return bool(a == b) and type(a) is type(b)
-    except (TypeError, ValueError):
-        return a is b

@@ -393,6 +393,28 @@ def test_estimator_protocol() -> None:
     assert codings.shape == (60, 5)
 
 
+def test_scikit_learn_tools_take_the_autoencoder_and_the_rbm() -> None:
+    """check_is_fitted, cross_val_score and GridSearchCV (which read __sklearn_tags__ since
+    scikit-learn 1.6) and a Pipeline work with the Autoencoder and the RBM."""
+    from sklearn.exceptions import NotFittedError
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GridSearchCV, cross_val_score
+    from sklearn.pipeline import Pipeline
+    from sklearn.utils.validation import check_is_fitted
+
+    from scratch.rbm import BernoulliRBM
+
+    x, y = grey(), np.arange(60) % 2
+    for model in (ae.Autoencoder((3,), **SMALL), BernoulliRBM(3, n_iter=1, random_state=0)):
+        with pytest.raises(NotFittedError):
+            check_is_fitted(model)
+        check_is_fitted(Pipeline([("code", model), ("clf", LogisticRegression())]).fit(x, y)[0])
+    scores = cross_val_score(ae.Autoencoder((3,), **SMALL), x, cv=2)  # its score: -loss
+    assert scores.shape == (2,) and np.all(scores < 0)
+    search = GridSearchCV(ae.Autoencoder((3,), **SMALL), {"tied": [False, True]}, cv=2).fit(x)
+    assert search.best_params_["tied"] in (False, True)
+
+
 def test_unfitted_autoencoder_says_so() -> None:
     """Before fit: transform and friends raise NotFittedError (a ValueError), hasattr is False."""
     model = ae.Autoencoder((6,))

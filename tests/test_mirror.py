@@ -21,6 +21,7 @@ ONLY_SCRATCH_MODULES = {
     "threads",
     "targets",
     "pairs",  # exercise 10's pair sampling: NumPy data plumbing that both backends' runs use
+    "estimator",  # scikit-learn's protocol (get_params, tags) of the RBM and the Autoencoder
 }
 ONLY_TF_MODULES = {"device"}  # TF device and tf.distribute strategy selection
 ONLY_SCRATCH = {

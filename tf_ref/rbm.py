@@ -33,6 +33,7 @@ import tensorflow as tf
 
 # Plumbing only (checks, uniform stream, random-state rules, estimator protocol): no maths.
 from scratch.checks import check_positive
+from scratch.estimator import Estimator
 from scratch.rbm import BernoulliRBM as _ScratchRBM
 from scratch.rbm import (
     Uniforms,
@@ -347,7 +348,7 @@ def free_energy_gap(v_train: Any, v_valid: Any, W: Any, b: Any, c: Any) -> float
 
 
 # ----------------------------------------------------------------------------- the estimator
-class BernoulliRBM:
+class BernoulliRBM(Estimator):
     """A Bernoulli-Bernoulli RBM with scikit-learn's API (``scratch.rbm.BernoulliRBM``'s twin),
     its updates computed by TensorFlow.
 
@@ -366,9 +367,6 @@ class BernoulliRBM:
 
     # scikit-learn's estimator protocol and the argument checks: scratch's plumbing, shared so
     # that both backends store, show and refuse arguments in the same words
-    get_params = _ScratchRBM.get_params
-    set_params = _ScratchRBM.set_params
-    __repr__ = _ScratchRBM.__repr__
     _check_hyperparameters = _ScratchRBM._check_hyperparameters
     _check_fitted = _ScratchRBM._check_fitted
     _check_input = _ScratchRBM._check_input
