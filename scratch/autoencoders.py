@@ -39,6 +39,7 @@ from scratch.checks import (
     check_fraction,
     check_positive,
     check_rng,
+    check_widths,
 )
 from scratch.estimator import Estimator
 from scratch.layers import check_cache, check_dout
@@ -278,12 +279,7 @@ def check_layer_args(
     / "masking" (noise_level = rate in [0, 1)), no noise_level without noise, l2 >= 0. The
     activation is checked by the layers themselves (the backend's own names)."""
     n_inputs = check_positive(n_inputs, "n_inputs", integer=True)
-    if not isinstance(hidden, (list, tuple)) or not hidden:
-        raise TypeError(
-            "hidden: expected a non-empty list of coding widths (integers > 0, e.g. (300, 150)), "
-            f"got {_got(hidden)}"
-        )
-    hidden = tuple(check_positive(h, f"hidden[{k}]", integer=True) for k, h in enumerate(hidden))
+    hidden = check_widths(hidden, "hidden", "coding widths")
     tied = check_bool(tied, "tied")
     if noise is not None:
         check_choice(noise, "noise", NOISES)

@@ -209,6 +209,17 @@ def check_positive(
     return number
 
 
+def check_widths(widths: Any, name: str, what: str) -> tuple[int, ...]:
+    """Layer widths: a non-empty list or tuple of integers > 0 (``what`` says what each one
+    sizes, for the message), returned as a tuple; each entry is named ``name[k]``."""
+    if not isinstance(widths, (list, tuple)) or not widths:
+        raise TypeError(
+            f"{name}: expected a non-empty list of {what} (integers > 0, e.g. (300, 150)), "
+            f"got {_got(widths)}"
+        )
+    return tuple(check_positive(w, f"{name}[{k}]", integer=True) for k, w in enumerate(widths))
+
+
 def check_fraction(value: Any, name: str, *, one: bool = False) -> float:
     """A probability-like hyperparameter: a number in [0, 1), or [0, 1] with ``one=True``."""
     number = check_number(value, name)

@@ -47,6 +47,7 @@ from scratch.checks import (
     check_labels,
     check_positive,
     check_rng,
+    check_widths,
 )
 from scratch.layers import Dense
 from scratch.models import Sequential
@@ -155,13 +156,9 @@ MONITOR_ROWS = 2000
 
 
 def check_hidden(hidden: Any) -> tuple[int, ...]:
-    """The hidden layers' widths: a non-empty list or tuple of integers > 0, one per RBM."""
-    if not isinstance(hidden, (list, tuple)) or not hidden:
-        raise TypeError(
-            "hidden: expected a non-empty list of layer widths (integers > 0, one per RBM, "
-            f"e.g. (256, 256)), got {_got(hidden)}"
-        )
-    return tuple(check_positive(h, f"hidden[{k}]", integer=True) for k, h in enumerate(hidden))
+    """The hidden layers' widths: a non-empty list or tuple of integers > 0, one per pretrained
+    layer (an RBM or an autoencoder)."""
+    return check_widths(hidden, "hidden", "layer widths, one per pretrained layer")
 
 
 def check_rbm_options(rbm: Any, rbm_class: type) -> dict[str, Any]:

@@ -692,6 +692,12 @@ class UntrainableAutoencoder:
 
 
 BAD_AE_STACK = [
+    # the words fit either method (they said "one per RBM" to an autoencoder stack)
+    (
+        {"hidden": ()},
+        TypeError,
+        r"hidden: expected a non-empty list of layer widths, one per pretrained layer \(",
+    ),
     ({"autoencoder": [("epochs", 2)]}, TypeError, r"autoencoder: expected None or a dict"),
     ({"autoencoder": {"hidden": (5,)}}, ValueError, r"autoencoder: 'hidden' is set per layer"),
     ({"autoencoder": {"random_state": 0}}, ValueError, r"autoencoder: 'random_state' is set"),
