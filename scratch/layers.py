@@ -13,6 +13,7 @@ a diverging network must reach the loss (where ``fit`` stops cleanly) rather tha
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -1034,6 +1035,30 @@ def check_draw_shape(draw: np.ndarray, shape: tuple[int, ...], name: str) -> np.
             "(inject one of the batch's shape, or set it to None to draw)"
         )
     return draw
+
+
+def check_injected_draws(layers: Sequence[Any], batch_rows: Sequence[int]) -> None:
+    """Every draw injected into ``layers`` (``GaussianNoise.set_noise``, ``MaskingNoise`` and
+    ``Dropout``'s ``set_mask``) fits every batch size in ``batch_rows`` (the rows of the
+    batches a fit, a step or a forward pass will feed it): its rows equal the batch's (a
+    Dropout mask of 1 row broadcasts). Checked before anything runs, so that a draw that fits
+    the first batches but not the last one does not stop training half-way (scratch) or raise
+    TF's InvalidArgumentError (tf_ref). Plumbing shared with tf_ref's fit and model."""
+    sizes = sorted({int(n) for n in batch_rows})
+    for layer in layers:
+        for what in ("noise", "mask"):
+            draw = getattr(layer, f"_{what}", None)
+            if draw is None:
+                continue
+            rows = draw.shape[0]
+            broadcasts = rows == 1 and layer.kind == "dropout"
+            if not broadcasts and any(rows != n for n in sizes):
+                raise ValueError(
+                    f"{what}: layer {layer.name!r} has an injected {what} of {rows} rows, but "
+                    f"it would be fed batches of {' and '.join(map(str, sizes))} rows; inject "
+                    f"one that fits every batch (e.g. batch_size dividing the rows of x) or "
+                    f"set it to None to draw"
+                )
 
 
 class GaussianNoise(Layer):

@@ -40,6 +40,7 @@ from scratch.checks import (
     check_rng,
     check_weight,
 )
+from scratch.layers import check_injected_draws
 from scratch.models import Sequential
 from scratch.targets import LossSpec, get_spec, metric_values
 from scratch.targets import accuracy as accuracy  # re-exported: training.accuracy, as before
@@ -587,6 +588,12 @@ def check_fit_options(
         raise TypeError(f"stream: expected a text stream (with .write) or None, got {stream!r}")
 
 
+def _batch_rows(n: int, batch_size: int) -> list[int]:
+    """The rows of the batches one epoch of ``fit`` feeds: batch_size (at most n) and, when
+    batch_size does not divide n, the remainder."""
+    return sorted({min(batch_size, n), n % batch_size} - {0})
+
+
 def prepare_fit(
     model: Any,
     x: Any,
@@ -638,6 +645,7 @@ def prepare_fit(
             "model: has no trainable weights (every layer is frozen or has no parameters), "
             "so fit has nothing to train"
         )
+    check_injected_draws(model.layers, _batch_rows(x.shape[0], batch_size))
     # Again against the output width, on the targets as given (so errors show their shape).
     y = spec.check_targets(given_y[0], "y", output_dim=model.output_dim, dtype=model.dtype)
     if validation_data is not None:

@@ -217,3 +217,50 @@ def test_cache_frozen_refuses_a_noise_layer_in_the_frozen_prefix() -> None:
     mask.set_mask(np.ones((1, 4)))
     with pytest.raises(ValueError, match="injected keep mask"):
         training.frozen_prefix(model)
+
+
+INJECT = [
+    ("GaussianNoise", 0.3, "set_noise", "noise", lambda shape: np.ones(shape)),
+    ("MaskingNoise", 0.3, "set_mask", "mask", lambda shape: np.ones(shape, bool)),
+    ("Dropout", 0.3, "set_mask", "mask", lambda shape: np.ones(shape, bool)),
+]
+
+
+@LAYERS
+@pytest.mark.parametrize(("cls", "level", "setter", "what", "draw"), INJECT)
+def test_an_injected_draw_that_misfits_a_batch_is_refused_before_training(
+    layers, cls, level, setter, what, draw
+) -> None:
+    """fit with a draw of 8 rows on 20 rows in batches of 8 (the last batch has 4): a ValueError
+    naming the draw before any step (scratch would stop half-way, tf_ref raised TF's
+    InvalidArgumentError); 16 rows in batches of 8 train; so does a model-level forward."""
+    fit = lazy_training(layers)
+    models = lazy_models(layers)
+    layer = getattr(layers, cls)(level)
+    model = models.Sequential([layer, layers.Dense(4)], input_dim=4, rng=0, dtype="float64")
+    getattr(layer, setter)(draw((8, 4)))
+    x = np.random.default_rng(0).random((20, 4))
+    before = [w.copy() for w in model.get_weights()]
+    for call in (
+        lambda: fit(model, x, x, loss="mean_squared_error", batch_size=8, verbose=False),
+        lambda: model.forward(x, training=True),
+    ):
+        with pytest.raises(ValueError, match=rf"^{what}: .*\b8\b"):  # names it, its 8 rows
+            call()
+    for a, b in zip(before, model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)  # nothing trained
+    history = fit(model, x[:16], x[:16], loss="mean_squared_error", batch_size=8, verbose=False)
+    assert np.isfinite(history.history["loss"]).all()
+
+
+def lazy_training(layers):
+    """The fit of the backend ``layers`` belongs to."""
+    import importlib
+
+    return importlib.import_module(layers.__name__.replace("layers", "training")).fit
+
+
+def lazy_models(layers):
+    import importlib
+
+    return importlib.import_module(layers.__name__.replace("layers", "models"))

@@ -25,6 +25,7 @@ from scratch.checks import (
     check_positive,
     check_rng,
 )
+from scratch.layers import check_injected_draws
 from scratch.models import (
     check_build_plan,
     check_layer_list,
@@ -119,8 +120,10 @@ class Sequential:
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         """x (N, input_dim) -> outputs (N, output_dim), recorded on a tape for ``backward``."""
-        x_t = tf.convert_to_tensor(self.check_input(x))
-        check_bool(training, "training")
+        x = self.check_input(x)
+        if check_bool(training, "training"):  # a misfit draw: a ValueError, not TF's own error
+            check_injected_draws(self.layers, [x.shape[0]])
+        x_t = tf.convert_to_tensor(x)
         with tf.GradientTape(persistent=True) as tape:
             tape.watch(x_t)
             out = self.keras_model(x_t, training=training)

@@ -30,6 +30,7 @@ import numpy as np
 import tensorflow as tf
 
 from scratch.checks import check_bool, check_positive
+from scratch.layers import check_injected_draws
 from scratch.targets import SPECS, get_spec
 from scratch.threads import with_blas_threads
 from scratch.training import (
@@ -136,6 +137,7 @@ def train_step(
         raise TypeError(f"optimizer: expected a tf_ref Optimizer, got {type(optimizer).__name__}")
     spec = get_spec(loss)
     x_batch = model.check_input(x_batch, "x_batch")
+    check_injected_draws(model.layers, [x_batch.shape[0]])
     y_batch = spec.check_targets(
         y_batch, "y_batch", n_rows=x_batch.shape[0], output_dim=model.output_dim,
         dtype=model.dtype,
