@@ -916,7 +916,29 @@ def check_tied_width(layer: Any, input_dim: int, dtype: Any = None) -> int:
     return int(tied.input_dim)
 
 
-class DenseTranspose(Layer):
+class TiedTo:
+    """What both backends' ``DenseTranspose`` share about its tie (plumbing, imported by
+    tf_ref.layers): ``tied_to`` (a Dense of the backend, ``_dense``, or its name until a
+    Sequential resolves it), its name for the config, and re-tying a name to the layer."""
+
+    _dense: type
+    _backend: str
+
+    @property
+    def tied_name(self) -> str | None:
+        """The tied layer's name (what the config stores)."""
+        return self.tied_to if isinstance(self.tied_to, str) else self.tied_to.name
+
+    def tie_to(self, layer: Any) -> None:
+        """Resolve ``tied_to`` to ``layer`` (a Dense of this backend), e.g. a name from a config."""
+        if self.built and layer is not self.tied_to:
+            raise ValueError(f"{self.name}: already built, tied to {self.tied_name!r}")
+        self.tied_to = check_tied_to(layer, self._dense, self._backend)
+        if isinstance(self.tied_to, str):
+            raise TypeError("layer: expected a Dense layer to tie to, got a name")
+
+
+class DenseTranspose(TiedTo, Layer):
     """A decoder tied to an encoder (book ch. 15, "Tying Weights"): a = f(x @ W.T + bias), W the
     kernel (D, M) of the Dense ``tied_to``; x (N, M) -> a (N, D).
 
@@ -930,6 +952,7 @@ class DenseTranspose(Layer):
     """
 
     kind = "dense_transpose"
+    _dense, _backend = Dense, "scratch"
 
     def __init__(
         self,
@@ -948,19 +971,6 @@ class DenseTranspose(Layer):
         self.bias_initializer = initializers.get(bias_initializer, "bias_initializer")
         self.kernel_grad: np.ndarray | None = None
         self._cache: tuple[Any, ...] | None = None
-
-    @property
-    def tied_name(self) -> str | None:
-        """The tied layer's name (what the config stores)."""
-        return self.tied_to if isinstance(self.tied_to, str) else self.tied_to.name
-
-    def tie_to(self, layer: Any) -> None:
-        """Resolve ``tied_to`` to ``layer`` (a Dense of this backend), e.g. a name from a config."""
-        if self.built and layer is not self.tied_to:
-            raise ValueError(f"{self.name}: already built, tied to {self.tied_name!r}")
-        self.tied_to = check_tied_to(layer, Dense, "scratch")
-        if isinstance(self.tied_to, str):
-            raise TypeError("layer: expected a Dense layer to tie to, got a name")
 
     def get_config(self) -> dict[str, Any]:
         """tied_to (the tied layer's name), activation, use_bias, bias_initializer, name,

@@ -39,6 +39,7 @@ from scratch.checks import (
 # scratch's maths is imported.
 from scratch.initializers import check_initial
 from scratch.layers import (
+    TiedTo,
     check_batchnorm_args,
     check_cache,
     check_dense_args,
@@ -790,7 +791,7 @@ class _TiedDense(keras.layers.Layer):
         return (*input_shape[:-1], self.units)
 
 
-class DenseTranspose(Layer):
+class DenseTranspose(TiedTo, Layer):
     """A decoder tied to an encoder: a = f(x @ W.T + bias), W the kernel (D, M) of the tf_ref
     Dense ``tied_to`` (``tf.matmul(x, kernel, transpose_b=True)`` on its very variable); x (N, M)
     -> a (N, D). ``params`` hold the bias only; the kernel is listed, regularized and updated
@@ -800,6 +801,7 @@ class DenseTranspose(Layer):
     """
 
     kind = "dense_transpose"
+    _dense, _backend = Dense, "tf_ref"
 
     def __init__(
         self,
@@ -817,19 +819,6 @@ class DenseTranspose(Layer):
         self.use_bias = check_bool(use_bias, "use_bias")
         self.bias_initializer = tf_initializers.get(bias_initializer, "bias_initializer")
         self.kernel_grad: np.ndarray | None = None
-
-    @property
-    def tied_name(self) -> str | None:
-        """The tied layer's name (what the config stores)."""
-        return self.tied_to if isinstance(self.tied_to, str) else self.tied_to.name
-
-    def tie_to(self, layer: Any) -> None:
-        """Resolve ``tied_to`` to ``layer`` (a Dense of this backend), e.g. a name from a config."""
-        if self.built and layer is not self.tied_to:
-            raise ValueError(f"{self.name}: already built, tied to {self.tied_name!r}")
-        self.tied_to = check_tied_to(layer, Dense, "tf_ref")
-        if isinstance(self.tied_to, str):
-            raise TypeError("layer: expected a Dense layer to tie to, got a name")
 
     def get_config(self) -> dict[str, Any]:
         """tied_to (the tied layer's name), activation, use_bias, bias_initializer, name,
