@@ -260,6 +260,14 @@ if hasattr(layers, "Dropout"):
         out["dropout"] = "trained"
     except ValueError as err:
         out["dropout"] = str(err)
+def tied():  # a decoder sharing its encoder's kernel: refused by name, not a raw Keras error
+    encoder = layers.Dense(4, name="enc")
+    return [encoder, layers.DenseTranspose(encoder, name="dec")]
+try:
+    run(tied, lambda: optimizers.SGD(0.1), 40, 2, epochs=1)
+    out["tied"] = "trained"
+except ValueError as err:
+    out["tied"] = str(err)
 # Every loss with (N, D) targets: an autoencoder's [0, 1] targets (8 outputs) and an MSE
 # regression (2 outputs); a replica's share is its rows' sum of per-row losses / the global batch.
 def autoencoder():
@@ -337,6 +345,12 @@ def test_two_devices_batch_norm_and_dropout(two_device_runs: dict) -> None:
     r = two_device_runs["batch_norm"]
     assert r["loss"] < RTOL and r["weights_abs"] < ATOL, r
     assert "draws random numbers" in two_device_runs.get("dropout", "draws random numbers")
+
+
+def test_two_devices_refuse_a_tied_decoder(two_device_runs: dict) -> None:
+    """A DenseTranspose cannot be copied per replica (its kernel is the encoder's variable): a
+    DeviceError (a ValueError) naming it, not Keras' NotImplementedError from its config."""
+    assert "layer 'dec' (DenseTranspose) shares the kernel" in two_device_runs["tied"]
 
 
 @pytest.mark.skipif(not data.npz_path().is_file(), reason="MNIST not cached")

@@ -54,6 +54,7 @@ from scratch.training import (
 from tf_ref import optimizers as optimizers_mod
 from tf_ref import schedules as schedules_mod
 from tf_ref.device import DeviceError, select_device, select_strategy
+from tf_ref.layers import _TiedDense
 from tf_ref.models import Sequential, add_penalties
 
 __all__ = [
@@ -206,7 +207,16 @@ def _clone_layer(layer: keras.layers.Layer) -> keras.layers.Layer:
     replica given no rows does not produce NaN statistics). Layers that draw random numbers
     (Dropout...) are refused: under a MirroredStrategy Keras 3 draws the *same* mask on every
     replica (the seed generator's state is mirrored), which would correlate the batch's slices.
+    A tied decoder (DenseTranspose) is refused too: it reads another layer's kernel.
     """
+    if isinstance(layer, _TiedDense):
+        # its kernel is another layer's variable, read through a function: a copy from its config
+        # cannot exist, and would not read the replicated encoder's kernel if it did
+        raise DeviceError(
+            f"devices: layer {layer.name!r} (DenseTranspose) shares the kernel of its tied "
+            "layer; multi-device training of tied weights is not supported: train it on one "
+            "device (devices=None)"
+        )
     if isinstance(getattr(layer, "seed_generator", None), keras.random.SeedGenerator):
         raise DeviceError(
             f"devices: layer {layer.name!r} ({type(layer).__name__}) draws random numbers; under "
