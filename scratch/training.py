@@ -813,8 +813,9 @@ def frozen_prefix(model: Any) -> int:
     training and inference mode (a frozen Dense, a frozen batch norm, which uses its moving
     statistics in both modes, an activation, Dropout at rate 0). A layer that is not (Dropout
     with rate > 0, ``_training_mode_differs``) is refused with a ValueError naming it, and so
-    is an empty prefix (the bottom layer trains: nothing to cache) or one that covers the whole
-    model (nothing left to train). Plumbing shared by both backends' ``fit``; the model must be
+    is an empty prefix (the bottom layer trains: nothing to cache), one that covers the whole
+    model (nothing left to train), or one holding the Dense a DenseTranspose above it is tied
+    to. Plumbing shared by both backends' ``fit``; the model must be
     built (an unbuilt layer has no parameters yet).
     """
     if not model.built:
@@ -841,6 +842,17 @@ def frozen_prefix(model: Any) -> int:
                 f"cache_frozen: layer {layer.name!r} ({type(layer).__name__}) below the lowest "
                 f"trainable layer {layers[k].name!r} {reason}; caching needs the frozen "
                 "layers to compute the same outputs at every step. Pass cache_frozen=False"
+            )
+    cached = {id(layer) for layer in layers[:k]}
+    for layer in layers[k:]:
+        tied = getattr(layer, "tied_to", None)
+        if tied is not None and id(tied) in cached:
+            # the layers above the cache train as a model of their own, which must hold the
+            # Dense a DenseTranspose reads its kernel from
+            raise ValueError(
+                f"cache_frozen: layer {layer.name!r} ({type(layer).__name__}) above the cached "
+                f"layers is tied to {tied.name!r}, one of them (it reads that layer's kernel at "
+                "every step); pass cache_frozen=False"
             )
     return k
 

@@ -4,6 +4,8 @@ by the l2 penalty), the configs that re-tie a clone or a loaded model, and bad i
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 import pytest
 
@@ -350,3 +352,24 @@ def test_a_tied_denoising_autoencoder_learns_with_a_hand_written_loop() -> None:
         model.backward(2 * (out - x) / out.size, input_grad=False)
         opt.apply(model.trainable_params(), model.trainable_grads())
     assert clean_error() < 0.5 * start
+
+
+@pytest.mark.parametrize("backend", ["scratch", pytest.param("tf_ref", marks=pytest.mark.tf)])
+def test_cache_frozen_refuses_a_decoder_tied_to_a_cached_encoder(backend) -> None:
+    """A frozen encoder below, its tied decoder above: fit(cache_frozen=True) names the tie
+    (it said the decoder's tied Dense was 'not a layer before it in this model')."""
+    layers, models, training = (
+        importlib.import_module(f"{backend}.{m}") for m in ("layers", "models", "training")
+    )
+    enc = layers.Dense(3, "elu", name="enc", trainable=False)
+    model = models.Sequential(
+        [enc, layers.Dense(3, "elu", name="mid"), layers.DenseTranspose(enc, name="dec")],
+        6,
+        rng=0,
+        dtype="float64",
+    )
+    x = np.random.default_rng(0).random((10, 6))
+    with pytest.raises(ValueError, match=r"cache_frozen: layer 'dec' .* is tied to 'enc'"):
+        training.fit(model, x, x, loss="sigmoid_cross_entropy", verbose=False, cache_frozen=True)
+    history = training.fit(model, x, x, loss="sigmoid_cross_entropy", verbose=False)
+    assert np.isfinite(history.history["loss"]).all()  # without the cache it trains
