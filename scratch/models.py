@@ -139,8 +139,10 @@ def check_tied_layers(layers: Sequence[Any]) -> None:
                 )
             layer.tie_to(match[0])
         elif not any(other is tied for other in before):
+            # a Dense gets its name from the Sequential that holds it: none yet means none does
+            what = "an unnamed Dense" if tied.name is None else repr(tied.name)
             raise ValueError(
-                f"layers[{i}] ({layer.name!r}): tied to {tied.name!r}, which is not a layer "
+                f"layers[{i}] ({layer.name!r}): tied to {what}, which is not a layer "
                 "before it in this model; a DenseTranspose needs its tied Dense earlier in the "
                 "same model (it shares that layer's kernel)"
             )

@@ -317,6 +317,8 @@ def test_refused_models_and_builds(backend) -> None:
         models.Sequential([dec])
     with pytest.raises(ValueError, match="not a layer before it"):
         models.Sequential([dec, enc])
+    with pytest.raises(ValueError, match="tied to an unnamed Dense, which is not a layer before"):
+        models.Sequential([layers.DenseTranspose(layers.Dense(H))])  # not "tied to None"
     with pytest.raises(ValueError, match="names no layer before it"):
         models.Sequential([layers.Dense(H), layers.DenseTranspose("hidden1")])
     with pytest.raises(ValueError, match="is a Activation, expected a Dense"):
