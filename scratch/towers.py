@@ -54,6 +54,13 @@ def check_tower(tower: Any, name: str, layer_class: type, backend: str) -> list[
     for i, layer in enumerate(tower):
         if not isinstance(layer, layer_class):
             raise TypeError(f"{name}[{i}]: expected a {backend} Layer, got {type(layer).__name__}")
+        if getattr(layer, "kind", None) in ("dense_transpose", "towers"):
+            raise ValueError(
+                f"{name}[{i}]: {layer.name!r} is a {type(layer).__name__}, which a tower cannot "
+                "hold (a tied decoder's tie, or a nested pair of towers, is resolved by a "
+                "Sequential, not inside a tower); use Dense, Activation, BatchNormalization, "
+                "Dropout or noise layers"
+            )
         j = seen.setdefault(id(layer), i)
         if j != i:
             raise ValueError(

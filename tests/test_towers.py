@@ -189,6 +189,16 @@ def test_cache_frozen_refuses_a_frozen_towers_that_draws_noise() -> None:
             "even width",
         ),
         (
+            lambda: (lambda d: Towers([d, sl.DenseTranspose(d)]))(sl.Dense(3)),
+            ValueError,
+            r"tower_a\[1\]: .* is a DenseTranspose, which a tower cannot hold",
+        ),
+        (
+            lambda: Towers([sl.Dense(3)], [Towers([sl.Dense(2)])]),
+            ValueError,
+            r"tower_b\[0\]: .* is a Towers",
+        ),
+        (
             lambda: Towers.from_config({"tower_a": "dense", "tower_b": None, "name": None}),
             TypeError,
             "Towers config",
@@ -201,7 +211,8 @@ def test_cache_frozen_refuses_a_frozen_towers_that_draws_noise() -> None:
     ],
 )
 def test_bad_towers_are_refused(build, error, words) -> None:
-    """Not lists, empty, not layers, one object twice or in both, odd widths, bad configs."""
+    """Not lists, empty, not layers, one object twice or in both, a tied decoder or nested
+    towers (a tie is resolved by a Sequential), odd widths, bad configs."""
     with pytest.raises(error, match=words):
         build()
 
