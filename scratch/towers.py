@@ -149,11 +149,52 @@ def _prefixed(layer: Any, attribute: str, trainable_only: bool) -> dict[str, Any
 # ---------------------------------------------------------------------------------- the layer
 
 
-class Towers(Layer):
+class TowersPlumbing:
+    """What both backends' ``Towers`` share, whatever their maths (plumbing; tf_ref.towers
+    inherits it): the width rule, the configs and what ``fit(cache_frozen=True)`` asks. A
+    subclass sets ``layers_module`` (its backend's ``layers``, for serialize/deserialize)."""
+
+    layers_module: Any
+    name: Any
+    tower_a: list[Any]
+    tower_b: list[Any] | None
+
+    @property
+    def rate(self) -> float:
+        """The largest ``rate`` of the inner layers (dropout, noise), 0.0 if none: what
+        ``fit(cache_frozen=True)`` asks before caching a frozen Towers."""
+        rates = [getattr(x, "rate", 0.0) for _, x in inner_layers(self)]
+        return float(max([r for r in rates if isinstance(r, (int, float))], default=0.0))
+
+    @property
+    def _mask(self) -> Any:
+        for _, inner in inner_layers(self):
+            if getattr(inner, "_mask", None) is not None:
+                return inner._mask
+        return None
+
+    def get_config(self) -> dict[str, Any]:
+        """tower_a and tower_b as lists of layer configs (None: shared weights), name."""
+        return towers_config(self, self.layers_module.serialize)
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Any:
+        """A new, unbuilt Towers with new inner layers from ``get_config()``'s dict."""
+        return cls(**towers_kwargs(config, cls, cls.layers_module.deserialize))
+
+    def compute_output_dim(self, input_dim: int) -> int:
+        width = half_width(input_dim, str(self.name))
+        out = tower_output_dim(self.tower_a, width)
+        other = self.tower_a if self.tower_b is None else self.tower_b
+        return out + tower_output_dim(other, width)
+
+
+class Towers(TowersPlumbing, Layer):
     """Two towers side by side: [tower_a(left half) | tower_b(right half)]; one tower on both
     halves (shared weights) when ``tower_b`` is None. See the module docstring."""
 
     kind = "towers"
+    layers_module = layers_mod
 
     def __init__(
         self, tower_a: list[Layer], tower_b: list[Layer] | None = None, *, name: str | None = None
@@ -237,35 +278,6 @@ class Towers(Layer):
         if inner_layers(self) and value != self.trainable:
             for _, inner in inner_layers(self):
                 inner.trainable = value
-
-    @property
-    def rate(self) -> float:
-        """The largest ``rate`` of the inner layers (dropout, noise), 0.0 if none: what
-        ``fit(cache_frozen=True)`` asks before caching a frozen Towers."""
-        rates = [getattr(x, "rate", 0.0) for _, x in inner_layers(self)]
-        return float(max([r for r in rates if isinstance(r, (int, float))], default=0.0))
-
-    @property
-    def _mask(self) -> Any:
-        for _, inner in inner_layers(self):
-            if getattr(inner, "_mask", None) is not None:
-                return inner._mask
-        return None
-
-    def get_config(self) -> dict[str, Any]:
-        """tower_a and tower_b as lists of layer configs (None: shared weights), name."""
-        return towers_config(self, layers_mod.serialize)
-
-    @classmethod
-    def from_config(cls, config: dict[str, Any]) -> Towers:
-        """A new, unbuilt Towers with new inner layers from ``get_config()``'s dict."""
-        return cls(**towers_kwargs(config, cls, layers_mod.deserialize))
-
-    def compute_output_dim(self, input_dim: int) -> int:
-        width = half_width(input_dim, str(self.name))
-        out = tower_output_dim(self.tower_a, width)
-        other = self.tower_a if self.tower_b is None else self.tower_b
-        return out + tower_output_dim(other, width)
 
     def build(self, input_dim: int, rng: Any, dtype: Any = "float32") -> int:
         """Build both towers for images of width input_dim / 2 (drawing from ``rng``, tower A

@@ -23,6 +23,7 @@ import tensorflow as tf
 
 from scratch.checks import as_dtype, check_bool
 from scratch.towers import (
+    TowersPlumbing,
     check_tower,
     check_towers,
     half_width,
@@ -33,6 +34,19 @@ from scratch.towers import (
 )
 from tf_ref import layers as layers_mod
 from tf_ref.layers import Layer
+
+# the plumbing shared with scratch.towers is part of this module's names too (the mirror)
+__all__ = [
+    "Towers",
+    "TowersPlumbing",
+    "check_tower",
+    "check_towers",
+    "half_width",
+    "inner_layers",
+    "tower_output_dim",
+    "towers_config",
+    "towers_kwargs",
+]
 
 
 def _prefixed_variables(layer: Any, method: str, trainable_only: bool) -> dict[str, Any]:
@@ -101,11 +115,12 @@ class _KerasTowers(keras.layers.Layer):
         )
 
 
-class Towers(Layer):
+class Towers(TowersPlumbing, Layer):
     """Two towers side by side, [tower_a(left half) | tower_b(right half)]; one tower on both
     halves (shared weights) when ``tower_b`` is None. scratch's arguments and keys."""
 
     kind = "towers"
+    layers_module = layers_mod
 
     def __init__(
         self, tower_a: list[Layer], tower_b: list[Layer] | None = None, *, name: str | None = None
@@ -143,34 +158,6 @@ class Towers(Layer):
             for tower, inner in inner_layers(self)
             for key in inner.nonnegative_weights
         )
-
-    @property
-    def rate(self) -> float:
-        """The largest ``rate`` of the inner layers (dropout, noise), 0.0 if none."""
-        rates = [getattr(x, "rate", 0.0) for _, x in inner_layers(self)]
-        return float(max([r for r in rates if isinstance(r, (int, float))], default=0.0))
-
-    @property
-    def _mask(self) -> Any:
-        for _, inner in inner_layers(self):
-            if getattr(inner, "_mask", None) is not None:
-                return inner._mask
-        return None
-
-    def get_config(self) -> dict[str, Any]:
-        """tower_a and tower_b as lists of layer configs (None: shared weights), name."""
-        return towers_config(self, layers_mod.serialize)
-
-    @classmethod
-    def from_config(cls, config: dict[str, Any]) -> Towers:
-        """A new, unbuilt Towers with new inner layers from ``get_config()``'s dict."""
-        return cls(**towers_kwargs(config, cls, layers_mod.deserialize))
-
-    def compute_output_dim(self, input_dim: int) -> int:
-        width = half_width(input_dim, str(self.name))
-        out = tower_output_dim(self.tower_a, width)
-        other = self.tower_a if self.tower_b is None else self.tower_b
-        return out + tower_output_dim(other, width)
 
     def _towers(self) -> list[list[Layer]]:
         return [self.tower_a] + ([] if self.tower_b is None else [self.tower_b])
