@@ -66,8 +66,8 @@ The whole evidence run, ``katas exercise 10 --part 4 --backend both --json`` (th
                          tf      0.9411 +- 0.0014 (0.9419, 0.9395, 0.9418)
 
 The frozen DNN A beats the network trained from scratch in every seed and both backends (by
-2.8 points in scratch and 2.9 in tf on average, the book's 1.9); one scratch seed's pair network (44: 0.9749)
-stays just under the book's 97.6%.
+2.8 points in scratch and 2.9 in tf on average, the book's 1.9); one scratch seed's pair
+network (44: 0.9749) stays just under the book's 97.6%.
 
 With 40 epochs of 50,000 pairs (the same 2 M pairs, fewer tf traces) scratch reached only
 0.9758 (tf 0.9780), so the default stays 100 x 20,000. A full ``--part 4 --backend both
