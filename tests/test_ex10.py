@@ -165,6 +165,10 @@ def test_parts_3_and_4_write_strict_reports(
         (["--part", "1"], "part 1 is not available"),
         (["--batch-size", "600", "--pairs-per-epoch", "500"], "--batch-size 600"),
         (["--seed", str(2**32 - 1), "--seeds", "2"], "--seeds 2"),
+        # part 2 trains nothing: a training flag there would be ignored in silence
+        (["--part", "2", "--learning-rate", "0.1"], "--learning-rate would have no effect"),
+        (["--part", "2", "--shared", "--seeds", "2"], "--seeds, --shared would have no effect"),
+        (["--part", "2", "--optimizer", "nesterov"], "--optimizer would have no effect"),
     ],
 )
 def test_bad_flags_exit_2_before_any_work(

@@ -599,11 +599,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=run)
 
 
+#: the flags that only shape training (parts 3 and 4); part 2 refuses them
+TRAINING_FLAGS = ("learning_rate", "batch_size", "patience", "max_epochs", "seeds")
+TRAINING_FLAGS += ("shared", "optimizer")
+
+
 def settings_from(args: argparse.Namespace) -> Settings:
     """The run's settings: the defaults (or QUICK) with the flags given."""
-    names = ("learning_rate", "batch_size", "patience", "max_epochs", "seeds")
-    names += ("pairs_per_epoch", "shared", "optimizer")
-    return runner.settings_from(args, Settings(), QUICK, names)
+    return runner.settings_from(args, Settings(), QUICK, (*TRAINING_FLAGS, "pairs_per_epoch"))
 
 
 def check_flags(args: argparse.Namespace, settings: Settings) -> None:
@@ -613,6 +616,14 @@ def check_flags(args: argparse.Namespace, settings: Settings) -> None:
             f"exercise 10 part {args.part} is not available; parts: 2, 3, 4 (part 1 of the "
             "book's exercise is the split itself, which every part uses)"
         )
+    if args.part == 2:
+        # part 2 draws pairs and trains nothing: a training flag there would be silently ignored
+        given = [f"--{n.replace('_', '-')}" for n in TRAINING_FLAGS if getattr(args, n) is not None]
+        if given:
+            raise UserError(
+                f"exercise 10 part 2 only draws the pairs (no network is trained), so "
+                f"{', '.join(given)} would have no effect; drop it, or run --part 3 or 4"
+            )
     if settings.batch_size > settings.pairs_per_epoch:
         raise UserError(
             f"--batch-size {settings.batch_size}: larger than the pairs drawn per epoch "
