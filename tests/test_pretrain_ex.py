@@ -239,6 +239,42 @@ def test_stack_reconstruct_encodes_up_and_decodes_down() -> None:
     assert out.tolist() == [[6.0, 6.0, 6.0]]  # ((1 * 2 * 2) + 1) + 1
 
 
+def _stack_arrays(models: list[Any]) -> list[np.ndarray]:
+    """Copies of every array a pretrained stack holds (RBM weights, autoencoder layers)."""
+    out: list[np.ndarray] = []
+    for m in models:
+        if hasattr(m, "encoder_layers_"):
+            out += [np.array(w) for x in m.model_.layers for w in x.weights.values()]
+        else:
+            out += [np.array(m.components_), np.array(m.intercept_hidden_)]
+    return out
+
+
+@pytest.mark.parametrize("stack", ["rbm", "autoencoder", "denoising"])
+def test_variants_train_what_their_names_say_and_leave_the_stack(stack: str) -> None:
+    """A frozen variant trains only its new softmax, a fine-tuned one every layer, and neither
+    changes the stack the next label count reuses (its weights are copied, not shared)."""
+    backend = pretrain.backend_module("scratch")
+    split, settings = tiny_split(), pretrain.QUICK
+    models, _, _ = pretrain.pretrain(backend, stack, split.x_train, split.x_valid, settings, 0)
+    before = _stack_arrays(models)
+    n_hidden = len(settings.hidden)
+    for variant in ("frozen", "finetuned"):
+        name = getattr(pretrain.STACKS[stack], variant)
+        net = pretrain.network(backend, name, {stack: models}, settings, np.random.default_rng(1))
+        start = [np.array(w) for w in net.get_weights()]
+        xy = (split.x_train, split.y_train)
+        pretrain.train(
+            backend, "scratch", net, xy, xy, xy, settings, np.random.default_rng(2),
+            variant == "frozen", "cpu",
+        )  # fmt: skip
+        moved = [not np.array_equal(a, b) for a, b in zip(start, net.get_weights(), strict=True)]
+        # two arrays (kernel, bias) per layer: the hidden ones move only when fine-tuned
+        assert moved == [variant == "finetuned"] * (2 * n_hidden) + [True, True], name
+        for a, b in zip(before, _stack_arrays(models), strict=True):
+            np.testing.assert_array_equal(a, b)  # exact: the stack is never written to
+
+
 def test_variants_follow_the_stacks() -> None:
     """Each stack brings its frozen and fine-tuned variants and its architecture's random
     pair; the table order is VARIANTS' whatever the order of the stacks."""
