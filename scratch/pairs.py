@@ -17,31 +17,43 @@ import numpy as np
 from scratch.checks import check_float_array, check_labels, check_number, check_rng
 
 
-def check_split(split: Any, n_rows: int, name: str = "split") -> np.ndarray:
-    """Row indices allowed: a non-empty 1-D integer array of distinct values in [0, n_rows)
-    (a boolean mask is refused: give ``np.flatnonzero(mask)``). Returns it as int64."""
-    if not isinstance(split, (np.ndarray, list, tuple, range)):
-        raise TypeError(f"{name}: expected an array of row indices, got {type(split).__name__}")
-    split = np.asarray(split)
-    if split.dtype == np.bool_:
+def check_rows(rows: Any, n_rows: int, name: str) -> np.ndarray:
+    """Row indices into an array of ``n_rows`` rows: a 1-D integer array (list, tuple, range)
+    of values in [0, n_rows), repeats allowed (a boolean mask is refused: give
+    ``np.flatnonzero(mask)``). Returns it as int64. The one check of index arrays here."""
+    if not isinstance(rows, (np.ndarray, list, tuple, range)):
+        raise TypeError(f"{name}: expected an array of row indices, got {type(rows).__name__}")
+    rows = np.asarray(rows)
+    if rows.dtype == np.bool_:
         raise TypeError(
             f"{name}: expected row indices, got a boolean mask (pass np.flatnonzero(mask))"
         )
-    if split.dtype.kind not in "iu":
-        raise TypeError(f"{name}: expected integer row indices, got dtype {split.dtype}")
-    if split.ndim != 1:
-        raise ValueError(f"{name}: expected a 1-D array of row indices, got shape {split.shape}")
+    if rows.dtype.kind not in "iu" and not (rows.size == 0 and rows.dtype.kind == "f"):
+        raise TypeError(f"{name}: expected integer row indices, got dtype {rows.dtype}")
+    if rows.ndim != 1:
+        raise ValueError(f"{name}: expected a 1-D array of row indices, got shape {rows.shape}")
+    if rows.size:
+        lo, hi = int(rows.min()), int(rows.max())
+        if lo < 0 or hi >= n_rows:
+            bad = lo if lo < 0 else hi
+            raise ValueError(f"{name}: row index {bad} is outside [0, {n_rows})")
+    return rows.astype(np.int64, copy=False)
+
+
+def check_split(split: Any, n_rows: int, name: str = "split") -> np.ndarray:
+    """Row indices allowed: a non-empty 1-D integer array of distinct values in [0, n_rows)
+    (a boolean mask is refused: give ``np.flatnonzero(mask)``). Returns it as int64."""
+    try:
+        split = check_rows(split, n_rows, name)
+    except ValueError as e:
+        if "outside" in str(e):
+            raise ValueError(f"{e} (y has {n_rows} labels)") from None
+        raise
     if split.size == 0:
         raise ValueError(f"{name}: expected at least one row index, got an empty array")
-    lo, hi = int(split.min()), int(split.max())
-    if lo < 0 or hi >= n_rows:
-        bad = lo if lo < 0 else hi
-        raise ValueError(
-            f"{name}: row index {bad} is outside [0, {n_rows}) (y has {n_rows} labels)"
-        )
     if np.unique(split).size != split.size:
         raise ValueError(f"{name}: expected distinct row indices, got repeated ones")
-    return split.astype(np.int64, copy=False)
+    return split
 
 
 def _balanced_classes(n: int, k: int, rng: np.random.Generator) -> np.ndarray:
@@ -120,14 +132,9 @@ def pair_inputs(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """The network's input for pairs (a, b) of rows of x (N, D): [x[a] | x[b]] (n_pairs, 2 D),
     image A on the left half, image B on the right (what ``Towers`` splits), in x's dtype."""
     x = check_float_array(x, "x", ndim=2)
-    rows = []
-    for name, idx in (("a", a), ("b", b)):
-        idx = np.asarray(idx)
-        if idx.dtype.kind not in "iu" or idx.ndim != 1:
-            raise TypeError(f"{name}: expected a 1-D array of integer row indices, got {idx!r}")
-        if idx.size and (idx.min() < 0 or idx.max() >= x.shape[0]):
-            raise ValueError(f"{name}: row indices must lie in [0, {x.shape[0]}) (x's rows)")
-        rows.append(idx)
+    rows = [
+        check_rows(idx, x.shape[0], f"{name} (rows of x)") for name, idx in (("a", a), ("b", b))
+    ]
     if rows[0].shape != rows[1].shape:
         raise ValueError(
             f"a, b: expected the same number of pairs, got {rows[0].size} and {rows[1].size}"

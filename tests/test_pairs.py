@@ -5,6 +5,8 @@ refused by name."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -158,7 +160,23 @@ def test_pair_inputs_puts_a_left_and_b_right() -> None:
     np.testing.assert_array_equal(out, [[0, 1, 2, 6, 7, 8], [9, 10, 11, 3, 4, 5]])
     with pytest.raises(ValueError, match="same number of pairs"):
         pair_inputs(x, np.array([0]), np.array([1, 2]))
-    with pytest.raises(ValueError, match=r"b: row indices must lie in \[0, 4\)"):
+    with pytest.raises(ValueError, match=r"b \(rows of x\): row index 4 is outside \[0, 4\)"):
         pair_inputs(x, np.array([0]), np.array([4]))
-    with pytest.raises(TypeError, match="a: expected a 1-D array of integer"):
-        pair_inputs(x, np.array([0.0]), np.array([1]))
+
+
+@pytest.mark.parametrize(
+    ("a", "error", "words"),
+    [
+        (np.zeros(5000), TypeError, r"a \(rows of x\): expected integer row indices"),
+        (np.zeros((5000, 1), int), ValueError, r"1-D array of row indices, got shape \(5000, 1\)"),
+        (np.ones(4, bool), TypeError, "boolean mask"),
+        (None, TypeError, r"a \(rows of x\): expected an array of row indices, got NoneType"),
+    ],
+)
+def test_pair_inputs_refuses_bad_indices_in_one_line(a: Any, error: type, words: str) -> None:
+    """pair_inputs' a and b go through the same check as make_pairs' split (dtype, shape, mask),
+    and the message names the argument and its dtype or shape, never the array's contents."""
+    x = np.zeros((4, 3), np.float32)
+    with pytest.raises(error, match=words) as info:
+        pair_inputs(x, a, np.zeros(5000, int))
+    assert "array(" not in str(info.value)
