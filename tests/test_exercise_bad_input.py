@@ -676,3 +676,18 @@ def test_runner_seed_list_refuses_seeds_past_the_range() -> None:
     assert runner.seed_list(SEED_MAX - 1, 2) == [SEED_MAX - 1, SEED_MAX]
     with pytest.raises(UserError, match=rf"--seed {SEED_MAX - 1} --seeds 3: the last seed"):
         runner.seed_list(SEED_MAX - 1, 3)
+
+
+def test_runner_stats_and_fmt_skip_what_is_not_finite() -> None:
+    """The exercises' one statistics helper and table cell (ex09, ex10 and pretrain share
+    them): non-finite runs are left out of the statistics, and a missing value prints '-'."""
+    s = runner.stats([0.5, None, math.nan, 0.7, math.inf])
+    assert s["n"] == 2 and s["min"] == 0.5 and s["max"] == 0.7
+    assert math.isclose(s["mean"], 0.6) and math.isclose(s["sd"], math.sqrt(0.02))
+    assert runner.stats([0.5])["sd"] is None  # no spread from one run
+    assert runner.stats([None, math.nan]) == {
+        "mean": None, "sd": None, "min": None, "max": None, "n": 0
+    }  # fmt: skip
+    assert [runner.fmt(v, ".2f") for v in (0.123, None, math.nan, -math.inf)] == [
+        "0.12", "-", "-", "-"
+    ]  # fmt: skip

@@ -62,7 +62,6 @@ was written elsewhere; 2 bad flags or data.
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -74,6 +73,7 @@ import numpy as np
 from katas import data
 from katas.errors import UserError
 from katas.exercises import ex08, plotting, runner
+from katas.exercises.runner import fmt, stats
 from scratch.networks import NetworkConfig
 
 #: The network reused (the zoo recipe's) and its zoo entry.
@@ -310,21 +310,6 @@ def run_seed(
     return {v: out[v] for v in variants}
 
 
-def stats(values: list[float | None]) -> dict[str, float | None]:
-    """mean, sd (n - 1; None for one value), min, max of the finite values (None if none)."""
-    finite = [float(v) for v in values if v is not None and math.isfinite(v)]
-    if not finite:
-        return {"mean": None, "sd": None, "min": None, "max": None, "n": 0}
-    a = np.array(finite)
-    return {
-        "mean": float(a.mean()),
-        "sd": float(a.std(ddof=1)) if len(a) > 1 else None,
-        "min": float(a.min()),
-        "max": float(a.max()),
-        "n": len(a),
-    }
-
-
 def run_backend(
     backend_name: str,
     variants: tuple[str, ...],
@@ -404,10 +389,6 @@ def plot_bars(report: dict[str, Any], backends: list[str], folder: Path) -> Path
     )
 
 
-def _fmt(value: float | None, spec: str) -> str:
-    return "-" if value is None or not math.isfinite(value) else format(value, spec)
-
-
 def print_table(report: dict[str, Any], backends: list[str]) -> None:
     print(
         f"{'variant':<28}{'backend':<9}{'test acc mean +- sd':>22}{'val acc':>9}{'s':>8}{'book':>8}"
@@ -417,8 +398,8 @@ def print_table(report: dict[str, Any], backends: list[str]) -> None:
             r = report[name]["variants"][v]
             t = r["test_accuracy"]
             print(
-                f"{r['label']:<28}{name:<9}{_fmt(t['mean'], '.4f'):>13} +- {_fmt(t['sd'], '.4f')}"
-                f"{_fmt(r['val_accuracy']['mean'], '.4f'):>9}{_fmt(r['seconds']['mean'], '.2f'):>8}"
+                f"{r['label']:<28}{name:<9}{fmt(t['mean'], '.4f'):>13} +- {fmt(t['sd'], '.4f')}"
+                f"{fmt(r['val_accuracy']['mean'], '.4f'):>9}{fmt(r['seconds']['mean'], '.2f'):>8}"
                 f"{r['book_test_accuracy']:>8.4f}"
             )
     for name in backends:

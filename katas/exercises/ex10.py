@@ -96,7 +96,7 @@ import numpy as np
 from katas import argtypes, data
 from katas.errors import UserError
 from katas.exercises import ex08, plotting, runner
-from katas.exercises.ex09 import stats
+from katas.exercises.runner import fmt, stats
 from scratch import losses as scratch_losses
 from scratch.pairs import make_pairs, pair_inputs
 
@@ -520,10 +520,6 @@ def plot_bars(report: dict[str, Any], backends: list[str], folder: Path) -> Path
 # ----------------------------------------------------------------------------- report
 
 
-def _fmt(value: float | None, spec: str) -> str:
-    return "-" if value is None or not math.isfinite(value) else format(value, spec)
-
-
 def print_table(report: dict[str, Any], backends: list[str]) -> None:
     part = report["config"]["part"]
     if part == 2:
@@ -540,8 +536,8 @@ def print_table(report: dict[str, Any], backends: list[str]) -> None:
             for v, r in report[name]["variants"].items():
                 t = r["test_accuracy"]
                 print(
-                    f"{v:<14}{name:<9}{_fmt(t['mean'], '.4f'):>13} +- {_fmt(t['sd'], '.4f')}"
-                    f"{_fmt(r['seconds']['mean'], '.1f'):>9}{r['book_test_accuracy']:>8.3f}"
+                    f"{v:<14}{name:<9}{fmt(t['mean'], '.4f'):>13} +- {fmt(t['sd'], '.4f')}"
+                    f"{fmt(r['seconds']['mean'], '.1f'):>9}{r['book_test_accuracy']:>8.3f}"
                 )
     for key, path in report["files"].items():
         print(f"{key}: {path}")

@@ -180,7 +180,7 @@ import numpy as np
 from katas import argtypes, data
 from katas.errors import UserError
 from katas.exercises import ex08, plotting, runner
-from katas.exercises.ex09 import stats
+from katas.exercises.runner import fmt, stats
 
 N_CLASSES = 10
 #: The Gibbs steps after which ``gibbs.png`` shows the chains (0: the starting images).
@@ -964,16 +964,12 @@ def figures_for(report: dict[str, Any], backends: list[str], kept: dict[str, Any
 # ----------------------------------------------------------------------------- table
 
 
-def _fmt(value: float | None, spec: str) -> str:
-    return "-" if value is None or not math.isfinite(value) else format(value, spec)
-
-
 SHORT = {"rbm": "RBM", "autoencoder": "AE", "denoising": "DAE"}
 
 
 def _cell(mean: float | None, sd: float | None, spec: str) -> str:
     """One backend's column of the table: ``mean +- sd``, the means aligned."""
-    return f"{_fmt(mean, spec):>18} +- {_fmt(sd, '.4f'):<6}"
+    return f"{fmt(mean, spec):>18} +- {fmt(sd, '.4f'):<6}"
 
 
 def print_table(report: dict[str, Any], backends: list[str]) -> None:
@@ -1000,7 +996,7 @@ def print_table(report: dict[str, Any], backends: list[str]) -> None:
             print(row.rstrip())
     for name in backends:
         seconds = report[name]["pretraining_seconds"]
-        parts = [f"{STACKS[s].title} {_fmt(seconds[s]['mean'], '.1f')} s" for s in seconds]
+        parts = [f"{STACKS[s].title} {fmt(seconds[s]['mean'], '.1f')} s" for s in seconds]
         print(f"{name}: pretraining per seed: " + ", ".join(parts))
     files = report["files"]
     print("files: " + ", ".join(f"{k} {v}" for k, v in files.items() if k != "problem"))

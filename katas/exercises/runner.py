@@ -16,6 +16,7 @@ printed by the CLI).
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import tempfile
 from collections.abc import Callable, Iterable
@@ -23,6 +24,8 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
+
+import numpy as np
 
 from katas import argtypes, jsonout
 from katas.argtypes import SEED_MAX
@@ -120,6 +123,28 @@ def seed_list(seed: int, seeds: int) -> list[int]:
 def overall_status(report: dict[str, Any], backends: list[str]) -> str:
     """The report's "status": "ok" when every backend's is, else "diverged"."""
     return "ok" if all(report[n]["status"] == "ok" for n in backends) else "diverged"
+
+
+def stats(values: list[float | None]) -> dict[str, float | None]:
+    """A report's statistics of one quantity over the seeds: mean, sd (n - 1; None for one
+    value), min and max of the finite values (each None if none), and n, how many were finite."""
+    finite = [float(v) for v in values if v is not None and math.isfinite(v)]
+    if not finite:
+        return {"mean": None, "sd": None, "min": None, "max": None, "n": 0}
+    a = np.array(finite)
+    return {
+        "mean": float(a.mean()),
+        "sd": float(a.std(ddof=1)) if len(a) > 1 else None,
+        "min": float(a.min()),
+        "max": float(a.max()),
+        "n": len(a),
+    }
+
+
+def fmt(value: float | None, spec: str) -> str:
+    """A table cell: ``value`` in the format ``spec``, or "-" when it is None or not finite
+    (a run that diverged, a statistic of no runs)."""
+    return "-" if value is None or not math.isfinite(value) else format(value, spec)
 
 
 # ----------------------------------------------------------------------------- folder and report
