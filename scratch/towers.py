@@ -173,6 +173,47 @@ class TowersPlumbing:
                 return inner._mask
         return None
 
+    _trainable: bool
+
+    def _set_towers(
+        self, tower_a: Any, tower_b: Any, layer_class: type, backend: str, name_layers: Any
+    ) -> None:
+        """Check and keep the towers (``check_tower``, ``check_towers``), their layers named
+        by the backend's ``name_layers``."""
+        tower_a = check_tower(tower_a, "tower_a", layer_class, backend)
+        tower_b = None if tower_b is None else check_tower(tower_b, "tower_b", layer_class, backend)
+        check_towers(tower_a, tower_b)
+        name_layers(tower_a)
+        if tower_b is not None:
+            name_layers(tower_b)
+        self.tower_a, self.tower_b = tower_a, tower_b
+
+    @property
+    def trainable(self) -> bool:
+        """True while any inner layer is (see the module docstring)."""
+        layers = [inner for _, inner in inner_layers(self)]
+        return any(x.trainable for x in layers) if layers else self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        value = check_bool(value, "trainable")
+        self._trainable = value
+        if inner_layers(self) and value != self.trainable:
+            for _, inner in inner_layers(self):
+                inner.trainable = value
+
+    @property
+    def nonnegative_weights(self) -> tuple[str, ...]:
+        return tuple(
+            f"{tower}/{inner.name}/{key}"
+            for tower, inner in inner_layers(self)
+            for key in inner.nonnegative_weights
+        )
+
+    def __repr__(self) -> str:
+        b = "shared" if self.tower_b is None else f"{len(self.tower_b)} layers"
+        return f"Towers(name={self.name!r}, tower_a={len(self.tower_a)} layers, tower_b={b})"
+
     def get_config(self) -> dict[str, Any]:
         """tower_a and tower_b as lists of layer configs (None: shared weights), name."""
         return towers_config(self, self.layers_module.serialize)
@@ -204,13 +245,7 @@ class Towers(TowersPlumbing, Layer):
         self.tower_a: list[Layer] = []
         self.tower_b: list[Layer] | None = None
         super().__init__(name=name, trainable=True)
-        tower_a = check_tower(tower_a, "tower_a", Layer, "scratch")
-        tower_b = None if tower_b is None else check_tower(tower_b, "tower_b", Layer, "scratch")
-        check_towers(tower_a, tower_b)
-        name_layers(tower_a)
-        if tower_b is not None:
-            name_layers(tower_b)
-        self.tower_a, self.tower_b = tower_a, tower_b
+        self._set_towers(tower_a, tower_b, Layer, "scratch", name_layers)
         self._n: int | None = None
         self._out: np.ndarray | None = None
 
@@ -257,27 +292,6 @@ class Towers(TowersPlumbing, Layer):
     def constraints(self, value: dict[str, Any]) -> None:
         if value:
             raise AttributeError("Towers.constraints: set them on the towers' layers")
-
-    @property
-    def nonnegative_weights(self) -> tuple[str, ...]:  # type: ignore[override]
-        return tuple(
-            f"{tower}/{inner.name}/{key}"
-            for tower, inner in inner_layers(self)
-            for key in inner.nonnegative_weights
-        )
-
-    @property
-    def trainable(self) -> bool:
-        layers = [inner for _, inner in inner_layers(self)]
-        return any(x.trainable for x in layers) if layers else self._trainable
-
-    @trainable.setter
-    def trainable(self, value: bool) -> None:
-        value = check_bool(value, "trainable")
-        self._trainable = value
-        if inner_layers(self) and value != self.trainable:
-            for _, inner in inner_layers(self):
-                inner.trainable = value
 
     def build(self, input_dim: int, rng: Any, dtype: Any = "float32") -> int:
         """Build both towers for images of width input_dim / 2 (drawing from ``rng``, tower A
@@ -344,10 +358,6 @@ class Towers(TowersPlumbing, Layer):
             )
         self.grads = _prefixed(self, "grads", trainable_only=True)
         return dx
-
-    def __repr__(self) -> str:
-        b = "shared" if self.tower_b is None else f"{len(self.tower_b)} layers"
-        return f"Towers(name={self.name!r}, tower_a={len(self.tower_a)} layers, tower_b={b})"
 
 
 layers_mod.CLASSES["Towers"] = Towers  # so that layers.deserialize (and models) know it

@@ -302,3 +302,20 @@ def test_tf_ref_frozen_inner_layers_and_configs(tmp_path) -> None:
         assert [x.trainable for x in other.layers[0].tower_a] == [False, True]
     with pytest.raises(TypeError, match=r"tower_a\[0\]: expected a tf_ref Layer"):
         TfTowers([sl.Dense(3)])
+
+
+@pytest.mark.tf
+def test_both_backends_share_the_towers_plumbing() -> None:
+    """The checks, the trainable rule, the non-negative keys and the repr are written once
+    (scratch.towers.TowersPlumbing), and tf_ref's Towers answers them as scratch's does."""
+    from tf_ref import layers as tl
+    from tf_ref import towers as tt
+
+    for cls in (Towers, tt.Towers):
+        for member in ("_set_towers", "trainable", "nonnegative_weights", "__repr__"):
+            assert member not in vars(cls), f"{cls.__module__}.Towers.{member} is a copy"
+    both = [Towers([sl.Dense(2, name="x")], name="t"), tt.Towers([tl.Dense(2, name="x")], name="t")]
+    for t in both:
+        assert repr(t) == "Towers(name='t', tower_a=1 layers, tower_b=shared)"
+        t.trainable = False
+        assert not t.trainable and not t.tower_a[0].trainable

@@ -21,7 +21,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from scratch.checks import as_dtype, check_bool
+from scratch.checks import as_dtype
 from scratch.towers import (
     TowersPlumbing,
     check_tower,
@@ -130,34 +130,7 @@ class Towers(TowersPlumbing, Layer):
         self.tower_a: list[Layer] = []
         self.tower_b: list[Layer] | None = None
         super().__init__(name=name, trainable=True)
-        tower_a = check_tower(tower_a, "tower_a", Layer, "tf_ref")
-        tower_b = None if tower_b is None else check_tower(tower_b, "tower_b", Layer, "tf_ref")
-        check_towers(tower_a, tower_b)
-        name_layers(tower_a)
-        if tower_b is not None:
-            name_layers(tower_b)
-        self.tower_a, self.tower_b = tower_a, tower_b
-
-    @property
-    def trainable(self) -> bool:
-        layers = [inner for _, inner in inner_layers(self)]
-        return any(x.trainable for x in layers) if layers else self._trainable
-
-    @trainable.setter
-    def trainable(self, value: bool) -> None:
-        value = check_bool(value, "trainable")
-        self._trainable = value
-        if inner_layers(self) and value != self.trainable:
-            for _, inner in inner_layers(self):
-                inner.trainable = value
-
-    @property
-    def nonnegative_weights(self) -> tuple[str, ...]:  # type: ignore[override]
-        return tuple(
-            f"{tower}/{inner.name}/{key}"
-            for tower, inner in inner_layers(self)
-            for key in inner.nonnegative_weights
-        )
+        self._set_towers(tower_a, tower_b, Layer, "tf_ref", name_layers)
 
     def _towers(self) -> list[list[Layer]]:
         return [self.tower_a] + ([] if self.tower_b is None else [self.tower_b])
@@ -202,10 +175,6 @@ class Towers(TowersPlumbing, Layer):
     def weights(self) -> dict[str, np.ndarray]:
         """Copies of every inner weight, trainable or frozen, layer by layer (tower A first)."""
         return {k: np.array(v.numpy()) for k, v in self._weight_variables().items()}
-
-    def __repr__(self) -> str:
-        b = "shared" if self.tower_b is None else f"{len(self.tower_b)} layers"
-        return f"Towers(name={self.name!r}, tower_a={len(self.tower_a)} layers, tower_b={b})"
 
 
 layers_mod.CLASSES["Towers"] = Towers  # so that layers.deserialize (and models) know it
