@@ -114,6 +114,30 @@ def test_part2_reports_the_pairs_and_draws_them(tiny: list[int], tmp_path: Path,
     assert (out / "pairs.png").stat().st_size > 0
 
 
+def test_pairs_png_shows_the_first_training_pairs(
+    tiny: list[int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pairs.png's panels are the first pairs part 3 trains on (the seed's first draw of
+    --pairs-per-epoch pairs), not a separate smaller draw: digits and labels match."""
+    from katas.exercises import plotting
+
+    titles: list[str] = []
+    real = plotting._save
+
+    def grab(fig: Any, path: Path) -> Path:
+        titles.extend(ax.get_title() for ax in fig.axes if ax.get_title())
+        return real(fig, path)
+
+    monkeypatch.setattr(plotting, "_save", grab)
+    s = ex10.QUICK
+    d = ex10.make_data(s, tiny_images())
+    ex10.plot_pairs(d, s, 42, tmp_path, n=16)
+    rng = ex10.stream(42, 1)  # what train_pairs' first epoch draws
+    a, b, same = ex10.make_pairs(d.y, d.train_pairs_split, s.pairs_per_epoch, rng)
+    words = ["same (1)" if t else "different (0)" for t in same[:16]]
+    assert titles == [f"{w}: {d.y[i]} / {d.y[j]}" for w, i, j in zip(words, a, b, strict=False)]
+
+
 def test_part4_reuses_dnn_a_frozen_and_unchanged(tiny: list[int], tmp_path: Path) -> None:
     """transfer(frozen_tower=True) trains only the new softmax on DNN A's own layers (the same
     objects, frozen, their weights unchanged); the from-scratch net draws its own."""

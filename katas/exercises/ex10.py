@@ -221,6 +221,14 @@ def fixed_pairs(
     return pair_inputs(x, a, b), same, pair_summary(y, split, a, b, same)
 
 
+def training_pairs(
+    d: PairData, settings: Settings, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The seed's first epoch of training pairs (a, b, same) from split #1: what part 2
+    reports and draws, and the first pairs part 3 trains on (the same stream's first draw)."""
+    return make_pairs(d.y, d.train_pairs_split, settings.pairs_per_epoch, stream(seed, 1))
+
+
 def pair_summary(
     y: np.ndarray, split: np.ndarray, a: np.ndarray, b: np.ndarray, same: np.ndarray
 ) -> dict[str, Any]:
@@ -466,8 +474,10 @@ def run_backend(
 
 
 def plot_pairs(d: PairData, settings: Settings, seed: int, folder: Path, n: int = 16) -> Path:
-    """``pairs.png``: the first ``n`` training pairs of the seed, A beside B, labelled."""
-    a, b, same = make_pairs(d.y, d.train_pairs_split, max(n, 2), stream(seed, 1))
+    """``pairs.png``: the first ``n`` training pairs of the seed (``training_pairs``: those
+    part 2 reports and part 3 trains on first), A beside B, labelled."""
+    a, b, same = training_pairs(d, settings, seed)
+    n = min(n, len(same))
     plt = plotting._pyplot()
     cols = 4
     rows = -(-n // cols)
@@ -674,9 +684,7 @@ def _report(
     verbose = not args.json
     report: dict[str, Any] = {}
     if args.part == 2:
-        a, b, same = make_pairs(
-            d.y, d.train_pairs_split, settings.pairs_per_epoch, stream(seeds[0], 1)
-        )
+        a, b, same = training_pairs(d, settings, seeds[0])
         report["pairs"] = {
             "train": pair_summary(d.y, d.train_pairs_split, a, b, same),
             "valid": fixed_pairs(d, "valid", settings, seeds[0])[2],
