@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from katas.cli import main
+from katas.errors import UserError
 from katas.exercises import ex10
 
 
@@ -64,7 +65,7 @@ def test_splits_are_disjoint_and_where_the_book_puts_them() -> None:
     assert d.split2.tolist() == list(range(55000, 60000))
     assert d.valid_pairs_split.tolist() == list(range(50000, 55000))
     assert d.train_pairs_split.tolist() == list(range(50000))
-    with pytest.raises(Exception, match="too few"):
+    with pytest.raises(UserError, match="too few"):
         ex10.make_data(s, tiny_images(n=600))
 
 

@@ -13,6 +13,7 @@ import pytest
 from scratch import layers as sl
 from scratch import models as sm
 from scratch import training as st
+from scratch.checks import OrderError
 from scratch.regularizers import L2
 from scratch.towers import Towers
 
@@ -225,7 +226,7 @@ def test_bad_batches_and_weights_are_refused() -> None:
         t.forward(np.zeros((2, 7)))
     fresh = Towers(tower())
     fresh.build(2 * D, rng=0)
-    with pytest.raises(Exception, match="before forward"):
+    with pytest.raises(OrderError, match="before forward"):
         fresh.backward(np.zeros((2, 2)))
     w = m.get_weights()
     w[0] = np.zeros((3, 3))
