@@ -7,6 +7,7 @@ and a PNG per part, refuses bad flags (exit 2) before any data is loaded. Tiny s
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -188,7 +189,11 @@ def test_parts_3_and_4_write_strict_reports(
     [
         (["--part", "5"], "part 5 is not available"),
         (["--part", "1"], "part 1 is not available"),
-        (["--batch-size", "600", "--pairs-per-epoch", "500"], "--batch-size 600"),
+        (["--batch-size", "600", "--pairs-per-epoch", "500"], "--batch-size 600: larger"),
+        # the batch size the user did not type is named as the default it is
+        (["--pairs-per-epoch", "400"], r"batch size 500 \(the default\): larger"),
+        (["--quick", "--pairs-per-epoch", "50"], r"batch size 100 \(--quick's default\)"),
+        (["--batch-size", "1", "--pairs-per-epoch", "1"], "--pairs-per-epoch 1: at least 2"),
         (["--seed", str(2**32 - 1), "--seeds", "2"], "--seeds 2"),
         # part 2 trains nothing: a training flag there would be ignored in silence
         (["--part", "2", "--learning-rate", "0.1"], "--learning-rate would have no effect"),
@@ -202,7 +207,7 @@ def test_bad_flags_exit_2_before_any_work(
     """Impossible flags: exit 2 with one clear line, no data loaded, no folder left."""
     out = tmp_path / "never"
     assert ex10_cli(*argv, "--out", str(out)) == 2
-    assert words in capsys.readouterr().err
+    assert re.search(words, capsys.readouterr().err)
     assert not tiny and not out.exists()
 
 

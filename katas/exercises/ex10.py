@@ -630,15 +630,22 @@ def check_flags(args: argparse.Namespace, settings: Settings) -> None:
                 f"exercise 10 part 2 only draws the pairs (no network is trained), so "
                 f"{', '.join(given)} would have no effect; drop it, or run --part 3 or 4"
             )
-    if settings.batch_size > settings.pairs_per_epoch:
-        raise UserError(
-            f"--batch-size {settings.batch_size}: larger than the pairs drawn per epoch "
-            f"(--pairs-per-epoch {settings.pairs_per_epoch})"
-        )
     if settings.pairs_per_epoch < 2:
         raise UserError(
             f"--pairs-per-epoch {settings.pairs_per_epoch}: at least 2 (one same pair, one "
             "different pair)"
+        )
+    if settings.batch_size > settings.pairs_per_epoch:
+        # name the values as the user met them: a flag given, or the (--quick) default
+        def said(flag: str, value: int) -> str:
+            given = getattr(args, flag.replace("-", "_")) is not None
+            default = "--quick's default" if args.quick else "the default"
+            return f"--{flag} {value}" if given else f"{flag.replace('-', ' ')} {value} ({default})"
+
+        raise UserError(
+            f"{said('batch-size', settings.batch_size)}: larger than the pairs drawn per epoch "
+            f"({said('pairs-per-epoch', settings.pairs_per_epoch)}); give a --batch-size of at "
+            f"most {settings.pairs_per_epoch}"
         )
 
 
