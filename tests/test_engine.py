@@ -4,6 +4,7 @@ the one-paragraph explanations for broken files."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import threading
@@ -81,6 +82,17 @@ def test_failure_shows_input_expected_and_hint(ws, capsys) -> None:
     assert code == 1
     assert ("returned" in out and "expected" in out) or "relative error" in out
     assert "hint" in out
+
+
+def test_the_hint_pointer_is_the_command_that_shows_that_hint(ws, capsys) -> None:
+    """The failure names the exact command for the hint its test points at, and that command
+    prints that hint (not merely the next one)."""
+    (ws / "01_dense.py").write_bytes((DENSE.folder / "mutants" / "m03_bias_mean.py").read_bytes())
+    code, out = run(capsys, "check", "dense")
+    found = re.search(r"`katas hint dense --level (\d+)`", out)
+    assert code == 1 and found, out
+    code, out = run(capsys, "hint", "dense", "--level", found.group(1))
+    assert code == 0 and f"Hint {found.group(1)} of" in out, out
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "all_done": "That was the last kata. Well done!",
         "failed": "✘ {title}: {passed} of {n} tests pass.",
         "first_failure": "The first test that fails: {doc}",
-        "read_hint": "Stuck? `katas hint {id}` shows hint {level}.",
+        "read_hint": "Stuck? `katas hint {id} --level {level}` shows the hint meant for this test.",
         "more_failures": "{n} more failing test(s); `katas check {id} -v` shows everything.",
         "syntax_error": "Python cannot read {path}: {message}{where}:\n    {text}\n"
         "Fix the syntax and save; nothing was run.",
@@ -104,7 +104,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "all_done": "これが最後のカタでした。おつかれさまでした!",
         "failed": "✘ {title}: {n} 個中 {passed} 個のテストに合格。",
         "first_failure": "最初に失敗したテスト: {doc}",
-        "read_hint": "行き詰まったら `katas hint {id}` でヒント {level} を表示できます。",
+        "read_hint": "行き詰まったら `katas hint {id} --level {level}` でこのテストのためのヒントを表示できます。",
         "more_failures": "ほかに {n} 個のテストが失敗しています。`katas check {id} -v` ですべて表示します。",
         "syntax_error": "{path} を Python が読めません{where}: {message}:\n    {text}\n"
         "構文を直して保存してください。何も実行していません。",
