@@ -388,6 +388,12 @@ def test_compare_end_to_end_wrong_shape(ws, capsys) -> None:
 # --- 5. workspaces in odd places ------------------------------------------------------------
 
 
+def test_bare_katas_outside_a_workspace_says_so_and_fails(nows, capsys) -> None:
+    """`katas` with no workspace is an error (exit 2) that says how to make one, not a status."""
+    code, out = run(capsys)
+    assert code == 2 and "No workspace" in out and "katas start" in out and not nows.exists()
+
+
 def test_reset_outside_a_workspace_is_refused(nows, capsys) -> None:
     """reset --yes with no workspace: refused, and no partial workspace is created."""
     code, out = run(capsys, "reset", "dense", "--yes")

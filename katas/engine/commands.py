@@ -62,9 +62,7 @@ def _require_workspace(ws: Workspace, lang: str) -> None:
 
 def cmd_status(args: argparse.Namespace) -> int:
     ws, lang = _ctx(args)
-    if not ws.exists():
-        print(t(lang, "no_workspace", path=ws.root))
-        return 0
+    _require_workspace(ws, lang)  # exit 2, as every command that needs one: nothing to report
     state = ws.load()
     kata = _current(ws, state, None)
     print(t(lang, "progress", solved=len(state.known_solved()), total=len(all_katas())))
