@@ -39,13 +39,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _lang(args: argparse.Namespace) -> str:
+    """The language errors are printed in: --lang, else the locale (never fails)."""
+    from katas.engine.i18n import pick_lang
+
+    try:
+        return pick_lang(getattr(args, "lang", None))
+    except UserError:  # a bad $DNN_KATAS_LANG is itself the error being printed
+        return "en"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         return int(args.handler(args) or 0)
     except UserError as err:
-        print(f"katas: {err}", file=sys.stderr)
+        print(f"katas: {err.text(_lang(args))}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into `head` and the like: not an error
         sys.stdout = open(os.devnull, "w")

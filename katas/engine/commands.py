@@ -186,7 +186,7 @@ def check_one(
         _require_workspace(ws, lang)
     spec = _spec_for(ws, kata, impl)
     before = _snapshot(ws.path_for(kata)) if learner else None
-    (result,) = run_check(kata, [spec], timeout=timeout, verbose=verbose)
+    (result,) = run_check(kata, [spec], timeout=timeout, verbose=verbose, lang=lang)
     if learner:
         changed = _changed_during_check(ws, kata, before)
         if changed is not None:

@@ -213,7 +213,7 @@ def compare(
         out = Path(tmp) / "compare.json"
         progress = Path(tmp) / "progress.jsonl"
         args = [str(kata.folder), spec, str(seed), str(out), "--progress", str(progress)]
-        run = run_child("katas.engine.compare", args, timeout=timeout, cwd=Path(tmp))
+        run = run_child("katas.engine.compare", args, timeout=timeout, cwd=Path(tmp), lang=lang)
         try:
             data = json.loads(out.read_text(encoding="utf-8"))
         except (OSError, ValueError):

@@ -17,6 +17,8 @@ from _pytest.outcomes import OutcomeException
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.errors import StopTest
 
+from katas.engine.testing import doc_in, lang
+
 # Kata tests must answer in about a second: few examples, no example database in the
 # learner's folder, no deadline (a slow first call is not a bug).
 settings.register_profile(
@@ -102,7 +104,8 @@ def wrap_module(module: types.ModuleType, names: tuple[str, ...]) -> types.Modul
 
 
 def _doc(item: pytest.Item) -> str:
-    return (getattr(getattr(item, "obj", None), "__doc__", None) or "").strip().split("\n")[0]
+    """The test's description in the learner's language (``testing.doc_in``)."""
+    return doc_in(getattr(getattr(item, "obj", None), "__doc__", None), lang())
 
 
 class Recorder:

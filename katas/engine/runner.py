@@ -132,16 +132,21 @@ class ChildRun:
     output: BoundedOutput
 
 
-def child_env() -> dict[str, str]:
-    """The environment of a child: this process's, with the running package first on the path."""
+def child_env(lang: str | None = None) -> dict[str, str]:
+    """The environment of a child: this process's, with the running package first on the path
+    and, when given, the learner's language in $DNN_KATAS_LANG (what the kata tests' messages,
+    ``katas.engine.testing.say``, and the child's own sentences are written in)."""
     root = str(PACKAGE_ROOT)
     rest = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and p != root]
-    return {
+    env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join([root, *rest]),
         "PYTHONDONTWRITEBYTECODE": "1",
         "TF_CPP_MIN_LOG_LEVEL": "3",
     }
+    if lang is not None:
+        env["DNN_KATAS_LANG"] = lang
+    return env
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
@@ -156,19 +161,25 @@ def _kill_group(proc: subprocess.Popen) -> None:
 
 
 def run_child(
-    module: str, args: list[str], *, timeout: float, cwd: Path, passthrough: bool = False
+    module: str,
+    args: list[str],
+    *,
+    timeout: float,
+    cwd: Path,
+    passthrough: bool = False,
+    lang: str | None = None,
 ) -> ChildRun:
     """Run ``python -m module *args`` in ``cwd`` for at most ``timeout`` seconds.
 
     ``passthrough`` leaves stdout/stderr on the terminal (``check -v``); otherwise both are read
-    into a BoundedOutput.
+    into a BoundedOutput. ``lang`` ("en" | "ja") is passed on in $DNN_KATAS_LANG.
     """
     output = BoundedOutput()
     start = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-m", module, *args],
         cwd=cwd,
-        env=child_env(),
+        env=child_env(lang),
         stdin=subprocess.DEVNULL,
         stdout=None if passthrough else subprocess.PIPE,
         stderr=None if passthrough else subprocess.STDOUT,
@@ -312,12 +323,13 @@ def run_check(
     timeout: float | None = None,
     verbose: bool = False,
     cwd: Path | None = None,
+    lang: str = "en",
 ) -> list[CheckResult]:
     """Run ``kata``'s tests against each spec (reference / stub / a .py path) in one child.
 
     ``timeout`` (default: ``default_timeout()``) bounds the whole child; an implementation not
     finished by then gets a "timeout" problem saying where it was, and any after it a "not_run"
-    problem.
+    problem. ``lang`` ("en" | "ja") is the language of the tests' descriptions and messages.
     """
     timeout = default_timeout() if timeout is None else check_timeout(timeout)
     with tempfile.TemporaryDirectory(prefix="katas-") as tmp:
@@ -329,7 +341,12 @@ def run_check(
         if verbose:
             args.append("--verbose")
         run = run_child(
-            "katas.engine.child", args, timeout=timeout, cwd=cwd or Path(tmp), passthrough=verbose
+            "katas.engine.child",
+            args,
+            timeout=timeout,
+            cwd=cwd or Path(tmp),
+            passthrough=verbose,
+            lang=lang,
         )
         entries = _read_report(report)[: len(specs)]
         events = read_events(progress)

@@ -5,10 +5,43 @@ check answers in about a second.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+
+LANG_ENV = "DNN_KATAS_LANG"  # set by the parent for the child (katas.engine.runner.child_env)
+
+
+def lang() -> str:
+    """The learner's language in the child: "ja" or "en" (anything else reads as English)."""
+    value = os.environ.get(LANG_ENV, "").strip().lower()
+    return "ja" if value.startswith("ja") else "en"
+
+
+def say(en: str, ja: str) -> str:
+    """A test's message in the learner's language: ``say(f"... {x}", f"... {x}")``.
+
+    Every message a kata test shows a learner is written twice, English and Japanese, side by
+    side, so neither can drift or be forgotten (tests/test_katas_i18n.py holds the katas to it).
+    """
+    return ja if lang() == "ja" else en
+
+
+def doc_in(doc: str | None, language: str) -> str:
+    """A test's one-line description in ``language``, from its docstring.
+
+    The convention: the first line is English; a line starting with ``ja:`` (anywhere below
+    it) is the Japanese one. Without a ``ja:`` line the English one is used.
+    """
+    lines = [line.strip() for line in (doc or "").strip().splitlines()]
+    english = lines[0] if lines else ""
+    if language == "ja":
+        for line in lines[1:]:
+            if line.startswith("ja:"):
+                return line[3:].strip()
+    return english
 
 
 def describe(a: Any) -> str:
