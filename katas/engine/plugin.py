@@ -128,6 +128,11 @@ class Recorder:
 
     def pytest_configure(self, config: pytest.Config) -> None:
         config.addinivalue_line("markers", "hint(level): the hint level that helps with this test")
+        config.addinivalue_line(
+            "markers",
+            "mistake(name): a test written for one named classic mistake (its failure is the "
+            "most telling one, so it is shown first)",
+        )
 
     def pytest_collectstart(self) -> None:
         self.progress("collect")
