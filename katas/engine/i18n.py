@@ -97,6 +97,66 @@ MESSAGES: dict[str, dict[str, str]] = {
         "state_solved": "solved",
         "state_started": "started",
         "state_new": "new",
+        # learner
+        "learner_table_header": "Whose code trains this network (kata, its functions, whose):",
+        "learner_whose_yours": "yours",
+        "learner_whose_reference": "reference",
+        "learner_yours": "yours: solved, and your file passes its tests now",
+        "learner_not_solved": "not solved yet",
+        "learner_fails_now": "solved, but the file fails its tests now: {detail}",
+        "learner_not_on_path": "not on this network's path",
+        "learner_superseded": "kata {detail}'s version of the same function is used",
+        "learner_none_yours": "None of the pieces is yours yet, so this run trains with the "
+        "reference's code only: solve katas (`katas check`) and your functions take their place.",
+        "learner_n_yours": "{n} piece(s) are yours: they run in place of scratch's.",
+        "learner_no_file": "the file is missing",
+        "learner_recheck_failed": "{passed} of {n} tests pass",
+        "learner_recheck_problem": "it could not be tested ({kind}); `katas check` says why",
+        "learner_load_failed": "Your file {path} (kata {kata}) could not be loaded now ({problem}), "
+        "so the run with your code did not start; `katas check {kata}` says why.",
+        "learner_stopped_timeout": "The run with your code did not finish within {seconds:g} s, "
+        "so it was stopped (give it longer with --timeout).",
+        "learner_stopped_exit": "The process running your code exited with status {status} "
+        "before it finished. A kata function must not call sys.exit() or os._exit().",
+        "learner_stopped_signal": "The process running your code was killed by signal {status} "
+        "before it finished (the usual cause is memory).",
+        "learner_crash_in_yours": "Your code stopped the training: {exception}, raised in "
+        "{function} at {path}, line {line} (kata {kata}):\n    {code}\nIt passed the kata's "
+        "tests, so the network gave it something the tests did not (look at the shapes and "
+        "dtypes it receives). The reference runs were not affected.",
+        "learner_crash_after": "The training stopped with {exception}, in the reference's code, "
+        "right after your {last} (kata {kata}) ran: what it returned is the likely cause (its "
+        "shape, dtype or cache). The reference runs were not affected.",
+        "learner_crash_reference": "The training stopped with {exception} before any of your "
+        "functions ran. The reference runs were not affected.",
+        "learner_backend": "yours (scratch with your pieces)",
+        "learner_within": "Your network trains like the reference: {yours} vs {ref} test accuracy, "
+        "within a point ({diff:+.2f} points).",
+        "learner_below": "Your network is {gap:.2f} points below the reference ({yours} vs {ref}). "
+        "The pieces that are yours: {pieces}. `katas compare KATA` runs one of them against "
+        "scratch and TensorFlow on random inputs; `katas compare lockstep --impl workspace` shows "
+        "the first training step where they differ.",
+        "learner_above": "Your network is {gap:.2f} points above the reference ({yours} vs {ref}): "
+        "the same maths rounds differently, and a different rounding is a different run.",
+        "learner_no_verdict": "No comparison: {why}",
+        "learner_no_result": "the run with your code gave no test accuracy",
+        "learner_no_reference": "scratch's reference was not run (--backend tf)",
+        "learner_same": "With the same seed and the same data, yours and scratch differ by "
+        "{diff:.4f} in test accuracy ({n} of the pieces are yours).",
+        "learner_impl_value": "--impl: exercise 8 takes only --impl workspace (your solved katas "
+        "in place of scratch's code), got {value!r}",
+        "learner_part_refused": "--impl workspace: part {part} {why}; use part 2, 4 or 5",
+        "learner_part1": "only prints the network (nothing trains)",
+        "learner_part3": "is a search over 50 networks; one network, trained with your pieces "
+        "and with the reference's, answers whether your code trains like scratch's",
+        "learner_lockstep_impl": "--impl: `katas compare lockstep` takes only --impl workspace "
+        "(your solved katas on scratch's side), got {value!r}",
+        "learner_lockstep_timeout": "--timeout bounds a kata's comparison or `katas compare "
+        "lockstep --impl workspace`, not the plain `katas compare lockstep`",
+        "learner_rechecking": "Checking your solved katas again ({n}): a piece is yours only when "
+        "your file passes its tests now...",
+        "learner_training": "== yours: scratch with your pieces, in a child process "
+        "(timeout {seconds:g} s)",
     },
     "ja": {
         "passed": "✔ {title}: {n} 個のテストすべてに合格しました。",
@@ -185,6 +245,66 @@ MESSAGES: dict[str, dict[str, str]] = {
         "state_solved": "解決済み",
         "state_started": "着手",
         "state_new": "未着手",
+        # learner
+        "learner_table_header": "このネットワークを学習させるコード (カタ、その関数、誰のコードか):",
+        "learner_whose_yours": "あなたのコード",
+        "learner_whose_reference": "参照実装",
+        "learner_yours": "あなたのコード: 解決済みで、いまもテストに合格しています",
+        "learner_not_solved": "まだ解いていません",
+        "learner_fails_now": "解決済みですが、いまのファイルはテストに合格しません: {detail}",
+        "learner_not_on_path": "このネットワークでは使われません",
+        "learner_superseded": "同じ関数のカタ {detail} の版を使います",
+        "learner_none_yours": "あなたのコードはまだどの部品にも使われていないので、この実行は参照実装のコードだけで学習します。"
+        "カタを解くと (`katas check`)、あなたの関数がその場所に入ります。",
+        "learner_n_yours": "{n} 個の部品があなたのコードです。scratch のコードの代わりに動きます。",
+        "learner_no_file": "ファイルがありません",
+        "learner_recheck_failed": "{n} 個中 {passed} 個のテストに合格",
+        "learner_recheck_problem": "テストできませんでした ({kind})。理由は `katas check` で分かります",
+        "learner_load_failed": "あなたのファイル {path} (カタ {kata}) をいま読み込めなかったため ({problem})、"
+        "あなたのコードでの学習は始まりませんでした。理由は `katas check {kata}` で分かります。",
+        "learner_stopped_timeout": "あなたのコードでの学習が {seconds:g} 秒以内に終わらなかったので止めました"
+        " (--timeout で時間を延ばせます)。",
+        "learner_stopped_exit": "あなたのコードを実行していたプロセスが、終わる前に終了コード {status} で終了しました。"
+        "カタの関数は sys.exit() や os._exit() を呼んではいけません。",
+        "learner_stopped_signal": "あなたのコードを実行していたプロセスが、終わる前にシグナル {status} で強制終了されました"
+        " (よくある原因はメモリ不足です)。",
+        "learner_crash_in_yours": "あなたのコードが学習を止めました: {exception}。{path} の {line} 行目、"
+        "{function} の中です (カタ {kata}):\n    {code}\nカタのテストには合格しているので、"
+        "ネットワークはテストにない入力を渡しています (受け取る形状と dtype を確かめてください)。"
+        "参照実装の実行には影響ありません。",
+        "learner_crash_after": "学習が {exception} で止まりました。参照実装のコードの中ですが、"
+        "直前にあなたの {last} (カタ {kata}) が動いています: その戻り値 (形状、dtype、キャッシュ) "
+        "が原因と考えられます。参照実装の実行には影響ありません。",
+        "learner_crash_reference": "あなたの関数が動く前に、学習が {exception} で止まりました。"
+        "参照実装の実行には影響ありません。",
+        "learner_backend": "あなたのコード (scratch にあなたの部品)",
+        "learner_within": "あなたのネットワークは参照実装と同じように学習します: テスト精度 {yours} 対 {ref}、"
+        "差は 1 ポイント以内です ({diff:+.2f} ポイント)。",
+        "learner_below": "あなたのネットワークは参照実装より {gap:.2f} ポイント低い結果です ({yours} 対 {ref})。"
+        "あなたのコードの部品: {pieces}。`katas compare KATA` でその一つを scratch と TensorFlow "
+        "とランダムな入力で比べられます。`katas compare lockstep --impl workspace` "
+        "は学習のどのステップで最初に差が出るかを示します。",
+        "learner_above": "あなたのネットワークは参照実装より {gap:.2f} ポイント高い結果です ({yours} 対 {ref})。"
+        "同じ数式でも丸め方が違えば、別の学習になります。",
+        "learner_no_verdict": "比較できません: {why}",
+        "learner_no_result": "あなたのコードでの実行にテスト精度がありません",
+        "learner_no_reference": "scratch の参照実装を実行していません (--backend tf)",
+        "learner_same": "同じシードと同じデータで、あなたのコードと scratch のテスト精度の差は {diff:.4f} です"
+        " ({n} 個の部品があなたのコード)。",
+        "learner_impl_value": "--impl: 演習 8 が受け付けるのは --impl workspace だけです"
+        " (解決済みのカタを scratch のコードの代わりに使います)。指定された値: {value!r}",
+        "learner_part_refused": "--impl workspace: パート {part} は{why}。パート 2、4、5 を使ってください",
+        "learner_part1": "ネットワークを表示するだけです (学習しません)",
+        "learner_part3": "50 個のネットワークの探索です。あなたのコードが scratch のコードと同じように"
+        "学習するかは、1 つのネットワークをあなたの部品と参照実装で学習させれば分かります",
+        "learner_lockstep_impl": "--impl: `katas compare lockstep` が受け付けるのは --impl workspace だけです"
+        " (scratch 側に解決済みのカタを使います)。指定された値: {value!r}",
+        "learner_lockstep_timeout": "--timeout はカタの比較か `katas compare lockstep --impl workspace` "
+        "の時間の上限です。通常の `katas compare lockstep` には使えません",
+        "learner_rechecking": "解決済みのカタ ({n} 個) をもう一度チェックしています: "
+        "いまテストに合格するファイルだけをあなたの部品として使います...",
+        "learner_training": "== あなたのコード: scratch にあなたの部品を入れ、子プロセスで実行"
+        " (制限時間 {seconds:g} 秒)",
     },
 }
 

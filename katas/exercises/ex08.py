@@ -527,6 +527,8 @@ def plot_curves(report: dict[str, Any], backends: list[str], part: int, path: Pa
     trials = []
     for name in backends:
         r = report[name]
+        if "history" not in r:  # a run with the learner's code that gave no result
+            continue
         best = r.get("best_epoch")
         if part == 3:  # the best trial's best epoch
             best = next(t for t in r["trials"] if t["trial"] == r["best_trial"])["best_epoch"]
@@ -610,6 +612,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         help="part 3: early-stopping patience of each trial (default 10)",
     )
+    p.add_argument(
+        "--impl",
+        default=None,
+        metavar="workspace",
+        help="parts 2, 4, 5: also train with your solved katas' functions in place of "
+        "scratch's (--impl workspace), and compare with scratch and TensorFlow",
+    )
+    p.add_argument(
+        "--timeout",
+        type=argtypes.seconds,
+        default=None,
+        help="--impl workspace: seconds the run with your code may take (default 4 hours)",
+    )
+    if "--workspace" not in p._option_string_actions:
+        p.add_argument("--workspace", type=argtypes.path, default=argparse.SUPPRESS)
     p.set_defaults(handler=run)
 
 
@@ -691,6 +708,7 @@ def run(args: argparse.Namespace) -> int:
     if args.part not in (1, 2, 3, 4, 5):
         raise UserError(f"exercise 8 part {args.part} is not available; parts: 1, 2, 3, 4, 5")
     part = args.part
+    learner_flags(args, part)
     if part == 1:
         _refuse_training_flags(args)
     config, training = PARTS.get(part, PARTS[2])
@@ -760,6 +778,8 @@ def _train_all(
         )
     report: dict[str, Any] = {}
     budget = float(search_flags.get("budget", 0.0))
+    if getattr(args, "impl", None) == "workspace":
+        report.update(_train_yours(args, config, training, split))
     for name in backends:
         if not args.json:
             what = f"search, budget {budget:.0f} s" if part == 3 else f"lr {config.learning_rate}"
@@ -807,6 +827,11 @@ def _train_all(
     book_what, book_acc = BOOK[part]
     report["book"] = {"test_accuracy": book_acc, "setting": book_what}
     report["status"] = runner.overall_status(report, backends)
+    if "yours" in report:
+        report["config"]["impl"] = "workspace"
+        report["comparison"] = compare_yours(report, backends, learner_lang(args))
+        if report["yours"]["status"] != "ok":
+            report["status"] = report["yours"]["status"]
     return report
 
 
@@ -815,6 +840,8 @@ def _finish(
 ) -> int:
     """Save and print the results (:func:`katas.exercises.runner.finish`); the exit status
     (0 ok, 1 diverged or saved elsewhere)."""
+    if "yours" in report:
+        backends = ["yours", *backends]
     return runner.finish(
         report,
         out,
@@ -838,6 +865,8 @@ def _print_table(report: dict[str, Any], backends: list[str], part: int) -> None
                 f"   best of {r['trials_run']} trials ({r['trials_diverged']} diverged): "
                 f"{trial_label(best)}"
             )
+        elif r["status"] == "failed":  # the learner's run: its paragraph was printed above
+            print(f"{name:<10}{'-':>10}")
         else:
             note = "" if r["status"] == "ok" else f"   diverged at epoch {r['diverged_at_epoch']}"
             print(
@@ -846,4 +875,119 @@ def _print_table(report: dict[str, Any], backends: list[str], part: int) -> None
             )
     book_what, book_acc = BOOK[part]
     print(f"book ({book_what}): {book_acc:.4f}")
+    if "comparison" in report:
+        print(report["comparison"]["verdict"])
     print(f"report: {report['files']['report']}\ncurves: {report['files']['curves']}")
+
+
+# ------------------------------------------------------- --impl workspace: the learner's code
+
+
+def learner_lang(args: argparse.Namespace) -> str:
+    """The learner's language (--lang, $DNN_KATAS_LANG, the locale)."""
+    from katas.engine.i18n import pick_lang
+
+    return pick_lang(getattr(args, "lang", None))
+
+
+def learner_flags(args: argparse.Namespace, part: int) -> None:
+    """``--impl`` takes only "workspace", for parts 2, 4 and 5 (part 1 trains nothing; part 3's
+    search over 50 networks says less about the learner's code than one network does);
+    ``--timeout`` only with it. UserError (both languages) otherwise."""
+    from katas.engine.i18n import t
+
+    impl = getattr(args, "impl", None)
+    if impl is None:
+        if getattr(args, "timeout", None) is not None:
+            raise UserError(
+                "--timeout: only with --impl workspace (it bounds the run with your code)",
+                ja="--timeout: --impl workspace と一緒にだけ使えます"
+                " (あなたのコードでの実行の制限時間です)",
+            )
+        return
+    if impl != "workspace":
+        raise UserError(t("en", "learner_impl_value", value=impl),
+                        ja=t("ja", "learner_impl_value", value=impl))  # fmt: skip
+    if part in (1, 3):
+        key = f"learner_part{part}"
+        raise UserError(
+            t("en", "learner_part_refused", part=part, why=t("en", key)),
+            ja=t("ja", "learner_part_refused", part=part, why=t("ja", key)),
+        )
+
+
+def _train_yours(
+    args: argparse.Namespace, config: NetworkConfig, training: Training, split: data.Split
+) -> dict[str, Any]:
+    """The run with the learner's pieces: whose code each piece is (re-checked now, printed
+    before training), then exercise 8's own training in a child process with a timeout
+    (:mod:`katas.engine.learner_run`). Returns {"yours": result, "pieces": the table}."""
+    from katas.engine import learner_code, learner_run
+    from katas.engine.i18n import t
+
+    lang = learner_lang(args)
+    route = learner_code.Route(config, early_stopping=True, augment=training.augment_copies > 0)
+
+    def say(text: str) -> None:
+        if not args.json:
+            print(text, file=sys.stderr)
+
+    choices = learner_run.workspace_plan(args, route, lang, say)
+    if not args.json:
+        print(learner_code.pieces_table(choices, lang), file=sys.stderr)
+    timeout = args.timeout if args.timeout is not None else learner_run.TIMEOUT_DEFAULT_S
+    if not args.json:
+        print(
+            t(lang, "learner_training", seconds=timeout)
+            + f": {len(split.y_train)} train / {len(split.y_valid)} valid / "
+            f"{len(split.y_test)} test",
+            file=sys.stderr,
+        )
+    payload = {
+        "config": config.to_dict(),
+        "training": asdict(training),
+        "seed": args.seed,
+        "quick": bool(args.quick),
+        "data": args.data,
+        "verbose": not args.json,
+    }
+    answer = learner_run.run("exercise8", choices, payload, timeout=timeout, lang=lang)
+    if answer.get("status") == "ok":
+        result = {**answer["result"], "calls": answer.get("calls", {})}
+    else:
+        result = learner_run.failed_result(answer, lang)
+    return {"yours": result, "pieces": [c.to_json(lang) for c in choices]}
+
+
+def compare_yours(report: dict[str, Any], backends: list[str], lang: str) -> dict[str, Any]:
+    """Yours against the reference (scratch's when it ran, else TensorFlow's): the test
+    accuracies, their difference in points and the verdict in the learner's language."""
+    from katas.engine.i18n import t
+    from katas.engine.learner_code import points
+
+    yours = report["yours"].get("test_accuracy")
+    out: dict[str, Any] = {
+        "test_accuracy": {name: report[name].get("test_accuracy") for name in ["yours", *backends]},
+        "best_val_accuracy": {
+            name: report[name].get("best_val_accuracy") for name in ["yours", *backends]
+        },
+    }
+    for name in backends:
+        out[f"yours_minus_{name}_points"] = points(yours, report[name].get("test_accuracy"))
+    ref_name = "scratch" if "scratch" in backends else backends[0]
+    ref = report[ref_name].get("test_accuracy")
+    diff = points(yours, ref)
+    out["reference"] = ref_name
+    if diff is None:
+        why = t(lang, "learner_no_result") if yours is None else t(lang, "learner_no_reference")
+        out["verdict"] = t(lang, "learner_no_verdict", why=why)
+        return out
+    mine = [p["kata"] for p in report.get("pieces", []) if p["whose"] == "yours"]
+    pct = {"yours": f"{100 * yours:.2f}%", "ref": f"{100 * ref:.2f}%"}
+    if abs(diff) <= 1.0:
+        out["verdict"] = t(lang, "learner_within", diff=diff, **pct)
+    elif diff < 0:
+        out["verdict"] = t(lang, "learner_below", gap=-diff, pieces=", ".join(mine) or "-", **pct)
+    else:
+        out["verdict"] = t(lang, "learner_above", gap=diff, **pct)
+    return out
