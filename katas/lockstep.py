@@ -340,8 +340,15 @@ def format_report(result: dict[str, Any], config: Any) -> str:
 
 
 def run_cli(args: argparse.Namespace) -> int:
-    """``katas compare lockstep ...``: print the report (or one JSON object); 0 pass, 1 fail."""
+    """``katas compare lockstep ...``: print the report (or one JSON object); 0 pass, 1 fail.
+    ``--impl workspace``: the scratch side runs the learner's solved katas, in a child process
+    (:func:`katas.engine.learner_run.lockstep_cli`)."""
     from scratch.networks import GUIDELINES
+
+    if getattr(args, "impl", None) is not None:
+        from katas.engine.learner_run import lockstep_cli
+
+        return lockstep_cli(args)
 
     given = {  # flags left out take run_lockstep's defaults (one place for them)
         name: getattr(args, name)

@@ -347,10 +347,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if args.kata == "lockstep":
         from katas.lockstep import run_cli
 
-        if args.impl is not None:
-            raise UserError("--impl compares a kata; `katas compare lockstep` takes no --impl")
-        if args.timeout is not None:
-            raise UserError("--timeout bounds a kata's comparison, not `katas compare lockstep`")
+        lang = pick_lang(getattr(args, "lang", None))
+        if args.impl is not None and args.impl != "workspace":  # your solved katas, scratch's side
+            raise UserError(t(lang, "learner_lockstep_impl", value=args.impl))
+        if args.timeout is not None and args.impl is None:
+            raise UserError(t(lang, "learner_lockstep_timeout"))
         return run_cli(args)
     given = [name for name in LOCKSTEP_ONLY if getattr(args, name) not in (None, False)]
     if given:

@@ -223,5 +223,69 @@ def training_payload(training: Any) -> dict[str, Any]:
     return asdict(replace(training))
 
 
+LOCKSTEP_TIMEOUT_S = 1800.0
+"""``katas compare lockstep --impl workspace``'s default ``--timeout``: TensorFlow's start and 200
+steps take well under a minute; a learner's slow code gets room."""
+
+LOCKSTEP_JSON_KEYS = (
+    "steps",
+    "dtype",
+    "max_rel_loss_diff",
+    "max_abs_weight_diff",
+    "per_step",
+    "hyperparameters",
+    "batch_size",
+    "seed",
+    "bound",
+    "passed",
+)
+
+
+def lockstep_cli(args: Any) -> int:
+    """``katas compare lockstep --impl workspace``: the pieces table, then lockstep with the
+    learner's pieces on scratch's side (in a child, with ``--timeout``), its report as usual;
+    0 pass, 1 fail or a run that stopped (the paragraph says why)."""
+    from katas.errors import UserError
+    from scratch.networks import GUIDELINES
+
+    lang = lang_of(args)
+    if args.impl != "workspace":
+        raise UserError(t(lang, "learner_lockstep_impl", value=args.impl))
+    as_json = bool(args.json)
+
+    def say(text: str) -> None:
+        if not as_json:
+            print(text, file=sys.stderr)
+
+    route = learner_code.Route(GUIDELINES, early_stopping=False, augment=False)
+    choices = workspace_plan(args, route, lang, say)
+    say(learner_code.pieces_table(choices, lang))
+    kwargs = {
+        name: getattr(args, name)
+        for name in ("steps", "dtype", "batch_size", "seed")
+        if getattr(args, name, None) is not None
+    }
+    kwargs["exact_hyperparameters"] = bool(args.exact_hyperparameters)
+    kwargs["data_path"] = args.data
+    timeout = args.timeout if args.timeout is not None else LOCKSTEP_TIMEOUT_S
+    answer = run("lockstep", choices, {"kwargs": kwargs}, timeout=timeout, lang=lang)
+    pieces = [c.to_json(lang) for c in choices]
+    if answer.get("status") != "ok":
+        failed = failed_result(answer, lang)
+        if as_json:
+            print(jsonout.dumps({"status": "failed", "message": failed["message"],
+                                 "pieces": pieces}))  # fmt: skip
+        else:
+            print(f"katas: {failed['message']}", file=sys.stderr)
+        return 1
+    result = answer["result"]
+    if as_json:
+        out = {k: result[k] for k in LOCKSTEP_JSON_KEYS}
+        print(jsonout.dumps({**out, "pieces": pieces, "calls": answer.get("calls", {})}))
+    else:
+        print(answer["text"])
+    return 1 if result["passed"] is False else 0
+
+
 if __name__ == "__main__":
     raise SystemExit(main())
