@@ -129,7 +129,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "shape, dtype or cache). The reference runs were not affected.",
         "learner_crash_reference": "The training stopped with {exception} before any of your "
         "functions ran. The reference runs were not affected.",
-        "learner_backend": "yours (scratch with your pieces)",
         "learner_within": "Your network trains like the reference: {yours} vs {ref} test accuracy, "
         "within a point ({diff:+.2f} points).",
         "learner_below": "Your network is {gap:.2f} points below the reference ({yours} vs {ref}). "
@@ -141,8 +140,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "learner_no_verdict": "No comparison: {why}",
         "learner_no_result": "the run with your code gave no test accuracy",
         "learner_no_reference": "scratch's reference was not run (--backend tf)",
-        "learner_same": "With the same seed and the same data, yours and scratch differ by "
-        "{diff:.4f} in test accuracy ({n} of the pieces are yours).",
         "learner_impl_value": "--impl: exercise 8 takes only --impl workspace (your solved katas "
         "in place of scratch's code), got {value!r}",
         "learner_part_refused": "--impl workspace: part {part} {why}; use part 2, 4 or 5",
@@ -277,7 +274,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "が原因と考えられます。参照実装の実行には影響ありません。",
         "learner_crash_reference": "あなたの関数が動く前に、学習が {exception} で止まりました。"
         "参照実装の実行には影響ありません。",
-        "learner_backend": "あなたのコード (scratch にあなたの部品)",
         "learner_within": "あなたのネットワークは参照実装と同じように学習します: テスト精度 {yours} 対 {ref}、"
         "差は 1 ポイント以内です ({diff:+.2f} ポイント)。",
         "learner_below": "あなたのネットワークは参照実装より {gap:.2f} ポイント低い結果です ({yours} 対 {ref})。"
@@ -289,8 +285,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "learner_no_verdict": "比較できません: {why}",
         "learner_no_result": "あなたのコードでの実行にテスト精度がありません",
         "learner_no_reference": "scratch の参照実装を実行していません (--backend tf)",
-        "learner_same": "同じシードと同じデータで、あなたのコードと scratch のテスト精度の差は {diff:.4f} です"
-        " ({n} 個の部品があなたのコード)。",
         "learner_impl_value": "--impl: 演習 8 が受け付けるのは --impl workspace だけです"
         " (解決済みのカタを scratch のコードの代わりに使います)。指定された値: {value!r}",
         "learner_part_refused": "--impl workspace: パート {part} は{why}。パート 2、4、5 を使ってください",

@@ -37,6 +37,16 @@ infinities become null, listed under ``"non_finite"``). Exit status: 0 when ever
 trained and the report is in ``--out``; 1 when a backend diverged (part 3: when no trial gave a
 usable model; diverged trials are recorded and the search goes on) or the report had to be
 written elsewhere; 2 for a bad flag or bad data.
+
+``--impl workspace`` (parts 2, 4, 5) also trains the part's network with the learner's own
+solved katas in place of scratch's code ("yours"): which kata fills which slot is
+:mod:`katas.engine.learner_code`; each solved kata on the network's path is re-checked first
+(its file must pass its tests now), the table of pieces (yours / reference, and why) is printed
+and kept in report.json ("pieces"), and the run happens in a child process with a timeout
+(:mod:`katas.engine.learner_run`, ``--timeout``), so a crash in learner code is one paragraph
+naming the kata, file and line, and the reference runs are still reported. ``comparison`` holds
+the test accuracies, yours minus each reference in points and the verdict. Part 3 is refused:
+one network trained with the learner's pieces and with the reference's says more than a search.
 """
 
 from __future__ import annotations
