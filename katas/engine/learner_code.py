@@ -487,7 +487,9 @@ def _counted(installed: Installed, key: str, fn: Callable[..., Any]) -> Callable
         try:
             return fn(*args, **kwargs)
         except SystemExit as err:
-            raise RuntimeError(f"{key} called sys.exit({err.code!r})") from None
+            # with the learner's frames, so the paragraph can name their line
+            stop = RuntimeError(f"{key.split('.', 1)[1]} called sys.exit({err.code!r})")
+            raise stop.with_traceback(err.__traceback__) from None
 
     return wrapper
 
