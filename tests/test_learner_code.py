@@ -423,9 +423,10 @@ def test_table_covers_katas_1_to_16() -> None:
 
 
 def test_learner_keys_in_both_languages() -> None:
-    """Every new learner sentence exists in English and in Japanese (with Japanese text)."""
-    en = {k for k in MESSAGES["en"] if k.startswith("learner_")}
-    ja = {k for k in MESSAGES["ja"] if k.startswith("learner_")}
+    """Every new learner and exercise-8 sentence exists in English and in Japanese (with
+    Japanese text)."""
+    en = {k for k in MESSAGES["en"] if k.startswith(("learner_", "ex8_"))}
+    ja = {k for k in MESSAGES["ja"] if k.startswith(("learner_", "ex8_"))}
     assert en and en == ja
     for key in ja - {"learner_whose_reference"}:
         assert any("\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" for ch in

@@ -138,6 +138,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "learner_above": "Your network is {gap:.2f} points above the reference ({yours} vs {ref}): "
         "the same maths rounds differently, and a different rounding is a different run.",
         "learner_no_verdict": "No comparison: {why}",
+        "learner_diff": "yours - {ref}: {diff:+.2f} points",
         "learner_no_result": "the run with your code gave no test accuracy",
         "learner_no_reference": "scratch's reference was not run (--backend tf)",
         "learner_impl_value": "--impl: exercise 8 takes only --impl workspace (your solved katas "
@@ -154,6 +155,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "your file passes its tests now...",
         "learner_training": "== yours: scratch with your pieces, in a child process "
         "(timeout {seconds:g} s)",
+        # exercise 8
+        "ex8_run": "== {name}: {sizes}, {what}",
+        "ex8_sizes": "{n_train} train / {n_valid} valid / {n_test} test",
+        "ex8_lr": "lr {lr}",
+        "ex8_search": "search, budget {budget:.0f} s",
+        "ex8_augmented": ", +{k} shifted copies of the training set",
+        "ex8_columns": "backend|test acc|val acc|epochs|best|s/epoch",
+        "ex8_diverged": "   diverged at epoch {epoch}",
+        "ex8_book": "book ({what}): {acc:.4f}",
+        "ex8_files": "report: {report}\ncurves: {curves}",
     },
     "ja": {
         "passed": "✔ {title}: {n} 個のテストすべてに合格しました。",
@@ -283,6 +294,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "learner_above": "あなたのネットワークは参照実装より {gap:.2f} ポイント高い結果です ({yours} 対 {ref})。"
         "同じ数式でも丸め方が違えば、別の学習になります。",
         "learner_no_verdict": "比較できません: {why}",
+        "learner_diff": "あなたのコード - {ref}: {diff:+.2f} ポイント",
         "learner_no_result": "あなたのコードでの実行にテスト精度がありません",
         "learner_no_reference": "scratch の参照実装を実行していません (--backend tf)",
         "learner_impl_value": "--impl: 演習 8 が受け付けるのは --impl workspace だけです"
@@ -299,6 +311,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "いまテストに合格するファイルだけをあなたの部品として使います...",
         "learner_training": "== あなたのコード: scratch にあなたの部品を入れ、子プロセスで実行"
         " (制限時間 {seconds:g} 秒)",
+        # exercise 8
+        "ex8_run": "== {name}: {sizes}、{what}",
+        "ex8_sizes": "訓練 {n_train} 枚 / 検証 {n_valid} 枚 / テスト {n_test} 枚",
+        "ex8_lr": "学習率 {lr}",
+        "ex8_search": "探索、予算 {budget:.0f} 秒",
+        "ex8_augmented": "、訓練データをずらしたコピー {k} 組を追加",
+        "ex8_columns": "実装|テスト精度|検証精度|エポック|最良|秒/エポック",
+        "ex8_diverged": "   エポック {epoch} で発散",
+        "ex8_book": "書籍の値 ({what}): {acc:.4f}",
+        "ex8_files": "レポート: {report}\n学習曲線: {curves}",
     },
 }
 

@@ -68,6 +68,7 @@ import numpy as np
 
 from katas import argtypes, data
 from katas.argtypes import SEED_MAX, check_seed
+from katas.engine.i18n import t
 from katas.errors import BadInput, UserError
 from katas.exercises import plotting, runner
 from scratch.networks import NetworkConfig
@@ -790,16 +791,18 @@ def _train_all(
     budget = float(search_flags.get("budget", 0.0))
     if getattr(args, "impl", None) == "workspace":
         report.update(_train_yours(args, config, training, split))
+    lang = learner_lang(args)
     for name in backends:
         if not args.json:
-            what = f"search, budget {budget:.0f} s" if part == 3 else f"lr {config.learning_rate}"
-            if training.augment_copies:
-                what += f", +{training.augment_copies} shifted copies of the training set"
-            print(
-                f"== {name}: {len(split.y_train)} train / {len(split.y_valid)} valid / "
-                f"{len(split.y_test)} test, {what}",
-                file=sys.stderr,
+            what = (
+                t(lang, "ex8_search", budget=budget)
+                if part == 3
+                else t(lang, "ex8_lr", lr=config.learning_rate)
             )
+            if training.augment_copies:
+                what += t(lang, "ex8_augmented", k=training.augment_copies)
+            print(t(lang, "ex8_run", name=name, sizes=split_sizes(split, lang), what=what),
+                  file=sys.stderr)  # fmt: skip
         if part == 3:
             trials = itertools.islice(iter_trials(args.seed), search_flags["trials"])
             report[name] = search(
@@ -859,35 +862,65 @@ def _finish(
         f"katas-exercise8-part{part}-",
         json_output=args.json,
         backends=backends,
-        print_table=lambda r: _print_table(r, backends, part),
+        print_table=lambda r: _print_table(r, backends, part, learner_lang(args)),
     )
 
 
-def _print_table(report: dict[str, Any], backends: list[str], part: int) -> None:
-    print(f"{'backend':<10}{'test acc':>10}{'epochs':>8}{'best':>6}{'s/epoch':>9}")
+def split_sizes(split: data.Split, lang: str) -> str:
+    """ "28076 train / 2520 valid / 5139 test", in ``lang``."""
+    n = (len(split.y_train), len(split.y_valid), len(split.y_test))
+    return t(lang, "ex8_sizes", n_train=n[0], n_valid=n[1], n_test=n[2])
+
+
+def _pad(text: str, width: int) -> str:
+    """``text`` padded to ``abs(width)`` terminal columns (a CJK character takes two), on the
+    right when ``width`` < 0, else on the left."""
+    import unicodedata
+
+    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    room = " " * max(abs(width) - used, 0)
+    return text + room if width < 0 else room + text
+
+
+def _print_table(report: dict[str, Any], backends: list[str], part: int, lang: str = "en") -> None:
+    widths = (-10, 11, 11, 10, 6, 13)  # terminal columns; negative: left-aligned
+
+    def row(*cells: Any) -> str:
+        return "".join(_pad(str(c), w) for c, w in zip(cells, widths, strict=False))
+
+    print(row(*t(lang, "ex8_columns").split("|")))
     for name in backends:
         r = report[name]
+        test, val = _num(r, "test_accuracy", ".4f"), _num(r, "best_val_accuracy", ".4f")
         if part == 3:
-            best = next(t for t in r["trials"] if t["trial"] == r["best_trial"])
+            best = next(trial for trial in r["trials"] if trial["trial"] == r["best_trial"])
+            per_epoch = _num(best, "seconds_per_epoch", ".2f")
             print(
-                f"{name:<10}{_num(r, 'test_accuracy', '.4f'):>10}{best['epochs']:>8}"
-                f"{best['best_epoch']!s:>6}{_num(best, 'seconds_per_epoch', '.2f'):>9}"
-                f"   best of {r['trials_run']} trials ({r['trials_diverged']} diverged): "
+                row(name, test, val, best["epochs"], best["best_epoch"], per_epoch)
+                + f"   best of {r['trials_run']} trials ({r['trials_diverged']} diverged): "
                 f"{trial_label(best)}"
             )
         elif r["status"] == "failed":  # the learner's run: its paragraph was printed above
-            print(f"{name:<10}{'-':>10}")
+            print(row(name, "-", "-"))
         else:
-            note = "" if r["status"] == "ok" else f"   diverged at epoch {r['diverged_at_epoch']}"
-            print(
-                f"{name:<10}{_num(r, 'test_accuracy', '.4f'):>10}{r['epochs']:>8}"
-                f"{r['best_epoch']!s:>6}{_num(r, 'seconds_per_epoch', '.2f'):>9}{note}"
+            note = (
+                "" if r["status"] == "ok" else t(lang, "ex8_diverged", epoch=r["diverged_at_epoch"])
             )
+            cells = (r["epochs"], r["best_epoch"], _num(r, "seconds_per_epoch", ".2f"))
+            print(row(name, test, val, *cells) + note)
     book_what, book_acc = BOOK[part]
-    print(f"book ({book_what}): {book_acc:.4f}")
+    print(t(lang, "ex8_book", what=book_what, acc=book_acc))
     if "comparison" in report:
+        gaps = {name: report["comparison"].get(f"yours_minus_{name}_points") for name in backends}
+        diffs = [
+            t(lang, "learner_diff", ref=name, diff=gap)
+            for name, gap in gaps.items()
+            if name != "yours" and gap is not None
+        ]
+        if diffs:
+            print("; ".join(diffs))
         print(report["comparison"]["verdict"])
-    print(f"report: {report['files']['report']}\ncurves: {report['files']['curves']}")
+    print(t(lang, "ex8_files", report=report["files"]["report"], curves=report["files"]["curves"]))
 
 
 # ------------------------------------------------------- --impl workspace: the learner's code
@@ -904,8 +937,6 @@ def learner_flags(args: argparse.Namespace, part: int) -> None:
     """``--impl`` takes only "workspace", for parts 2, 4 and 5 (part 1 trains nothing; part 3's
     search over 50 networks says less about the learner's code than one network does);
     ``--timeout`` only with it. UserError (both languages) otherwise."""
-    from katas.engine.i18n import t
-
     impl = getattr(args, "impl", None)
     if impl is None:
         if getattr(args, "timeout", None) is not None:
@@ -933,7 +964,6 @@ def _train_yours(
     before training), then exercise 8's own training in a child process with a timeout
     (:mod:`katas.engine.learner_run`). Returns {"yours": result, "pieces": the table}."""
     from katas.engine import learner_code, learner_run
-    from katas.engine.i18n import t
 
     lang = learner_lang(args)
     route = learner_code.Route(config, early_stopping=True, augment=training.augment_copies > 0)
@@ -947,12 +977,8 @@ def _train_yours(
         print(learner_code.pieces_table(choices, lang), file=sys.stderr)
     timeout = args.timeout if args.timeout is not None else learner_run.TIMEOUT_DEFAULT_S
     if not args.json:
-        print(
-            t(lang, "learner_training", seconds=timeout)
-            + f": {len(split.y_train)} train / {len(split.y_valid)} valid / "
-            f"{len(split.y_test)} test",
-            file=sys.stderr,
-        )
+        print(f"{t(lang, 'learner_training', seconds=timeout)}: {split_sizes(split, lang)}",
+              file=sys.stderr)  # fmt: skip
     payload = {
         "config": config.to_dict(),
         "training": asdict(training),
@@ -972,7 +998,6 @@ def _train_yours(
 def compare_yours(report: dict[str, Any], backends: list[str], lang: str) -> dict[str, Any]:
     """Yours against the reference (scratch's when it ran, else TensorFlow's): the test
     accuracies, their difference in points and the verdict in the learner's language."""
-    from katas.engine.i18n import t
     from katas.engine.learner_code import points
 
     yours = report["yours"].get("test_accuracy")
