@@ -429,7 +429,7 @@ def test_learner_keys_in_both_languages() -> None:
     ja = {k for k in MESSAGES["ja"] if k.startswith(("learner_", "ex8_"))}
     assert en and en == ja
     for key in ja - {"learner_whose_reference"}:
-        assert any("\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" for ch in
+        assert any("\u3000" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" for ch in
                    MESSAGES["ja"][key]), key  # fmt: skip
 
 
