@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -62,8 +61,6 @@ def _exercise8(spec: dict[str, Any], installed_box: list) -> dict[str, Any]:
     modules, problem = _load(spec["pieces"])
     if problem is not None:
         return {"status": "error", "error": problem}
-    import scratch.training  # noqa: F401 (the modules whose attributes are replaced)
-
     installed = learner_code.install(modules, route)
     installed_box.append(installed)
     split = ex08.load_data(training, spec["quick"], spec["data"])
@@ -214,13 +211,6 @@ def workspace_plan(
 
 def lang_of(args: Any) -> str:
     return pick_lang(getattr(args, "lang", None))
-
-
-def training_payload(training: Any) -> dict[str, Any]:
-    """An ex08.Training as JSON-able keyword arguments."""
-    from dataclasses import asdict
-
-    return asdict(replace(training))
 
 
 LOCKSTEP_TIMEOUT_S = 1800.0
