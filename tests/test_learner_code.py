@@ -696,3 +696,24 @@ def test_lockstep_impl_workspace_passes_with_correct_pieces(capsys, tmp_path) ->
     assert result["passed"] is True
     assert {p["kata"] for p in result["pieces"] if p["whose"] == "yours"} >= {
         "dense", "nesterov", "batchnorm", "dropout"}  # fmt: skip
+
+
+@needs_mnist
+@pytest.mark.slow
+def test_exercise_8_impl_workspace_with_nothing_solved_runs_all_reference(capsys, tmp_path):
+    """Nothing solved: it runs anyway, every piece the reference's, and says so (in Japanese
+    when asked, from the first line)."""
+    root = make_workspace(tmp_path / "ws", {})
+    capsys.readouterr()
+    out = tmp_path / "run"
+    code = main(["--lang", "ja", "--workspace", str(root), "exercise", "8", "--impl",
+                 "workspace", "--quick", "--max-epochs", "1", "--backend", "scratch",
+                 "--out", str(out)])  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert captured.err.startswith(MESSAGES["ja"]["learner_table_header"])
+    assert MESSAGES["ja"]["learner_none_yours"] in captured.err
+    report = json.loads((out / "report.json").read_text())
+    assert all(p["whose"] == "reference" for p in report["pieces"])
+    # the same code twice, one BLAS thread each (fit's default): the same numbers
+    assert report["comparison"]["yours_minus_scratch_points"] == 0.0
