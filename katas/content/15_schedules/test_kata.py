@@ -5,11 +5,14 @@ multiples of 1/8 or 1/64: exact in binary, so the expected values can be checked
 compared with ``==``.
 """
 
+# ruff: noqa: E501 (a Japanese line cannot be broken mid-phrase to fit 100 columns)
+
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from katas.engine.testing import say
 from scratch.schedules import PlateauState
 from scratch.schedules import plateau_step as reference_plateau_step
 
@@ -22,12 +25,43 @@ LR0 = st.sampled_from([1.0, 0.5, 0.1, 0.01, 3e-4])
 DECAY_RATES = st.floats(0.05, 0.95)
 
 
+def num(x):
+    """A number as the learner reads it: 0.25, not np.float64(0.25); anything else by type."""
+    if isinstance(x, (int, float, np.floating, np.integer)) and not isinstance(x, bool):
+        return f"{float(x):.12g}"  # 12 digits: RTOL is 1e-12
+    return type(x).__name__ if x is not None else "None"
+
+
+def nums(xs):
+    """A list of numbers, each as ``num`` writes it."""
+    return "[" + ", ".join(num(x) for x in xs) + "]"
+
+
+def show_state(s):
+    """A PlateauState (or a 4-tuple) with plain numbers."""
+    lr, best, wait, cooldown = s
+    return (
+        f"PlateauState(learning_rate={num(lr)}, best={num(best)}, wait={num(wait)}, "
+        f"cooldown_counter={num(cooldown)})"
+    )
+
+
 def expect_rate(got, expected, call):
     """``got`` must be a number within RTOL of ``expected``."""
     if not isinstance(got, (int, float, np.floating, np.integer)) or isinstance(got, bool):
-        raise AssertionError(f"{call} returned {got!r}; expected a number (a float)")
+        raise AssertionError(
+            say(
+                f"{call} returned {num(got)}; expected a number (a float)",
+                f"{call} が {num(got)} を返しました。数値 (float) を返してください",
+            )
+        )
     if not np.isfinite(got) or abs(got - expected) > RTOL * abs(expected):
-        raise AssertionError(f"{call} returned {got!r}, expected {expected!r}")
+        raise AssertionError(
+            say(
+                f"{call} returned {num(got)}, expected {num(expected)}",
+                f"{call} が {num(got)} を返しました。期待値は {num(expected)} です",
+            )
+        )
 
 
 def expect_rates(fn, steps, expected, call):
@@ -38,7 +72,12 @@ def expect_rates(fn, steps, expected, call):
             expect_rate(g, e, f"{call} at step {step}")
         except AssertionError as err:
             raise AssertionError(
-                f"{err}\n  steps    {list(steps)}\n  yours    {got}\n  expected {list(expected)}"
+                say(
+                    f"{err}\n  steps    {list(steps)}\n  yours    {nums(got)}\n"
+                    f"  expected {nums(expected)}",
+                    f"{err}\n  ステップ  {list(steps)}\n  あなたの値 {nums(got)}\n"
+                    f"  期待値    {nums(expected)}",
+                )
             ) from None
 
 
@@ -46,8 +85,12 @@ def as_state(got, call):
     """The returned state as a PlateauState (a plain 4-tuple in the same order is fine)."""
     if not isinstance(got, tuple) or len(got) != 4:
         raise AssertionError(
-            f"{call} returned {got!r}; expected a PlateauState(learning_rate, best, wait, "
-            "cooldown_counter)"
+            say(
+                f"{call} returned {type(got).__name__} {str(got)[:80]}; expected a "
+                "PlateauState(learning_rate, best, wait, cooldown_counter)",
+                f"{call} が {type(got).__name__} {str(got)[:80]} を返しました。"
+                "PlateauState(learning_rate, best, wait, cooldown_counter) を返してください",
+            )
         )
     return PlateauState(*got)
 
@@ -56,7 +99,8 @@ def run_plateau(impl, values, lr0=1.0, **kwargs):
     """Feed ``values`` one epoch at a time from PlateauState(lr0); return every new state."""
     state, states = PlateauState(lr0), []
     for epoch, value in enumerate(values):
-        state = as_state(impl.plateau_step(state, value, **kwargs), f"epoch {epoch}: plateau_step")
+        call = say(f"epoch {epoch}: plateau_step", f"エポック {epoch}: plateau_step")
+        state = as_state(impl.plateau_step(state, value, **kwargs), call)
         states.append(state)
     return states
 
@@ -68,11 +112,18 @@ def expect_plateau(impl, values, kwargs, lrs, waits=None, lr0=1.0):
     ok = all(np.isclose(g, e, rtol=RTOL, atol=0) for g, e in zip(got_lrs, lrs, strict=True))
     if not ok or (waits is not None and got_waits != waits):
         raise AssertionError(
-            f"plateau_step from PlateauState({lr0}) with {kwargs}, epoch by epoch:\n"
-            f"  values          {values}\n"
-            f"  your rates      {got_lrs}\n  expected rates  {lrs}\n"
-            f"  your waits      {got_waits}"
-            + (f"\n  expected waits  {waits}" if waits is not None else "")
+            say(
+                f"plateau_step from PlateauState({lr0}) with {kwargs}, epoch by epoch:\n"
+                f"  values          {values}\n"
+                f"  your rates      {nums(got_lrs)}\n  expected rates  {nums(lrs)}\n"
+                f"  your waits      {nums(got_waits)}"
+                + (f"\n  expected waits  {waits}" if waits is not None else ""),
+                f"PlateauState({lr0}) から {kwargs} で plateau_step をエポックごとに呼んだ結果:\n"
+                f"  監視値          {values}\n"
+                f"  あなたの学習率  {nums(got_lrs)}\n  期待する学習率  {nums(lrs)}\n"
+                f"  あなたの wait   {nums(got_waits)}"
+                + (f"\n  期待する wait   {waits}" if waits is not None else ""),
+            )
         )
     return states
 
@@ -82,7 +133,8 @@ def expect_plateau(impl, values, kwargs, lrs, waits=None, lr0=1.0):
 
 @pytest.mark.hint(1)
 def test_exponential_decay_by_hand(impl):
-    """The book's lr0 * 0.1^(t / s), s = 10: 0.5 at 0, 0.5 / sqrt(10) at 5, 0.05 at 10."""
+    """The book's lr0 * 0.1^(t / s), s = 10: 0.5 at 0, 0.5 / sqrt(10) at 5, 0.05 at 10.
+    ja: 本書の lr0 * 0.1^(t / s)、s = 10: ステップ 0 で 0.5、5 で 0.5 / sqrt(10)、10 で 0.05 です。"""
     expect_rates(
         lambda t: impl.exponential_decay(t, 0.5, 10, 0.1),
         [0, 5, 10, 20],
@@ -101,18 +153,25 @@ def test_exponential_decay_by_hand(impl):
 def test_exponential_decay_multiplies_by_the_rate_every_decay_steps(
     impl, lr0, decay_steps, rate, step
 ):
-    """Continuous decay: lr(step + decay_steps) = decay_rate * lr(step), and lr(0) = lr0."""
+    """Continuous decay: lr(step + decay_steps) = decay_rate * lr(step), and lr(0) = lr0.
+    ja: 連続的な減衰: lr(step + decay_steps) = decay_rate * lr(step)、かつ lr(0) = lr0 です。"""
     call = f"exponential_decay(step, {lr0}, {decay_steps}, {rate})"
     expect_rate(impl.exponential_decay(0, lr0, decay_steps, rate), lr0, f"{call} at step 0")
     now = impl.exponential_decay(step, lr0, decay_steps, rate)
     expect_rate(now, lr0 * rate ** (step / decay_steps), f"{call} at step {step}")
     later = impl.exponential_decay(step + decay_steps, lr0, decay_steps, rate)
-    expect_rate(later, rate * now, f"{call} at step {step + decay_steps} (= rate * lr({step}))")
+    where = say(
+        f"{call} at step {step + decay_steps} (= rate * lr({step}))",
+        f"{call} のステップ {step + decay_steps} (= rate * lr({step}))",
+    )
+    expect_rate(later, rate * now, where)
 
 
 @pytest.mark.hint(2)
+@pytest.mark.mistake("staircase rounded or ignored")
 def test_staircase_drops_exactly_at_each_multiple(impl):
-    """staircase, decay_rate 0.5, decay_steps 10: 0.5 up to step 9, 0.25 from 10 to 19, ..."""
+    """staircase, decay_rate 0.5, decay_steps 10: 0.5 up to step 9, 0.25 from 10 to 19, ...
+    ja: staircase、decay_rate 0.5、decay_steps 10: ステップ 9 までは 0.5、10 から 19 は 0.25、... です。"""
     expect_rates(
         lambda t: impl.exponential_decay(t, 0.5, 10, 0.5, staircase=True),
         [0, 1, 5, 9, 10, 15, 19, 20, 29],
@@ -130,7 +189,8 @@ def test_staircase_drops_exactly_at_each_multiple(impl):
     data=st.data(),
 )
 def test_staircase_is_flat_within_a_period(impl, lr0, decay_steps, rate, k, data):
-    """With staircase every step in [k s, (k + 1) s) gets lr0 * decay_rate^k."""
+    """With staircase every step in [k s, (k + 1) s) gets lr0 * decay_rate^k.
+    ja: staircase では [k s, (k + 1) s) のどのステップも lr0 * decay_rate^k になります。"""
     offset = data.draw(st.integers(0, decay_steps - 1), label="offset")
     step = k * decay_steps + offset
     expect_rate(
@@ -145,7 +205,8 @@ def test_staircase_is_flat_within_a_period(impl, lr0, decay_steps, rate, k, data
 
 @pytest.mark.hint(1)
 def test_piecewise_constant_by_hand(impl):
-    """boundaries [5, 15], values [1, 0.5, 0.25]: steps 0-5 get 1, 6-15 get 0.5, 16+ get 0.25."""
+    """boundaries [5, 15], values [1, 0.5, 0.25]: steps 0-5 get 1, 6-15 get 0.5, 16+ get 0.25.
+    ja: boundaries [5, 15]、values [1, 0.5, 0.25]: ステップ 0-5 は 1、6-15 は 0.5、16 以降は 0.25 です。"""
     expect_rates(
         lambda t: impl.piecewise_constant(t, [5, 15], [1.0, 0.5, 0.25]),
         [0, 4, 5, 6, 14, 15, 16, 1000],
@@ -155,17 +216,24 @@ def test_piecewise_constant_by_hand(impl):
 
 
 @pytest.mark.hint(2)
+@pytest.mark.mistake("a boundary step put in the next segment")
 @given(
     boundaries=st.lists(st.integers(0, 1000), min_size=1, max_size=6, unique=True).map(sorted),
 )
 def test_a_boundary_step_belongs_to_the_segment_before_it(impl, boundaries):
-    """At step boundaries[i] the rate is still values[i]; at boundaries[i] + 1 it is values[i+1]."""
+    """At step boundaries[i] the rate is still values[i]; at boundaries[i] + 1 it is values[i+1].
+    ja: ステップ boundaries[i] ではまだ values[i]、boundaries[i] + 1 で values[i+1] になります。"""
     values = [2.0**-i for i in range(len(boundaries) + 1)]  # all different
     call = f"piecewise_constant(step, {boundaries}, {values})"
     for i, b in enumerate(boundaries):
         for step, expected in ((b, values[i]), (b + 1, values[i + 1])):
             got = impl.piecewise_constant(step, boundaries, values)
-            assert got == expected, f"{call} at step {step} returned {got!r}, expected {expected}"
+            assert got == expected, say(
+                f"{call} at step {step} returned {num(got)}, expected {num(expected)}"
+                + (" (a boundary step belongs to the segment before it)" if step == b else ""),
+                f"{call} がステップ {step} で {num(got)} を返しました。期待値は {num(expected)} です"
+                + ("(境界のステップはその前の区間に属します)" if step == b else ""),
+            )
 
 
 # ---------------------------------------------------------------------- power scheduling
@@ -173,7 +241,8 @@ def test_a_boundary_step_belongs_to_the_segment_before_it(impl, boundaries):
 
 @pytest.mark.hint(1)
 def test_power_schedule_by_hand(impl):
-    """lr0 0.5, s = 10, c = 2: 0.5 at 0, 0.5 / 2^2 at 10, 0.5 / 4^2 at 30; c = 1: 0.25 at 10."""
+    """lr0 0.5, s = 10, c = 2: 0.5 at 0, 0.5 / 2^2 at 10, 0.5 / 4^2 at 30; c = 1: 0.25 at 10.
+    ja: lr0 0.5、s = 10、c = 2: 0 で 0.5、10 で 0.5 / 2^2、30 で 0.5 / 4^2。c = 1 なら 10 で 0.25 です。"""
     expect_rates(
         lambda t: impl.power_schedule(t, 0.5, 10, 2.0),
         [0, 10, 30],
@@ -184,7 +253,10 @@ def test_power_schedule_by_hand(impl):
         lambda t: impl.power_schedule(t, 0.5, 10),
         [0, 10, 30],
         [0.5, 0.25, 0.125],
-        "power_schedule(step, 0.5, decay_steps=10)  (power 1 by default)",
+        say(
+            "power_schedule(step, 0.5, decay_steps=10)  (power 1 by default)",
+            "power_schedule(step, 0.5, decay_steps=10)  (power の既定値は 1)",
+        ),
     )
 
 
@@ -197,19 +269,23 @@ def test_power_schedule_by_hand(impl):
     offset=st.integers(0, 999),
 )
 def test_power_schedule_formula(impl, lr0, decay_steps, power, k, offset):
-    """lr0 / (1 + step / s)^c at any step; after k s steps exactly lr0 / (1 + k)^c."""
+    """lr0 / (1 + step / s)^c at any step; after k s steps exactly lr0 / (1 + k)^c.
+    ja: どのステップでも lr0 / (1 + step / s)^c、k s ステップ後はちょうど lr0 / (1 + k)^c です。"""
     call = f"power_schedule(step, {lr0}, {decay_steps}, {power})"
     step = k * decay_steps
     expect_rate(
         impl.power_schedule(step, lr0, decay_steps, power),
         lr0 / (1 + k) ** power,
-        f"{call} at step {step} = {k} * decay_steps",
+        say(
+            f"{call} at step {step} = {k} * decay_steps",
+            f"{call} のステップ {step} = {k} * decay_steps",
+        ),
     )
     step += offset
     expect_rate(
         impl.power_schedule(step, lr0, decay_steps, power),
         lr0 / (1 + step / decay_steps) ** power,
-        f"{call} at step {step}",
+        say(f"{call} at step {step}", f"{call} のステップ {step}"),
     )
 
 
@@ -218,21 +294,28 @@ def test_power_schedule_formula(impl, lr0, decay_steps, power, k, offset):
 
 @pytest.mark.hint(3)
 def test_plateau_first_value_is_the_best_so_far(impl):
-    """From PlateauState(lr0) (best None) the first value always counts as an improvement."""
+    """From PlateauState(lr0) (best None) the first value always counts as an improvement.
+    ja: PlateauState(lr0) (best は None) からの最初の値は、いつでも改善として数えます。"""
     for mode in ("min", "max"):
         got = as_state(
             impl.plateau_step(PlateauState(0.5), 7.25, patience=0, mode=mode),
             f"plateau_step(PlateauState(0.5), 7.25, patience=0, mode={mode!r})",
         )
-        assert got == (0.5, 7.25, 0, 0), (
-            f"plateau_step(PlateauState(0.5), 7.25, patience=0, mode={mode!r}) returned {got}, "
-            "expected PlateauState(learning_rate=0.5, best=7.25, wait=0, cooldown_counter=0)"
+        assert got == (0.5, 7.25, 0, 0), say(
+            f"plateau_step(PlateauState(0.5), 7.25, patience=0, mode={mode!r}) returned "
+            f"{show_state(got)}, expected PlateauState(learning_rate=0.5, best=7.25, wait=0, "
+            "cooldown_counter=0)",
+            f"plateau_step(PlateauState(0.5), 7.25, patience=0, mode={mode!r}) が "
+            f"{show_state(got)} を返しました。期待値は PlateauState(learning_rate=0.5, best=7.25, "
+            "wait=0, cooldown_counter=0) です",
         )
 
 
 @pytest.mark.hint(3)
+@pytest.mark.mistake("patience off by one")
 def test_plateau_cuts_after_patience_bad_epochs(impl):
-    """patience 3: the rate is cut at the end of the 3rd bad epoch in a row, not the 1st or 4th."""
+    """patience 3: the rate is cut at the end of the 3rd bad epoch in a row, not the 1st or 4th.
+    ja: patience 3: 学習率は 3 回続いた悪いエポックの 3 回目の終わりに下げます (1 回目でも 4 回目でもありません)。"""
     expect_plateau(
         impl,
         [4.0, 4.0, 4.0, 4.0],
@@ -251,8 +334,10 @@ def test_plateau_cuts_after_patience_bad_epochs(impl):
 
 
 @pytest.mark.hint(3)
+@pytest.mark.mistake("a tie (or min_delta) counted as an improvement")
 def test_plateau_needs_an_improvement_larger_than_min_delta(impl):
-    """min_delta 0.25 from best 4: 3.875 and 3.75 (a tie) are not improvements, 3.5 is."""
+    """min_delta 0.25 from best 4: 3.875 and 3.75 (a tie) are not improvements, 3.5 is.
+    ja: best 4 から min_delta 0.25: 3.875 と 3.75 (同点) は改善ではなく、3.5 は改善です。"""
     states = expect_plateau(
         impl,
         [4.0, 3.875, 3.75, 3.5],
@@ -261,12 +346,17 @@ def test_plateau_needs_an_improvement_larger_than_min_delta(impl):
         waits=[0, 1, 2, 0],
     )
     bests = [s.best for s in states]
-    assert bests == [4.0, 4.0, 4.0, 3.5], f"best after each epoch: {bests}, expected [4, 4, 4, 3.5]"
+    assert bests == [4.0, 4.0, 4.0, 3.5], say(
+        f"best after each epoch: {nums(bests)}, expected [4, 4, 4, 3.5]",
+        f"各エポック後の best が {nums(bests)} になりました。期待値は [4, 4, 4, 3.5] です",
+    )
 
 
 @pytest.mark.hint(3)
+@pytest.mark.mistake("wait not reset after a cut")
 def test_plateau_restarts_counting_after_a_cut(impl):
-    """patience 2 on a flat curve: a cut every 2 epochs (wait goes back to 0 after each cut)."""
+    """patience 2 on a flat curve: a cut every 2 epochs (wait goes back to 0 after each cut).
+    ja: 平らな曲線で patience 2: 2 エポックごとに下げます (下げるたびに wait は 0 に戻ります)。"""
     expect_plateau(
         impl,
         [1.0] * 7,
@@ -277,8 +367,10 @@ def test_plateau_restarts_counting_after_a_cut(impl):
 
 
 @pytest.mark.hint(3)
+@pytest.mark.mistake("min_lr ignored")
 def test_plateau_never_goes_below_min_lr(impl):
-    """factor 0.1, min_lr 1/64: 1, 0.1, then 1/64 (not 0.01) for good; wait keeps counting there."""
+    """factor 0.1, min_lr 1/64: 1, 0.1, then 1/64 (not 0.01) for good; wait keeps counting there.
+    ja: factor 0.1、min_lr 1/64: 1、0.1、その後はずっと 1/64 (0.01 ではありません)。そこでも wait は数え続けます。"""
     expect_plateau(
         impl,
         [1.0] * 6,
@@ -289,8 +381,10 @@ def test_plateau_never_goes_below_min_lr(impl):
 
 
 @pytest.mark.hint(3)
+@pytest.mark.mistake("mode ignored")
 def test_plateau_mode_max_wants_the_value_to_rise(impl):
-    """mode "max" (an accuracy): rising values are improvements, falling ones are bad epochs."""
+    """mode "max" (an accuracy): rising values are improvements, falling ones are bad epochs.
+    ja: mode "max" (正解率など): 上がれば改善、下がれば悪いエポックです。"""
     expect_plateau(
         impl,
         [0.5, 0.625, 0.75, 0.625, 0.625],
@@ -301,8 +395,10 @@ def test_plateau_mode_max_wants_the_value_to_rise(impl):
 
 
 @pytest.mark.hint(4)
+@pytest.mark.mistake("cooldown counted after the epoch is judged")
 def test_plateau_cooldown_is_decremented_before_the_epoch_is_judged(impl):
-    """cooldown 2, patience 1: one uncounted epoch after each cut; cooldown 1 changes nothing."""
+    """cooldown 2, patience 1: one uncounted epoch after each cut; cooldown 1 changes nothing.
+    ja: cooldown 2、patience 1: 下げた後の 1 エポックは数えません。cooldown 1 では何も変わりません。"""
     states = expect_plateau(
         impl,
         [1.0] * 6,
@@ -311,8 +407,10 @@ def test_plateau_cooldown_is_decremented_before_the_epoch_is_judged(impl):
         waits=[0, 0, 0, 0, 0, 0],
     )
     counters = [s.cooldown_counter for s in states]
-    assert counters == [0, 2, 1, 2, 1, 2], (
-        f"cooldown_counter after each epoch: {counters}, expected [0, 2, 1, 2, 1, 2]"
+    assert counters == [0, 2, 1, 2, 1, 2], say(
+        f"cooldown_counter after each epoch: {nums(counters)}, expected [0, 2, 1, 2, 1, 2]",
+        f"各エポック後の cooldown_counter が {nums(counters)} になりました。"
+        "期待値は [0, 2, 1, 2, 1, 2] です",
     )
     expect_plateau(
         impl,
@@ -335,7 +433,8 @@ def test_plateau_cooldown_is_decremented_before_the_epoch_is_judged(impl):
 def test_plateau_matches_the_reference_on_random_curves(
     impl, levels, factor, patience, cooldown, min_delta, min_lr, mode
 ):
-    """Random curves on a grid of 1/64 (ties are common): the same state as scratch, every epoch."""
+    """Random curves on a grid of 1/64 (ties are common): the same state as scratch, every epoch.
+    ja: 1/64 刻みのランダムな曲線 (同点がよく出ます): どのエポックでも scratch と同じ状態になります。"""
     kwargs = {
         "factor": factor,
         "patience": patience,
@@ -347,9 +446,15 @@ def test_plateau_matches_the_reference_on_random_curves(
     mine = ref = PlateauState(0.5)
     for epoch, level in enumerate(levels):
         value = level / 64
-        call = f"epoch {epoch}: plateau_step({mine}, {value}, **{kwargs})"
+        call = say(
+            f"epoch {epoch}: plateau_step({show_state(mine)}, {value}, **{kwargs})",
+            f"エポック {epoch}: plateau_step({show_state(mine)}, {value}, **{kwargs})",
+        )
         mine = as_state(impl.plateau_step(mine, value, **kwargs), call)
         ref = reference_plateau_step(ref, value, **kwargs)
         # The same multiplications and max in float64: equal up to the order of operations.
         same_lr = np.isclose(mine.learning_rate, ref.learning_rate, rtol=RTOL, atol=0)
-        assert same_lr and mine[1:] == ref[1:], f"{call} returned {mine}, expected {ref}"
+        assert same_lr and mine[1:] == ref[1:], say(
+            f"{call} returned {show_state(mine)}, expected {show_state(ref)}",
+            f"{call} が {show_state(mine)} を返しました。期待値は {show_state(ref)} です",
+        )

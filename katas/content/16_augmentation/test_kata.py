@@ -5,6 +5,8 @@ out on paper. The property tests compare with ``loop_shift`` and ``loop_rotate``
 statement's formulas one pixel at a time, in float64, with nothing vectorised to get wrong.
 """
 
+# ruff: noqa: E501 (a Japanese line cannot be broken mid-phrase to fit 100 columns)
+
 import math
 
 import numpy as np
@@ -12,7 +14,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from katas.engine.testing import expect_close, expect_shape
+from katas.engine.testing import expect_close, expect_shape, say
 from scratch.augment import draw_degrees, draw_shifts
 
 SEEDS = st.integers(0, 2**32 - 1)
@@ -81,20 +83,31 @@ def expect_images(got, expected, call, dtype=None, **tol):
     got = expect_shape(got, expected.shape, call)
     dtype = np.dtype(dtype or expected.dtype)
     if got.dtype != dtype:
-        raise AssertionError(f"{call} returned dtype {got.dtype}, expected {dtype}")
+        raise AssertionError(
+            say(
+                f"{call} returned dtype {got.dtype}, expected {dtype}",
+                f"{call} が dtype {got.dtype} を返しました。期待する dtype は {dtype} です",
+            )
+        )
     expect_close(got.astype(np.float64), expected.astype(np.float64), call, **tol)
 
 
 def expect_untouched(array, copy, call):
-    assert np.array_equal(array, copy), f"{call} changed its input in place: return a new array"
+    """``array`` must still equal ``copy``, taken before the call."""
+    assert np.array_equal(array, copy), say(
+        f"{call} changed its input in place: return a new array",
+        f"{call} が入力をその場で書き換えました。新しい配列を返してください",
+    )
 
 
 # ------------------------------------------------------------------------------ shifts
 
 
 @pytest.mark.hint(1)
+@pytest.mark.mistake("np.roll: pixels wrap round")
 def test_shift_by_hand(impl):
-    """1..9 in a 3 x 3 image, dx=-1 (left), dy=1 (down): [[0, 0, 0], [2, 3, 0], [5, 6, 0]]."""
+    """1..9 in a 3 x 3 image, dx=-1 (left), dy=1 (down): [[0, 0, 0], [2, 3, 0], [5, 6, 0]].
+    ja: 3 x 3 の画像 1..9 を dx=-1 (左)、dy=1 (下) にずらすと [[0, 0, 0], [2, 3, 0], [5, 6, 0]] です。"""
     img = np.arange(1, 10, dtype=np.uint8).reshape(1, 3, 3)
     # np.roll would bring 1, 4, 7 round to the right edge and 7, 8, 9 to the top.
     expected = np.array([[[0, 0, 0], [2, 3, 0], [5, 6, 0]]], dtype=np.uint8)
@@ -102,31 +115,40 @@ def test_shift_by_hand(impl):
 
 
 @pytest.mark.hint(1)
+@pytest.mark.mistake("dx and dy swapped or reversed")
 def test_single_pixel_moves_dx_right_and_dy_down(impl):
-    """A pixel at (row 1, column 2) of a 5 x 6 image, dx=3, dy=2, lands at (row 3, column 5)."""
+    """A pixel at (row 1, column 2) of a 5 x 6 image, dx=3, dy=2, lands at (row 3, column 5).
+    ja: 5 x 6 の画像の (行 1, 列 2) の画素は、dx=3、dy=2 で (行 3, 列 5) に移ります。"""
     img = np.zeros((1, 5, 6))
     img[0, 1, 2] = 1.0
     expected = np.zeros_like(img)
     # dx and dy swapped: (4, 4); moved the other way, out[r, c] = in[r + dy, c + dx]: (-1, -1).
     expected[0, 3, 5] = 1.0
-    expect_images(impl.shift_images(img, 3, 2), expected, "shift_images(pixel at (1, 2), 3, 2)")
+    call = say("shift_images(pixel at (1, 2), 3, 2)", "shift_images((1, 2) の画素, 3, 2)")
+    expect_images(impl.shift_images(img, 3, 2), expected, call)
 
 
 @pytest.mark.hint(1)
+@pytest.mark.mistake("np.roll: pixels wrap round")
 @pytest.mark.parametrize(("dx", "dy"), [(4, 0), (0, -2), (-3, 0), (0, 4), (100, -100)])
 def test_shifted_past_the_border_is_lost(impl, dx, dy):
-    """Pixels pushed out of the image disappear: nothing wraps round to the other side."""
+    """Pixels pushed out of the image disappear: nothing wraps round to the other side.
+    ja: 画像の外へ押し出された画素は消えます。反対側へ回り込むものはありません。"""
     img = np.zeros((1, 5, 6))
     img[0, 1, 2] = 1.0
     got = impl.shift_images(img, dx, dy)
-    expect_images(got, np.zeros_like(img), f"shift_images(pixel at (1, 2), {dx}, {dy})")
+    call = say(
+        f"shift_images(pixel at (1, 2), {dx}, {dy})", f"shift_images((1, 2) の画素, {dx}, {dy})"
+    )
+    expect_images(got, np.zeros_like(img), call)
 
 
 @pytest.mark.hint(1)
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("flat", [False, True])
 def test_shift_keeps_shape_dtype_and_input(impl, dtype, flat):
-    """(n, 784) stays (n, 784), (n, 28, 28) stays so, the dtype is kept and the input untouched."""
+    """(n, 784) stays (n, 784), (n, 28, 28) stays so, the dtype is kept and the input untouched.
+    ja: (n, 784) は (n, 784) のまま、(n, 28, 28) もそのまま、dtype も保ち、入力は書き換えません。"""
     cube = make_images(1, (3, 28, 28), dtype)
     x = cube.reshape(3, 784) if flat else cube
     before = x.copy()
@@ -139,13 +161,18 @@ def test_shift_keeps_shape_dtype_and_input(impl, dtype, flat):
 
 @pytest.mark.hint(2)
 def test_shift_per_image(impl):
-    """dx, dy as arrays: image i moves by (dx[i], dy[i]), each image its own way."""
+    """dx, dy as arrays: image i moves by (dx[i], dy[i]), each image its own way.
+    ja: dx、dy が配列なら、画像 i は (dx[i], dy[i]) だけ、画像ごとに別々にずれます。"""
     img = np.zeros((3, 4, 4))
     img[:, 1, 1] = 1.0
     expected = np.zeros_like(img)
     expected[0, 1, 2] = expected[1, 3, 0] = expected[2, 0, 1] = 1.0
     got = impl.shift_images(img, np.array([1, -1, 0]), np.array([0, 2, -1]))
-    expect_images(got, expected, "shift_images(pixels at (1, 1), [1, -1, 0], [0, 2, -1])")
+    call = say(
+        "shift_images(pixels at (1, 1), [1, -1, 0], [0, 2, -1])",
+        "shift_images((1, 1) の画素, [1, -1, 0], [0, 2, -1])",
+    )
+    expect_images(got, expected, call)
 
 
 @pytest.mark.hint(2)
@@ -158,7 +185,8 @@ def test_shift_per_image(impl):
     dtype=st.sampled_from(DTYPES),
 )
 def test_shift_matches_the_definition(impl, seed, n, h, w, per_image, dtype):
-    """Random sizes and shifts (up to 8 px either way, scalars or per image), exact pixels."""
+    """Random sizes and shifts (up to 8 px either way, scalars or per image), exact pixels.
+    ja: ランダムな大きさとずらし (どちら向きにも最大 8 px、スカラーか画像ごと) で、画素が正確に一致します。"""
     rng = np.random.default_rng(seed)
     cube = make_images(seed, (n, h, w), dtype)
     dx, dy = rng.integers(-8, 9, size=n), rng.integers(-8, 9, size=n)
@@ -178,7 +206,8 @@ def test_shift_matches_the_definition(impl, seed, n, h, w, per_image, dtype):
 @pytest.mark.hint(3)
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_rotation_by_zero_is_the_identity(impl, dtype):
-    """Turning by 0 degrees reads every pixel at its own place: the images come back exactly."""
+    """Turning by 0 degrees reads every pixel at its own place: the images come back exactly.
+    ja: 0 度の回転はどの画素も自分の位置から読むので、画像がそのまま戻ります。"""
     x = make_images(2, (3, 28, 28), dtype)
     # cos 0 = 1, sin 0 = 0: x_in = (c - cx) + cx = c exactly, all the weight on one pixel.
     got = impl.rotate_images(x, 0.0)
@@ -186,9 +215,11 @@ def test_rotation_by_zero_is_the_identity(impl, dtype):
 
 
 @pytest.mark.hint(3)
+@pytest.mark.mistake("rotated clockwise")
 @pytest.mark.parametrize(("degrees", "lands"), [(90, (0, 2)), (-90, (4, 2)), (180, (2, 0))])
 def test_single_pixel_turns_counter_clockwise(impl, degrees, lands):
-    """5 x 5, a pixel right of the centre (2, 4): +90 -> top (0, 2), -90 -> bottom, 180 -> left."""
+    """5 x 5, a pixel right of the centre (2, 4): +90 -> top (0, 2), -90 -> bottom, 180 -> left.
+    ja: 5 x 5 で中心の右の画素 (2, 4): +90 で上 (0, 2)、-90 で下、180 で左へ移ります。"""
     img = np.zeros((1, 5, 5))
     img[0, 2, 4] = 1.0
     expected = np.zeros_like(img)
@@ -196,12 +227,17 @@ def test_single_pixel_turns_counter_clockwise(impl, degrees, lands):
     # as if it were the inverse one.
     expected[(0, *lands)] = 1.0
     got = impl.rotate_images(img, float(degrees))
-    expect_images(got, expected, f"rotate_images(pixel at (2, 4), {degrees})", **TIGHT)
+    call = say(
+        f"rotate_images(pixel at (2, 4), {degrees})", f"rotate_images((2, 4) の画素, {degrees})"
+    )
+    expect_images(got, expected, call, **TIGHT)
 
 
 @pytest.mark.hint(3)
+@pytest.mark.mistake("centre at (h/2, w/2) instead of ((h-1)/2, (w-1)/2)")
 def test_quarter_and_half_turns(impl):
-    """90 degrees is np.rot90 (square images); 180 flips rows and columns, also when h != w."""
+    """90 degrees is np.rot90 (square images); 180 flips rows and columns, also when h != w.
+    ja: 90 度は np.rot90 (正方形の画像)、180 度は h != w でも行と列を反転したものです。"""
     square = make_images(3, (2, 6, 6))
     expected = np.rot90(square, 1, axes=(1, 2))
     expect_images(impl.rotate_images(square, 90.0), expected, "rotate(6 x 6, 90)", **TIGHT)
@@ -216,8 +252,10 @@ def test_quarter_and_half_turns(impl):
 
 
 @pytest.mark.hint(4)
+@pytest.mark.mistake("nearest pixel, or the edge clamped, instead of bilinear with 0 outside")
 def test_bilinear_by_hand(impl):
-    """[[4, 8]] (1 x 2) turned 90: each pixel samples halfway between 4 and 8, half outside: 3."""
+    """[[4, 8]] (1 x 2) turned 90: each pixel samples halfway between 4 and 8, half outside: 3.
+    ja: [[4, 8]] (1 x 2) を 90 度回すと、各画素は 4 と 8 の中間、半分は外を読むので 3 になります。"""
     img = np.array([[[4.0, 8.0]]])
     # Centre (0, 0.5). Output (0, 0) reads (row -0.5, col 0.5), output (0, 1) reads (0.5, 0.5):
     # weights 1/4 on 4 and 8, 1/4 on each of two pixels outside (0). Outside clamped to the edge:
@@ -227,13 +265,16 @@ def test_bilinear_by_hand(impl):
 
 
 @pytest.mark.hint(4)
+@pytest.mark.mistake("the edge pixel clamped instead of 0 outside")
 def test_neighbours_outside_count_as_zero(impl):
-    """An all-ones 6 x 6 image turned 30: inside it stays 1, at the border it darkens."""
+    """An all-ones 6 x 6 image turned 30: inside it stays 1, at the border it darkens.
+    ja: すべて 1 の 6 x 6 画像を 30 度回すと、内側は 1 のまま、縁は暗くなります。"""
     ones = np.ones((1, 6, 6))
     got = impl.rotate_images(ones, 30.0)
     # The 4 weights sum to 1, so a sample with all 4 neighbours inside reads exactly 1; a sample
     # with some outside reads the weight left inside. Clamping to the edge pixel keeps all 1.
-    expect_images(got, loop_rotate(ones, [30.0]), "rotate_images(ones (1, 6, 6), 30)", **TIGHT)
+    call = "rotate_images(np.ones((1, 6, 6)), 30)"
+    expect_images(got, loop_rotate(ones, [30.0]), call, **TIGHT)
 
 
 @pytest.mark.hint(4)
@@ -245,7 +286,8 @@ def test_neighbours_outside_count_as_zero(impl):
     per_image=st.booleans(),
 )
 def test_rotate_matches_the_formula(impl, seed, n, h, w, per_image):
-    """Random sizes and angles in [-180, 180] (one or one per image), float64, against a loop."""
+    """Random sizes and angles in [-180, 180] (one or one per image), float64, against a loop.
+    ja: ランダムな大きさと [-180, 180] の角度 (1 つか画像ごと)、float64 で、ループ版と比べます。"""
     rng = np.random.default_rng(seed)
     cube = make_images(seed, (n, h, w))
     degrees = rng.uniform(-180, 180, size=n)
@@ -260,7 +302,8 @@ def test_rotate_matches_the_formula(impl, seed, n, h, w, per_image):
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("flat", [False, True])
 def test_rotate_keeps_shape_dtype_and_input(impl, dtype, flat):
-    """MNIST-sized images, flat or not, any dtype: same shape and dtype, input untouched."""
+    """MNIST-sized images, flat or not, any dtype: same shape and dtype, input untouched.
+    ja: MNIST の大きさの画像 (フラットでもそうでなくても、どの dtype でも): 形と dtype は同じ、入力は書き換えません。"""
     cube = make_images(5, (2, 28, 28), dtype)
     x = cube.reshape(2, 784) if flat else cube
     before = x.copy()
@@ -277,23 +320,27 @@ def test_rotate_keeps_shape_dtype_and_input(impl, dtype, flat):
 
 
 @pytest.mark.hint(4)
+@pytest.mark.mistake("uint8 truncated, not rounded")
 @given(seed=SEEDS, degrees=st.floats(-45, 45))
 def test_uint8_is_rounded_to_the_nearest_integer(impl, seed, degrees):
-    """uint8 pixels: the interpolated value rounded to the nearest integer, not truncated."""
+    """uint8 pixels: the interpolated value rounded to the nearest integer, not truncated.
+    ja: uint8 の画素は、補間した値を切り捨てずに最も近い整数へ丸めます。"""
     # [[7, 8]] turned 90 gives (7 + 8) / 4 = 3.75 (see the bilinear example): 4, not 3.
     got = impl.rotate_images(np.array([[[7, 8]]], dtype=np.uint8), 90.0)
     expect_images(got, np.array([[[4, 4]]], dtype=np.uint8), "rotate_images([[7, 8]] uint8, 90)")
     cube = make_images(seed, (2, 8, 8), np.uint8)
-    call = f"rotate_images(x (2, 8, 8) uint8, {degrees!r})"
+    call = f"rotate_images(x (2, 8, 8) uint8, {degrees:.6g})"
     exact = loop_rotate(cube, [degrees, degrees])
     got = impl.rotate_images(cube, degrees)
     expect_images(got, exact, call, dtype=np.uint8, rtol=0.0, atol=UINT8_SLACK)
 
 
 @pytest.mark.hint(1)
+@pytest.mark.mistake("x itself returned when nothing moves")
 @pytest.mark.parametrize("flat", [False, True])
 def test_transforms_that_change_nothing_still_return_new_arrays(impl, flat):
-    """Shifting by (0, 0) or turning by 0 degrees gives equal pixels in a new array, not x."""
+    """Shifting by (0, 0) or turning by 0 degrees gives equal pixels in a new array, not x.
+    ja: (0, 0) のずらしや 0 度の回転でも、x そのものではなく同じ画素の新しい配列を返します。"""
     cube = make_images(9, (2, 28, 28), np.uint8)
     x = cube.reshape(2, 784) if flat else cube
     for call, got in (
@@ -303,8 +350,9 @@ def test_transforms_that_change_nothing_still_return_new_arrays(impl, flat):
         expect_images(got, x, call, rtol=0.0, atol=0.0)
         # augment stores these as training images: sharing memory with x would let a later
         # in-place change of one show up in the other.
-        assert not np.shares_memory(got, x), (
-            f"{call} returned x itself (or a view of it) because nothing moved: return a copy"
+        assert not np.shares_memory(got, x), say(
+            f"{call} returned x itself (or a view of it) because nothing moved: return a copy",
+            f"{call} は何も動かないので x そのもの (またはそのビュー) を返しました。コピーを返してください",
         )
 
 
@@ -312,27 +360,37 @@ def test_transforms_that_change_nothing_still_return_new_arrays(impl, flat):
 
 
 @pytest.mark.hint(5)
+@pytest.mark.mistake("labels repeated instead of tiled, or the originals not first")
 @pytest.mark.parametrize("flat", [False, True])
 @pytest.mark.parametrize("dtype", [np.uint8, np.float32])
 def test_augment_shapes_labels_and_originals_first(impl, flat, dtype):
-    """copies=3 on n=4: 16 images of x's shape and dtype, x itself first, labels y y y y."""
+    """copies=3 on n=4: 16 images of x's shape and dtype, x itself first, labels y y y y.
+    ja: n=4 に copies=3: x と同じ形と dtype の画像 16 枚、先頭は x そのもの、ラベルは y y y y です。"""
     cube = make_images(6, (4, 28, 28), dtype)
     x = cube.reshape(4, 784) if flat else cube
     y = np.array([3, 1, 4, 1])
     call = f"augment(x {x.shape} {np.dtype(dtype).name}, y, rng, copies=3, max_degrees=10)"
     got = impl.augment(x, y, np.random.default_rng(0), copies=3, max_degrees=10)
-    assert isinstance(got, tuple) and len(got) == 2, f"{call} must return (x_aug, y_aug)"
+    assert isinstance(got, tuple) and len(got) == 2, say(
+        f"{call} returned {type(got).__name__}; it must return a tuple (x_aug, y_aug)",
+        f"{call} が {type(got).__name__} を返しました。タプル (x_aug, y_aug) を返してください",
+    )
     x_aug, y_aug = got
     x_aug = expect_shape(x_aug, (16, *x.shape[1:]), f"{call}: x_aug")
-    assert x_aug.dtype == dtype, f"{call}: x_aug has dtype {x_aug.dtype}, expected {dtype}"
+    assert x_aug.dtype == dtype, say(
+        f"{call}: x_aug has dtype {x_aug.dtype}, expected {np.dtype(dtype).name}",
+        f"{call}: x_aug の dtype が {x_aug.dtype} です。期待する dtype は {np.dtype(dtype).name} です",
+    )
     # y tiled, not repeated ([3, 3, 3, 3, 1, ...]): row k of x_aug is a copy of x[k % n].
     expect_close(y_aug, np.tile(y, 4), f"{call}: y_aug", rtol=0.0, atol=0.0)
-    expect_images(x_aug[:4], x, f"{call}: x_aug[:4] (the originals)", rtol=0.0, atol=0.0)
+    where = say(f"{call}: x_aug[:4] (the originals)", f"{call}: x_aug[:4] (元の画像)")
+    expect_images(x_aug[:4], x, where, rtol=0.0, atol=0.0)
 
 
 @pytest.mark.hint(5)
 def test_augment_without_copies_returns_the_data(impl):
-    """copies=0: x_aug is x and y_aug is y (as new arrays or not), nothing drawn."""
+    """copies=0: x_aug is x and y_aug is y (as new arrays or not), nothing drawn.
+    ja: copies=0 なら x_aug は x、y_aug は y (新しい配列でもそうでなくても) で、何も引きません。"""
     x, y = make_images(7, (5, 6, 6)), np.arange(5)
     x_aug, y_aug = impl.augment(x, y, np.random.default_rng(1), copies=0, max_degrees=10)
     expect_images(x_aug, x, "augment(x, y, rng, copies=0): x_aug", rtol=0.0, atol=0.0)
@@ -351,7 +409,8 @@ def test_augment_without_copies_returns_the_data(impl):
 @example(seed=0, copies=2, max_shift=2, max_degrees=0, flat=False)
 @example(seed=1, copies=2, max_shift=2, max_degrees=15.0, flat=True)
 def test_augment_draw_order(impl, seed, copies, max_shift, max_degrees, flat):
-    """Same rng, same images: per copy, draw angles (if max_degrees > 0), dx, dy; rotate, shift."""
+    """Same rng, same images: per copy, draw angles (if max_degrees > 0), dx, dy; rotate, shift.
+    ja: 同じ rng なら同じ画像: コピーごとに角度 (max_degrees > 0 のとき)、dx、dy の順に引き、回してからずらします。"""
     x = make_images(seed, (3, 28, 28))
     if flat:
         x = x.reshape(3, 784)
@@ -373,15 +432,22 @@ def test_augment_draw_order(impl, seed, copies, max_shift, max_degrees, flat):
 
 @pytest.mark.hint(5)
 def test_augment_shifts_are_uniform(impl):
-    """A centred dot in 4000 images x 2 copies lands dx, dy = -2..2 about 1/5 of the time each."""
+    """A centred dot in 4000 images x 2 copies lands dx, dy = -2..2 about 1/5 of the time each.
+    ja: 4000 枚 x 2 コピーの中央の点は、dx、dy = -2..2 のそれぞれにおよそ 1/5 ずつ移ります。"""
     n, m, copies = 4000, 2, 2
     k = 2 * m + 1
     x = np.zeros((n, 5, 5), dtype=np.float32)
     x[:, 2, 2] = 1.0
     x_aug, _ = impl.augment(x, np.zeros(n, dtype=int), np.random.default_rng(3), copies, m)
-    x_aug = expect_shape(x_aug, ((copies + 1) * n, 5, 5), "augment(dots (4000, 5, 5), ...)")
+    call = say("augment(dots (4000, 5, 5), ...)", "augment(点の画像 (4000, 5, 5), ...)")
+    x_aug = expect_shape(x_aug, ((copies + 1) * n, 5, 5), call)
     _, rows, cols = np.nonzero(x_aug[n:])
-    assert rows.size == copies * n, "a shift of at most 2 px must keep the centre dot inside"
+    assert rows.size == copies * n, say(
+        f"augment(..., max_shift=2) gave {int(rows.size)} non-zero pixels in {copies * n} shifted "
+        "images, expected one each: a shift of at most 2 px must keep the centre dot inside",
+        f"augment(..., max_shift=2) のずらした画像 {copies * n} 枚に 0 でない画素が "
+        f"{int(rows.size)} 個ありました。1 枚に 1 個のはずです: 最大 2 px のずらしなら中央の点は内側に残ります",
+    )
     # Each count is Binomial(N, 1/k) with N = 8000 shifted images: mean N/k = 1600, standard
     # deviation sqrt(N (1/k)(1 - 1/k)) ~ 36. Within 5 of them, a correct solution fails with
     # probability ~6e-7 per count whatever the seed. A range without its ends (never +-2) leaves
@@ -389,15 +455,19 @@ def test_augment_shifts_are_uniform(impl):
     sd = math.sqrt(copies * n * (1 / k) * (1 - 1 / k))
     for name, drawn in (("dx", cols - 2), ("dy", rows - 2)):
         counts = np.bincount(drawn + m, minlength=k)
-        assert np.all(np.abs(counts - copies * n / k) <= 5 * sd), (
+        assert np.all(np.abs(counts - copies * n / k) <= 5 * sd), say(
             f"augment(..., max_shift=2): the {name} values -2..2 came {counts.tolist()} times in "
-            f"{copies * n} shifted images, expected about {copies * n // k} each (+- {5 * sd:.0f})"
+            f"{copies * n} shifted images, expected about {copies * n // k} each (+- {5 * sd:.0f})",
+            f"augment(..., max_shift=2): ずらした画像 {copies * n} 枚で {name} の値 -2..2 が "
+            f"{counts.tolist()} 回ずつ出ました。それぞれおよそ {copies * n // k} 回 "
+            f"(+- {5 * sd:.0f}) のはずです",
         )
 
 
 @pytest.mark.hint(5)
 def test_augment_leaves_x_and_y_alone(impl):
-    """augment returns new arrays and never changes x or y in place."""
+    """augment returns new arrays and never changes x or y in place.
+    ja: augment は新しい配列を返し、x や y をその場で書き換えることはありません。"""
     x, y = make_images(8, (4, 28, 28), np.uint8), np.arange(4)
     x0, y0 = x.copy(), y.copy()
     impl.augment(x, y, np.random.default_rng(2), copies=2, max_shift=2, max_degrees=15)
