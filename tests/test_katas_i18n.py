@@ -87,8 +87,6 @@ PENDING = {
     "dropout",
     "gradient_clipping",
     "regularization",
-    "free_energy",
-    "cd_step",
     "pcd",
     "stacking",
     "tied_autoencoder",
