@@ -87,8 +87,6 @@ PENDING = {
     "dropout",
     "gradient_clipping",
     "regularization",
-    "pcd",
-    "stacking",
     "tied_autoencoder",
     "denoising",
     "pairs",
