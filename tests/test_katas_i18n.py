@@ -87,8 +87,6 @@ PENDING = {
     "dropout",
     "gradient_clipping",
     "regularization",
-    "tied_autoencoder",
-    "denoising",
     "pairs",
     "ae_stacking",
 }
