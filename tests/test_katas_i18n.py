@@ -87,8 +87,6 @@ PENDING = {
     "dropout",
     "gradient_clipping",
     "regularization",
-    "pairs",
-    "ae_stacking",
 }
 
 
