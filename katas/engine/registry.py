@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 import tomllib
 import types
 from dataclasses import dataclass
@@ -10,6 +11,9 @@ from functools import cache
 from pathlib import Path
 
 from katas.errors import UserError
+
+# A hint level's heading line, in either language: "## Hint 2" or "## ヒント 2".
+HINT_HEADING = re.compile(r"^## (?:Hint|ヒント) \d+[^\n]*$", re.MULTILINE)
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 LANGS = ("en", "ja")
@@ -46,10 +50,10 @@ class Kata:
         return _read_localised(self.folder, "statement", lang)
 
     def hints(self, lang: str = "en") -> list[str]:
-        """Hint levels in order; the file separates them with ``## Hint N`` headings."""
+        """Hint levels in order; the file separates them with ``## Hint N`` headings (or, in a
+        Japanese file, ``## ヒント N``)."""
         text = _read_localised(self.folder, "hints", lang)
-        parts = [p.strip() for p in text.split("## Hint ")[1:]]
-        return [p.split("\n", 1)[1].strip() if "\n" in p else "" for p in parts]
+        return [p.strip() for p in HINT_HEADING.split(text)[1:]]
 
     def reference_functions(self) -> dict[str, object]:
         out = {}
