@@ -240,6 +240,7 @@ def test_a_boundary_step_belongs_to_the_segment_before_it(impl, boundaries):
 
 
 @pytest.mark.hint(1)
+@pytest.mark.mistake("the power on step alone, or ignored")
 def test_power_schedule_by_hand(impl):
     """lr0 0.5, s = 10, c = 2: 0.5 at 0, 0.5 / 2^2 at 10, 0.5 / 4^2 at 30; c = 1: 0.25 at 10.
     ja: lr0 0.5、s = 10、c = 2: 0 で 0.5、10 で 0.5 / 2^2、30 で 0.5 / 4^2。c = 1 なら 10 で 0.25 です。"""

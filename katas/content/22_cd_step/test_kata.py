@@ -369,6 +369,7 @@ def test_weight_decay_shrinks_the_weights_and_spares_the_biases(impl):
 
 
 @pytest.mark.hint(3)
+@pytest.mark.mistake("momentum on the new step instead of the old velocity")
 def test_velocities_carry_over(impl):
     """Two updates with the same grads: the second velocity is momentum * first + the step.
     ja: 同じ勾配で 2 回更新すると、2 回目の速度は momentum * 1 回目の速度 + ステップです。"""
