@@ -65,7 +65,7 @@ def forward(x, weights, acts):
 
 def expect_grads(got, expected, trainable, call):
     """got is a list with (dW, db) where trainable (equal to expected) and None where frozen."""
-    what = f"{type(got).__name__} of {len(got)}" if isinstance(got, (list, tuple)) else "?"
+    what = f"len {len(got)}" if isinstance(got, (list, tuple)) else "?"
     assert isinstance(got, (list, tuple)) and len(got) == len(trainable), say(
         f"{call} returned grads as {type(got).__name__} ({what}); expected a list of "
         f"{len(trainable)} entries, one per layer",
@@ -99,7 +99,10 @@ def test_all_trainable_is_plain_backprop(impl):
     weights, x, dout = make([3, 4, 4, 2], 5, seed=0)
     dx, grads = impl.frozen_stack_backward(x, weights, ACTS, [True] * 3, dout)
     edx, egrads = chain(x, weights, ACTS, dout)
-    call = "frozen_stack_backward(x, 3 layers, trainable [T, T, T], dout)"
+    call = say(
+        "frozen_stack_backward(x, 3 layers, trainable [T, T, T], dout)",
+        "frozen_stack_backward(x, 3 層, trainable [T, T, T], dout)",
+    )
     expect_close(dx, edx, f"{call} -> dx", **TIGHT)
     expect_grads(grads, egrads, [True] * 3, call)
 
@@ -254,7 +257,14 @@ def test_bn_momentum_keeps_most_of_the_old_statistics(impl):
     """momentum 0.75 keeps 3/4 of the old moving mean: 0.75 * [1, 0] + 0.25 * [2, 4] = [1.25, 1].
     ja: momentum 0.75 は古い移動平均の 3/4 を残します: 0.75 * [1, 0] + 0.25 * [2, 4] = [1.25, 1]。"""
     _, mean, _ = bn(impl, trainable=True, training=True)
-    mean = expect_shape(mean, (2,), "frozen_batchnorm_forward(...) -> new moving mean")
+    mean = expect_shape(
+        mean,
+        (2,),
+        say(
+            "frozen_batchnorm_forward(...) -> new moving mean",
+            "frozen_batchnorm_forward(...) -> 新しい移動平均",
+        ),
+    )
     swapped = 0.25 * MEAN + 0.75 * np.array([2.0, 4.0])
     # Values are exact in binary (quarters), so the swapped formula is recognised exactly.
     assert not np.allclose(mean, swapped, rtol=1e-12, atol=0), say(
@@ -304,7 +314,14 @@ def test_bn_never_writes_into_the_callers_statistics(impl, trainable):
         f"frozen_batchnorm_forward(trainable={trainable}, training=True) が呼び出し側の移動統計量を"
         "その場で書き換えました。代わりに新しい配列を返してください",
     )
-    expect_shape(new_mean, (2,), "frozen_batchnorm_forward(...) -> new moving mean")
+    expect_shape(
+        new_mean,
+        (2,),
+        say(
+            "frozen_batchnorm_forward(...) -> new moving mean",
+            "frozen_batchnorm_forward(...) -> 新しい移動平均",
+        ),
+    )
     assert new_mean is not mean and new_var is not var, say(
         "frozen_batchnorm_forward returned the caller's own moving-statistics arrays; "
         "return new ones (np.copy) so later updates cannot reach the caller",

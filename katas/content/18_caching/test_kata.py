@@ -109,7 +109,10 @@ def test_every_chunk_size_gives_the_same_cache(impl, chunk_size):
     ja: N = 10 行を 1、3、4、10、64 のチャンクで: すべての行が順番どおり同じ値になります。"""
     bottom, x = setup(seed=2)
     got = impl.cache_frozen_outputs(bottom, x, chunk_size=chunk_size)
-    call = f"cache_frozen_outputs(4 layers, x (10, 4), chunk_size={chunk_size})"
+    call = say(
+        f"cache_frozen_outputs(4 layers, x (10, 4), chunk_size={chunk_size})",
+        f"cache_frozen_outputs(4 層, x (10, 4), chunk_size={chunk_size})",
+    )
     expect_shape(got, (10, 3), call)
     expect_close(got, run_bottom(bottom, x), call, **TIGHT)
 

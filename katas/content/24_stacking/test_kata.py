@@ -70,7 +70,12 @@ def test_a_single_rbm_trains_on_x(impl):
     """One RBM in the stack: its only input is x itself, so the list is [x].
     ja: スタックに RBM が 1 つなら、その入力は x そのものだけなので、リストは [x] です。"""
     x, params = make([5, 3], seed=0)
-    check_list(impl.layer_inputs(x, params), [x], "layer_inputs(x (6, 5), one RBM (3, 5))", EXACT)
+    check_list(
+        impl.layer_inputs(x, params),
+        [x],
+        say("layer_inputs(x (6, 5), one RBM (3, 5))", "layer_inputs(x (6, 5), RBM 1 つ (3, 5))"),
+        EXACT,
+    )
 
 
 @pytest.mark.hint(1)
@@ -167,7 +172,7 @@ def test_stack_weights_by_hand(impl):
     c1 = np.array([0.5, -0.5])
     w2, c2 = np.array([[7.0, 8.0]]), np.array([2.0])
     got = impl.stack_weights([(w1, c1), (w2, c2)])
-    what = f"{type(got).__name__} of {len(got)}" if isinstance(got, (list, tuple)) else "?"
+    what = f"len {len(got)}" if isinstance(got, (list, tuple)) else "?"
     assert isinstance(got, (list, tuple)) and len(got) == 2, say(
         f"stack_weights(two RBMs) returned {type(got).__name__} ({what}); expected a list of 2 "
         "(kernel, bias) pairs",

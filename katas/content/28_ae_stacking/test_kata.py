@@ -138,7 +138,7 @@ def test_the_inputs_keep_the_data_dtype(impl, dtype):
     ja: float32 のデータなら一番上まで float32 の入力になります (float64 は float64 のまま)。"""
     x, encoders = make([5, 4, 3, 2], seed=6, dtype=dtype)
     got = impl.autoencoder_layer_inputs(x, encoders)
-    what = f"{type(got).__name__} of {len(got)}" if isinstance(got, (list, tuple)) else "?"
+    what = f"len {len(got)}" if isinstance(got, (list, tuple)) else "?"
     assert isinstance(got, (list, tuple)) and len(got) == 3, say(
         f"autoencoder_layer_inputs(3 encoders) returned {type(got).__name__} ({what}); expected "
         "a list of 3 arrays",
@@ -156,8 +156,10 @@ def test_the_inputs_keep_the_data_dtype(impl, dtype):
 
 # -------------------------------------------------------------------- assemble_stacked_autoencoder
 def kind(x):
-    """A value's kind for a message: "list of 4", "tuple of 2", "ndarray"."""
-    return f"{type(x).__name__} of {len(x)}" if isinstance(x, (list, tuple)) else type(x).__name__
+    """A value's kind for a message: "list (len 4)", "tuple (len 2)", "ndarray"."""
+    return (
+        f"{type(x).__name__} (len {len(x)})" if isinstance(x, (list, tuple)) else type(x).__name__
+    )
 
 
 def check_pairs(got, n, call):
