@@ -69,7 +69,7 @@ def expect_rates(fn, steps, expected, call):
     got = [fn(step) for step in steps]
     for step, g, e in zip(steps, got, expected, strict=True):
         try:
-            expect_rate(g, e, say(f"{call} at step {step}", f"{call} のステップ {step}"))
+            expect_rate(g, e, say(f"{call} at step {step}", f"ステップ {step} での {call}"))
         except AssertionError as err:
             raise AssertionError(
                 say(
@@ -156,15 +156,15 @@ def test_exponential_decay_multiplies_by_the_rate_every_decay_steps(
     """Continuous decay: lr(step + decay_steps) = decay_rate * lr(step), and lr(0) = lr0.
     ja: 連続的な減衰: lr(step + decay_steps) = decay_rate * lr(step)、かつ lr(0) = lr0 です。"""
     call = f"exponential_decay(step, {lr0}, {decay_steps}, {rate})"
-    at0 = say(f"{call} at step 0", f"{call} のステップ 0")
+    at0 = say(f"{call} at step 0", f"ステップ 0 での {call}")
     expect_rate(impl.exponential_decay(0, lr0, decay_steps, rate), lr0, at0)
     now = impl.exponential_decay(step, lr0, decay_steps, rate)
-    where = say(f"{call} at step {step}", f"{call} のステップ {step}")
+    where = say(f"{call} at step {step}", f"ステップ {step} での {call}")
     expect_rate(now, lr0 * rate ** (step / decay_steps), where)
     later = impl.exponential_decay(step + decay_steps, lr0, decay_steps, rate)
     where = say(
         f"{call} at step {step + decay_steps} (= rate * lr({step}))",
-        f"{call} のステップ {step + decay_steps} (= rate * lr({step}))",
+        f"ステップ {step + decay_steps} (= rate * lr({step})) での {call}",
     )
     expect_rate(later, rate * now, where)
 
@@ -281,14 +281,14 @@ def test_power_schedule_formula(impl, lr0, decay_steps, power, k, offset):
         lr0 / (1 + k) ** power,
         say(
             f"{call} at step {step} = {k} * decay_steps",
-            f"{call} のステップ {step} = {k} * decay_steps",
+            f"ステップ {step} = {k} * decay_steps での {call}",
         ),
     )
     step += offset
     expect_rate(
         impl.power_schedule(step, lr0, decay_steps, power),
         lr0 / (1 + step / decay_steps) ** power,
-        say(f"{call} at step {step}", f"{call} のステップ {step}"),
+        say(f"{call} at step {step}", f"ステップ {step} での {call}"),
     )
 
 
