@@ -13,7 +13,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from katas.engine.testing import expect_close, expect_gradient, expect_shape, numerical_gradient
+from katas.engine.testing import (
+    describe,
+    expect_close,
+    expect_gradient,
+    expect_shape,
+    numerical_gradient,
+    say,
+)
 
 RTOL, ATOL = 1e-10, 1e-12  # see the module docstring
 
@@ -41,7 +48,10 @@ def grad_call(z, y):
 
 
 def as_scalar(got, call):
-    assert np.ndim(got) == 0, f"{call} returned shape {np.shape(got)}; expected a single number"
+    assert np.ndim(got) == 0, say(
+        f"{call} returned shape {np.shape(got)}; expected a single number",
+        f"{call} が形 {np.shape(got)} を返しました。1 つの数が期待値です",
+    )
     return float(got)
 
 
@@ -50,22 +60,26 @@ def as_scalar(got, call):
 
 @pytest.mark.hint(1)
 def test_softmax_by_hand(impl):
-    """softmax([[0, ln 2, ln 3]]) = [[1/6, 2/6, 3/6]]: exp gives 1, 2, 3, divided by their sum."""
+    """softmax([[0, ln 2, ln 3]]) = [[1/6, 2/6, 3/6]]: exp gives 1, 2, 3, divided by their sum.
+    ja: softmax([[0, ln 2, ln 3]]) = [[1/6, 2/6, 3/6]]: exp で 1, 2, 3 になり、その和で割ります。"""
     z = np.log(np.array([[1.0, 2.0, 3.0]]))
     expect_close(impl.softmax(z.copy()), np.array([[1, 2, 3]]) / 6, "softmax([[0, ln 2, ln 3]])")
 
 
 @pytest.mark.hint(1)
 def test_log_softmax_by_hand(impl):
-    """log_softmax([[0, ln 2, ln 3]]) = [[ln 1/6, ln 2/6, ln 3/6]]."""
+    """log_softmax([[0, ln 2, ln 3]]) = [[ln 1/6, ln 2/6, ln 3/6]].
+    ja: log_softmax([[0, ln 2, ln 3]]) = [[ln 1/6, ln 2/6, ln 3/6]] です。"""
     z = np.log(np.array([[1.0, 2.0, 3.0]]))
     expected = np.log(np.array([[1, 2, 3]]) / 6)
     expect_close(impl.log_softmax(z.copy()), expected, "log_softmax([[0, ln 2, ln 3]])", rtol=RTOL)
 
 
+@pytest.mark.mistake("softmax over the batch axis")
 @pytest.mark.hint(2)
 def test_softmax_is_taken_over_the_classes(impl):
-    """Each row (one example's K class scores) is normalised on its own: axis 1, not axis 0."""
+    """Each row (one example's K class scores) is normalised on its own: axis 1, not axis 0.
+    ja: 各行 (1 つの例の K 個のクラススコア) をそれぞれ正規化します: axis 0 ではなく axis 1 です。"""  # noqa: E501
     z = np.array([[1.0, 2.0, 3.0], [1.0, 1.0, 1.0]])
     expected = np.array([np.exp([1.0, 2.0, 3.0]) / np.exp([1.0, 2.0, 3.0]).sum(), [1 / 3] * 3])
     expect_close(impl.softmax(z.copy()), expected, "softmax([[1, 2, 3], [1, 1, 1]])", rtol=RTOL)
@@ -81,7 +95,8 @@ def test_softmax_is_taken_over_the_classes(impl):
 @pytest.mark.hint(1)
 @given(batch=batches)
 def test_softmax_rows_are_probabilities(impl, batch):
-    """softmax returns (N, K) positive values whose rows sum to 1, equal to exp(z) / sum exp(z)."""
+    """softmax returns (N, K) positive values whose rows sum to 1, equal to exp(z) / sum exp(z).
+    ja: softmax は (N, K) の正の値を返し、各行の和は 1、値は exp(z) / sum exp(z) です。"""
     z, _ = make(*batch)
     got = impl.softmax(z.copy())
     call = f"softmax(logits {z.shape})"
@@ -93,7 +108,8 @@ def test_softmax_rows_are_probabilities(impl, batch):
 @pytest.mark.hint(1)
 @given(batch=batches)
 def test_log_softmax_is_z_minus_logsumexp(impl, batch):
-    """log_softmax(z) = z - log(sum_j exp(z_j)) row by row, shape (N, K)."""
+    """log_softmax(z) = z - log(sum_j exp(z_j)) row by row, shape (N, K).
+    ja: log_softmax(z) は行ごとに z - log(sum_j exp(z_j))、形は (N, K) です。"""
     z, _ = make(*batch)
     got = impl.log_softmax(z.copy())
     call = f"log_softmax(logits {z.shape})"
@@ -101,26 +117,32 @@ def test_log_softmax_is_z_minus_logsumexp(impl, batch):
     expect_close(got, expected_log_softmax(z), call, rtol=RTOL, atol=ATOL)
 
 
+@pytest.mark.mistake("no max shift")
 @pytest.mark.hint(2)
 def test_softmax_of_huge_logits(impl):
-    """softmax stays finite at logits of +-1000 (subtract each row's max before exp)."""
+    """softmax stays finite at logits of +-1000 (subtract each row's max before exp).
+    ja: ロジットが +-1000 でも softmax は有限です (exp の前に各行の最大値を引きます)。"""
     z = np.array([[1000.0, 0.0, -1000.0], [1000.0, 1000.0, 0.0], [-1000.0, -1000.0, -1000.0]])
     # exp(-1000) = 0 in float64, so these are exact.
     expected = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.0], [1 / 3, 1 / 3, 1 / 3]])
     expect_close(impl.softmax(z.copy()), expected, "softmax([[1000, 0, -1000], ...])", rtol=RTOL)
 
 
+@pytest.mark.mistake("log of softmax")
 @pytest.mark.hint(2)
 def test_log_softmax_of_huge_logits(impl):
-    """log_softmax([[1000, 0, -1000]]) = [[0, -1000, -2000]]: finite, unlike log(softmax(z))."""
+    """log_softmax([[1000, 0, -1000]]) = [[0, -1000, -2000]]: finite, unlike log(softmax(z)).
+    ja: log_softmax([[1000, 0, -1000]]) = [[0, -1000, -2000]]: log(softmax(z)) と違って有限です。"""
     z = np.array([[1000.0, 0.0, -1000.0]])
     expected = np.array([[0.0, -1000.0, -2000.0]])
     expect_close(impl.log_softmax(z.copy()), expected, "log_softmax([[1000, 0, -1000]])", rtol=RTOL)
 
 
+@pytest.mark.mistake("one max for the whole batch")
 @pytest.mark.hint(2)
 def test_rows_at_very_different_scales(impl):
-    """Each row is shifted by its own max: a row 2000 below another still gets finite answers."""
+    """Each row is shifted by its own max: a row 2000 below another still gets finite answers.
+    ja: 各行は自分の最大値で平行移動します: 他の行より 2000 小さい行でも有限の答えになります。"""
     # One shift for the whole batch (logits.max()) would leave row 1 at -3000 and below:
     # exp underflows to 0 for all three, and log 0 = -inf.
     z = np.array([[1000.0, 0.0, -1000.0], [-1000.0, -1000.0, -999.0], [0.0, 0.0, -5000.0]])
@@ -133,8 +155,9 @@ def test_rows_at_very_different_scales(impl):
     )
     got = as_scalar(impl.sparse_softmax_cross_entropy(z.copy(), y.copy()), loss_call(z, y))
     expected = -logp[np.arange(3), y].mean()
-    assert math.isclose(got, expected, rel_tol=RTOL), (
-        f"{loss_call(z, y)} returned {got!r}, expected {expected!r}"
+    assert math.isclose(got, expected, rel_tol=RTOL), say(
+        f"{loss_call(z, y)} returned {got:.10g}, expected {expected:.10g}",
+        f"{loss_call(z, y)} が {got:.10g} を返しました。期待値は {expected:.10g} です",
     )
     grad = (np.exp(logp) - np.eye(3)[y]) / 3
     got = impl.sparse_softmax_cross_entropy_grad(z.copy(), y.copy())
@@ -144,54 +167,77 @@ def test_rows_at_very_different_scales(impl):
 # ---------------------------------------------------------------------------- the loss
 
 
+@pytest.mark.mistake("loss summed instead of averaged")
 @pytest.mark.hint(1)
 def test_loss_of_uniform_logits_is_log_k(impl):
-    """All-zero logits predict 1/K for every class, so the mean loss is log K whatever N."""
+    """All-zero logits predict 1/K for every class, so the mean loss is log K whatever N.
+    ja: ロジットがすべて 0 ならどのクラスも 1/K と予測するので、N によらず平均損失は log K です。"""
     z, y = np.zeros((5, 4)), np.array([0, 1, 2, 3, 0])
     got = as_scalar(impl.sparse_softmax_cross_entropy(z.copy(), y.copy()), loss_call(z, y))
-    assert math.isclose(got, math.log(4), rel_tol=RTOL), (
-        f"{loss_call(z, y)} with all-zero logits returned {got!r}, expected log 4 = "
-        f"{math.log(4)!r}" + (" (a sum over the batch, not the mean?)" if got > 2 else "")
+    summed = math.isclose(got, 5 * math.log(4), rel_tol=1e-6)
+    assert math.isclose(got, math.log(4), rel_tol=RTOL), say(
+        f"{loss_call(z, y)} with all-zero logits returned {got:.10g}, expected log 4 = "
+        f"{math.log(4):.10g}"
+        + (
+            ": exactly N = 5 times too large, a sum over the batch, not the mean?" if summed else ""
+        ),
+        f"ロジットがすべて 0 の {loss_call(z, y)} が {got:.10g} を返しました。期待値は "
+        f"log 4 = {math.log(4):.10g} です"
+        + (": ちょうど N = 5 倍です。バッチの平均ではなく和をとっていませんか?" if summed else ""),
     )
 
 
 @pytest.mark.hint(2)
 @given(batch=batches)
 def test_loss_is_the_mean_negative_log_probability_of_the_label(impl, batch):
-    """L = mean_n -log softmax(z)[n, labels[n]], a single number."""
+    """L = mean_n -log softmax(z)[n, labels[n]], a single number.
+    ja: L = mean_n -log softmax(z)[n, labels[n]] で、1 つの数です。"""
     z, y = make(*batch)
     got = as_scalar(impl.sparse_softmax_cross_entropy(z.copy(), y.copy()), loss_call(z, y))
     expected = -expected_log_softmax(z)[np.arange(len(y)), y].mean()
-    assert math.isclose(got, expected, rel_tol=RTOL, abs_tol=ATOL), (
-        f"{loss_call(z, y)} returned {got!r}, expected {expected!r}"
+    assert math.isclose(got, expected, rel_tol=RTOL, abs_tol=ATOL), say(
+        f"{loss_call(z, y)} returned {got:.10g}, expected {expected:.10g}",
+        f"{loss_call(z, y)} が {got:.10g} を返しました。期待値は {expected:.10g} です",
     )
 
 
 @pytest.mark.hint(2)
 def test_loss_of_huge_logits(impl):
-    """Confidently wrong costs 1000, right 0: logits [[1000, 0], [0, 1000]], labels [1, 1]: 500."""
+    """Confidently wrong costs 1000, right 0: logits [[1000, 0], [0, 1000]], labels [1, 1]: 500.
+    ja: 自信を持って外せば 1000、当てれば 0: ロジット [[1000, 0], [0, 1000]]、ラベル [1, 1] で 500 です。"""  # noqa: E501
     z, y = np.array([[1000.0, 0.0], [0.0, 1000.0]]), np.array([1, 1])
     got = as_scalar(impl.sparse_softmax_cross_entropy(z.copy(), y.copy()), loss_call(z, y))
-    assert math.isclose(got, 500.0, rel_tol=RTOL), (
-        f"{loss_call(z, y)} returned {got!r}, expected (1000 + 0) / 2 = 500.0"
+    assert math.isclose(got, 500.0, rel_tol=RTOL), say(
+        f"{loss_call(z, y)} returned {got:.10g}, expected (1000 + 0) / 2 = 500.0",
+        f"{loss_call(z, y)} が {got:.10g} を返しました。期待値は (1000 + 0) / 2 = 500.0 です",
     )
 
 
 # ---------------------------------------------------------------------------- the gradient
 
 
+@pytest.mark.mistake("gradient not divided by N")
 @pytest.mark.hint(1)
 def test_grad_by_hand(impl):
-    """All-zero logits, labels [0, 2]: grad = ([[1/3 - 1, 1/3, 1/3], [1/3, 1/3, 1/3 - 1]]) / 2."""
+    """All-zero logits, labels [0, 2]: grad = ([[1/3 - 1, 1/3, 1/3], [1/3, 1/3, 1/3 - 1]]) / 2.
+    ja: ロジットがすべて 0、ラベル [0, 2]: grad = ([[1/3 - 1, 1/3, 1/3], [1/3, 1/3, 1/3 - 1]]) / 2 です。"""  # noqa: E501
     z, y = np.zeros((2, 3)), np.array([0, 2])
     expected = (np.full((2, 3), 1 / 3) - np.array([[1, 0, 0], [0, 0, 1]])) / 2
-    got = impl.sparse_softmax_cross_entropy_grad(z.copy(), y.copy())
+    got = expect_shape(impl.sparse_softmax_cross_entropy_grad(z.copy(), y.copy()), (2, 3), "grad")
+    assert not np.allclose(got, 2 * expected, rtol=1e-6), say(
+        f"{grad_call(z, y)} is exactly N = 2 times the expected gradient: the loss is the mean "
+        "over the batch, so its gradient is (softmax - onehot) / N; did you forget the / N?",
+        f"{grad_call(z, y)} が期待される勾配のちょうど N = 2 倍です: 損失はバッチの平均なので、"
+        "勾配は (softmax - onehot) / N です。/ N を忘れていませんか?",
+    )
     expect_close(got, expected, grad_call(z, y), rtol=RTOL)
 
 
+@pytest.mark.mistake("one-hot at the prediction")
 @pytest.mark.hint(2)
 def test_grad_subtracts_the_label_not_the_prediction(impl):
-    """The one-hot sits at the true label (2), even when the model predicts class 0."""
+    """The one-hot sits at the true label (2), even when the model predicts class 0.
+    ja: one-hot は、モデルがクラス 0 を予測していても正解ラベル (2) の位置に立ちます。"""
     z, y = np.array([[5.0, 0.0, 0.0]]), np.array([2])
     p = np.exp(z) / np.exp(z).sum()
     expected = p - np.array([[0.0, 0.0, 1.0]])
@@ -201,7 +247,8 @@ def test_grad_subtracts_the_label_not_the_prediction(impl):
 
 @pytest.mark.hint(2)
 def test_grad_of_huge_logits(impl):
-    """Finite at +-1000: logits [[1000, 0], [0, 1000]], labels [1, 1] -> [[0.5, -0.5], [0, 0]]."""
+    """Finite at +-1000: logits [[1000, 0], [0, 1000]], labels [1, 1] -> [[0.5, -0.5], [0, 0]].
+    ja: +-1000 でも有限: ロジット [[1000, 0], [0, 1000]]、ラベル [1, 1] -> [[0.5, -0.5], [0, 0]] です。"""  # noqa: E501
     z, y = np.array([[1000.0, 0.0], [0.0, 1000.0]]), np.array([1, 1])
     expected = np.array([[0.5, -0.5], [0.0, 0.0]])
     got = impl.sparse_softmax_cross_entropy_grad(z.copy(), y.copy())
@@ -211,7 +258,8 @@ def test_grad_of_huge_logits(impl):
 @pytest.mark.hint(3)
 @given(batch=batches)
 def test_gradient_check(impl, batch):
-    """Gradient check (float64, random upstream gradient): rel. error <= 1e-7 against the loss."""
+    """Gradient check (float64, random upstream gradient): rel. error <= 1e-7 against the loss.
+    ja: 勾配チェック (float64、ランダムな上流勾配): 損失に対する相対誤差は 1e-7 以下です。"""
     z, y = make(*batch)
     # The loss is a scalar, so the upstream gradient is a random scalar g, |g| in [0.5, 2].
     g = float(np.random.default_rng(batch[2] + 1).uniform(0.5, 2.0)) * (-1) ** batch[2]
@@ -230,7 +278,8 @@ def test_gradient_check(impl, batch):
 @pytest.mark.hint(2)
 @given(batch=batches)
 def test_grad_rows_sum_to_zero(impl, batch):
-    """Each row of the gradient sums to 0: the softmax row sums to 1, and so does the one-hot."""
+    """Each row of the gradient sums to 0: the softmax row sums to 1, and so does the one-hot.
+    ja: 勾配の各行の和は 0 です: softmax の行の和も one-hot の和も 1 だからです。"""
     z, y = make(*batch)
     got = impl.sparse_softmax_cross_entropy_grad(z.copy(), y.copy())
     expect_shape(got, z.shape, grad_call(z, y))
@@ -240,9 +289,11 @@ def test_grad_rows_sum_to_zero(impl, batch):
 # ---------------------------------------------------------------------------- plumbing
 
 
+@pytest.mark.mistake("float64 one-hot")
 @pytest.mark.hint(3)
 def test_float32_stays_float32(impl):
-    """float32 logits give float32 softmax, log_softmax and gradient (no silent float64)."""
+    """float32 logits give float32 softmax, log_softmax and gradient (no silent float64).
+    ja: float32 のロジットからは float32 の softmax・log_softmax・勾配が返ります (黙って float64 にしません)。"""  # noqa: E501
     z, y = make(4, 3, 0)
     z = z.astype(np.float32)
     for name, got in (
@@ -251,29 +302,41 @@ def test_float32_stays_float32(impl):
         ("sparse_softmax_cross_entropy_grad", impl.sparse_softmax_cross_entropy_grad(z.copy(), y)),
     ):
         expect_shape(got, z.shape, f"{name}(float32 logits (4, 3))")
-        assert got.dtype == np.float32, (
+        assert got.dtype == np.float32, say(
             f"{name}(float32 logits (4, 3)) returned dtype {got.dtype}, expected float32 "
-            "(np.eye(K) and np.zeros((N, K)) are float64 unless you pass dtype=logits.dtype)"
+            "(np.eye(K) and np.zeros((N, K)) are float64 unless you pass dtype=logits.dtype)",
+            f"{name}(float32 のロジット (4, 3)) が dtype {got.dtype} を返しました。期待値は "
+            "float32 です (np.eye(K) や np.zeros((N, K)) は dtype=logits.dtype を渡さないと "
+            "float64 です)",
         )
 
 
+@pytest.mark.mistake("max shift in place")
 @pytest.mark.hint(1)
 def test_leaves_its_inputs_alone(impl):
-    """No function modifies the logits or the labels in place (the max shift makes a new array)."""
+    """No function modifies the logits or the labels in place (the max shift makes a new array).
+    ja: どの関数もロジットやラベルをその場で書き換えません (最大値の平行移動は新しい配列を作ります)。"""  # noqa: E501
     z, y = make(4, 3, 1)
     before = z.copy(), y.copy()
     impl.softmax(z)
     impl.log_softmax(z)
     impl.sparse_softmax_cross_entropy(z, y)
     impl.sparse_softmax_cross_entropy_grad(z, y)
-    assert np.array_equal(z, before[0]), "the logits were modified in place (z -= z.max(...)?)"
-    assert np.array_equal(y, before[1]), "the labels were modified in place"
+    assert np.array_equal(z, before[0]), say(
+        "the logits were modified in place (z -= z.max(...)?)",
+        "ロジットがその場で書き換えられました (z -= z.max(...) ですか?)",
+    )
+    assert np.array_equal(y, before[1]), say(
+        "the labels were modified in place", "ラベルがその場で書き換えられました"
+    )
 
 
+@pytest.mark.mistake("negative label wraps around")
 @pytest.mark.hint(3)
 @pytest.mark.parametrize("bad", [3, 7, -1])
 def test_label_out_of_range_is_an_error(impl, bad):
-    """A label outside [0, K) raises a ValueError that names it (-1 is not "the last class")."""
+    """A label outside [0, K) raises a ValueError that names it (-1 is not "the last class").
+    ja: [0, K) の外のラベルはそれを名指しする ValueError になります (-1 は「最後のクラス」ではありません)。"""  # noqa: E501
     z, y = np.zeros((2, 3)), np.array([0, bad])
     for name, call in (
         ("sparse_softmax_cross_entropy", loss_call(z, y)),
@@ -282,18 +345,33 @@ def test_label_out_of_range_is_an_error(impl, bad):
         try:
             got = getattr(impl, name)(z.copy(), y.copy())
         except ValueError as err:
-            assert str(bad) in str(err), (
-                f"{call} raised ValueError({str(err)!r}); name the bad label ({bad}) in the message"
+            assert str(bad) in str(err), say(
+                f"{call} raised ValueError({str(err)!r}); name the bad label ({bad}) in the "
+                "message",
+                f"{call} が ValueError({str(err)!r}) を送出しました。メッセージで不正なラベル "
+                f"({bad}) を名指ししてください",
             )
             continue
         except IndexError as err:
             # NumPy's own "index 3 is out of bounds": raised deep inside, naming no label.
             raise AssertionError(
-                f"{call} raised IndexError({str(err)!r}) from NumPy's indexing: check "
-                "0 <= labels < K first and raise a ValueError that names the bad label"
+                say(
+                    f"{call} raised IndexError({str(err)!r}) from NumPy's indexing: check "
+                    "0 <= labels < K first and raise a ValueError that names the bad label",
+                    f"{call} が NumPy のインデックス処理から IndexError({str(err)!r}) を送出"
+                    "しました: 先に 0 <= labels < K を確かめ、不正なラベルを名指しする "
+                    "ValueError を送出してください",
+                )
             ) from None
+        shown = f"{float(got):.6g}" if isinstance(got, float | int | np.number) else describe(got)
         raise AssertionError(
-            f"{call} returned {got!r} for K = 3 classes instead of raising: check "
-            "0 <= labels < K and raise a ValueError that names the bad label"
-            + (" (NumPy reads index -1 as the last class)" if bad < 0 else "")
+            say(
+                f"{call} returned {shown} for K = 3 classes instead of raising: check "
+                "0 <= labels < K and raise a ValueError that names the bad label"
+                + (" (NumPy reads index -1 as the last class)" if bad < 0 else ""),
+                f"K = 3 クラスの {call} が例外を送出せずに {shown} を返しました: "
+                "0 <= labels < K を確かめ、不正なラベルを名指しする ValueError を送出して"
+                "ください"
+                + (" (NumPy はインデックス -1 を最後のクラスと読みます)" if bad < 0 else ""),
+            )
         )
