@@ -8,7 +8,13 @@ layers: ``Scale`` (multiplies by a constant, so the chain rule becomes a product
 import numpy as np
 import pytest
 
-from katas.engine.testing import expect_close, expect_gradient, expect_shape, numerical_gradient
+from katas.engine.testing import (
+    expect_close,
+    expect_gradient,
+    expect_shape,
+    numerical_gradient,
+    say,
+)
 from scratch.layers import Activation, Dense, Layer
 
 
@@ -60,7 +66,58 @@ def build(layers, input_dim, seed):
 def expect_calls(log, expected, call):
     """The probes saw exactly the calls ``expected``, in that order."""
     if log != expected:
-        raise AssertionError(f"{call} made the calls {log}, expected {expected}")
+        raise AssertionError(
+            say(
+                f"{call} made the calls {log}, expected {expected}",
+                f"{call} の呼び出しが {log} でした。期待値は {expected} です",
+            )
+        )
+
+
+# What a wrong factor of the x2, x3, x5 stack gives away: (factor, English, Japanese).
+SCALE_FACTORS = {
+    "forward": [
+        (
+            5.0,
+            "5 = only the last layer's factor: is every layer fed x instead of the previous "
+            "layer's output?",
+            "5 は最後の層の係数だけです: 各層に前の層の出力ではなく x を渡していませんか?",
+        ),
+        (6.0, "6 = 2 * 3: the last layer was skipped", "6 = 2 * 3 です: 最後の層を飛ばしています"),
+        (
+            2.0,
+            "2 = only the first layer's factor: did the loop return after the first layer?",
+            "2 は最初の層の係数だけです: ループが最初の層のあとで return していませんか?",
+        ),
+    ],
+    "backward": [
+        (
+            2.0,
+            "2 = only the first layer's factor: is every layer given the same dout instead of "
+            "the gradient the layer above returned?",
+            "2 は最初の層の係数だけです: 各層に上の層が"
+            "返した勾配ではなく同じ dout を渡していませんか?",
+        ),
+        (
+            5.0,
+            "5 = only the last layer's factor: returned the top layer's gradient, or returned "
+            "inside the loop?",
+            "5 は最後の層の係数だけです: 一番上の層の勾配を返したか、ループの"
+            "中で return していませんか?",
+        ),
+    ],
+}
+
+
+def expect_scaled(got, x, direction, call):
+    """got = 30 * x through the x2, x3, x5 stack; a known wrong factor is named."""
+    got = expect_shape(got, x.shape, call)
+    for factor, en, ja in SCALE_FACTORS[direction]:
+        assert not np.allclose(got, factor * x), say(
+            f"{call} returned {factor:g} * input, expected 30 * input: {en}",
+            f"{call} が入力の {factor:g} 倍を返しました。期待値は 30 倍です: {ja}",
+        )
+    expect_close(got, 30 * x, call)
 
 
 def compose(layers, x):
@@ -70,17 +127,20 @@ def compose(layers, x):
     return x
 
 
+@pytest.mark.mistake("each layer fed x, or a layer skipped")
 @pytest.mark.hint(1)
 def test_forward_multiplies_through_a_stack_of_scales(impl):
-    """forward_layers([x2, x3, x5], x) is 30 * x: every layer runs, each on the previous output."""
+    """forward_layers([x2, x3, x5], x) is 30 * x: every layer runs, each on the previous output.
+    ja: forward_layers([x2, x3, x5], x) は 30 * x です: すべての層が、それぞれ前の層の出力に対して動きます。"""  # noqa: E501
     x = np.array([[1.0, -2.0]])
     out = impl.forward_layers([Scale(2.0), Scale(3.0), Scale(5.0)], x)
-    expect_close(out, 30 * x, "forward_layers([Scale(2), Scale(3), Scale(5)], [[1, -2]])")
+    expect_scaled(out, x, "forward", "forward_layers([Scale(2), Scale(3), Scale(5)], [[1, -2]])")
 
 
 @pytest.mark.hint(1)
 def test_forward_equals_the_manual_composition(impl):
-    """A Dense-tanh / Activation(sigmoid) / Dense stack gives dense2(sigmoid(tanh(x W1 + b1)))."""
+    """A Dense-tanh / Activation(sigmoid) / Dense stack gives dense2(sigmoid(tanh(x W1 + b1))).
+    ja: Dense-tanh / Activation(sigmoid) / Dense の積み重ねは dense2(sigmoid(tanh(x W1 + b1))) を返します。"""  # noqa: E501
     layers = build([Dense(4, "tanh"), Activation("sigmoid"), Dense(2)], 3, seed=0)
     x = np.random.default_rng(1).standard_normal((5, 3))
     (w1, b1), (w2, b2) = (layers[0].params.values()), (layers[2].params.values())
@@ -90,9 +150,11 @@ def test_forward_equals_the_manual_composition(impl):
     expect_close(out, expected, "forward_layers([Dense, Activation, Dense], x (5, 3))", rtol=1e-12)
 
 
+@pytest.mark.mistake("training flag dropped")
 @pytest.mark.hint(1)
 def test_forward_passes_the_training_flag_to_every_layer(impl):
-    """Every layer receives training=True when asked, and training=False by default."""
+    """Every layer receives training=True when asked, and training=False by default.
+    ja: すべての層が、指定すれば training=True を、既定では training=False を受け取ります。"""
     log = []
     layers = [Probe("a", log), Probe("b", log), Probe("c", log)]
     impl.forward_layers(layers, np.ones((2, 2)), training=True)
@@ -104,24 +166,31 @@ def test_forward_passes_the_training_flag_to_every_layer(impl):
 
 @pytest.mark.hint(1)
 def test_an_empty_stack_is_the_identity(impl):
-    """With no layers, forward returns x and backward returns dout unchanged."""
+    """With no layers, forward returns x and backward returns dout unchanged.
+    ja: 層がなければ、順伝播は x を、逆伝播は dout をそのまま返します。"""
     x = np.array([[1.0, 2.0]])
     expect_close(impl.forward_layers([], x), x, "forward_layers([], x)", rtol=0, atol=0)
     expect_close(impl.backward_layers([], x), x, "backward_layers([], dout)", rtol=0, atol=0)
 
 
+@pytest.mark.mistake("same dout for every layer")
 @pytest.mark.hint(2)
 def test_backward_multiplies_the_local_derivatives(impl):
-    """Back through [x2, x3, x5]: dL/dx = 2 * 3 * 5 * dout (the chain rule, with numbers)."""
+    """Back through [x2, x3, x5]: dL/dx = 2 * 3 * 5 * dout (the chain rule, with numbers).
+    ja: [x2, x3, x5] を逆にたどると dL/dx = 2 * 3 * 5 * dout です (数で見る連鎖律)。"""
     layers = [Scale(2.0), Scale(3.0), Scale(5.0)]
     dout = np.array([[1.0, -1.0]])
     dx = impl.backward_layers(layers, dout)
-    expect_close(dx, 30 * dout, "backward_layers([Scale(2), Scale(3), Scale(5)], [[1, -1]])")
+    expect_scaled(
+        dx, dout, "backward", "backward_layers([Scale(2), Scale(3), Scale(5)], [[1, -1]])"
+    )
 
 
+@pytest.mark.mistake("backward in forward order")
 @pytest.mark.hint(2)
 def test_backward_visits_the_layers_in_reverse(impl):
-    """backward_layers calls the last layer's backward first and the first layer's last."""
+    """backward_layers calls the last layer's backward first and the first layer's last.
+    ja: backward_layers は最後の層の backward を最初に、最初の層のものを最後に呼びます。"""
     log = []
     layers = [Probe("a", log), Probe("b", log), Probe("c", log)]
     compose(layers, np.ones((2, 2)))  # the tests' own forward: this test is about backward
@@ -132,7 +201,8 @@ def test_backward_visits_the_layers_in_reverse(impl):
 
 @pytest.mark.hint(2)
 def test_two_layer_backward_by_hand(impl):
-    """Dense-tanh then Dense: dx and every parameter gradient equal the chain rule by hand."""
+    """Dense-tanh then Dense: dx and every parameter gradient equal the chain rule by hand.
+    ja: Dense-tanh のあと Dense: dx とすべてのパラメータ勾配が手で書いた連鎖律と一致します。"""
     layers = build([Dense(4, "tanh"), Dense(2)], 3, seed=2)
     rng = np.random.default_rng(3)
     x, dout = rng.standard_normal((5, 3)), rng.standard_normal((5, 2))
@@ -156,7 +226,8 @@ def test_two_layer_backward_by_hand(impl):
 
 @pytest.mark.hint(2)
 def test_backward_returns_the_input_gradient_and_fills_every_layer(impl):
-    """dx has x's shape, and every Dense layer's grads (zeros after build) are filled."""
+    """dx has x's shape, and every Dense layer's grads (zeros after build) are filled.
+    ja: dx は x と同じ形で、すべての Dense 層の grads (build 直後は 0) が埋まります。"""
     layers = build([Dense(5, "tanh"), Dense(4, "sigmoid"), Dense(3)], 6, seed=4)
     rng = np.random.default_rng(5)
     compose(layers, rng.standard_normal((2, 6)))
@@ -165,16 +236,19 @@ def test_backward_returns_the_input_gradient_and_fills_every_layer(impl):
     for i, layer in enumerate(layers):
         for key, grad in layer.grads.items():
             expect_shape(grad, layer.params[key].shape, f"layers[{i}].grads[{key!r}]")
-            assert np.any(grad != 0), (
+            assert np.any(grad != 0), say(
                 f"after backward_layers, layers[{i}].grads[{key!r}] is still all zeros: "
-                "that layer's backward was never given its upstream gradient"
+                "that layer's backward was never given its upstream gradient",
+                f"backward_layers のあとも layers[{i}].grads[{key!r}] がすべて 0 です: "
+                "その層の backward に上流の勾配が渡されていません",
             )
 
 
 @pytest.mark.hint(3)
 @pytest.mark.parametrize(("n", "d", "seed"), [(4, 3, 0), (2, 6, 0), (5, 1, 2)])
 def test_whole_stack_gradient_check(impl, n, d, seed):
-    """Gradient check of a 3-layer net (float64, random dout): dx and every grad within 1e-7."""
+    """Gradient check of a 3-layer net (float64, random dout): dx and every grad within 1e-7.
+    ja: 3 層ネットワークの勾配チェック (float64、ランダムな dout): dx とすべての grad が 1e-7 以内です。"""  # noqa: E501
     layers = build([Dense(5), Activation("tanh"), Dense(4, "sigmoid"), Dense(3, "tanh")], d, seed)
     rng = np.random.default_rng(seed + 100)
     x, dout = rng.standard_normal((n, d)), rng.standard_normal((n, 3))
@@ -194,9 +268,11 @@ def test_whole_stack_gradient_check(impl, n, d, seed):
         expect_gradient(grad, numeric, f"layers[{i}].grads[{key!r}]")
 
 
+@pytest.mark.mistake("reverses or pops the caller's list")
 @pytest.mark.hint(2)
 def test_leaves_the_callers_list_alone_and_takes_a_tuple(impl):
-    """The caller's list keeps its layers in order (no reverse() or pop()); a tuple works too."""
+    """The caller's list keeps its layers in order (no reverse() or pop()); a tuple works too.
+    ja: 呼び出し側のリストの層の順序は変わらず (reverse() や pop() なし)、タプルでも動きます。"""
     log = []
     layers = [Probe("a", log), Probe("b", log), Probe("c", log)]
     before = list(layers)
@@ -209,7 +285,11 @@ def test_leaves_the_callers_list_alone_and_takes_a_tuple(impl):
             expect_calls(
                 log, expected, f"forward_layers then backward_layers on a {type(stack).__name__}"
             )
-        assert len(layers) == 3 and all(a is b for a, b in zip(layers, before, strict=True)), (
+        same = len(layers) == 3 and all(a is b for a, b in zip(layers, before, strict=True))
+        assert same, say(
             "forward_layers or backward_layers changed the caller's list of layers: iterate over "
-            "reversed(layers) (or layers[::-1]) instead of layers.reverse() or layers.pop()"
+            "reversed(layers) (or layers[::-1]) instead of layers.reverse() or layers.pop()",
+            "forward_layers か backward_layers が呼び出し側の層のリストを変えました: "
+            "layers.reverse() や layers.pop() ではなく reversed(layers) (または layers[::-1]) "
+            "でたどってください",
         )
