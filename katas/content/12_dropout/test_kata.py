@@ -10,7 +10,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from katas.engine.testing import expect_close, expect_gradient, expect_shape, numerical_gradient
+from katas.engine.testing import (
+    expect_close,
+    expect_gradient,
+    expect_shape,
+    numerical_gradient,
+    say,
+)
 
 seeds = st.integers(0, 2**16)
 rates = st.sampled_from([0.0, 0.1, 0.25, 0.5, 0.75, 0.9])
@@ -22,6 +28,20 @@ X = np.array([[1.0, 2.0], [3.0, 4.0]])
 MASK = np.array([[1.0, 0.0], [0.0, 1.0]])
 
 
+def _nested(v) -> str:
+    """A nested list of numbers on one line, each as :.4g: [[1.333, 0], [0, 5.333]]."""
+    return "[" + ", ".join(_nested(x) for x in v) + "]" if isinstance(v, list) else f"{v:.4g}"
+
+
+def expect_not(got, wrong, call: str, en: str, ja: str) -> None:
+    """got is not the value ``wrong`` that one named mistake gives (then the message names it)."""
+    got = np.asarray(got, dtype=np.float64)
+    wrong = np.asarray(wrong, dtype=np.float64)
+    if got.shape == wrong.shape and np.allclose(got, wrong, rtol=1e-9, atol=1e-12):
+        shown = _nested(got.tolist())
+        raise AssertionError(say(f"{call} is {shown}: {en}", f"{call} が {shown} です: {ja}"))
+
+
 def make(n, d, seed, rate):
     """x (n, d), a boolean keep mask drawn as rng.random(shape) >= rate, and the rng."""
     rng = np.random.default_rng(seed)
@@ -31,39 +51,86 @@ def make(n, d, seed, rate):
 @pytest.mark.hint(1)
 @given(n=st.integers(1, 6), d=st.integers(1, 6), seed=seeds, rate=rates, with_mask=st.booleans())
 def test_inference_is_the_identity(impl, n, d, seed, rate, with_mask):
-    """training=False returns x unchanged: no dropping, no scaling, any mask ignored."""
+    """training=False returns x unchanged: no dropping, no scaling, any mask ignored.
+    ja: training=False なら x をそのまま返します: 落とさず、スケールせず、マスクは無視します。"""
     x, mask, _ = make(n, d, seed, rate)
     out, _ = impl.dropout_forward(x, rate, mask if with_mask else None, training=False)
     call = f"dropout_forward(x {x.shape}, {rate}, {'mask' if with_mask else 'None'}, False)"
     expect_close(out, x, call, **EXACT)
 
 
+@pytest.mark.mistake("dropout or scaling at inference")
 @pytest.mark.hint(1)
 def test_training_defaults_to_off(impl):
-    """Without training=True, dropout_forward is the identity (Keras' default)."""
+    """Without training=True, dropout_forward is the identity (Keras' default).
+    ja: training=True がなければ dropout_forward は恒等写像です (Keras の既定)。"""
     out, _ = impl.dropout_forward(X, 0.75, MASK)
-    expect_close(out, X, "dropout_forward(x, 0.75, mask)", **EXACT)
+    call = "dropout_forward(x [[1, 2], [3, 4]], 0.75, mask [[1, 0], [0, 1]])"
+    expect_not(
+        out,
+        X * 0.25,
+        call,
+        "x * (1 - rate) at inference, the original dropout's scaling; with inverted dropout "
+        "the kept units were already divided by 1 - rate in training, so inference returns x",
+        "推論時に x * (1 - rate) としています (元の dropout のスケーリング)。inverted dropout "
+        "では学習時にすでに残したユニットを 1 - rate で割っているので、推論では x を返します",
+    )
+    expect_not(
+        out,
+        X * MASK * 4,
+        call,
+        "the mask applied although training is off (the default): inference is the identity",
+        "training がオフ (既定) なのにマスクを掛けています: 推論は恒等写像です",
+    )
+    expect_close(out, X, call, **EXACT)
 
 
+@pytest.mark.mistake("x dropped in place")
 @pytest.mark.hint(1)
 @pytest.mark.parametrize("training", [True, False])
 def test_forward_leaves_x_and_mask_alone(impl, training):
-    """Forward never modifies x or the mask in place."""
+    """Forward never modifies x or the mask in place.
+    ja: 順伝播は x もマスクもその場で書き換えません。"""
     x, mask = X.copy(), MASK.copy()
     impl.dropout_forward(x, 0.75, mask, training=training)
     for name, a, c in (("x", x, X), ("mask", mask, MASK)):
-        assert np.array_equal(a, c), (
-            f"dropout_forward(..., training={training}) changed its argument {name} in place"
+        assert np.array_equal(a, c), say(
+            f"dropout_forward(..., training={training}) changed its argument {name} in place",
+            f"dropout_forward(..., training={training}) が引数 {name} をその場で書き換えました",
         )
 
 
+@pytest.mark.mistake("rate read as the keep probability, or no rescaling")
 @pytest.mark.hint(2)
 def test_forward_by_hand(impl):
-    """x [[1, 2], [3, 4]], mask [[1, 0], [0, 1]], rate 0.75: out [[4, 0], [0, 16]]."""
+    """x [[1, 2], [3, 4]], mask [[1, 0], [0, 1]], rate 0.75: out [[4, 0], [0, 16]].
+    ja: x [[1, 2], [3, 4]]、マスク [[1, 0], [0, 1]]、rate 0.75: out は [[4, 0], [0, 16]] です。"""
     out, _ = impl.dropout_forward(X, 0.75, MASK, training=True)
     # Divided by the rate instead: 4/3 and 16/3; not scaled: 1 and 4.
+    call = "dropout_forward(x [[1, 2], [3, 4]], 0.75, mask [[1, 0], [0, 1]], training=True)"
+    expect_not(
+        out,
+        X * MASK / 0.75,
+        call,
+        "the kept units divided by rate: rate is the DROP probability, so divide by 1 - rate",
+        "残したユニットを rate で割っています: rate は「落とす」確率なので 1 - rate で割ります",
+    )
+    expect_not(
+        out,
+        X * MASK,
+        call,
+        "the kept units are not rescaled: divide them by 1 - rate so that E[out] = x",
+        "残したユニットをスケールし直していません: E[out] = x となるよう 1 - rate で割ります",
+    )
+    expect_not(
+        out,
+        X * (1 - MASK) * 4,
+        call,
+        "the mask is inverted: keep the units where the mask is 1 (True)",
+        "マスクが逆です: マスクが 1 (True) のユニットを残します",
+    )
     expected = np.array([[4.0, 0.0], [0.0, 16.0]])
-    expect_close(out, expected, "dropout_forward(x, 0.75, mask, training=True)", **TIGHT)
+    expect_close(out, expected, call, **TIGHT)
 
 
 @pytest.mark.hint(2)
@@ -75,7 +142,8 @@ def test_forward_by_hand(impl):
     kind=st.sampled_from(["bool", "int", "float"]),
 )
 def test_forward_matches_the_formula(impl, n, d, seed, rate, kind):
-    """Training: out = x * mask / (1 - rate), with the mask given as bools, ints or 0.0/1.0."""
+    """Training: out = x * mask / (1 - rate), with the mask given as bools, ints or 0.0/1.0.
+    ja: 学習時: out = x * mask / (1 - rate) です。マスクは bool・int・0.0/1.0 のどれでも構いません。"""  # noqa: E501
     x, mask, _ = make(n, d, seed, rate)
     given_mask = {"bool": mask, "int": mask.astype(np.int64), "float": mask.astype(float)}[kind]
     out, _ = impl.dropout_forward(x, rate, given_mask, training=True)
@@ -86,7 +154,8 @@ def test_forward_matches_the_formula(impl, n, d, seed, rate, kind):
 @pytest.mark.hint(2)
 @pytest.mark.parametrize("shape", [(4, 1), (1, 3)])
 def test_mask_broadcasts(impl, shape):
-    """A (N, 1) mask drops whole rows and a (1, D) mask whole columns (Keras' noise_shape)."""
+    """A (N, 1) mask drops whole rows and a (1, D) mask whole columns (Keras' noise_shape).
+    ja: (N, 1) のマスクは行ごと、(1, D) のマスクは列ごと落とします (Keras の noise_shape)。"""
     rng = np.random.default_rng(7)
     x, dout = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
     mask = np.zeros(shape)
@@ -101,7 +170,8 @@ def test_mask_broadcasts(impl, shape):
 @pytest.mark.hint(2)
 @pytest.mark.parametrize("rate", [0.2, 0.7])
 def test_statistics_of_a_random_mask(impl, rate):
-    """A random mask keeps about 1 - rate of the units, and E[out] = x (what the scaling is for)."""
+    """A random mask keeps about 1 - rate of the units, and E[out] = x (what the scaling is for).
+    ja: ランダムなマスクはユニットの約 1 - rate を残し、E[out] = x です (スケーリングはこのためです)。"""  # noqa: E501
     n_rows, v = 20_000, np.array([0.5, -2.0, 3.0])
     rng = np.random.default_rng(12)
     x = np.tile(v, (n_rows, 1))
@@ -115,9 +185,11 @@ def test_statistics_of_a_random_mask(impl, rate):
     # 200 of them away.
     kept = np.mean(out != 0)
     sd = np.sqrt(rate * (1 - rate) / out.size)
-    assert abs(kept - (1 - rate)) <= 5 * sd, (
+    assert abs(kept - (1 - rate)) <= 5 * sd, say(
         f"dropout_forward(..., rate={rate}, training=True) kept {kept:.4f} of the units, expected "
-        f"{1 - rate} +- {5 * sd:.4f} (5 standard deviations): is rate the DROP probability?"
+        f"{1 - rate:g} +- {5 * sd:.4f} (5 standard deviations): is rate the DROP probability?",
+        f"dropout_forward(..., rate={rate}, training=True) がユニットの {kept:.4f} を残しました。"
+        f"期待値は {1 - rate:g} +- {5 * sd:.4f} (5 標準偏差) です: rate は「落とす」確率ですか?",
     )
     # Each entry of column j is v_j / (1 - rate) with probability 1 - rate and 0 otherwise: mean
     # v_j, variance v_j^2 rate / (1 - rate). The mean of n_rows of them has standard deviation
@@ -125,20 +197,28 @@ def test_statistics_of_a_random_mask(impl, rate):
     # 5 of them again. Without the scaling the mean is (1 - rate) v_j: over 50 of them away.
     sd_mean = np.abs(v) * np.sqrt(rate / ((1 - rate) * n_rows))
     means = out.mean(axis=0)
-    assert np.all(np.abs(means - v) <= 5 * sd_mean), (
-        f"dropout_forward(..., rate={rate}, training=True): column means {means}, expected "
-        f"{v} +- {5 * sd_mean} (5 standard deviations): kept units must be divided by 1 - rate"
+    got_means = ", ".join(f"{float(m):.4g}" for m in means)
+    bounds = ", ".join(f"{float(b):.2g}" for b in 5 * sd_mean)
+    assert np.all(np.abs(means - v) <= 5 * sd_mean), say(
+        f"dropout_forward(..., rate={rate}, training=True): column means ({got_means}), expected "
+        f"(0.5, -2, 3) +- ({bounds}) (5 standard deviations): kept units must be divided by "
+        "1 - rate",
+        f"dropout_forward(..., rate={rate}, training=True): 列の平均が ({got_means}) です。"
+        f"期待値は (0.5, -2, 3) +- ({bounds}) (5 標準偏差) です: 残したユニットは 1 - rate で"
+        "割らなければなりません",
     )
 
 
 MASK_DTYPES = [np.bool_, np.uint8, np.int32, np.int64, np.float32, np.float64]
 
 
+@pytest.mark.mistake("the mask promotes float32")
 @pytest.mark.hint(2)
 @pytest.mark.parametrize("mask_dtype", MASK_DTYPES, ids=[np.dtype(t).name for t in MASK_DTYPES])
 @pytest.mark.parametrize("x_dtype", [np.float32, np.float64], ids=["float32_x", "float64_x"])
 def test_the_output_has_x_dtype_whatever_the_mask_dtype(impl, x_dtype, mask_dtype):
-    """out and dx have x's dtype for any mask dtype: a float64 or int64 mask on float32 x too."""
+    """out and dx have x's dtype for any mask dtype: a float64 or int64 mask on float32 x too.
+    ja: マスクの dtype によらず out と dx は x の dtype です: float32 の x に float64 や int64 のマスクでも。"""  # noqa: E501
     x, mask, rng = make(5, 4, 3, 0.25)
     x = x.astype(x_dtype)
     given_mask = mask.astype(mask_dtype)
@@ -146,9 +226,11 @@ def test_the_output_has_x_dtype_whatever_the_mask_dtype(impl, x_dtype, mask_dtyp
     call = f"dropout_forward({np.dtype(x_dtype).name} x, 0.25, {name} mask, training=True)"
     out, cache = impl.dropout_forward(x, 0.25, given_mask, training=True)
     out = expect_shape(out, x.shape, call)
-    assert out.dtype == x_dtype, (
+    assert out.dtype == x_dtype, say(
         f"{call} returned dtype {out.dtype}: cast the mask to x's dtype (x * mask with an int64 or "
-        "float64 mask promotes float32 to float64)"
+        "float64 mask promotes float32 to float64)",
+        f"{call} が dtype {out.dtype} を返しました: マスクを x の dtype に変換してください "
+        "(int64 や float64 のマスクとの x * mask は float32 を float64 に昇格させます)",
     )
     # The scale 1 / 0.75 rounded once more in float32: 1e-6 relative covers it.
     tol = {"rtol": 1e-6, "atol": 0.0} if x_dtype == np.float32 else TIGHT
@@ -157,17 +239,37 @@ def test_the_output_has_x_dtype_whatever_the_mask_dtype(impl, x_dtype, mask_dtyp
     dout = rng.standard_normal((5, 4)).astype(x_dtype)
     dx = impl.dropout_backward(dout, cache)
     dx = expect_shape(dx, x.shape, f"dropout_backward({np.dtype(x_dtype).name} dout) after {call}")
-    assert dx.dtype == x_dtype, (
+    assert dx.dtype == x_dtype, say(
         f"dropout_backward({np.dtype(x_dtype).name} dout) after {call} returned dtype {dx.dtype}"
+        ": cache the mask in x's dtype",
+        f"{call} のあとの dropout_backward({np.dtype(x_dtype).name} dout) が dtype {dx.dtype} を"
+        "返しました: マスクは x の dtype でキャッシュしてください",
     )
 
 
+@pytest.mark.mistake("backward without the mask or the scale")
 @pytest.mark.hint(3)
 def test_backward_by_hand(impl):
-    """dout all ones after the hand example: dx = mask / (1 - rate) = [[4, 0], [0, 4]]."""
+    """dout all ones after the hand example: dx = mask / (1 - rate) = [[4, 0], [0, 4]].
+    ja: 計算例のあとで dout がすべて 1: dx = mask / (1 - rate) = [[4, 0], [0, 4]] です。"""
     _, cache = impl.dropout_forward(X, 0.75, MASK, training=True)
     dx = impl.dropout_backward(np.ones((2, 2)), cache)
     # Without the mask: all 4; without the scale: the mask itself.
+    call = "dropout_backward(ones, cache of rate 0.75, mask [[1, 0], [0, 1]])"
+    expect_not(
+        dx,
+        np.full((2, 2), 4.0),
+        call,
+        "the mask is missing backward: dropped units get no gradient",
+        "逆伝播でマスクが抜けています: 落としたユニットには勾配が流れません",
+    )
+    expect_not(
+        dx,
+        MASK,
+        call,
+        "the 1 / (1 - rate) scale of forward is missing backward",
+        "順伝播で掛けた 1 / (1 - rate) が逆伝播で抜けています",
+    )
     expected = np.array([[4.0, 0.0], [0.0, 4.0]])
     expect_close(dx, expected, "dropout_backward(ones, cache of rate 0.75)", **TIGHT)
 
@@ -175,7 +277,8 @@ def test_backward_by_hand(impl):
 @pytest.mark.hint(3)
 @given(n=st.integers(1, 6), d=st.integers(1, 6), seed=seeds, rate=rates)
 def test_backward_gradient_check(impl, n, d, seed, rate):
-    """Gradient check with a fixed mask (float64, random dout): dx = dout * mask / (1 - rate)."""
+    """Gradient check with a fixed mask (float64, random dout): dx = dout * mask / (1 - rate).
+    ja: マスクを固定した勾配チェック (float64、ランダムな dout): dx = dout * mask / (1 - rate) です。"""  # noqa: E501
     x, mask, rng = make(n, d, seed, rate)
     dout = rng.standard_normal((n, d))
     _, cache = impl.dropout_forward(x, rate, mask, training=True)
@@ -192,7 +295,8 @@ def test_backward_gradient_check(impl, n, d, seed, rate):
 @pytest.mark.hint(3)
 @given(n=st.integers(1, 6), d=st.integers(1, 6), seed=seeds, rate=rates)
 def test_inference_backward_is_the_identity(impl, n, d, seed, rate):
-    """After an inference call, dx = dout: the identity passes the gradient through unchanged."""
+    """After an inference call, dx = dout: the identity passes the gradient through unchanged.
+    ja: 推論の呼び出しのあとは dx = dout です: 恒等写像は勾配をそのまま通します。"""
     x, _, rng = make(n, d, seed, rate)
     dout = rng.standard_normal((n, d))
     _, cache = impl.dropout_forward(x, rate, None, training=False)
@@ -200,10 +304,12 @@ def test_inference_backward_is_the_identity(impl, n, d, seed, rate):
     expect_close(dx, dout, f"dropout_backward(dout) after dropout_forward(..., {rate}, False)")
 
 
+@pytest.mark.mistake("mask applied after an inference call")
 @pytest.mark.hint(3)
 @given(n=st.integers(1, 6), d=st.integers(1, 6), seed=seeds, rate=rates)
 def test_inference_backward_ignores_a_mask_too(impl, n, d, seed, rate):
-    """A mask passed at inference is ignored backward too: dx = dout, exactly."""
+    """A mask passed at inference is ignored backward too: dx = dout, exactly.
+    ja: 推論時に渡したマスクは逆伝播でも無視します: dx はちょうど dout です。"""
     x, mask, rng = make(n, d, seed, rate)
     dout = rng.standard_normal((n, d))
     out, cache = impl.dropout_forward(x, rate, mask, training=False)
@@ -214,15 +320,19 @@ def test_inference_backward_ignores_a_mask_too(impl, n, d, seed, rate):
     expect_close(dx, dout, f"dropout_backward(dout) after {call}", **EXACT)
 
 
+@pytest.mark.mistake("dout overwritten")
 @pytest.mark.hint(3)
 @pytest.mark.parametrize("training", [True, False])
 def test_backward_leaves_dout_and_the_cache_alone(impl, training):
-    """Backward writes into neither dout nor the cache: a second call gives the same dx."""
+    """Backward writes into neither dout nor the cache: a second call gives the same dx.
+    ja: 逆伝播は dout にもキャッシュにも書き込みません: 2 回目の呼び出しでも同じ dx です。"""
     x, mask, rng = make(4, 3, 8, 0.5)
     dout = rng.standard_normal((4, 3))
     before = dout.copy()
     _, cache = impl.dropout_forward(x, 0.5, mask, training=training)
     first = np.array(impl.dropout_backward(dout, cache), copy=True)
     call = f"dropout_backward(dout, cache) (training={training})"
-    assert np.array_equal(dout, before), f"{call} changed dout in place"
+    assert np.array_equal(dout, before), say(
+        f"{call} changed dout in place", f"{call} が dout をその場で書き換えました"
+    )
     expect_close(impl.dropout_backward(dout, cache), first, f"{call}, called again", **EXACT)
