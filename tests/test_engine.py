@@ -71,7 +71,7 @@ def test_check_stub_then_solve(ws, capsys) -> None:
     assert code == 1 and "still the stub" in out and "katas hint dense" in out
     (ws / "01_dense.py").write_text(solved_text(), encoding="utf-8")
     code, out = run(capsys, "check", "dense")
-    assert code == 0 and "all 9 tests pass" in out
+    assert code == 0 and re.search(r"all \d+ tests pass", out), out
     code, out = run(capsys, "list", "--json")
     assert json.loads(out)[0]["state"] == "solved"
 
@@ -189,7 +189,7 @@ def test_watch_rechecks_on_save(ws, capsys) -> None:
 
     threading.Thread(target=save_later, daemon=True).start()
     code, out = run(capsys, "watch", "--poll", "--once")
-    assert code == 0 and "all 9 tests pass" in out
+    assert code == 0 and re.search(r"all \d+ tests pass", out), out
 
 
 def test_check_without_workspace(tmp_path, capsys, monkeypatch) -> None:

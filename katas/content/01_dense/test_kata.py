@@ -113,7 +113,7 @@ def test_bias_gradient_is_a_sum_over_the_batch(impl):
     call = "dense_backward(ones((10, 2)), cache) -> dbias"
     db = expect_shape(db, (2,), call)
     assert not np.allclose(db, 1.0), say(
-        f"{call} is [{float(db[0]):.6g}, {float(db[1]):.6g}], exactly 1/10 of the expected "
+        f"{call} returned [{float(db[0]):.6g}, {float(db[1]):.6g}], exactly 1/10 of the expected "
         "[10, 10]: did you average dout over the batch instead of summing it? The 1/N of the "
         "mean loss is already in dout.",
         f"{call} が [{float(db[0]):.6g}, {float(db[1]):.6g}] になりました。期待値 [10, 10] の"
@@ -134,7 +134,7 @@ def test_dx_uses_the_transposed_kernel(impl):
     call = "dense_backward([[1, 0]], cache of kernel [[1, 2], [3, 4]]) -> dx"
     dx = expect_shape(dx, (1, 2), call)
     assert not np.allclose(dx, [[1.0, 2.0]]), say(
-        f"{call} is [[1, 2]] = dout @ kernel, expected [[1, 3]] = dout @ kernel.T: "
+        f"{call} returned [[1, 2]] = dout @ kernel, expected [[1, 3]] = dout @ kernel.T: "
         "forgot the transpose? (with D != M the shapes would not even match)",
         f"{call} が [[1, 2]] = dout @ kernel になりました。期待値は [[1, 3]] = dout @ kernel.T "
         "です: 転置を忘れていませんか? (D != M なら形すら合いません)",
@@ -153,7 +153,7 @@ def test_kernel_gradient_is_a_sum_over_the_batch(impl):
     call = "dense_backward(ones((4, 3)), cache of x = ones((4, 2))) -> dkernel"
     dw = expect_shape(dw, (2, 3), call)
     assert not np.allclose(dw, 1.0), say(
-        f"{call} is {float(dw[0, 0]):.6g} everywhere, exactly 1/4 (1/N) of the expected 4: "
+        f"{call} returned {float(dw[0, 0]):.6g} everywhere, exactly 1/4 (1/N) of the expected 4: "
         "did you divide by the batch size? The 1/N of the mean loss is already in dout.",
         f"{call} がすべて {float(dw[0, 0]):.6g} になりました。期待値 4 のちょうど 1/4 (1/N) です: "
         "バッチサイズで割っていませんか? 平均損失の 1/N はすでに dout に含まれています。",
