@@ -71,15 +71,9 @@ def _problems(source: str) -> list[str]:
     return problems
 
 
-# Katas whose tests are still being translated (this set only shrinks; empty when done).
-PENDING: set[str] = set()
-
-
 @pytest.mark.parametrize("kata", all_katas(), ids=lambda k: k.id)
 def test_every_learner_facing_string_of_the_kata_tests_is_bilingual(kata) -> None:
     """Test descriptions and failure messages of the kata's tests have English and Japanese."""
-    if kata.id in PENDING:
-        pytest.xfail("translation in progress")
     problems = _problems(kata.tests.read_text(encoding="utf-8"))
     assert not problems, f"{kata.tests}:\n" + "\n".join(problems)
 
