@@ -8,7 +8,6 @@ import re
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -181,14 +180,22 @@ def test_goto_next_and_unknown(ws, capsys) -> None:
 
 
 def test_watch_rechecks_on_save(ws, capsys) -> None:
+    """``watch --once`` checks the saved file and returns after that check."""
     target = ws / "01_dense.py"
+    stop = threading.Event()
 
     def save_later() -> None:
-        time.sleep(1.0)
-        target.write_text(solved_text(), encoding="utf-8")
+        # Saved again every few seconds: a first save made before the observer looked at the
+        # folder (a loaded machine) would otherwise never be seen and the test would hang.
+        while not stop.wait(1.0):
+            target.write_text(solved_text(), encoding="utf-8")
+            stop.wait(2.0)
 
     threading.Thread(target=save_later, daemon=True).start()
-    code, out = run(capsys, "watch", "--poll", "--once")
+    try:
+        code, out = run(capsys, "watch", "--poll", "--once")
+    finally:
+        stop.set()
     assert code == 0 and re.search(r"all \d+ tests pass", out), out
 
 

@@ -723,26 +723,6 @@ def test_new_messages_exist_in_both_languages() -> None:
         assert {f.split(":")[0] for f in fields} == {f.split(":")[0] for f in ja}, key
 
 
-def test_watch_ignores_the_echo_of_its_own_check(ws, capsys, monkeypatch) -> None:
-    """A file event right after a check, for bytes the check left, is not a save: a learner file
-    rewriting itself must not make watch re-check it for ever."""
-    from katas.engine import commands
-
-    checks = []
-    monkeypatch.setattr(commands, "check_one", lambda *args: checks.append(args[2].id))
-    target = ws / "01_dense.py"
-
-    def fake_watch(root, on_change, poll=False, once=False):
-        on_change(target)  # a save: checked
-        on_change(target)  # the same bytes at once: the check's own echo
-        target.write_text(SOLVED, encoding="utf-8")
-        on_change(target)  # new bytes: checked
-
-    monkeypatch.setattr("katas.engine.watch.watch", fake_watch)
-    assert run(capsys, "watch")[0] == 0
-    assert checks == ["dense", "dense"]
-
-
 def test_processes_started_by_learner_code_end_with_the_check(ws, capsys, tmp_path) -> None:
     """A learner file leaving a process behind (holding the output pipe) neither hangs the check
     nor outlives it: the child's whole process group is stopped."""

@@ -1,6 +1,9 @@
 """The learner's sub-commands: start, list, check, watch, hint, reset, solution, next, goto,
-show, compare (``compare lockstep``: katas/lockstep.py). ``katas`` with no sub-command prints
-progress and the current kata.
+show, status, compare (``compare lockstep``: katas/lockstep.py). ``katas`` with no sub-command
+runs the watch loop at a terminal and prints ``katas status``'s summary elsewhere (a pipe, CI).
+
+Only ``goto``, ``next`` and the watch loop's advance move the current kata; ``check`` records a
+solve and nothing else.
 
 Bad input never reaches a traceback: flags are checked by ``katas.argtypes`` (argparse names the
 flag), kata names by ``registry.find``, paths here and in ``workspace.py``; each problem is a
@@ -23,14 +26,11 @@ from katas.argtypes import positive_int
 from katas.engine import feedback
 from katas.engine.i18n import pick_lang, t
 from katas.engine.registry import Kata, all_katas, find
-from katas.engine.runner import default_timeout, run_check
+from katas.engine.runner import CheckResult, default_timeout, run_check
 from katas.engine.workspace import State, Workspace
 from katas.errors import UserError
 
 IMPL_WORDS = ("reference", "stub")
-# watch: how long after a check an event for unchanged bytes counts as the check's own echo
-# (the polling observer reports up to half a second late, plus the debounce).
-ECHO_S = 2.0
 
 
 def _ctx(args: argparse.Namespace) -> tuple[Workspace, str]:
@@ -60,21 +60,40 @@ def _require_workspace(ws: Workspace, lang: str) -> None:
         raise UserError(t(lang, "no_workspace", path=ws.root))
 
 
-def cmd_status(args: argparse.Namespace) -> int:
-    ws, lang = _ctx(args)
-    _require_workspace(ws, lang)  # exit 2, as every command that needs one: nothing to report
+def summary(ws: Workspace, lang: str) -> str:
+    """Progress and the current kata in two lines (``katas status``; bare ``katas`` in a pipe)."""
     state = ws.load()
     kata = _current(ws, state, None)
-    print(t(lang, "progress", solved=len(state.known_solved()), total=len(all_katas())))
-    print(
-        t(
-            lang,
-            "current",
-            number=kata.number,
-            title=feedback.title(kata, lang).split(". ", 1)[1],
-            path=ws.path_for(kata),
-        )
+    return "\n".join(
+        [
+            t(lang, "progress", solved=len(state.known_solved()), total=len(all_katas())),
+            t(
+                lang,
+                "current",
+                number=kata.number,
+                title=feedback.title(kata, lang).split(". ", 1)[1],
+                path=ws.path_for(kata),
+            ),
+        ]
     )
+
+
+def interactive() -> bool:
+    """Whether a person sits at a terminal: stdin and stdout both one (not a pipe, a test, CI)."""
+    try:
+        return bool(sys.stdin and sys.stdin.isatty() and sys.stdout.isatty())
+    except (AttributeError, ValueError):  # a closed or replaced stream
+        return False
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """Bare ``katas``: the watch loop at a terminal; elsewhere (a pipe, a test, CI, where a loop
+    would hang) the two-line summary of ``katas status``, exit 0."""
+    ws, lang = _ctx(args)
+    _require_workspace(ws, lang)  # exit 2, as every command that needs one: nothing to report
+    if getattr(args, "command", None) is None and interactive():
+        return cmd_watch(args)
+    print(summary(ws, lang))
     return 0
 
 
@@ -90,22 +109,26 @@ def cmd_start(args: argparse.Namespace) -> int:
     return 1 if any(what == "blocked" for _, what in report) else 0
 
 
+def list_rows(ws: Workspace, state: State, lang: str) -> list[dict]:
+    """One row per kata: id, number, title, state (solved / started / new), reference, file."""
+    return [
+        {
+            "id": kata.id,
+            "number": kata.number,
+            "title": kata.title.get(lang) or kata.title["en"],
+            "state": ws.status(kata, state),
+            "reference": list(kata.reference),
+            "functions": list(kata.functions),
+            "file": str(ws.path_for(kata)),
+        }
+        for kata in all_katas()
+    ]
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     ws, lang = _ctx(args)
     state = _state(ws)
-    rows = []
-    for kata in all_katas():
-        rows.append(
-            {
-                "id": kata.id,
-                "number": kata.number,
-                "title": kata.title.get(lang) or kata.title["en"],
-                "state": ws.status(kata, state),
-                "reference": list(kata.reference),
-                "functions": list(kata.functions),
-                "file": str(ws.path_for(kata)),
-            }
-        )
+    rows = list_rows(ws, state, lang)
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=1))
         return 0
@@ -114,9 +137,14 @@ def cmd_list(args: argparse.Namespace) -> int:
     for r in rows:
         current = "→" if r["id"] == state.current else " "
         label = t(lang, "state_" + r["state"])
-        title = r["title"] + " " * (width - _display_width(r["title"]))
+        title = _pad(r["title"], width)
         print(f"{current}{marks[r['state']]} {r['number']:>2}. {title} [{label}]  {r['id']}")
     return 0
+
+
+def _pad(text: str, width: int) -> str:
+    """``text`` padded with spaces to ``width`` terminal columns."""
+    return text + " " * (width - _display_width(text))
 
 
 def _display_width(text: str) -> int:
@@ -124,32 +152,31 @@ def _display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def _spec_for(ws: Workspace, kata: Kata, impl: str | None) -> str:
+def _spec_for(ws: Workspace, kata: Kata, impl: str | None, lang: str = "en") -> str:
     """What the child tests: the learner's file, ``reference``, ``stub`` or a checked path."""
     if impl is None:
         return str(ws.path_for(kata))
     if impl in IMPL_WORDS:
         return impl
-    expected = "reference, stub or the path of a .py file"
     if not impl.strip() or "\0" in impl:
-        raise UserError(f"--impl: expected {expected}, got {impl!r}")
+        raise UserError(t(lang, "impl_bad", impl=repr(impl)))
     try:
         path = Path(impl).expanduser().resolve()
         if not path.exists():
-            raise UserError(f"--impl {impl}: there is no such file (expected {expected})")
+            raise UserError(t(lang, "impl_missing", impl=impl))
         if path.is_dir():
-            raise UserError(f"--impl {impl}: that is a folder (expected {expected})")
+            raise UserError(t(lang, "impl_folder", impl=impl))
         if path.suffix.lower() != ".py":
-            raise UserError(f"--impl {impl}: not a .py file (expected {expected})")
+            raise UserError(t(lang, "impl_not_py", impl=impl))
         with path.open("rb"):
             pass
     except (OSError, RuntimeError) as err:  # unreadable, a symlink loop, a name too long...
         reason = getattr(err, "strerror", None) or err
-        raise UserError(f"--impl {impl}: cannot read it ({reason})") from None
+        raise UserError(t(lang, "impl_unreadable", impl=impl, reason=reason)) from None
     return str(path)
 
 
-def _snapshot(path: Path) -> bytes | None:
+def snapshot(path: Path) -> bytes | None:
     """The learner's file as it is now (None: absent or unreadable; the child says why)."""
     try:
         return path.read_bytes() if path.is_file() else None
@@ -157,13 +184,15 @@ def _snapshot(path: Path) -> bytes | None:
         return None
 
 
-def _changed_during_check(ws: Workspace, kata: Kata, before: bytes | None) -> dict | None:
+def _changed_during_check(
+    ws: Workspace, kata: Kata, before: bytes | None, lang: str
+) -> dict | None:
     """A problem when the learner's file changed while it was checked. No version is lost: a
     deleted file is put back, a rewritten one has the checked version kept in backups/."""
     path = ws.path_for(kata)
     if before is None:
         return None
-    after = _snapshot(path)
+    after = snapshot(path)
     if after == before:
         return None
     if after is None and not path.exists():
@@ -171,34 +200,123 @@ def _changed_during_check(ws: Workspace, kata: Kata, before: bytes | None) -> di
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(before)
         except OSError as err:
-            raise UserError(f"cannot restore {path}: {err.strerror or err}") from None
+            reason = err.strerror or err
+            raise UserError(t(lang, "cannot_restore", path=path, reason=reason)) from None
         return {"kind": "file_deleted", "path": str(path)}
     backup = ws.backup_bytes(kata, before)
     return {"kind": "file_changed", "path": str(path), "backup": str(backup)}
+
+
+def run_one(
+    ws: Workspace, lang: str, kata: Kata, impl: str | None, verbose: bool, timeout: float
+) -> CheckResult:
+    """Check one kata (the learner's file when ``impl`` is None) and record a solve. The current
+    kata is left as it is: only ``goto``, ``next`` and the watch loop's advance move it."""
+    learner = impl is None
+    if learner:
+        _require_workspace(ws, lang)
+    spec = _spec_for(ws, kata, impl, lang)
+    before = snapshot(ws.path_for(kata)) if learner else None
+    (result,) = run_check(kata, [spec], timeout=timeout, verbose=verbose, lang=lang)
+    if learner:
+        changed = _changed_during_check(ws, kata, before, lang)
+        if changed is not None:
+            result.problem = changed
+        record(ws, kata, result)
+    return result
+
+
+def record(ws: Workspace, kata: Kata, result: CheckResult) -> None:
+    """Remember a pass (the first time it happened); a failure changes nothing: a kata once
+    solved stays solved, as its time in the state says."""
+    if result.passed:
+        state = ws.load()
+        if kata.id not in state.solved:
+            state.solved[kata.id] = time.time()
+            ws.save(state)
 
 
 def check_one(
     ws: Workspace, lang: str, kata: Kata, impl: str | None, verbose: bool, timeout: float
 ) -> bool:
     """Check one kata, print the teacher's report, record a solve. Returns True on pass."""
-    learner = impl is None
-    if learner:
-        _require_workspace(ws, lang)
-    spec = _spec_for(ws, kata, impl)
-    before = _snapshot(ws.path_for(kata)) if learner else None
-    (result,) = run_check(kata, [spec], timeout=timeout, verbose=verbose, lang=lang)
-    if learner:
-        changed = _changed_during_check(ws, kata, before)
-        if changed is not None:
-            result.problem = changed
+    result = run_one(ws, lang, kata, impl, verbose, timeout)
     print(feedback.report(kata, result, lang, verbose))
-    if learner:
-        state = ws.load()
-        state.current = kata.id
-        if result.passed:
-            state.solved.setdefault(kata.id, time.time())
-        ws.save(state)
     return result.passed
+
+
+def _first_line(kata: Kata, result: CheckResult, lang: str) -> str:
+    """The start of what went wrong, in one short line (``check --all`` without -v)."""
+    if result.problem is None and result.failures:
+        first = result.failures[0]
+        text = first.get("doc") or first.get("name") or ""
+    else:
+        text = feedback.report(kata, result, lang).strip()
+    text = (text.splitlines() or [""])[0].strip()
+    return text if len(text) <= 96 else text[:95] + "…"
+
+
+def check_all(ws: Workspace, lang: str, impl: str | None, verbose: bool, timeout: float) -> bool:
+    """Every kata, one line each while it runs (``-v``: each whole report), then a table."""
+    rows = []
+    katas = list(all_katas())
+    for kata in katas:
+        result = run_one(ws, lang, kata, impl, verbose, timeout)
+        n = result.collected or len(result.tests)
+        rows.append((kata, result, n))
+        mark = "✔" if result.passed else "✘"
+        name = feedback.title(kata, lang)
+        print(f"{mark} {name}  {result.n_passed}/{n}  {result.seconds:.1f} s", flush=True)
+        if verbose:
+            print(feedback.report(kata, result, lang, verbose) + "\n")
+        elif not result.passed:
+            print(f"      {_first_line(kata, result, lang)}", flush=True)
+    print()
+    print(summary_table(rows, lang))
+    return all(result.passed for _, result, _ in rows)
+
+
+def summary_table(rows: list[tuple[Kata, CheckResult, int]], lang: str) -> str:
+    """Plain aligned text (it reads the same in a pipe): kata, verdict, tests passed of total,
+    seconds; then the totals."""
+    head = [t(lang, "col_kata"), t(lang, "col_result"), t(lang, "col_tests"), t(lang, "col_s")]
+    body = [
+        [
+            feedback.title(kata, lang),
+            t(lang, "verdict_passed" if result.passed else "verdict_failed"),
+            f"{result.n_passed}/{n}",
+            f"{result.seconds:.1f}",
+        ]
+        for kata, result, n in rows
+    ]
+    widths = [max(_display_width(r[i]) for r in [head, *body]) for i in range(len(head))]
+
+    def line(cells: list[str]) -> str:
+        # Words to the left, numbers to the right of their column.
+        out = [
+            _pad(c, w) if i < 2 else " " * (w - _display_width(c)) + c
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ]
+        return "  ".join(out).rstrip()
+
+    lines = [line(head), "  ".join("-" * w for w in widths)]
+    lines += [line(r) for r in body]
+    passed = sum(result.passed for _, result, _ in rows)
+    tests = sum(result.n_passed for _, result, _ in rows)
+    total_tests = sum(n for _, _, n in rows)
+    seconds = sum(result.seconds for _, result, _ in rows)
+    lines.append(
+        t(
+            lang,
+            "check_all_total",
+            passed=passed,
+            total=len(rows),
+            tests=tests,
+            total_tests=total_tests,
+            seconds=f"{seconds:.1f}",
+        )
+    )
+    return "\n".join(lines)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -206,42 +324,57 @@ def cmd_check(args: argparse.Namespace) -> int:
     timeout = default_timeout() if args.timeout is None else args.timeout
     if args.all:
         if args.kata is not None:
-            raise UserError(
-                f"check --all checks every kata: give no kata with it, got {args.kata!r}"
-            )
+            raise UserError(t(lang, "check_all_kata", kata=repr(args.kata)))
         if args.impl is not None and args.impl not in IMPL_WORDS:
-            raise UserError(
-                "check --all --impl takes reference or stub: one file cannot be every kata "
-                f"(got {args.impl!r})"
-            )
-        katas = list(all_katas())
-    else:
-        katas = [_current(ws, _state(ws), args.kata)]
-    ok = True
-    for kata in katas:
-        ok &= check_one(ws, lang, kata, args.impl, args.verbose, timeout)
-    return 0 if ok else 1
+            raise UserError(t(lang, "check_all_impl", impl=repr(args.impl)))
+        if args.impl is None:
+            _require_workspace(ws, lang)
+        return 0 if check_all(ws, lang, args.impl, args.verbose, timeout) else 1
+    kata = _current(ws, _state(ws), args.kata)
+    return 0 if check_one(ws, lang, kata, args.impl, args.verbose, timeout) else 1
+
+
+def hint_text(ws: Workspace, lang: str, kata: Kata, level: int | None) -> str:
+    """Hint ``level`` (default: the one after the last shown, the last again after the last) of
+    ``kata``, with its header; the level shown is recorded in the workspace's state."""
+    state = _state(ws)
+    hints = kata.hints(lang)
+    if not hints:
+        raise UserError(t(lang, "no_hints", id=kata.id))
+    shown = state.hints.get(kata.id, 0)
+    level = min(shown + 1, len(hints)) if level is None else level
+    if not 1 <= level <= len(hints):
+        raise UserError(t(lang, "hint_level_range", id=kata.id, total=len(hints), level=level))
+    lines = [
+        t(lang, "hint_header", level=level, total=len(hints), title=feedback.title(kata, lang)),
+        hints[level - 1],
+    ]
+    if level == len(hints):
+        lines.append("\n" + t(lang, "hint_last", id=kata.id))
+    if ws.exists():
+        state.hints[kata.id] = max(shown, level)
+        ws.save(state)
+    return "\n".join(lines)
 
 
 def cmd_hint(args: argparse.Namespace) -> int:
     ws, lang = _ctx(args)
-    state = _state(ws)
-    kata = _current(ws, state, args.kata)
-    hints = kata.hints(lang)
-    if not hints:
-        raise UserError(f"{kata.id} has no hints")
-    shown = state.hints.get(kata.id, 0)
-    level = min(shown + 1, len(hints)) if args.level is None else args.level
-    if not 1 <= level <= len(hints):
-        raise UserError(f"hint --level: {kata.id} has hints 1 to {len(hints)}; got {level}")
-    print(t(lang, "hint_header", level=level, total=len(hints), title=feedback.title(kata, lang)))
-    print(hints[level - 1])
-    if level == len(hints):
-        print("\n" + t(lang, "hint_last", id=kata.id))
-    if ws.exists():
-        state.hints[kata.id] = max(shown, level)
-        ws.save(state)
+    kata = _current(ws, _state(ws), args.kata)
+    print(hint_text(ws, lang, kata, args.level))
     return 0
+
+
+def reset_kata(ws: Workspace, lang: str, kata: Kata) -> Path | None:
+    """Put the stub back (the learner's file kept in backups/ first) and forget the solve."""
+    _require_workspace(ws, lang)
+    target = ws.path_for(kata)
+    if target.is_dir():
+        raise UserError(t(lang, "kata_file_folder", name=target) + ".")
+    backup = ws.reset(kata)
+    state = ws.load()
+    state.solved.pop(kata.id, None)
+    ws.save(state)
+    return backup
 
 
 def cmd_reset(args: argparse.Namespace) -> int:
@@ -253,7 +386,7 @@ def cmd_reset(args: argparse.Namespace) -> int:
         raise UserError(t(lang, "kata_file_folder", name=target) + ".")
     if target.exists() and not args.yes:
         if sys.stdin is None or not sys.stdin.isatty():
-            raise UserError("reset needs confirmation: run it in a terminal, or pass --yes")
+            raise UserError(t(lang, "reset_needs_yes"))
         try:
             answer = input(t(lang, "reset_confirm", path=target)).strip().lower()
         except EOFError:  # Ctrl-D: no answer is a no
@@ -261,11 +394,8 @@ def cmd_reset(args: argparse.Namespace) -> int:
         if answer not in ("y", "yes", "はい"):
             print(t(lang, "reset_cancelled"))
             return 1
-    backup = ws.reset(kata)
+    backup = reset_kata(ws, lang, kata)
     print(t(lang, "reset_done", backup=backup or "-"))
-    state = ws.load()
-    state.solved.pop(kata.id, None)
-    ws.save(state)
     return 0
 
 
@@ -282,12 +412,29 @@ def cmd_solution(args: argparse.Namespace) -> int:
     return 0
 
 
-def _move(args: argparse.Namespace, kata: Kata) -> int:
-    ws, lang = _ctx(args)
+def first_unsolved(state: State, after: Kata | None = None) -> Kata | None:
+    """The first unsolved kata after ``after`` in course order, wrapping round to the earliest
+    unsolved one (which may be ``after`` itself); None when every kata is solved."""
+    katas = list(all_katas())
+    ids = [k.id for k in katas]
+    start = ids.index(after.id) + 1 if after is not None and after.id in ids else 0
+    for kata in katas[start:] + katas[:start]:
+        if kata.id not in state.solved:
+            return kata
+    return None
+
+
+def move_to(ws: Workspace, kata: Kata) -> None:
+    """Make ``kata`` the current one (in a workspace; outside one there is nothing to keep)."""
     if ws.exists():
         state = ws.load()
         state.current = kata.id
         ws.save(state)
+
+
+def _move(args: argparse.Namespace, kata: Kata) -> int:
+    ws, lang = _ctx(args)
+    move_to(ws, kata)
     print(kata.statement(lang))
     print(f"\n→ {ws.path_for(kata)}")
     return 0
@@ -295,9 +442,10 @@ def _move(args: argparse.Namespace, kata: Kata) -> int:
 
 def cmd_next(args: argparse.Namespace) -> int:
     ws, lang = _ctx(args)
-    kata = feedback.next_kata(_current(ws, _state(ws), None))
+    state = _state(ws)
+    kata = first_unsolved(state, after=_current(ws, state, None))
     if kata is None:
-        print(t(lang, "all_done"))
+        print(t(lang, "all_solved"))
         return 0
     return _move(args, kata)
 
@@ -313,41 +461,36 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
-    from katas.engine.watch import watch
+    """The watch loop (``katas/engine/tui.py``); bare ``katas`` at a terminal comes here too."""
+    from katas.engine import tui
 
     ws, lang = _ctx(args)
-    timeout = default_timeout() if args.timeout is None else args.timeout
-    _require_workspace(ws, lang)
-    print(t(lang, "watching", path=ws.root))
-    by_file = {ws.path_for(k).name: k for k in all_katas()}
-    # What each file held when its last check ended: an event that soon after, for the same
-    # bytes, was caused by the check itself (a learner file rewriting itself), not by a save,
-    # and re-checking it would loop for ever.
-    after_check: dict[str, tuple[bytes | None, float]] = {}
+    given = getattr(args, "timeout", None)
+    timeout = default_timeout() if given is None else given
+    verbose = bool(getattr(args, "verbose", False))
+    _require_workspace(ws, lang)  # a broken state file is said on the loop's screen
 
-    def on_change(path: Path) -> None:
-        kata = by_file.get(path.name)
-        if kata is None:
-            return
-        last = after_check.get(path.name)
-        if last and last[0] == _snapshot(path) and time.monotonic() - last[1] < ECHO_S:
-            return
-        print(f"\n[{time.strftime('%H:%M:%S')}] {path.name}")
-        check_one(ws, lang, kata, None, args.verbose, timeout)
-        after_check[path.name] = (_snapshot(path), time.monotonic())
+    def check(kata: Kata) -> CheckResult:
+        return run_one(ws, lang, kata, None, verbose, timeout)
 
-    watch(ws.root, on_change, poll=args.poll, once=args.once)
-    return 0
+    return tui.run(
+        ws,
+        lang,
+        check,
+        poll=bool(getattr(args, "poll", False)),
+        once=bool(getattr(args, "once", False)),
+        verbose=verbose,
+    )
 
 
 LOCKSTEP_ONLY = ("steps", "dtype", "json", "batch_size", "data", "exact_hyperparameters")
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
+    ws, lang = _ctx(args)
     if args.kata == "lockstep":
         from katas.lockstep import run_cli
 
-        lang = pick_lang(getattr(args, "lang", None))
         if args.impl is not None and args.impl != "workspace":  # your solved katas, scratch's side
             raise UserError(t(lang, "learner_lockstep_impl", value=args.impl))
         if args.timeout is not None and args.impl is None:
@@ -356,16 +499,15 @@ def cmd_compare(args: argparse.Namespace) -> int:
     given = [name for name in LOCKSTEP_ONLY if getattr(args, name) not in (None, False)]
     if given:
         flags = ", ".join("--" + name.replace("_", "-") for name in given)
-        raise UserError(f"{flags}: only for `katas compare lockstep`, not for a kata")
+        raise UserError(t(lang, "lockstep_only", flags=flags))
     from katas.engine import compare
 
-    ws, lang = _ctx(args)
     kata = _current(ws, _state(ws), args.kata)
     if not compare.has_cases(kata):
-        raise UserError(f"kata {kata.id} has no comparison cases (no compare.py in its folder)")
+        raise UserError(t(lang, "no_compare_cases", id=kata.id))
     if args.impl is None:
         _require_workspace(ws, lang)
-    spec = _spec_for(ws, kata, args.impl)
+    spec = _spec_for(ws, kata, args.impl, lang)
     seed = 0 if args.seed is None else args.seed
     # The user's --timeout as given; only the default leaves room for TensorFlow's import.
     timeout = compare.DEFAULT_TIMEOUT_S if args.timeout is None else args.timeout
@@ -389,6 +531,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     timeout_help = "seconds the tests may take (default: $DNN_KATAS_TIMEOUT, else 30)"
     add("start", cmd_start, "create your workspace (never overwrites a file)", kata=None)
+    add("status", cmd_status, "your progress and the current kata, in two lines", kata=None)
     p = add("list", cmd_list, "list the katas and your progress", kata=None)
     p.add_argument("--json", action="store_true")
     p = add("check", cmd_check, "run a kata's tests against your file")
@@ -396,7 +539,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--all", action="store_true", help="check every kata")
     p.add_argument("-v", "--verbose", action="store_true", help="show pytest's full report")
     p.add_argument("--timeout", type=argtypes.seconds, default=None, help=timeout_help)
-    p = add("watch", cmd_watch, "re-check a kata each time you save its file", kata=None)
+    p = add(
+        "watch",
+        cmd_watch,
+        "the watch loop (also bare `katas` at a terminal): checks the current kata at once, "
+        "re-checks each kata file you save, moves on after a pass; keys h n r l c q",
+        kata=None,
+    )
     p.add_argument("--poll", action="store_true", help="poll instead of OS file events")
     p.add_argument("--once", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("-v", "--verbose", action="store_true")
@@ -407,7 +556,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--yes", action="store_true", help="do not ask")
     p = add("solution", cmd_solution, "show the reference implementation")
     p.add_argument("--force", action="store_true", help="show it before you solved the kata")
-    add("next", cmd_next, "move to the next kata and show it", kata=None)
+    add("next", cmd_next, "move to the first unsolved kata after this one and show it", kata=None)
     add("goto", cmd_goto, "move to a kata and show it", kata="1")
     add("show", cmd_show, "show a kata's statement")
     p = add(

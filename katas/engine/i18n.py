@@ -165,6 +165,57 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ex8_diverged": "   diverged at epoch {epoch}",
         "ex8_book": "book ({what}): {acc:.4f}",
         "ex8_files": "report: {report}\ncurves: {curves}",
+        # watch
+        "impl_bad": "--impl: expected reference, stub or the path of a .py file, got {impl}",
+        "impl_missing": "--impl {impl}: there is no such file (expected reference, stub or the "
+        "path of a .py file)",
+        "impl_folder": "--impl {impl}: that is a folder (expected reference, stub or the path of "
+        "a .py file)",
+        "impl_not_py": "--impl {impl}: not a .py file (expected reference, stub or the path of a "
+        ".py file)",
+        "impl_unreadable": "--impl {impl}: cannot read it ({reason})",
+        "cannot_restore": "cannot restore {path}: {reason}",
+        "check_all_kata": "check --all checks every kata: give no kata with it, got {kata}",
+        "check_all_impl": "check --all --impl takes reference or stub: one file cannot be every "
+        "kata (got {impl})",
+        "col_kata": "kata",
+        "col_result": "result",
+        "col_tests": "tests",
+        "col_s": "s",
+        "verdict_passed": "passed",
+        "verdict_failed": "failed",
+        "check_all_total": "{passed} of {total} katas pass; {tests} of {total_tests} tests pass; "
+        "{seconds} s in all.",
+        "no_hints": "{id} has no hints",
+        "hint_level_range": "hint --level: {id} has hints 1 to {total}; got {level}",
+        "reset_needs_yes": "reset needs confirmation: run it in a terminal, or pass --yes",
+        "all_solved": "Every kata is solved. Well done! (`katas goto ID` revisits one.)",
+        "lockstep_only": "{flags}: only for `katas compare lockstep`, not for a kata",
+        "no_compare_cases": "kata {id} has no comparison cases (no compare.py in its folder)",
+        "os_create": "cannot create the folder {path}: {reason}",
+        "os_write": "cannot write {path}: {reason}",
+        "os_read": "cannot read {path}: {reason}",
+        "os_read_state": "cannot read your progress file {path}: {reason}",
+        "os_save_state": "cannot save your progress to {path}: {reason}",
+        "os_backup": "cannot back up your file to {path}: {reason}",
+        "os_is_a_file": "{path} is a file, not a folder",
+        "state_no_copy": "your progress file {path} could not be read ({reason}), and no copy of "
+        "it could be kept ({error}). Repair or remove it by hand.",
+        "broken_utf8": "not UTF-8 text (byte {byte})",
+        "broken_json": "not valid JSON: {error}",
+        "broken_top": "expected a JSON object at the top, found {found}",
+        "broken_current": '"current" must be a kata id or null, found {found}',
+        "broken_solved": '"solved" must map kata ids to times, found {found}',
+        "broken_hints": '"hints" must map kata ids to levels >= 0, found {found}',
+        "checking": "Checking {title}…",
+        "last_check": "Last check: {title}",
+        "watch_current": "Current kata: {title}",
+        "moved_on": "Solved! On to the first unsolved kata: {title}. Its statement is below.",
+        "watch_keys": "Save a kata file to check it.  Keys: h hint · n next unsolved · r reset · "
+        "l list · s statement · c check now · q quit",
+        "watch_no_keys": "Save a kata file to check it (no terminal here, so no keys); Ctrl-C "
+        "stops.",
+        "watch_bye": "Stopped watching. `katas` starts again where you are.",
     },
     "ja": {
         "passed": "✔ {title}: {n} 個のテストすべてに合格しました。",
@@ -321,6 +372,62 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ex8_diverged": "   エポック {epoch} で発散",
         "ex8_book": "書籍の値 ({what}): {acc:.4f}",
         "ex8_files": "レポート: {report}\n学習曲線: {curves}",
+        # watch
+        "impl_bad": "--impl: reference、stub または .py ファイルのパスを指定してください ({impl} "
+        "が指定されました)",
+        "impl_missing": "--impl {impl}: そのファイルはありません (reference、stub または .py "
+        "ファイルのパスを指定してください)",
+        "impl_folder": "--impl {impl}: それはフォルダです (reference、stub または .py ファイルの"
+        "パスを指定してください)",
+        "impl_not_py": "--impl {impl}: .py ファイルではありません (reference、stub または .py "
+        "ファイルのパスを指定してください)",
+        "impl_unreadable": "--impl {impl}: 読めません ({reason})",
+        "cannot_restore": "{path} を復元できません: {reason}",
+        "check_all_kata": "check --all はすべてのカタをチェックします。カタは指定しないでください "
+        "({kata} が指定されました)",
+        "check_all_impl": "check --all --impl には reference か stub を指定してください。1 つの"
+        "ファイルがすべてのカタになることはできません ({impl} が指定されました)",
+        "col_kata": "カタ",
+        "col_result": "結果",
+        "col_tests": "テスト",
+        "col_s": "秒",
+        "verdict_passed": "合格",
+        "verdict_failed": "不合格",
+        "check_all_total": "{total} 個中 {passed} 個のカタが合格、{total_tests} 個中 {tests} 個の"
+        "テストが合格、合計 {seconds} 秒でした。",
+        "no_hints": "{id} にはヒントがありません",
+        "hint_level_range": "hint --level: {id} のヒントは 1 から {total} までです ({level} が"
+        "指定されました)",
+        "reset_needs_yes": "reset には確認が必要です。端末で実行するか、--yes を付けてください",
+        "all_solved": "すべてのカタを解きました。おつかれさまでした! (`katas goto ID` で見直せます。)",
+        "lockstep_only": "{flags} は `katas compare lockstep` 専用で、カタには使えません",
+        "no_compare_cases": "カタ {id} には比較のケースがありません (フォルダに compare.py が"
+        "ありません)",
+        "os_create": "フォルダ {path} を作成できません: {reason}",
+        "os_write": "{path} に書き込めません: {reason}",
+        "os_read": "{path} を読めません: {reason}",
+        "os_read_state": "進捗ファイル {path} を読めません: {reason}",
+        "os_save_state": "進捗を {path} に保存できません: {reason}",
+        "os_backup": "ファイルを {path} にバックアップできません: {reason}",
+        "os_is_a_file": "{path} はファイルで、フォルダではありません",
+        "state_no_copy": "進捗ファイル {path} を読めませんでした ({reason})。そのコピーも残せ"
+        "ませんでした ({error})。手で直すか削除してください。",
+        "broken_utf8": "UTF-8 のテキストではありません ({byte} バイト目)",
+        "broken_json": "正しい JSON ではありません: {error}",
+        "broken_top": "最上位は JSON のオブジェクトのはずですが、{found} でした",
+        "broken_current": '"current" はカタの id か null のはずですが、{found} でした',
+        "broken_solved": '"solved" はカタの id から時刻への対応のはずですが、{found} でした',
+        "broken_hints": '"hints" はカタの id から 0 以上のレベルへの対応のはずですが、{found} '
+        "でした",
+        "checking": "{title} をチェック中…",
+        "last_check": "前回のチェック: {title}",
+        "watch_current": "現在のカタ: {title}",
+        "moved_on": "解けました!まだ解いていない最初のカタ {title} に進みます。問題文は下にあります。",
+        "watch_keys": "カタのファイルを保存するとチェックします。キー: h ヒント · n 次の未解決 · "
+        "r リセット · l 一覧 · s 問題文 · c 今すぐチェック · q 終了",
+        "watch_no_keys": "カタのファイルを保存するとチェックします (端末ではないのでキーは使えま"
+        "せん)。Ctrl-C で終了します。",
+        "watch_bye": "監視を終了しました。`katas` で続きから再開できます。",
     },
 }
 

@@ -62,7 +62,15 @@ class State:
 
 
 class BrokenState(ValueError):
-    """The state file is not what ``save`` writes; the message says what is wrong."""
+    """The state file is not what ``save`` writes; the message says what is wrong (``text``:
+    in the learner's language; ``str``: English)."""
+
+    def __init__(self, key: str, **fields: object) -> None:
+        super().__init__(t("en", key, **fields))
+        self.key, self.fields = key, fields
+
+    def text(self, lang: str) -> str:
+        return t(lang, self.key, **self.fields)
 
 
 def _number(value: Any) -> bool:
@@ -74,37 +82,38 @@ def parse_state(data: bytes) -> State:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
-        raise BrokenState(f"not UTF-8 text (byte {err.start})") from None
+        raise BrokenState("broken_utf8", byte=err.start) from None
     try:
         raw = json.loads(text)
     except ValueError as err:
-        raise BrokenState(f"not valid JSON: {err}") from None
+        raise BrokenState("broken_json", error=err) from None
     if not isinstance(raw, dict):
-        raise BrokenState(f"expected a JSON object at the top, found {type(raw).__name__}")
+        raise BrokenState("broken_top", found=type(raw).__name__)
     current = raw.pop("current", None)
     solved = raw.pop("solved", {})
     hints = raw.pop("hints", {})
     if current is not None and not isinstance(current, str):
-        raise BrokenState(f'"current" must be a kata id or null, found {current!r}')
+        raise BrokenState("broken_current", found=f"{current!r:.80}")
     if not isinstance(solved, dict) or not all(_number(v) for v in solved.values()):
-        raise BrokenState(f'"solved" must map kata ids to times, found {solved!r:.80}')
+        raise BrokenState("broken_solved", found=f"{solved!r:.80}")
     if not isinstance(hints, dict) or not all(
         isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in hints.values()
     ):
-        raise BrokenState(f'"hints" must map kata ids to levels >= 0, found {hints!r:.80}')
+        raise BrokenState("broken_hints", found=f"{hints!r:.80}")
     return State(current=current, solved=dict(solved), hints=dict(hints), extra=raw)
 
 
-def _os_error(action: str, path: Path, err: OSError) -> UserError:
-    """A UserError for an OS error: what was being done, where, and the OS's reason."""
+def _os_error(action: str, path: Path, err: OSError, lang: str = "en") -> UserError:
+    """A UserError for an OS error: what was being done (``action``, an i18n key ``os_*``),
+    where, and the OS's reason (the OS's own words)."""
     reason = err.strerror or str(err)
     # The OS names the exact path that failed, when it knows it.
     where = Path(err.filename) if isinstance(err.filename, str) and err.filename else path
     if isinstance(err, NotADirectoryError | FileExistsError):
         blocker = next((p for p in (where, *where.parents) if p.is_file()), None)
         if blocker is not None:
-            reason = f"{blocker} is a file, not a folder"
-    return UserError(f"cannot {action} {where}: {reason}")
+            reason = t(lang, "os_is_a_file", path=blocker)
+    return UserError(t(lang, action, path=where, reason=reason))
 
 
 def _stamp() -> str:
@@ -165,7 +174,7 @@ class Workspace:
             self.root.mkdir(parents=True, exist_ok=True)
             (self.meta / "backups").mkdir(parents=True, exist_ok=True)
         except OSError as err:  # a file where a folder must be, no permission, ...
-            raise _os_error("create the folder", self.root, err) from None
+            raise _os_error("os_create", self.root, err, self.lang) from None
         ignore = self.root / ".gitignore"
         report = []
         try:
@@ -181,7 +190,7 @@ class Workspace:
                     shutil.copyfile(kata.stub, target)
                 report.append((target.name, "created" if created else "kept"))
         except OSError as err:
-            raise _os_error("write", self.root, err) from None
+            raise _os_error("os_write", self.root, err, self.lang) from None
         if not self.state_file.exists():
             first = all_katas()[0].id if all_katas() else None
             self.save(State(current=first))
@@ -198,19 +207,24 @@ class Workspace:
         except FileNotFoundError:
             return State(current=all_katas()[0].id if all_katas() else None)
         except OSError as err:
-            raise _os_error("read your progress file", self.state_file, err) from None
+            raise _os_error("os_read_state", self.state_file, err, self.lang) from None
         try:
             return parse_state(data)
         except BrokenState as err:
-            reason = str(err)
+            reason = err.text(self.lang)
         backup = _free_name(self.meta, f"state.json.broken-{_stamp()}", "")
         try:
             backup.write_bytes(data)
         except OSError as err:
             # Without a copy the broken file must stay: refuse rather than overwrite it.
             raise UserError(
-                f"your progress file {self.state_file} could not be read ({reason}), and no copy "
-                f"of it could be kept ({err.strerror or err}). Repair or remove it by hand."
+                t(
+                    self.lang,
+                    "state_no_copy",
+                    path=self.state_file,
+                    reason=reason,
+                    error=err.strerror or err,
+                )
             ) from None
         fresh = State(current=all_katas()[0].id if all_katas() else None)
         self.save(fresh)
@@ -225,7 +239,7 @@ class Workspace:
         try:
             atomic_write(self.state_file, text.encode("utf-8"))
         except OSError as err:
-            raise _os_error("save your progress to", self.state_file, err) from None
+            raise _os_error("os_save_state", self.state_file, err, self.lang) from None
 
     def backup_bytes(self, kata: Kata, data: bytes) -> Path:
         """Keep ``data`` (a version of the learner's file) in backups/ with a timestamp."""
@@ -235,7 +249,7 @@ class Workspace:
             target = _free_name(folder, f"{kata.slug}.{_stamp()}", ".py")
             target.write_bytes(data)
         except OSError as err:
-            raise _os_error("back up your file to", folder, err) from None
+            raise _os_error("os_backup", folder, err, self.lang) from None
         return target
 
     def backup(self, kata: Kata) -> Path | None:
@@ -248,7 +262,7 @@ class Workspace:
         try:
             data = source.read_bytes()
         except OSError as err:
-            raise _os_error("read", source, err) from None
+            raise _os_error("os_read", source, err, self.lang) from None
         target = self.backup_bytes(kata, data)
         shutil.copystat(source, target)
         return target
@@ -259,7 +273,7 @@ class Workspace:
         try:
             shutil.copyfile(kata.stub, self.path_for(kata))
         except OSError as err:
-            raise _os_error("write", self.path_for(kata), err) from None
+            raise _os_error("os_write", self.path_for(kata), err, self.lang) from None
         return backup
 
     def status(self, kata: Kata, state: State) -> str:
