@@ -5,8 +5,8 @@ Three parts, so the logic is testable without a terminal:
 - ``Controller``, a small state machine. Events in: ``start()``, ``key(ch)``, ``saved(path)``
   and ``checked(kata, result)``; the checks it wants are queued (``queue``) and run by whoever
   drives it (``run_queued``). State out: ``view()``, plain data saying what to draw.
-- ``draw(console, view)``: the rich rendering (progress bar, panels, Markdown statements), the
-  screen cleared first; in a pipe nothing is cleared and frames follow each other.
+- ``draw(console, view, lang)``: the rich rendering (progress bar, panels, Markdown statements),
+  the screen cleared first; in a pipe nothing is cleared and frames follow each other.
 - ``Keys``: single keys in cbreak mode (``termios``/``tty``), the terminal restored in
   ``finally``; where there is no terminal or no termios, keys are off and saves still work.
 
@@ -109,7 +109,8 @@ class Controller:
     # --- events in --------------------------------------------------------------------------
 
     def start(self) -> None:
-        """The loop begins: check the current kata at once."""
+        """The loop begins: the current kata's statement, and a check of it at once."""
+        self._show_statement()
         self._want(self.kata)
 
     def saved(self, path: Path) -> None:
@@ -152,8 +153,10 @@ class Controller:
             elif ch == "q":
                 self.done = True
             elif ch == "h":
-                text = commands.hint_text(self.ws, self.lang, self.kata, None)
-                self.body, self.text = "hint", text
+                header, _, text = commands.hint_text(self.ws, self.lang, self.kata, None).partition(
+                    "\n"
+                )
+                self.body, self.text = "hint", f"**{header}**\n\n{text}"
             elif ch == "n":
                 nxt = commands.first_unsolved(self.ws.load(), after=self.kata)
                 if nxt is None:
@@ -259,6 +262,31 @@ def draw(console, view: View, lang: str) -> None:
     from rich.text import Text
 
     console.clear()
+    # Bottom-anchored, as rustlings: what matters most is printed last, so that a long
+    # statement scrolls off the top and the report, the progress and the keys stay in sight.
+    if view.body in ("statement", "hint"):
+        console.print(Panel(Markdown(view.text), border_style="blue"))
+    elif view.body == "list":
+        table = Table(box=None, show_header=False, padding=(0, 1))
+        marks = {"solved": "✔", "started": "…", "new": " "}
+        for r in view.rows:
+            here = "→" if r["id"] == view.kata.id else " "
+            label = t(lang, "state_" + r["state"])
+            mark = here + marks[r["state"]]
+            table.add_row(mark, f"{r['number']:>2}.", r["title"], label, r["id"])
+        console.print(Panel(table, border_style="blue"))
+    if view.report is not None:
+        style = "green" if view.report.passed else "red"
+        console.print(
+            Panel(
+                Text(view.report.text),
+                title=t(lang, "last_check", title=feedback.title(view.report.kata, lang)),
+                title_align="left",
+                border_style=style,
+            )
+        )
+    for notice in view.notices:
+        console.print(Panel(Text(notice), border_style="yellow"))
     bar = Table.grid(padding=(0, 1))
     bar.add_row(
         ProgressBar(total=max(view.total, 1), completed=view.solved, width=30),
@@ -272,29 +300,6 @@ def draw(console, view: View, lang: str) -> None:
     console.print(Panel(head, title="dnn-katas", title_align="left"))
     if view.busy is not None:
         console.print(Text(t(lang, "checking", title=feedback.title(view.busy, lang)), "yellow"))
-    if view.report is not None:
-        style = "green" if view.report.passed else "red"
-        console.print(
-            Panel(
-                Text(view.report.text),
-                title=t(lang, "last_check", title=feedback.title(view.report.kata, lang)),
-                title_align="left",
-                border_style=style,
-            )
-        )
-    if view.body in ("statement", "hint"):
-        console.print(Panel(Markdown(view.text), border_style="blue"))
-    elif view.body == "list":
-        table = Table(box=None, show_header=False, padding=(0, 1))
-        marks = {"solved": "✔", "started": "…", "new": " "}
-        for r in view.rows:
-            here = "→" if r["id"] == view.kata.id else " "
-            label = t(lang, "state_" + r["state"])
-            mark = here + marks[r["state"]]
-            table.add_row(mark, f"{r['number']:>2}.", r["title"], label, r["id"])
-        console.print(Panel(table, border_style="blue"))
-    for notice in view.notices:
-        console.print(Panel(Text(notice), border_style="yellow"))
     if view.prompt:
         console.print(Text(view.prompt, style="bold yellow"))
     console.print(Text(t(lang, "watch_keys" if view.keys else "watch_no_keys"), style="dim"))
