@@ -541,3 +541,30 @@ def test_keys_through_a_terminal(tmp_path) -> None:
     assert after[3] == before[3], "the terminal's local modes (ICANON, ECHO) were not restored"
     hints = json.loads((root / ".katas" / "state.json").read_text(encoding="utf-8"))["hints"]
     assert hints == {"dense": 1}
+
+
+def test_the_readme_learner_commands_work(tmp_path, monkeypatch, capsys) -> None:
+    """Every ``katas`` command in the README's learner section runs (exit 0) in a fresh
+    workspace where kata 1 is solved, and the test file it names exists."""
+    import shlex
+
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    section = text.split("## For learners: the first five minutes", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```bash\n(.*?)```", section, re.S)
+    argvs = [
+        shlex.split(line.split("#", 1)[0])[1:]
+        for block in blocks
+        for line in block.splitlines()
+        if line.startswith("katas")
+    ]
+    assert argvs[0] == ["start"] and len(argvs) >= 8
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DNN_KATAS_WORKSPACE", raising=False)
+    monkeypatch.setenv("DNN_KATAS_LANG", "en")
+    for argv in argvs:
+        code = main(argv)
+        assert code == 0, (argv, capsys.readouterr())
+        if argv == ["start"]:
+            (tmp_path / "katas-workspace" / "01_dense.py").write_text(solved_text(), "utf-8")
+    paths = re.findall(r"`(katas/content/\d\d_\w+/test_kata\.py)`", section)
+    assert paths and all((REPO / path).is_file() for path in paths), paths

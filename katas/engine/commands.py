@@ -105,7 +105,9 @@ def cmd_start(args: argparse.Namespace) -> int:
         print(marks[what] + t(lang, "kata_file_folder" if what == "blocked" else what, name=name))
     print(t(lang, "started", path=ws.root))
     print()
-    print(_current(ws, ws.load(), None).statement(lang))
+    kata = _current(ws, ws.load(), None)
+    print(kata.statement(lang))
+    print(f"\n→ {ws.path_for(kata)}")
     return 1 if any(what == "blocked" for _, what in report) else 0
 
 
