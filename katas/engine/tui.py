@@ -85,10 +85,12 @@ class Controller:
     ) -> None:
         self.ws, self.lang, self.check = ws, lang, check
         self.verbose, self.keys, self.clock = verbose, keys, clock
+        # What the last event had to say (gone at the next key or check), and what the
+        # workspace said: a state file found broken is said on the screen, not on stderr (the
+        # next frame would wipe it), and stays until a key is pressed.
         self.notices: list[str] = []
-        # A state file found broken while the loop runs is said on the screen, not on stderr
-        # (the next frame would wipe it).
-        ws.notify = self.notices.append
+        self.sticky: list[str] = []
+        ws.notify = self.sticky.append
         self.kata = commands._current(ws, ws.load(), None)
         self.report: Report | None = None
         self.body, self.text = "", ""
@@ -138,6 +140,7 @@ class Controller:
             self._retried.discard(path.name)
         self._after[path.name] = (commands.snapshot(path), self.clock(), again)
         self.checks += 1
+        self.notices = []
         text = feedback.report(kata, result, self.lang, self.verbose)
         self.report = Report(kata, text, result.passed)
         if result.passed and kata.id == self.kata.id:
@@ -146,7 +149,7 @@ class Controller:
 
     def key(self, ch: str) -> None:
         """One key pressed. Notices are read by now: they go."""
-        self.notices = []
+        self.notices, self.sticky = [], []
         try:
             if self.prompt is not None:
                 self._answer(ch)
@@ -208,7 +211,7 @@ class Controller:
             body=self.body,
             text=self.text,
             rows=self.rows,
-            notices=list(self.notices),
+            notices=[*self.sticky, *self.notices],
             prompt=self.prompt,
             busy=self.busy,
             keys=self.keys,
