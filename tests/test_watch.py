@@ -309,6 +309,18 @@ def test_keys_are_off_without_a_terminal() -> None:
         assert keys.read(0.01) == ""
 
 
+def test_keys_are_off_without_termios(monkeypatch) -> None:
+    """Where termios does not exist (Windows) keys are off, even at a terminal."""
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setitem(sys.modules, "termios", None)  # importing it raises ImportError
+    with tui.Keys(Terminal()) as keys:
+        assert not keys.enabled
+
+
 def test_saves_are_debounced_and_only_kata_like_files_count(tmp_path) -> None:
     """Several events for one file within the debounce are one save; .katas/ and non-.py files
     are not saves."""
