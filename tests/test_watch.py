@@ -455,17 +455,23 @@ def _env(root: Path) -> dict:
     return env
 
 
-def _wait_for(read, pattern: str, seen: list[str], limit: float = 90) -> None:
-    """Read output until ``pattern`` appears after what was seen so far (or fail)."""
-    start = len("".join(seen))
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        if re.search(pattern, "".join(seen)[start:]):
-            return
-        chunk = read()
-        if chunk:
-            seen.append(chunk)
-    raise AssertionError(f"no {pattern!r} within {limit} s in:\n{''.join(seen)[-3000:]}")
+class Output:
+    """What a process printed so far, read with ``read``; ``expect`` waits for a pattern after
+    the previous match (frames repeat old reports, so "after" means after the last match)."""
+
+    def __init__(self, read) -> None:
+        self.read, self.text, self.pos = read, "", 0
+
+    def expect(self, pattern: str, limit: float = 90) -> None:
+        deadline = time.monotonic() + limit
+        while True:
+            found = re.compile(pattern).search(self.text, self.pos)
+            if found:
+                self.pos = found.end()
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no {pattern!r} within {limit} s in:\n{self.text[-3000:]}")
+            self.text += self.read()
 
 
 def test_the_loop_checks_at_once_rechecks_on_save_and_advances(tmp_path) -> None:
@@ -483,26 +489,26 @@ def test_the_loop_checks_at_once_rechecks_on_save_and_advances(tmp_path) -> None
         stdin=subprocess.DEVNULL,
     )
     os.set_blocking(proc.stdout.fileno(), False)
-    seen: list[str] = []
 
     def read() -> str:
         time.sleep(0.05)
         return (proc.stdout.read() or b"").decode("utf-8", errors="replace")
 
+    out = Output(read)
     try:
-        _wait_for(read, r"still the stub", seen)  # checked at once
+        out.expect(r"still the stub")  # checked at once
         wrong = (DENSE.folder / "mutants" / "m03_bias_mean.py").read_bytes()
         (root / "01_dense.py").write_bytes(wrong)
-        _wait_for(read, r"[1-8] of 9 tests pass", seen)
+        out.expect(r"[1-8] of 9 tests pass")
         (root / "01_dense.py").write_text(solved_text(), encoding="utf-8")
-        _wait_for(read, r"all 9 tests pass", seen)
-        _wait_for(read, re.escape(f"first unsolved kata: {SECOND.number}."), seen, limit=10)
+        out.expect(r"all 9 tests pass")
+        out.expect(re.escape(f"first unsolved kata: {SECOND.number}."), limit=10)
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=30) == 0
     finally:
         if proc.poll() is None:
             proc.kill()
-    out = "".join(seen) + read()
+    out = out.text + read()
     assert "Traceback" not in out and "Stopped watching" in out
     assert f"Current kata: {SECOND.number}." in out and SECOND.slug + ".py" in out
     current = json.loads((root / ".katas" / "state.json").read_text(encoding="utf-8"))
@@ -528,7 +534,6 @@ def test_keys_through_a_terminal(tmp_path) -> None:
         [sys.executable, "-m", "katas"], env=env, stdin=slave, stdout=slave, stderr=slave
     )
     os.set_blocking(master, False)
-    seen: list[str] = []
 
     def read() -> str:
         time.sleep(0.05)
@@ -538,13 +543,14 @@ def test_keys_through_a_terminal(tmp_path) -> None:
             return ""
         return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", data.decode("utf-8", errors="replace"))
 
+    out = Output(read)
     try:
-        _wait_for(read, r"still the stub", seen)
-        _wait_for(read, r"q quit", seen, limit=10)
+        out.expect(r"still the stub")
+        out.expect(r"q quit", limit=10)
         os.write(master, b"h")
-        _wait_for(read, r"Hint 1 of", seen, limit=20)
+        out.expect(r"Hint 1 of", limit=20)
         os.write(master, b"l")
-        _wait_for(read, re.escape(KATAS[-1].id), seen, limit=20)
+        out.expect(re.escape(KATAS[-1].id), limit=20)
         os.write(master, b"q")
         assert proc.wait(timeout=30) == 0
     finally:
