@@ -421,6 +421,7 @@ COMMANDS = [
     ["show"],
     ["solution", "dense", "--force"],
     ["reset", "dense", "--yes"],
+    ["check", "dense", "--impl", "reference"],
 ]
 
 
