@@ -55,6 +55,12 @@ def _current(ws: Workspace, state: State, name: str | None) -> Kata:
     return unsolved[0] if unsolved else all_katas()[-1]
 
 
+def current_kata(ws: Workspace, state: State) -> Kata:
+    """The current kata: the one ``goto`` / ``next`` / the watch loop chose, else the first
+    unsolved one."""
+    return _current(ws, state, None)
+
+
 def _require_workspace(ws: Workspace, lang: str) -> None:
     if not ws.exists():
         raise UserError(t(lang, "no_workspace", path=ws.root))

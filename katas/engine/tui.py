@@ -91,7 +91,7 @@ class Controller:
         self.notices: list[str] = []
         self.sticky: list[str] = []
         ws.notify = self.sticky.append
-        self.kata = commands._current(ws, ws.load(), None)
+        self.kata = commands.current_kata(ws, ws.load())
         self.report: Report | None = None
         self.body, self.text = "", ""
         self.rows: list[dict[str, Any]] = []
