@@ -503,9 +503,9 @@ def test_the_loop_checks_at_once_rechecks_on_save_and_advances(tmp_path) -> None
         out.expect(r"still the stub")  # checked at once
         wrong = (DENSE.folder / "mutants" / "m03_bias_mean.py").read_bytes()
         (root / "01_dense.py").write_bytes(wrong)
-        out.expect(r"[1-8] of 9 tests pass")
+        out.expect(r"[1-9]\d* of \d+ tests pass")  # some, not none (the stub), not all
         (root / "01_dense.py").write_text(solved_text(), encoding="utf-8")
-        out.expect(r"all 9 tests pass")
+        out.expect(r"all \d+ tests pass")
         out.expect(re.escape(f"first unsolved kata: {SECOND.number}."), limit=10)
         proc.send_signal(signal.SIGINT)
         code = proc.wait(timeout=30)
