@@ -1,17 +1,18 @@
 """argparse ``type=`` checkers shared by the CLI's sub-commands: each names what it expected.
 
-Each checker raises ``argparse.ArgumentTypeError``, which argparse prints after the flag's name
-("argument --timeout: expected ..."), exit status 2.
+Each checker raises :class:`katas.argparse_i18n.BadValue` (an ``argparse.ArgumentTypeError`` in
+English and Japanese), which argparse prints after the flag's name ("argument --timeout:
+expected ..."), exit status 2.
 """
 
 from __future__ import annotations
 
-import argparse
 import math
 from pathlib import Path
 
 import numpy as np
 
+from katas.argparse_i18n import BadValue
 from katas.errors import BadInput
 
 # A check or comparison longer than a day is a typo (and larger values overflow the timers
@@ -34,7 +35,9 @@ def positive_float(text: str) -> float:
     except ValueError:
         value = float("nan")
     if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+        raise BadValue(
+            f"expected a positive number, got {text!r}", ja=f"正の数を指定してください ({text!r})"
+        )
     return value
 
 
@@ -42,7 +45,10 @@ def positive_int(text: str) -> int:
     """An integer >= 1."""
     value = _int(text)
     if value is None or value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+        raise BadValue(
+            f"expected a positive integer, got {text!r}",
+            ja=f"正の整数を指定してください ({text!r})",
+        )
     return value
 
 
@@ -50,7 +56,10 @@ def count(text: str) -> int:
     """An integer >= 0."""
     value = _int(text)
     if value is None or value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
+        raise BadValue(
+            f"expected an integer >= 0, got {text!r}",
+            ja=f"0 以上の整数を指定してください ({text!r})",
+        )
     return value
 
 
@@ -67,7 +76,10 @@ def check_seed(value: object, name: str = "seed") -> int:
         or not isinstance(value, int | np.integer)
         or not 0 <= value <= SEED_MAX
     ):
-        raise BadInput(f"{name}: expected an integer in 0..{SEED_MAX}, got {value!r}")
+        raise BadInput(
+            f"{name}: expected an integer in 0..{SEED_MAX}, got {value!r}",
+            ja=f"{name}: 0..{SEED_MAX} の整数を指定してください ({value!r} が渡されました)",
+        )
     return int(value)
 
 
@@ -75,9 +87,10 @@ def seed(text: str) -> int:
     """A random seed: an integer in 0..SEED_MAX (NumPy refuses negative seeds)."""
     value = _int(text)
     if value is None or not 0 <= value <= SEED_MAX:
-        raise argparse.ArgumentTypeError(
+        raise BadValue(
             f"expected a seed, an integer in 0..{SEED_MAX} (NumPy refuses negative seeds), "
-            f"got {text!r}"
+            f"got {text!r}",
+            ja=f"シードは 0..{SEED_MAX} の整数です (NumPy は負のシードを受け付けません): {text!r}",
         )
     return value
 
@@ -89,8 +102,9 @@ def seconds(text: str) -> float:
     except (TypeError, ValueError):
         value = math.nan
     if not 0 < value <= MAX_SECONDS:
-        raise argparse.ArgumentTypeError(
-            f"expected a number of seconds > 0 and <= {MAX_SECONDS:.0f}, got {text!r}"
+        raise BadValue(
+            f"expected a number of seconds > 0 and <= {MAX_SECONDS:.0f}, got {text!r}",
+            ja=f"0 より大きく {MAX_SECONDS:.0f} 以下の秒数を指定してください ({text!r})",
         )
     return value
 
@@ -98,9 +112,12 @@ def seconds(text: str) -> float:
 def path_text(text: str) -> str:
     """A non-empty file or folder name without NUL characters (the OS refuses those)."""
     if not text.strip():
-        raise argparse.ArgumentTypeError(f"expected a path, got {text!r}")
+        raise BadValue(f"expected a path, got {text!r}", ja=f"パスを指定してください ({text!r})")
     if "\0" in text:
-        raise argparse.ArgumentTypeError(f"a path cannot contain a NUL character, got {text!r}")
+        raise BadValue(
+            f"a path cannot contain a NUL character, got {text!r}",
+            ja=f"パスに NUL 文字は使えません ({text!r})",
+        )
     return text
 
 

@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from katas import argtypes
+from katas import argparse_i18n, argtypes
 from katas.errors import UserError
 
 
@@ -50,8 +50,12 @@ def _lang(args: argparse.Namespace) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    # argparse's own errors ("unrecognized arguments", "invalid choice", usage) come before
+    # --lang is stored, so the language is read from argv and the environment first; the parser
+    # is built inside too, for its help headings.
+    with argparse_i18n.language(argparse_i18n.lang_from_argv(argv)):
+        parser = build_parser()
+        args = parser.parse_args(argv)
     try:
         return int(args.handler(args) or 0)
     except UserError as err:

@@ -10,6 +10,11 @@ the CLI, and TensorFlow loads only there.
 What cannot be compared is said, row by row: an output that raised, that is not a numeric
 array, that has another shape, or that holds NaN or infinity. A learner's file that cannot be
 used at all (missing, a syntax error, ...) gets the same paragraph as in ``katas check``.
+
+The table ends with a verdict (:func:`verdict`): your outputs agree with scratch's and
+TensorFlow's within the rounding expected for their dtype (:data:`TOLERANCE`), or the first
+place where they are off, with both values. Notes and verdict exist in English and Japanese
+(``note`` / ``note_ja`` in each row); the table is printed in the learner's language.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import sys
 import tempfile
 import tomllib
 import types
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,55 +57,138 @@ def tf_module(kata: Kata) -> types.ModuleType | None:
     return mod
 
 
+#: The largest scaled error (see :func:`diff_row`) that still counts as rounding, by the
+#: precision of the pair's outputs (the lower of the two). float64: eps is 2.2e-16, and two correct
+#: implementations differ only in the order of their operations (a sum of n terms in another
+#: order: up to about n * eps of the output's scale, 1e-13 for the katas' sizes); 1e-10 keeps three
+#: orders of magnitude of margin, while every classic mistake (a mean for a sum, a wrong
+#: transpose, a missing term) is off by far more than 1e-3. float32: eps is 1.2e-7, and
+#: TensorFlow's float32 kernels (blocked, FMA-fused matmul sums; exp/log approximations a few ulp
+#: from NumPy's) differ from NumPy's by about 1e-6 of the scale on these sizes; 1e-4 keeps two
+#: orders of margin. float16 (eps 1e-3) would get 1e-2. Integer and boolean outputs (masks,
+#: samples) are exact in float64 and get float64's tolerance.
+TOLERANCE = {"float64": 1e-10, "float32": 1e-4, "float16": 1e-2}
+
+
+def precision(*dtypes: Any) -> str:
+    """The precision a pair of outputs is judged by: the lower of their float precisions
+    ("float64" when neither is a float of fewer than 8 bytes)."""
+    sizes = [np.dtype(d).itemsize for d in dtypes if np.issubdtype(np.dtype(d), np.floating)]
+    smallest = min(sizes, default=8)
+    return "float16" if smallest <= 2 else "float32" if smallest <= 4 else "float64"
+
+
 def _short(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= NOTE_CHARS else text[: NOTE_CHARS - 3] + "..."
 
 
-def as_numeric(value: Any) -> np.ndarray | str:
-    """``value`` as a float64 array, or why it cannot be one."""
+#: A text in both languages, as rows carry it through the child's JSON.
+Text = dict[str, str]
+
+
+def _text(en: str, ja: str) -> Text:
+    return {"en": en, "ja": ja}
+
+
+def _in(text: Text | str, lang: str) -> str:
+    """``text`` in ``lang`` (a plain string is the same in both)."""
+    return text if isinstance(text, str) else text.get(lang) or text["en"]
+
+
+def as_numeric(value: Any) -> tuple[np.ndarray, str] | Text:
+    """``value`` as a float64 array with its own dtype's name, or why it cannot be one."""
     try:
         array = np.asarray(value)
     except BaseException as err:  # learner objects: anything can happen in __array__
-        return _short(f"cannot be turned into an array ({type(err).__name__}: {err})")
+        what = f"{type(err).__name__}: {err}"
+        return _text(
+            _short(f"cannot be turned into an array ({what})"),
+            _short(f"配列に変換できません ({what})"),
+        )
     if array.dtype == object or not (
         np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype, np.bool_)
     ):
-        return _short(f"is {type(value).__name__} of dtype {array.dtype}, not a numeric array")
+        kind = type(value).__name__
+        return _text(
+            _short(f"is {kind} of dtype {array.dtype}, not a numeric array"),
+            _short(f"dtype {array.dtype} の {kind} で、数値の配列ではありません"),
+        )
     if np.issubdtype(array.dtype, np.complexfloating):
-        return f"is complex ({array.dtype}); expected real numbers"
-    return array.astype(np.float64)
+        return _text(
+            f"is complex ({array.dtype}); expected real numbers",
+            f"複素数 ({array.dtype}) です。実数を返してください",
+        )
+    return array.astype(np.float64), str(array.dtype)
 
 
-def _row(case: str, key: str, pair: str, note: str = "", blame: str | None = None) -> dict:
+def _row(
+    case: str, key: str, pair: str, note: Text | str = "", blame: str | None = None
+) -> dict[str, Any]:
     """A table row; ``note`` says why it has no numbers, ``blame`` whose output caused that."""
-    return {"case": case, "output": key, "pair": pair, "abs": None, "rel": None, "note": note,
-            "blame": blame}  # fmt: skip
+    return {"case": case, "output": key, "pair": pair, "abs": None, "rel": None,
+            "note": _in(note, "en"), "note_ja": _in(note, "ja"), "blame": blame}  # fmt: skip
+
+
+def _who(name: str, lang: str) -> str:
+    return "あなた" if lang == "ja" and name == "yours" else name
+
+
+def _index(where: tuple[int, ...]) -> str:
+    """An index as the learner writes it: ``(1, 2)``, ``3`` (one axis), ``()`` (a scalar)."""
+    return str(where[0]) if len(where) == 1 else str(tuple(where))
 
 
 def diff_row(case: str, key: str, pair: str, a: Any, b: Any) -> dict[str, Any]:
     """One table row: max abs / max rel difference of ``a`` and ``b``, or a note saying why
-    there is none (naming the side that is wrong)."""
+    there is none (naming the side that is wrong).
+
+    It also carries what the verdict needs: the pair's precision (:func:`precision`) and the
+    scaled error ``max |a - b| / max(max |a|, max |b|)`` (the difference relative to the
+    output's largest value: rounding error of an element is proportional to the magnitudes that
+    went into it, not to the element, so a near-zero element from a cancellation is not an error
+    of 1e3), with the index where it is largest and both values there.
+    """
     names = pair.split(" vs ")
-    arrays = []
+    arrays, dtypes = [], []
     for name, value in zip(names, (a, b), strict=True):
-        array = as_numeric(value)
-        if isinstance(array, str):
-            return _row(case, key, pair, f"{name}: {array}", name)
-        arrays.append(array)
+        got = as_numeric(value)
+        if isinstance(got, dict):
+            note = _text(f"{name}: {got['en']}", f"{_who(name, 'ja')}: {got['ja']}")
+            return _row(case, key, pair, note, name)
+        arrays.append(got[0])
+        dtypes.append(got[1])
     x, y = arrays
     if x.shape != y.shape:
-        note = f"shapes differ: {names[0]} {x.shape}, {names[1]} {y.shape}"
+        note = _text(
+            f"shapes differ: {names[0]} {x.shape}, {names[1]} {y.shape}",
+            f"形が違います: {_who(names[0], 'ja')} {x.shape}、{names[1]} {y.shape}",
+        )
         return _row(case, key, pair, note, names[0])
     for name, array in zip(names, arrays, strict=True):
         bad = ~np.isfinite(array)
         if bad.any():
             where = tuple(int(i) for i in np.argwhere(bad)[0])
-            return _row(case, key, pair, f"{name} has {array[where]} at index {where}", name)
+            value = f"{array[where]:g}"
+            note = _text(
+                f"{name} has {value} at index {where}",
+                f"{_who(name, 'ja')} のインデックス {where} が {value} です",
+            )
+            return _row(case, key, pair, note, name)
     err = np.abs(x - y)
     rel = err / np.maximum(1e-12, np.maximum(np.abs(x), np.abs(y)))
     row = _row(case, key, pair)
     row.update(abs=float(err.max(initial=0.0)), rel=float(rel.max(initial=0.0)))
+    scale = max(float(np.abs(x).max(initial=0.0)), float(np.abs(y).max(initial=0.0)))
+    worst = (
+        tuple(int(i) for i in np.unravel_index(int(np.argmax(err)), err.shape)) if err.size else ()
+    )
+    row.update(
+        precision=precision(*dtypes),
+        scaled=float(err.max(initial=0.0)) / scale if scale > 0 else 0.0,
+        where=list(worst),
+        values=[float(x[worst]), float(y[worst])] if err.size else [0.0, 0.0],
+    )
     return row
 
 
@@ -111,26 +200,48 @@ def compare_outputs(label: str, outputs: dict[str, dict[str, Any] | str]) -> lis
         if a is None or b is None:
             continue
         pair = f"{first} vs {second}"
-        if isinstance(a, str) or isinstance(b, str):
-            name, text = (first, a) if isinstance(a, str) else (second, b)
-            rows.append(_row(label, "-", pair, f"{name}: {text}", name))
+        failed = _failure(a), _failure(b)
+        if failed[0] is not None or failed[1] is not None:
+            name, text = (first, failed[0]) if failed[0] is not None else (second, failed[1])
+            note = _text(f"{name}: {_in(text, 'en')}", f"{_who(name, 'ja')}: {_in(text, 'ja')}")
+            rows.append(_row(label, "-", pair, note, name))
             continue
         for key in a:
             if key in b:
                 rows.append(diff_row(label, key, pair, a[key], b[key]))
             else:
-                rows.append(_row(label, key, pair, f"{second} has no output {key!r}", second))
+                note = _text(
+                    f"{second} has no output {key!r}", f"{second} に出力 {key!r} がありません"
+                )
+                rows.append(_row(label, key, pair, note, second))
     return rows
 
 
-def _outputs_of(run: Any, module: types.ModuleType) -> dict[str, Any] | str:
+def _failure(outputs: Any) -> Text | str | None:
+    """Why a module has no outputs (its error text), or None when ``outputs`` are outputs."""
+    if isinstance(outputs, str):
+        return outputs
+    return outputs if isinstance(outputs, dict) and outputs.get("__error__") is True else None
+
+
+def _outputs_of(run: Any, module: types.ModuleType) -> dict[str, Any]:
     try:
         out = run(module)
     except BaseException as err:  # learner code: SystemExit, KeyboardInterrupt... all reported
-        return _short(f"raised {type(err).__name__}: {err}")
+        what = f"{type(err).__name__}: {err}"
+        return _error(_short(f"raised {what}"), _short(f"{what} を送出しました"))
     if not isinstance(out, dict):  # pragma: no cover - a kata's compare.py returns a dict
-        return f"the case returned {type(out).__name__}, not a dict of outputs"
+        kind = type(out).__name__
+        return _error(
+            f"the case returned {kind}, not a dict of outputs",
+            f"ケースが出力の dict ではなく {kind} を返しました",
+        )
     return out
+
+
+def _error(en: str, ja: str) -> dict[str, Any]:
+    """A module's failure in place of its outputs (marked so no output name can clash)."""
+    return {"__error__": True, "en": en, "ja": ja}
 
 
 def run_compare(kata: Kata, spec: str, seed: int, progress: Any = None) -> dict[str, Any]:
@@ -141,12 +252,15 @@ def run_compare(kata: Kata, spec: str, seed: int, progress: Any = None) -> dict[
     progress = progress or NO_PROGRESS
 
     if not has_cases(kata):
-        return {"error": f"kata {kata.id} has no comparison cases"}
+        from katas.cli_text import MESSAGES
+
+        return {"error": MESSAGES["en"]["no_cases"].format(id=kata.id),
+                "error_ja": MESSAGES["ja"]["no_cases"].format(id=kata.id)}  # fmt: skip
     progress("import")
     learner, problem = load_impl(kata, spec)
     if problem is not None:
         return {"problem": problem}
-    modules: dict[str, types.ModuleType | str | None] = {
+    modules: dict[str, types.ModuleType | dict[str, Any] | None] = {
         "yours": learner,
         "scratch": kata.reference_module(),
     }
@@ -154,7 +268,8 @@ def run_compare(kata: Kata, spec: str, seed: int, progress: Any = None) -> dict[
     try:
         modules["tf_ref"] = tf_module(kata)
     except Exception as err:  # no TensorFlow here: the other pairs still mean something
-        modules["tf_ref"] = _short(f"unavailable ({type(err).__name__}: {err})")
+        what = f"{type(err).__name__}: {err}"
+        modules["tf_ref"] = _error(_short(f"unavailable ({what})"), _short(f"使えません ({what})"))
     cases = load_file(kata.folder / "compare.py", f"compare_{kata.id}").cases(
         np.random.default_rng(seed)
     )
@@ -165,7 +280,7 @@ def run_compare(kata: Kata, spec: str, seed: int, progress: Any = None) -> dict[
         for name, module in modules.items():
             if module is None:
                 continue
-            outputs[name] = module if isinstance(module, str) else _outputs_of(run, module)
+            outputs[name] = module if isinstance(module, dict) else _outputs_of(run, module)
         rows.extend(compare_outputs(label, outputs))
     return {"rows": rows}
 
@@ -175,14 +290,92 @@ def yours_failed(rows: list[dict[str, Any]]) -> bool:
     return any(row.get("blame") == "yours" for row in rows)
 
 
-def format_table(rows: list[dict[str, Any]]) -> str:
-    lines = [f"{'case':<28}{'output':<10}{'pair':<20}{'max abs':>12}{'max rel':>12}"]
+def _width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: East Asian wide characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int, right: bool = False) -> str:
+    fill = " " * max(0, width - _width(text))
+    return fill + text if right else text + fill
+
+
+def _pair(pair: str, lang: str) -> str:
+    return " vs ".join(_who(name, lang) for name in pair.split(" vs "))
+
+
+def format_table(rows: list[dict[str, Any]], lang: str = "en") -> str:
+    """The rows as a table, in ``lang``: numbers, or the note saying why there are none."""
+    from katas.cli_text import t
+
+    head = [(t(lang, "col_case"), 28), (t(lang, "col_output"), 10), (t(lang, "col_pair"), 20)]
+    lines = ["".join(_pad(text, w) for text, w in head)
+             + _pad(t(lang, "col_abs"), 14, True) + _pad(t(lang, "col_rel"), 14, True)]  # fmt: skip
     for row in rows:
-        head = f"{row['case']:<28}{row['output']:<10}{row['pair']:<20}"
-        if row["note"]:
-            lines.append(f"{head}  {row['note']}")
+        start = _pad(row["case"], 28) + _pad(row["output"], 10) + _pad(_pair(row["pair"], lang), 20)
+        note = row.get("note_ja") if lang == "ja" else None
+        note = note or row["note"]
+        if note:
+            lines.append(f"{start}  {note}")
         else:
-            lines.append(f"{head}{row['abs']:>12.3g}{row['rel']:>12.3g}")
+            lines.append(f"{start}{row['abs']:>14.3g}{row['rel']:>14.3g}")
+    return "\n".join(lines)
+
+
+def _judged(row: dict[str, Any]) -> bool:
+    return row.get("scaled") is not None and not row.get("note")
+
+
+def _off(row: dict[str, Any]) -> bool:
+    return _judged(row) and row["scaled"] > TOLERANCE[row["precision"]]
+
+
+def verdict(rows: list[dict[str, Any]], kata_id: str, lang: str = "en") -> str:
+    """The last line of ``katas compare``: your outputs within the tolerance of their dtype
+    (:data:`TOLERANCE`) of scratch's and TensorFlow's, or the first place where they are off
+    and by how much; then whether TensorFlow was compared and whether the references agree."""
+    from katas.cli_text import t
+
+    yours = [r for r in rows if r["pair"].startswith("yours vs ")]
+    judged = [r for r in yours if _judged(r)]
+    off = [r for r in judged if _off(r)]
+    if yours_failed(rows):
+        lines = [t(lang, "not_comparable", id=kata_id)]
+    elif off:
+        r = off[0]
+        values = {
+            "case": r["case"],
+            "output": r["output"],
+            "index": _index(tuple(r["where"])),
+            "yours": r["values"][0],
+            "other": r["pair"].split(" vs ")[1],
+            "theirs": r["values"][1],
+            "scaled": r["scaled"],
+            "precision": r["precision"],
+            "tol": TOLERANCE[r["precision"]],
+        }
+        lines = [t(lang, "off", n_off=len(off), n=len(judged), id=kata_id, **values)]
+    elif judged:
+        against = sorted({r["pair"].split(" vs ")[1] for r in judged})
+        who = t(lang, "both_sources") if len(against) == 2 else against[0]
+        scaled = max(r["scaled"] for r in judged)
+        kinds = sorted({r["precision"] for r in judged})
+        if len(kinds) == 1:
+            text = t(lang, "agrees", against=who, precision=kinds[0], scaled=scaled,
+                     tol=TOLERANCE[kinds[0]])  # fmt: skip
+        else:
+            tols = ", ".join(f"{k} {TOLERANCE[k]:.0e}" for k in kinds)
+            text = t(lang, "agrees_mixed", against=who, scaled=scaled, tols=tols)
+        lines = [text]
+    else:
+        lines = [t(lang, "nothing_compared")]
+    if any(r["pair"] == "yours vs tf_ref" and r.get("blame") == "tf_ref" for r in rows):
+        lines.append(t(lang, "no_tf"))
+    sources = [r for r in rows if r["pair"] == "scratch vs tf_ref" and _off(r)]
+    if sources:
+        r = sources[0]
+        lines.append(t(lang, "sources_differ", case=r["case"], output=r["output"],
+                       scaled=r["scaled"]))  # fmt: skip
     return "\n".join(lines)
 
 
@@ -223,11 +416,12 @@ def compare(
         problem = stopped_problem(run, where_it_stopped(events, 0), timeout)
         return Outcome(feedback.explain_problem(kata, problem, lang), 1)
     if "error" in data:
-        return Outcome(str(data["error"]), 1)
+        return Outcome(str(data.get("error_ja") if lang == "ja" else data["error"]), 1)
     if "problem" in data:
         return Outcome(feedback.explain_problem(kata, data["problem"], lang), 1)
     rows = data.get("rows", [])
-    return Outcome(format_table(rows), 1 if yours_failed(rows) else 0)
+    text = format_table(rows, lang) + "\n\n" + verdict(rows, kata.id, lang)
+    return Outcome(text, 1 if yours_failed(rows) else 0)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -112,10 +112,14 @@ def find(name: str) -> Kata:
             return kata
     known = ", ".join(k.id for k in katas)
     numbers = f"{katas[0].number} to {katas[-1].number}" if katas else "none"
+    numbers_ja = f"{katas[0].number} から {katas[-1].number}" if katas else "なし"
     what = "an empty name" if not key else repr(name)
+    what_ja = "空の名前" if not key else repr(name)
     raise UserError(
         f"no kata called {what}; give a kata id, number ({numbers}) or folder name. "
-        f"The katas are: {known}"
+        f"The katas are: {known}",
+        ja=f"{what_ja} という名前のカタはありません。カタの id、番号 ({numbers_ja}) "
+        f"またはフォルダ名を指定してください。カタ: {known}",
     )
 
 
