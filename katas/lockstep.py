@@ -60,12 +60,27 @@ def _check_args(steps: Any, dtype: Any, batch_size: Any, seed: Any, exact: Any) 
     """BadInput (a UserError and a ValueError) naming the argument, for each bad one."""
     for name, value in (("steps", steps), ("batch_size", batch_size)):
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-            raise BadInput(f"lockstep: {name} must be an integer >= 1, got {value!r}")
+            raise BadInput(
+                f"lockstep: {name} must be an integer >= 1, got {value!r}",
+                ja=(f"lockstep: {name} は 1 以上の整数にしてください。{value!r} が渡されました"),
+            )
     if not isinstance(dtype, str) or dtype not in DTYPES:
-        raise BadInput(f"lockstep: dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
+        raise BadInput(
+            f"lockstep: dtype must be one of {', '.join(DTYPES)}, got {dtype!r}",
+            ja=(
+                f"lockstep: dtype は {', '.join(DTYPES)} のどれかにしてくださ"
+                f"い。{dtype!r} が渡されました"
+            ),
+        )
     check_seed(seed, "lockstep: seed")
     if not isinstance(exact, bool):
-        raise BadInput(f"lockstep: exact_hyperparameters must be True or False, got {exact!r}")
+        raise BadInput(
+            f"lockstep: exact_hyperparameters must be True or False, got {exact!r}",
+            ja=(
+                "lockstep: exact_hyperparameters は True か False "
+                f"にしてください。{exact!r} が渡されました"
+            ),
+        )
 
 
 def _check_config(config: Any) -> Any:
@@ -77,7 +92,12 @@ def _check_config(config: Any) -> Any:
     if not isinstance(config, networks.NetworkConfig):
         raise BadInput(
             "lockstep: config must be a scratch.networks.NetworkConfig (e.g. "
-            f"GUIDELINES.replace(units=50)), got {type(config).__name__}"
+            f"GUIDELINES.replace(units=50)), got {type(config).__name__}",
+            ja=(
+                "lockstep: config は scratch.networks.NetworkConfig "
+                "にしてください (例: GUIDELINES.replace(units=50)"
+                f")。{type(config).__name__} が渡されました"
+            ),
         )
     return config
 
@@ -149,11 +169,20 @@ def run_lockstep(
     _check_args(steps, dtype, batch_size, seed, exact_hyperparameters)
     steps, batch_size, seed = int(steps), int(batch_size), int(seed)
     if (x is None) != (y is None):
-        raise BadInput("lockstep: pass both x and y, or neither (then MNIST is used)")
+        raise BadInput(
+            "lockstep: pass both x and y, or neither (then MNIST is used)",
+            ja=(
+                "lockstep: x と y を両方渡すか、どちらも渡さないでください "
+                "(そのときは MNIST を使います)"
+            ),
+        )
     if x is None:
         x, y = training_set(data_path)
     elif data_path is not None:
-        raise BadInput("lockstep: pass x and y, or data_path, not both")
+        raise BadInput(
+            "lockstep: pass x and y, or data_path, not both",
+            ja=("lockstep: x と y か data_path のどちらかを渡してください。両方は渡せません"),
+        )
     from scratch.training import check_training_data
 
     # Shapes, dtypes, NaN, label range and at least one row (an empty set would make the

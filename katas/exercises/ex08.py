@@ -67,6 +67,7 @@ from typing import Any
 import numpy as np
 
 from katas import argtypes, data
+from katas.argparse_i18n import BadValue
 from katas.argtypes import SEED_MAX, check_seed
 from katas.engine.i18n import t
 from katas.errors import BadInput, UserError
@@ -150,7 +151,10 @@ def backend_module(backend: str) -> ModuleType:
     """``scratch`` or ``tf_ref`` with its submodules imported (TF only loads when asked for)."""
     names = {"scratch": "scratch", "tf": "tf_ref"}
     if backend not in names:
-        raise BadInput(f"backend: expected 'scratch' or 'tf', got {backend!r}")
+        raise BadInput(
+            f"backend: expected 'scratch' or 'tf', got {backend!r}",
+            ja=(f"backend: 'scratch' か 'tf' を指定してください。{backend!r} が渡されました"),
+        )
     name = names[backend]
     for sub in (
         "layers",
@@ -219,7 +223,13 @@ def check_augment_memory(copies: int, x: np.ndarray) -> int:
     """The bytes ``copies`` shifted copies of ``x`` (plus ``x``) take, or BadInput naming
     ``--augment``, the estimate and the limit when that is more than :func:`augment_limit`."""
     if isinstance(copies, bool) or not isinstance(copies, int | np.integer) or copies < 0:
-        raise BadInput(f"--augment (augment_copies): expected an integer >= 0, got {copies!r}")
+        raise BadInput(
+            f"--augment (augment_copies): expected an integer >= 0, got {copies!r}",
+            ja=(
+                "--augment (augment_copies): 0 以上の整数を指定してください"
+                f"。{copies!r} が渡されました"
+            ),
+        )
     row_bytes = int(np.prod(x.shape[1:], dtype=np.int64)) * x.dtype.itemsize
     estimate = (int(copies) + 1) * len(x) * row_bytes
     limit, why = augment_limit()
@@ -229,7 +239,14 @@ def check_augment_memory(copies: int, x: np.ndarray) -> int:
             f"--augment {copies}: {copies} shifted copies of the {len(x)} training images need "
             f"about {estimate / 2**30:.1f} GiB ((copies + 1) x {len(x)} rows x {row_bytes} bytes), "
             f"more than the limit of {limit / 2**30:.1f} GiB, {why}. Use --augment {most} or "
-            "fewer."
+            "fewer.",
+            ja=(
+                f"--augment {copies}: {len(x)} 枚の訓練画像をずらしたコピー "
+                f"{copies} 組には約 {estimate / 2**30:.1f} GiB ((copies "
+                f"+ 1) x {len(x)} 行 x {row_bytes} バイト) が必要で、"
+                f"上限の {limit / 2**30:.1f} GiB ({why}) を超えます。"
+                f"--augment {most} 以下にしてください。"
+            ),
         )
     return estimate
 
@@ -243,7 +260,12 @@ def augment_split(split: data.Split, training: Training, seed: int) -> data.Spli
     if not isinstance(split, data.Split) or not isinstance(training, Training):
         raise BadInput(
             "augment_split: expected a katas.data.Split and an ex08.Training, got "
-            f"{type(split).__name__} and {type(training).__name__}"
+            f"{type(split).__name__} and {type(training).__name__}",
+            ja=(
+                "augment_split: katas.data.Split と ex08.Training "
+                f"を渡してください。{type(split).__name__} と {type(training).__name__}"
+                " が渡されました"
+            ),
         )
     seed = check_seed(seed)
     check_augment_memory(training.augment_copies, split.x_train)
@@ -275,7 +297,7 @@ def prepare_devices(devices: int | str | None, device: str) -> None:
         if select_device(device) == "/CPU:0":
             split_cpu(devices)
     except DeviceError as err:
-        raise UserError(str(err)) from err
+        raise UserError(str(err), ja=f"デバイスの設定を使えません: {err}") from err
 
 
 def train_one(
@@ -337,7 +359,7 @@ def train_model(
                 from tf_ref.device import DeviceError
 
                 if isinstance(err, DeviceError):
-                    raise UserError(str(err)) from err
+                    raise UserError(str(err), ja=f"デバイスの設定を使えません: {err}") from err
             raise
         elapsed = time.perf_counter() - start
         test = backend.training.evaluate(model, split.x_test, split.y_test)
@@ -481,7 +503,10 @@ def search(
                 file=sys.stderr,
             )
     if not done:
-        raise UserError("exercise 8.3: no trial to run; --trials must be at least 1")
+        raise UserError(
+            "exercise 8.3: no trial to run; --trials must be at least 1",
+            ja=("演習 8.3: 実行する試行がありません。--trials は 1 以上にしてください"),
+        )
 
     def score(r: dict[str, Any]) -> float:
         value = r["best_val_accuracy"]
@@ -655,8 +680,12 @@ def _devices(text: str) -> int | str:
     except ValueError:
         value = 0
     if not 1 <= value <= MAX_DEVICES:
-        raise argparse.ArgumentTypeError(
-            f"expected a positive integer or 'all' (at most {MAX_DEVICES} devices), got {text!r}"
+        raise BadValue(
+            f"expected a positive integer or 'all' (at most {MAX_DEVICES} devices), got {text!r}",
+            ja=(
+                "正の整数か 'all' を指定してください (デバイスは最大 "
+                f"{MAX_DEVICES} 個)。{text!r} が渡されました"
+            ),
         )
     return value
 
@@ -671,7 +700,10 @@ def _search_flags(args: argparse.Namespace, part: int) -> dict[str, Any]:
     if part != 3:
         named = [f"--{k.replace('_', '-')}" for k, v in given.items() if v is not None]
         if named:
-            raise UserError(f"{', '.join(named)}: part 3 only (the random search)")
+            raise UserError(
+                f"{', '.join(named)}: part 3 only (the random search)",
+                ja=(f"{', '.join(named)}: パート 3 (ランダムサーチ) だけのオプションです"),
+            )
         return {}
     searched = [
         flag
@@ -685,7 +717,13 @@ def _search_flags(args: argparse.Namespace, part: int) -> dict[str, Any]:
         raise UserError(
             f"{', '.join(searched)}: part 3 searches these over the book's grid "
             f"(learning rates {SEARCH_SPACE['learning_rate']}, batch sizes "
-            f"{SEARCH_SPACE['batch_size']}); leave them out"
+            f"{SEARCH_SPACE['batch_size']}); leave them out",
+            ja=(
+                f"{', '.join(searched)}: パート 3 はこれらを本のグリッド "
+                f"(学習率 {SEARCH_SPACE['learning_rate']}、バッチサイズ "
+                f"{SEARCH_SPACE['batch_size']}) で探索します。指定しないでく"
+                "ださい"
+            ),
         )
     return {k: SEARCH_DEFAULTS[k] if v is None else v for k, v in given.items()}
 
@@ -709,7 +747,11 @@ def _refuse_training_flags(args: argparse.Namespace) -> None:
     if given:
         flags = ", ".join("--" + k.replace("_", "-") for k in given)
         raise UserError(
-            f"{flags}: part 1 only builds and prints the network; these apply to parts 2-5"
+            f"{flags}: part 1 only builds and prints the network; these apply to parts 2-5",
+            ja=(
+                f"{flags}: パート 1 はネットワークを作って表示するだけです。"
+                "これらはパート 2-5 のオプションです"
+            ),
         )
 
 
@@ -717,7 +759,10 @@ def run(args: argparse.Namespace) -> int:
     """Entry point of ``katas exercise 8``: 0 success, 1 diverged or results written elsewhere
     (see the module docstring), UserError (exit 2) for bad flags or data."""
     if args.part not in (1, 2, 3, 4, 5):
-        raise UserError(f"exercise 8 part {args.part} is not available; parts: 1, 2, 3, 4, 5")
+        raise UserError(
+            f"exercise 8 part {args.part} is not available; parts: 1, 2, 3, 4, 5",
+            ja=(f"演習 8 のパート {args.part} はありません。パート: 1, 2, 3, 4, 5"),
+        )
     part = args.part
     learner_flags(args, part)
     if part == 1:
@@ -729,7 +774,13 @@ def run(args: argparse.Namespace) -> int:
     schedule = getattr(args, "schedule", None)
     if schedule is not None:
         if part == 3:
-            raise UserError("--schedule: parts 2, 4 and 5 only (part 3 searches the book's grid)")
+            raise UserError(
+                "--schedule: parts 2, 4 and 5 only (part 3 searches the book's grid)",
+                ja=(
+                    "--schedule: パート 2、4、5 だけのオプションです "
+                    "(パート 3 は本のグリッドを探索します)"
+                ),
+            )
         config = config.replace(lr_schedule=None if schedule == "none" else schedule)
     overrides = {
         "max_epochs": args.max_epochs,
@@ -785,7 +836,13 @@ def _train_all(
         raise UserError(
             f"--batch-size {args.batch_size}: larger than the training set "
             f"({len(split.y_train)} images); a batch holds at most the whole set (use "
-            f"--batch-size {len(split.y_train)} for full-batch training)"
+            f"--batch-size {len(split.y_train)} for full-batch training)",
+            ja=(
+                f"--batch-size {args.batch_size}: 訓練セット ({len(split.y_train)}"
+                " 枚) より大きいです。バッチは最大でも訓練セット全体です "
+                f"(フルバッチで訓練するなら --batch-size {len(split.y_train)}"
+                ")"
+            ),
         )
     report: dict[str, Any] = {}
     budget = float(search_flags.get("budget", 0.0))

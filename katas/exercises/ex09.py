@@ -196,7 +196,12 @@ def reused_network(backend: Any, hidden: int, base: Any, rng: np.random.Generato
     if n_blocks < hidden:
         raise UserError(
             f"zoo entry {BASE_ENTRY}: it has {n_blocks} hidden layers, exercise 9 reuses up to "
-            f"{hidden}; it is not exercise 8.4's network"
+            f"{hidden}; it is not exercise 8.4's network",
+            ja=(
+                f"zoo エントリ {BASE_ENTRY}: 隠れ層が {n_blocks} "
+                f"層ありますが、演習 9 が再利用するのは最大 {hidden} "
+                "層です。演習 8.4 のネットワークではありません"
+            ),
         )
     lower = backend.reuse.load_lower_layers(base, hidden)
     top = backend.layers.Dense(
@@ -460,7 +465,10 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(
             f"exercise 9 part {args.part} is not available; parts: "
             + ", ".join(str(p) for p in PARTS)
-            + " (part 1 of the book's exercise is the data set itself)"
+            + " (part 1 of the book's exercise is the data set itself)",
+            ja=f"演習 9 のパート {args.part} はありません。パート: "
+            + ", ".join(str(p) for p in PARTS)
+            + " (本の演習のパート 1 はデータセットそのものです)",
         )
     settings = settings_from(args)
     seeds = runner.seed_list(args.seed, settings.seeds)
@@ -488,7 +496,11 @@ def _train_all(
     if settings.batch_size > len(split.y_train):
         raise UserError(
             f"--batch-size {settings.batch_size}: larger than the training set "
-            f"({len(split.y_train)} images)"
+            f"({len(split.y_train)} images)",
+            ja=(
+                f"--batch-size {settings.batch_size}: 訓練セット "
+                f"({len(split.y_train)} 枚) より大きいです"
+            ),
         )
     verbose = not args.json
     model, base = base_model(args.quick, verbose)

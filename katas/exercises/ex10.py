@@ -185,7 +185,12 @@ def make_data(settings: Settings, images: tuple[np.ndarray, ...]) -> PairData:
     if n1 - settings.valid_images < 2:
         raise UserError(
             f"the data set has {n} training images: too few for a split #2 of "
-            f"{settings.split2_images} and {settings.valid_images} validation images"
+            f"{settings.split2_images} and {settings.valid_images} validation images",
+            ja=(
+                f"データセットの訓練画像は {n} 枚で、{settings.split2_images}"
+                f" 枚の分割 #2 と {settings.valid_images} 枚の検証画像には足"
+                "りません"
+            ),
         )
     return PairData(
         x,
@@ -620,7 +625,12 @@ def check_flags(args: argparse.Namespace, settings: Settings) -> None:
     if args.part not in PARTS:
         raise UserError(
             f"exercise 10 part {args.part} is not available; parts: 2, 3, 4 (part 1 of the "
-            "book's exercise is the split itself, which every part uses)"
+            "book's exercise is the split itself, which every part uses)",
+            ja=(
+                f"演習 10 のパート {args.part} はありません。パート:"
+                " 2, 3, 4 (本の演習のパート 1 は分割そのもので、"
+                "どのパートも使います)"
+            ),
         )
     if args.part == 2:
         # part 2 draws pairs and trains nothing: a training flag there would be silently ignored
@@ -628,12 +638,22 @@ def check_flags(args: argparse.Namespace, settings: Settings) -> None:
         if given:
             raise UserError(
                 f"exercise 10 part 2 only draws the pairs (no network is trained), so "
-                f"{', '.join(given)} would have no effect; drop it, or run --part 3 or 4"
+                f"{', '.join(given)} would have no effect; drop it, or run --part 3 or 4",
+                ja=(
+                    "演習 10 のパート 2 はペアを作るだけで (ネットワークは訓練し"
+                    f"ません)、{', '.join(given)} は効果がありません。"
+                    "外すか、--part 3 か 4 を実行してください"
+                ),
             )
     if settings.pairs_per_epoch < 2:
         raise UserError(
             f"--pairs-per-epoch {settings.pairs_per_epoch}: at least 2 (one same pair, one "
-            "different pair)"
+            "different pair)",
+            ja=(
+                f"--pairs-per-epoch {settings.pairs_per_epoch}: "
+                "2 以上にしてください (同じペア 1 つと違うペア "
+                "1 つ)"
+            ),
         )
     if settings.batch_size > settings.pairs_per_epoch:
         # name the values as the user met them: a flag given, or the (--quick) default
@@ -642,10 +662,22 @@ def check_flags(args: argparse.Namespace, settings: Settings) -> None:
             default = "--quick's default" if args.quick else "the default"
             return f"--{flag} {value}" if given else f"{flag.replace('-', ' ')} {value} ({default})"
 
+        def said_ja(flag: str, value: int) -> str:
+            given = getattr(args, flag.replace("-", "_")) is not None
+            default = "--quick の既定値" if args.quick else "既定値"
+            return f"--{flag} {value}" if given else f"{flag.replace('-', ' ')} {value} ({default})"
+
         raise UserError(
             f"{said('batch-size', settings.batch_size)}: larger than the pairs drawn per epoch "
             f"({said('pairs-per-epoch', settings.pairs_per_epoch)}); give a --batch-size of at "
-            f"most {settings.pairs_per_epoch}"
+            f"most {settings.pairs_per_epoch}",
+            ja=(
+                f"{said_ja('batch-size', settings.batch_size)}: "
+                "エポックごとに作るペアの数 "
+                f"({said_ja('pairs-per-epoch', settings.pairs_per_epoch)}"
+                f") より大きいです。--batch-size は {settings.pairs_per_epoch}"
+                " 以下にしてください"
+            ),
         )
 
 

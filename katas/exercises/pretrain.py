@@ -178,6 +178,7 @@ from typing import Any
 import numpy as np
 
 from katas import argtypes, data
+from katas.argparse_i18n import BadValue
 from katas.errors import UserError
 from katas.exercises import ex08, plotting, runner
 from katas.exercises.runner import fmt, stats
@@ -347,14 +348,24 @@ def check_settings(settings: Settings) -> None:
     is one of ``NOISES``, its level positive and, for masking (the probability that an input is
     zeroed), below 1 (a rate of 1 blanks every input)."""
     if settings.noise not in NOISES:
-        raise UserError(f"--noise {settings.noise!r}: expected one of {', '.join(NOISES)}")
+        raise UserError(
+            f"--noise {settings.noise!r}: expected one of {', '.join(NOISES)}",
+            ja=(f"--noise {settings.noise!r}: {', '.join(NOISES)} のどれかを指定してください"),
+        )
     level = settings.noise_level
     if not (math.isfinite(level) and level > 0):
-        raise UserError(f"--noise-level {level!r}: expected a positive number")
+        raise UserError(
+            f"--noise-level {level!r}: expected a positive number",
+            ja=f"--noise-level {level!r}: 正の数を指定してください",
+        )
     if settings.noise == "masking" and not level < 1:
         raise UserError(
             f"--noise-level {level:g}: masking noise zeroes each input with this probability, "
-            "so expected a rate in (0, 1)"
+            "so expected a rate in (0, 1)",
+            ja=(
+                f"--noise-level {level:g}: マスキングノイズは各入力をこの確率"
+                "で 0 にするため、(0, 1) の割合を指定してください"
+            ),
         )
 
 
@@ -365,13 +376,23 @@ def check_sizes(split: data.Split, settings: Settings) -> None:
     if most >= rarest:
         raise UserError(
             f"--labels {most}: expected fewer labeled images per digit than the rarest digit "
-            f"has in the training split ({rarest}), so that some are left unlabeled"
+            f"has in the training split ({rarest}), so that some are left unlabeled",
+            ja=(
+                f"--labels {most}: 数字ごとのラベル付き画像の数は、"
+                f"訓練用分割で最も少ない数字の枚数 ({rarest}) より少なくして"
+                "ください (ラベルなしの画像が残るように)"
+            ),
         )
     pool = len(split.y_train) - N_CLASSES * most
     if settings.unlabeled is not None and settings.unlabeled > pool:
         raise UserError(
             f"--unlabeled {settings.unlabeled}: only {pool} training images are left outside "
-            f"the largest labeled set ({most} per digit); give at most {pool}"
+            f"the largest labeled set ({most} per digit); give at most {pool}",
+            ja=(
+                f"--unlabeled {settings.unlabeled}: 最大のラベル付きセット "
+                f"(数字ごとに {most} 枚) の外に残る訓練画像は {pool} "
+                f"枚だけです。{pool} 以下にしてください"
+            ),
         )
 
 
@@ -1011,9 +1032,14 @@ def label_counts(text: str) -> tuple[int, ...]:
     try:
         values = [argtypes.positive_int(p) for p in parts]
     except argparse.ArgumentTypeError:
-        raise argparse.ArgumentTypeError(
+        raise BadValue(
             f"expected comma-separated positive integers (labeled images per digit), e.g. "
-            f"10,100,1000, got {text!r}"
+            f"10,100,1000, got {text!r}",
+            ja=(
+                "カンマ区切りの正の整数 (数字ごとのラベル付き画像の数)"
+                f" を指定してください (例: 10,100,1000)。{text!r} "
+                "が渡されました"
+            ),
         ) from None
     return tuple(sorted(set(values)))
 
@@ -1023,9 +1049,13 @@ def hidden_sizes(text: str) -> tuple[int, ...]:
     try:
         return tuple(argtypes.positive_int(p.strip()) for p in text.split(","))
     except argparse.ArgumentTypeError:
-        raise argparse.ArgumentTypeError(
+        raise BadValue(
             f"expected comma-separated positive integers (units per hidden layer), e.g. "
-            f"256,256, got {text!r}"
+            f"256,256, got {text!r}",
+            ja=(
+                "カンマ区切りの正の整数 (隠れ層ごとのユニット数)"
+                f" を指定してください (例: 256,256)。{text!r} が渡されました"
+            ),
         ) from None
 
 
@@ -1036,7 +1066,10 @@ def penalty(text: str) -> float:
     except ValueError:
         value = math.nan
     if not (math.isfinite(value) and value >= 0):
-        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text!r}")
+        raise BadValue(
+            f"expected a finite number >= 0, got {text!r}",
+            ja=f"0 以上の有限の数を指定してください。{text!r} が渡されました",
+        )
     return value
 
 
@@ -1164,7 +1197,13 @@ def check_method_flags(args: argparse.Namespace) -> None:
         raise UserError(
             f"{flags}: not used with --method {args.method} (it trains "
             f"{' and '.join(STACKS[s].title + 's' for s in stacks)} only); drop the flag or give "
-            "another --method"
+            "another --method",
+            ja=(
+                f"{flags}: --method {args.method} では使いません "
+                f"({'と'.join(STACKS[s].title for s in stacks)} "
+                "だけを訓練します)。オプションを外すか、別の --method "
+                "を指定してください"
+            ),
         )
 
 

@@ -115,7 +115,12 @@ def seed_list(seed: int, seeds: int) -> list[int]:
     if seed + seeds - 1 > SEED_MAX:
         raise UserError(
             f"--seed {seed} --seeds {seeds}: the last seed would be "
-            f"{seed + seeds - 1}, above {SEED_MAX}; give a smaller --seed"
+            f"{seed + seeds - 1}, above {SEED_MAX}; give a smaller --seed",
+            ja=(
+                f"--seed {seed} --seeds {seeds}: 最後のシードが "
+                f"{seed + seeds - 1} になり、{SEED_MAX} を超えます。"
+                "--seed を小さくしてください"
+            ),
         )
     return [seed + i for i in range(seeds)]
 
@@ -156,15 +161,25 @@ def claim_output_dir(out: str | None, stem: str) -> tuple[Path, bool]:
     ``katas-runs/<stem>-<time>`` (never a previous run's folder: nothing is overwritten).
     Returns (folder, whether this call created it); UserError if it cannot be made or written."""
     flag = f"--out {out}" if out is not None else "the output folder (--out)"
+    flag_ja = f"--out {out}" if out is not None else "出力フォルダ (--out)"
     if out is not None:
         path = Path(out).expanduser()
         try:
             if path.exists() and not path.is_dir():
-                raise UserError(f"{flag}: this is a file; expected a new or empty folder")
+                raise UserError(
+                    f"{flag}: this is a file; expected a new or empty folder",
+                    ja=(f"{flag_ja}: ファイルです。新しいフォルダか空のフォルダを指定してください"),
+                )
             if path.is_dir() and any(path.iterdir()):
-                raise UserError(f"{flag}: the folder is not empty; give a new one")
+                raise UserError(
+                    f"{flag}: the folder is not empty; give a new one",
+                    ja=(f"{flag_ja}: フォルダが空ではありません。新しいフォルダを指定してください"),
+                )
         except OSError as err:
-            raise UserError(f"{flag}: cannot look inside it ({err}); give a new folder") from None
+            raise UserError(
+                f"{flag}: cannot look inside it ({err}); give a new folder",
+                ja=(f"{flag_ja}: 中を見られません ({err})。新しいフォルダを指定してください"),
+            ) from None
     else:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         path = Path("katas-runs") / f"{stem}-{stamp}"
@@ -182,7 +197,11 @@ def claim_output_dir(out: str | None, stem: str) -> tuple[Path, bool]:
         release_output_dir(path, created)
         raise UserError(
             f"{flag}: cannot create the folder {path} or write in it ({err}); give a folder you "
-            "can write"
+            "can write",
+            ja=(
+                f"{flag_ja}: フォルダ {path} を作成できないか、書き込めません"
+                f" ({err})。書き込めるフォルダを指定してください"
+            ),
         ) from None
     return path, created
 

@@ -112,12 +112,19 @@ def _cmd_export(args: argparse.Namespace) -> int:
     version = store.resolve(name, version)
     out = Path(args.out) if args.out else Path(f"{name}-v{version}.keras")
     if out.exists() and not args.force:
-        raise UserError(f"--out {out}: the file exists; give another name or pass --force")
+        raise UserError(
+            f"--out {out}: the file exists; give another name or pass --force",
+            ja=(
+                f"--out {out}: ファイルがすでにあります。別の名前にするか --force を付けてください"
+            ),
+        )
     model, _ = store.load(name, version, "scratch")
     try:
         path = keras_file.export_keras(model, out)
     except OSError as err:
-        raise UserError(f"--out {out}: cannot write it ({err})") from None
+        raise UserError(
+            f"--out {out}: cannot write it ({err})", ja=f"--out {out}: 書き込めません ({err})"
+        ) from None
     print(path)
     return 0
 
@@ -130,7 +137,12 @@ def _cmd_import(args: argparse.Namespace) -> int:
     if name in recipes.RECIPES:  # recipes.ensure would refuse such an entry later
         raise UserError(
             f"--name {name}: that name belongs to the recipe {name}, whose entries are the "
-            "models it trained (exercise 9 transfers from them); give another name"
+            "models it trained (exercise 9 transfers from them); give another name",
+            ja=(
+                f"--name {name}: その名前はレシピ {name} のもので、"
+                "そのエントリはレシピが訓練したモデルです (演習 "
+                "9 がそこから転移します)。別の名前を指定してください"
+            ),
         )
     store.check_writable(name)  # before loading TensorFlow
     path = Path(args.file)

@@ -74,7 +74,10 @@ def _check_keras_path(path: Any, what: str) -> Path:
     p = Path(path).expanduser()
     if p.suffix != ".keras":
         raise ZooError(
-            f"{what} {str(p)!r}: expected a file name ending in .keras (Keras 3's format)"
+            f"{what} {str(p)!r}: expected a file name ending in .keras (Keras 3's format)",
+            ja=(
+                f"{what} {str(p)!r}: .keras で終わるファイル名 (Keras 3 の形式) を指定してください"
+            ),
         )
     return p
 
@@ -91,9 +94,18 @@ def _activation_spec(spec: Any, where: str) -> tuple[str, dict[str, float]]:
     elif isinstance(spec, dict) and isinstance(spec.get("name"), str):
         name, kwargs = spec["name"], dict(spec.get("kwargs") or {})
     else:
-        raise ZooError(f"{where}: cannot export the activation {spec!r}")
+        raise ZooError(
+            f"{where}: cannot export the activation {spec!r}",
+            ja=f"{where}: 活性化関数 {spec!r} はエクスポートできません",
+        )
     if name not in ACTIVATIONS:
-        raise ZooError(f"{where}: cannot export the activation {name!r}; supported: {ACTIVATIONS}")
+        raise ZooError(
+            f"{where}: cannot export the activation {name!r}; supported: {ACTIVATIONS}",
+            ja=(
+                f"{where}: 活性化関数 {name!r} はエクスポートできません。"
+                f"対応しているもの: {ACTIVATIONS}"
+            ),
+        )
     return name, kwargs
 
 
@@ -121,7 +133,13 @@ def _keras_activation_layer(
         return keras.layers.ELU(alpha=kwargs["alpha"], name=layer_name, dtype=dtype), []
     raise ZooError(
         f"{layer_name}: the activation {name}({kwargs}) has no Keras layer that safe mode "
-        "loads; exportable with arguments: leaky_relu(negative_slope), elu(alpha)"
+        "loads; exportable with arguments: leaky_relu(negative_slope), elu(alpha)",
+        ja=(
+            f"{layer_name}: 活性化関数 {name}({kwargs}) には "
+            "safe mode で読み込める Keras の層がありません。"
+            "引数付きでエクスポートできるもの: leaky_relu(negative_slop"
+            "e)、elu(alpha)"
+        ),
     )
 
 
@@ -143,7 +161,10 @@ def _keras_regularizer(keras: Any, spec: Any, where: str) -> Any:
     if isinstance(spec, dict) and spec.get("class_name") == "L1L2":
         cfg = spec.get("config", {})
         return keras.regularizers.L1L2(l1=float(cfg.get("l1", 0.0)), l2=float(cfg.get("l2", 0.0)))
-    raise ZooError(f"{where}: cannot export the regularizer {spec!r}; supported: L1L2 (L1, L2)")
+    raise ZooError(
+        f"{where}: cannot export the regularizer {spec!r}; supported: L1L2 (L1, L2)",
+        ja=(f"{where}: 正則化 {spec!r} はエクスポートできません。対応しているもの: L1L2 (L1、L2)"),
+    )
 
 
 def _keras_constraint(keras: Any, spec: Any, where: str) -> Any:
@@ -152,7 +173,10 @@ def _keras_constraint(keras: Any, spec: Any, where: str) -> Any:
     if isinstance(spec, dict) and spec.get("class_name") == "MaxNorm":
         cfg = spec.get("config", {})
         return keras.constraints.MaxNorm(max_value=float(cfg["max_value"]), axis=cfg.get("axis", 0))
-    raise ZooError(f"{where}: cannot export the constraint {spec!r}; supported: MaxNorm")
+    raise ZooError(
+        f"{where}: cannot export the constraint {spec!r}; supported: MaxNorm",
+        ja=(f"{where}: 制約 {spec!r} はエクスポートできません。対応しているもの: MaxNorm"),
+    )
 
 
 def _keras_layers(
@@ -216,7 +240,11 @@ def _keras_layers(
         return [(dropout, None)]
     raise ZooError(
         f"{where}: cannot export this layer; exportable: Dense, BatchNormalization, Activation, "
-        "Dropout"
+        "Dropout",
+        ja=(
+            f"{where}: この層はエクスポートできません。エクスポートできる"
+            "もの: Dense、BatchNormalization、Activation、Dropout"
+        ),
     )
 
 
@@ -237,7 +265,12 @@ def to_keras(model: Any) -> Any:
     if not getattr(model, "built", False) or not hasattr(model, "get_config"):
         raise ZooError(
             "export_keras: expected a built scratch or tf_ref Sequential, got "
-            f"{type(model).__name__}"
+            f"{type(model).__name__}",
+            ja=(
+                "export_keras: 構築済みの scratch か tf_ref の "
+                f"Sequential を渡してください。{type(model).__name__} "
+                "が渡されました"
+            ),
         )
     config = model.get_config()
     dtype = str(config["dtype"])
@@ -252,7 +285,12 @@ def to_keras(model: Any) -> Any:
         if len(weights) != len(klayer.weights):
             raise ZooError(
                 f"export_keras: layer {layer.name!r} holds {len(weights)} arrays, its Keras "
-                f"twin {klayer.name!r} {len(klayer.weights)}"
+                f"twin {klayer.name!r} {len(klayer.weights)}",
+                ja=(
+                    f"export_keras: 層 {layer.name!r} の配列は {len(weights)} "
+                    f"個ですが、対応する Keras の層 {klayer.name!r} "
+                    f"は {len(klayer.weights)} 個です"
+                ),
             )
         klayer.set_weights(weights)
     return kmodel
@@ -284,7 +322,12 @@ def export_keras(model: Any, path: str | os.PathLike[str]) -> Path:
 def _unsupported(layer: Any, why: str = "") -> ZooError:
     return ZooError(
         f"import_keras: layer {layer.name!r} ({type(layer).__name__}{why}) has no scratch "
-        f"equivalent; supported: {SUPPORTED}"
+        f"equivalent; supported: {SUPPORTED}",
+        ja=(
+            f"import_keras: 層 {layer.name!r} ({type(layer).__name__}{why}"
+            ") に対応するものが scratch にありません。対応しているもの:"
+            f" {SUPPORTED}"
+        ),
     )
 
 
@@ -451,7 +494,10 @@ def _logits_instead_of_softmax(
         kept = klayers
     else:
         if len(klayers) == 1:
-            raise ZooError(f"{where}: the model is only a softmax layer; nothing to import")
+            raise ZooError(
+                f"{where}: the model is only a softmax layer; nothing to import",
+                ja=(f"{where}: モデルが softmax の層だけです。インポートするものがありません"),
+            )
         note = f"{where}: the last layer {last.name!r} is a softmax layer"
         overrides, kept = {}, klayers[:-1]
     if notes is not None:
@@ -475,18 +521,29 @@ def from_keras(
     if not isinstance(kmodel, keras.Sequential):
         raise ZooError(
             f"{where}: expected a keras.Sequential model, got a {type(kmodel).__name__}; "
-            "only a plain stack of layers has a scratch equivalent"
+            "only a plain stack of layers has a scratch equivalent",
+            ja=(
+                f"{where}: keras.Sequential のモデルのはずが {type(kmodel).__name__}"
+                " です。scratch に対応するのは層を積み重ねただけのモデルです"
+            ),
         )
     shape = tuple(kmodel.inputs[0].shape) if kmodel.inputs else None
     if shape is None or len(shape) != 2 or shape[1] is None:
-        raise ZooError(f"{where}: expected inputs of shape (batch, features), got {shape}")
+        raise ZooError(
+            f"{where}: expected inputs of shape (batch, features), got {shape}",
+            ja=f"{where}: 入力の形は (batch, features) のはずが {shape} です",
+        )
     klayers = [layer for layer in kmodel.layers if not isinstance(layer, keras.layers.InputLayer)]
     if not klayers:
-        raise ZooError(f"{where}: the model has no layers")
+        raise ZooError(f"{where}: the model has no layers", ja=f"{where}: モデルに層がありません")
     dtypes = sorted({_variable_dtype(layer) for layer in klayers})
     if len(dtypes) != 1 or dtypes[0] not in ("float32", "float64"):
         raise ZooError(
-            f"{where}: expected one dtype, float32 or float64, for every layer; got {dtypes}"
+            f"{where}: expected one dtype, float32 or float64, for every layer; got {dtypes}",
+            ja=(
+                f"{where}: すべての層の dtype が float32 か float64 "
+                f"のどちらか 1 つのはずが {dtypes} です"
+            ),
         )
     if dtype is None:
         dtype = dtypes[0]
@@ -515,13 +572,21 @@ def import_keras(
     note goes into ``notes``)."""
     source = _check_keras_path(path, "import_keras: path")
     if not source.is_file():
-        raise ZooError(f"import_keras: {source}: no such file")
+        raise ZooError(
+            f"import_keras: {source}: no such file",
+            ja=f"import_keras: {source}: ファイルがありません",
+        )
     keras = _keras()
     try:
         kmodel = keras.saving.load_model(source, safe_mode=True, compile=False)
     except Exception as err:  # Keras raises many types for a bad archive; all mean "unreadable"
         raise ZooError(
             f"import_keras: {source}: not a loadable Keras 3 .keras file in safe mode "
-            f"({type(err).__name__}: {str(err).strip()[:300]})"
+            f"({type(err).__name__}: {str(err).strip()[:300]})",
+            ja=(
+                f"import_keras: {source}: safe mode で読み込める "
+                f"Keras 3 の .keras ファイルではありません ({type(err).__name__}"
+                f": {str(err).strip()[:300]})"
+            ),
         ) from None
     return from_keras(kmodel, dtype, f"import_keras: {source}", notes)

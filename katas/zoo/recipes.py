@@ -63,7 +63,10 @@ RECIPES: dict[str, Recipe] = {
 def get(name: str) -> Recipe:
     """The recipe called ``name``; ZooError listing the recipes for an unknown one."""
     if name not in RECIPES:
-        raise ZooError(f"recipe: unknown recipe {name!r}; recipes: {', '.join(sorted(RECIPES))}")
+        raise ZooError(
+            f"recipe: unknown recipe {name!r}; recipes: {', '.join(sorted(RECIPES))}",
+            ja=(f"recipe: レシピ {name!r} はありません。レシピ: {', '.join(sorted(RECIPES))}"),
+        )
     return RECIPES[name]
 
 
@@ -152,7 +155,11 @@ def train(
     )
     if result["status"] != "ok":
         raise ZooError(
-            f"recipe {recipe.name}: {result['message']} Nothing was stored; try another --seed."
+            f"recipe {recipe.name}: {result['message']} Nothing was stored; try another --seed.",
+            ja=(
+                f"レシピ {recipe.name}: {result['message']} 何も保存していま"
+                "せん。別の --seed を試してください。"
+            ),
         )
     train_cfg = asdict(training)
     for key in ("quick_sizes", "quick_max_epochs", "quick_patience"):
@@ -200,23 +207,30 @@ def train(
             source={"kind": "recipe"},
         )
     except (ZooError, OSError) as e:  # e.g. the disk filled up during training
-        raise ZooError(f"{e} {keep_unsaved(model, backend, entry)}") from e
+        kept, kept_ja = keep_unsaved(model, backend, entry)
+        raise ZooError(f"{e} {kept}", ja=f"{getattr(e, 'ja', None) or e} {kept_ja}") from e
     return model, manifest
 
 
-def keep_unsaved(model: Any, backend: str, entry: str) -> str:
+def keep_unsaved(model: Any, backend: str, entry: str) -> tuple[str, str]:
     """Save a trained model that could not be stored in the zoo to a new temporary folder (a
-    finished training run is never lost); returns a sentence saying where, or why not."""
+    finished training run is never lost); returns a sentence saying where, or why not, in
+    English and in Japanese."""
     import tempfile
 
     try:
         folder = tempfile.mkdtemp(prefix=f"katas-zoo-unsaved-{entry}-")
         path = store.backend_models(backend).save_model(model, f"{folder}/model.npz")
     except (OSError, ValueError) as e:
-        return f"The trained model could not be kept either ({e})."
+        return (
+            f"The trained model could not be kept either ({e}).",
+            f"訓練したモデルも残せませんでした ({e})。",
+        )
     return (
         f"The trained model was kept in {path} (scratch.models.load_model reads it; "
-        "free some space and train again, or load it from there)."
+        "free some space and train again, or load it from there).",
+        f"訓練したモデルは {path} に残しました (scratch.models.load_model で読めます。"
+        "空き容量を増やしてもう一度訓練するか、そこから読み込んでください)。",
     )
 
 
@@ -230,7 +244,13 @@ def check_made_by(name: str, version: int) -> None:
         raise ZooError(
             f"zoo entry {ref}: not made by recipe {name} (its manifest says recipe "
             f"{made_by!r}), so it cannot stand in for it; remove it (`katas zoo remove "
-            f"{ref}`) and import it under another name"
+            f"{ref}`) and import it under another name",
+            ja=(
+                f"zoo エントリ {ref}: レシピ {name} で作ったものではない "
+                f"(マニフェストではレシピ {made_by!r}) ため、その代わりにはな"
+                f"りません。削除して (`katas zoo remove {ref}`)、"
+                "別の名前でインポートしてください"
+            ),
         )
 
 

@@ -93,13 +93,23 @@ def checked_zoo_dir(create: bool = False) -> Path:
     ``create``, cannot be made)."""
     d = zoo_dir()
     fix = f"The zoo folder is {d} (set by {_named_by()}); set DNN_KATAS_ZOO to a folder."
+    fix_ja = (
+        f"zoo のフォルダは {d} です ({_named_by()} による指定)。"
+        "DNN_KATAS_ZOO にフォルダを指定してください。"
+    )
     if d.exists() and not d.is_dir():
-        raise ZooError(f"{d}: expected the model-zoo folder, found a file. {fix}")
+        raise ZooError(
+            f"{d}: expected the model-zoo folder, found a file. {fix}",
+            ja=f"{d}: モデル zoo のフォルダのはずがファイルです。{fix_ja}",
+        )
     if create:
         try:
             d.mkdir(parents=True, exist_ok=True)
         except OSError as err:
-            raise ZooError(f"{d}: cannot create the model-zoo folder ({err}). {fix}") from None
+            raise ZooError(
+                f"{d}: cannot create the model-zoo folder ({err}). {fix}",
+                ja=f"{d}: モデル zoo のフォルダを作成できません ({err})。{fix_ja}",
+            ) from None
     return d
 
 
@@ -111,22 +121,35 @@ def check_writable(name: str) -> Path:
     root = checked_zoo_dir()
     folder = root / check_name(name)
     fix = f"The zoo folder is {root} (set by {_named_by()}); set DNN_KATAS_ZOO to a folder."
+    fix_ja = (
+        f"zoo のフォルダは {root} です ({_named_by()} による指定)。"
+        "DNN_KATAS_ZOO にフォルダを指定してください。"
+    )
     if folder.exists() and not folder.is_dir():
         raise ZooError(
             f"{folder}: expected the folder of zoo entry {name!r}, found a file; move it away "
-            f"or choose another --name. Nothing was stored."
+            f"or choose another --name. Nothing was stored.",
+            ja=(
+                f"{folder}: zoo エントリ {name!r} のフォルダのはずがファイル"
+                "です。移動するか、別の --name を指定してください。"
+                "何も保存していません。"
+            ),
         )
     probe_in = next(
         (d for d in (folder, root, *root.parents) if d.exists()), root
     )  # the folder mkdir would create the others in
     if not probe_in.is_dir():
-        raise ZooError(f"{probe_in}: expected a folder, found a file. {fix} Nothing was stored.")
+        raise ZooError(
+            f"{probe_in}: expected a folder, found a file. {fix} Nothing was stored.",
+            ja=(f"{probe_in}: フォルダのはずがファイルです。{fix_ja} 何も保存していません。"),
+        )
     try:
         with tempfile.TemporaryFile(dir=probe_in, prefix=".probe-"):
             pass
     except OSError as err:
         raise ZooError(
-            f"{probe_in}: cannot write in the model zoo ({err}); nothing was stored. {fix}"
+            f"{probe_in}: cannot write in the model zoo ({err}); nothing was stored. {fix}",
+            ja=(f"{probe_in}: モデル zoo に書き込めません ({err})。何も保存していません。{fix_ja}"),
         ) from None
     return folder
 
@@ -140,28 +163,40 @@ def check_name(name: Any, what: str = "name") -> str:
     if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise ZooError(
             f"{what}: expected 1-64 letters, digits, '.', '_' or '-' starting with a letter or "
-            f"digit (e.g. mnist-0-4), got {name!r}"
+            f"digit (e.g. mnist-0-4), got {name!r}",
+            ja=(
+                f"{what}: 英字か数字で始まる 1-64 文字の英字、数字、"
+                "'.'、'_'、'-' を指定してください (例: mnist-0-4)"
+                f"。{name!r} が渡されました"
+            ),
         )
     return name
 
 
 def check_version(version: Any, what: str = "version") -> int:
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise ZooError(f"{what}: expected an integer >= 1 (1, 2, ...), got {version!r}")
+        raise ZooError(
+            f"{what}: expected an integer >= 1 (1, 2, ...), got {version!r}",
+            ja=(f"{what}: 1 以上の整数 (1, 2, ...) を指定してください。{version!r} が渡されました"),
+        )
     return version
 
 
 def parse_ref(ref: Any) -> tuple[str, int | None]:
     """``"name"`` -> (name, None); ``"name@3"`` -> (name, 3); ZooError for anything else."""
     if not isinstance(ref, str):
-        raise ZooError(f"entry: expected NAME or NAME@VERSION, got {ref!r}")
+        raise ZooError(
+            f"entry: expected NAME or NAME@VERSION, got {ref!r}",
+            ja=(f"entry: NAME か NAME@VERSION を指定してください。{ref!r} が渡されました"),
+        )
     name, sep, version = ref.partition("@")
     check_name(name, f"entry {ref!r}")
     if not sep:
         return name, None
     if not version.isdigit() or int(version) < 1 or version != str(int(version)):
         raise ZooError(
-            f"entry {ref!r}: the version after '@' must be an integer >= 1, e.g. {name}@1"
+            f"entry {ref!r}: the version after '@' must be an integer >= 1, e.g. {name}@1",
+            ja=(f"entry {ref!r}: '@' の後のバージョンは 1 以上の整数です (例: {name}@1)"),
         )
     return name, int(version)
 
@@ -208,16 +243,25 @@ def resolve(name: str, version: int | None = None) -> int:
     if not have:
         known = names()
         listed = ", ".join(known) if known else "none (the zoo is empty)"
+        listed_ja = ", ".join(known) if known else "なし (zoo は空です)"
         raise ZooError(
             f"zoo entry {name!r}: no such entry in {zoo_dir()}. Entries: {listed}. Train one "
-            "with `katas zoo train RECIPE` or import one with `katas zoo import FILE --name NAME`."
+            "with `katas zoo train RECIPE` or import one with `katas zoo import FILE --name NAME`.",
+            ja=(
+                f"zoo エントリ {name!r} は {zoo_dir()} にありません。"
+                f"エントリ: {listed_ja}。`katas zoo train RECIPE` "
+                "で訓練するか、`katas zoo import FILE --name NAME` "
+                "でインポートしてください。"
+            ),
         )
     if version is None:
         return have[-1]
     if check_version(version) not in have:
         raise ZooError(
             f"zoo entry {ref(name, version)}: no such version; {name} has versions "
-            + ", ".join(str(v) for v in have)
+            + ", ".join(str(v) for v in have),
+            ja=f"zoo エントリ {ref(name, version)}: そのバージョンはありません。"
+            f"{name} のバージョン: " + ", ".join(str(v) for v in have),
         )
     return version
 
@@ -238,39 +282,74 @@ def read_manifest(name: str, version: int) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ZooError(f"{where}: {MANIFEST} is missing. {_fix(name, version)}") from None
+        raise ZooError(
+            f"{where}: {MANIFEST} is missing. {_fix(name, version)}",
+            ja=f"{where}: {MANIFEST} がありません。{_fix_ja(name, version)}",
+        ) from None
     except (OSError, UnicodeDecodeError) as err:
-        raise ZooError(f"{where}: cannot read {MANIFEST} ({err}). {_fix(name, version)}") from None
+        raise ZooError(
+            f"{where}: cannot read {MANIFEST} ({err}). {_fix(name, version)}",
+            ja=f"{where}: {MANIFEST} を読めません ({err})。{_fix_ja(name, version)}",
+        ) from None
     try:
         manifest = json.loads(text)
     except ValueError as err:
         raise ZooError(
-            f"{where}: {MANIFEST} is not valid JSON ({err}). {_fix(name, version)}"
+            f"{where}: {MANIFEST} is not valid JSON ({err}). {_fix(name, version)}",
+            ja=(
+                f"{where}: {MANIFEST} は正しい JSON ではありません "
+                f"({err})。{_fix_ja(name, version)}"
+            ),
         ) from None
     if not isinstance(manifest, dict):
         raise ZooError(
             f"{where}: {MANIFEST} must hold a JSON object, found {type(manifest).__name__}. "
-            + _fix(name, version)
+            + _fix(name, version),
+            ja=f"{where}: {MANIFEST} は JSON オブジェクトのはずが {type(manifest).__name__} です。"
+            + _fix_ja(name, version),
         )
     missing = [k for k in (*MANIFEST_KEYS, CHECKSUM) if k not in manifest]
     if missing:
-        raise ZooError(f"{where}: {MANIFEST} lacks {', '.join(missing)}. {_fix(name, version)}")
+        raise ZooError(
+            f"{where}: {MANIFEST} lacks {', '.join(missing)}. {_fix(name, version)}",
+            ja=(
+                f"{where}: {MANIFEST} に {', '.join(missing)} がありません。"
+                f"{_fix_ja(name, version)}"
+            ),
+        )
     if manifest["format"] != FORMAT:
         raise ZooError(
             f"{where}: {MANIFEST} has format {manifest['format']!r}; this version of dnn-katas "
-            f"reads {FORMAT!r} only. {_fix(name, version)}"
+            f"reads {FORMAT!r} only. {_fix(name, version)}",
+            ja=(
+                f"{where}: {MANIFEST} の形式は {manifest['format']!r} "
+                "です。このバージョンの dnn-katas が読めるのは "
+                f"{FORMAT!r} だけです。{_fix_ja(name, version)}"
+            ),
         )
     recorded, actual = manifest[CHECKSUM], manifest_sha256(manifest)
     if recorded != actual:
         raise ZooError(
             f"{where}: {MANIFEST} has SHA-256 {actual} (canonical JSON without {CHECKSUM}), but "
             f"records {CHECKSUM} {recorded!r}: the manifest was edited or damaged (a field such "
-            f"as metrics or preprocessing no longer says what was stored). {_fix(name, version)}"
+            f"as metrics or preprocessing no longer says what was stored). {_fix(name, version)}",
+            ja=(
+                f"{where}: {MANIFEST} の SHA-256 は {actual} ({CHECKSUM} "
+                f"を除いた正規化 JSON) ですが、{CHECKSUM} には {recorded!r} "
+                "と記録されています。マニフェストが編集されたか壊れています"
+                " (metrics や preprocessing などが保存した内容を表していませ"
+                f"ん)。{_fix_ja(name, version)}"
+            ),
         )
     if manifest["name"] != name or manifest["version"] != version:
         raise ZooError(
             f"{where}: {MANIFEST} describes {manifest['name']!r} version {manifest['version']!r}, "
-            f"not the folder it is in. {_fix(name, version)}"
+            f"not the folder it is in. {_fix(name, version)}",
+            ja=(
+                f"{where}: {MANIFEST} が表すのは {manifest['name']!r} "
+                f"のバージョン {manifest['version']!r} で、置かれているフォル"
+                f"ダのものではありません。{_fix_ja(name, version)}"
+            ),
         )
     weights = manifest["weights"]
     if (
@@ -280,13 +359,21 @@ def read_manifest(name: str, version: int) -> dict[str, Any]:
     ):
         raise ZooError(
             f"{where}: {MANIFEST}'s weights must be {{'file': '{WEIGHTS}', 'sha256': ...}}, got "
-            f"{weights!r}. {_fix(name, version)}"
+            f"{weights!r}. {_fix(name, version)}",
+            ja=(
+                f"{where}: {MANIFEST} の weights は {{'file': '{WEIGHTS}', 'sha256': ...}}"
+                f" のはずが {weights!r} です。{_fix_ja(name, version)}"
+            ),
         )
     if manifest["backend"] not in BACKENDS or not isinstance(manifest["quick"], bool):
         raise ZooError(
             f"{where}: {MANIFEST} has backend {manifest['backend']!r} and quick "
             f"{manifest['quick']!r}; expected one of {BACKENDS} and true/false. "
-            + _fix(name, version)
+            + _fix(name, version),
+            ja=f"{where}: {MANIFEST} の backend は {manifest['backend']!r}、"
+            f"quick は {manifest['quick']!r} です。"
+            f"backend は {BACKENDS} のどれか、quick は true/false のはずです。"
+            + _fix_ja(name, version),
         )
     return manifest
 
@@ -307,6 +394,13 @@ def _fix(name: str, version: int) -> str:
     )
 
 
+def _fix_ja(name: str, version: int) -> str:
+    return (
+        f"エントリが壊れています。何も変更していません。`katas zoo remove {ref(name, version)}` で"
+        "削除して (ほかのエントリは残ります)、もう一度訓練するかインポートしてください。"
+    )
+
+
 def verify(name: str, version: int) -> dict[str, Any]:
     """The manifest, after checking that ``model.npz`` is there and its SHA-256 is the one the
     manifest records (the cheap check ``list`` runs; :func:`load` also parses the file)."""
@@ -316,14 +410,23 @@ def verify(name: str, version: int) -> dict[str, Any]:
     try:
         digest = sha256_file(path)
     except FileNotFoundError:
-        raise ZooError(f"{where}: {WEIGHTS} is missing. {_fix(name, version)}") from None
+        raise ZooError(
+            f"{where}: {WEIGHTS} is missing. {_fix(name, version)}",
+            ja=f"{where}: {WEIGHTS} がありません。{_fix_ja(name, version)}",
+        ) from None
     except OSError as err:
-        raise ZooError(f"{where}: cannot read {WEIGHTS} ({err}). {_fix(name, version)}") from None
+        raise ZooError(
+            f"{where}: cannot read {WEIGHTS} ({err}). {_fix(name, version)}",
+            ja=f"{where}: {WEIGHTS} を読めません ({err})。{_fix_ja(name, version)}",
+        ) from None
     if digest != manifest["weights"]["sha256"]:
         raise ZooError(
             f"{where}: {WEIGHTS} has SHA-256 {digest}, but {MANIFEST} records "
             f"{manifest['weights']['sha256']}: the file or the manifest was changed or damaged. "
-            + _fix(name, version)
+            + _fix(name, version),
+            ja=f"{where}: {WEIGHTS} の SHA-256 は {digest} ですが、"
+            f"{MANIFEST} には {manifest['weights']['sha256']} と記録されています。"
+            "ファイルかマニフェストが変更されたか壊れています。" + _fix_ja(name, version),
         )
     return manifest
 
@@ -331,7 +434,10 @@ def verify(name: str, version: int) -> dict[str, Any]:
 def backend_models(backend: str) -> Any:
     """``scratch.models`` or ``tf_ref.models`` (TensorFlow only loads when asked for)."""
     if backend not in BACKENDS:
-        raise ZooError(f"backend: expected 'scratch' or 'tf', got {backend!r}")
+        raise ZooError(
+            f"backend: expected 'scratch' or 'tf', got {backend!r}",
+            ja=(f"backend: 'scratch' か 'tf' を指定してください。{backend!r} が渡されました"),
+        )
     import importlib
 
     return importlib.import_module("scratch.models" if backend == "scratch" else "tf_ref.models")
@@ -352,14 +458,18 @@ def load(
         model = models.load_model(path)
     except (ValueError, TypeError, OSError) as err:
         raise ZooError(
-            f"{where}: {WEIGHTS} cannot be loaded ({err}). {_fix(name, version)}"
+            f"{where}: {WEIGHTS} cannot be loaded ({err}). {_fix(name, version)}",
+            ja=f"{where}: {WEIGHTS} を読み込めません ({err})。{_fix_ja(name, version)}",
         ) from None
     config = model.get_config()
     if _normal(config) != _normal(manifest["architecture"]):
         raise ZooError(
             f"{where}: the model in {WEIGHTS} is not the architecture {MANIFEST} describes "
             f"(file: {_short(config)}; manifest: {_short(manifest['architecture'])}). "
-            + _fix(name, version)
+            + _fix(name, version),
+            ja=f"{where}: {WEIGHTS} のモデルは {MANIFEST} が表す構造ではありません "
+            f"(ファイル: {_short(config)}、"
+            f"マニフェスト: {_short(manifest['architecture'])})。" + _fix_ja(name, version),
         )
     return model, manifest
 
@@ -438,7 +548,8 @@ def add(name: str, model: Any, backend: str, **fields: Any) -> dict[str, Any]:
         tmp = Path(tempfile.mkdtemp(dir=folder, prefix=".tmp-"))
     except OSError as err:
         raise ZooError(
-            f"{folder}: cannot write in the model zoo ({err}); nothing was stored"
+            f"{folder}: cannot write in the model zoo ({err}); nothing was stored",
+            ja=(f"{folder}: モデル zoo に書き込めません ({err})。何も保存していません"),
         ) from None
     try:
         models.save_model(model, tmp / WEIGHTS)
@@ -477,7 +588,11 @@ def add(name: str, model: Any, backend: str, **fields: Any) -> dict[str, Any]:
         shutil.rmtree(tmp, ignore_errors=True)
         raise ZooError(
             f"{folder}: could not write the new entry ({err}); nothing was stored, the zoo is "
-            "as it was"
+            "as it was",
+            ja=(
+                f"{folder}: 新しいエントリを書き込めませんでした "
+                f"({err})。何も保存しておらず、zoo は元のままです"
+            ),
         ) from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -504,7 +619,13 @@ def remove(entry: str) -> list[str]:
             raise ZooError(
                 f"zoo entry {name!r} has versions {', '.join(str(v) for v in have)}: name the "
                 f"one to remove, e.g. `katas zoo remove {ref(name, have[-1])}`; nothing was "
-                "removed"
+                "removed",
+                ja=(
+                    f"zoo エントリ {name!r} にはバージョン {', '.join(str(v) for v in have)}"
+                    " があります。削除するものを指定してください (例:"
+                    f" `katas zoo remove {ref(name, have[-1])}`)。何も削除してい"
+                    "ません"
+                ),
             )
         version = have[0]
     resolve(name, version)
@@ -513,7 +634,10 @@ def remove(entry: str) -> list[str]:
     try:
         os.rename(target, trash)
     except OSError as err:
-        raise ZooError(f"{target}: cannot remove it ({err}); nothing was removed") from None
+        raise ZooError(
+            f"{target}: cannot remove it ({err}); nothing was removed",
+            ja=f"{target}: 削除できません ({err})。何も削除していません",
+        ) from None
     shutil.rmtree(trash, ignore_errors=True)
     try:
         target.parent.rmdir()  # the name's folder, once its last version is gone
