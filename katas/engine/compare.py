@@ -26,7 +26,6 @@ import sys
 import tempfile
 import tomllib
 import types
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -290,22 +289,13 @@ def yours_failed(rows: list[dict[str, Any]]) -> bool:
     return any(row.get("blame") == "yours" for row in rows)
 
 
-def _width(text: str) -> int:
-    """Columns ``text`` takes in a terminal: East Asian wide characters take two."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def _pad(text: str, width: int, right: bool = False) -> str:
-    fill = " " * max(0, width - _width(text))
-    return fill + text if right else text + fill
-
-
 def _pair(pair: str, lang: str) -> str:
     return " vs ".join(_who(name, lang) for name in pair.split(" vs "))
 
 
 def format_table(rows: list[dict[str, Any]], lang: str = "en") -> str:
     """The rows as a table, in ``lang``: numbers, or the note saying why there are none."""
+    from katas.cli_text import pad as _pad
     from katas.cli_text import t
 
     head = [(t(lang, "col_case"), 28), (t(lang, "col_output"), 10), (t(lang, "col_pair"), 20)]
