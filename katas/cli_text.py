@@ -60,6 +60,32 @@ MESSAGES: dict[str, dict[str, str]] = {
         "info_official_content": "NO: the content of {keys} differs from the official MNIST "
         "although the label counts match (altered or reordered).",
         "info_fix": " Run `katas data fetch --force` to rebuild the cache.",
+        # zoo
+        "zoo_folder": "zoo: {path}",
+        "zoo_empty": "(empty: `katas zoo train mnist-0-4` trains the first model)",
+        "zoo_col_entry": "entry",
+        "zoo_col_recipe": "recipe",
+        "zoo_col_backend": "backend",
+        "zoo_col_quick": "quick",
+        "zoo_col_test": "test acc",
+        "zoo_col_val": "val acc",
+        "zoo_col_created": "created",
+        "zoo_yes": "yes",
+        "zoo_no": "no",
+        "zoo_damaged": "DAMAGED: {problem}",
+        "zoo_stored": "stored {entry} in {folder}",
+        "zoo_stored_metrics": "stored {entry} in {folder}: test accuracy {test:.4f}, validation "
+        "accuracy {val:.4f}, {epochs} epochs{quick}",
+        "zoo_quick": " (quick)",
+        "zoo_removed": "removed {entry}",
+        "zoo_training": "katas zoo: training {recipe} with {backend} ({train} train / {valid} "
+        "valid / {test} test images{quick}, seed {seed})",
+        "zoo_training_quick": ", quick",
+        "zoo_not_yet": "katas zoo: {recipe} is not in the model zoo ({zoo}) yet; training it now "
+        "with {backend}, once (roughly {minutes} minutes on a 2-core machine). Later calls load it "
+        "in a second.",
+        "zoo_softmax_note": "{note}: imported as logits (scratch's losses apply the softmax); the "
+        "predicted classes are the same, softmax(model.predict(x)) gives the Keras probabilities",
     },
     "ja": {
         # compare
@@ -109,8 +135,46 @@ MESSAGES: dict[str, dict[str, str]] = {
         "info_official_content": "いいえ: ラベル数は一致していますが、{keys} の内容が公式の "
         "MNIST と違います (変更されたか、並べ替えられています)。",
         "info_fix": " `katas data fetch --force` でキャッシュを作り直してください。",
+        # zoo
+        "zoo_folder": "zoo のフォルダ: {path}",
+        "zoo_empty": "(空です。`katas zoo train mnist-0-4` で最初のモデルを訓練します)",
+        "zoo_col_entry": "エントリ",
+        "zoo_col_recipe": "レシピ",
+        "zoo_col_backend": "バックエンド",
+        "zoo_col_quick": "簡易",
+        "zoo_col_test": "テスト精度",
+        "zoo_col_val": "検証精度",
+        "zoo_col_created": "作成日時",
+        "zoo_yes": "はい",
+        "zoo_no": "いいえ",
+        "zoo_damaged": "壊れています: {problem}",
+        "zoo_stored": "{entry} を {folder} に保存しました",
+        "zoo_stored_metrics": "{entry} を {folder} に保存しました: テスト精度 {test:.4f}、"
+        "検証精度 {val:.4f}、{epochs} エポック{quick}",
+        "zoo_quick": " (簡易版、--quick)",
+        "zoo_removed": "{entry} を削除しました",
+        "zoo_training": "katas zoo: {recipe} を {backend} で訓練しています (訓練 {train} 枚 / 検証 "
+        "{valid} 枚 / テスト {test} 枚{quick}、シード {seed})",
+        "zoo_training_quick": "、--quick の簡易版",
+        "zoo_not_yet": "katas zoo: {recipe} はまだモデル zoo ({zoo}) にありません。今 {backend} で"
+        "一度だけ訓練します (2 コアのマシンで約 {minutes} 分)。次からは 1 秒で読み込みます。",
+        "zoo_softmax_note": "{note}: ロジットとしてインポートしました (scratch の損失関数が "
+        "softmax を適用します)。予測クラスは同じで、softmax(model.predict(x)) が Keras の"
+        "確率になります",
     },
 }
+
+
+def lang_of(args: object = None) -> str:
+    """The language of a command's output: its ``--lang``, else $DNN_KATAS_LANG or the locale
+    (``pick_lang``); English where those are unusable (that error is the CLI's to report)."""
+    from katas.engine.i18n import pick_lang
+    from katas.errors import UserError
+
+    try:
+        return pick_lang(getattr(args, "lang", None))
+    except UserError:
+        return "en"
 
 
 def width(text: str) -> int:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from katas.argtypes import path_text, seed
+from katas.cli_text import lang_of, pad, t
 from katas.errors import UserError, ZooError
 
 
@@ -23,13 +24,15 @@ def _store() -> Any:
     return store
 
 
-def _row(name: str, version: int) -> dict[str, Any]:
-    """One entry as ``list`` shows it: verified (manifest + weights checksum) or its problem."""
+def _row(name: str, version: int, lang: str = "en") -> dict[str, Any]:
+    """One entry as ``list`` shows it: verified (manifest + weights checksum) or its problem
+    (``problem`` in English, as the JSON gives it; ``_problem`` in ``lang``, for the table)."""
     store = _store()
     try:
         m = store.verify(name, version)
     except ZooError as err:
-        return {"entry": store.ref(name, version), "status": "damaged", "problem": str(err)}
+        return {"entry": store.ref(name, version), "status": "damaged", "problem": str(err),
+                "_problem": err.text(lang)}  # fmt: skip
     metrics = m.get("metrics") or {}
     return {
         "entry": store.ref(name, version),
@@ -45,31 +48,38 @@ def _row(name: str, version: int) -> dict[str, Any]:
 
 def _cmd_list(args: argparse.Namespace) -> int:
     store = _store()
-    rows = [_row(n, v) for n, v in store.entries()]
+    lang = lang_of(args)
+    rows = [_row(n, v, lang) for n, v in store.entries()]
     if args.json:
-        print(json.dumps({"zoo": str(store.zoo_dir()), "entries": rows}))
+        public = [{k: v for k, v in r.items() if not k.startswith("_")} for r in rows]
+        print(json.dumps({"zoo": str(store.zoo_dir()), "entries": public}))
         return 0
-    print(f"zoo: {store.zoo_dir()}")
+    print(t(lang, "zoo_folder", path=store.zoo_dir()))
     if not rows:
-        print("(empty: `katas zoo train mnist-0-4` trains the first model)")
+        print(t(lang, "zoo_empty"))
         return 0
+    wide = 2 if lang == "ja" else 0  # Japanese headings are wider than the English ones
     print(
-        f"{'entry':<24}{'recipe':<12}{'backend':<9}{'quick':<7}{'test acc':>9}{'val acc':>9}"
-        "  created"
-    )
+        pad(t(lang, "zoo_col_entry"), 24) + pad(t(lang, "zoo_col_recipe"), 12)
+        + pad(t(lang, "zoo_col_backend"), 9 + 4 * (wide > 0)) + pad(t(lang, "zoo_col_quick"), 7)
+        + pad(t(lang, "zoo_col_test"), 9 + wide, True) + pad(t(lang, "zoo_col_val"), 9 + wide, True)
+        + "  " + t(lang, "zoo_col_created")
+    )  # fmt: skip
     for r in rows:
         if r["status"] != "ok":
-            print(f"{r['entry']:<24}DAMAGED: {r['problem']}")
+            print(pad(r["entry"], 24) + t(lang, "zoo_damaged", problem=r["_problem"]))
             continue
 
         def acc(v: Any) -> str:
             return "-" if v is None else f"{v:.4f}"
 
+        quick = t(lang, "zoo_yes") if r["quick"] else t(lang, "zoo_no")
         print(
-            f"{r['entry']:<24}{r['recipe'] or '-':<12}{r['backend']:<9}"
-            f"{'yes' if r['quick'] else 'no':<7}{acc(r['test_accuracy']):>9}"
-            f"{acc(r['val_accuracy']):>9}  {r['created']}"
-        )
+            pad(r["entry"], 24) + pad(r["recipe"] or "-", 12)
+            + pad(r["backend"], 9 + 4 * (wide > 0)) + pad(quick, 7)
+            + pad(acc(r["test_accuracy"]), 9 + wide, True)
+            + pad(acc(r["val_accuracy"]), 9 + wide, True) + f"  {r['created']}"
+        )  # fmt: skip
     return 0
 
 
@@ -84,6 +94,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
 def _cmd_train(args: argparse.Namespace) -> int:
     from katas.zoo import recipes
 
+    lang = lang_of(args)
     _, manifest = recipes.train(
         args.recipe,
         args.backend,
@@ -92,14 +103,21 @@ def _cmd_train(args: argparse.Namespace) -> int:
         quiet=args.quiet,
         data_path=args.data,
         entry=args.name,
+        lang=lang,
     )
     store = _store()
     m = manifest["metrics"]
     print(
-        f"stored {store.ref(manifest['name'], manifest['version'])} in "
-        f"{store.entry_dir(manifest['name'], manifest['version'])}: test accuracy "
-        f"{m['test_accuracy']:.4f}, validation accuracy {m['val_accuracy']:.4f}, "
-        f"{m['epochs']} epochs{' (quick)' if manifest['quick'] else ''}"
+        t(
+            lang,
+            "zoo_stored_metrics",
+            entry=store.ref(manifest["name"], manifest["version"]),
+            folder=store.entry_dir(manifest["name"], manifest["version"]),
+            test=m["test_accuracy"],
+            val=m["val_accuracy"],
+            epochs=m["epochs"],
+            quick=t(lang, "zoo_quick") if manifest["quick"] else "",
+        )
     )
     return 0
 
@@ -148,8 +166,11 @@ def _cmd_import(args: argparse.Namespace) -> int:
     path = Path(args.file)
     notes: list[str] = []
     model = keras_file.import_keras(path, notes=notes)
-    for note in notes:
-        print(f"katas: {note}", file=sys.stderr)
+    lang = lang_of(args)
+    for note in notes:  # English, as the manifest records them; the softmax note translated
+        head, found, _ = note.partition(": imported as logits")
+        text = t(lang, "zoo_softmax_note", note=head) if found else note
+        print(f"katas: {text}", file=sys.stderr)
     manifest = store.add(
         args.name,
         model,
@@ -164,15 +185,20 @@ def _cmd_import(args: argparse.Namespace) -> int:
         },
     )
     print(
-        f"stored {store.ref(manifest['name'], manifest['version'])} in "
-        f"{store.entry_dir(manifest['name'], manifest['version'])}"
+        t(
+            lang,
+            "zoo_stored",
+            entry=store.ref(manifest["name"], manifest["version"]),
+            folder=store.entry_dir(manifest["name"], manifest["version"]),
+        )
     )
     return 0
 
 
 def _cmd_remove(args: argparse.Namespace) -> int:
+    lang = lang_of(args)
     for removed in _store().remove(args.entry):
-        print(f"removed {removed}")
+        print(t(lang, "zoo_removed", entry=removed))
     return 0
 
 

@@ -26,6 +26,7 @@ import numpy as np
 
 from katas import data
 from katas.argtypes import check_seed
+from katas.cli_text import lang_of, t
 from katas.errors import ZooError
 from katas.exercises import ex08
 from katas.zoo import store
@@ -122,6 +123,7 @@ def train(
     quiet: bool = False,
     data_path: str | None = None,
     entry: str | None = None,
+    lang: str | None = None,
 ) -> tuple[Any, dict[str, Any]]:
     """Train recipe ``name`` in ``backend``, store it as the next version of ``entry`` (default:
     the recipe's name) and return ``(model, manifest)``.
@@ -132,7 +134,8 @@ def train(
     versions. A run that diverged is refused (ZooError), not stored. Everything that can be
     checked before training is (recipe, backend, seed, entry name, the zoo folder writable
     (:func:`~katas.zoo.store.check_writable`), the data present and valid), so a mistake costs
-    a second, not a training run.
+    a second, not a training run. Progress lines are in ``lang`` (None: $DNN_KATAS_LANG or the
+    locale).
     """
     recipe = get(name)
     store.backend_models(backend)  # a bad backend fails before any data is loaded
@@ -143,10 +146,19 @@ def train(
     training = _training_settings(recipe, bool(quick))
     split = load_split(recipe, bool(quick), seed, data_path)  # missing data fails here
     if not quiet:
+        lang = lang or lang_of()
         print(
-            f"katas zoo: training {recipe.name} with {backend} ({len(split.y_train)} train / "
-            f"{len(split.y_valid)} valid / {len(split.y_test)} test images"
-            f"{', quick' if quick else ''}, seed {seed})",
+            t(
+                lang,
+                "zoo_training",
+                recipe=recipe.name,
+                backend=backend,
+                train=len(split.y_train),
+                valid=len(split.y_valid),
+                test=len(split.y_test),
+                quick=t(lang, "zoo_training_quick") if quick else "",
+                seed=seed,
+            ),
             file=sys.stderr,
         )
     start = time.perf_counter()
@@ -255,7 +267,12 @@ def check_made_by(name: str, version: int) -> None:
 
 
 def ensure(
-    name: str, backend: str = "scratch", *, quiet: bool = False, seed: int = 42
+    name: str,
+    backend: str = "scratch",
+    *,
+    quiet: bool = False,
+    seed: int = 42,
+    lang: str | None = None,
 ) -> tuple[Any, dict[str, Any]]:
     """``(model, manifest)`` of the newest non-quick entry of recipe ``name``, loaded into
     ``backend`` (whichever backend trained it); on first use it is trained with ``backend`` and
@@ -270,12 +287,12 @@ def ensure(
     if version is not None:
         check_made_by(recipe.name, version)
     if version is None:
+        lang = lang or lang_of()
         print(
-            f"katas zoo: {recipe.name} is not in the model zoo ({store.zoo_dir()}) yet; training "
-            f"it now with {backend}, once (roughly {recipe.minutes[backend]} minutes on a 2-core "
-            f"machine). Later calls load it in a second.",
+            t(lang, "zoo_not_yet", recipe=recipe.name, zoo=store.zoo_dir(), backend=backend,
+              minutes=recipe.minutes[backend]),
             file=sys.stderr,
-        )
-        _, manifest = train(recipe.name, backend, seed=seed, quiet=quiet)
+        )  # fmt: skip
+        _, manifest = train(recipe.name, backend, seed=seed, quiet=quiet, lang=lang)
         version = manifest["version"]
     return store.load(recipe.name, version, backend)
