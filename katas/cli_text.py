@@ -86,6 +86,44 @@ MESSAGES: dict[str, dict[str, str]] = {
         "in a second.",
         "zoo_softmax_note": "{note}: imported as logits (scratch's losses apply the softmax); the "
         "predicted classes are the same, softmax(model.predict(x)) gives the Keras probabilities",
+        # lockstep
+        "ls_growth": "largest gaps so far, {parts}.",
+        "ls_growth_part": "step {step}: rel {rel:.1e}, |dw| {dw:.1e}",
+        "ls_grew": "The weight gap grew x{growth:.3g} from step 1 to step {steps}.",
+        "ls_dropout": "dropout {rate} ({placement})",
+        "ls_no_dropout": "no dropout",
+        "ls_batch_norm": "batch norm",
+        "ls_no_batch_norm": "no batch norm",
+        "ls_header": "lockstep: scratch vs tf_ref, {layers} x {units} {activation}, {init}, {bn}, "
+        "{drop}, {optimizer}; {dtype}, batch {batch}, seed {seed}, {steps} steps on {n} training "
+        "images",
+        "ls_same": "same initial weights (scratch's, copied into Keras), same batches, same "
+        "dropout masks",
+        "ls_rounded": "hyperparameters: Keras rounds the learning rate and SGD momentum through "
+        "float32, even for float64 weights; so scratch gets the rounded values too ({used}; Keras "
+        "was given {given}). --exact-hyperparameters gives scratch the exact ones.",
+        "ls_exact": "hyperparameters: exact for scratch ({used}), while Keras rounds them through "
+        "float32 ({effective}): expect a drift that the default setting removes.",
+        "ls_col_step": "step",
+        "ls_col_scratch": "scratch loss",
+        "ls_col_tf": "tf loss",
+        "ls_col_rel": "rel diff",
+        "ls_col_dw": "max |dw|",
+        "ls_summary": "max rel loss diff {rel:.2e}, max abs weight diff {dw:.2e} over {steps} "
+        "steps ({seconds:.1f} s)",
+        "ls_float32": "{summary}; float32: no pass/fail.",
+        "ls_float32_why": "Both backends round every operation to float32 (eps 1.2e-07) but add "
+        "up in different orders (NumPy/OpenBLAS vs TensorFlow's kernels), so they differ in the "
+        "last bits from the first step; each step starts from the previous step's slightly "
+        "different weights, so the gap grows with training:",
+        "ls_float64_hint": "Run --dtype float64 for the strict check.",
+        "ls_pass": "PASS",
+        "ls_fail": "FAIL",
+        "ls_verdict": "{summary}: {verdict} (bound {bound:.0e} on every step's relative loss "
+        "difference)",
+        "ls_exact_fail": "Expected with --exact-hyperparameters: scratch optimises with the exact "
+        "values, Keras with their float32 roundings, a slightly different problem. Without the "
+        "flag both use the same values.",
     },
     "ja": {
         # compare
@@ -161,6 +199,48 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zoo_softmax_note": "{note}: ロジットとしてインポートしました (scratch の損失関数が "
         "softmax を適用します)。予測クラスは同じで、softmax(model.predict(x)) が Keras の"
         "確率になります",
+        # lockstep
+        "ls_growth": "これまでの最大の差: {parts}。",
+        "ls_growth_part": "ステップ {step}: 相対 {rel:.1e}、|dw| {dw:.1e}",
+        "ls_grew": "重みの差はステップ 1 からステップ {steps} までに {growth:.3g} 倍になりました。",
+        "ls_dropout": "ドロップアウト {rate} ({placement})",
+        "ls_no_dropout": "ドロップアウトなし",
+        "ls_batch_norm": "バッチ正規化あり",
+        "ls_no_batch_norm": "バッチ正規化なし",
+        "ls_header": "lockstep: scratch 対 tf_ref、{layers} 層 x {units} ユニット {activation}、"
+        "{init}、{bn}、{drop}、{optimizer}。{dtype}、バッチ {batch}、シード {seed}、訓練画像 {n} "
+        "枚で "
+        "{steps} ステップ",
+        "ls_same": "同じ初期重み (scratch のものを Keras にコピー)、同じバッチ、同じドロップアウト"
+        "の"
+        "マスク",
+        "ls_rounded": "ハイパーパラメータ: Keras は float64 の重みでも学習率と SGD のモーメンタム"
+        "を "
+        "float32 に丸めます。そのため scratch にも丸めた値を渡します ({used}。Keras に渡した値は "
+        "{given})。--exact-hyperparameters で scratch に正確な値を渡します。",
+        "ls_exact": "ハイパーパラメータ: scratch には正確な値 ({used})、Keras はそれを float32 に"
+        "丸めます ({effective})。既定の設定ならなくなるずれが出るはずです。",
+        "ls_col_step": "ステップ",
+        "ls_col_scratch": "scratch の損失",
+        "ls_col_tf": "tf の損失",
+        "ls_col_rel": "相対差",
+        "ls_col_dw": "最大 |dw|",
+        "ls_summary": "{steps} ステップでの損失の最大相対差 {rel:.2e}、重みの最大絶対差 {dw:.2e} "
+        "({seconds:.1f} 秒)",
+        "ls_float32": "{summary}。float32: 合否の判定はありません。",
+        "ls_float32_why": "どちらのバックエンドもすべての演算を float32 (eps 1.2e-07) に丸めますが"
+        "、"
+        "足し合わせる順序が違う (NumPy/OpenBLAS と TensorFlow のカーネル) ため、最初のステップから"
+        "最後の数ビットが違います。各ステップは前のステップのわずかに違う重みから始まるので、差は"
+        "訓練とともに大きくなります:",
+        "ls_float64_hint": "厳密な確認には --dtype float64 を実行してください。",
+        "ls_pass": "合格",
+        "ls_fail": "不合格",
+        "ls_verdict": "{summary}: {verdict} (各ステップの損失の相対差の上限 {bound:.0e})",
+        "ls_exact_fail": "--exact-hyperparameters では想定どおりです: scratch は正確な値で、Keras "
+        "は"
+        "その float32 への丸めで最適化するので、少し違う問題になります。このオプションなしなら"
+        "両方が同じ値を使います。",
     },
 }
 

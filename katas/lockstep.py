@@ -30,6 +30,7 @@ import numpy as np
 
 from katas import jsonout
 from katas.argtypes import check_seed
+from katas.cli_text import lang_of, pad, t, width
 from katas.errors import BadInput
 
 DTYPES = ("float32", "float64")
@@ -280,91 +281,94 @@ def run_lockstep(
 # ------------------------------------------------------------------------------ report
 
 
-def _growth_lines(result: dict[str, Any]) -> list[str]:
+def _growth_lines(result: dict[str, Any], lang: str = "en") -> list[str]:
     """How the float32 gap grows: the worst relative loss difference and |dw| up to a few steps."""
     rows = result["per_step"]
     marks = [s for s in (1, 10, 100, 1000, 10_000) if s < len(rows)] + [len(rows)]
     worst_rel = np.maximum.accumulate([r["rel_loss_diff"] for r in rows])
     worst_dw = np.maximum.accumulate([r["max_abs_weight_diff"] for r in rows])
-    parts = [f"step {s}: rel {worst_rel[s - 1]:.1e}, |dw| {worst_dw[s - 1]:.1e}" for s in marks]
-    out = ["largest gaps so far, " + "; ".join(parts) + "."]
+    sep = "、" if lang == "ja" else "; "
+    parts = [
+        t(lang, "ls_growth_part", step=s, rel=worst_rel[s - 1], dw=worst_dw[s - 1]) for s in marks
+    ]
+    out = [t(lang, "ls_growth", parts=sep.join(parts))]
     if len(rows) > 1 and worst_dw[0] > 0:
         growth = worst_dw[-1] / worst_dw[0]
-        out.append(f"The weight gap grew x{growth:.3g} from step 1 to step {len(rows)}.")
+        out.append(t(lang, "ls_grew", growth=growth, steps=len(rows)))
     return out
 
 
-def format_report(result: dict[str, Any], config: Any) -> str:
-    """The human-readable report: header, table, summary (and verdict for float64)."""
+def format_report(result: dict[str, Any], config: Any, lang: str = "en") -> str:
+    """The human-readable report in ``lang``: header, table, summary (and verdict for
+    float64)."""
     hyper = result["hyperparameters"]
     lines = []
     drop = (
-        f"dropout {config.dropout_rate} ({config.dropout_placement})"
+        t(lang, "ls_dropout", rate=config.dropout_rate, placement=config.dropout_placement)
         if config.dropout_rate
-        else "no dropout"
+        else t(lang, "ls_no_dropout")
     )
     lines.append(
-        f"lockstep: scratch vs tf_ref, {config.hidden_layers} x {config.units} "
-        f"{config.activation}, {config.kernel_initializer}, "
-        f"{'batch norm' if config.batch_norm else 'no batch norm'}, {drop}, {config.optimizer}; "
-        f"{result['dtype']}, batch {result['batch_size']}, seed {result['seed']}, "
-        f"{result['steps']} steps on {result['n_train']} training images"
+        t(
+            lang,
+            "ls_header",
+            layers=config.hidden_layers,
+            units=config.units,
+            activation=config.activation,
+            init=config.kernel_initializer,
+            bn=t(lang, "ls_batch_norm" if config.batch_norm else "ls_no_batch_norm"),
+            drop=drop,
+            optimizer=config.optimizer,
+            dtype=result["dtype"],
+            batch=result["batch_size"],
+            seed=result["seed"],
+            steps=result["steps"],
+            n=result["n_train"],
+        )
     )
-    lines.append(
-        "same initial weights (scratch's, copied into Keras), same batches, same dropout masks"
-    )
+    lines.append(t(lang, "ls_same"))
     given = ", ".join(f"{k} {v!r}" for k, v in hyper["tf"].items())
     used = ", ".join(f"{k} {v!r}" for k, v in hyper["scratch"].items())
     if hyper["mode"] == "keras_rounded":
-        lines.append(
-            f"hyperparameters: Keras rounds the learning rate and SGD momentum through float32, "
-            f"even for float64 weights; so scratch gets the rounded values too ({used}; Keras was "
-            f"given {given}). --exact-hyperparameters gives scratch the exact ones."
-        )
+        lines.append(t(lang, "ls_rounded", used=used, given=given))
     else:
-        lines.append(
-            f"hyperparameters: exact for scratch ({used}), while Keras rounds them through "
-            f"float32 ({', '.join(f'{k} {v!r}' for k, v in hyper['keras_effective'].items())}): "
-            "expect a drift that the default setting removes."
-        )
+        effective = ", ".join(f"{k} {v!r}" for k, v in hyper["keras_effective"].items())
+        lines.append(t(lang, "ls_exact", used=used, effective=effective))
     lines.append("")
-    header = f"{'step':>6}  {'scratch loss':>20}  {'tf loss':>20}  {'rel diff':>9}  {'max |dw|':>9}"
+    columns = [("ls_col_step", 6), ("ls_col_scratch", 20), ("ls_col_tf", 20), ("ls_col_rel", 9),
+               ("ls_col_dw", 9)]  # fmt: skip
+    widths = [max(w, width(t(lang, key))) for key, w in columns]
+    header = "  ".join(
+        pad(t(lang, key), w, True) for (key, _), w in zip(columns, widths, strict=True)
+    )
     lines.append(header)
-    lines.append("-" * len(header))
+    lines.append("-" * width(header))
+    w0, w1, w2, w3, w4 = widths
     for s in table_steps(result["steps"]):
         r = result["per_step"][s - 1]
         lines.append(
-            f"{r['step']:>6}  {r['loss_scratch']:>20.15f}  {r['loss_tf']:>20.15f}  "
-            f"{r['rel_loss_diff']:>9.2e}  {r['max_abs_weight_diff']:>9.2e}"
+            f"{r['step']:>{w0}}  {r['loss_scratch']:>{w1}.15f}  {r['loss_tf']:>{w2}.15f}  "
+            f"{r['rel_loss_diff']:>{w3}.2e}  {r['max_abs_weight_diff']:>{w4}.2e}"
         )
     lines.append("")
-    summary = (
-        f"max rel loss diff {result['max_rel_loss_diff']:.2e}, max abs weight diff "
-        f"{result['max_abs_weight_diff']:.2e} over {result['steps']} steps "
-        f"({result['seconds']:.1f} s)"
+    summary = t(
+        lang,
+        "ls_summary",
+        rel=result["max_rel_loss_diff"],
+        dw=result["max_abs_weight_diff"],
+        steps=result["steps"],
+        seconds=result["seconds"],
     )
     if result["bound"] is None:
-        lines.append(summary + "; float32: no pass/fail.")
-        lines.append(
-            "Both backends round every operation to float32 (eps 1.2e-07) but add up in "
-            "different orders (NumPy/OpenBLAS vs TensorFlow's kernels), so they differ in the "
-            "last bits from the first step; each step starts from the previous step's slightly "
-            "different weights, so the gap grows with training:"
-        )
-        lines.extend("  " + line for line in _growth_lines(result))
-        lines.append("Run --dtype float64 for the strict check.")
+        lines.append(t(lang, "ls_float32", summary=summary))
+        lines.append(t(lang, "ls_float32_why"))
+        lines.extend("  " + line for line in _growth_lines(result, lang))
+        lines.append(t(lang, "ls_float64_hint"))
     else:
-        verdict = "PASS" if result["passed"] else "FAIL"
-        lines.append(
-            f"{summary}: {verdict} (bound {result['bound']:.0e} on every step's relative loss "
-            "difference)"
-        )
+        verdict = t(lang, "ls_pass" if result["passed"] else "ls_fail")
+        lines.append(t(lang, "ls_verdict", summary=summary, verdict=verdict, bound=result["bound"]))
         if not result["passed"] and hyper["mode"] == "exact":
-            lines.append(
-                "Expected with --exact-hyperparameters: scratch optimises with the exact "
-                "values, Keras with their float32 roundings, a slightly different problem. "
-                "Without the flag both use the same values."
-            )
+            lines.append(t(lang, "ls_exact_fail"))
     return "\n".join(lines)
 
 
@@ -406,5 +410,5 @@ def run_cli(args: argparse.Namespace) -> int:
         # strict JSON: a diverged step's NaN/inf becomes null, listed under "non_finite"
         print(jsonout.dumps({k: result[k] for k in keys}))
     else:
-        print(format_report(result, GUIDELINES))
+        print(format_report(result, GUIDELINES, lang_of(args)))
     return 1 if result["passed"] is False else 0
