@@ -8,9 +8,10 @@ can fix (:class:`katas.errors.UserError`) are printed as one clear paragraph, no
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from katas import argparse_i18n, argtypes
 from katas.errors import UserError
@@ -49,6 +50,27 @@ def _lang(args: argparse.Namespace) -> str:
         return "en"
 
 
+@contextlib.contextmanager
+def _chosen_language(lang: str | None) -> Iterator[None]:
+    """``--lang`` as this process's $DNN_KATAS_LANG while the command runs (restored after), so
+    that everything it prints (progress lines deep inside a training run, the child processes it
+    starts) answers in the chosen language without a parameter threaded through every call."""
+    if not lang:
+        yield
+        return
+    from katas.engine.i18n import LANG_ENV
+
+    saved = os.environ.get(LANG_ENV)
+    os.environ[LANG_ENV] = lang
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop(LANG_ENV, None)
+        else:
+            os.environ[LANG_ENV] = saved
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     # argparse's own errors ("unrecognized arguments", "invalid choice", usage) come before
     # --lang is stored, so the language is read from argv and the environment first; the parser
@@ -57,7 +79,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser = build_parser()
         args = parser.parse_args(argv)
     try:
-        return int(args.handler(args) or 0)
+        with _chosen_language(getattr(args, "lang", None)):
+            return int(args.handler(args) or 0)
     except UserError as err:
         print(f"katas: {err.text(_lang(args))}", file=sys.stderr)
         return 2

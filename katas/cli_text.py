@@ -124,6 +124,65 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ls_exact_fail": "Expected with --exact-hyperparameters: scratch optimises with the exact "
         "values, Keras with their float32 roundings, a slightly different problem. Without the "
         "flag both use the same values.",
+        # exercises
+        "ex_start": "== {backend}: {train} train / {valid} valid / {test} test, {what}",
+        "ex_col_backend": "backend",
+        "ex_col_variant": "variant",
+        "ex_col_test_acc": "test acc",
+        "ex_col_test_mean": "test acc mean +- sd",
+        "ex_col_val_acc": "val acc",
+        "ex_col_epochs": "epochs",
+        "ex_col_best": "best",
+        "ex_col_s_epoch": "s/epoch",
+        "ex_col_s": "s",
+        "ex_col_book": "book",
+        "ex_no_plot": "katas: could not draw {key}.png ({err}); report.json is complete",
+        "file_report": "report",
+        "file_curves": "curves",
+        "file_bars": "bars",
+        "file_pairs": "pairs",
+        "split_train": "train",
+        "split_valid": "valid",
+        "split_test": "test",
+        "ex8_search": "search, budget {budget:.0f} s",
+        "ex8_lr": "lr {lr}",
+        "ex8_augment": ", +{copies} shifted copies of the training set",
+        "ex8_trial": "  [{backend}] trial {i}: {label} -> val acc {acc} ({seconds:.0f} s{note})",
+        "ex8_trial_diverged": ", diverged at epoch {epoch}",
+        "ex8_best_of": "   best of {n} trials ({diverged} diverged): {label}",
+        "ex8_diverged": "   diverged at epoch {epoch}",
+        "ex8_book": "book ({what}): {acc:.4f}",
+        "ex8_book_2": "Adam 0.01, diverged after epoch 5",
+        "ex8_book_3": "random search, 50 iterations x 3-fold CV",
+        "ex8_book_4": "+ batch norm 0.95; tuned 0.9949",
+        "ex8_book_5": "+ dropout 0.5; tuned 0.9889",
+        "ex9_start": "== {backend}: {train} train / {valid} valid / {test} test, {seeds} seeds, "
+        "variants {variants}",
+        "ex9_seed": "  [{backend}] seed {seed} {name}: test {test:.4f}, val {val:.4f}, {epochs} "
+        "epochs, {seconds:.2f} s",
+        "ex9_speedup": "{backend}: caching the frozen layers' outputs: {speedup:.2f}x faster "
+        "(mean seconds, uncached / cached; book 1.9 s / 1.1 s = 1.7x)",
+        "ex10_start": "== {backend}: part {part}, {seeds} seeds, {epochs} epochs of {pairs} fresh "
+        "pairs",
+        "ex10_epoch": "  [{backend}] seed {seed} pairs epoch {epoch}: loss {loss:.4f}, val loss "
+        "{val_loss:.4f}, val acc {val_acc:.4f}",
+        "ex10_seed": "  [{backend}] seed {seed}: test accuracy {line}",
+        "ex10_pairs": "{split} pairs {n:>7}  same {same:.3f}  rows {first}..{last}  inside split "
+        "{inside}  a != b {differs}",
+        "pre_start": "== {backend}: labels per digit {labels}, {seeds} seeds, hidden {hidden}, "
+        "stacks: {stacks}",
+        "pre_stack": "  [{backend}] seed {seed}: pretrained the {title} stack {hidden} on {n} "
+        "images in {seconds:.1f} s",
+        "pre_run": "  [{backend}] seed {seed} {n}/digit {variant}: test {test:.4f}, {epochs} "
+        "epochs, {seconds:.1f} s",
+        "pre_col_labels": "labels/digit",
+        "pre_col_test": "{backend} test acc",
+        "pre_gain": "gain {short} (fine-tuned - {base})",
+        "pre_random": "random",
+        "pre_random_elu": "random ELU",
+        "pre_seconds": "{backend}: pretraining per seed: {parts}",
+        "pre_seconds_part": "{title} {seconds} s",
+        "pre_files": "files: {files}",
     },
     "ja": {
         # compare
@@ -241,6 +300,66 @@ MESSAGES: dict[str, dict[str, str]] = {
         "は"
         "その float32 への丸めで最適化するので、少し違う問題になります。このオプションなしなら"
         "両方が同じ値を使います。",
+        # exercises
+        "ex_start": "== {backend}: 訓練 {train} 枚 / 検証 {valid} 枚 / テスト {test} 枚、{what}",
+        "ex_col_backend": "バックエンド",
+        "ex_col_variant": "バリアント",
+        "ex_col_test_acc": "テスト精度",
+        "ex_col_test_mean": "テスト精度 平均 +- 標準偏差",
+        "ex_col_val_acc": "検証精度",
+        "ex_col_epochs": "エポック",
+        "ex_col_best": "最良",
+        "ex_col_s_epoch": "秒/エポック",
+        "ex_col_s": "秒",
+        "ex_col_book": "本",
+        "ex_no_plot": "katas: {key}.png を描けませんでした ({err})。report.json はそろっています",
+        "file_report": "レポート",
+        "file_curves": "学習曲線",
+        "file_bars": "棒グラフ",
+        "file_pairs": "ペア",
+        "split_train": "訓練",
+        "split_valid": "検証",
+        "split_test": "テスト",
+        "ex8_search": "探索、予算 {budget:.0f} 秒",
+        "ex8_lr": "学習率 {lr}",
+        "ex8_augment": "、訓練セットをずらしたコピー +{copies} 組",
+        "ex8_trial": "  [{backend}] 試行 {i}: {label} -> 検証精度 {acc} ({seconds:.0f} 秒{note})",
+        "ex8_trial_diverged": "、エポック {epoch} で発散",
+        "ex8_best_of": "   {n} 回の試行の最良 ({diverged} 回発散): {label}",
+        "ex8_diverged": "   エポック {epoch} で発散",
+        "ex8_book": "本 ({what}): {acc:.4f}",
+        "ex8_book_2": "Adam 0.01、エポック 5 の後に発散",
+        "ex8_book_3": "ランダムサーチ、50 回 x 3 分割交差検証",
+        "ex8_book_4": "+ バッチ正規化 0.95。調整後 0.9949",
+        "ex8_book_5": "+ ドロップアウト 0.5。調整後 0.9889",
+        "ex9_start": "== {backend}: 訓練 {train} 枚 / 検証 {valid} 枚 / テスト {test} 枚、シード "
+        "{seeds} 個、バリアント {variants}",
+        "ex9_seed": "  [{backend}] シード {seed} {name}: テスト {test:.4f}、検証 {val:.4f}、"
+        "{epochs} エポック、{seconds:.2f} 秒",
+        "ex9_speedup": "{backend}: 凍結した層の出力をキャッシュすると {speedup:.2f} 倍速くなりまし"
+        "た "
+        "(平均秒数、キャッシュなし / あり。本では 1.9 秒 / 1.1 秒 = 1.7 倍)",
+        "ex10_start": "== {backend}: パート {part}、シード {seeds} 個、新しいペア {pairs} 組の"
+        "エポックを {epochs} 回",
+        "ex10_epoch": "  [{backend}] シード {seed} ペアのエポック {epoch}: 損失 {loss:.4f}、"
+        "検証損失 {val_loss:.4f}、検証精度 {val_acc:.4f}",
+        "ex10_seed": "  [{backend}] シード {seed}: テスト精度 {line}",
+        "ex10_pairs": "{split} ペア {n:>7}  同じ数字 {same:.3f}  行 {first}..{last}  分割の内側 "
+        "{inside}  a != b {differs}",
+        "pre_start": "== {backend}: 数字ごとのラベル {labels}、シード {seeds} 個、隠れ層 {hidden}、"
+        "スタック: {stacks}",
+        "pre_stack": "  [{backend}] シード {seed}: {title} のスタック {hidden} を {n} 枚の画像で "
+        "{seconds:.1f} 秒かけて事前学習しました",
+        "pre_run": "  [{backend}] シード {seed} 数字ごと {n} 枚 {variant}: テスト {test:.4f}、"
+        "{epochs} エポック、{seconds:.1f} 秒",
+        "pre_col_labels": "数字ごとのラベル",
+        "pre_col_test": "{backend} テスト精度",
+        "pre_gain": "{short} による向上 (微調整 - {base})",
+        "pre_random": "ランダム",
+        "pre_random_elu": "ランダム ELU",
+        "pre_seconds": "{backend}: シードごとの事前学習: {parts}",
+        "pre_seconds_part": "{title} {seconds} 秒",
+        "pre_files": "ファイル: {files}",
     },
 }
 

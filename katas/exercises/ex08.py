@@ -69,6 +69,8 @@ import numpy as np
 from katas import argtypes, data
 from katas.argparse_i18n import BadValue
 from katas.argtypes import SEED_MAX, check_seed
+from katas.cli_text import lang_of
+from katas.cli_text import t as tr
 from katas.engine.i18n import t
 from katas.errors import BadInput, UserError
 from katas.exercises import plotting, runner
@@ -491,17 +493,18 @@ def search(
         record = {"trial": i + 1, **trial, **{k: v for k, v in result.items()}}
         done.append(record)
         if verbose:
+            lang = lang_of()
             note = (
                 ""
                 if record["status"] == "ok"
-                else f", diverged at epoch {_num(record, 'diverged_at_epoch', 'd')}"
+                else tr(lang, "ex8_trial_diverged", epoch=_num(record, "diverged_at_epoch", "d"))
             )
             print(
-                f"  [{backend_name}] trial {i + 1}: {trial_label(trial)} -> val acc "
-                f"{_num(record, 'best_val_accuracy', '.4f')} ({record['seconds_total']:.0f} s"
-                f"{note})",
+                tr(lang, "ex8_trial", backend=backend_name, i=i + 1, label=trial_label(trial),
+                   acc=_num(record, "best_val_accuracy", ".4f"), seconds=record["seconds_total"],
+                   note=note),
                 file=sys.stderr,
-            )
+            )  # fmt: skip
     if not done:
         raise UserError(
             "exercise 8.3: no trial to run; --trials must be at least 1",

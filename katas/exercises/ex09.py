@@ -71,6 +71,8 @@ from typing import Any
 import numpy as np
 
 from katas import data
+from katas.cli_text import lang_of, pad, width
+from katas.cli_text import t as tr
 from katas.errors import UserError
 from katas.exercises import ex08, plotting, runner
 from katas.exercises.runner import fmt, stats
@@ -336,11 +338,11 @@ def run_backend(
             runs[name].append({"seed": seed, **record})
             if verbose:
                 print(
-                    f"  [{backend_name}] seed {seed} {name}: test {record['test_accuracy']:.4f}, "
-                    f"val {record['val_accuracy']:.4f}, {record['epochs']} epochs, "
-                    f"{record['seconds']:.2f} s",
+                    tr(lang_of(), "ex9_seed", backend=backend_name, seed=seed, name=name,
+                       test=record["test_accuracy"], val=record["val_accuracy"],
+                       epochs=record["epochs"], seconds=record["seconds"]),
                     file=sys.stderr,
-                )
+                )  # fmt: skip
     out: dict[str, Any] = {"variants": {}}
     diverged = []
     for name in variants:
@@ -395,25 +397,30 @@ def plot_bars(report: dict[str, Any], backends: list[str], folder: Path) -> Path
 
 
 def print_table(report: dict[str, Any], backends: list[str]) -> None:
+    lang = lang_of()
+    # headings as wide as they need (Japanese ones are wider); the numbers right-aligned below
+    wb = max(9, width(tr(lang, "ex_col_backend")) + 1)
+    wm = max(22, width(tr(lang, "ex_col_test_mean")) + 1)
+    wv = max(9, width(tr(lang, "ex_col_val_acc")) + 1)
     print(
-        f"{'variant':<28}{'backend':<9}{'test acc mean +- sd':>22}{'val acc':>9}{'s':>8}{'book':>8}"
-    )
+        pad(tr(lang, "ex_col_variant"), 28) + pad(tr(lang, "ex_col_backend"), wb)
+        + pad(tr(lang, "ex_col_test_mean"), wm, True) + pad(tr(lang, "ex_col_val_acc"), wv, True)
+        + pad(tr(lang, "ex_col_s"), 8, True) + pad(tr(lang, "ex_col_book"), 8, True)
+    )  # fmt: skip
     for v in report["config"]["variants"]:
         for name in backends:
             r = report[name]["variants"][v]
-            t = r["test_accuracy"]
+            acc = r["test_accuracy"]
             print(
-                f"{r['label']:<28}{name:<9}{fmt(t['mean'], '.4f'):>13} +- {fmt(t['sd'], '.4f')}"
-                f"{fmt(r['val_accuracy']['mean'], '.4f'):>9}{fmt(r['seconds']['mean'], '.2f'):>8}"
-                f"{r['book_test_accuracy']:>8.4f}"
+                f"{r['label']:<28}{name:<{wb}}{fmt(acc['mean'], '.4f'):>{wm - 9}} +- "
+                f"{fmt(acc['sd'], '.4f')}{fmt(r['val_accuracy']['mean'], '.4f'):>{wv}}"
+                f"{fmt(r['seconds']['mean'], '.2f'):>8}{r['book_test_accuracy']:>8.4f}"
             )
     for name in backends:
         if report[name].get("speedup") is not None:
-            print(
-                f"{name}: caching the frozen layers' outputs: {report[name]['speedup']:.2f}x "
-                "faster (mean seconds, uncached / cached; book 1.9 s / 1.1 s = 1.7x)"
-            )
-    print(f"report: {report['files']['report']}\nbars: {report['files']['bars']}")
+            print(tr(lang, "ex9_speedup", backend=name, speedup=report[name]["speedup"]))
+    for key in ("report", "bars"):
+        print(f"{tr(lang, 'file_' + key)}: {report['files'][key]}")
 
 
 # ----------------------------------------------------------------------------- flags and entry
@@ -509,10 +516,11 @@ def _train_all(
     for name in backends:
         if verbose:
             print(
-                f"== {name}: {len(split.y_train)} train / {len(split.y_valid)} valid / "
-                f"{len(split.y_test)} test, {len(seeds)} seeds, variants {', '.join(variants)}",
+                tr(lang_of(), "ex9_start", backend=name, train=len(split.y_train),
+                   valid=len(split.y_valid), test=len(split.y_test), seeds=len(seeds),
+                   variants=", ".join(variants)),
                 file=sys.stderr,
-            )
+            )  # fmt: skip
         report[name] = run_backend(
             name, variants, model, split, settings, seeds, args.device, verbose
         )

@@ -94,6 +94,8 @@ from typing import Any
 import numpy as np
 
 from katas import argtypes, data
+from katas.cli_text import MESSAGES, lang_of, pad, width
+from katas.cli_text import t as tr
 from katas.errors import UserError
 from katas.exercises import ex08, plotting, runner
 from katas.exercises.runner import fmt, stats
@@ -359,11 +361,10 @@ def train_pairs(
             best, best_epoch, best_weights = valid["loss"], epoch, model.get_weights()
         if verbose:
             print(
-                f"  [{backend_name}] seed {seed} pairs epoch {epoch + 1}: loss "
-                f"{history['loss'][-1]:.4f}, val loss {valid['loss']:.4f}, val acc "
-                f"{valid['accuracy']:.4f}",
+                tr(lang_of(), "ex10_epoch", backend=backend_name, seed=seed, epoch=epoch + 1,
+                   loss=history["loss"][-1], val_loss=valid["loss"], val_acc=valid["accuracy"]),
                 file=sys.stderr,
-            )
+            )  # fmt: skip
         if settings.patience is not None and epoch - best_epoch >= settings.patience:
             break
     seconds = time.perf_counter() - start
@@ -455,7 +456,8 @@ def run_backend(
                 runs[name].append({"seed": seed, **r})
         if verbose:
             line = ", ".join(f"{v} {runs[v][-1]['test_accuracy']:.4f}" for v in variants)
-            print(f"  [{backend_name}] seed {seed}: test accuracy {line}", file=sys.stderr)
+            print(tr(lang_of(), "ex10_seed", backend=backend_name, seed=seed, line=line),
+                  file=sys.stderr)  # fmt: skip
     out: dict[str, Any] = {"variants": {}}
     diverged = []
     for name in variants:
@@ -537,25 +539,34 @@ def plot_bars(report: dict[str, Any], backends: list[str], folder: Path) -> Path
 
 def print_table(report: dict[str, Any], backends: list[str]) -> None:
     part = report["config"]["part"]
+    lang = lang_of()
     if part == 2:
         for key in ("train", "valid", "test"):
             s = report["pairs"][key]
             print(
-                f"{key:<6} pairs {s['n_pairs']:>7}  same {s['same_fraction']:.3f}  rows "
-                f"{s['split_rows'][0]}..{s['split_rows'][1]}  inside split "
-                f"{s['all_indices_inside_split']}  a != b {s['a_differs_from_b']}"
-            )
+                tr(lang, "ex10_pairs", split=pad(tr(lang, "split_" + key), 6), n=s["n_pairs"],
+                   same=s["same_fraction"], first=s["split_rows"][0], last=s["split_rows"][1],
+                   inside=s["all_indices_inside_split"], differs=s["a_differs_from_b"])
+            )  # fmt: skip
     else:
-        print(f"{'variant':<14}{'backend':<9}{'test acc mean +- sd':>22}{'s':>9}{'book':>8}")
+        wb = max(9, width(tr(lang, "ex_col_backend")) + 1)
+        wm = max(22, width(tr(lang, "ex_col_test_mean")) + 1)
+        print(
+            pad(tr(lang, "ex_col_variant"), 14) + pad(tr(lang, "ex_col_backend"), wb)
+            + pad(tr(lang, "ex_col_test_mean"), wm, True) + pad(tr(lang, "ex_col_s"), 9, True)
+            + pad(tr(lang, "ex_col_book"), 8, True)
+        )  # fmt: skip
         for name in backends:
             for v, r in report[name]["variants"].items():
-                t = r["test_accuracy"]
+                acc = r["test_accuracy"]
                 print(
-                    f"{v:<14}{name:<9}{fmt(t['mean'], '.4f'):>13} +- {fmt(t['sd'], '.4f')}"
-                    f"{fmt(r['seconds']['mean'], '.1f'):>9}{r['book_test_accuracy']:>8.3f}"
+                    f"{v:<14}{name:<{wb}}{fmt(acc['mean'], '.4f'):>{wm - 9}} +- "
+                    f"{fmt(acc['sd'], '.4f')}{fmt(r['seconds']['mean'], '.1f'):>9}"
+                    f"{r['book_test_accuracy']:>8.3f}"
                 )
     for key, path in report["files"].items():
-        print(f"{key}: {path}")
+        label = tr(lang, "file_" + key) if f"file_{key}" in MESSAGES["en"] else key
+        print(f"{label}: {path}")
 
 
 # ----------------------------------------------------------------------------- flags and entry
@@ -733,10 +744,10 @@ def _report(
     for name in backends:
         if verbose:
             print(
-                f"== {name}: part {args.part}, {len(seeds)} seeds, {settings.max_epochs} epochs "
-                f"of {settings.pairs_per_epoch} fresh pairs",
+                tr(lang_of(), "ex10_start", backend=name, part=args.part, seeds=len(seeds),
+                   epochs=settings.max_epochs, pairs=settings.pairs_per_epoch),
                 file=sys.stderr,
-            )
+            )  # fmt: skip
         report[name] = run_backend(name, args.part, d, settings, seeds, args.device, verbose)
     report["config"] = {
         "exercise": 10,

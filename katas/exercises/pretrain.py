@@ -179,6 +179,8 @@ import numpy as np
 
 from katas import argtypes, data
 from katas.argparse_i18n import BadValue
+from katas.cli_text import lang_of, pad, width
+from katas.cli_text import t as tr
 from katas.errors import UserError
 from katas.exercises import ex08, plotting, runner
 from katas.exercises.runner import fmt, stats
@@ -728,10 +730,11 @@ def run_backend(
             record["stacks"][name] = stack_record(name, models[name], histories, seconds, sets)
             if verbose:
                 print(
-                    f"  [{backend_name}] seed {seed}: pretrained the {STACKS[name].title} stack "
-                    f"{settings.hidden} on {len(sets.unlabeled)} images in {seconds:.1f} s",
+                    tr(lang_of(), "pre_stack", backend=backend_name, seed=seed,
+                       title=STACKS[name].title, hidden=settings.hidden, n=len(sets.unlabeled),
+                       seconds=seconds),
                     file=sys.stderr,
-                )
+                )  # fmt: skip
         pretraining.append(record)
         if not figures:
             figures = figure_arrays(models, sets, split, settings, seed)
@@ -754,11 +757,11 @@ def run_backend(
                 runs[n][variant].append({"seed": seed, **result})
                 if verbose:
                     print(
-                        f"  [{backend_name}] seed {seed} {n}/digit {variant}: test "
-                        f"{result['test_accuracy']:.4f}, {result['epochs']} epochs, "
-                        f"{result['seconds']:.1f} s",
+                        tr(lang_of(), "pre_run", backend=backend_name, seed=seed, n=n,
+                           variant=variant, test=result["test_accuracy"],
+                           epochs=result["epochs"], seconds=result["seconds"]),
                         file=sys.stderr,
-                    )
+                    )  # fmt: skip
     return summarize(backend_name, runs, stacks, pretraining, figures)
 
 
@@ -998,29 +1001,41 @@ def print_table(report: dict[str, Any], backends: list[str]) -> None:
     gain of fine-tuning it over the random network of its architecture: the difference of the
     means +- the sd of the per-seed differences."""
     config = report["config"]
-    head = f"{'labels/digit':<14}{'variant':<36}"
-    head += "".join(f"{name + ' test acc':>28}" for name in backends)
+    lang = lang_of()
+    wl = max(14, width(tr(lang, "pre_col_labels")) + 1)
+    head = pad(tr(lang, "pre_col_labels"), wl) + pad(tr(lang, "ex_col_variant"), 36)
+    head += "".join(pad(tr(lang, "pre_col_test", backend=name), 28, True) for name in backends)
     print(head)
     for n in config["labels"]:
         for v in config["variants"]:
-            row = f"{n:<14}{VARIANTS[v]:<36}"
+            row = f"{n:<{wl}}{VARIANTS[v]:<36}"
             for name in backends:
-                t = report[name]["labels"][str(n)][v]["test_accuracy"]
-                row += _cell(t["mean"], t["sd"], ".4f")
+                acc = report[name]["labels"][str(n)][v]["test_accuracy"]
+                row += _cell(acc["mean"], acc["sd"], ".4f")
             print(row.rstrip())
         for stack in config["stacks"]:
-            base = "random ELU" if STACKS[stack].baseline == "random_elu" else "random"
-            row = f"{'':<14}{f'gain {SHORT[stack]} (fine-tuned - {base})':<36}"
+            random_elu = STACKS[stack].baseline == "random_elu"
+            base = tr(lang, "pre_random_elu" if random_elu else "pre_random")
+            row = " " * wl + pad(tr(lang, "pre_gain", short=SHORT[stack], base=base), 36)
             for name in backends:
                 g = report[name]["labels"][str(n)]["gains"][stack]
                 row += _cell(g["mean_difference"], g["paired"]["sd"], "+.4f")
             print(row.rstrip())
     for name in backends:
         seconds = report[name]["pretraining_seconds"]
-        parts = [f"{STACKS[s].title} {fmt(seconds[s]['mean'], '.1f')} s" for s in seconds]
-        print(f"{name}: pretraining per seed: " + ", ".join(parts))
+        parts = [
+            tr(
+                lang,
+                "pre_seconds_part",
+                title=STACKS[s].title,
+                seconds=fmt(seconds[s]["mean"], ".1f"),
+            )
+            for s in seconds
+        ]
+        print(tr(lang, "pre_seconds", backend=name, parts=", ".join(parts)))
     files = report["files"]
-    print("files: " + ", ".join(f"{k} {v}" for k, v in files.items() if k != "problem"))
+    listed = ", ".join(f"{k} {v}" for k, v in files.items() if k != "problem")
+    print(tr(lang, "pre_files", files=listed))
 
 
 # ----------------------------------------------------------------------------- flags and entry
@@ -1252,11 +1267,11 @@ def _train_all(
     for name in backends:
         if verbose:
             print(
-                f"== {name}: labels per digit {', '.join(map(str, settings.labels))}, "
-                f"{len(seeds)} seeds, hidden {settings.hidden}, stacks: "
-                + ", ".join(STACKS[s].title for s in stacks),
+                tr(lang_of(), "pre_start", backend=name,
+                   labels=", ".join(map(str, settings.labels)), seeds=len(seeds),
+                   hidden=settings.hidden, stacks=", ".join(STACKS[s].title for s in stacks)),
                 file=sys.stderr,
-            )
+            )  # fmt: skip
         report[name] = run_backend(name, split, settings, stacks, seeds, args.device, verbose)
         kept[name] = report[name].pop("_figures")
     config: dict[str, Any] = {

@@ -29,6 +29,7 @@ import numpy as np
 
 from katas import argtypes, jsonout
 from katas.argtypes import SEED_MAX
+from katas.cli_text import lang_of, t
 from katas.errors import UserError
 from katas.files import atomic_write
 
@@ -268,10 +269,7 @@ def _write_results(folder: Path, text: str, figures: list[Figure]) -> dict[str, 
         except OSError:
             raise
         except Exception as err:  # a plotting failure must not cost the numbers already written
-            print(
-                f"katas: could not draw {key}.png ({err}); report.json is complete",
-                file=sys.stderr,
-            )
+            print(t(lang_of(), "ex_no_plot", key=key, err=err), file=sys.stderr)
             files[key] = None
     return files
 
