@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -199,3 +200,72 @@ def test_exercise_8_schedule_flag(capsys, tmp_path) -> None:
     assert saved["scratch"]["history"]["learning_rate"] == [0.001, 0.001]  # patience 5 > 2
     assert main(["exercise", "8", "--part", "3", "--schedule", "plateau"]) == 2
     assert "parts 2, 4 and 5 only" in capsys.readouterr().err
+
+
+# --- compare's verdict (issue 12, item 6) ---------------------------------------------------
+
+
+def _verdict(yours, ref, lang="en", tf=None):
+    from katas.engine import compare
+
+    outputs = {"yours": {"out": yours}, "scratch": {"out": ref}}
+    if tf is not None:
+        outputs["tf_ref"] = {"out": tf}
+    rows = compare.compare_outputs("x (2, 2)", outputs)
+    return compare.verdict(rows, "dense", lang)
+
+
+def test_compare_verdict_agrees_within_the_dtype_rounding() -> None:
+    """Equal outputs (up to float32 rounding for float32): the verdict says they agree."""
+    ref = np.array([[1.0, 2.0], [3.0, 4.0]], dtype=np.float32)
+    text = _verdict(ref * (1 + 1e-7), ref, tf=ref)
+    assert text.startswith("Verdict: your functions agree with scratch and TensorFlow"), text
+    assert "float32 rounding" in text and "tolerance 1e-04" in text
+
+
+def test_compare_verdict_says_where_and_how_far_off() -> None:
+    """A wrong element: the case, the index, both values and the error, in both languages."""
+    ref = np.array([[1.0, 2.0], [3.0, 4.0]])
+    yours = ref.copy()
+    yours[1, 0] = 1.5
+    text = _verdict(yours, ref)
+    assert "off at case 'x (2, 2)', output out, index (1, 0): yours 1.5, scratch 3" in text, text
+    assert "the float64 tolerance is 1e-10" in text and "`katas check dense`" in text
+    ja = _verdict(yours, ref, "ja")
+    assert "インデックス (1, 0) でずれています: あなた 1.5、scratch 3" in ja, ja
+
+
+def test_compare_tolerance_follows_the_dtype() -> None:
+    """A 1e-6 relative difference is float32 rounding but a real error in float64."""
+    ref = np.array([1.0, 2.0])
+    assert "agree" in _verdict((ref * (1 + 1e-6)).astype(np.float32), ref.astype(np.float32))
+    assert "off at case" in _verdict(ref * (1 + 1e-6), ref)
+
+
+def test_compare_verdict_for_outputs_that_cannot_be_compared() -> None:
+    """Your output of the wrong shape: no 'agree', the verdict points at katas check."""
+    text = _verdict(np.zeros(3), np.zeros(2))
+    assert text.startswith("Verdict: your outputs could not be compared"), text
+
+
+def test_compare_table_in_japanese() -> None:
+    """The table's headings, pair names and notes are Japanese under ja."""
+    from katas.engine import compare
+
+    rows = compare.compare_outputs("c", {"yours": {"out": None}, "scratch": {"out": [1.0]}})
+    table = compare.format_table(rows, "ja")
+    assert table.splitlines()[0].startswith("ケース") and "あなた vs scratch" in table
+    assert "数値の配列ではありません" in table
+
+
+def test_lang_flag_is_the_commands_language_and_restored_after(monkeypatch, capsys) -> None:
+    """--lang ja is $DNN_KATAS_LANG while the command runs, and unset again after it."""
+    from katas.engine import commands
+
+    seen = []
+    monkeypatch.delenv("DNN_KATAS_LANG", raising=False)
+    monkeypatch.setattr(
+        commands, "cmd_list", lambda args: seen.append(os.environ.get("DNN_KATAS_LANG"))
+    )
+    main(["--lang", "ja", "list"])
+    assert seen == ["ja"] and "DNN_KATAS_LANG" not in os.environ

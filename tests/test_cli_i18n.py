@@ -248,3 +248,47 @@ def test_compare_in_japanese_ends_with_a_verdict(capsys, monkeypatch, tmp_path) 
                      "--impl", "reference")  # fmt: skip
     assert code == 0, out
     assert _first_line_japanese(out) and "判定: あなたの関数は scratch と TensorFlow と一致" in out
+
+
+def test_lockstep_report_in_japanese() -> None:
+    """`compare lockstep`'s report (no TensorFlow needed to format it) is Japanese under ja."""
+    from katas.lockstep import format_report
+    from scratch.networks import GUIDELINES
+
+    per_step = [
+        {"step": i, "loss_scratch": 2.0, "loss_tf": 2.0, "rel_loss_diff": 0.0,
+         "max_abs_weight_diff": 0.0}
+        for i in (1, 2)
+    ]  # fmt: skip
+    result = {"steps": 2, "dtype": "float64", "max_rel_loss_diff": 0.0, "max_abs_weight_diff": 0.0,
+              "per_step": per_step, "batch_size": 32, "seed": 0, "bound": 1e-12, "passed": True,
+              "seconds": 0.1, "n_train": 100,
+              "hyperparameters": {"mode": "keras_rounded", "tf": {"learning_rate": 0.01},
+                                  "scratch": {"learning_rate": 0.01}}}  # fmt: skip
+    ja = format_report(result, GUIDELINES, "ja")
+    assert _first_line_japanese(ja) and "合格" in ja and "ステップ" in ja, ja
+    en = format_report(result, GUIDELINES, "en")
+    assert en.startswith("lockstep: scratch vs tf_ref") and "PASS" in en and not JAPANESE.search(en)
+
+
+def test_zoo_and_data_output_in_japanese(capsys, monkeypatch, tmp_path) -> None:
+    """`katas zoo list` and `katas data info` print Japanese from the first line under ja."""
+    from katas import data
+
+    monkeypatch.setenv("DNN_KATAS_ZOO", str(tmp_path / "zoo"))
+    code, out = _run(capsys, monkeypatch, tmp_path, "--lang", "ja", "zoo", "list")
+    assert code == 0 and _first_line_japanese(out) and "空です" in out, out
+    if data.npz_path().is_file():  # MNIST cached (`katas data fetch`)
+        code, out = _run(capsys, monkeypatch, tmp_path, "--lang", "ja", "data", "info")
+        assert code == 0 and _first_line_japanese(out) and "公式:" in out, out
+
+
+def test_bad_value_speaks_the_current_language() -> None:
+    """argtypes' errors: English outside language('ja'), Japanese inside."""
+    from katas import argtypes
+
+    with pytest.raises(argparse_i18n.BadValue) as err:
+        argtypes.seconds("x")
+    assert str(err.value).startswith("expected a number of seconds")
+    with argparse_i18n.language("ja"):
+        assert "秒数を指定してください" in str(err.value)
