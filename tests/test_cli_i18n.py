@@ -222,8 +222,13 @@ def _first_line_japanese(out: str) -> bool:
         (["--lang", "ja", "nonsense"], None, "は選べません"),
         (["--lang", "ja", "exercise", "8", "--seed", "-1"], None, "シードは"),
         (["--lang", "ja", "zoo", "show", "no such"], None, "英字か数字で始まる"),
+        (["exercise", "8", "--part", "9", "--lang", "ja"], None, "演習 8 のパート 9 はありません"),
+        (["data", "info", "--path", "", "--lang", "ja"], None, "パスを指定してください"),
     ],
-    ids=["unknown-kata", "lang-after", "bad-value", "unrecognized", "env", "choice", "seed", "zoo"],
+    ids=[
+        *("unknown-kata", "lang-after", "bad-value", "unrecognized", "env", "choice", "seed"),
+        *("zoo", "exercise-lang-after", "data-lang-after"),
+    ],
 )
 def test_japanese_errors_from_the_first_line(capsys, monkeypatch, tmp_path, argv, env_lang, says):
     """(c) Under --lang ja / DNN_KATAS_LANG=ja errors are Japanese from line 1, exit 2."""
