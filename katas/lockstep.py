@@ -63,7 +63,7 @@ def _check_args(steps: Any, dtype: Any, batch_size: Any, seed: Any, exact: Any) 
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
             raise BadInput(
                 f"lockstep: {name} must be an integer >= 1, got {value!r}",
-                ja=(f"lockstep: {name} は 1 以上の整数にしてください。{value!r} が渡されました"),
+                ja=f"lockstep: {name} は 1 以上の整数にしてください。{value!r} が渡されました",
             )
     if not isinstance(dtype, str) or dtype not in DTYPES:
         raise BadInput(
@@ -182,7 +182,7 @@ def run_lockstep(
     elif data_path is not None:
         raise BadInput(
             "lockstep: pass x and y, or data_path, not both",
-            ja=("lockstep: x と y か data_path のどちらかを渡してください。両方は渡せません"),
+            ja="lockstep: x と y か data_path のどちらかを渡してください。両方は渡せません",
         )
     from scratch.training import check_training_data
 

@@ -93,7 +93,7 @@ def checked_cache_dir(create: bool = False) -> Path:
     if d.exists() and not d.is_dir():
         raise DataError(
             f"{d}: expected the MNIST cache folder, found a file. {fix}",
-            ja=(f"{d}: MNIST のキャッシュフォルダのはずがファイルです。{fix_ja}"),
+            ja=f"{d}: MNIST のキャッシュフォルダのはずがファイルです。{fix_ja}",
         )
     if not create:
         return d

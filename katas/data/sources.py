@@ -144,7 +144,7 @@ def as_path(value: Any, name: str = "path") -> Path:
         # a DataError (also a ValueError): the CLI passes user text here, e.g. --data ""
         raise DataError(
             f"{name}: expected a file or folder path, got {value!r}.",
-            ja=(f"{name}: ファイルかフォルダのパスを指定してください ({value!r} が渡されました)。"),
+            ja=f"{name}: ファイルかフォルダのパスを指定してください ({value!r} が渡されました)。",
         )
     raise TypeError(
         f"{name}: expected a path (str or os.PathLike), got {type(value).__name__} {value!r}."
@@ -185,7 +185,7 @@ def _read_file(path: Path) -> bytes:
         if path.is_dir():
             raise DataError(
                 f"{path}: is a folder, expected a file. Check the path.",
-                ja=(f"{path}: フォルダです。ファイルを指定してください。パスを確認してください。"),
+                ja=f"{path}: フォルダです。ファイルを指定してください。パスを確認してください。",
             )
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
@@ -378,7 +378,7 @@ def load_keras_npz(path: str | os.PathLike[str]) -> Mnist:
     if path.is_dir():
         raise DataError(
             f"{path}: is a folder, expected an .npz file. Check the path.",
-            ja=(f"{path}: フォルダです。.npz ファイルを指定してください。パスを確認してください。"),
+            ja=f"{path}: フォルダです。.npz ファイルを指定してください。パスを確認してください。",
         )
     if not path.is_file():
         raise DataError(
@@ -556,7 +556,7 @@ def _parse_csv_bytes(raw: bytes, name: str) -> tuple[np.ndarray, np.ndarray]:
     if len(labels) and int(labels.max()) > 9:
         raise DataError(
             f"{name}: label {int(labels.max())} found; expected 0..9. {fix}",
-            ja=(f"{name}: ラベル {int(labels.max())} があります。0..9 のはずです。{fix_ja}"),
+            ja=f"{name}: ラベル {int(labels.max())} があります。0..9 のはずです。{fix_ja}",
         )
     images = table[:, 1:].reshape(len(table), *IMAGE_SHAPE)  # reshape of a slice: a copy
     return images, labels
@@ -723,6 +723,6 @@ def _load_idx_dir(directory: Path) -> Mnist:
         if len(y) and int(y.max()) > 9:
             raise DataError(
                 f"{files[f'y_{part}']}: label {int(y.max())} found; expected 0..9.",
-                ja=(f"{files[f'y_{part}']}: ラベル {int(y.max())} があります。0..9 のはずです。"),
+                ja=f"{files[f'y_{part}']}: ラベル {int(y.max())} があります。0..9 のはずです。",
             )
     return Mnist(**arrays, source=f"idx: {directory}")

@@ -155,7 +155,7 @@ def backend_module(backend: str) -> ModuleType:
     if backend not in names:
         raise BadInput(
             f"backend: expected 'scratch' or 'tf', got {backend!r}",
-            ja=(f"backend: 'scratch' か 'tf' を指定してください。{backend!r} が渡されました"),
+            ja=f"backend: 'scratch' か 'tf' を指定してください。{backend!r} が渡されました",
         )
     name = names[backend]
     for sub in (
@@ -508,7 +508,7 @@ def search(
     if not done:
         raise UserError(
             "exercise 8.3: no trial to run; --trials must be at least 1",
-            ja=("演習 8.3: 実行する試行がありません。--trials は 1 以上にしてください"),
+            ja="演習 8.3: 実行する試行がありません。--trials は 1 以上にしてください",
         )
 
     def score(r: dict[str, Any]) -> float:
@@ -705,7 +705,7 @@ def _search_flags(args: argparse.Namespace, part: int) -> dict[str, Any]:
         if named:
             raise UserError(
                 f"{', '.join(named)}: part 3 only (the random search)",
-                ja=(f"{', '.join(named)}: パート 3 (ランダムサーチ) だけのオプションです"),
+                ja=f"{', '.join(named)}: パート 3 (ランダムサーチ) だけのオプションです",
             )
         return {}
     searched = [
@@ -764,7 +764,7 @@ def run(args: argparse.Namespace) -> int:
     if args.part not in (1, 2, 3, 4, 5):
         raise UserError(
             f"exercise 8 part {args.part} is not available; parts: 1, 2, 3, 4, 5",
-            ja=(f"演習 8 のパート {args.part} はありません。パート: 1, 2, 3, 4, 5"),
+            ja=f"演習 8 のパート {args.part} はありません。パート: 1, 2, 3, 4, 5",
         )
     part = args.part
     learner_flags(args, part)

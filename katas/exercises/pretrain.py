@@ -352,7 +352,7 @@ def check_settings(settings: Settings) -> None:
     if settings.noise not in NOISES:
         raise UserError(
             f"--noise {settings.noise!r}: expected one of {', '.join(NOISES)}",
-            ja=(f"--noise {settings.noise!r}: {', '.join(NOISES)} のどれかを指定してください"),
+            ja=f"--noise {settings.noise!r}: {', '.join(NOISES)} のどれかを指定してください",
         )
     level = settings.noise_level
     if not (math.isfinite(level) and level > 0):

@@ -169,17 +169,17 @@ def claim_output_dir(out: str | None, stem: str) -> tuple[Path, bool]:
             if path.exists() and not path.is_dir():
                 raise UserError(
                     f"{flag}: this is a file; expected a new or empty folder",
-                    ja=(f"{flag_ja}: ファイルです。新しいフォルダか空のフォルダを指定してください"),
+                    ja=f"{flag_ja}: ファイルです。新しいフォルダか空のフォルダを指定してください",
                 )
             if path.is_dir() and any(path.iterdir()):
                 raise UserError(
                     f"{flag}: the folder is not empty; give a new one",
-                    ja=(f"{flag_ja}: フォルダが空ではありません。新しいフォルダを指定してください"),
+                    ja=f"{flag_ja}: フォルダが空ではありません。新しいフォルダを指定してください",
                 )
         except OSError as err:
             raise UserError(
                 f"{flag}: cannot look inside it ({err}); give a new folder",
-                ja=(f"{flag_ja}: 中を見られません ({err})。新しいフォルダを指定してください"),
+                ja=f"{flag_ja}: 中を見られません ({err})。新しいフォルダを指定してください",
             ) from None
     else:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")

@@ -163,7 +163,7 @@ def _keras_regularizer(keras: Any, spec: Any, where: str) -> Any:
         return keras.regularizers.L1L2(l1=float(cfg.get("l1", 0.0)), l2=float(cfg.get("l2", 0.0)))
     raise ZooError(
         f"{where}: cannot export the regularizer {spec!r}; supported: L1L2 (L1, L2)",
-        ja=(f"{where}: 正則化 {spec!r} はエクスポートできません。対応しているもの: L1L2 (L1、L2)"),
+        ja=f"{where}: 正則化 {spec!r} はエクスポートできません。対応しているもの: L1L2 (L1、L2)",
     )
 
 
@@ -175,7 +175,7 @@ def _keras_constraint(keras: Any, spec: Any, where: str) -> Any:
         return keras.constraints.MaxNorm(max_value=float(cfg["max_value"]), axis=cfg.get("axis", 0))
     raise ZooError(
         f"{where}: cannot export the constraint {spec!r}; supported: MaxNorm",
-        ja=(f"{where}: 制約 {spec!r} はエクスポートできません。対応しているもの: MaxNorm"),
+        ja=f"{where}: 制約 {spec!r} はエクスポートできません。対応しているもの: MaxNorm",
     )
 
 
@@ -496,7 +496,7 @@ def _logits_instead_of_softmax(
         if len(klayers) == 1:
             raise ZooError(
                 f"{where}: the model is only a softmax layer; nothing to import",
-                ja=(f"{where}: モデルが softmax の層だけです。インポートするものがありません"),
+                ja=f"{where}: モデルが softmax の層だけです。インポートするものがありません",
             )
         note = f"{where}: the last layer {last.name!r} is a softmax layer"
         overrides, kept = {}, klayers[:-1]

@@ -66,7 +66,7 @@ def get(name: str) -> Recipe:
     if name not in RECIPES:
         raise ZooError(
             f"recipe: unknown recipe {name!r}; recipes: {', '.join(sorted(RECIPES))}",
-            ja=(f"recipe: レシピ {name!r} はありません。レシピ: {', '.join(sorted(RECIPES))}"),
+            ja=f"recipe: レシピ {name!r} はありません。レシピ: {', '.join(sorted(RECIPES))}",
         )
     return RECIPES[name]
 

@@ -141,7 +141,7 @@ def check_writable(name: str) -> Path:
     if not probe_in.is_dir():
         raise ZooError(
             f"{probe_in}: expected a folder, found a file. {fix} Nothing was stored.",
-            ja=(f"{probe_in}: フォルダのはずがファイルです。{fix_ja} 何も保存していません。"),
+            ja=f"{probe_in}: フォルダのはずがファイルです。{fix_ja} 何も保存していません。",
         )
     try:
         with tempfile.TemporaryFile(dir=probe_in, prefix=".probe-"):
@@ -149,7 +149,7 @@ def check_writable(name: str) -> Path:
     except OSError as err:
         raise ZooError(
             f"{probe_in}: cannot write in the model zoo ({err}); nothing was stored. {fix}",
-            ja=(f"{probe_in}: モデル zoo に書き込めません ({err})。何も保存していません。{fix_ja}"),
+            ja=f"{probe_in}: モデル zoo に書き込めません ({err})。何も保存していません。{fix_ja}",
         ) from None
     return folder
 
@@ -177,7 +177,7 @@ def check_version(version: Any, what: str = "version") -> int:
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise ZooError(
             f"{what}: expected an integer >= 1 (1, 2, ...), got {version!r}",
-            ja=(f"{what}: 1 以上の整数 (1, 2, ...) を指定してください。{version!r} が渡されました"),
+            ja=f"{what}: 1 以上の整数 (1, 2, ...) を指定してください。{version!r} が渡されました",
         )
     return version
 
@@ -187,7 +187,7 @@ def parse_ref(ref: Any) -> tuple[str, int | None]:
     if not isinstance(ref, str):
         raise ZooError(
             f"entry: expected NAME or NAME@VERSION, got {ref!r}",
-            ja=(f"entry: NAME か NAME@VERSION を指定してください。{ref!r} が渡されました"),
+            ja=f"entry: NAME か NAME@VERSION を指定してください。{ref!r} が渡されました",
         )
     name, sep, version = ref.partition("@")
     check_name(name, f"entry {ref!r}")
@@ -196,7 +196,7 @@ def parse_ref(ref: Any) -> tuple[str, int | None]:
     if not version.isdigit() or int(version) < 1 or version != str(int(version)):
         raise ZooError(
             f"entry {ref!r}: the version after '@' must be an integer >= 1, e.g. {name}@1",
-            ja=(f"entry {ref!r}: '@' の後のバージョンは 1 以上の整数です (例: {name}@1)"),
+            ja=f"entry {ref!r}: '@' の後のバージョンは 1 以上の整数です (例: {name}@1)",
         )
     return name, int(version)
 
@@ -436,7 +436,7 @@ def backend_models(backend: str) -> Any:
     if backend not in BACKENDS:
         raise ZooError(
             f"backend: expected 'scratch' or 'tf', got {backend!r}",
-            ja=(f"backend: 'scratch' か 'tf' を指定してください。{backend!r} が渡されました"),
+            ja=f"backend: 'scratch' か 'tf' を指定してください。{backend!r} が渡されました",
         )
     import importlib
 
@@ -549,7 +549,7 @@ def add(name: str, model: Any, backend: str, **fields: Any) -> dict[str, Any]:
     except OSError as err:
         raise ZooError(
             f"{folder}: cannot write in the model zoo ({err}); nothing was stored",
-            ja=(f"{folder}: モデル zoo に書き込めません ({err})。何も保存していません"),
+            ja=f"{folder}: モデル zoo に書き込めません ({err})。何も保存していません",
         ) from None
     try:
         models.save_model(model, tmp / WEIGHTS)
