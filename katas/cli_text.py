@@ -26,12 +26,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "each output's dtype (largest error {scaled:.2g} of an output's largest value; "
         "tolerance {tols}).",
         "off": "Verdict: off at case '{case}', output {output}, index {index}: yours {yours:.6g}, "
-        "{other} {theirs:.6g} (error {scaled:.2g} of the output's largest value; the {precision} "
+        "{other} {theirs:.6g}{ratio} (error {scaled:.2g} of the output's largest value; the "
+        "{precision} "
         "tolerance is {tol:.0e}). {n_off} of {n} comparisons of your outputs are off. "
         "`katas check {id}` names the failing test and the hint meant for it.",
         "not_comparable": "Verdict: your outputs could not be compared (see the rows above). "
         "`katas check {id}` explains what your functions returned.",
         "nothing_compared": "Verdict: nothing could be compared (see the rows above).",
+        "ratio_fraction": ", yours is 1/{n} of it",
+        "ratio_multiple": ", yours is {n} times it",
+        "ratio_sign": ", yours has the opposite sign",
         "no_tf": "TensorFlow's outputs could not be compared (see its rows).",
         "sources_differ": "Note: scratch and TensorFlow themselves differ beyond the tolerance at "
         "case '{case}', output {output} (error {scaled:.2g}): a problem of the project, not of "
@@ -198,13 +202,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "agrees_mixed": "判定: あなたの関数は {against} と一致しています。差は各出力の dtype の"
         "丸め誤差の範囲内です (最大誤差は出力の最大値の {scaled:.2g} 倍、許容値 {tols})。",
         "off": "判定: ケース '{case}' の出力 {output}、インデックス {index} でずれています: "
-        "あなた {yours:.6g}、{other} {theirs:.6g} (誤差は出力の最大値の {scaled:.2g} 倍。"
+        "あなた {yours:.6g}、{other} {theirs:.6g}{ratio} (誤差は出力の最大値の {scaled:.2g} 倍。"
         "{precision} の許容値は {tol:.0e} です)。あなたの出力の比較 {n} 件中 {n_off} 件が"
         "ずれています。"
         "`katas check {id}` で失敗するテストと、そのためのヒントがわかります。",
         "not_comparable": "判定: あなたの出力を比較できませんでした (上の行を見てください)。"
         "`katas check {id}` で、あなたの関数が何を返したかを説明します。",
         "nothing_compared": "判定: 何も比較できませんでした (上の行を見てください)。",
+        "ratio_fraction": "、あなたの値はその 1/{n} です",
+        "ratio_multiple": "、あなたの値はその {n} 倍です",
+        "ratio_sign": "、あなたの値は符号が逆です",
         "no_tf": "TensorFlow の出力は比較できませんでした (その行を見てください)。",
         "sources_differ": "注意: scratch と TensorFlow 自体が、ケース '{case}' の出力 {output} で"
         "許容値を超えて違います (誤差 {scaled:.2g})。あなたのコードではなくプロジェクトの問題です。"

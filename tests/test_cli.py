@@ -231,6 +231,7 @@ def test_compare_verdict_says_where_and_how_far_off() -> None:
     text = _verdict(yours, ref)
     assert "off at case 'x (2, 2)', output out, index (1, 0): yours 1.5, scratch 3" in text, text
     assert "the float64 tolerance is 1e-10" in text and "`katas check dense`" in text
+    assert "yours is 1/2 of it" in text  # 1.5 / 3: a recognizable ratio is named
     ja = _verdict(yours, ref, "ja")
     assert "インデックス (1, 0) でずれています: あなた 1.5、scratch 3" in ja, ja
 
@@ -269,3 +270,23 @@ def test_lang_flag_is_the_commands_language_and_restored_after(monkeypatch, caps
     )
     main(["--lang", "ja", "list"])
     assert seen == ["ja"] and "DNN_KATAS_LANG" not in os.environ
+
+
+def test_compare_verdict_names_a_recognizable_ratio_only() -> None:
+    """1/32 (a mean for a sum over a batch of 32), 3x and a flipped sign are named; 0.7 is not."""
+    ref = np.array([3.2, -6.4])
+    assert "yours is 1/32 of it" in _verdict(ref / 32, ref)
+    assert "yours is 3 times it" in _verdict(ref * 3, ref)
+    assert "opposite sign" in _verdict(-ref, ref)
+    text = _verdict(ref * 0.7, ref)
+    assert "off at case" in text and "of it" not in text and "times it" not in text
+
+
+def test_compare_exit_status_follows_the_verdict() -> None:
+    """Outputs off beyond the tolerance make compare exit 1, like outputs that cannot be used."""
+    from katas.engine import compare
+
+    ref = {"out": np.array([1.0, 2.0])}
+    off = compare.compare_outputs("c", {"yours": {"out": np.array([1.0, 3.0])}, "scratch": ref})
+    same = compare.compare_outputs("c", {"yours": ref, "scratch": ref})
+    assert compare.yours_off(off) and not compare.yours_off(same)

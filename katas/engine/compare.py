@@ -284,6 +284,11 @@ def run_compare(kata: Kata, spec: str, seed: int, progress: Any = None) -> dict[
     return {"rows": rows}
 
 
+def yours_off(rows: list[dict[str, Any]]) -> bool:
+    """Whether any of your outputs differs from a reference's by more than the tolerance."""
+    return any(r["pair"].startswith("yours vs ") and _off(r) for r in rows)
+
+
 def yours_failed(rows: list[dict[str, Any]]) -> bool:
     """Whether any row says the learner's output could not be compared."""
     return any(row.get("blame") == "yours" for row in rows)
@@ -320,6 +325,23 @@ def _off(row: dict[str, Any]) -> bool:
     return _judged(row) and row["scaled"] > TOLERANCE[row["precision"]]
 
 
+def _ratio(yours: float, theirs: float, lang: str) -> str:
+    """ ", yours is 1/32 of it" where yours / theirs is (within 0.1 %) 1/n, n or -1 for a whole
+    n from 2 to 1000: the signature of a mean for a sum, a missing or extra factor, a sign."""
+    from katas.cli_text import t
+
+    if theirs == 0 or yours == 0:
+        return ""
+    ratio = yours / theirs
+    if abs(ratio + 1) < 1e-3:
+        return t(lang, "ratio_sign")
+    for value, key in ((1 / ratio, "ratio_fraction"), (ratio, "ratio_multiple")):
+        n = round(value)
+        if 2 <= n <= 1000 and abs(value - n) < 1e-3 * n:
+            return t(lang, key, n=n)
+    return ""
+
+
 def verdict(rows: list[dict[str, Any]], kata_id: str, lang: str = "en") -> str:
     """The last line of ``katas compare``: your outputs within the tolerance of their dtype
     (:data:`TOLERANCE`) of scratch's and TensorFlow's, or the first place where they are off
@@ -344,7 +366,8 @@ def verdict(rows: list[dict[str, Any]], kata_id: str, lang: str = "en") -> str:
             "precision": r["precision"],
             "tol": TOLERANCE[r["precision"]],
         }
-        lines = [t(lang, "off", n_off=len(off), n=len(judged), id=kata_id, **values)]
+        ratio = _ratio(values["yours"], values["theirs"], lang)
+        lines = [t(lang, "off", n_off=len(off), n=len(judged), id=kata_id, ratio=ratio, **values)]
     elif judged:
         against = sorted({r["pair"].split(" vs ")[1] for r in judged})
         who = t(lang, "both_sources") if len(against) == 2 else against[0]
@@ -371,8 +394,9 @@ def verdict(rows: list[dict[str, Any]], kata_id: str, lang: str = "en") -> str:
 
 @dataclass
 class Outcome:
-    """What ``katas compare`` prints and its exit status (0: a table of numbers; 1: your code
-    could not be compared, or the comparison did not finish)."""
+    """What ``katas compare`` prints and its exit status (0: your outputs agree within the
+    tolerance of their dtype; 1: they are off, could not be compared, or the comparison did not
+    finish)."""
 
     text: str
     status: int
@@ -411,7 +435,7 @@ def compare(
         return Outcome(feedback.explain_problem(kata, data["problem"], lang), 1)
     rows = data.get("rows", [])
     text = format_table(rows, lang) + "\n\n" + verdict(rows, kata.id, lang)
-    return Outcome(text, 1 if yours_failed(rows) else 0)
+    return Outcome(text, 1 if yours_failed(rows) or yours_off(rows) else 0)
 
 
 def main(argv: list[str] | None = None) -> int:
