@@ -89,10 +89,16 @@ def _chosen_language(lang: str | None) -> Iterator[None]:
 def main(argv: Sequence[str] | None = None) -> int:
     # argparse's own errors ("unrecognized arguments", "invalid choice", usage) come before
     # --lang is stored, so the language is read from argv and the environment first; the parser
-    # is built inside too, for its help headings.
+    # is built inside too, for its help headings, and the command runs inside (a bare
+    # `katas data` prints its sub-commands' help).
     with argparse_i18n.language(argparse_i18n.lang_from_argv(argv)):
         parser = build_parser()
         args = parser.parse_args(argv)
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """The command's exit status; a UserError is one paragraph in the learner's language."""
     try:
         with _chosen_language(getattr(args, "lang", None)):
             return int(args.handler(args) or 0)
@@ -103,7 +109,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout = open(os.devnull, "w")
         return 0
     except KeyboardInterrupt:
-        print("katas: interrupted", file=sys.stderr)
+        from katas.cli_text import t
+
+        print(f"katas: {t(_lang(args), 'interrupted')}", file=sys.stderr)
         return 130
 
 

@@ -12,6 +12,8 @@ import unicodedata
 
 MESSAGES: dict[str, dict[str, str]] = {
     "en": {
+        # cli
+        "interrupted": "interrupted",
         # compare
         "col_case": "case",
         "col_output": "output",
@@ -189,6 +191,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "pre_files": "files: {files}",
     },
     "ja": {
+        # cli
+        "interrupted": "中断しました",
         # compare
         "col_case": "ケース",
         "col_output": "出力",
