@@ -297,3 +297,40 @@ def test_bad_value_speaks_the_current_language() -> None:
     assert str(err.value).startswith("expected a number of seconds")
     with argparse_i18n.language("ja"):
         assert "秒数を指定してください" in str(err.value)
+
+
+def test_divergence_message_printed_in_japanese_never_saved(capsys, monkeypatch, tmp_path) -> None:
+    """A diverged backend's message is printed in Japanese under ja; report.json keeps only
+    the English "message" (file contents stay English)."""
+    import json
+
+    from katas.exercises import runner
+
+    monkeypatch.setenv("DNN_KATAS_LANG", "ja")
+    report = {
+        "scratch": {"status": "diverged", "message": "scratch: training diverged",
+                    "message_ja": "scratch: 訓練が発散しました"},
+        "status": "diverged",
+    }  # fmt: skip
+    code = runner.finish(report, tmp_path, [], "x-", json_output=False, backends=["scratch"],
+                         print_table=lambda r: None)  # fmt: skip
+    assert code == 1 and "katas: scratch: 訓練が発散しました" in capsys.readouterr().err
+    saved = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert saved["scratch"]["message"] == "scratch: training diverged"
+    assert "message_ja" not in saved["scratch"]
+
+
+def test_exercise_8_outcome_says_divergence_in_both_languages() -> None:
+    """ex08.outcome: a diverged run's message has its Japanese twin; a clean run has neither."""
+    from katas.exercises import ex08
+    from scratch.training import History
+
+    h = History(best_epoch=1, diverged_at_epoch=3)
+    for v in (0.5, 0.4, 0.6):
+        h.append(loss=1.0, val_loss=v, val_accuracy=0.5)
+    late = ex08.outcome("scratch", h, True, {"loss": 0.1, "accuracy": 0.9})
+    assert "weights kept are epoch 2's" in late["message"]
+    assert "エポック 4 で発散しました" in late["message_ja"] and "エポック 2" in late["message_ja"]
+    h = History(best_epoch=1, diverged_at_epoch=None)
+    ok = ex08.outcome("scratch", h, True, {"loss": 0.1, "accuracy": 0.9})
+    assert ok["message"] is None and "message_ja" not in ok

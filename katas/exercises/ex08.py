@@ -394,7 +394,8 @@ def outcome(
 ) -> dict[str, Any]:
     """How a run ended, the same way for both backends: ``status`` ("ok" or "diverged"),
     ``diverged_at_epoch`` (1-based), ``kept_weights`` (the 1-based epoch whose weights the model
-    holds, or None when early stopping had none to put back), a ``message``, and
+    holds, or None when early stopping had none to put back), a ``message`` (and, when it is
+    not None, ``message_ja``, its Japanese: printed, never saved, see runner.finish), and
     ``test_null_reason`` when the test scores are not numbers."""
     at = first_non_finite_epoch(history)
     test_ok = math.isfinite(test["loss"]) and math.isfinite(test["accuracy"])
@@ -408,15 +409,25 @@ def outcome(
     if out["status"] == "ok":
         return out
     where = f"at epoch {at}" if at is not None else "(the test outputs are not finite)"
+    where_ja = f"エポック {at} で" if at is not None else "(テストの出力が有限ではありません) "
     if kept is not None:
         out["message"] = (
             f"{backend_name}: training diverged {where} (loss not finite); the weights kept are "
             f"epoch {kept}'s (the best validation loss before it), and the test scores are theirs."
         )
+        out["message_ja"] = (
+            f"{backend_name}: 訓練が{where_ja}発散しました (損失が有限ではありません)。残した重みは"
+            f"エポック {kept} のもの (それまでで検証損失が最良) で、"
+            "テストのスコアもその重みのものです。"
+        )
     else:
         out["message"] = (
             f"{backend_name}: training diverged {where} (loss not finite) before any epoch had "
             "a finite validation loss, so there were no good weights to keep."
+        )
+        out["message_ja"] = (
+            f"{backend_name}: 検証損失が有限になったエポックが 1 つもないうちに、訓練が{where_ja}"
+            "発散しました (損失が有限ではありません)。残せる良い重みはありませんでした。"
         )
     if not test_ok:
         out["test_null_reason"] = (
@@ -425,6 +436,7 @@ def outcome(
         )
         if kept is None:
             out["message"] += " Test scores: none (null)."
+            out["message_ja"] += "テストのスコア: なし (null)。"
     return out
 
 
@@ -490,7 +502,7 @@ def search(
             device,
             devices=devices,
         )
-        record = {"trial": i + 1, **trial, **{k: v for k, v in result.items()}}
+        record = {"trial": i + 1, **trial, **{k: v for k, v in result.items() if k != "message_ja"}}
         done.append(record)
         if verbose:
             lang = lang_of()
@@ -519,7 +531,12 @@ def search(
     best = max(done, key=score)
     usable = score(best) >= 0 and math.isfinite(best["test_accuracy"])
     diverged = sum(r["status"] != "ok" for r in done)
+    said_ja = {} if usable else {
+        "message_ja": f"{backend_name}: {len(done)} 回の試行がすべて、検証損失が有限になる"
+        "エポックより前に発散しました。探索で使えるモデルは見つかりませんでした。"
+    }  # fmt: skip
     return {
+        **said_ja,
         "status": "ok" if usable else "diverged",
         "message": None
         if usable

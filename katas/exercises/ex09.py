@@ -369,6 +369,12 @@ def run_backend(
         if diverged
         else None
     )
+    if diverged:  # printed in Japanese, never saved (runner.finish)
+        out["message_ja"] = (
+            f"{backend_name}: {', '.join(diverged)} で訓練が発散しました "
+            "(損失が有限ではありません)。"
+            "統計では、有限でないテストのスコアを除いています"
+        )
     return out
 
 

@@ -821,6 +821,10 @@ def summarize(
         if diverged
         else None
     )
+    if diverged:  # printed in Japanese, never saved (runner.finish)
+        out["message_ja"] = (
+            f"{backend_name}: {', '.join(diverged)} で訓練が発散しました (損失が有限ではありません)"
+        )
     out["_figures"] = figures
     return out
 

@@ -288,11 +288,15 @@ def finish(
     that failed and either the JSON (histories left out: they live in report.json), the whole
     report (when it could be written nowhere) or ``print_table(report)``. Returns the exit
     status: 0 when ``report["status"] == "ok"`` and the report is in ``out``, else 1."""
+    # a backend's message in Japanese is for the screen, not for report.json
+    said_ja = {name: report[name].pop("message_ja", None) for name in backends}
     files, problem = save_results(out, report, figures, prefix)
     report["files"] = files if problem is None else {**files, "problem": problem}
+    lang = lang_of()
     for name in backends:
         if report[name]["status"] != "ok":
-            print(f"katas: {report[name]['message']}", file=sys.stderr)
+            message = said_ja[name] if lang == "ja" and said_ja[name] else report[name]["message"]
+            print(f"katas: {message}", file=sys.stderr)
     if problem is not None:
         print(f"katas: {problem}", file=sys.stderr)
     if files["report"] is None:  # written nowhere: the whole report, histories included

@@ -168,10 +168,8 @@ def train(
     if result["status"] != "ok":
         raise ZooError(
             f"recipe {recipe.name}: {result['message']} Nothing was stored; try another --seed.",
-            ja=(
-                f"レシピ {recipe.name}: {result['message']} 何も保存していま"
-                "せん。別の --seed を試してください。"
-            ),
+            ja=f"レシピ {recipe.name}: {result.get('message_ja') or result['message']} "
+            "何も保存していません。別の --seed を試してください。",
         )
     train_cfg = asdict(training)
     for key in ("quick_sizes", "quick_max_epochs", "quick_patience"):
