@@ -334,3 +334,19 @@ def test_exercise_8_outcome_says_divergence_in_both_languages() -> None:
     h = History(best_epoch=1, diverged_at_epoch=None)
     ok = ex08.outcome("scratch", h, True, {"loss": 0.1, "accuracy": 0.9})
     assert ok["message"] is None and "message_ja" not in ok
+
+
+def test_unsaved_results_note_in_japanese(tmp_path, monkeypatch) -> None:
+    """When --out and every fallback fail, the note exists in Japanese too, naming both."""
+    from katas.exercises import runner
+
+    def no_temp(prefix: str) -> str:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(runner.tempfile, "mkdtemp", no_temp)
+    blocked = tmp_path / "file"
+    blocked.write_text("in the way", encoding="utf-8")
+    _, problem, problem_ja = runner._save_results(blocked, {"status": "ok"}, [], "katas-test-")
+    assert "could not write to a temporary folder" in problem
+    assert f"--out {blocked} に書き込めませんでした" in problem_ja and "一時フォルダ" in problem_ja
+    assert "標準出力" in problem_ja

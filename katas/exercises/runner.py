@@ -236,8 +236,16 @@ def save_results(
     """Write report.json (strict JSON) and the figures into ``out``; if that fails, into a fresh
     temporary folder ``<prefix>...`` instead. Returns ({"report": path, <figure key>: path, ...},
     a note saying what went wrong, or None); paths are None for what could be written nowhere."""
+    files, problem, _ = _save_results(out, report, figures, prefix)
+    return files, problem
+
+
+def _save_results(
+    out: Path, report: dict[str, Any], figures: list[Figure], prefix: str
+) -> tuple[dict[str, str | None], str | None, str | None]:
+    """:func:`save_results`, with the note in Japanese too (the third value)."""
     text = jsonout.dumps(report, indent=1) + "\n"
-    problem = None
+    problem = problem_ja = None
     for folder in (out, None):
         try:
             if folder is None:
@@ -245,16 +253,29 @@ def save_results(
             files = _write_results(folder, text, figures)
         except OSError as err:
             if problem is None:
-                where = f"--out {out}"
-            else:  # mkdtemp itself may have failed: then there is no folder to name
-                where = "a temporary folder" if folder is None else f"the fallback folder {folder}"
+                where = where_ja = f"--out {out}"
+            elif folder is None:  # mkdtemp itself failed: then there is no folder to name
+                where, where_ja = "a temporary folder", "一時フォルダ"
+            else:
+                where, where_ja = f"the fallback folder {folder}", f"代わりのフォルダ {folder}"
             problem = (problem + "; " if problem else "") + f"could not write to {where} ({err})"
+            problem_ja = (problem_ja + "。" if problem_ja else "") + (
+                f"{where_ja} に書き込めませんでした ({err})"
+            )
             continue
         if folder == out:
-            return files, problem
-        return files, f"{problem}; the results were saved in {folder} instead"
+            return files, problem, problem_ja
+        return (
+            files,
+            f"{problem}; the results were saved in {folder} instead",
+            f"{problem_ja}。結果は代わりに {folder} に保存しました",
+        )
     nowhere: dict[str, str | None] = {"report": None, **{key: None for key, _ in figures}}
-    return nowhere, f"{problem}; the report is printed on stdout instead"
+    return (
+        nowhere,
+        f"{problem}; the report is printed on stdout instead",
+        f"{problem_ja}。レポートは代わりに標準出力に表示します",
+    )
 
 
 def _write_results(folder: Path, text: str, figures: list[Figure]) -> dict[str, str | None]:
@@ -290,7 +311,7 @@ def finish(
     status: 0 when ``report["status"] == "ok"`` and the report is in ``out``, else 1."""
     # a backend's message in Japanese is for the screen, not for report.json
     said_ja = {name: report[name].pop("message_ja", None) for name in backends}
-    files, problem = save_results(out, report, figures, prefix)
+    files, problem, problem_ja = _save_results(out, report, figures, prefix)
     report["files"] = files if problem is None else {**files, "problem": problem}
     lang = lang_of()
     for name in backends:
@@ -298,7 +319,7 @@ def finish(
             message = said_ja[name] if lang == "ja" and said_ja[name] else report[name]["message"]
             print(f"katas: {message}", file=sys.stderr)
     if problem is not None:
-        print(f"katas: {problem}", file=sys.stderr)
+        print(f"katas: {problem_ja if lang == 'ja' else problem}", file=sys.stderr)
     if files["report"] is None:  # written nowhere: the whole report, histories included
         print(jsonout.dumps(report))
     elif json_output:
