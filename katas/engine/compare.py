@@ -57,15 +57,17 @@ def tf_module(kata: Kata) -> types.ModuleType | None:
 
 
 #: The largest scaled error (see :func:`diff_row`) that still counts as rounding, by the
-#: precision of the pair's outputs (the lower of the two). float64: eps is 2.2e-16, and two correct
-#: implementations differ only in the order of their operations (a sum of n terms in another
-#: order: up to about n * eps of the output's scale, 1e-13 for the katas' sizes); 1e-10 keeps three
-#: orders of magnitude of margin, while every classic mistake (a mean for a sum, a wrong
-#: transpose, a missing term) is off by far more than 1e-3. float32: eps is 1.2e-7, and
-#: TensorFlow's float32 kernels (blocked, FMA-fused matmul sums; exp/log approximations a few ulp
-#: from NumPy's) differ from NumPy's by about 1e-6 of the scale on these sizes; 1e-4 keeps two
-#: orders of margin. float16 (eps 1e-3) would get 1e-2. Integer and boolean outputs (masks,
-#: samples) are exact in float64 and get float64's tolerance.
+#: precision of the pair's outputs (the lower of the two). float64: eps is 2.2e-16, and two
+#: correct implementations differ only in the order of their operations (a sum of n terms in
+#: another order: up to about n * eps of the output's scale, 1e-13 for the katas' sizes); 1e-10
+#: keeps three orders of magnitude of margin, while every classic mistake (a mean for a sum, a
+#: wrong transpose, a missing term) is off by far more than 1e-3. float32: eps is 1.2e-7, and
+#: TensorFlow's float32 kernels (blocked, FMA-fused matmul sums; exp/log approximations a few
+#: ulp from NumPy's) differ from NumPy's by about 1e-6 of the scale on these sizes (at most
+#: 1.8e-6 over the 25 katas' cases, measured); 1e-4 keeps two orders of margin. float16 (eps
+#: 1e-3) would get 1e-2. Integer and boolean outputs (masks, samples) are exact in float64 and
+#: get float64's tolerance. Against TensorFlow, the gap scratch itself has is allowed on top
+#: (:func:`_allowed`).
 TOLERANCE = {"float64": 1e-10, "float32": 1e-4, "float16": 1e-2}
 
 
@@ -286,7 +288,7 @@ def run_compare(kata: Kata, spec: str, seed: int, progress: Any = None) -> dict[
 
 def yours_off(rows: list[dict[str, Any]]) -> bool:
     """Whether any of your outputs differs from a reference's by more than the tolerance."""
-    return any(r["pair"].startswith("yours vs ") and _off(r) for r in rows)
+    return any(r["pair"].startswith("yours vs ") and _off(r, rows) for r in rows)
 
 
 def yours_failed(rows: list[dict[str, Any]]) -> bool:
@@ -321,8 +323,25 @@ def _judged(row: dict[str, Any]) -> bool:
     return row.get("scaled") is not None and not row.get("note")
 
 
-def _off(row: dict[str, Any]) -> bool:
-    return _judged(row) and row["scaled"] > TOLERANCE[row["precision"]]
+def _allowed(row: dict[str, Any], rows: list[dict[str, Any]]) -> float:
+    """The largest scaled error ``row`` may have: its dtype's :data:`TOLERANCE`, and for yours
+    vs TensorFlow also the gap between scratch and TensorFlow on the same output. TensorFlow is
+    not always exact to the dtype: Keras keeps hyperparameters and some attributes in float32
+    even for float64 data (Adam's rates, L1L2 factors, leaky ReLU's slope: 1e-9 to 1e-7 off),
+    interpolates images its own way, and draws other random numbers for statistics of random
+    outputs; by the triangle inequality, an output within the tolerance of scratch's is within
+    tolerance + that gap of TensorFlow's."""
+    allowed = TOLERANCE[row["precision"]]
+    if row["pair"] == "yours vs tf_ref":
+        for other in rows:
+            same = other["case"] == row["case"] and other["output"] == row["output"]
+            if same and other["pair"] == "scratch vs tf_ref" and _judged(other):
+                allowed += other["scaled"]
+    return allowed
+
+
+def _off(row: dict[str, Any], rows: list[dict[str, Any]]) -> bool:
+    return _judged(row) and row["scaled"] > _allowed(row, rows)
 
 
 def _ratio(yours: float, theirs: float, lang: str) -> str:
@@ -344,13 +363,14 @@ def _ratio(yours: float, theirs: float, lang: str) -> str:
 
 def verdict(rows: list[dict[str, Any]], kata_id: str, lang: str = "en") -> str:
     """The last line of ``katas compare``: your outputs within the tolerance of their dtype
-    (:data:`TOLERANCE`) of scratch's and TensorFlow's, or the first place where they are off
-    and by how much; then whether TensorFlow was compared and whether the references agree."""
+    (:data:`TOLERANCE`) of scratch's, and of TensorFlow's as closely as scratch's are
+    (:func:`_allowed`), or the first place where they are off and by how much; then whether
+    TensorFlow was compared and where scratch and TensorFlow differ by more than rounding."""
     from katas.cli_text import t
 
     yours = [r for r in rows if r["pair"].startswith("yours vs ")]
     judged = [r for r in yours if _judged(r)]
-    off = [r for r in judged if _off(r)]
+    off = [r for r in judged if _off(r, rows)]
     if yours_failed(rows):
         lines = [t(lang, "not_comparable", id=kata_id)]
     elif off:
@@ -364,31 +384,34 @@ def verdict(rows: list[dict[str, Any]], kata_id: str, lang: str = "en") -> str:
             "theirs": r["values"][1],
             "scaled": r["scaled"],
             "precision": r["precision"],
-            "tol": TOLERANCE[r["precision"]],
+            "tol": _allowed(r, rows),
         }
         ratio = _ratio(values["yours"], values["theirs"], lang)
         lines = [t(lang, "off", n_off=len(off), n=len(judged), id=kata_id, ratio=ratio, **values)]
     elif judged:
-        against = sorted({r["pair"].split(" vs ")[1] for r in judged})
-        who = t(lang, "both_sources") if len(against) == 2 else against[0]
-        scaled = max(r["scaled"] for r in judged)
-        kinds = sorted({r["precision"] for r in judged})
+        # the numbers quoted are yours vs scratch (the same algorithm); TensorFlow's gap is its own
+        main = [r for r in judged if r["pair"] == "yours vs scratch"] or judged
+        against = main[0]["pair"].split(" vs ")[1]
+        with_tf = against == "scratch" and any(r["pair"] == "yours vs tf_ref" for r in judged)
+        tf = t(lang, "agrees_tf") if with_tf else ""
+        scaled = max(r["scaled"] for r in main)
+        kinds = sorted({r["precision"] for r in main})
         if len(kinds) == 1:
-            text = t(lang, "agrees", against=who, precision=kinds[0], scaled=scaled,
-                     tol=TOLERANCE[kinds[0]])  # fmt: skip
+            text = t(lang, "agrees", against=against, precision=kinds[0], scaled=scaled,
+                     tol=TOLERANCE[kinds[0]], tf=tf)  # fmt: skip
         else:
             tols = ", ".join(f"{k} {TOLERANCE[k]:.0e}" for k in kinds)
-            text = t(lang, "agrees_mixed", against=who, scaled=scaled, tols=tols)
+            text = t(lang, "agrees_mixed", against=against, scaled=scaled, tols=tols, tf=tf)
         lines = [text]
     else:
         lines = [t(lang, "nothing_compared")]
     if any(r["pair"] == "yours vs tf_ref" and r.get("blame") == "tf_ref" for r in rows):
         lines.append(t(lang, "no_tf"))
-    sources = [r for r in rows if r["pair"] == "scratch vs tf_ref" and _off(r)]
+    sources = [r for r in rows if r["pair"] == "scratch vs tf_ref" and _off(r, rows)]
     if sources:
-        r = sources[0]
+        r = max(sources, key=lambda row: row["scaled"])
         lines.append(t(lang, "sources_differ", case=r["case"], output=r["output"],
-                       scaled=r["scaled"]))  # fmt: skip
+                       scaled=r["scaled"], precision=r["precision"]))  # fmt: skip
     return "\n".join(lines)
 
 
