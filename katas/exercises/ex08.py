@@ -974,9 +974,9 @@ def _print_table(report: dict[str, Any], backends: list[str], part: int, lang: s
             per_epoch = _num(best, "seconds_per_epoch", ".2f")
             print(
                 row(name, test, val, best["epochs"], best["best_epoch"], per_epoch)
-                + f"   best of {r['trials_run']} trials ({r['trials_diverged']} diverged): "
-                f"{trial_label(best)}"
-            )
+                + tr(lang, "ex8_best_of", n=r["trials_run"], diverged=r["trials_diverged"],
+                     label=trial_label(best))
+            )  # fmt: skip
         elif r["status"] == "failed":  # the learner's run: its paragraph was printed above
             print(row(name, "-", "-"))
         else:
