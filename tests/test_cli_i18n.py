@@ -255,7 +255,8 @@ def test_compare_in_japanese_ends_with_a_verdict(capsys, monkeypatch, tmp_path) 
     code, out = _run(capsys, monkeypatch, tmp_path, "--lang", "ja", "compare", "dense",
                      "--impl", "reference")  # fmt: skip
     assert code == 0, out
-    assert _first_line_japanese(out) and "判定: あなたの関数は scratch と TensorFlow と一致" in out
+    assert _first_line_japanese(out) and "判定: あなたの関数は scratch と一致しています" in out
+    assert "TensorFlow とも、scratch と同じ程度に一致しています" in out, out
 
 
 def test_lockstep_report_in_japanese() -> None:
