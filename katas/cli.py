@@ -25,7 +25,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="katas",
         description="Rebuild Chapter 11 of Hands-On ML (training deep nets), test by test. "
-        "Without a command: your progress and the current kata.",
+        "Without a command: the watch loop at a terminal; elsewhere your progress and the "
+        "current kata.",
     )
     parser.add_argument("--lang", choices=("en", "ja"), help="language (default: from the locale)")
     parser.add_argument(

@@ -127,7 +127,7 @@ def test_bias_gradient_is_a_sum_over_the_batch(impl):
 @pytest.mark.mistake("forgot the transpose")
 def test_dx_uses_the_transposed_kernel(impl):
     """Worked example with a square kernel: dx = dout @ kernel.T = [[1, 3]], not dout @ kernel.
-    ja: 正方カーネルでの計算例: dx = dout @ kernel.T = [[1, 3]] です (dout @ kernel ではありません)。"""  # noqa: E501
+    ja: 正方カーネルでの計算例: dx = dout @ kernel.T = [[1, 3]] です (dout @ kernel ではありません)。"""
     x, w, b = np.array([[1.0, 1.0]]), np.array([[1.0, 2.0], [3.0, 4.0]]), np.zeros(2)
     _, cache = impl.dense_forward(x, w, b)
     dx, _, _ = impl.dense_backward(np.array([[1.0, 0.0]]), cache)
@@ -146,7 +146,7 @@ def test_dx_uses_the_transposed_kernel(impl):
 @pytest.mark.mistake("kernel gradient divided by N")
 def test_kernel_gradient_is_a_sum_over_the_batch(impl):
     """Batch of 4 ones with dout all ones: dkernel = x.T @ dout is 4 everywhere (no 1/N).
-    ja: 値がすべて 1 のバッチ 4 行と全 1 の dout: dkernel = x.T @ dout はすべて 4 です (1/N なし)。"""  # noqa: E501
+    ja: 値がすべて 1 のバッチ 4 行と全 1 の dout: dkernel = x.T @ dout はすべて 4 です (1/N なし)。"""
     x, w, b = np.ones((4, 2)), np.ones((2, 3)), np.zeros(3)
     _, cache = impl.dense_forward(x, w, b)
     _, dw, _ = impl.dense_backward(np.ones((4, 3)), cache)
@@ -164,7 +164,7 @@ def test_kernel_gradient_is_a_sum_over_the_batch(impl):
 @pytest.mark.hint(1)
 def test_float32_stays_float32(impl):
     """float32 x, kernel and bias give float32 out, dx, dkernel and dbias, close to float64.
-    ja: float32 の x・カーネル・バイアスからは float32 の out・dx・dkernel・dbias が返り、float64 の値に近いです。"""  # noqa: E501
+    ja: float32 の x・カーネル・バイアスからは float32 の out・dx・dkernel・dbias が返り、float64 の値に近いです。"""
     x, w, b = make(4, 3, 2, 3, dtype=np.float32)
     dout = np.random.default_rng(4).standard_normal((4, 2)).astype(np.float32)
     out, cache = impl.dense_forward(x, w, b)

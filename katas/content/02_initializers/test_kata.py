@@ -178,7 +178,7 @@ def test_fans_of_a_scalar_and_a_vector(impl):
 @given(shape=st.lists(st.integers(1, 6), min_size=2, max_size=5).map(tuple))
 def test_fans_of_any_kernel(impl, shape):
     """2 to 5 axes: fan_in = prod(shape[:-1]), fan_out = prod(shape[:-2]) * shape[-1].
-    ja: 軸が 2 から 5 個: fan_in = prod(shape[:-1])、fan_out = prod(shape[:-2]) * shape[-1] です。"""  # noqa: E501
+    ja: 軸が 2 から 5 個: fan_in = prod(shape[:-1])、fan_out = prod(shape[:-2]) * shape[-1] です。"""
     got = impl.compute_fans(shape)
     expected = (math.prod(shape[:-1]), math.prod(shape[:-2]) * shape[-1])
     assert isinstance(got, tuple) and len(got) == 2, say(
@@ -215,7 +215,7 @@ def test_truncated_normal_shape_and_dtype(impl):
 @pytest.mark.hint(1)
 def test_truncated_normal_draws_only_from_rng(impl):
     """The same seed gives the same weights, another seed other weights (no global np.random).
-    ja: 同じシードなら同じ重み、別のシードなら別の重みです (グローバルな np.random は使いません)。"""  # noqa: E501
+    ja: 同じシードなら同じ重み、別のシードなら別の重みです (グローバルな np.random は使いません)。"""
     a = impl.truncated_normal((50, 20), 1.0, np.random.default_rng(7))
     b = impl.truncated_normal((50, 20), 1.0, np.random.default_rng(7))
     c = impl.truncated_normal((50, 20), 1.0, np.random.default_rng(8))
@@ -258,7 +258,7 @@ def test_truncated_normal_stays_within_two_stddev(impl):
 @pytest.mark.hint(2)
 def test_truncated_normal_redraws_rather_than_clips(impl):
     """Samples beyond 2 stddev are redrawn, not clipped (clipping piles 4.6 % of them at +-2).
-    ja: 2 stddev を超えた値はクリップせずに引き直します (クリップすると 4.6 % が +-2 に積もります)。"""  # noqa: E501
+    ja: 2 stddev を超えた値はクリップせずに引き直します (クリップすると 4.6 % が +-2 に積もります)。"""
     stddev = 1.0
     w = impl.truncated_normal((250, 400), stddev, np.random.default_rng(2), dtype="float64")
     at_edge = int(np.count_nonzero(np.abs(w) >= 1.999 * stddev))
@@ -310,7 +310,7 @@ def test_variance_scaling_shape_and_dtype(impl, distribution):
 @pytest.mark.parametrize("distribution", ["truncated_normal", "untruncated_normal", "uniform"])
 def test_variance_scaling_draws_only_from_rng(impl, distribution):
     """The same seed gives the same weights, another seed other weights (no global np.random).
-    ja: 同じシードなら同じ重み、別のシードなら別の重みです (グローバルな np.random は使いません)。"""  # noqa: E501
+    ja: 同じシードなら同じ重み、別のシードなら別の重みです (グローバルな np.random は使いません)。"""
 
     def draw(seed):
         return impl.variance_scaling(
@@ -348,7 +348,7 @@ TABLE = [
 )
 def test_variance_is_scale_over_fan(impl, name, scale, mode, distribution):
     """Var[w] = scale / fan for Glorot, He and LeCun (400 -> 250 kernel, 100,000 draws, 5 sigma).
-    ja: Glorot・He・LeCun では Var[w] = scale / fan です (400 -> 250 のカーネル、100,000 個、5 シグマ)。"""  # noqa: E501
+    ja: Glorot・He・LeCun では Var[w] = scale / fan です (400 -> 250 のカーネル、100,000 個、5 シグマ)。"""
     seed = [t[0] for t in TABLE].index(name) + 10
     w = impl.variance_scaling(SHAPE, scale, mode, distribution, rng=np.random.default_rng(seed))
     expect_shape(w, SHAPE, f"variance_scaling({SHAPE}, ...)")
@@ -469,7 +469,7 @@ def pooled(impl, distribution, seed):
 @pytest.mark.parametrize("distribution", ["uniform", "truncated_normal", "untruncated_normal"])
 def test_fan_avg_of_an_odd_sum_is_not_rounded(impl, distribution):
     """fan_avg of a (3, 2) kernel is 2.5, not 2 or 3: compute (fan_in + fan_out) / 2 with /.
-    ja: (3, 2) カーネルの fan_avg は 2 でも 3 でもなく 2.5 です: (fan_in + fan_out) / 2 を / で計算します。"""  # noqa: E501
+    ja: (3, 2) カーネルの fan_avg は 2 でも 3 でもなく 2.5 です: (fan_in + fan_out) / 2 を / で計算します。"""
     w = pooled(impl, distribution, 30)
     call = (
         f"variance_scaling({ODD}, 1.0, 'fan_avg', {distribution!r}, rng) [fan_avg = 2.5, so "

@@ -59,7 +59,7 @@ def test_relu_grad(impl):
 @pytest.mark.hint(1)
 def test_leaky_relu_default_slope_is_keras_0_2(impl):
     """leaky_relu's default negative_slope is 0.2, Keras' function default: leaky_relu(-10) = -2.
-    ja: leaky_relu の negative_slope の既定値は Keras の関数と同じ 0.2 です: leaky_relu(-10) = -2。"""  # noqa: E501
+    ja: leaky_relu の negative_slope の既定値は Keras の関数と同じ 0.2 です: leaky_relu(-10) = -2。"""
     z = np.array([-10.0, 10.0])
     expect_close(impl.leaky_relu(z.copy()), np.array([-2.0, 10.0]), call_of("leaky_relu", z))
 
@@ -68,7 +68,7 @@ def test_leaky_relu_default_slope_is_keras_0_2(impl):
 @pytest.mark.parametrize("slope", [0.01, 0.3], ids=["book_0.01", "keras_layer_0.3"])
 def test_leaky_relu(impl, slope):
     """leaky_relu(z, s) = z for z > 0, s * z otherwise (book: s = 0.01; Keras' layer: 0.3).
-    ja: leaky_relu(z, s) は z > 0 で z、それ以外で s * z です (本書: s = 0.01、Keras のレイヤー: 0.3)。"""  # noqa: E501
+    ja: leaky_relu(z, s) は z > 0 で z、それ以外で s * z です (本書: s = 0.01、Keras のレイヤー: 0.3)。"""
     expected = np.where(Z > 0, Z, slope * Z)
     got = impl.leaky_relu(Z.copy(), negative_slope=slope)
     expect_close(got, expected, call_of("leaky_relu", Z, negative_slope=slope), rtol=RTOL)
@@ -106,7 +106,7 @@ def test_elu_grad(impl, alpha):
 @pytest.mark.hint(2)
 def test_elu_saturates_at_minus_alpha(impl):
     """For very negative z, elu(z) tends to -alpha and elu'(z) to 0: elu(-1000, alpha=2) = -2.
-    ja: z が大きな負の値なら elu(z) は -alpha に、elu'(z) は 0 に近づきます: elu(-1000, alpha=2) = -2。"""  # noqa: E501
+    ja: z が大きな負の値なら elu(z) は -alpha に、elu'(z) は 0 に近づきます: elu(-1000, alpha=2) = -2。"""
     z = np.array([-1000.0, -50.0])
     expect_close(
         impl.elu(z.copy(), alpha=2.0), np.array([-2.0, -2.0]), call_of("elu", z, alpha=2.0)
@@ -119,7 +119,7 @@ def test_elu_saturates_at_minus_alpha(impl):
 @pytest.mark.hint(2)
 def test_selu_constants(impl):
     """selu(1) = scale = 1.0507... and selu(-1000) = -scale * alpha = -1.7581... (not swapped).
-    ja: selu(1) = scale = 1.0507...、selu(-1000) = -scale * alpha = -1.7581... です (入れ替えなし)。"""  # noqa: E501
+    ja: selu(1) = scale = 1.0507...、selu(-1000) = -scale * alpha = -1.7581... です (入れ替えなし)。"""
     z = np.array([1.0, -1000.0])
     expected = np.array([SELU_SCALE, -SELU_SCALE * SELU_ALPHA])
     got = expect_shape(impl.selu(z.copy()), z.shape, call_of("selu", z))
@@ -197,7 +197,7 @@ WHY_JA = {
 )
 def test_derivative_at_exactly_zero(impl, name, kwargs, expected, why):
     """At the kink z = 0, TensorFlow's values: relu' 0, leaky' slope, elu' alpha, selu' scale.
-    ja: 折れ目 z = 0 では TensorFlow の値: relu' は 0、leaky' は slope、elu' は alpha、selu' は scale です。"""  # noqa: E501
+    ja: 折れ目 z = 0 では TensorFlow の値: relu' は 0、leaky' は slope、elu' は alpha、selu' は scale です。"""
     z = np.array([-1.0, 0.0, 1.0])
     got = getattr(impl, name)(z.copy(), **kwargs)
     call = call_of(name, z, **kwargs)

@@ -79,7 +79,7 @@ def test_log_softmax_by_hand(impl):
 @pytest.mark.hint(2)
 def test_softmax_is_taken_over_the_classes(impl):
     """Each row (one example's K class scores) is normalised on its own: axis 1, not axis 0.
-    ja: 各行 (1 つの例の K 個のクラススコア) をそれぞれ正規化します: axis 0 ではなく axis 1 です。"""  # noqa: E501
+    ja: 各行 (1 つの例の K 個のクラススコア) をそれぞれ正規化します: axis 0 ではなく axis 1 です。"""
     z = np.array([[1.0, 2.0, 3.0], [1.0, 1.0, 1.0]])
     expected = np.array([np.exp([1.0, 2.0, 3.0]) / np.exp([1.0, 2.0, 3.0]).sum(), [1 / 3] * 3])
     expect_close(impl.softmax(z.copy()), expected, "softmax([[1, 2, 3], [1, 1, 1]])", rtol=RTOL)
@@ -204,7 +204,7 @@ def test_loss_is_the_mean_negative_log_probability_of_the_label(impl, batch):
 @pytest.mark.hint(2)
 def test_loss_of_huge_logits(impl):
     """Confidently wrong costs 1000, right 0: logits [[1000, 0], [0, 1000]], labels [1, 1]: 500.
-    ja: 自信を持って外せば 1000、当てれば 0: ロジット [[1000, 0], [0, 1000]]、ラベル [1, 1] で 500 です。"""  # noqa: E501
+    ja: 自信を持って外せば 1000、当てれば 0: ロジット [[1000, 0], [0, 1000]]、ラベル [1, 1] で 500 です。"""
     z, y = np.array([[1000.0, 0.0], [0.0, 1000.0]]), np.array([1, 1])
     got = as_scalar(impl.sparse_softmax_cross_entropy(z.copy(), y.copy()), loss_call(z, y))
     assert math.isclose(got, 500.0, rel_tol=RTOL), say(
@@ -220,7 +220,7 @@ def test_loss_of_huge_logits(impl):
 @pytest.mark.hint(1)
 def test_grad_by_hand(impl):
     """All-zero logits, labels [0, 2]: grad = ([[1/3 - 1, 1/3, 1/3], [1/3, 1/3, 1/3 - 1]]) / 2.
-    ja: ロジットがすべて 0、ラベル [0, 2]: grad = ([[1/3 - 1, 1/3, 1/3], [1/3, 1/3, 1/3 - 1]]) / 2 です。"""  # noqa: E501
+    ja: ロジットがすべて 0、ラベル [0, 2]: grad = ([[1/3 - 1, 1/3, 1/3], [1/3, 1/3, 1/3 - 1]]) / 2 です。"""
     z, y = np.zeros((2, 3)), np.array([0, 2])
     expected = (np.full((2, 3), 1 / 3) - np.array([[1, 0, 0], [0, 0, 1]])) / 2
     got = expect_shape(impl.sparse_softmax_cross_entropy_grad(z.copy(), y.copy()), (2, 3), "grad")
@@ -248,7 +248,7 @@ def test_grad_subtracts_the_label_not_the_prediction(impl):
 @pytest.mark.hint(2)
 def test_grad_of_huge_logits(impl):
     """Finite at +-1000: logits [[1000, 0], [0, 1000]], labels [1, 1] -> [[0.5, -0.5], [0, 0]].
-    ja: +-1000 でも有限: ロジット [[1000, 0], [0, 1000]]、ラベル [1, 1] -> [[0.5, -0.5], [0, 0]] です。"""  # noqa: E501
+    ja: +-1000 でも有限: ロジット [[1000, 0], [0, 1000]]、ラベル [1, 1] -> [[0.5, -0.5], [0, 0]] です。"""
     z, y = np.array([[1000.0, 0.0], [0.0, 1000.0]]), np.array([1, 1])
     expected = np.array([[0.5, -0.5], [0.0, 0.0]])
     got = impl.sparse_softmax_cross_entropy_grad(z.copy(), y.copy())
@@ -293,7 +293,7 @@ def test_grad_rows_sum_to_zero(impl, batch):
 @pytest.mark.hint(3)
 def test_float32_stays_float32(impl):
     """float32 logits give float32 softmax, log_softmax and gradient (no silent float64).
-    ja: float32 のロジットからは float32 の softmax・log_softmax・勾配が返ります (黙って float64 にしません)。"""  # noqa: E501
+    ja: float32 のロジットからは float32 の softmax・log_softmax・勾配が返ります (黙って float64 にしません)。"""
     z, y = make(4, 3, 0)
     z = z.astype(np.float32)
     for name, got in (
@@ -315,7 +315,7 @@ def test_float32_stays_float32(impl):
 @pytest.mark.hint(1)
 def test_leaves_its_inputs_alone(impl):
     """No function modifies the logits or the labels in place (the max shift makes a new array).
-    ja: どの関数もロジットやラベルをその場で書き換えません (最大値の平行移動は新しい配列を作ります)。"""  # noqa: E501
+    ja: どの関数もロジットやラベルをその場で書き換えません (最大値の平行移動は新しい配列を作ります)。"""
     z, y = make(4, 3, 1)
     before = z.copy(), y.copy()
     impl.softmax(z)
@@ -336,7 +336,7 @@ def test_leaves_its_inputs_alone(impl):
 @pytest.mark.parametrize("bad", [3, 7, -1])
 def test_label_out_of_range_is_an_error(impl, bad):
     """A label outside [0, K) raises a ValueError that names it (-1 is not "the last class").
-    ja: [0, K) の外のラベルはそれを名指しする ValueError になります (-1 は「最後のクラス」ではありません)。"""  # noqa: E501
+    ja: [0, K) の外のラベルはそれを名指しする ValueError になります (-1 は「最後のクラス」ではありません)。"""
     z, y = np.zeros((2, 3)), np.array([0, bad])
     for name, call in (
         ("sparse_softmax_cross_entropy", loss_call(z, y)),

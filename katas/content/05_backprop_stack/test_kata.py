@@ -131,7 +131,7 @@ def compose(layers, x):
 @pytest.mark.hint(1)
 def test_forward_multiplies_through_a_stack_of_scales(impl):
     """forward_layers([x2, x3, x5], x) is 30 * x: every layer runs, each on the previous output.
-    ja: forward_layers([x2, x3, x5], x) は 30 * x です: すべての層が、それぞれ前の層の出力に対して動きます。"""  # noqa: E501
+    ja: forward_layers([x2, x3, x5], x) は 30 * x です: すべての層が、それぞれ前の層の出力に対して動きます。"""
     x = np.array([[1.0, -2.0]])
     out = impl.forward_layers([Scale(2.0), Scale(3.0), Scale(5.0)], x)
     expect_scaled(out, x, "forward", "forward_layers([Scale(2), Scale(3), Scale(5)], [[1, -2]])")
@@ -140,7 +140,7 @@ def test_forward_multiplies_through_a_stack_of_scales(impl):
 @pytest.mark.hint(1)
 def test_forward_equals_the_manual_composition(impl):
     """A Dense-tanh / Activation(sigmoid) / Dense stack gives dense2(sigmoid(tanh(x W1 + b1))).
-    ja: Dense-tanh / Activation(sigmoid) / Dense の積み重ねは dense2(sigmoid(tanh(x W1 + b1))) を返します。"""  # noqa: E501
+    ja: Dense-tanh / Activation(sigmoid) / Dense の積み重ねは dense2(sigmoid(tanh(x W1 + b1))) を返します。"""
     layers = build([Dense(4, "tanh"), Activation("sigmoid"), Dense(2)], 3, seed=0)
     x = np.random.default_rng(1).standard_normal((5, 3))
     (w1, b1), (w2, b2) = (layers[0].params.values()), (layers[2].params.values())
@@ -248,7 +248,7 @@ def test_backward_returns_the_input_gradient_and_fills_every_layer(impl):
 @pytest.mark.parametrize(("n", "d", "seed"), [(4, 3, 0), (2, 6, 0), (5, 1, 2)])
 def test_whole_stack_gradient_check(impl, n, d, seed):
     """Gradient check of a 3-layer net (float64, random dout): dx and every grad within 1e-7.
-    ja: 3 層ネットワークの勾配チェック (float64、ランダムな dout): dx とすべての grad が 1e-7 以内です。"""  # noqa: E501
+    ja: 3 層ネットワークの勾配チェック (float64、ランダムな dout): dx とすべての grad が 1e-7 以内です。"""
     layers = build([Dense(5), Activation("tanh"), Dense(4, "sigmoid"), Dense(3, "tanh")], d, seed)
     rng = np.random.default_rng(seed + 100)
     x, dout = rng.standard_normal((n, d)), rng.standard_normal((n, 3))

@@ -32,7 +32,7 @@ def test_plain_sgd_step(impl):
 @pytest.mark.parametrize("mu", [0.0, 0.9])
 def test_updates_the_callers_arrays_in_place(impl, mu):
     """The caller's param (and m) change in place: the optimizer owns no copy of the weights.
-    ja: 呼び出し側の param (と m) をその場で更新します: オプティマイザは重みのコピーを持ちません。"""  # noqa: E501
+    ja: 呼び出し側の param (と m) をその場で更新します: オプティマイザは重みのコピーを持ちません。"""
     w, m, g = np.array([1.0, 2.0]), np.array([0.5, -0.5]), np.array([1.0, 1.0])
     w_before, m_before = w.copy(), m.copy()
     impl.sgd_update(w, g, m if mu else None, 0.1, mu)
@@ -124,7 +124,7 @@ def test_velocity_is_a_decaying_sum_of_past_gradients(impl):
 @pytest.mark.parametrize("mu", [0.5, 0.9, 0.99])
 def test_terminal_velocity_under_a_constant_gradient(impl, mu):
     """A constant gradient g drives each step to lr * g / (1 - momentum) (10x SGD at 0.9).
-    ja: 一定の勾配 g では 1 ステップが lr * g / (1 - momentum) に近づきます (0.9 なら SGD の 10 倍)。"""  # noqa: E501
+    ja: 一定の勾配 g では 1 ステップが lr * g / (1 - momentum) に近づきます (0.9 なら SGD の 10 倍)。"""
     lr, g = 0.01, np.array([1.0, -3.0])
     w, m = np.zeros(2), np.zeros(2)
     n = int(np.ceil(np.log(1e-16) / np.log(mu)))  # momentum**n < 1e-16: the transient is gone

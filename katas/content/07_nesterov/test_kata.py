@@ -92,7 +92,7 @@ def test_without_nesterov_it_is_still_plain_momentum(impl):
 @pytest.mark.hint(2)
 def test_sutskever_takes_the_gradient_at_the_look_ahead_point(impl):
     """theta=1, v=0.5, mu=0.9: grad_fn is called once, at 1.45; for f = x^2, v=0.16, theta=1.16.
-    ja: theta=1, v=0.5, mu=0.9: grad_fn は 1.45 で 1 回だけ呼ばれます。f = x^2 なら v=0.16、theta=1.16 です。"""  # noqa: E501
+    ja: theta=1, v=0.5, mu=0.9: grad_fn は 1.45 で 1 回だけ呼ばれます。f = x^2 なら v=0.16、theta=1.16 です。"""
     seen = []
 
     def grad_fn(x):
@@ -130,7 +130,7 @@ def test_sutskever_takes_the_gradient_at_the_look_ahead_point(impl):
 @pytest.mark.hint(2)
 def test_tf1_step_by_hand(impl):
     """w=1, a=0.5, g=2, lr=0.1, mu=0.9: a = 0.45 + 2 = 2.45, w = 1 - 0.2 - 0.09*2.45 = 0.5795.
-    ja: w=1, a=0.5, g=2, lr=0.1, mu=0.9: a = 0.45 + 2 = 2.45、w = 1 - 0.2 - 0.09*2.45 = 0.5795 です。"""  # noqa: E501
+    ja: w=1, a=0.5, g=2, lr=0.1, mu=0.9: a = 0.45 + 2 = 2.45、w = 1 - 0.2 - 0.09*2.45 = 0.5795 です。"""
     w, a = impl.nesterov_tf1_step(np.array([1.0]), np.array([0.5]), np.array([2.0]), 0.1, 0.9)
     call = "nesterov_tf1_step(w=[1], a=[0.5], grad=[2], 0.1, 0.9)"
     assert not np.allclose(w, 0.7795), say(
@@ -183,7 +183,7 @@ def test_tf1_step_is_the_keras_step_with_a_equal_minus_m_over_lr(impl, seed, lr,
 @settings(max_examples=12)
 def test_three_forms_agree_for_50_steps(impl, kind, seed, lr, mu):
     """Sutskever, Keras and TF1 trace one trajectory: 50 steps, float64, agreement to 1e-12.
-    ja: Sutskever・Keras・TF1 は同じ軌跡をたどります: 50 ステップ、float64、1e-12 まで一致します。"""  # noqa: E501
+    ja: Sutskever・Keras・TF1 は同じ軌跡をたどります: 50 ステップ、float64、1e-12 まで一致します。"""
     grad_fn = problem(seed, kind)
     theta, v = start(seed)
     phi, m = theta + mu * v, v.copy()  # Keras holds the look-ahead point
@@ -280,7 +280,7 @@ def test_step_forms_return_new_arrays_and_leave_their_inputs_alone(impl, dtype):
 @pytest.mark.hint(1)
 def test_keras_nesterov_leaves_the_gradient_alone(impl):
     """sgd_update(..., nesterov=True) reads grad and never writes it (the caller may reuse it).
-    ja: sgd_update(..., nesterov=True) は grad を読むだけで書き換えません (呼び出し側が再利用するかもしれません)。"""  # noqa: E501
+    ja: sgd_update(..., nesterov=True) は grad を読むだけで書き換えません (呼び出し側が再利用するかもしれません)。"""
     g = np.array([0.3, -0.7])
     impl.sgd_update(np.zeros(2), g, np.zeros(2), 0.1, 0.9, nesterov=True)
     assert np.array_equal(g, [0.3, -0.7]), say(

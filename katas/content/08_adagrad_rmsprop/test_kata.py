@@ -30,7 +30,7 @@ def arr(*values):
 @pytest.mark.hint(1)
 def test_adagrad_one_step_by_hand(impl):
     """AdaGrad, one step: acc [0, 7] + 3^2 = [9, 16]; param 1 - 0.1 * 3 / [3, 4] = [0.9, 0.925].
-    ja: AdaGrad の 1 ステップ: acc [0, 7] + 3^2 = [9, 16]、param 1 - 0.1 * 3 / [3, 4] = [0.9, 0.925] です。"""  # noqa: E501
+    ja: AdaGrad の 1 ステップ: acc [0, 7] + 3^2 = [9, 16]、param 1 - 0.1 * 3 / [3, 4] = [0.9, 0.925] です。"""
     param, acc = arr(1.0, 1.0), arr(0.0, 7.0)
     impl.adagrad_update(param, arr(3.0, 3.0), acc, 0.1, 0.0)
     assert not np.allclose(acc, [3.0, 10.0]), say(
@@ -74,7 +74,7 @@ def test_adagrad_updates_in_place(impl):
 @pytest.mark.hint(2)
 def test_adagrad_epsilon_goes_inside_the_root(impl):
     """AdaGrad: acc 0 + 0.1^2 = 0.01; sqrt(0.01 + eps 0.03) = 0.2; step 0.1 * 0.1 / 0.2 = 0.05.
-    ja: AdaGrad: acc 0 + 0.1^2 = 0.01、sqrt(0.01 + eps 0.03) = 0.2、ステップ 0.1 * 0.1 / 0.2 = 0.05 です。"""  # noqa: E501
+    ja: AdaGrad: acc 0 + 0.1^2 = 0.01、sqrt(0.01 + eps 0.03) = 0.2、ステップ 0.1 * 0.1 / 0.2 = 0.05 です。"""
     param, acc = arr(0.0), arr(0.0)
     impl.adagrad_update(param, arr(0.1), acc, 0.1, 0.03)
     # eps outside the root would give 0.1 * 0.1 / (0.1 + 0.03) = 0.0769...
@@ -152,7 +152,7 @@ def test_rmsprop_two_steps_by_hand(impl):
 @pytest.mark.hint(2)
 def test_rmsprop_epsilon_goes_inside_the_root(impl):
     """RMSProp: v = 0.25 * 0.2^2 = 0.01; sqrt(0.01 + eps 0.03) = 0.2; step 0.1 * 0.2 / 0.2.
-    ja: RMSProp: v = 0.25 * 0.2^2 = 0.01、sqrt(0.01 + eps 0.03) = 0.2、ステップ 0.1 * 0.2 / 0.2 です。"""  # noqa: E501
+    ja: RMSProp: v = 0.25 * 0.2^2 = 0.01、sqrt(0.01 + eps 0.03) = 0.2、ステップ 0.1 * 0.2 / 0.2 です。"""
     param, v = arr(0.0), arr(0.0)
     impl.rmsprop_update(param, arr(0.2), v, 0.1, 0.75, 0.03)
     # eps outside the root would give 0.1 * 0.2 / (0.1 + 0.03) = 0.1538...
@@ -188,7 +188,7 @@ def test_rmsprop_velocity_is_an_exponential_average(impl, c, rho, steps):
 @pytest.mark.hint(2)
 def test_rmsprop_forgets_a_burst_of_large_gradients_adagrad_does_not(impl):
     """After 100 gradients of 10 and 150 of 0.1, RMSProp steps ~lr again; AdaGrad's step is tiny.
-    ja: 勾配 10 を 100 回、0.1 を 150 回のあと、RMSProp のステップは再び約 lr、AdaGrad のステップはごく小さいです。"""  # noqa: E501
+    ja: 勾配 10 を 100 回、0.1 を 150 回のあと、RMSProp のステップは再び約 lr、AdaGrad のステップはごく小さいです。"""
     lr, eps = 0.01, 1e-7
     w_ada, acc = arr(0.0), arr(0.1)
     w_rms, v = arr(0.0), arr(0.0)
@@ -215,7 +215,7 @@ def test_rmsprop_forgets_a_burst_of_large_gradients_adagrad_does_not(impl):
 @pytest.mark.hint(3)
 def test_rmsprop_momentum_two_steps_by_hand(impl):
     """RMSProp + momentum 0.5: steps 0.2 then 0.1 give mom 0.2 then 0.5*0.2 + 0.1 = 0.2.
-    ja: RMSProp + momentum 0.5: ステップ 0.2 と 0.1 で mom は 0.2、次に 0.5*0.2 + 0.1 = 0.2 です。"""  # noqa: E501
+    ja: RMSProp + momentum 0.5: ステップ 0.2 と 0.1 で mom は 0.2、次に 0.5*0.2 + 0.1 = 0.2 です。"""
     param, v, mom = arr(1.0), arr(0.0), arr(0.0)
     impl.rmsprop_update(param, arr(2.0), v, 0.1, 0.75, 0.0, momentum=0.5, mom=mom)
     expect_close(mom, arr(0.2), "rmsprop_update(momentum=0.5) step 1 -> mom", **TIGHT)
@@ -230,7 +230,7 @@ def test_rmsprop_momentum_two_steps_by_hand(impl):
 @pytest.mark.hint(3)
 def test_rmsprop_centered_one_step_by_hand(impl):
     """Centered RMSProp (rho 0.5): g=4 gives v=8, a=2, denom 8 - 2^2 = 4, step 0.1 * 4 / 2.
-    ja: centered RMSProp (rho 0.5): g=4 で v=8、a=2、分母 8 - 2^2 = 4、ステップ 0.1 * 4 / 2 です。"""  # noqa: E501
+    ja: centered RMSProp (rho 0.5): g=4 で v=8、a=2、分母 8 - 2^2 = 4、ステップ 0.1 * 4 / 2 です。"""
     param, v, a = arr(1.0), arr(0.0), arr(0.0)
     impl.rmsprop_update(param, arr(4.0), v, 0.1, 0.5, 0.0, average_grad=a)
     assert not np.allclose(param, 1 - 0.4 / np.sqrt(6.0)), say(
@@ -253,7 +253,7 @@ def test_rmsprop_centered_one_step_by_hand(impl):
 )
 def test_rmsprop_matches_the_reference_on_random_steps(impl, seed, momentum, centered):
     """Five RMSProp steps on random float64 data agree with scratch (any momentum, centered).
-    ja: float64 のランダムなデータで RMSProp を 5 ステップ: scratch と一致します (momentum・centered を問わず)。"""  # noqa: E501
+    ja: float64 のランダムなデータで RMSProp を 5 ステップ: scratch と一致します (momentum・centered を問わず)。"""
     rng = np.random.default_rng(seed)
     grads = rng.standard_normal((5, 4))
     start = rng.standard_normal(4)
@@ -274,7 +274,7 @@ def test_rmsprop_matches_the_reference_on_random_steps(impl, seed, momentum, cen
 @pytest.mark.hint(1)
 def test_float32_stays_float32(impl):
     """Both updates keep float32 arrays float32 and agree with float64 math to float32 precision.
-    ja: どちらの更新も float32 の配列を float32 のまま保ち、float32 の精度で float64 の計算と一致します。"""  # noqa: E501
+    ja: どちらの更新も float32 の配列を float32 のまま保ち、float32 の精度で float64 の計算と一致します。"""
     rng = np.random.default_rng(0)
     g64, p64 = rng.standard_normal(6), rng.standard_normal(6)
     for name, fn, slot0, args in (
@@ -297,7 +297,7 @@ def test_float32_stays_float32(impl):
 @pytest.mark.parametrize("variant", ["adagrad", "rmsprop", "rmsprop_momentum", "rmsprop_centered"])
 def test_leaves_the_gradient_alone(impl, variant):
     """grad is read, never written: the caller (a clipping step, a logger) may still need it.
-    ja: grad は読むだけで書き換えません: 呼び出し側 (クリッピングやログ) がまだ使うかもしれません。"""  # noqa: E501
+    ja: grad は読むだけで書き換えません: 呼び出し側 (クリッピングやログ) がまだ使うかもしれません。"""
     g = arr(0.3, -0.7, 2.0)
     param, slot = arr(1.0, 2.0, 3.0), arr(0.1, 0.1, 0.1)
     if variant == "adagrad":

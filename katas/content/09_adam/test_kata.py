@@ -26,7 +26,7 @@ def arr(*values):
 @pytest.mark.hint(1)
 def test_updates_param_and_moments_in_place(impl):
     """Step 1 from m = v = 0, g = 2: m = 0.1 * 2, v = 0.001 * 4, param moves (all in place).
-    ja: m = v = 0、g = 2 からの 1 ステップ目: m = 0.1 * 2、v = 0.001 * 4 となり、param が動きます (すべてその場で)。"""  # noqa: E501
+    ja: m = v = 0、g = 2 からの 1 ステップ目: m = 0.1 * 2、v = 0.001 * 4 となり、param が動きます (すべてその場で)。"""
     param, m, v = arr(1.0), arr(0.0), arr(0.0)
     impl.adam_update(param, arr(2.0), m, v, 0.001, 1)
     assert not np.allclose(m, 0.001 * 2.0), say(
@@ -49,7 +49,7 @@ def test_updates_param_and_moments_in_place(impl):
 @given(c=gradients)
 def test_first_step_has_size_lr(impl, c):
     """Step 1 from zero moments moves each parameter by lr * sign(g), whatever the scale of g.
-    ja: モーメントが 0 からの 1 ステップ目は、g の大きさによらず各パラメータを lr * sign(g) だけ動かします。"""  # noqa: E501
+    ja: モーメントが 0 からの 1 ステップ目は、g の大きさによらず各パラメータを lr * sign(g) だけ動かします。"""
     lr = 0.001
     param, m, v = arr(0.0), arr(0.0), arr(0.0)
     impl.adam_update(param, arr(c), m, v, lr, 1)
@@ -97,7 +97,7 @@ def test_first_step_has_size_lr(impl, c):
 @pytest.mark.hint(1)
 def test_zero_gradient_from_zero_state_is_a_zero_step(impl):
     """g = 0 with m = v = 0 gives a step of 0 / (0 + eps) = 0: no NaN (eps is there for this).
-    ja: m = v = 0 で g = 0 ならステップは 0 / (0 + eps) = 0 です: NaN になりません (eps はこのためにあります)。"""  # noqa: E501
+    ja: m = v = 0 で g = 0 ならステップは 0 / (0 + eps) = 0 です: NaN になりません (eps はこのためにあります)。"""
     param, m, v = arr(0.5, -0.5), arr(0.0, 0.0), arr(0.0, 0.0)
     impl.adam_update(param, arr(0.0, 0.0), m, v, 0.001, 1)
     expect_close(param, arr(0.5, -0.5), "adam_update(grad 0, m 0, v 0, t=1) -> param")
@@ -161,7 +161,7 @@ def test_two_steps_by_hand(impl):
 @pytest.mark.hint(3)
 def test_epsilon_is_added_after_the_root(impl):
     """eps 0.5, g 1, beta 0.5/0.75: m 0.5, v 0.25; step 0.1 * 0.5 / (sqrt(0.25) + 0.5) = 0.05.
-    ja: eps 0.5、g 1、beta 0.5/0.75: m 0.5、v 0.25、ステップ 0.1 * 0.5 / (sqrt(0.25) + 0.5) = 0.05 です。"""  # noqa: E501
+    ja: eps 0.5、g 1、beta 0.5/0.75: m 0.5、v 0.25、ステップ 0.1 * 0.5 / (sqrt(0.25) + 0.5) = 0.05 です。"""
     param, m, v = arr(1.0), arr(0.0), arr(0.0)
     impl.adam_update(param, arr(1.0), m, v, 0.1, 1, beta_1=0.5, beta_2=0.75, epsilon=0.5)
     # eps inside the root, sqrt(v + eps): step 0.0577...; the book's Eq. 11-8 literally,
@@ -193,7 +193,7 @@ def test_epsilon_is_added_after_the_root(impl):
 @pytest.mark.hint(3)
 def test_amsgrad_two_steps_by_hand(impl):
     """AMSGrad divides by v_hat = max(v_hat, v): after g=2 then g=0, v_hat stays 1, v is 0.75.
-    ja: AMSGrad は v_hat = max(v_hat, v) で割ります: g=2 のあと g=0 で、v_hat は 1 のまま、v は 0.75 です。"""  # noqa: E501
+    ja: AMSGrad は v_hat = max(v_hat, v) で割ります: g=2 のあと g=0 で、v_hat は 1 のまま、v は 0.75 です。"""
     param, m, v, v_hat = arr(1.0), arr(0.0), arr(0.0), arr(0.0)
     kw = {"beta_1": 0.5, "beta_2": 0.75, "epsilon": 0.0, "v_hat": v_hat}
     impl.adam_update(param, arr(2.0), m, v, 0.1, 1, **kw)
@@ -212,7 +212,7 @@ def test_amsgrad_two_steps_by_hand(impl):
 @given(seed=st.integers(0, 2**16), amsgrad=st.booleans())
 def test_matches_the_reference_on_random_steps(impl, seed, amsgrad):
     """Ten Adam steps on random float64 data agree with scratch (default betas, with AMSGrad).
-    ja: float64 のランダムなデータで Adam を 10 ステップ: scratch と一致します (既定の beta、AMSGrad あり)。"""  # noqa: E501
+    ja: float64 のランダムなデータで Adam を 10 ステップ: scratch と一致します (既定の beta、AMSGrad あり)。"""
     rng = np.random.default_rng(seed)
     grads = rng.standard_normal((10, 4)) * rng.choice([1e-3, 1.0, 1e3], size=4)
     start = rng.standard_normal(4)
@@ -232,7 +232,7 @@ def test_matches_the_reference_on_random_steps(impl, seed, amsgrad):
 @pytest.mark.hint(3)
 def test_float32_stays_float32(impl):
     """float32 arrays stay float32 and follow float64 math to float32 precision over 10 steps.
-    ja: float32 の配列は float32 のままで、10 ステップの間 float32 の精度で float64 の計算に従います。"""  # noqa: E501
+    ja: float32 の配列は float32 のままで、10 ステップの間 float32 の精度で float64 の計算に従います。"""
     rng = np.random.default_rng(1)
     grads, start = rng.standard_normal((10, 6)), rng.standard_normal(6)
     results = {}
@@ -262,7 +262,7 @@ def test_float32_stays_float32(impl):
 @pytest.mark.parametrize("amsgrad", [False, True])
 def test_leaves_the_gradient_alone(impl, amsgrad):
     """grad is read, never written: the caller (a clipping step, a logger) may still need it.
-    ja: grad は読むだけで書き換えません: 呼び出し側 (クリッピングやログ) がまだ使うかもしれません。"""  # noqa: E501
+    ja: grad は読むだけで書き換えません: 呼び出し側 (クリッピングやログ) がまだ使うかもしれません。"""
     g = arr(0.3, -0.7, 2.0)
     param, m, v = arr(1.0, 2.0, 3.0), arr(0.1, 0.1, 0.1), arr(0.2, 0.2, 0.2)
     impl.adam_update(param, g, m, v, 0.01, 3, v_hat=arr(0.5, 0.0, 0.0) if amsgrad else None)

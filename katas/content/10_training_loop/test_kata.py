@@ -102,7 +102,7 @@ def test_in_order_with_a_smaller_last_batch(impl):
 @given(n=st.integers(1, 60), batch_size=st.integers(1, 20), seed=st.integers(0, 2**16))
 def test_every_row_exactly_once_in_full_batches(impl, n, batch_size, seed):
     """One epoch uses each row once, in ceil(n / batch_size) batches; only the last is short.
-    ja: 1 エポックで各行を 1 回ずつ、ceil(n / batch_size) 個のバッチで使います。短いのは最後だけです。"""  # noqa: E501
+    ja: 1 エポックで各行を 1 回ずつ、ceil(n / batch_size) 個のバッチで使います。短いのは最後だけです。"""
     got = epoch(impl, n, batch_size, np.random.default_rng(seed))
     call = f"minibatches({n}, {batch_size}, rng)"
     order = np.concatenate(got) if got else np.array([], dtype=int)
@@ -122,7 +122,7 @@ def test_every_row_exactly_once_in_full_batches(impl, n, batch_size, seed):
 @given(n=st.integers(1, 60), batch_size=st.integers(1, 20), seed=st.integers(0, 2**16))
 def test_shuffled_order_is_one_permutation_from_rng(impl, n, batch_size, seed):
     """Shuffled, the epoch's order is rng.permutation(n): same seed, same batches, any backend.
-    ja: シャッフル時のエポックの順序は rng.permutation(n) です: 同じシードなら同じバッチになります。"""  # noqa: E501
+    ja: シャッフル時のエポックの順序は rng.permutation(n) です: 同じシードなら同じバッチになります。"""
     got = np.concatenate(epoch(impl, n, batch_size, np.random.default_rng(seed)))
     expected = np.random.default_rng(seed).permutation(n)
     assert np.array_equal(got, expected), say(
@@ -258,7 +258,7 @@ def test_n_and_batch_size_must_be_positive_integers(impl, argument, bad):
 @pytest.mark.hint(1)
 def test_numpy_integers_are_integers_too(impl):
     """n and batch_size may be NumPy integers (sizes computed with NumPy often are).
-    ja: n と batch_size は NumPy の整数でも構いません (NumPy で計算したサイズはよくそうなります)。"""  # noqa: E501
+    ja: n と batch_size は NumPy の整数でも構いません (NumPy で計算したサイズはよくそうなります)。"""
     got = epoch(impl, np.int64(10), np.int32(4), shuffle=False)
     assert [b.tolist() for b in got] == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]], say(
         f"minibatches(np.int64(10), np.int32(4), shuffle=False) gave {[b.tolist() for b in got]}",
@@ -296,7 +296,7 @@ def test_negative_patience_or_min_delta_is_rejected(impl):
 @pytest.mark.hint(1)
 def test_first_value_is_an_improvement(impl):
     """A fresh EarlyStopping (best = inf) takes the first value: best 5.0, best_epoch 0, wait 0.
-    ja: 新しい EarlyStopping (best = inf) は最初の値を採ります: best 5.0、best_epoch 0、wait 0 です。"""  # noqa: E501
+    ja: 新しい EarlyStopping (best = inf) は最初の値を採ります: best 5.0、best_epoch 0、wait 0 です。"""
     es = impl.EarlyStopping(patience=3)
     stop = es.update(0, 5.0, weights_of(0))
     assert not stop, say(
@@ -356,7 +356,7 @@ def test_a_short_run_by_hand(impl):
 @pytest.mark.hint(2)
 def test_keeps_the_best_weights_not_the_last(impl):
     """Values 3, 1, 2, 4, 5: best_weights are epoch 1's, not epoch 4's (the book's "winner").
-    ja: 値 3, 1, 2, 4, 5: best_weights はエポック 4 ではなくエポック 1 のものです (本書の「勝者」)。"""  # noqa: E501
+    ja: 値 3, 1, 2, 4, 5: best_weights はエポック 4 ではなくエポック 1 のものです (本書の「勝者」)。"""
     es = impl.EarlyStopping(patience=10)
     run(es, [3.0, 1.0, 2.0, 4.0, 5.0])
     ok = es.best_weights is not None and np.array_equal(es.best_weights[0], [1.0])
@@ -424,7 +424,7 @@ def test_patience_epochs_without_improvement_are_tolerated(impl, patience):
 @pytest.mark.hint(3)
 def test_an_equal_value_is_not_an_improvement(impl):
     """Values 1.0, 1.0 (min_delta 0): the second is no improvement; best_epoch stays 0, wait 1.
-    ja: 値 1.0, 1.0 (min_delta 0): 2 つ目は改善ではありません。best_epoch は 0 のまま、wait は 1 です。"""  # noqa: E501
+    ja: 値 1.0, 1.0 (min_delta 0): 2 つ目は改善ではありません。best_epoch は 0 のまま、wait は 1 です。"""
     es = impl.EarlyStopping(patience=3)
     run(es, [1.0, 1.0])
     got = (es.best_epoch, es.wait)
@@ -463,7 +463,7 @@ def test_an_improvement_must_beat_min_delta(impl):
 @pytest.mark.hint(3)
 def test_min_delta_is_absolute_not_relative(impl):
     """min_delta is an amount, not a fraction: min_delta 0.25 takes 10 -> 9.5 but not 0.5 -> 0.3.
-    ja: min_delta は割合ではなく量です: min_delta 0.25 なら 10 -> 9.5 は改善、0.5 -> 0.3 は改善ではありません。"""  # noqa: E501
+    ja: min_delta は割合ではなく量です: min_delta 0.25 なら 10 -> 9.5 は改善、0.5 -> 0.3 は改善ではありません。"""
     # Absolute (Keras): an improvement is value < best - min_delta. Read as a fraction,
     # value < best * (1 - min_delta), the thresholds would be 7.5 and 0.375 instead of 9.75 and
     # 0.25, and both answers below would flip.
@@ -486,7 +486,7 @@ def test_min_delta_is_absolute_not_relative(impl):
 @pytest.mark.hint(3)
 def test_wait_restarts_after_an_improvement(impl):
     """patience 2, values 5, 6, 6, 4, 6, 6, 6: the improvement at epoch 3 resets wait; stop at 6.
-    ja: patience 2、値 5, 6, 6, 4, 6, 6, 6: エポック 3 の改善で wait がリセットされ、6 で停止します。"""  # noqa: E501
+    ja: patience 2、値 5, 6, 6, 4, 6, 6, 6: エポック 3 の改善で wait がリセットされ、6 で停止します。"""
     es = impl.EarlyStopping(patience=2)
     answers = [bool(a) for a in run(es, [5.0, 6.0, 6.0, 4.0, 6.0, 6.0, 6.0])]
     assert answers == [False] * 6 + [True], say(
@@ -504,7 +504,7 @@ def test_wait_restarts_after_an_improvement(impl):
 )
 def test_stops_exactly_when_the_best_is_more_than_patience_epochs_old(impl, values, patience):
     """min_delta 0: update first says stop at epoch e where e - argmin(values[:e+1]) > patience.
-    ja: min_delta 0: update が最初に停止を告げるのは e - argmin(values[:e+1]) > patience となるエポック e です。"""  # noqa: E501
+    ja: min_delta 0: update が最初に停止を告げるのは e - argmin(values[:e+1]) > patience となるエポック e です。"""
     es = impl.EarlyStopping(patience=patience)
     for e, v in enumerate(values):
         # With min_delta 0 the best epoch is the first occurrence of the running minimum.
@@ -531,7 +531,7 @@ def test_stops_exactly_when_the_best_is_more_than_patience_epochs_old(impl, valu
 )
 def test_follows_the_rule_with_any_min_delta(impl, values, patience, min_delta):
     """Random curves on a grid of 0.5 (exact ties with best - min_delta): the statement's rule.
-    ja: 0.5 刻みのランダムな曲線 (best - min_delta とちょうど等しい値あり): 問題文の規則どおりです。"""  # noqa: E501
+    ja: 0.5 刻みのランダムな曲線 (best - min_delta とちょうど等しい値あり): 問題文の規則どおりです。"""
     es = impl.EarlyStopping(patience=patience, min_delta=min_delta)
     best, best_epoch, wait = math.inf, -1, 0
     for e, v in enumerate(values):

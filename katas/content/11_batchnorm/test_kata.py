@@ -105,7 +105,7 @@ def check_gradients(impl, x, gamma, beta, mm, mv, dout, *, training):
 @pytest.mark.hint(1)
 def test_training_forward_by_hand(impl):
     """(1, 3, 5, 7), eps 4, gamma 2, beta 1: xhat = (-1, -1/3, 1/3, 1), out = (-1, 1/3, 5/3, 3).
-    ja: (1, 3, 5, 7)、eps 4、gamma 2、beta 1: xhat = (-1, -1/3, 1/3, 1)、out = (-1, 1/3, 5/3, 3) です。"""  # noqa: E501
+    ja: (1, 3, 5, 7)、eps 4、gamma 2、beta 1: xhat = (-1, -1/3, 1/3, 1)、out = (-1, 1/3, 5/3, 3) です。"""
     out, _, _, _ = worked_column(impl)
     call = "batchnorm_forward(x (1, 3, 5, 7), gamma 2, beta 1, eps 4, training=True) -> out"
     # With 1/(N-1) the variance would be 20/3 and out would not be round; with eps outside the
@@ -159,7 +159,7 @@ def test_training_output_has_mean_beta_and_std_gamma(impl):
 @given(n=st.integers(1, 6), d=st.integers(1, 4), seed=seeds, training=st.booleans())
 def test_gamma_and_beta_none(impl, n, d, seed, training):
     """gamma=None means a scale of 1 and beta=None a shift of 0; dgamma, dbeta still come back.
-    ja: gamma=None はスケール 1、beta=None はシフト 0 を意味します。dgamma・dbeta はそれでも返ります。"""  # noqa: E501
+    ja: gamma=None はスケール 1、beta=None はシフト 0 を意味します。dgamma・dbeta はそれでも返ります。"""
     x, _, _, rng = make(n, d, seed)
     mm, mv = moving_stats(rng, d)
     kw = {"momentum": 0.9, "training": training}
@@ -228,7 +228,7 @@ def test_float32_stays_float32(impl):
 @pytest.mark.hint(2)
 def test_moving_averages_by_hand(impl):
     """Worked column, momentum 0.75, from 0 and 1: moving mean 0.25*4 = 1, var 0.75 + 0.25*5 = 2.
-    ja: 計算例の列、momentum 0.75、初期値 0 と 1: 移動平均 0.25*4 = 1、分散 0.75 + 0.25*5 = 2 です。"""  # noqa: E501
+    ja: 計算例の列、momentum 0.75、初期値 0 と 1: 移動平均 0.25*4 = 1、分散 0.75 + 0.25*5 = 2 です。"""
     _, _, mm, mv = worked_column(impl, momentum=0.75)
     # Swapped weights would give 3 and 4; Bessel's correction (variance 20/3) 2.4167; arrays
     # rebound instead of updated in place stay at 0 and 1.
@@ -492,7 +492,7 @@ def offset_batch(dtype, offset, n=32, d=3, seed=4):
 )
 def test_a_large_offset_does_not_ruin_the_variance(impl, dtype, offset, atol):
     """x = 1e4 + N(0, 1) in float32, 1e8 + N(0, 1) in float64: compute var as mean((x - mu)^2).
-    ja: float32 で x = 1e4 + N(0, 1)、float64 で 1e8 + N(0, 1): var は mean((x - mu)^2) で計算します。"""  # noqa: E501
+    ja: float32 で x = 1e4 + N(0, 1)、float64 で 1e8 + N(0, 1): var は mean((x - mu)^2) で計算します。"""
     x = offset_batch(dtype, offset)
     d = x.shape[1]
     gamma, beta = np.array([1.0, 2.0, -0.5], dtype), np.array([0.0, 1.0, 3.0], dtype)
@@ -514,7 +514,7 @@ def test_a_large_offset_does_not_ruin_the_variance(impl, dtype, offset, atol):
 @pytest.mark.hint(4)
 def test_training_backward_with_a_large_offset(impl):
     """dx, dgamma, dbeta stay right for x = 1e8 + N(0, 1) in float64 (no E[x^2] - mu^2 inside).
-    ja: float64 の x = 1e8 + N(0, 1) でも dx・dgamma・dbeta は正しいままです (内部に E[x^2] - mu^2 なし)。"""  # noqa: E501
+    ja: float64 の x = 1e8 + N(0, 1) でも dx・dgamma・dbeta は正しいままです (内部に E[x^2] - mu^2 なし)。"""
     x = offset_batch(np.float64, 1e8, n=8)
     d = x.shape[1]
     gamma, beta = np.array([1.0, 2.0, -0.5]), np.zeros(d)

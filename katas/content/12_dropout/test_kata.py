@@ -143,7 +143,7 @@ def test_forward_by_hand(impl):
 )
 def test_forward_matches_the_formula(impl, n, d, seed, rate, kind):
     """Training: out = x * mask / (1 - rate), with the mask given as bools, ints or 0.0/1.0.
-    ja: 学習時: out = x * mask / (1 - rate) です。マスクは bool・int・0.0/1.0 のどれでも構いません。"""  # noqa: E501
+    ja: 学習時: out = x * mask / (1 - rate) です。マスクは bool・int・0.0/1.0 のどれでも構いません。"""
     x, mask, _ = make(n, d, seed, rate)
     given_mask = {"bool": mask, "int": mask.astype(np.int64), "float": mask.astype(float)}[kind]
     out, _ = impl.dropout_forward(x, rate, given_mask, training=True)
@@ -171,7 +171,7 @@ def test_mask_broadcasts(impl, shape):
 @pytest.mark.parametrize("rate", [0.2, 0.7])
 def test_statistics_of_a_random_mask(impl, rate):
     """A random mask keeps about 1 - rate of the units, and E[out] = x (what the scaling is for).
-    ja: ランダムなマスクはユニットの約 1 - rate を残し、E[out] = x です (スケーリングはこのためです)。"""  # noqa: E501
+    ja: ランダムなマスクはユニットの約 1 - rate を残し、E[out] = x です (スケーリングはこのためです)。"""
     n_rows, v = 20_000, np.array([0.5, -2.0, 3.0])
     rng = np.random.default_rng(12)
     x = np.tile(v, (n_rows, 1))
@@ -218,7 +218,7 @@ MASK_DTYPES = [np.bool_, np.uint8, np.int32, np.int64, np.float32, np.float64]
 @pytest.mark.parametrize("x_dtype", [np.float32, np.float64], ids=["float32_x", "float64_x"])
 def test_the_output_has_x_dtype_whatever_the_mask_dtype(impl, x_dtype, mask_dtype):
     """out and dx have x's dtype for any mask dtype: a float64 or int64 mask on float32 x too.
-    ja: マスクの dtype によらず out と dx は x の dtype です: float32 の x に float64 や int64 のマスクでも。"""  # noqa: E501
+    ja: マスクの dtype によらず out と dx は x の dtype です: float32 の x に float64 や int64 のマスクでも。"""
     x, mask, rng = make(5, 4, 3, 0.25)
     x = x.astype(x_dtype)
     given_mask = mask.astype(mask_dtype)
@@ -278,7 +278,7 @@ def test_backward_by_hand(impl):
 @given(n=st.integers(1, 6), d=st.integers(1, 6), seed=seeds, rate=rates)
 def test_backward_gradient_check(impl, n, d, seed, rate):
     """Gradient check with a fixed mask (float64, random dout): dx = dout * mask / (1 - rate).
-    ja: マスクを固定した勾配チェック (float64、ランダムな dout): dx = dout * mask / (1 - rate) です。"""  # noqa: E501
+    ja: マスクを固定した勾配チェック (float64、ランダムな dout): dx = dout * mask / (1 - rate) です。"""
     x, mask, rng = make(n, d, seed, rate)
     dout = rng.standard_normal((n, d))
     _, cache = impl.dropout_forward(x, rate, mask, training=True)

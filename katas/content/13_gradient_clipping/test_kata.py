@@ -103,7 +103,7 @@ def test_clip_by_value_by_hand(impl):
 @given(seed=SEEDS, n=st.integers(1, 4), fraction=st.floats(0.05, 1.5))
 def test_clip_by_value_keeps_every_element_in_the_box(impl, seed, n, fraction):
     """Every element ends in [-c, c]; an element already inside is unchanged, one outside is +-c.
-    ja: すべての要素が [-c, c] に入ります。もとから中の要素は変わらず、外の要素は +-c になります。"""  # noqa: E501
+    ja: すべての要素が [-c, c] に入ります。もとから中の要素は変わらず、外の要素は +-c になります。"""
     grads = draw_grads(seed, n)
     c = fraction * max(float(np.abs(g).max()) for g in grads)
     out = call_clip(impl, "clip_by_value", grads, c)
@@ -188,7 +188,7 @@ def test_clip_by_norm_book_example(impl):
 @pytest.mark.hint(2)
 def test_clip_by_norm_treats_each_tensor_on_its_own(impl):
     """c = 6.5: g1 = [3, 4] (norm 5) stays as it is, g2 = [0, 12] (norm 12) becomes [0, 6.5].
-    ja: c = 6.5: g1 = [3, 4] (ノルム 5) はそのまま、g2 = [0, 12] (ノルム 12) は [0, 6.5] になります。"""  # noqa: E501
+    ja: c = 6.5: g1 = [3, 4] (ノルム 5) はそのまま、g2 = [0, 12] (ノルム 12) は [0, 6.5] になります。"""
     out = call_clip(impl, "clip_by_norm", pythagoras(), 6.5)
     # A global clip would halve both (joint norm 13); rescaling every tensor to norm c even when
     # it is shorter would stretch g1 to [3.9, 5.2].
@@ -218,7 +218,7 @@ def test_clip_by_norm_treats_each_tensor_on_its_own(impl):
 @pytest.mark.hint(2)
 def test_the_norm_of_a_matrix_uses_every_entry(impl):
     """||[[3, 0], [0, 4]]|| is sqrt(9 + 16) = 5 (every entry), so clipnorm 4.5 scales it by 0.9.
-    ja: ||[[3, 0], [0, 4]]|| はすべての要素を使って sqrt(9 + 16) = 5 なので、clipnorm 4.5 で 0.9 倍になります。"""  # noqa: E501
+    ja: ||[[3, 0], [0, 4]]|| はすべての要素を使って sqrt(9 + 16) = 5 なので、clipnorm 4.5 で 0.9 倍になります。"""
     g = np.array([[3.0, 0.0], [0.0, 4.0]])
     out = call_clip(impl, "clip_by_norm", [g], 4.5)
     expect_not(
@@ -274,7 +274,7 @@ def test_zero_gradient_stays_zero(impl):
 @pytest.mark.hint(3)
 def test_clip_by_global_norm_by_hand(impl):
     """c = 6.5 and joint norm sqrt(25 + 144) = 13: both tensors are halved, [1.5, 2] and [0, 6].
-    ja: c = 6.5、全体のノルム sqrt(25 + 144) = 13: 両方のテンソルが半分になり [1.5, 2] と [0, 6] です。"""  # noqa: E501
+    ja: c = 6.5、全体のノルム sqrt(25 + 144) = 13: 両方のテンソルが半分になり [1.5, 2] と [0, 6] です。"""
     out = call_clip(impl, "clip_by_global_norm", pythagoras(), 6.5)
     # Per tensor: [3, 4] and [0, 6.5]; with the sum of the norms (17) instead of 13: 6.5 / 17;
     # without the square root (169): 6.5 / 169.

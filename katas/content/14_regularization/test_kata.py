@@ -104,7 +104,7 @@ def expect_untouched(impl, name, args, arrays):
 @pytest.mark.hint(1)
 def test_penalty_by_hand(impl):
     """W = [[1, -2], [0, 0.5]]: l1 0.25 -> 0.875, l2 0.5 -> 2.625 (no 0.5 factor), both -> 3.5.
-    ja: W = [[1, -2], [0, 0.5]]: l1 0.25 -> 0.875、l2 0.5 -> 2.625 (0.5 の係数なし)、両方 -> 3.5 です。"""  # noqa: E501
+    ja: W = [[1, -2], [0, 0.5]]: l1 0.25 -> 0.875、l2 0.5 -> 2.625 (0.5 の係数なし)、両方 -> 3.5 です。"""
     no_abs = (
         0.25 * -0.5,
         "l1 * sum(w) without the absolute value: negative weights would lower the loss",
@@ -146,7 +146,7 @@ def test_penalty_by_hand(impl):
 @pytest.mark.hint(1)
 def test_penalty_is_a_sum_not_a_mean(impl):
     """ones((5, 5)) with l2 0.5 costs 0.5 * 25 = 12.5 (Keras' own example), not 0.5 (a mean).
-    ja: ones((5, 5)) に l2 0.5 のコストは 0.5 * 25 = 12.5 (Keras 自身の例) で、0.5 (平均) ではありません。"""  # noqa: E501
+    ja: ones((5, 5)) に l2 0.5 のコストは 0.5 * 25 = 12.5 (Keras 自身の例) で、0.5 (平均) ではありません。"""
     mean = (
         0.5,
         "exactly 1/25 of 12.5, the mean over the 25 weights: the penalty is a sum, so big layers "
@@ -189,7 +189,7 @@ def test_penalty_formula(impl, seed, shape, l1, l2):
 @pytest.mark.hint(2)
 def test_gradient_by_hand(impl):
     """W = [[1, -2], [0, 0.5]], l1 0.25, l2 0.5: 0.25 sign(W) + W = [[1.25, -2.25], [0, 0.75]].
-    ja: W = [[1, -2], [0, 0.5]]、l1 0.25、l2 0.5: 0.25 sign(W) + W = [[1.25, -2.25], [0, 0.75]] です。"""  # noqa: E501
+    ja: W = [[1, -2], [0, 0.5]]、l1 0.25、l2 0.5: 0.25 sign(W) + W = [[1.25, -2.25], [0, 0.75]] です。"""
     got = impl.l1_l2_penalty_grad(W, l1=0.25, l2=0.5)
     # 2 * l2 * W = W here: a missing 2 gives 0.5 W; sign(0) = 1 puts 0.25 at [1, 0].
     call = "l1_l2_penalty_grad(W, 0.25, 0.5)"
@@ -217,7 +217,7 @@ def test_gradient_by_hand(impl):
 @pytest.mark.hint(2)
 def test_l1_gradient_at_zero_is_zero(impl):
     """A weight that is exactly 0 feels no L1 pull: sign(0) = 0, as TensorFlow's gradient of abs.
-    ja: ちょうど 0 の重みには L1 の引力が働きません: TensorFlow の abs の勾配と同じく sign(0) = 0 です。"""  # noqa: E501
+    ja: ちょうど 0 の重みには L1 の引力が働きません: TensorFlow の abs の勾配と同じく sign(0) = 0 です。"""
     w = np.array([0.0, -0.0, 3.0, -3.0])
     got = impl.l1_l2_penalty_grad(w, l1=0.1)
     expect_not(
@@ -236,7 +236,7 @@ def test_l1_gradient_at_zero_is_zero(impl):
 @given(seed=SEEDS, rows=st.integers(1, 5), cols=st.integers(1, 5), l1=FACTORS, l2=FACTORS)
 def test_gradient_check(impl, seed, rows, cols, l1, l2):
     """Gradient check of l1_l2_penalty_grad against your l1_l2_penalty (float64, away from 0).
-    ja: l1_l2_penalty_grad をあなたの l1_l2_penalty で勾配チェックします (float64、0 から離して)。"""  # noqa: E501
+    ja: l1_l2_penalty_grad をあなたの l1_l2_penalty で勾配チェックします (float64、0 から離して)。"""
     w = np.random.default_rng(seed).standard_normal((rows, cols))
     # Keep every weight at least 1e-3 from the kink of |w| at 0, so that the centred difference
     # (step 1e-5) never straddles it: the penalty is then a quadratic on each side, where centred
@@ -275,7 +275,7 @@ def test_gradient_keeps_shape_and_dtype_and_leaves_w_alone(impl, dtype):
 @pytest.mark.hint(3)
 def test_max_norm_by_hand(impl):
     """Defaults (2, axis 0): column [3, 4] -> [1.2, 1.6]; [0.6, 0.8] (norm 1) stays; zeros stay.
-    ja: 既定値 (2, axis 0): 列 [3, 4] -> [1.2, 1.6]、[0.6, 0.8] (ノルム 1) はそのまま、0 の列もそのままです。"""  # noqa: E501
+    ja: 既定値 (2, axis 0): 列 [3, 4] -> [1.2, 1.6]、[0.6, 0.8] (ノルム 1) はそのまま、0 の列もそのままです。"""
     got = impl.max_norm(KERNEL)
     # Column 1 is inside the ball: multiplied by 1 / (1 + 1e-7), not stretched to norm 2. Rows
     # instead of columns (axis 1) would cut [3, 0.6, 0] and [4, 0.8, 0] instead.
@@ -379,7 +379,7 @@ def test_max_norm_properties(impl, seed, rows, cols, axis, fraction):
 )
 def test_max_norm_matches_the_reference(impl, seed, rows, cols, axis, fraction):
     """max_norm agrees with scratch to 1e-12 (Keras' epsilon included) on random kernels.
-    ja: ランダムなカーネルで max_norm が scratch と 1e-12 まで一致します (Keras の epsilon 込み)。"""  # noqa: E501
+    ja: ランダムなカーネルで max_norm が scratch と 1e-12 まで一致します (Keras の epsilon 込み)。"""
     w = draw_kernel(seed, rows, cols)
     c = fraction * float(slice_norms(w, axis).max())
     expected = reference_max_norm(w, c, axis)
@@ -555,7 +555,7 @@ def test_max_norms_keep_float32(impl, name):
 )
 def test_returns_a_new_array_also_when_nothing_changes(impl, name, args):
     """Nothing to cut or zero (large radius, threshold 0): still a new array, not w itself.
-    ja: 切るものも 0 にするものもなくても (大きな半径、しきい値 0)、w そのものではなく新しい配列を返します。"""  # noqa: E501
+    ja: 切るものも 0 にするものもなくても (大きな半径、しきい値 0)、w そのものではなく新しい配列を返します。"""
     w = KERNEL.copy()
     got = getattr(impl, name)(w, *args)
     call = f"{name}(w, {', '.join(repr(a) for a in args)})"

@@ -5,8 +5,6 @@ multiples of 1/8 or 1/64: exact in binary, so the expected values can be checked
 compared with ``==``.
 """
 
-# ruff: noqa: E501 (a Japanese line cannot be broken mid-phrase to fit 100 columns)
-
 import numpy as np
 import pytest
 from hypothesis import given

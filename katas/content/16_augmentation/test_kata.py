@@ -5,8 +5,6 @@ out on paper. The property tests compare with ``loop_shift`` and ``loop_rotate``
 statement's formulas one pixel at a time, in float64, with nothing vectorised to get wrong.
 """
 
-# ruff: noqa: E501 (a Japanese line cannot be broken mid-phrase to fit 100 columns)
-
 import math
 
 import numpy as np

@@ -5,8 +5,6 @@ biases; ``chain`` below is the tests' own, independent backward pass with every 
 Freezing must not change any gradient it still computes: only which ones it computes.
 """
 
-# ruff: noqa: E501 (a Japanese line cannot be broken mid-phrase to fit 100 columns)
-
 import itertools
 
 import numpy as np

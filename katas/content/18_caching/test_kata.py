@@ -5,8 +5,6 @@ own inference pass over the whole of x at once. The batch norm's moving statisti
 far from any chunk's own mean and variance, so normalizing with the batch shows at once.
 """
 
-# ruff: noqa: E501 (a Japanese line cannot be broken mid-phrase to fit 100 columns)
-
 import numpy as np
 import pytest
 

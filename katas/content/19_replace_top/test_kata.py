@@ -5,8 +5,6 @@ fan-in taken from the wrong layer shows as a wrong shape). The new kernels are c
 ``scratch.initializers`` drawing from a generator of the same seed, in the same order.
 """
 
-# ruff: noqa: E501 (a Japanese line cannot be broken mid-phrase to fit 100 columns)
-
 import itertools
 
 import numpy as np

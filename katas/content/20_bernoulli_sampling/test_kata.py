@@ -4,8 +4,6 @@ W has scikit-learn's layout (H, D). The hand-worked examples use H != D, so that
 transpose fails at once, and one test uses H == D, where a wrong transpose raises no error.
 """
 
-# ruff: noqa: E501 (a Japanese line cannot be broken mid-phrase to fit 100 columns)
-
 import numpy as np
 import pytest
 from hypothesis import given

@@ -4,8 +4,6 @@ The strongest test enumerates a tiny RBM: F(v) must equal -log sum_h exp(-E(v, h
 2^H hidden states, the definition the closed form comes from.
 """
 
-# ruff: noqa: E501 (a Japanese line cannot be broken mid-phrase to fit 100 columns)
-
 import itertools
 
 import numpy as np

@@ -5,8 +5,6 @@ request's shape: what a CD-k step asks for (k arrays of (n, H)) is part of what 
 ``guide`` below is the practical guide's recipe written out, the expected values' source.
 """
 
-# ruff: noqa: E501 (a Japanese line cannot be broken mid-phrase to fit 100 columns)
-
 import numpy as np
 import pytest
 from hypothesis import given

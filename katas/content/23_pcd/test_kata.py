@@ -6,8 +6,6 @@ makes; ``expected_step`` is the tests' own PCD-k with those draws. The batch has
 chain m != n, so that a mean over the wrong count, or a chain replaced by the batch, shows.
 """
 
-# ruff: noqa: E501 (a Japanese line cannot be broken mid-phrase to fit 100 columns)
-
 import itertools
 
 import numpy as np

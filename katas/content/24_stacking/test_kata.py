@@ -6,8 +6,6 @@ so that a missing transpose fails at once; the square ones (every width 4) catch
 that such shapes hide: a transpose forgotten, the pixels fed to every RBM.
 """
 
-# ruff: noqa: E501 (a Japanese line cannot be broken mid-phrase to fit 100 columns)
-
 import itertools
 
 import numpy as np

@@ -5,8 +5,6 @@ its shape), float64, a random upstream gradient and pre-activations of both sign
 ELU's derivative matters).
 """
 
-# ruff: noqa: E501 (a Japanese line cannot be broken mid-phrase to fit 100 columns)
-
 import numpy as np
 import pytest
 from hypothesis import given

@@ -4,8 +4,6 @@ The worked examples use stddev 0.5 (a variance read as the stddev gives 0.25, an
 difference) and rate 0.25 with a uniform exactly at 0.25 (TF keeps an entry where u >= rate).
 """
 
-# ruff: noqa: E501 (a Japanese line cannot be broken mid-phrase to fit 100 columns)
-
 import numpy as np
 import pytest
 from hypothesis import given

@@ -6,8 +6,6 @@ split so that a == b would show up quickly. Statistical bounds are 5 standard de
 count they bound (a correct implementation fails one with probability below 1e-6).
 """
 
-# ruff: noqa: E501 (a Japanese line cannot be broken mid-phrase to fit 100 columns)
-
 import numpy as np
 import pytest
 

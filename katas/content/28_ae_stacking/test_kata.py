@@ -6,8 +6,6 @@ own pass up the stack. Most stacks narrow (different widths, so that a layer in 
 fails on its shape); the square ones (every width 4) catch what equal shapes hide.
 """
 
-# ruff: noqa: E501 (a Japanese line cannot be broken mid-phrase to fit 100 columns)
-
 import itertools
 
 import numpy as np
