@@ -1,5 +1,7 @@
-"""Turning a CheckResult into what a teacher would say: one failing test, its message, the
-input that broke it, and which hint to read. ``-v`` adds pytest's full report."""
+"""Turning a CheckResult into what a teacher would say: the most telling failing test (one
+written for a named mistake, else a worked example, else a randomized one), its message, the
+input that broke it, the learner's line that raised, what the learner's code printed, and which
+hint to read. ``-v`` shows every failure once, each with pytest's full report."""
 
 from __future__ import annotations
 
@@ -144,16 +146,50 @@ def report(kata: Kata, result: CheckResult, lang: str, verbose: bool = False) ->
         problem = {"kind": "incomplete", "ran": len(result.tests), "collected": n}
         return explain_problem(kata, {**problem, "reason": "an unknown cause"}, lang)
     lines = [t(lang, "failed", title=title(kata, lang), passed=result.n_passed, n=n)]
+    if verbose:
+        # Every failure once, the most telling first, each with pytest's full report of it.
+        for i, failure in enumerate(failures, 1):
+            name = failure.get("name", "?")
+            doc = failure.get("doc") or name
+            lines.append("")
+            lines.append(t(lang, "failure_n", i=i, n=len(failures), doc=doc, name=name))
+            lines.extend(failure_details(kata, failure, lang))
+            longrepr = (failure.get("longrepr") or "").strip("\n")
+            if longrepr:
+                lines.append(t(lang, "pytest_report"))
+                lines.extend("    " + line for line in longrepr.splitlines())
+        lines.extend(chatty)
+        return "\n".join(lines)
     first = failures[0]
     lines.append(t(lang, "first_failure", doc=first.get("doc") or first.get("name", "?")))
-    message = first.get("message") or ""
-    lines.extend("    " + line for line in message.splitlines() if line.strip())
-    if first.get("hint"):
-        lines.append(t(lang, "read_hint", id=kata.id, level=first["hint"]))
+    lines.extend(failure_details(kata, first, lang))
     if len(failures) > 1:
         lines.append(t(lang, "more_failures", n=len(failures) - 1, id=kata.id))
     lines.extend(chatty)
-    if verbose:
-        for f in failures:
-            lines.append(f"\n--- {f.get('name')}\n{f.get('longrepr', '')}")
     return "\n".join(lines)
+
+
+def failure_details(kata: Kata, failure: dict[str, Any], lang: str) -> list[str]:
+    """What one failing test says: its message, the input hypothesis found, the line of the
+    learner's file that raised, what the learner's code printed, and the hint meant for it."""
+    lines = ["    " + line for line in (failure.get("message") or "").splitlines() if line.strip()]
+    if failure.get("example"):
+        example = failure["example"].splitlines()
+        lines.append("    " + t(lang, "failing_input", args=example[0]))
+        lines.extend("      " + line for line in example[1:])
+    where = failure.get("where")
+    if isinstance(where, dict) and where.get("line"):
+        fields = {k: where.get(k, "?") for k in ("function", "line", "file", "code")}
+        lines.append("    " + t(lang, "raised_at", **fields))
+    printed = (failure.get("printed") or "").rstrip()
+    if printed:
+        shown = len(printed.encode("utf-8"))
+        total = failure.get("printed_bytes") or shown
+        if total > shown + 1:  # +1: the final newline is not shown
+            lines.append(t(lang, "printed_some", size=size_text(total)))
+        else:
+            lines.append(t(lang, "printed_all"))
+        lines.extend("    | " + line for line in printed.splitlines())
+    if failure.get("hint"):
+        lines.append(t(lang, "read_hint", id=kata.id, level=failure["hint"]))
+    return lines

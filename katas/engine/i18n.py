@@ -217,6 +217,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "watch_no_keys": "Save a kata file to check it (no terminal here, so no keys); Ctrl-C "
         "stops.",
         "watch_bye": "Stopped watching. `katas` starts again where you are.",
+        # feedback
+        "failing_input": "Failing input: {args}",
+        "raised_at": "in {function}, line {line} of {file}:  {code}",
+        "printed_all": "Your code printed:",
+        "printed_some": "Your code printed {size}; the end of it:",
+        "failure_n": "Failing test {i} of {n}: {doc}  ({name})",
+        "pytest_report": "  The test's code and traceback:",
     },
     "ja": {
         "passed": "✔ {title}: {n} 個のテストすべてに合格しました。",
@@ -430,6 +437,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "watch_no_keys": "カタのファイルを保存するとチェックします (端末ではないのでキーは使えま"
         "せん)。Ctrl-C で終了します。",
         "watch_bye": "監視を終了しました。`katas` で続きから再開できます。",
+        # feedback
+        "failing_input": "失敗した入力: {args}",
+        "raised_at": "{file} の {line} 行目 ({function} の中):  {code}",
+        "printed_all": "あなたのコードの出力:",
+        "printed_some": "あなたのコードは {size} を出力しました。最後の部分:",
+        "failure_n": "失敗したテスト {n} 個中 {i} 個目: {doc}  ({name})",
+        "pytest_report": "  テストのコードとトレースバック:",
     },
 }
 

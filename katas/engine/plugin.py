@@ -1,21 +1,33 @@
 """The pytest plugin a kata's tests run under (in the child process).
 
 It provides the ``impl`` fixture (the module under test: the learner's file, the stub, the
-reference or a mutant), registers the ``hint(n)`` marker that ties a test to a hint level, and
-records each test's outcome for the parent process.
+reference or a mutant), registers the ``hint(n)`` and ``mistake(name)`` markers, and records
+each test's outcome for the parent process: its kind (``mistake``: written for one named classic
+mistake; ``example``: a worked example, no hypothesis; ``property``: a hypothesis test), its
+place in the file, the failure's message, hypothesis' input, the line of the learner's file
+that raised, and what the learner's code printed in the failing example.
+
+The tests run in that order of kinds (ties in file order), so the failure a learner is shown
+first is also the first one found; once a test has failed, the learner's profile runs the
+remaining hypothesis tests briefly and without shrinking (see ``Recorder.pytest_runtest_call``).
 """
 
 from __future__ import annotations
 
 import functools
 import os
+import re
+import sys
+import traceback
 import types
-from typing import Any
+from typing import Any, TextIO
 
 import pytest
 from _pytest.outcomes import OutcomeException
 from hypothesis import HealthCheck, Phase, settings
+from hypothesis.control import current_build_context, currently_in_test_context
 from hypothesis.errors import StopTest
+from hypothesis.internal.conjecture import engine as hypothesis_engine
 
 from katas.engine.testing import doc_in, lang
 
@@ -40,7 +52,24 @@ settings.register_profile(
     parent=settings.get_profile("katas"),
     phases=[Phase.explicit, Phase.reuse, Phase.generate],
 )
-settings.load_profile("katas-proof" if os.environ.get("DNN_KATAS_PROOF") else "katas")
+PROOF = bool(os.environ.get("DNN_KATAS_PROOF"))
+settings.load_profile("katas-proof" if PROOF else "katas")
+if not PROOF:
+    # A learner waits for the answer: hypothesis' shrinker may otherwise spend seconds (up to
+    # its MAX_SHRINKING_SECONDS, 300 by default) turning a failing input into a minimal one.
+    # No setting bounds it, but hypothesis keeps this engine constant monkeypatchable for that
+    # purpose; past it the shrinker stops and the smallest failure found so far is reported
+    # (the "very slow shrinking" warning it emits goes to hypothesis' reporter, silenced in
+    # the child). A fraction of a second already shrinks the katas' small integer inputs.
+    hypothesis_engine.MAX_SHRINKING_SECONDS = 0.6  # type: ignore[assignment]
+
+# After a first failure the kata is not solved whatever the rest says: the remaining hypothesis
+# tests run with this many examples and no shrinking, so a wrong answer reports fast.
+EXAMPLES_AFTER_A_FAILURE = 8
+# The learner's own output shown under a failure: its end, as a screen shows it.
+PRINTED_LINES = 20
+PRINTED_BYTES = 2048
+KINDS = ("mistake", "example", "property")
 
 
 STUB_MARK = "[stub] "
@@ -67,6 +96,7 @@ def _fail_fast(fn: Any) -> Any:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        __tracebackhide__ = True  # pytest's report (-v) goes from the test to the learner's code
         try:
             return fn(*args, **kwargs)
         except NotImplementedError:
@@ -114,6 +144,10 @@ class Recorder:
 
     def __init__(self, module: types.ModuleType, progress: Any = None) -> None:
         self.module = module
+        self.learner_file = str(getattr(module, "__file__", "") or "")
+        self.printed = Printed()
+        self.failed_before = False
+        self.place: dict[str, int] = {}
         self.progress = progress or (lambda event, **data: None)
         self.results: list[dict[str, Any]] = []
         self.by_id: dict[str, dict[str, Any]] = {}
@@ -141,6 +175,12 @@ class Recorder:
         if report.failed:
             self.collect_errors.append(report.longreprtext.strip()[-2000:])
 
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        """Named-mistake tests first, then worked examples, then hypothesis tests (a stable
+        sort: file order within each kind), the order a learner is shown their failures in."""
+        self.place = {item.nodeid: i for i, item in enumerate(items)}
+        items.sort(key=lambda item: KINDS.index(test_kind(item)))
+
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self.collected = len(session.items)
         self.progress("collected", n=self.collected)
@@ -149,6 +189,29 @@ class Recorder:
     def pytest_runtest_protocol(self, item: pytest.Item) -> None:
         self.current = item
         self.progress("test", name=item.name, doc=_doc(item))
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Any:
+        """Run the test with the learner's prints teed into ``self.printed``; after a failure,
+        a hypothesis test gets a short run (learner profile only: the proof keeps its own)."""
+        test = getattr(item, "obj", None)
+        if self.failed_before and not PROOF and getattr(test, "is_hypothesis_test", False):
+            # What @settings would set, set late: hypothesis reads it when the test is called.
+            # (@settings itself refuses a test that already has one.)
+            current = test._hypothesis_internal_use_settings
+            test._hypothesis_internal_use_settings = settings(
+                current,
+                max_examples=min(current.max_examples, EXAMPLES_AFTER_A_FAILURE),
+                phases=[p for p in current.phases if p is not Phase.shrink],
+            )
+        self.printed.reset()
+        saved = sys.stdout, sys.stderr
+        sys.stdout, sys.stderr = Tee(saved[0], self.printed), Tee(saved[1], self.printed)
+        try:
+            yield
+        finally:
+            # Learner code may have replaced them itself: put back what was there.
+            sys.stdout, sys.stderr = saved
 
     def pytest_keyboard_interrupt(self, excinfo: Any) -> None:
         exc = excinfo.value
@@ -166,15 +229,20 @@ class Recorder:
         elif report.when == "teardown" and report.failed and item.nodeid in self.by_id:
             # A test whose clean-up failed did not pass either.
             entry = self.by_id[item.nodeid]
+            message, example, where = _failure(call.excinfo, report, self.learner_file)
             entry.update(
                 outcome="failed",
-                message=entry["message"] or _failure_text(call.excinfo, report),
-                longrepr=entry["longrepr"] + report.longreprtext,
+                message=entry["message"] or message,
+                example=entry["example"] or example,
+                where=entry["where"] or where,
+                longrepr=entry["longrepr"] + _clean_longrepr(report.longreprtext),
             )
+            self.failed_before = True
 
     def _record(self, item: pytest.Item, call: pytest.CallInfo, report: Any) -> None:
         marker = item.get_closest_marker("hint")
-        message, outcome_name = "", report.outcome
+        mistake = item.get_closest_marker("mistake")
+        message, outcome_name, example, where = "", report.outcome, "", None
         skip_text = report.longrepr[2] if isinstance(report.longrepr, tuple) else ""
         if report.skipped and STUB_MARK in skip_text:
             outcome_name = "failed"
@@ -184,14 +252,25 @@ class Recorder:
             outcome_name = "failed"
             message = f"the test was skipped: {skip_text}".strip()
         elif report.failed:
-            message = _failure_text(call.excinfo, report)
+            message, example, where = _failure(call.excinfo, report, self.learner_file)
+        failed = outcome_name != "passed"
+        self.failed_before = self.failed_before or failed
+        printed = self.printed.text() if failed and report.when == "call" else ""
         entry = {
             "name": item.name,
             "doc": _doc(item),
             "outcome": outcome_name,
             "hint": marker.args[0] if marker and marker.args else None,
+            "kind": test_kind(item),
+            "mistake": mistake.args[0] if mistake and mistake.args else None,
+            "place": self.place.get(item.nodeid, len(self.place)),
             "message": message,
-            "longrepr": report.longreprtext if report.failed else "",
+            "example": example,
+            "where": where,
+            "printed": printed,
+            "printed_bytes": self.printed.total if printed else 0,
+            "longrepr": _clean_longrepr(report.longreprtext) if report.failed else "",
+            "seconds": round(float(getattr(report, "duration", 0.0)), 4),
         }
         self.results.append(entry)
         self.by_id[item.nodeid] = entry
@@ -220,20 +299,142 @@ class Recorder:
         return {"tests": self.results, "collected": self.collected, "problem": problem}
 
 
-def _failure_text(excinfo: Any, report: Any) -> str:
-    """The exception's own message plus hypothesis' minimal falsifying example, if any."""
+def test_kind(item: pytest.Item) -> str:
+    """ "mistake" (marked ``@pytest.mark.mistake``), "property" (a hypothesis ``@given`` test)
+    or "example" (a deterministic test: a worked example)."""
+    if item.get_closest_marker("mistake") is not None:
+        return "mistake"
+    if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+        return "property"
+    return "example"
+
+
+def _failure(excinfo: Any, report: Any, learner_file: str) -> tuple[str, str, dict | None]:
+    """(message, hypothesis' input, where in the learner's file it was raised) for a failure.
+
+    The message of a test's own assertion is its text alone; any other exception, or one
+    raised inside the learner's file, reads "Type: message" with the learner's line beside it.
+    """
     if excinfo is None:
-        return report.longreprtext.strip().splitlines()[-1] if report.longreprtext else ""
+        return (report.longreprtext.strip().splitlines() or [""])[-1], "", None
     exc = excinfo.value
-    plain = isinstance(exc, AssertionError | StoppedTheRun)
-    text = str(exc) if plain else f"{type(exc).__name__}: {exc}"
+    where = learner_frame(exc, learner_file)
+    plain = isinstance(exc, AssertionError | StoppedTheRun) and where is None
+    text = str(exc) if plain else f"{type(exc).__name__}: {exc}".rstrip(": ")
     notes = [n for n in (getattr(exc, "__notes__", None) or []) if "Falsifying example" in n]
-    for note in notes[:1]:
-        # Hypothesis' minimal input, minus the noise: the module argument and its comments.
-        keep = [
-            line.split("  #")[0].rstrip()
-            for line in note.splitlines()
-            if "impl=" not in line and not line.strip().startswith("#")
-        ]
-        text += "\n" + "\n".join(keep)
-    return text.strip()
+    return text.strip(), falsifying_input(notes[0]) if notes else "", where
+
+
+def learner_frame(exc: BaseException, learner_file: str) -> dict[str, Any] | None:
+    """The deepest frame of ``exc``'s traceback inside the learner's file, as plain data:
+    {"function", "line", "file" (its name), "code"}; None when the error arose elsewhere."""
+    if not learner_file:
+        return None
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == learner_file]
+    if not frames:
+        return None
+    frame = frames[-1]
+    return {
+        "function": frame.name,
+        "line": frame.lineno,
+        "file": os.path.basename(learner_file),
+        "code": (frame.line or "").strip(),
+    }
+
+
+# NumPy's scalar reprs in hypothesis' example lines ("np.float64(0.5)", "np.True_").
+_NUMPY_SCALAR = re.compile(r"\bnp\.(?:float|int|uint|complex|bool)\w*\(([^()]*)\)")
+_NUMPY_BOOL = re.compile(r"\bnp\.(True|False)_")
+# The ``impl`` argument's repr, "impl = <module 'kata_impl_dense' (...)>": noise in a report.
+_MODULE_ARG = re.compile(r"\bimpl\s*=\s*<module ")
+
+
+def plain_reprs(text: str) -> str:
+    """NumPy scalar reprs as plain numbers: np.float64(0.5) -> 0.5, np.True_ -> True."""
+    return _NUMPY_BOOL.sub(r"\1", _NUMPY_SCALAR.sub(r"\1", text))
+
+
+def falsifying_input(note: str) -> str:
+    """Hypothesis' falsifying example as the learner reads it: "n=2, d=1, seed=17" (the
+    module argument, hypothesis' comments and NumPy reprs left out)."""
+    lines = [line.split("  #")[0].rstrip() for line in note.splitlines()]
+    args = [
+        line.strip().rstrip(",")
+        for line in lines[1:]
+        if line.strip()
+        and line.strip() not in (")", "")
+        and not line.strip().startswith(("#", "impl="))
+    ]
+    if len(lines) > 1 and lines[-1].strip() == ")":
+        return plain_reprs(", ".join(args))
+    # Not the usual layout: keep the lines (minus the module and the comments) as they are.
+    keep = [line for line in lines if line.strip() and "impl=" not in line]
+    return plain_reprs("\n".join(keep[1:] if keep and "Falsifying" in keep[0] else keep))
+
+
+def _clean_longrepr(text: str) -> str:
+    """pytest's report of a failure (for ``-v``), without the module argument's repr."""
+    lines = [line for line in text.splitlines() if not _MODULE_ARG.search(line)]
+    return plain_reprs("\n".join(lines))
+
+
+class Printed:
+    """The end of what learner code printed during one test, or for a hypothesis test during
+    its last example (the final, minimal one when it failed): a new example starts afresh."""
+
+    KEEP = 4 * PRINTED_BYTES
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.parts: list[str] = []
+        self.size = 0
+        self.total = 0
+        self.context: Any = None
+        self.final = True
+
+    def write(self, text: str) -> None:
+        context = current_build_context() if currently_in_test_context() else None
+        if context is not self.context:
+            self.reset()
+            self.context = context
+            self.final = context is None or bool(getattr(context, "is_final", False))
+        self.total += len(text.encode("utf-8", errors="replace"))
+        self.parts.append(text)
+        self.size += len(text)
+        if self.size > 2 * self.KEEP:
+            joined = "".join(self.parts)[-self.KEEP :]
+            self.parts, self.size = [joined], len(joined)
+
+    def text(self) -> str:
+        """The last PRINTED_LINES lines (at most PRINTED_BYTES) of the final example's output;
+        "" when it printed nothing (output of earlier examples is not its output)."""
+        if not self.final:
+            return ""
+        lines = "".join(self.parts)[-self.KEEP :].splitlines()[-PRINTED_LINES:]
+        data = "\n".join(lines).encode("utf-8", errors="replace")[-PRINTED_BYTES:]
+        return data.decode("utf-8", errors="ignore").strip("\n")
+
+
+class Tee:
+    """A text stream writing through to ``stream`` (the parent still counts and bounds all
+    output) while ``printed`` keeps the end of it."""
+
+    def __init__(self, stream: TextIO, printed: Printed) -> None:
+        self._stream = stream
+        self._printed = printed
+
+    def write(self, text: str) -> int:
+        self._printed.write(str(text))
+        return self._stream.write(text)
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)

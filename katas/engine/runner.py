@@ -245,11 +245,27 @@ class CheckResult:
 
     @property
     def failures(self) -> list[dict[str, Any]]:
-        return [t for t in self.tests if t.get("outcome") != "passed"]
+        """The failing tests, the most telling first: tests written for a named mistake, then
+        worked examples, then hypothesis tests; ties in the order of the test file."""
+        failed = [t for t in self.tests if t.get("outcome") != "passed"]
+        return sorted(failed, key=failure_rank)
 
     @property
     def n_passed(self) -> int:
         return sum(t.get("outcome") == "passed" for t in self.tests)
+
+
+# The order failures are shown in, by the plugin's "kind" of a test (katas.engine.plugin).
+FAILURE_KINDS = ("mistake", "example", "property")
+
+
+def failure_rank(test: dict[str, Any]) -> tuple[int, int]:
+    """Sort key of a failing test: its kind's rank, then its place in the test file (a record
+    without them, from an older child, keeps its place after the ranked ones)."""
+    kind = test.get("kind")
+    rank = FAILURE_KINDS.index(kind) if kind in FAILURE_KINDS else len(FAILURE_KINDS)
+    place = test.get("place")
+    return rank, place if isinstance(place, int) else 0
 
 
 def read_events(path: Path) -> list[dict[str, Any]]:
@@ -330,6 +346,9 @@ def run_check(
     ``timeout`` (default: ``default_timeout()``) bounds the whole child; an implementation not
     finished by then gets a "timeout" problem saying where it was, and any after it a "not_run"
     problem. ``lang`` ("en" | "ja") is the language of the tests' descriptions and messages.
+    ``verbose`` is accepted for the callers' sake: the child records every failure's full
+    report either way, and its output is read (bounded), never passed to the terminal, so
+    ``-v`` shows each failure once (``feedback.report``).
     """
     timeout = default_timeout() if timeout is None else check_timeout(timeout)
     with tempfile.TemporaryDirectory(prefix="katas-") as tmp:
@@ -345,7 +364,6 @@ def run_check(
             args,
             timeout=timeout,
             cwd=cwd or Path(tmp),
-            passthrough=verbose,
             lang=lang,
         )
         entries = _read_report(report)[: len(specs)]
