@@ -566,6 +566,44 @@ def test_child_imports_the_running_katas_and_scratch(tmp_path, monkeypatch) -> N
     assert f"AND {REPO_ROOT / 'scratch' / '__init__.py'}" in message, message
 
 
+def test_a_check_run_from_a_copy_tests_the_copy(tmp_path) -> None:
+    """``python -m katas check`` run from a copy of the repository's packages (this venv has
+    the repository itself installed) runs the copy's tests on the copy's code: a failing test
+    added to the copy's kata is seen failing, and says the reference and the engine it ran
+    with came from the copy (before, the child imported the installed scratch and engine)."""
+    import shutil
+
+    copy = tmp_path / "clone"
+    for name in ("katas", "scratch"):
+        shutil.copytree(REPO_ROOT / name, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
+    tests = copy / "katas" / "content" / DENSE.folder.name / "test_kata.py"
+    tests.write_text(
+        tests.read_text(encoding="utf-8")
+        + "\n\ndef test_added_in_the_copy(impl):\n"
+        + '    """Only the copy has this test.\n    ja: コピーにだけあるテスト。"""\n'
+        + "    import inspect\n    import katas.engine.plugin\n"
+        + "    scratch = inspect.getfile(inspect.unwrap(impl.dense_forward))\n"
+        + "    raise AssertionError('seen in the copy, with ' + scratch + ' and '\n"
+        + "                         + katas.engine.plugin.__file__)\n",
+        encoding="utf-8",
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    done = subprocess.run(
+        [sys.executable, "-m", "katas", "check", "dense", "--impl", "reference", "--lang", "en"],
+        cwd=copy,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    out = done.stdout + done.stderr
+    assert done.returncode == 1, out
+    assert "Only the copy has this test." in out and "seen in the copy" in out, out
+    assert f"with {copy / 'scratch' / 'layers.py'} and " in out, out
+    assert f"and {copy / 'katas' / 'engine' / 'plugin.py'}" in out, out
+    assert f"{N_DENSE} of {N_DENSE + 1} tests pass" in out, out
+
+
 # --- 9. the rest of the battery ------------------------------------------------------------
 
 
