@@ -110,8 +110,8 @@ def english(fake) -> dict[str, CheckResult]:
 @pytest.fixture(scope="module")
 def japanese(fake) -> dict[str, CheckResult]:
     kata, files = fake
-    results = run_check(kata, [str(files["all_wrong"])], timeout=120, lang="ja")
-    return {"all_wrong": results[0]}
+    results = run_check(kata, [str(files["all_wrong"]), "stub"], timeout=120, lang="ja")
+    return dict(zip(("all_wrong", "stub"), results, strict=True))
 
 
 def internals(text: str, verbose: bool = False) -> list[str]:
@@ -195,8 +195,8 @@ def test_a_uniform_ratio_is_named_with_the_tests_own_name(fake, english) -> None
 
 
 def test_japanese_from_the_first_line(fake, japanese) -> None:
-    """Under lang="ja" the title, the test's description, its message and the ratio note are
-    Japanese, from the first line on."""
+    """Under lang="ja" the title, the test's description, its message, the ratio note and the
+    stub's "still the stub" are Japanese, from the first line on."""
     kata, _ = fake
     result = japanese["all_wrong"]
     text = feedback.report(kata, result, "ja")
@@ -207,6 +207,8 @@ def test_japanese_from_the_first_line(fake, japanese) -> None:
     note = result.failures[1]["message"]
     assert "どの要素もちょうど期待値の 1/4 (1 / バッチサイズ N) です" in note, note
     assert "Every entry" not in text and "The first test" not in text
+    stub = feedback.report(kata, japanese["stub"], "ja")
+    assert "dense_forward はまだスタブのままです" in stub, stub
 
 
 # --- fast, in-process: the pieces --------------------------------------------------------

@@ -144,7 +144,7 @@ def report(kata: Kata, result: CheckResult, lang: str, verbose: bool = False) ->
         if not result.collected:
             return explain_problem(kata, {"kind": "no_tests", "path": str(kata.tests)}, lang)
         problem = {"kind": "incomplete", "ran": len(result.tests), "collected": n}
-        return explain_problem(kata, {**problem, "reason": "an unknown cause"}, lang)
+        return explain_problem(kata, {**problem, "reason": t(lang, "unknown_cause")}, lang)
     lines = [t(lang, "failed", title=title(kata, lang), passed=result.n_passed, n=n)]
     if verbose:
         # Every failure once, the most telling first, each with pytest's full report of it.

@@ -224,6 +224,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "printed_some": "Your code printed {size}; the end of it:",
         "failure_n": "Failing test {i} of {n}: {doc}  ({name})",
         "pytest_report": "  The test's code and traceback:",
+        "unknown_cause": "an unknown cause",
     },
     "ja": {
         "passed": "✔ {title}: {n} 個のテストすべてに合格しました。",
@@ -444,6 +445,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "printed_some": "あなたのコードは {size} を出力しました。最後の部分:",
         "failure_n": "失敗したテスト {n} 個中 {i} 個目: {doc}  ({name})",
         "pytest_report": "  テストのコードとトレースバック:",
+        "unknown_cause": "不明な原因",
     },
 }
 

@@ -29,7 +29,7 @@ from hypothesis.control import current_build_context, currently_in_test_context
 from hypothesis.errors import StopTest
 from hypothesis.internal.conjecture import engine as hypothesis_engine
 
-from katas.engine.testing import doc_in, lang
+from katas.engine.testing import doc_in, lang, say
 
 # Kata tests must answer in about a second: few examples, no example database in the
 # learner's folder, no deadline (a slow first call is not a bug).
@@ -101,7 +101,11 @@ def _fail_fast(fn: Any) -> Any:
             return fn(*args, **kwargs)
         except NotImplementedError:
             pytest.skip(
-                f"{STUB_MARK}{fn.__name__} is still the stub (it raises NotImplementedError)"
+                STUB_MARK
+                + say(
+                    f"{fn.__name__} is still the stub (it raises NotImplementedError)",
+                    f"{fn.__name__} はまだスタブのままです (NotImplementedError を送出します)",
+                )
             )
         except StopTest:
             raise
@@ -118,9 +122,14 @@ def _fail_fast(fn: Any) -> Any:
 def _stopped(name: str, err: BaseException) -> StoppedTheRun:
     detail = f"({err})" if str(err) else ""
     return StoppedTheRun(
-        f"{name} raised {type(err).__name__}{detail} instead of returning: a kata function must "
-        "return its result, never stop the program (no sys.exit(), exit(), os._exit(), "
-        "KeyboardInterrupt or pytest.exit/skip/fail)"
+        say(
+            f"{name} raised {type(err).__name__}{detail} instead of returning: a kata function "
+            "must return its result, never stop the program (no sys.exit(), exit(), "
+            "os._exit(), KeyboardInterrupt or pytest.exit/skip/fail)",
+            f"{name} が値を返さずに {type(err).__name__}{detail} を送出しました。カタの関数は"
+            "結果を返すもので、プログラムを止めてはいけません (sys.exit()、exit()、os._exit()、"
+            "KeyboardInterrupt、pytest.exit/skip/fail は使わないでください)",
+        )
     )
 
 
@@ -250,7 +259,9 @@ class Recorder:
         elif report.skipped:
             # Kata tests never skip themselves: a skip is a test that did not pass.
             outcome_name = "failed"
-            message = f"the test was skipped: {skip_text}".strip()
+            message = say(
+                f"the test was skipped: {skip_text}", f"テストがスキップされました: {skip_text}"
+            ).strip()
         elif report.failed:
             message, example, where = _failure(call.excinfo, report, self.learner_file)
         failed = outcome_name != "passed"
@@ -294,7 +305,9 @@ class Recorder:
                 "kind": "incomplete",
                 **where,
                 "test": (_doc(current) or current.name) if current is not None else None,
-                "reason": self.interrupt or stopped or "the test run ended early",
+                "reason": self.interrupt
+                or stopped
+                or say("the test run ended early", "テストの実行が途中で終わったこと"),
             }
         return {"tests": self.results, "collected": self.collected, "problem": problem}
 
@@ -321,6 +334,8 @@ def _failure(excinfo: Any, report: Any, learner_file: str) -> tuple[str, str, di
     where = learner_frame(exc, learner_file)
     plain = isinstance(exc, AssertionError | StoppedTheRun) and where is None
     text = str(exc) if plain else f"{type(exc).__name__}: {exc}".rstrip(": ")
+    if not text.strip():  # a bare ``assert`` (kata tests always give a message)
+        text = type(exc).__name__
     notes = [n for n in (getattr(exc, "__notes__", None) or []) if "Falsifying example" in n]
     return text.strip(), falsifying_input(notes[0]) if notes else "", where
 
