@@ -162,6 +162,24 @@ def load_impl(kata: Kata, spec: str) -> tuple[types.ModuleType | None, dict[str,
     return module, _signature_problem(kata, module, path)
 
 
+# pytest's own plugins that kata tests never use (no cache, no pdb, no doctests, no XML
+# reports, no step-wise or set-up-only runs, no legacy tmpdir fixtures, no thread-exception
+# warnings); the rest (fixtures, markers, skipping, warnings, tmp_path, monkeypatch, capture,
+# faulthandler) stay.
+UNUSED_PLUGINS = (
+    "cacheprovider",
+    "debugging",
+    "pastebin",
+    "junitxml",
+    "doctest",
+    "setuponly",
+    "setupplan",
+    "stepwise",
+    "legacypath",
+    "threadexception",
+)
+
+
 # Third-party loggers that log at DEBUG/INFO by the thousand (Numba, compiling, once a root
 # handler is at DEBUG; matplotlib's font manager; PIL's PNG chunks; TensorFlow's absl).
 NOISY_LOGGERS = (
@@ -224,8 +242,11 @@ def run_tests(
             del sys.modules[name]
     args = [
         str(kata.tests),
-        "-p",
-        "no:cacheprovider",
+        # No plugin from the environment (pytest-randomly would reorder and reseed the tests,
+        # and finding entry points scans every installed package), none of pytest's own that a
+        # kata test has no use for: each costs start-up time.
+        "--disable-plugin-autoload",
+        *(arg for name in UNUSED_PLUGINS for arg in ("-p", f"no:{name}")),
         # No terminal report: the parent prints the failures (``feedback.py``), each once,
         # with pytest's full report of each under -v. Without capture, what reaches stdout is
         # the learner's own output, which the parent reads (bounded); the plugin keeps the end
@@ -270,6 +291,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--progress", default=None)
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
+    # Hypothesis' own plugins (entry points: a scan of every installed package at import)
+    # have nothing to do with a kata; set before hypothesis is first imported (run_tests).
+    os.environ["HYPOTHESIS_NO_PLUGINS"] = "1"
     kata = resolve(args.kata)
     progress = Progress(args.progress)
     entries = []
