@@ -19,6 +19,7 @@ import gc
 import importlib.util
 import inspect
 import json
+import linecache
 import os
 import sys
 import traceback
@@ -50,6 +51,9 @@ def _exec_source(path: Path, source: str, name: str) -> types.ModuleType:
     """Compile and run ``source`` as module ``name`` (registered while it runs, as an import
     would: dataclasses and pickling look the module up in sys.modules)."""
     code = compile(source, str(path), "exec", dont_inherit=True)
+    # Tracebacks and the failure's "line N of your file" quote the source that was checked,
+    # even when the file is saved again during the check.
+    linecache.cache[str(path)] = (len(source), None, source.splitlines(True), str(path))
     spec = importlib.util.spec_from_loader(name, loader=None, origin=str(path))
     module = importlib.util.module_from_spec(spec)
     module.__file__ = str(path)

@@ -188,7 +188,7 @@ class Recorder:
         """Named-mistake tests first, then worked examples, then hypothesis tests (a stable
         sort: file order within each kind), the order a learner is shown their failures in."""
         self.place = {item.nodeid: i for i, item in enumerate(items)}
-        items.sort(key=lambda item: KINDS.index(test_kind(item)))
+        items.sort(key=lambda item: KINDS.index(kind_of(item)))
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self.collected = len(session.items)
@@ -272,7 +272,7 @@ class Recorder:
             "doc": _doc(item),
             "outcome": outcome_name,
             "hint": marker.args[0] if marker and marker.args else None,
-            "kind": test_kind(item),
+            "kind": kind_of(item),
             "mistake": mistake.args[0] if mistake and mistake.args else None,
             "place": self.place.get(item.nodeid, len(self.place)),
             "message": message,
@@ -312,7 +312,7 @@ class Recorder:
         return {"tests": self.results, "collected": self.collected, "problem": problem}
 
 
-def test_kind(item: pytest.Item) -> str:
+def kind_of(item: pytest.Item) -> str:
     """ "mistake" (marked ``@pytest.mark.mistake``), "property" (a hypothesis ``@given`` test)
     or "example" (a deterministic test: a worked example)."""
     if item.get_closest_marker("mistake") is not None:
