@@ -115,7 +115,9 @@ def test_interrupt_outside_the_kata_function_is_a_shortfall(ws, capsys, exc) -> 
     (ws / "01_dense.py").write_text(learner(body, header), encoding="utf-8")
     code, out = run(capsys, "check", "dense")
     assert code == 1 and clear(out), out
-    assert f"Only 0 of {N_DENSE} tests ran" in out and f"all {N_DENSE} tests pass" not in out
+    # The named-mistake tests run first (plugin.py) and never read .shape: some may pass.
+    ran = re.search(rf"Only (\d+) of {N_DENSE} tests ran", out)
+    assert ran and int(ran.group(1)) < N_DENSE and f"all {N_DENSE} tests pass" not in out, out
     assert "dense" not in solved(ws)
 
 

@@ -74,6 +74,10 @@ LEARNERS = {
     "prints": HEAD + "def dense_forward(x, kernel, bias):\n"
     "    for i in range(30):\n        print(f'forward got {x} ({i})')\n"
     "    return (x if x < 3 else x + 1), None\n\n" + CORRECT_BACKWARD,
+    # The mistake test's call raises before its verdict; backward takes the mean.
+    "crashes_in_the_mistake_test": HEAD + "def dense_forward(x, kernel, bias):\n"
+    "    if x < 0:\n        raise ValueError('negative')\n    return x, None\n\n"
+    "def dense_backward(dout, cache):\n    return dout.mean(axis=0)\n",
     # Backward raises IndexError on line 8 of the file.
     "raises": HEAD + "def dense_forward(x, kernel, bias):\n    return x, None\n\n\n"
     "def dense_backward(dout, cache):\n    return np.ones(3)[5]\n",
@@ -134,6 +138,20 @@ def test_the_most_telling_failure_comes_first(fake, english) -> None:
     text = feedback.report(kata, result, "en")
     assert "The first test that fails: Forward of -1 is -1 (nothing added)." in text, text
     assert "`katas hint fake --level 2`" in text and "--level 3" not in text, text
+
+
+def test_a_mistake_test_that_crashed_ranks_as_a_worked_example(fake, english) -> None:
+    """A named-mistake test comes first only when its own verdict failed; one that learner
+    code crashed before it could judge ranks with the worked examples, in file order."""
+    kata, _ = fake
+    result = english["crashes_in_the_mistake_test"]
+    assert [(f["kind"], f["verdict"]) for f in result.failures] == [
+        ("example", True),
+        ("mistake", False),
+    ]
+    text = feedback.report(kata, result, "en")
+    assert "The first test that fails: Backward of ones over a batch of 4 sums to 4." in text
+    assert english["all_wrong"].failures[0]["verdict"] is True
 
 
 def test_failure_text_is_the_message_without_internals(fake, english) -> None:
@@ -208,7 +226,7 @@ def test_japanese_from_the_first_line(fake, japanese) -> None:
     assert "どの要素もちょうど期待値の 1/4 (1 / バッチサイズ N) です" in note, note
     assert "Every entry" not in text and "The first test" not in text
     stub = feedback.report(kata, japanese["stub"], "ja")
-    assert "dense_forward はまだスタブのままです" in stub, stub
+    assert "dense_backward はまだスタブのままです" in stub, stub
 
 
 # --- fast, in-process: the pieces --------------------------------------------------------

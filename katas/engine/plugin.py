@@ -274,6 +274,9 @@ class Recorder:
             "hint": marker.args[0] if marker and marker.args else None,
             "kind": kind_of(item),
             "mistake": mistake.args[0] if mistake and mistake.args else None,
+            # The test's own verdict failed (an assertion, not an exception on the way to it):
+            # only then has a named-mistake test caught its mistake (runner.failure_rank).
+            "verdict": failed and report.failed and _is_verdict(call.excinfo, self.learner_file),
             "place": self.place.get(item.nodeid, len(self.place)),
             "message": message,
             "example": example,
@@ -338,6 +341,15 @@ def _failure(excinfo: Any, report: Any, learner_file: str) -> tuple[str, str, di
         text = type(exc).__name__
     notes = [n for n in (getattr(exc, "__notes__", None) or []) if "Falsifying example" in n]
     return text.strip(), falsifying_input(notes[0]) if notes else "", where
+
+
+def _is_verdict(excinfo: Any, learner_file: str) -> bool:
+    """Whether a failure is the test's own assertion (not learner code raising, nor an error
+    on the way to the assertion such as unpacking a None the learner returned)."""
+    if excinfo is None:
+        return False
+    exc = excinfo.value
+    return isinstance(exc, AssertionError) and learner_frame(exc, learner_file) is None
 
 
 def learner_frame(exc: BaseException, learner_file: str) -> dict[str, Any] | None:

@@ -260,9 +260,17 @@ FAILURE_KINDS = ("mistake", "example", "property")
 
 
 def failure_rank(test: dict[str, Any]) -> tuple[int, int]:
-    """Sort key of a failing test: its kind's rank, then its place in the test file (a record
-    without them, from an older child, keeps its place after the ranked ones)."""
+    """Sort key of a failing test: its kind's rank, then its place in the test file.
+
+    A named-mistake test ranks first only when its own verdict failed (``verdict``: it caught
+    the mistake it is written for); when learner code crashed or returned something unusable
+    before the test could judge, it is the worked example it also is (a stub, a ``None``
+    returned: the first worked example of the file says more). A record without a kind or a
+    place (an older child) keeps its place after the ranked ones.
+    """
     kind = test.get("kind")
+    if kind == "mistake" and test.get("verdict") is False:
+        kind = "example"
     rank = FAILURE_KINDS.index(kind) if kind in FAILURE_KINDS else len(FAILURE_KINDS)
     place = test.get("place")
     return rank, place if isinstance(place, int) else 0
