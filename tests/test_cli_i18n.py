@@ -28,13 +28,6 @@ JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")  # kana and kanji
 #: The error types a learner reads: katas.errors' and argparse's type error (printed by argparse).
 ERRORS = {"UserError", "DataError", "BadInput", "ZooError", "ArgumentTypeError", "BadValue"}
 
-#: Files whose errors are not (yet) bilingual, each with its reason. Whoever translates one
-#: removes it here; a listed file that has become bilingual makes the test fail, so the list
-#: only shrinks.
-PENDING: dict[str, str] = {
-    "engine/runner.py": "the feedback helper's file in issue 12; translated on its branch",
-}
-
 #: Single raises kept English on purpose, as "file:function" with the reason.
 EXCEPTIONS: dict[str, str] = {
     "engine/i18n.py:pick_lang": "a $DNN_KATAS_LANG naming no language: the language itself is "
@@ -104,20 +97,16 @@ def test_every_error_in_katas_has_its_japanese() -> None:
     names = _subclasses(trees)
     problems = []
     for path, tree in trees.items():
-        if path in PENDING:
-            continue
         for function, line in english_only(tree, names):
             if f"{path}:{function}" not in EXCEPTIONS:
                 problems.append(f"katas/{path}:{line} (in {function}): no ja= Japanese")
     assert not problems, "\n".join(problems)
 
 
-def test_pending_and_exceptions_are_still_needed() -> None:
-    """Each PENDING file still has an English-only error, each EXCEPTIONS entry still exists."""
+def test_exceptions_are_still_needed() -> None:
+    """Each EXCEPTIONS entry still exists (the list only shrinks)."""
     trees = _trees()
     names = _subclasses(trees)
-    for path in PENDING:
-        assert english_only(trees[path], names), f"{path} is bilingual now: remove it from PENDING"
     for entry in EXCEPTIONS:
         path, function = entry.split(":")
         assert function in {f for f, _ in english_only(trees[path], names)}, entry

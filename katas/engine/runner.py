@@ -57,7 +57,9 @@ def default_timeout() -> float:
     except argparse.ArgumentTypeError as err:
         raise UserError(
             f"{TIMEOUT_ENV}={raw!r}: {err}. Set it to a number of seconds, e.g. "
-            f"{TIMEOUT_ENV}=60, or unset it for the default {DEFAULT_TIMEOUT_S:.0f} s."
+            f"{TIMEOUT_ENV}=60, or unset it for the default {DEFAULT_TIMEOUT_S:.0f} s.",
+            ja=f"{TIMEOUT_ENV}={raw!r}: {err}。秒数を指定してください (例: {TIMEOUT_ENV}=60)。"
+            f"既定の {DEFAULT_TIMEOUT_S:.0f} 秒にするには設定を外してください。",
         ) from None
 
 
@@ -70,7 +72,8 @@ def check_timeout(value: Any, name: str = "timeout") -> float:
         return seconds(str(float(value)))
     except (TypeError, ValueError, argparse.ArgumentTypeError):
         raise UserError(
-            f"{name}: expected a number of seconds > 0 and at most a day, got {value!r}"
+            f"{name}: expected a number of seconds > 0 and at most a day, got {value!r}",
+            ja=f"{name}: 0 より大きく 1 日以下の秒数を指定してください ({value!r} が渡されました)",
         ) from None
 
 
