@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from katas.engine.i18n import MESSAGES, t
-from katas.engine.registry import Kata, all_katas
+from katas.engine.registry import Kata
 from katas.engine.runner import CHATTY_BYTES, CheckResult, size_text
 
 # How much of a stopped child's output is shown (the parent keeps a few KiB; a screenful is
@@ -117,15 +117,6 @@ def _fields(problem: dict[str, Any], *names: str) -> dict[str, Any]:
     return {name: problem.get(name, "?") for name in names}
 
 
-def next_kata(kata: Kata) -> Kata | None:
-    katas = all_katas()
-    ids = [k.id for k in katas]
-    if kata.id not in ids:  # a kata folder outside content/
-        return None
-    i = ids.index(kata.id)
-    return katas[i + 1] if i + 1 < len(katas) else None
-
-
 def report(kata: Kata, result: CheckResult, lang: str, verbose: bool = False) -> str:
     """The text ``katas check`` prints for one result."""
     if result.problem is not None:
@@ -135,8 +126,9 @@ def report(kata: Kata, result: CheckResult, lang: str, verbose: bool = False) ->
     if result.output_bytes >= CHATTY_BYTES:
         chatty = [t(lang, "chatty", size=size_text(result.output_bytes))]
     if result.passed:
-        nxt = next_kata(kata)
-        tail = t(lang, "next", next=nxt.id) if nxt else t(lang, "all_done")
+        # "Next" is the first unsolved kata (commands.first_unsolved), which only the
+        # workspace's state knows: name the command, not a kata that may be solved already.
+        tail = t(lang, "next")
         return "\n".join([t(lang, "passed", title=title(kata, lang), n=n), tail, *chatty])
     failures = result.failures
     if not failures:

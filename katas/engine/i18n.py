@@ -8,8 +8,7 @@ import os
 MESSAGES: dict[str, dict[str, str]] = {
     "en": {
         "passed": "✔ {title}: all {n} tests pass.",
-        "next": "Next: `katas next` (or `katas goto {next}`).",
-        "all_done": "That was the last kata. Well done!",
+        "next": "Next: `katas next` moves on to the first kata you have not solved yet.",
         "failed": "✘ {title}: {passed} of {n} tests pass.",
         "first_failure": "The first test that fails: {doc}",
         "read_hint": "Stuck? `katas hint {id} --level {level}` shows the hint meant for this test.",
@@ -228,8 +227,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "ja": {
         "passed": "✔ {title}: {n} 個のテストすべてに合格しました。",
-        "next": "次へ: `katas next` (または `katas goto {next}`)。",
-        "all_done": "これが最後のカタでした。おつかれさまでした!",
+        "next": "次へ: `katas next` で、まだ解いていない最初のカタに進みます。",
         "failed": "✘ {title}: {n} 個中 {passed} 個のテストに合格。",
         "first_failure": "最初に失敗したテスト: {doc}",
         "read_hint": "行き詰まったら `katas hint {id} --level {level}` でこのテストのためのヒントを表示できます。",
