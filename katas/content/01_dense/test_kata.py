@@ -131,7 +131,10 @@ def test_dx_uses_the_transposed_kernel(impl):
     x, w, b = np.array([[1.0, 1.0]]), np.array([[1.0, 2.0], [3.0, 4.0]]), np.zeros(2)
     _, cache = impl.dense_forward(x, w, b)
     dx, _, _ = impl.dense_backward(np.array([[1.0, 0.0]]), cache)
-    call = "dense_backward([[1, 0]], cache of kernel [[1, 2], [3, 4]]) -> dx"
+    call = say(
+        "dense_backward([[1, 0]], cache of kernel [[1, 2], [3, 4]]) -> dx",
+        "dense_backward([[1, 0]], kernel [[1, 2], [3, 4]] の cache) -> dx",
+    )
     dx = expect_shape(dx, (1, 2), call)
     assert not np.allclose(dx, [[1.0, 2.0]]), say(
         f"{call} returned [[1, 2]] = dout @ kernel, expected [[1, 3]] = dout @ kernel.T: "
@@ -150,7 +153,10 @@ def test_kernel_gradient_is_a_sum_over_the_batch(impl):
     x, w, b = np.ones((4, 2)), np.ones((2, 3)), np.zeros(3)
     _, cache = impl.dense_forward(x, w, b)
     _, dw, _ = impl.dense_backward(np.ones((4, 3)), cache)
-    call = "dense_backward(ones((4, 3)), cache of x = ones((4, 2))) -> dkernel"
+    call = say(
+        "dense_backward(ones((4, 3)), cache of x = ones((4, 2))) -> dkernel",
+        "dense_backward(ones((4, 3)), x = ones((4, 2)) の cache) -> dkernel",
+    )
     dw = expect_shape(dw, (2, 3), call)
     assert not np.allclose(dw, 1.0), say(
         f"{call} returned {float(dw[0, 0]):.6g} everywhere, exactly 1/4 (1/N) of the expected 4: "

@@ -100,7 +100,10 @@ def test_sutskever_takes_the_gradient_at_the_look_ahead_point(impl):
         return 2 * x
 
     theta, v = impl.nesterov_sutskever_step(np.array([1.0]), np.array([0.5]), grad_fn, 0.1, 0.9)
-    call = "nesterov_sutskever_step(theta=[1], v=[0.5], grad of x^2, 0.1, 0.9)"
+    call = say(
+        "nesterov_sutskever_step(theta=[1], v=[0.5], grad of x^2, 0.1, 0.9)",
+        "nesterov_sutskever_step(theta=[1], v=[0.5], x^2 の勾配, 0.1, 0.9)",
+    )
     if len(seen) != 1 or not np.allclose(seen[0], [1.45], rtol=1e-12):
         at_theta = len(seen) == 1 and np.allclose(seen[0], [1.0])
         raise AssertionError(

@@ -53,7 +53,10 @@ def test_first_step_has_size_lr(impl, c):
     lr = 0.001
     param, m, v = arr(0.0), arr(0.0), arr(0.0)
     impl.adam_update(param, arr(c), m, v, lr, 1)
-    call = f"first step of adam_update(param 0, grad {c:.6g}, m 0, v 0, lr {lr}, t=1)"
+    call = say(
+        f"first step of adam_update(param 0, grad {c:.6g}, m 0, v 0, lr {lr}, t=1)",
+        f"adam_update(param 0, grad {c:.6g}, m 0, v 0, lr {lr}, t=1) の 1 ステップ目",
+    )
     assert np.all(np.isfinite(param)), say(
         f"{call} gave param {float(param[0]):.6g}: with t=1 the corrections divide by "
         "1 - beta^1; counting from 0 (beta^(t - 1)) divides 0 by 0",

@@ -392,7 +392,10 @@ def test_training_backward_by_hand(impl):
     ja: 計算例の列、dout (3, 0, 0, 0): dbeta 3、dgamma -3、dx (1, -2/3, -1/3, 0) です。"""
     _, cache, _, _ = worked_column(impl)
     grads = impl.batchnorm_backward(col(3, 0, 0, 0), cache)
-    call = "batchnorm_backward(dout (3, 0, 0, 0), cache of the worked column)"
+    call = say(
+        "batchnorm_backward(dout (3, 0, 0, 0), cache of the worked column)",
+        "batchnorm_backward(dout (3, 0, 0, 0), 計算例の列の cache)",
+    )
     dx, dgamma, dbeta = grads
     expect_not(
         dbeta,
@@ -528,7 +531,10 @@ def test_training_backward_with_a_large_offset(impl):
     expected_dx = (gamma * inv_std / n) * (
         n * dout - dout.sum(axis=0) - xhat * (dout * xhat).sum(axis=0)
     )
-    call = "batchnorm_backward(dout, cache of x = 1e8 + N(0, 1) (8, 3) float64, training)"
+    call = say(
+        "batchnorm_backward(dout, cache of x = 1e8 + N(0, 1) (8, 3) float64, training)",
+        "batchnorm_backward(dout, x = 1e8 + N(0, 1) (8, 3) float64 の学習時の cache)",
+    )
     # Entries of order 1 from xhat, which is good to 8 * 1.1e-16 * 1e8 ~ 1e-7 (see above): 1e-6.
     expect_close(dx, expected_dx, f"{call} -> dx", rtol=0, atol=1e-6)
     expect_close(dgamma, (dout * xhat).sum(axis=0), f"{call} -> dgamma", rtol=0, atol=1e-6)
