@@ -341,13 +341,21 @@ def test_saves_are_debounced_and_only_kata_like_files_count(tmp_path) -> None:
 
 
 def test_first_unsolved_wraps_and_ends() -> None:
-    """After the current kata in course order, wrapping round; None when all are solved."""
+    """The first unsolved kata in course order; when that is the current one, the next unsolved
+    one after it (wrapping round); None when all are solved."""
     from katas.engine.workspace import State
 
     last = KATAS[-1]
     assert commands.first_unsolved(State(), after=DENSE).id == SECOND.id
     assert commands.first_unsolved(State(solved={SECOND.id: 1.0}), after=DENSE).id == THIRD.id
     assert commands.first_unsolved(State(solved={DENSE.id: 1.0}), after=last).id == SECOND.id
+    # Kata 2 skipped, 1 and 4 solved, current 3: the first unsolved is 2, not 5 (issue 12:
+    # "next goes to the first unsolved one").
+    skipped = State(solved={DENSE.id: 1.0, KATAS[3].id: 1.0, THIRD.id: 1.0})
+    assert commands.first_unsolved(skipped, after=THIRD).id == SECOND.id
+    assert commands.first_unsolved(State(solved={DENSE.id: 1.0}), after=KATAS[10]).id == SECOND.id
+    # The current kata is the first unsolved one: moving on skips it.
+    assert commands.first_unsolved(State(solved={DENSE.id: 1.0}), after=SECOND).id == THIRD.id
     only = {k.id: 1.0 for k in KATAS if k.id != DENSE.id}
     assert commands.first_unsolved(State(solved=only), after=DENSE).id == DENSE.id
     assert commands.first_unsolved(State(solved={k.id: 1.0 for k in KATAS}), after=DENSE) is None

@@ -415,21 +415,30 @@ def cmd_solution(args: argparse.Namespace) -> int:
         raise UserError(t(lang, "solution_locked", id=kata.id))
     for name, fn in kata.reference_functions().items():
         target = kata.reference[kata.functions.index(name)]
-        print(f"# {name}  (reference: {target})")
+        print("# " + t(lang, "solution_header", name=name, target=target))
         print(inspect.getsource(fn))
     return 0
 
 
 def first_unsolved(state: State, after: Kata | None = None) -> Kata | None:
-    """The first unsolved kata after ``after`` in course order, wrapping round to the earliest
-    unsolved one (which may be ``after`` itself); None when every kata is solved."""
+    """The first unsolved kata in course order: where `next` and the watch loop's advance go.
+
+    When that is ``after`` itself (the current kata, still unsolved: the learner asks to move
+    on), the next unsolved one after it instead, wrapping round (``after`` again only when it
+    is the last unsolved kata). None when every kata is solved.
+    """
     katas = list(all_katas())
+    unsolved = [k for k in katas if k.id not in state.solved]
+    if not unsolved:
+        return None
+    if after is None or unsolved[0].id != after.id:
+        return unsolved[0]
     ids = [k.id for k in katas]
-    start = ids.index(after.id) + 1 if after is not None and after.id in ids else 0
+    start = ids.index(after.id) + 1
     for kata in katas[start:] + katas[:start]:
         if kata.id not in state.solved:
             return kata
-    return None
+    return None  # pragma: no cover - after itself is unsolved
 
 
 def move_to(ws: Workspace, kata: Kata) -> None:
@@ -564,7 +573,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--yes", action="store_true", help="do not ask")
     p = add("solution", cmd_solution, "show the reference implementation")
     p.add_argument("--force", action="store_true", help="show it before you solved the kata")
-    add("next", cmd_next, "move to the first unsolved kata after this one and show it", kata=None)
+    add("next", cmd_next, "move to the first unsolved kata and show it", kata=None)
     add("goto", cmd_goto, "move to a kata and show it", kata="1")
     add("show", cmd_show, "show a kata's statement")
     p = add(

@@ -110,7 +110,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "learner_n_yours": "{n} piece(s) are yours: they run in place of scratch's.",
         "learner_no_file": "the file is missing",
         "learner_recheck_failed": "{passed} of {n} tests pass",
-        "learner_recheck_problem": "it could not be tested ({kind}); `katas check` says why",
+        "learner_recheck_problem": "it could not be tested: {text}",
+        "solution_header": "{name}  (the reference: {target})",
         "learner_load_failed": "Your file {path} (kata {kata}) could not be loaded now ({problem}), "
         "so the run with your code did not start; `katas check {kata}` says why.",
         "learner_stopped_timeout": "The run with your code did not finish within {seconds:g} s, "
@@ -325,7 +326,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "learner_n_yours": "{n} 個の部品があなたのコードです。scratch のコードの代わりに動きます。",
         "learner_no_file": "ファイルがありません",
         "learner_recheck_failed": "{n} 個中 {passed} 個のテストに合格",
-        "learner_recheck_problem": "テストできませんでした ({kind})。理由は `katas check` で分かります",
+        "learner_recheck_problem": "テストできませんでした: {text}",
+        "solution_header": "{name}  (参照実装: {target})",
         "learner_load_failed": "あなたのファイル {path} (カタ {kata}) をいま読み込めなかったため ({problem})、"
         "あなたのコードでの学習は始まりませんでした。理由は `katas check {kata}` で分かります。",
         "learner_stopped_timeout": "あなたのコードでの学習が {seconds:g} 秒以内に終わらなかったので止めました"

@@ -84,7 +84,8 @@ def _lockstep(spec: dict[str, Any], installed_box: list) -> dict[str, Any]:
     installed = learner_code.install(modules, route)
     installed_box.append(installed)
     result = lockstep.run_lockstep(GUIDELINES, **spec["kwargs"])
-    return {"status": "ok", "result": result, "text": lockstep.format_report(result, GUIDELINES)}
+    text = lockstep.format_report(result, GUIDELINES, pick_lang(None))  # $DNN_KATAS_LANG
+    return {"status": "ok", "result": result, "text": text}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -181,7 +182,15 @@ def recheck_with(lang: str, timeout: float | None = None):
         if result.passed:
             return True, ""
         if result.problem is not None:
-            return False, t(lang, "learner_recheck_problem", kind=result.problem.get("kind", "?"))
+            from katas.engine.feedback import explain_problem
+
+            # The first line of what `katas check` would say ("Python cannot read ...: '(' was
+            # never closed on line 3:"), not the problem's internal code.
+            said = explain_problem(kata, result.problem, lang).strip().splitlines()
+            text = (said[0] if said else result.problem.get("kind", "?")).rstrip(":")
+            if len(text) > 160:
+                text = text[:157] + "..."
+            return False, t(lang, "learner_recheck_problem", text=text)
         return False, t(
             lang, "learner_recheck_failed", passed=result.n_passed, n=result.collected or 0
         )
