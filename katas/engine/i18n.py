@@ -139,6 +139,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "the same maths rounds differently, and a different rounding is a different run.",
         "learner_no_verdict": "No comparison: {why}",
         "learner_diff": "yours - {ref}: {diff:+.2f} points",
+        "ex8_yours_row": "yours",
         "learner_no_result": "the run with your code gave no test accuracy",
         "learner_no_reference": "scratch's reference was not run (--backend tf)",
         "learner_impl_value": "--impl: exercise 8 takes only --impl workspace (your solved katas "
@@ -355,6 +356,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "同じ数式でも丸め方が違えば、別の学習になります。",
         "learner_no_verdict": "比較できません: {why}",
         "learner_diff": "あなたのコード - {ref}: {diff:+.2f} ポイント",
+        "ex8_yours_row": "あなた",
         "learner_no_result": "あなたのコードでの実行にテスト精度がありません",
         "learner_no_reference": "scratch の参照実装を実行していません (--backend tf)",
         "learner_impl_value": "--impl: 演習 8 が受け付けるのは --impl workspace だけです"

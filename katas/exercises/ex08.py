@@ -968,23 +968,24 @@ def _print_table(report: dict[str, Any], backends: list[str], part: int, lang: s
     print(row(*t(lang, "ex8_columns").split("|")))
     for name in backends:
         r = report[name]
+        label = t(lang, "ex8_yours_row") if name == "yours" else name  # backends keep their names
         test, val = _num(r, "test_accuracy", ".4f"), _num(r, "best_val_accuracy", ".4f")
         if part == 3:
             best = next(trial for trial in r["trials"] if trial["trial"] == r["best_trial"])
             per_epoch = _num(best, "seconds_per_epoch", ".2f")
             print(
-                row(name, test, val, best["epochs"], best["best_epoch"], per_epoch)
+                row(label, test, val, best["epochs"], best["best_epoch"], per_epoch)
                 + tr(lang, "ex8_best_of", n=r["trials_run"], diverged=r["trials_diverged"],
                      label=trial_label(best))
             )  # fmt: skip
         elif r["status"] == "failed":  # the learner's run: its paragraph was printed above
-            print(row(name, "-", "-"))
+            print(row(label, "-", "-"))
         else:
             note = (
                 "" if r["status"] == "ok" else t(lang, "ex8_diverged", epoch=r["diverged_at_epoch"])
             )
             cells = (r["epochs"], r["best_epoch"], _num(r, "seconds_per_epoch", ".2f"))
-            print(row(name, test, val, *cells) + note)
+            print(row(label, test, val, *cells) + note)
     book_what, book_acc = BOOK[part]
     print(t(lang, "ex8_book", what=book_what, acc=book_acc))
     if "comparison" in report:
