@@ -372,6 +372,21 @@ def format_report(result: dict[str, Any], config: Any, lang: str = "en") -> str:
     return "\n".join(lines)
 
 
+JSON_KEYS = (
+    "steps",
+    "dtype",
+    "max_rel_loss_diff",
+    "max_abs_weight_diff",
+    "per_step",
+    "hyperparameters",
+    "batch_size",
+    "seed",
+    "bound",
+    "passed",
+)
+"""What ``--json`` prints of a lockstep result (both the plain and the ``--impl workspace`` run)."""
+
+
 def run_cli(args: argparse.Namespace) -> int:
     """``katas compare lockstep ...``: print the report (or one JSON object); 0 pass, 1 fail.
     ``--impl workspace``: the scratch side runs the learner's solved katas, in a child process
@@ -395,18 +410,7 @@ def run_cli(args: argparse.Namespace) -> int:
         data_path=args.data,
     )
     if args.json:
-        keys = (
-            "steps",
-            "dtype",
-            "max_rel_loss_diff",
-            "max_abs_weight_diff",
-            "per_step",
-            "hyperparameters",
-            "batch_size",
-            "seed",
-            "bound",
-            "passed",
-        )
+        keys = JSON_KEYS
         # strict JSON: a diverged step's NaN/inf becomes null, listed under "non_finite"
         print(jsonout.dumps({k: result[k] for k in keys}))
     else:

@@ -226,19 +226,6 @@ LOCKSTEP_TIMEOUT_S = 1800.0
 """``katas compare lockstep --impl workspace``'s default ``--timeout``: TensorFlow's start and 200
 steps take well under a minute; a learner's slow code gets room."""
 
-LOCKSTEP_JSON_KEYS = (
-    "steps",
-    "dtype",
-    "max_rel_loss_diff",
-    "max_abs_weight_diff",
-    "per_step",
-    "hyperparameters",
-    "batch_size",
-    "seed",
-    "bound",
-    "passed",
-)
-
 
 def lockstep_cli(args: Any) -> int:
     """``katas compare lockstep --impl workspace``: the pieces table, then lockstep with the
@@ -279,7 +266,9 @@ def lockstep_cli(args: Any) -> int:
         return 1
     result = answer["result"]
     if as_json:
-        out = {k: result[k] for k in LOCKSTEP_JSON_KEYS}
+        from katas import lockstep
+
+        out = {k: result[k] for k in lockstep.JSON_KEYS}
         print(jsonout.dumps({**out, "pieces": pieces, "calls": answer.get("calls", {})}))
     else:
         print(answer["text"])
