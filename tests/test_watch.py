@@ -73,7 +73,7 @@ def make(ws_root: Path, outcomes: dict | None = None, lang: str = "en", clock=No
     ws = Workspace(ws_root, lang)
     calls: list[str] = []
 
-    def check(kata):
+    def check(kata, cancel=None):
         calls.append(kata.id)
         result = (outcomes or {}).get(kata.id, failed)(kata)
         commands.record(ws, kata, result)
@@ -182,7 +182,7 @@ def test_a_save_during_a_check_is_checked_once_more(ws) -> None:
     calls: list[str] = []
     ws_obj = Workspace(ws, "en")
 
-    def check(kata):
+    def check(kata, cancel=None):
         calls.append(kata.id)
         target.write_text(f"# rewritten {len(calls)}\n", encoding="utf-8")  # a change each run
         return CheckResult("x", [], {"kind": "file_changed", "path": str(target), "backup": "b"})

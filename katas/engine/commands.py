@@ -17,6 +17,7 @@ import argparse
 import inspect
 import json
 import sys
+import threading
 import time
 import unicodedata
 from pathlib import Path
@@ -216,16 +217,23 @@ def _changed_during_check(
 
 
 def run_one(
-    ws: Workspace, lang: str, kata: Kata, impl: str | None, verbose: bool, timeout: float
+    ws: Workspace,
+    lang: str,
+    kata: Kata,
+    impl: str | None,
+    verbose: bool,
+    timeout: float,
+    cancel: threading.Event | None = None,
 ) -> CheckResult:
     """Check one kata (the learner's file when ``impl`` is None) and record a solve. The current
-    kata is left as it is: only ``goto``, ``next`` and the watch loop's advance move it."""
+    kata is left as it is: only ``goto``, ``next`` and the watch loop's advance move it.
+    ``cancel`` (the watch loop's) stops the check: ``runner.Cancelled``, nothing recorded."""
     learner = impl is None
     if learner:
         _require_workspace(ws, lang)
     spec = _spec_for(ws, kata, impl, lang)
     before = snapshot(ws.path_for(kata)) if learner else None
-    (result,) = run_check(kata, [spec], timeout=timeout, verbose=verbose, lang=lang)
+    (result,) = run_check(kata, [spec], timeout=timeout, verbose=verbose, lang=lang, cancel=cancel)
     if learner:
         changed = _changed_during_check(ws, kata, before, lang)
         if changed is not None:
@@ -487,8 +495,8 @@ def cmd_watch(args: argparse.Namespace) -> int:
     verbose = bool(getattr(args, "verbose", False))
     _require_workspace(ws, lang)  # a broken state file is said on the loop's screen
 
-    def check(kata: Kata) -> CheckResult:
-        return run_one(ws, lang, kata, None, verbose, timeout)
+    def check(kata: Kata, cancel: threading.Event) -> CheckResult:
+        return run_one(ws, lang, kata, None, verbose, timeout, cancel)
 
     return tui.run(
         ws,

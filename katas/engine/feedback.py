@@ -117,8 +117,11 @@ def _fields(problem: dict[str, Any], *names: str) -> dict[str, Any]:
     return {name: problem.get(name, "?") for name in names}
 
 
-def report(kata: Kata, result: CheckResult, lang: str, verbose: bool = False) -> str:
-    """The text ``katas check`` prints for one result."""
+def report(
+    kata: Kata, result: CheckResult, lang: str, verbose: bool = False, next_line: bool = True
+) -> str:
+    """The text ``katas check`` prints for one result; ``next_line=False`` leaves out a pass's
+    "Next: katas next" (the watch loop moves on by itself)."""
     if result.problem is not None:
         return explain_problem(kata, result.problem, lang)
     n = result.collected or len(result.tests)
@@ -128,8 +131,8 @@ def report(kata: Kata, result: CheckResult, lang: str, verbose: bool = False) ->
     if result.passed:
         # "Next" is the first unsolved kata (commands.first_unsolved), which only the
         # workspace's state knows: name the command, not a kata that may be solved already.
-        tail = t(lang, "next")
-        return "\n".join([t(lang, "passed", title=title(kata, lang), n=n), tail, *chatty])
+        tail = [t(lang, "next")] if next_line else []
+        return "\n".join([t(lang, "passed", title=title(kata, lang), n=n), *tail, *chatty])
     failures = result.failures
     if not failures:
         # Not every test ran, yet the child named no reason: still never a pass.

@@ -208,7 +208,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "broken_current": '"current" must be a kata id or null, found {found}',
         "broken_solved": '"solved" must map kata ids to times, found {found}',
         "broken_hints": '"hints" must map kata ids to levels >= 0, found {found}',
-        "checking": "Checking {title}…",
+        "checking": "Checking {title}… (keys work meanwhile: c restarts the check, q stops it "
+        "and quits)",
         "last_check": "Last check: {title}",
         "watch_current": "Current kata: {title}",
         "moved_on": "Solved! On to the first unsolved kata: {title}. Its statement is above "
@@ -218,6 +219,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "watch_no_keys": "Save a kata file to check it (no terminal here, so no keys); Ctrl-C "
         "stops.",
         "watch_bye": "Stopped watching. `katas` starts again where you are.",
+        "watch_statement_more": "… {shown} of {total} lines shown (`katas show` prints it all).",
+        "watch_hint_more": "… {shown} of {total} lines shown (`katas hint {id} --level {level}` "
+        "prints it all).",
+        "watch_list_more": "… {shown} of {total} katas shown, around the current one (`katas "
+        "list` prints them all).",
         # feedback
         "failing_input": "Failing input: {args}",
         "raised_at": "in {function}, line {line} of {file}:  {code}",
@@ -430,7 +436,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "broken_solved": '"solved" はカタの id から時刻への対応のはずですが、{found} でした',
         "broken_hints": '"hints" はカタの id から 0 以上のレベルへの対応のはずですが、{found} '
         "でした",
-        "checking": "{title} をチェック中…",
+        "checking": "{title} をチェック中… (その間もキーが使えます: c でチェックをやり直し、q "
+        "で中止して終了)",
         "last_check": "前回のチェック: {title}",
         "watch_current": "現在のカタ: {title}",
         "moved_on": "解けました!まだ解いていない最初のカタ {title} に進みます。問題文は上に"
@@ -440,6 +447,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "watch_no_keys": "カタのファイルを保存するとチェックします (端末ではないのでキーは使えま"
         "せん)。Ctrl-C で終了します。",
         "watch_bye": "監視を終了しました。`katas` で続きから再開できます。",
+        "watch_statement_more": "… {total} 行中 {shown} 行を表示しています (全体は `katas show` "
+        "で表示できます)。",
+        "watch_hint_more": "… {total} 行中 {shown} 行を表示しています (全体は `katas hint {id} "
+        "--level {level}` で表示できます)。",
+        "watch_list_more": "… 現在のカタの前後 {shown} 個を表示しています (全 {total} 個は "
+        "`katas list` で表示できます)。",
         # feedback
         "failing_input": "失敗した入力: {args}",
         "raised_at": "{file} の {line} 行目 ({function} の中):  {code}",

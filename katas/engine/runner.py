@@ -44,6 +44,13 @@ OUTPUT_TAIL = 6 * 1024
 # Output above this is worth a word even when the tests finished: printing is slow.
 CHATTY_BYTES = 1024 * 1024
 PACKAGE_ROOT = Path(katas.__file__).resolve().parent.parent
+# How often a waiting parent looks at its cancel event: a cancelled check ends this fast.
+CANCEL_POLL_S = 0.05
+
+
+class Cancelled(Exception):
+    """A check stopped on request (the watch loop's ``q``, Ctrl-C, a newer save): its child
+    and everything it started are gone, and there is no result to report or record."""
 
 
 def default_timeout() -> float:
@@ -171,11 +178,14 @@ def run_child(
     cwd: Path,
     passthrough: bool = False,
     lang: str | None = None,
+    cancel: threading.Event | None = None,
 ) -> ChildRun:
     """Run ``python -m module *args`` in ``cwd`` for at most ``timeout`` seconds.
 
     ``passthrough`` leaves stdout/stderr on the terminal (``check -v``); otherwise both are read
-    into a BoundedOutput. ``lang`` ("en" | "ja") is passed on in $DNN_KATAS_LANG.
+    into a BoundedOutput. ``lang`` ("en" | "ja") is passed on in $DNN_KATAS_LANG. ``cancel``,
+    when set (from another thread), stops the child's process group within ``CANCEL_POLL_S``
+    and raises ``Cancelled``.
     """
     output = BoundedOutput()
     start = time.perf_counter()
@@ -198,12 +208,22 @@ def run_child(
 
         reader = threading.Thread(target=drain, daemon=True)
         reader.start()
-    timed_out = False
+    timed_out = cancelled = False
+    deadline = time.monotonic() + timeout
     try:
-        try:
-            proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            timed_out = True
+        while True:
+            left = deadline - time.monotonic()
+            if cancel is not None and cancel.is_set():
+                cancelled = True
+                break
+            if left <= 0:
+                timed_out = True
+                break
+            try:
+                proc.wait(timeout=left if cancel is None else min(left, CANCEL_POLL_S))
+                break
+            except subprocess.TimeoutExpired:
+                pass
     finally:
         # Also after a normal exit: processes learner code started must not outlive the check
         # (nor keep the output pipe open). After Ctrl-C here, the child goes too.
@@ -214,6 +234,8 @@ def run_child(
         reader.join(timeout=2)
         if not reader.is_alive():
             proc.stdout.close()
+    if cancelled:
+        raise Cancelled(module)
     return ChildRun(
         returncode=None if timed_out else proc.returncode,
         timed_out=timed_out,
@@ -351,6 +373,7 @@ def run_check(
     verbose: bool = False,
     cwd: Path | None = None,
     lang: str = "en",
+    cancel: threading.Event | None = None,
 ) -> list[CheckResult]:
     """Run ``kata``'s tests against each spec (reference / stub / a .py path) in one child.
 
@@ -359,7 +382,8 @@ def run_check(
     problem. ``lang`` ("en" | "ja") is the language of the tests' descriptions and messages.
     ``verbose`` is accepted for the callers' sake: the child records every failure's full
     report either way, and its output is read (bounded), never passed to the terminal, so
-    ``-v`` shows each failure once (``feedback.report``).
+    ``-v`` shows each failure once (``feedback.report``). ``cancel``: see ``run_child`` (a
+    cancelled check raises ``Cancelled``).
     """
     timeout = default_timeout() if timeout is None else check_timeout(timeout)
     with tempfile.TemporaryDirectory(prefix="katas-") as tmp:
@@ -376,6 +400,7 @@ def run_check(
             timeout=timeout,
             cwd=cwd or Path(tmp),
             lang=lang,
+            cancel=cancel,
         )
         entries = _read_report(report)[: len(specs)]
         events = read_events(progress)

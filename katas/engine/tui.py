@@ -4,9 +4,13 @@ Three parts, so the logic is testable without a terminal:
 
 - ``Controller``, a small state machine. Events in: ``start()``, ``key(ch)``, ``saved(path)``
   and ``checked(kata, result)``; the checks it wants are queued (``queue``) and run by whoever
-  drives it (``run_queued``). State out: ``view()``, plain data saying what to draw.
+  drives it: ``run_queued`` (in turn, for tests) or the loop's ``Worker`` (a thread, so that
+  keys and saves are answered while a check runs; ``stop_busy`` asks it to cancel). State
+  out: ``view()``, plain data saying what to draw.
 - ``draw(console, view, lang)``: the rich rendering (progress bar, panels, Markdown statements),
-  the screen cleared first; in a pipe nothing is cleared and frames follow each other.
+  the screen cleared first; in a pipe nothing is cleared and frames follow each other. A frame
+  fits ``console.size``: the body (statement, hint, list) gets the rows left above the report
+  and the footer, cropped with its start kept and a word on how to see the rest.
 - ``Keys``: single keys in cbreak mode (``termios``/``tty``), the terminal restored in
   ``finally``; where there is no terminal or no termios, keys are off and saves still work.
 
@@ -15,6 +19,12 @@ report but does not change the current kata; only a pass of the current kata (an
 on, to the first unsolved kata, whose statement is shown. A check whose own run rewrote the file
 it checked does not loop: an event for unchanged bytes within ``ECHO_S`` of the check is its echo
 (except once after a check during which the file changed: that may have been a save).
+
+While a check runs, keys are answered at once; ``q`` and Ctrl-C stop the check (its child's
+process group is killed: ``runner.Cancelled``) and quit; ``c``, or a save of the file being
+checked with new bytes, restarts the check (a save restarts it once: code that rewrites its own
+file on every run must not restart for ever; a later save waits for the check to end and is
+then judged by the echo rule above).
 """
 
 from __future__ import annotations
@@ -22,6 +32,7 @@ from __future__ import annotations
 import os
 import select
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,8 +42,9 @@ from typing import Any
 
 from katas.engine import commands, feedback
 from katas.engine.i18n import t
+from katas.engine.markdown import to_rich
 from katas.engine.registry import Kata, all_katas
-from katas.engine.runner import CheckResult
+from katas.engine.runner import Cancelled, CheckResult
 from katas.engine.workspace import Workspace
 from katas.errors import UserError
 
@@ -40,6 +52,9 @@ from katas.errors import UserError
 # polling observer reports up to half a second late, plus the debounce).
 ECHO_S = 2.0
 KEYS = "hnrlcsq"
+# How long quitting waits for a cancelled check's thread (the child is killed within
+# runner.CANCEL_POLL_S; this only bounds a thread stuck elsewhere: it is a daemon).
+STOP_WAIT_S = 5.0
 
 
 @dataclass
@@ -63,21 +78,26 @@ class View:
     body: str = ""  # "statement" | "hint" | "list" | "" (nothing below the report)
     text: str = ""  # the statement or hint (Markdown)
     rows: list[dict[str, Any]] = field(default_factory=list)  # for "list"
+    more: dict[str, Any] = field(default_factory=dict)  # for "hint": its kata id and level
     notices: list[str] = field(default_factory=list)
     prompt: str | None = None  # a question waiting for y/N
     busy: Kata | None = None  # the kata being checked now
     keys: bool = True
 
 
+Check = Callable[[Kata, threading.Event], CheckResult]
+
+
 class Controller:
-    """The watch loop's state. ``check(kata)`` runs a kata's tests on the learner's file (and
-    records a pass); it is injected so that tests drive the loop with made-up results."""
+    """The watch loop's state. ``check(kata, cancel)`` runs a kata's tests on the learner's
+    file (and records a pass), stopping with ``runner.Cancelled`` once ``cancel`` is set; it is
+    injected so that tests drive the loop with made-up results."""
 
     def __init__(
         self,
         ws: Workspace,
         lang: str,
-        check: Callable[[Kata], CheckResult],
+        check: Check,
         *,
         verbose: bool = False,
         keys: bool = True,
@@ -95,9 +115,14 @@ class Controller:
         self.report: Report | None = None
         self.body, self.text = "", ""
         self.rows: list[dict[str, Any]] = []
+        self.more: dict[str, Any] = {}
         self.prompt: str | None = None
         self.queue: list[tuple[Kata, bool]] = []  # (kata, caused by a save)
         self.busy: Kata | None = None
+        self.stop_busy = False  # the running check is to be cancelled (its kata is re-queued)
+        self._busy_bytes: bytes | None = None  # the busy kata's file when its check began
+        self._busy_restarted = False  # the busy check is itself a restart caused by a save
+        self._deferred: list[Path] = []  # saves of the busy file, judged when its check ends
         self.done = False
         self.version = 0  # bumped on every change: the loop redraws when it moves
         self.checks = 0  # checks finished (all causes)
@@ -121,6 +146,9 @@ class Controller:
         kata = self._by_file.get(path.name)
         if kata is None or path.parent.resolve() != self.ws.root.resolve():
             return
+        if self.busy is not None and self.busy.id == kata.id:
+            self._saved_while_busy(kata, path)
+            return
         last = self._after.get(path.name)
         if last and last[0] == commands.snapshot(path) and self.clock() - last[1] < ECHO_S:
             if not last[2]:
@@ -141,7 +169,9 @@ class Controller:
         self._after[path.name] = (commands.snapshot(path), self.clock(), again)
         self.checks += 1
         self.notices = []
-        text = feedback.report(kata, result, self.lang, self.verbose)
+        # No "Next: katas next" in the loop: a pass of the current kata moves on by itself,
+        # and the advance notice says where to.
+        text = feedback.report(kata, result, self.lang, self.verbose, next_line=False)
         self.report = Report(kata, text, result.passed)
         if result.passed and kata.id == self.kata.id:
             self._advance()
@@ -160,6 +190,8 @@ class Controller:
                     "\n"
                 )
                 self.body, self.text = "hint", f"**{header}**\n\n{text}"
+                level = self.ws.load().hints.get(self.kata.id, 1)
+                self.more = {"id": self.kata.id, "level": level}
             elif ch == "n":
                 nxt = commands.first_unsolved(self.ws.load(), after=self.kata)
                 if nxt is None:
@@ -172,7 +204,10 @@ class Controller:
                 self.body = "list"
                 self.rows = commands.list_rows(self.ws, self.ws.load(), self.lang)
             elif ch == "c":
-                self._want(self.kata)
+                if self.busy is not None and self.busy.id == self.kata.id:
+                    self._restart()
+                else:
+                    self._want(self.kata)
             elif ch == "s":
                 self._show_statement()
         except UserError as err:  # a kata without hints, a file that cannot be written...
@@ -181,24 +216,48 @@ class Controller:
 
     # --- driving ----------------------------------------------------------------------------
 
-    def run_queued(self, before: Callable[[], None] = lambda: None) -> None:
-        """Run the queued checks in order; ``before`` (a redraw) is called before each."""
-        while self.queue:
-            kata, by_save = self.queue.pop(0)
-            self.busy = kata
+    def begin(self) -> tuple[Kata, bool] | None:
+        """The next queued check, now the busy one: (kata, caused by a save); None if none."""
+        if self.busy is not None or not self.queue:
+            return None
+        kata, by_save = self.queue.pop(0)
+        self.busy, self.stop_busy = kata, False
+        self._busy_bytes = commands.snapshot(self.ws.path_for(kata))
+        self._changed()
+        return kata, by_save
+
+    def finish(
+        self, kata: Kata, by_save: bool, result: CheckResult | None, error: UserError | None
+    ) -> None:
+        """The busy check ended: with a result, a UserError (the workspace went away, a disk
+        full...), or neither (it was cancelled: its restart is queued already, or the loop is
+        quitting)."""
+        self.busy, self.stop_busy = None, False
+        if result is None and error is None:
             self._changed()
+            return
+        self._busy_restarted = False
+        self.save_checks += by_save
+        if error is not None:
+            self.notices.append(error.text(self.lang))
+            self._changed()
+        else:
+            self.checked(kata, result)
+        deferred, self._deferred = self._deferred, []
+        for path in deferred:
+            self.saved(path)
+
+    def run_queued(self, before: Callable[[], None] = lambda: None) -> None:
+        """Run the queued checks in turn, here (tests); ``before`` (a redraw) is called before
+        each. The loop runs them in a ``Worker`` instead."""
+        while (job := self.begin()) is not None:
+            kata, by_save = job
             before()
             try:
-                result = self.check(kata)
-            except UserError as err:  # the workspace went away, a disk full...
-                self.notices.append(err.text(self.lang))
-                result = None
-            self.busy = None
-            self.save_checks += by_save
-            if result is None:
-                self._changed()
-            else:
-                self.checked(kata, result)
+                result, error = self.check(kata, threading.Event()), None
+            except UserError as err:
+                result, error = None, err
+            self.finish(kata, by_save, result, error)
 
     def view(self) -> View:
         state = self.ws.load()
@@ -211,6 +270,7 @@ class Controller:
             body=self.body,
             text=self.text,
             rows=self.rows,
+            more=self.more,
             notices=[*self.sticky, *self.notices],
             prompt=self.prompt,
             busy=self.busy,
@@ -218,6 +278,28 @@ class Controller:
         )
 
     # --- inside -----------------------------------------------------------------------------
+
+    def _saved_while_busy(self, kata: Kata, path: Path) -> None:
+        """A save of the file being checked: new bytes restart the check, once; otherwise the
+        save is judged when the check ends (it may be the check's own echo)."""
+        if self.stop_busy:  # a restart is on its way: it reads the file as it is then
+            return
+        if self._busy_restarted or commands.snapshot(path) == self._busy_bytes:
+            if path not in self._deferred:
+                self._deferred.append(path)
+            return
+        self._restart(by_save=True)
+
+    def _restart(self, by_save: bool = False) -> None:
+        """Cancel the busy check and queue its kata first, to be checked from scratch."""
+        kata = self.busy
+        if kata is None or self.stop_busy:
+            return
+        self.stop_busy = True
+        self._busy_restarted = by_save
+        self._deferred = []
+        self.queue = [(kata, by_save), *((k, b) for k, b in self.queue if k.id != kata.id)]
+        self._changed()
 
     def _want(self, kata: Kata, by_save: bool = False) -> None:
         if all(k.id != kata.id for k, _ in self.queue):
@@ -256,31 +338,21 @@ class Controller:
 
 
 def draw(console, view: View, lang: str) -> None:
-    """One frame: the screen cleared (at a terminal), then header, report, body, keys."""
+    """One frame: the screen cleared (at a terminal), then body, report, notices, progress and
+    keys, the body cropped so that the frame fits ``console.size``."""
     from rich.console import Group
-    from rich.markdown import Markdown
     from rich.panel import Panel
     from rich.progress_bar import ProgressBar
     from rich.table import Table
     from rich.text import Text
 
     console.clear()
-    # Bottom-anchored, as rustlings: what matters most is printed last, so that a long
-    # statement scrolls off the top and the report, the progress and the keys stay in sight.
-    if view.body in ("statement", "hint"):
-        console.print(Panel(Markdown(view.text), border_style="blue"))
-    elif view.body == "list":
-        table = Table(box=None, show_header=False, padding=(0, 1))
-        marks = {"solved": "✔", "started": "…", "new": " "}
-        for r in view.rows:
-            here = "→" if r["id"] == view.kata.id else " "
-            label = t(lang, "state_" + r["state"])
-            mark = here + marks[r["state"]]
-            table.add_row(mark, f"{r['number']:>2}.", r["title"], label, r["id"])
-        console.print(Panel(table, border_style="blue"))
+    # Bottom-anchored, as rustlings: the report, the progress and the keys are drawn in full
+    # and last; the body above them gets the rows that are left (its start kept).
+    bottom: list[Any] = []
     if view.report is not None:
         style = "green" if view.report.passed else "red"
-        console.print(
+        bottom.append(
             Panel(
                 Text(view.report.text),
                 title=t(lang, "last_check", title=feedback.title(view.report.kata, lang)),
@@ -288,8 +360,7 @@ def draw(console, view: View, lang: str) -> None:
                 border_style=style,
             )
         )
-    for notice in view.notices:
-        console.print(Panel(Text(notice), border_style="yellow"))
+    bottom += [Panel(Text(notice), border_style="yellow") for notice in view.notices]
     bar = Table.grid(padding=(0, 1))
     bar.add_row(
         ProgressBar(total=max(view.total, 1), completed=view.solved, width=30),
@@ -300,12 +371,72 @@ def draw(console, view: View, lang: str) -> None:
         Text(t(lang, "watch_current", title=feedback.title(view.kata, lang)), style="bold"),
         Text(str(view.path), style="cyan"),
     )
-    console.print(Panel(head, title="dnn-katas", title_align="left"))
+    bottom.append(Panel(head, title="dnn-katas", title_align="left"))
     if view.busy is not None:
-        console.print(Text(t(lang, "checking", title=feedback.title(view.busy, lang)), "yellow"))
+        bottom.append(Text(t(lang, "checking", title=feedback.title(view.busy, lang)), "yellow"))
     if view.prompt:
-        console.print(Text(view.prompt, style="bold yellow"))
-    console.print(Text(t(lang, "watch_keys" if view.keys else "watch_no_keys"), style="dim"))
+        bottom.append(Text(view.prompt, style="bold yellow"))
+    bottom.append(Text(t(lang, "watch_keys" if view.keys else "watch_no_keys"), style="dim"))
+    # The last line printed ends with a newline: the cursor's row is the frame's too.
+    room = console.size.height - 1 - sum(_height(console, r) for r in bottom)
+    body = _body(console, view, lang, room)
+    for renderable in ([body] if body is not None else []) + bottom:
+        console.print(renderable)
+
+
+def _height(console, renderable) -> int:
+    """Rows ``renderable`` takes at the console's width."""
+    return len(console.render_lines(renderable, console.options.update(height=None), pad=False))
+
+
+# A body needs its two borders and a line of its own to be worth drawing.
+MIN_BODY_ROWS = 3
+
+
+def _body(console, view: View, lang: str, room: int):
+    """The statement, hint or list in a panel of at most ``room`` rows (None: no body, or no
+    room). A statement or hint keeps its start (the title, the first formulas) and ends with
+    how to see it all; the list is a window around the current kata, its marker in sight."""
+    from rich.console import Group
+    from rich.panel import Panel
+    from rich.segment import Segment, Segments
+    from rich.table import Table
+    from rich.text import Text
+
+    if view.body not in ("statement", "hint", "list") or room < MIN_BODY_ROWS:
+        return None
+    rows = room - 2  # inside the borders
+    if view.body == "list":
+        marks = {"solved": "✔", "started": "…", "new": " "}
+        here = next((i for i, r in enumerate(view.rows) if r["id"] == view.kata.id), 0)
+        shown = view.rows
+        if len(shown) > rows:
+            keep = max(rows - 1, 1)  # a row says how many are not shown
+            first = max(0, min(here - keep // 2, len(shown) - keep))
+            shown = shown[first : first + keep]
+        table = Table(box=None, show_header=False, padding=(0, 1))
+        for r in shown:
+            mark = ("→" if r["id"] == view.kata.id else " ") + marks[r["state"]]
+            label = t(lang, "state_" + r["state"])
+            table.add_row(mark, f"{r['number']:>2}.", r["title"], label, r["id"])
+        if len(shown) < len(view.rows):
+            more = t(lang, "watch_list_more", shown=len(shown), total=len(view.rows))
+            return Panel(Group(table, Text(more, style="dim")), border_style="blue")
+        return Panel(table, border_style="blue")
+    inner = console.options.update(width=max(console.width - 4, 1), height=None)
+    lines = console.render_lines(to_rich(view.text), inner, pad=False)
+    while lines and not "".join(seg.text for seg in lines[-1]).strip():
+        lines.pop()  # Markdown ends a document with blank lines
+    if len(lines) <= rows:
+        content: Any = Segments([seg for line in lines for seg in (*line, Segment.line())])
+    else:
+        key = "watch_statement_more" if view.body == "statement" else "watch_hint_more"
+        more = Text(t(lang, key, shown=rows - 1, total=len(lines), **view.more), style="dim")
+        kept = lines[: max(rows - _height(console, more), 0)]
+        more = Text(t(lang, key, shown=len(kept), total=len(lines), **view.more), style="dim")
+        segments = [seg for line in kept for seg in (*line, Segment.line())]
+        content = Group(Segments(segments), more)
+    return Panel(content, border_style="blue")
 
 
 # --- keys -----------------------------------------------------------------------------------
@@ -368,22 +499,84 @@ class Keys:
 # --- the loop -------------------------------------------------------------------------------
 
 
+class Worker:
+    """One check at a time in a daemon thread, so that the loop keeps reading keys and saves
+    while it runs. ``cancel()`` sets the check's own event (the check kills its child and
+    raises ``Cancelled``); ``poll()`` hands back a finished check once."""
+
+    def __init__(self, check: Check) -> None:
+        self.check = check
+        self.job: tuple[Kata, bool] | None = None
+        self._thread: threading.Thread | None = None
+        self._cancel = threading.Event()
+        self._outcome: tuple[CheckResult | None, UserError | None, BaseException | None] = (
+            None,
+            None,
+            None,
+        )
+
+    @property
+    def idle(self) -> bool:
+        return self._thread is None
+
+    def start(self, job: tuple[Kata, bool]) -> None:
+        self.job, self._cancel = job, threading.Event()
+        cancel = self._cancel
+
+        def body() -> None:
+            try:
+                self._outcome = (self.check(job[0], cancel), None, None)
+            except Cancelled:
+                self._outcome = (None, None, None)
+            except UserError as err:
+                self._outcome = (None, err, None)
+            except BaseException as err:  # a bug: raised again in the loop's thread
+                self._outcome = (None, None, err)
+
+        self._thread = threading.Thread(target=body, name="katas-check", daemon=True)
+        self._thread.start()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def poll(self) -> tuple[Kata, bool, CheckResult | None, UserError | None] | None:
+        """(kata, by_save, result, error) of a finished check, once; None while it runs."""
+        if self._thread is None or self._thread.is_alive():
+            return None
+        self._thread = None
+        result, error, bug = self._outcome
+        if bug is not None:
+            raise bug
+        kata, by_save = self.job  # type: ignore[misc]
+        if self._cancel.is_set():
+            result = error = None  # cancelled just as it finished: a newer check is due
+        return kata, by_save, result, error
+
+    def stop(self, wait: float = STOP_WAIT_S) -> None:
+        """Cancel a running check and wait (a little) for its child to be gone."""
+        if self._thread is not None:
+            self._cancel.set()
+            self._thread.join(timeout=wait)
+
+
 def run(
     ws: Workspace,
     lang: str,
-    check: Callable[[Kata], CheckResult],
+    check: Check,
     *,
     poll: bool = False,
     once: bool = False,
     verbose: bool = False,
     console=None,
 ) -> int:
-    """The watch loop until ``q`` or Ctrl-C (``once``: until the first check a save caused)."""
+    """The watch loop until ``q`` or Ctrl-C (``once``: until the first check a save caused).
+    ``check(kata, cancel)``: see ``Controller``; it runs in a ``Worker``'s thread."""
     from rich.console import Console
 
     from katas.engine.watch import Saves
 
     console = console or Console(highlight=False)
+    worker = Worker(check)
     try:
         with Saves(ws.root, poll=poll) as saves, Keys() as keys:
             ctl = Controller(ws, lang, check, verbose=verbose, keys=keys.enabled)
@@ -397,7 +590,13 @@ def run(
 
             ctl.start()
             while not ctl.done:
-                ctl.run_queued(before=redraw)
+                if ctl.stop_busy:
+                    worker.cancel()
+                finished = worker.poll()
+                if finished is not None:
+                    ctl.finish(*finished)
+                if worker.idle and (job := ctl.begin()) is not None:
+                    worker.start(job)
                 if once and ctl.save_checks:
                     redraw()
                     break
@@ -410,5 +609,9 @@ def run(
                         break
     except KeyboardInterrupt:  # Ctrl-C is the other way out; the terminal is restored above
         pass
+    finally:
+        # q, Ctrl-C or an error: a running check stops now (its child's group is killed),
+        # not at its timeout.
+        worker.stop()
     console.print(t(lang, "watch_bye"))
     return 0
