@@ -515,8 +515,16 @@ def test_the_loop_checks_at_once_rechecks_on_save_and_advances(tmp_path) -> None
         (root / "01_dense.py").write_text(solved_text(), encoding="utf-8")
         out.expect(r"all \d+ tests pass")
         out.expect(re.escape(f"first unsolved kata: {SECOND.number}."), limit=10)
+        # Ctrl-C during a check that would run for ever (up to the 120 s limit set above) ends
+        # the loop at once: the check runs beside the loop, which cancels it.
+        (root / f"{SECOND.slug}.py").write_text("while True:\n    pass\n", encoding="utf-8")
+        out.expect(re.escape(f"Checking {SECOND.number}."))
         proc.send_signal(signal.SIGINT)
-        code = proc.wait(timeout=30)
+        began = time.monotonic()
+        while proc.poll() is None and time.monotonic() - began < 60:
+            out.text += read()  # keep reading: a full pipe would block the loop's last print
+        code = proc.wait(timeout=1)
+        assert time.monotonic() - began < 20, "Ctrl-C waited for the check"
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -564,8 +572,14 @@ def test_keys_through_a_terminal(tmp_path) -> None:
         out.expect(r"Hint 1 of", limit=20)
         os.write(master, b"l")
         out.expect(re.escape(KATAS[-1].id), limit=20)
+        # q during a check that would run for ever (up to the 120 s limit) quits at once.
+        (root / "01_dense.py").write_text("while True:\n    pass\n", encoding="utf-8")
+        out.expect(r"Checking 1\.")
         os.write(master, b"q")
-        assert proc.wait(timeout=30) == 0
+        began = time.monotonic()
+        while proc.poll() is None and time.monotonic() - began < 60:
+            out.text += read()
+        assert proc.wait(timeout=1) == 0 and time.monotonic() - began < 20
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -602,3 +616,223 @@ def test_the_readme_learner_commands_work(tmp_path, monkeypatch, capsys) -> None
             (tmp_path / "katas-workspace" / "01_dense.py").write_text(solved_text(), "utf-8")
     paths = re.findall(r"`(katas/content/\d\d_\w+/test_kata\.py)`", section)
     assert paths and all((REPO / path).is_file() for path in paths), paths
+
+
+# --- a check that runs while the loop goes on (issue 12 review: keys ignored during a check) --
+
+
+def test_a_save_with_new_bytes_during_a_check_restarts_it_once(ws) -> None:
+    """A save of the file being checked cancels the check and queues it first; a second save
+    during the restarted check waits for it to end (code rewriting its own file must not
+    restart for ever) and is then judged by the echo rule."""
+    clock = Clock()
+    ctl, _, _ = make(ws, clock=clock)
+    target = ws / "01_dense.py"
+    ctl.saved(ws / f"{SECOND.slug}.py")  # another kata waits behind
+    ctl._want(DENSE)
+    assert ctl.begin() == (SECOND, True)
+    ctl.finish(SECOND, True, failed(SECOND), None)
+    assert ctl.begin()[0].id == "dense" and ctl.busy.id == "dense"
+    ctl.saved(target)  # the same bytes: no restart, judged when the check ends
+    assert not ctl.stop_busy
+    target.write_text("# new\n", encoding="utf-8")
+    ctl.saved(target)
+    assert ctl.stop_busy and ctl.queue[0] == (DENSE, True)
+    ctl.finish(DENSE, False, None, None)  # the worker says: cancelled
+    assert ctl.report.kata.id == SECOND.id and ctl.busy is None
+    assert ctl.begin() == (DENSE, True)
+    target.write_text("# newer\n", encoding="utf-8")
+    ctl.saved(target)  # during the restarted check: deferred
+    assert not ctl.stop_busy and ctl.queue == []
+    ctl.finish(DENSE, True, failed(DENSE), None)
+    assert ctl.queue == [] and ctl.save_checks == 2  # "# newer" was what that check read
+
+
+def test_keys_are_answered_while_a_check_runs(ws) -> None:
+    """During a check ``h``, ``l`` and ``s`` answer at once, ``c`` restarts the check of the
+    current kata, ``q`` ends the loop; the frame says a check is running."""
+    ctl, _, _ = make(ws)
+    ctl.start()
+    assert ctl.begin()[0].id == "dense"
+    ctl.key("h")
+    assert ctl.view().body == "hint" and ctl.view().busy.id == "dense"
+    drawn = frame(ctl)
+    assert "Checking 1." in drawn and "q stops it" in " ".join(drawn.split()), drawn
+    ctl.key("l")
+    assert ctl.view().body == "list"
+    ctl.key("c")
+    assert ctl.stop_busy and ctl.queue == [(DENSE, False)]
+    ctl.key("q")
+    assert ctl.done
+
+
+def test_the_worker_cancels_a_check_at_once() -> None:
+    """A check that would run for ever ends within moments of ``cancel()`` (the check's own
+    event is set; it raises Cancelled) and is handed back once as cancelled."""
+    from katas.engine.runner import Cancelled
+
+    started = __import__("threading").Event()
+
+    def check(kata, cancel):
+        started.set()
+        if cancel.wait(60):
+            raise Cancelled("spin")
+        raise AssertionError("never cancelled")
+
+    worker = tui.Worker(check)
+    worker.start((DENSE, True))
+    assert started.wait(10)
+    assert worker.poll() is None and not worker.idle
+    began = time.monotonic()
+    worker.cancel()
+    while (done := worker.poll()) is None:
+        assert time.monotonic() - began < 10, "the check was not cancelled"
+        time.sleep(0.01)
+    assert done == (DENSE, True, None, None) and worker.idle and worker.poll() is None
+
+
+def test_run_child_cancel_kills_the_whole_group(tmp_path) -> None:
+    """``run_child(cancel=...)`` stops a child that loops for ever, and what it started, at once
+    (long before its timeout) and raises Cancelled."""
+    import threading
+
+    from katas.engine.runner import Cancelled, run_child
+
+    pidfile = tmp_path / "grandchild.pid"
+    (tmp_path / "spin.py").write_text(
+        "import pathlib, subprocess, sys\n"
+        "p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'])\n"
+        f"pathlib.Path({str(pidfile)!r}).write_text(str(p.pid))\n"
+        "while True:\n    pass\n",
+        encoding="utf-8",
+    )
+    cancel = threading.Event()
+
+    def cancel_when_started() -> None:
+        deadline = time.monotonic() + 60
+        while not pidfile.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        cancel.set()
+
+    threading.Thread(target=cancel_when_started, daemon=True).start()
+    began = time.monotonic()
+    with pytest.raises(Cancelled):
+        run_child("spin", [], timeout=300, cwd=tmp_path, cancel=cancel)
+    # Generous for a loaded machine (start-up included); the timeout was 300 s.
+    assert time.monotonic() - began < 60
+    grandchild = int(pidfile.read_text())
+    for _ in range(100):  # killed by SIGKILL; reaped by init, perhaps a moment later
+        try:
+            os.kill(grandchild, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError("the grandchild outlived the cancelled check")
+
+
+# --- the frame fits the terminal ---------------------------------------------------------------
+
+
+def sized_frame(ctl: tui.Controller, width: int, height: int, lang: str = "en") -> list[str]:
+    from rich.console import Console
+
+    out = io.StringIO()
+    console = Console(file=out, width=width, height=height, color_system=None)
+    tui.draw(console, ctl.view(), lang)
+    return out.getvalue().splitlines()
+
+
+@pytest.mark.parametrize(("width", "height"), [(120, 40), (80, 24), (100, 30)])
+def test_the_statement_fits_and_keeps_its_start(ws, width, height) -> None:
+    """With a report under it, the statement is cropped to the rows left: the frame fits the
+    terminal, the statement's title is its first line, and a line says how to see it all."""
+    kata = KATAS[10]  # a long statement
+    ctl, _, _ = make(ws)
+    ctl._move(kata)
+    ctl.report = tui.Report(kata, "\n".join(f"line {i}" for i in range(6)), False)
+    lines = sized_frame(ctl, width, height)
+    assert len(lines) <= height - 1, "\n".join(lines)
+    title = kata.statement("en").lstrip("# ").splitlines()[0][:20]
+    assert title in lines[1], lines[:3]
+    assert "katas show" in "\n".join(lines) and "q quit" in lines[-1] + lines[-2]
+
+
+def test_the_list_is_a_window_round_the_current_kata(ws) -> None:
+    """At 80x24 ``l`` shows the katas around the current one (its → marker in sight, not only
+    the last ones) and says how to see them all."""
+    ctl, _, _ = make(ws)
+    ctl._move(KATAS[3])
+    ctl.key("l")
+    lines = sized_frame(ctl, 80, 24)
+    text = "\n".join(lines)
+    assert len(lines) <= 23 and "katas list" in text
+    assert re.search(r"→\s+ 4\.", text) and " 1." in text and KATAS[-1].id not in text
+    ctl._move(KATAS[-3])
+    ctl.key("l")
+    text = "\n".join(sized_frame(ctl, 80, 24))
+    assert re.search(rf"→\s+{KATAS[-3].number}\.", text) and KATAS[-1].id in text
+
+
+def test_a_long_hint_names_the_command_for_all_of_it(ws) -> None:
+    """A hint cropped to the room left ends with the command that prints that very hint."""
+    ctl, _, _ = make(ws)
+    ctl.key("h")
+    ctl.report = tui.Report(DENSE, "\n".join(f"line {i}" for i in range(8)), False)
+    text = "\n".join(sized_frame(ctl, 70, 24))
+    assert "Hint 1 of" in text and "katas hint dense --level 1" in " ".join(
+        text.replace("│", " ").split()
+    )
+
+
+def test_a_short_statement_is_not_cropped(ws) -> None:
+    """With room enough the whole body is drawn and no crop line is added."""
+    ctl, _, _ = make(ws)
+    text = "\n".join(sized_frame(ctl, 200, 400))
+    assert "katas show" not in text and "lines shown" not in text
+
+
+# --- what the loop's pass report says ----------------------------------------------------------
+
+
+def test_the_loops_pass_report_has_no_next_command(ws) -> None:
+    """After the loop has moved on by itself, its pass report does not tell the learner to run
+    ``katas next``; ``katas check``'s report still does."""
+    from katas.engine import feedback
+
+    ctl, _, _ = make(ws, {"dense": passed})
+    ctl.start()
+    ctl.run_queued()
+    assert ctl.report.passed and "katas next" not in ctl.report.text
+    assert "katas next" in feedback.report(DENSE, passed(DENSE), "en")
+
+
+# --- Japanese line breaks ----------------------------------------------------------------------
+
+
+def test_a_line_break_between_japanese_characters_is_joined() -> None:
+    """A break between two CJK characters goes (with the next line's indent); one next to a
+    Latin letter, after a heading, a hard break, a blank line or inside a code fence stays."""
+    from katas.engine.markdown import join_cjk_breaks
+
+    assert join_cjk_breaks("Keras の\n  層です。") == "Keras の層です。"
+    assert join_cjk_breaks("「勾配」\n（平均）") == "「勾配」（平均）"
+    for kept in (
+        "the\nlayer",
+        "層の\nDense",
+        "Dense\nの層",
+        "# 見出し\n本文",
+        "改行  \nです",
+        "段落\n\n次",
+        "```\nコード\nです\n```",
+    ):
+        assert join_cjk_breaks(kept) == kept, kept
+    assert join_cjk_breaks("```\nの\nの\n```\nの\nの") == "```\nの\nの\n```\nのの"
+
+
+def test_the_frame_shows_japanese_without_stray_spaces(ws) -> None:
+    """A Japanese statement wrapped in its source is drawn without a space at the wrap."""
+    ctl, _, _ = make(ws, lang="ja")
+    ctl.body, ctl.text = "statement", "# 見出し\n\nKeras の\n層を使います。"
+    text = "\n".join(sized_frame(ctl, 100, 60, "ja"))
+    assert "Keras の層を使います。" in text

@@ -384,9 +384,12 @@ def draw(console, view: View, lang: str) -> None:
         console.print(renderable)
 
 
-def _height(console, renderable) -> int:
-    """Rows ``renderable`` takes at the console's width."""
-    return len(console.render_lines(renderable, console.options.update(height=None), pad=False))
+def _height(console, renderable, width: int | None = None) -> int:
+    """Rows ``renderable`` takes at ``width`` (default: the console's)."""
+    options = console.options.update(height=None)
+    if width is not None:
+        options = options.update(width=max(width, 1))
+    return len(console.render_lines(renderable, options, pad=False))
 
 
 # A body needs its two borders and a line of its own to be worth drawing.
@@ -397,10 +400,10 @@ def _body(console, view: View, lang: str, room: int):
     """The statement, hint or list in a panel of at most ``room`` rows (None: no body, or no
     room). A statement or hint keeps its start (the title, the first formulas) and ends with
     how to see it all; the list is a window around the current kata, its marker in sight."""
+    from rich.cells import cell_len
     from rich.console import Group
     from rich.panel import Panel
     from rich.segment import Segment, Segments
-    from rich.table import Table
     from rich.text import Text
 
     if view.body not in ("statement", "hint", "list") or room < MIN_BODY_ROWS:
@@ -410,19 +413,31 @@ def _body(console, view: View, lang: str, room: int):
         marks = {"solved": "✔", "started": "…", "new": " "}
         here = next((i for i, r in enumerate(view.rows) if r["id"] == view.kata.id), 0)
         shown = view.rows
+        more = None
         if len(shown) > rows:
-            keep = max(rows - 1, 1)  # a row says how many are not shown
+            probe = Text(t(lang, "watch_list_more", shown=rows, total=len(shown)), style="dim")
+            # A line says what is not shown.
+            keep = max(rows - _height(console, probe, console.width - 4), 1)
             first = max(0, min(here - keep // 2, len(shown) - keep))
             shown = shown[first : first + keep]
-        table = Table(box=None, show_header=False, padding=(0, 1))
-        for r in shown:
+            more = Text(t(lang, "watch_list_more", shown=keep, total=len(view.rows)), style="dim")
+        # One line a kata, so that the window's rows are the screen's: a long title is cut.
+        labels = [t(lang, "state_" + r["state"]) for r in shown]
+        label_w = max((cell_len(x) for x in labels), default=0)
+        id_w = max((len(r["id"]) for r in shown), default=0)
+        title_w = max(console.width - 4 - (2 + 1 + 3 + 1) - (1 + label_w + 1 + id_w), 8)
+        lines = []
+        for r, label in zip(shown, labels, strict=True):
             mark = ("→" if r["id"] == view.kata.id else " ") + marks[r["state"]]
-            label = t(lang, "state_" + r["state"])
-            table.add_row(mark, f"{r['number']:>2}.", r["title"], label, r["id"])
-        if len(shown) < len(view.rows):
-            more = t(lang, "watch_list_more", shown=len(shown), total=len(view.rows))
-            return Panel(Group(table, Text(more, style="dim")), border_style="blue")
-        return Panel(table, border_style="blue")
+            title = Text(r["title"], no_wrap=True, overflow="ellipsis")
+            title.truncate(title_w, overflow="ellipsis", pad=True)
+            line = Text(f"{mark} {r['number']:>2}. ", no_wrap=True)
+            line.append(title)
+            line.append(f" {label}{' ' * (label_w - cell_len(label))} {r['id']}")
+            line.truncate(console.width - 4, overflow="ellipsis")
+            lines.append(line)
+        table = Group(*lines)
+        return Panel(table if more is None else Group(table, more), border_style="blue")
     inner = console.options.update(width=max(console.width - 4, 1), height=None)
     lines = console.render_lines(to_rich(view.text), inner, pad=False)
     while lines and not "".join(seg.text for seg in lines[-1]).strip():
@@ -432,7 +447,7 @@ def _body(console, view: View, lang: str, room: int):
     else:
         key = "watch_statement_more" if view.body == "statement" else "watch_hint_more"
         more = Text(t(lang, key, shown=rows - 1, total=len(lines), **view.more), style="dim")
-        kept = lines[: max(rows - _height(console, more), 0)]
+        kept = lines[: max(rows - _height(console, more, console.width - 4), 0)]
         more = Text(t(lang, key, shown=len(kept), total=len(lines), **view.more), style="dim")
         segments = [seg for line in kept for seg in (*line, Segment.line())]
         content = Group(Segments(segments), more)
