@@ -69,15 +69,14 @@ def ws(tmp_path, monkeypatch, capsys):
 
 def make(ws_root: Path, outcomes: dict | None = None, lang: str = "en", clock=None):
     """A controller whose checks answer from ``outcomes`` (kata id -> passed/failed; default
-    failed) and record passes as the real check does; ``calls`` lists the katas checked."""
+    failed) and, like the loop's real check, record nothing (the controller records a pass);
+    ``calls`` lists the katas checked."""
     ws = Workspace(ws_root, lang)
     calls: list[str] = []
 
     def check(kata, cancel=None):
         calls.append(kata.id)
-        result = (outcomes or {}).get(kata.id, failed)(kata)
-        commands.record(ws, kata, result)
-        return result
+        return (outcomes or {}).get(kata.id, failed)(kata)
 
     ctl = tui.Controller(ws, lang, check, clock=clock or Clock())
     return ctl, ws, calls
@@ -488,7 +487,8 @@ class Output:
 
 def test_the_loop_checks_at_once_rechecks_on_save_and_advances(tmp_path) -> None:
     """The real loop in a pipe: checks the current kata at start, a wrong save is reported, the
-    fix passes and the loop moves to kata 2 and shows its statement; Ctrl-C ends it cleanly."""
+    fix passes and the loop moves to kata 2 and shows its statement; a save during a check of
+    kata 2 that never ends restarts it, and Ctrl-C during it ends the loop at once, cleanly."""
     root = tmp_path / "ws"
     env = _env(root)
     subprocess.run([sys.executable, "-m", "katas", "start"], env=env, check=True,
@@ -519,6 +519,9 @@ def test_the_loop_checks_at_once_rechecks_on_save_and_advances(tmp_path) -> None
         # the loop at once: the check runs beside the loop, which cancels it.
         (root / f"{SECOND.slug}.py").write_text("while True:\n    pass\n", encoding="utf-8")
         out.expect(re.escape(f"Checking {SECOND.number}."))
+        # A save during that check restarts it (a new frame says so) rather than waiting.
+        (root / f"{SECOND.slug}.py").write_text("while True:\n    pass  # 2\n", encoding="utf-8")
+        out.expect(re.escape(f"Checking {SECOND.number}."), limit=60)
         proc.send_signal(signal.SIGINT)
         began = time.monotonic()
         while proc.poll() is None and time.monotonic() - began < 60:

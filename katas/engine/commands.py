@@ -224,10 +224,13 @@ def run_one(
     verbose: bool,
     timeout: float,
     cancel: threading.Event | None = None,
+    record_pass: bool = True,
 ) -> CheckResult:
     """Check one kata (the learner's file when ``impl`` is None) and record a solve. The current
     kata is left as it is: only ``goto``, ``next`` and the watch loop's advance move it.
-    ``cancel`` (the watch loop's) stops the check: ``runner.Cancelled``, nothing recorded."""
+    ``cancel`` (the watch loop's) stops the check: ``runner.Cancelled``, nothing recorded.
+    ``record_pass=False``: the caller records (the watch loop, whose checks run in a thread
+    while its own thread writes the state too: one writer, no lost update)."""
     learner = impl is None
     if learner:
         _require_workspace(ws, lang)
@@ -238,7 +241,8 @@ def run_one(
         changed = _changed_during_check(ws, kata, before, lang)
         if changed is not None:
             result.problem = changed
-        record(ws, kata, result)
+        if record_pass:
+            record(ws, kata, result)
     return result
 
 
@@ -496,7 +500,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
     _require_workspace(ws, lang)  # a broken state file is said on the loop's screen
 
     def check(kata: Kata, cancel: threading.Event) -> CheckResult:
-        return run_one(ws, lang, kata, None, verbose, timeout, cancel)
+        return run_one(ws, lang, kata, None, verbose, timeout, cancel, record_pass=False)
 
     return tui.run(
         ws,

@@ -90,8 +90,9 @@ Check = Callable[[Kata, threading.Event], CheckResult]
 
 class Controller:
     """The watch loop's state. ``check(kata, cancel)`` runs a kata's tests on the learner's
-    file (and records a pass), stopping with ``runner.Cancelled`` once ``cancel`` is set; it is
-    injected so that tests drive the loop with made-up results."""
+    file, stopping with ``runner.Cancelled`` once ``cancel`` is set; it is injected so that
+    tests drive the loop with made-up results. A pass is recorded here (``checked``), in the
+    loop's thread, the only one that writes the workspace's state."""
 
     def __init__(
         self,
@@ -167,6 +168,7 @@ class Controller:
         if not changed:
             self._retried.discard(path.name)
         self._after[path.name] = (commands.snapshot(path), self.clock(), again)
+        commands.record(self.ws, kata, result)
         self.checks += 1
         self.notices = []
         # No "Next: katas next" in the loop: a pass of the current kata moves on by itself,
