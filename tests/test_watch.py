@@ -820,6 +820,9 @@ def test_a_line_break_between_japanese_characters_is_joined() -> None:
 
     assert join_cjk_breaks("Keras の\n  層です。") == "Keras の層です。"
     assert join_cjk_breaks("「勾配」\n（平均）") == "「勾配」（平均）"
+    assert join_cjk_breaks("与えました。\n3 つ") == "与えました。3 つ"  # punctuation: no space
+    assert join_cjk_breaks("式 11-1)、\n  He ら") == "式 11-1)、He ら"
+    assert join_cjk_breaks("Dense\n、He") == "Dense、He"
     for kept in (
         "the\nlayer",
         "層の\nDense",
@@ -828,6 +831,9 @@ def test_a_line_break_between_japanese_characters_is_joined() -> None:
         "改行  \nです",
         "段落\n\n次",
         "```\nコード\nです\n```",
+        "です。\n- 次の項目",
+        "です。\n1. 次の項目",
+        "です。\n    code",
     ):
         assert join_cjk_breaks(kept) == kept, kept
     assert join_cjk_breaks("```\nの\nの\n```\nの\nの") == "```\nの\nの\n```\nのの"

@@ -20,15 +20,22 @@ CJK = (
     "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
 )
 _CJK_CHAR = re.compile(f"[{CJK}]")
+# Japanese punctuation (、。「」（）！？...): no space belongs next to it, whatever is on the
+# other side ("与えました。\n3 つ" is "与えました。3 つ", not "。 3").
+_CJK_PUNCT = re.compile("[\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65]")
+# A line that starts a block of its own (a list item, a quote, a table row, a heading, a
+# fence, an indented code line): never glued to the line before.
+_BLOCK_START = re.compile(r"^( {4,}|\t| {0,3}([-*+]\s|\d+[.)]\s|#|>|\||```|~~~))")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _HEADING = re.compile(r"^ {0,3}#{1,6}(\s|$)")  # one line: the next line is a new paragraph
 
 
 def join_cjk_breaks(text: str) -> str:
     """``text`` with every line break between two CJK characters removed (with the next line's
-    indentation), outside fenced code blocks: "Keras の\\n層" -> "Keras の層". A break after
-    anything else (a Latin letter, a hard break's two spaces, a blank line) stays, and so does
-    the break after a heading (the next line is a paragraph of its own)."""
+    indentation), and every one next to Japanese punctuation (unless the next line starts a
+    block: a list item, a quote...), outside fenced code blocks: "Keras の\\n層" -> "Keras の
+    層", "与えました。\\n3 つ" -> "与えました。3 つ". A break between a Japanese character and
+    a Latin one, after a hard break's two spaces, at a blank line or after a heading stays."""
     out: list[str] = []
     fence: str | None = None  # the fence that opened the code block we are in
     for line in text.split("\n"):
@@ -43,18 +50,21 @@ def join_cjk_breaks(text: str) -> str:
             out.append(line)
             continue
         rest = line.lstrip(" \t")
-        if (
-            out
-            and rest
-            and out[-1]
-            and _CJK_CHAR.fullmatch(out[-1][-1])
-            and _CJK_CHAR.fullmatch(rest[0])
-            and not _HEADING.match(out[-1])
-        ):
+        if out and rest and out[-1] and not _HEADING.match(out[-1]) and _glued(out[-1], line):
             out[-1] += rest
         else:
             out.append(line)
     return "\n".join(out)
+
+
+def _glued(before: str, line: str) -> bool:
+    """Whether the break between ``before`` and ``line`` is no space in Japanese."""
+    last, first = before[-1], line.lstrip(" \t")[0]
+    if _CJK_CHAR.fullmatch(last) and _CJK_CHAR.fullmatch(first):
+        return True  # a CJK first character cannot start a block
+    if _BLOCK_START.match(line):
+        return False
+    return bool(_CJK_PUNCT.fullmatch(last) or _CJK_PUNCT.fullmatch(first))
 
 
 def to_rich(text: str, **options: Any):
