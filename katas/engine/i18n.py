@@ -212,8 +212,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "and quits)",
         "last_check": "Last check: {title}",
         "watch_current": "Current kata: {title}",
-        "moved_on": "Solved! On to the first unsolved kata: {title}. Its statement is above "
-        "(scroll up for its start).",
+        "moved_on": "Solved! On to the first unsolved kata: {title}. Its statement is above.",
         "watch_keys": "Save a kata file to check it.  Keys: h hint · n next unsolved · r reset · "
         "l list · s statement · c check now · q quit",
         "watch_no_keys": "Save a kata file to check it (no terminal here, so no keys); Ctrl-C "
@@ -440,8 +439,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "で中止して終了)",
         "last_check": "前回のチェック: {title}",
         "watch_current": "現在のカタ: {title}",
-        "moved_on": "解けました!まだ解いていない最初のカタ {title} に進みます。問題文は上に"
-        "あります (冒頭はスクロールして確認してください)。",
+        "moved_on": "解けました!まだ解いていない最初のカタ {title} に進みます。問題文は上にあります。",
         "watch_keys": "カタのファイルを保存するとチェックします。キー: h ヒント · n 次の未解決 · "
         "r リセット · l 一覧 · s 問題文 · c 今すぐチェック · q 終了",
         "watch_no_keys": "カタのファイルを保存するとチェックします (端末ではないのでキーは使えま"
