@@ -136,6 +136,21 @@ def lang_from_argv(argv: Sequence[str] | None) -> str:
         return "en"
 
 
+def lang_everywhere(parser: argparse.ArgumentParser) -> None:
+    """``--lang`` after any sub-command too (``katas exercise 8 --lang ja``), as before it:
+    added to every sub-parser that does not have it (SUPPRESS keeps a value given earlier).
+    Sub-parsers made later (the exercises', on first use) are given it the same way."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in set(action.choices.values()):
+                if "--lang" not in child._option_string_actions:
+                    child.add_argument(
+                        "--lang", choices=("en", "ja"), default=argparse.SUPPRESS,
+                        help="language (default: from the locale)",
+                    )  # fmt: skip
+                lang_everywhere(child)
+
+
 class BadValue(argparse.ArgumentTypeError):
     """An ``argparse.ArgumentTypeError`` in English and Japanese: ``str()`` (what argparse
     prints after "argument --flag:") is the current language's text."""

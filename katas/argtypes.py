@@ -10,8 +10,6 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import numpy as np
-
 from katas.argparse_i18n import BadValue
 from katas.errors import BadInput
 
@@ -71,6 +69,8 @@ SEED_MAX = 2**32 - 1
 def check_seed(value: object, name: str = "seed") -> int:
     """``value`` as an int seed in 0..SEED_MAX, for Python callers: BadInput (a UserError and a
     ValueError) naming ``name`` otherwise. Shared by exercise 8 and ``run_lockstep``."""
+    import numpy as np  # here, not at the top: the CLI's parser is built without NumPy
+
     if (
         isinstance(value, bool)
         or not isinstance(value, int | np.integer)

@@ -38,22 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     data.register(sub)
     exercises.register(sub)
     zoo.register(sub)
-    _lang_everywhere(parser)
+    argparse_i18n.lang_everywhere(parser)
     return parser
-
-
-def _lang_everywhere(parser: argparse.ArgumentParser) -> None:
-    """``--lang`` after any sub-command too (``katas exercise 8 --lang ja``), as before it:
-    added to every sub-parser that does not have it (SUPPRESS keeps a value given earlier)."""
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            for child in set(action.choices.values()):
-                if "--lang" not in child._option_string_actions:
-                    child.add_argument(
-                        "--lang", choices=("en", "ja"), default=argparse.SUPPRESS,
-                        help="language (default: from the locale)",
-                    )  # fmt: skip
-                _lang_everywhere(child)
 
 
 def _lang(args: argparse.Namespace) -> str:

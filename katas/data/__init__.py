@@ -19,35 +19,21 @@ constants are read where they are defined: to make other data "official" in a te
 ``katas.data.sources.OFFICIAL_*``, not the re-exported copies here.
 
 Only the standard library and NumPy are imported, so both backends can use it.
+
+The names are loaded on first use (PEP 562's module ``__getattr__``): the CLI registers
+``katas data`` (:mod:`katas.data.cli`, which needs no NumPy) at every start-up, and importing
+the package must not import NumPy then. The first public name asked for imports every module
+above and binds its names here.
 """
 
-from katas.data.cache import cache_dir, checked_cache_dir, clear_cache, load_mnist, npz_path
+from __future__ import annotations
+
+import importlib
+import sys
+import types
+from typing import Any
+
 from katas.data.cli import register
-from katas.data.fetch import ARCHIVE, PIP_TIMEOUT_S, Archive, fetch
-from katas.data.preprocessing import (
-    BOOK_N_VALID,
-    Split,
-    book_split,
-    filter_digits,
-    first_n_per_class,
-    scale,
-    subset,
-)
-from katas.data.sources import (
-    IMAGE_SHAPE,
-    MAX_FILE_BYTES,
-    N_PIXELS,
-    NPZ_KEYS,
-    OFFICIAL_SHA256,
-    OFFICIAL_TEST_COUNTS,
-    OFFICIAL_TRAIN_COUNTS,
-    Mnist,
-    content_sha256,
-    load_csv,
-    load_idx,
-    load_keras_npz,
-    verify_official,
-)
 
 __all__ = [
     "ARCHIVE",
@@ -81,3 +67,69 @@ __all__ = [
     "subset",
     "verify_official",
 ]
+
+_SUBMODULES = ("cache", "cli", "fetch", "paths", "preprocessing", "sources")
+
+#: Where each public name is defined, in the order the modules are imported.
+_EXPORTS: dict[str, tuple[str, ...]] = {
+    "cache": ("cache_dir", "checked_cache_dir", "clear_cache", "load_mnist", "npz_path"),
+    "fetch": ("ARCHIVE", "PIP_TIMEOUT_S", "Archive", "fetch"),
+    "preprocessing": (
+        "BOOK_N_VALID",
+        "Split",
+        "book_split",
+        "filter_digits",
+        "first_n_per_class",
+        "scale",
+        "subset",
+    ),
+    "sources": (
+        "IMAGE_SHAPE",
+        "MAX_FILE_BYTES",
+        "N_PIXELS",
+        "NPZ_KEYS",
+        "OFFICIAL_SHA256",
+        "OFFICIAL_TEST_COUNTS",
+        "OFFICIAL_TRAIN_COUNTS",
+        "Mnist",
+        "content_sha256",
+        "load_csv",
+        "load_idx",
+        "load_keras_npz",
+        "verify_official",
+    ),
+}
+
+
+def _load() -> None:
+    """Import the modules and bind their public names here (once: later lookups find them)."""
+    for module_name, names in _EXPORTS.items():
+        module = importlib.import_module(f"{__name__}.{module_name}")
+        globals().update({name: getattr(module, name) for name in names})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES and name != "fetch":  # `from katas.data import sources`
+        return importlib.import_module(f"{__name__}.{name}")
+    if name in __all__:
+        _load()
+        return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+class _Package(types.ModuleType):
+    """This package's module type: importing the submodule ``katas.data.fetch`` would bind it
+    to ``katas.data.fetch`` (the import system does that for every submodule), hiding the
+    function of that name; it is reached through ``importlib.import_module`` instead."""
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name == "fetch" and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from katas.data import sources
+from katas.data.paths import _named_by, cache_dir
 from katas.data.sources import (
     NPZ_KEYS,
     Mnist,
@@ -47,30 +48,6 @@ from katas.data.sources import (
 )
 from katas.errors import DataError
 from katas.files import atomic_write
-
-
-def cache_dir() -> Path:
-    """Directory holding the converted ``mnist.npz`` (neither created nor checked here).
-
-    ``$DNN_KATAS_DATA`` wins (CI, tests, shared machines); else ``$XDG_CACHE_HOME/dnn-katas``
-    (the XDG base-directory convention, which ignores relative paths); else
-    ``~/.cache/dnn-katas``. Pure, so ``katas --help`` can show it whatever it names.
-    """
-    override = os.environ.get("DNN_KATAS_DATA")
-    if override:
-        return Path(override).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    if xdg and Path(xdg).is_absolute():
-        return Path(xdg) / "dnn-katas"
-    return Path.home() / ".cache" / "dnn-katas"
-
-
-def _named_by() -> str:
-    """Which setting chose :func:`cache_dir`, for error messages."""
-    if os.environ.get("DNN_KATAS_DATA"):
-        return "DNN_KATAS_DATA"
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return "XDG_CACHE_HOME" if xdg and Path(xdg).is_absolute() else "the default (~/.cache)"
 
 
 def checked_cache_dir(create: bool = False) -> Path:

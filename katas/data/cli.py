@@ -10,10 +10,10 @@ from typing import Any
 
 from katas.argtypes import path_text
 from katas.cli_text import pad, t
-from katas.data import sources
-from katas.data.cache import _meta_path, _read_meta, _sha256_file, cache_dir, load_mnist, npz_path
-from katas.data.fetch import _log, fetch
-from katas.data.sources import _label_counts, as_path
+from katas.data.paths import cache_dir
+
+# The handlers import the NumPy-based modules themselves: ``register`` runs whenever the CLI
+# starts, and no other command should pay for NumPy.
 
 
 def _lang(args: argparse.Namespace) -> str:
@@ -23,6 +23,9 @@ def _lang(args: argparse.Namespace) -> str:
 
 
 def _cmd_fetch(args: argparse.Namespace) -> int:
+    from katas.data import fetch  # the function (see katas/data/__init__.py)
+    from katas.data.fetch import _log
+
     lang = _lang(args)
     t0 = time.perf_counter()
     path = fetch(force=args.force, quiet=args.quiet, from_path=args.from_path, lang=lang)
@@ -34,6 +37,10 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
 def _info(path: str | None) -> dict[str, Any]:
     """What ``katas data info`` shows: sizes, label counts, checksums and whether the content is
     the official MNIST's (label counts *and* the four content digests)."""
+    from katas.data import sources
+    from katas.data.cache import _meta_path, _read_meta, _sha256_file, load_mnist, npz_path
+    from katas.data.sources import _label_counts, as_path
+
     m = load_mnist(path, verify=False)  # info should describe a bad data set, not refuse it
     if path is None:
         file: Path = npz_path()

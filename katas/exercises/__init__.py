@@ -12,6 +12,7 @@ import importlib
 from collections.abc import Sequence
 from typing import Any
 
+from katas import argparse_i18n
 from katas.errors import UserError
 
 EXERCISES: dict[int | str, str] = {
@@ -32,8 +33,31 @@ class _AnyName(dict):
 
 
 class _ExerciseNumbers(argparse._SubParsersAction):
-    """The exercise-number sub-commands; an unknown number is a UserError at run time (one
-    clear line listing the available ones, exit 2) instead of argparse's usage dump."""
+    """The exercise-number sub-commands, made on first use: each exercise module imports NumPy
+    and scratch, which every other command (``katas check``, ``katas status``) would otherwise
+    pay for at start-up. They are made when the command line names an exercise and when help
+    lists them (argparse asks :meth:`_get_subactions` then). An unknown number is a UserError
+    at run time (one clear line listing the available ones, exit 2) instead of argparse's usage
+    dump."""
+
+    _loaded = False
+    #: the ``katas exercise`` parser itself, so that the new sub-parsers get ``--lang`` too
+    owner: argparse.ArgumentParser | None = None
+
+    def load(self) -> None:
+        """Register every exercise's sub-command (once)."""
+        if self._loaded:
+            return
+        self._loaded = True
+        for module in EXERCISES.values():
+            importlib.import_module(module).register(self)
+        self.choices = _AnyName(self._name_parser_map)
+        if self.owner is not None:
+            argparse_i18n.lang_everywhere(self.owner)
+
+    def _get_subactions(self) -> list[argparse.Action]:
+        self.load()
+        return super()._get_subactions()
 
     def __call__(
         self,
@@ -43,6 +67,7 @@ class _ExerciseNumbers(argparse._SubParsersAction):
         option_string: str | None = None,
     ) -> None:
         assert isinstance(values, Sequence) and values  # argparse gives [name, *rest]
+        self.load()
         name = str(values[0])
         if name not in self._name_parser_map:
             setattr(namespace, self.dest, name)
@@ -71,6 +96,5 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         dest="number", metavar="N", action=_ExerciseNumbers, title="exercises"
     )
     numbers.required = True
-    for module in EXERCISES.values():
-        importlib.import_module(module).register(numbers)
-    numbers.choices = _AnyName(numbers.choices)
+    numbers.owner = p
+    numbers.choices = _AnyName()  # every name passes argparse's check; load() fills the table
