@@ -217,3 +217,30 @@ def test_learner_profile_skips_the_explain_phase() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+def test_check_all_skips_untouched_stubs(ws, capsys, monkeypatch) -> None:
+    """check --all shows a file still equal to the stub as not started, runs no child for it,
+    counts it unsolved (exit 1); a changed file is still checked."""
+    from katas.engine import commands
+    from katas.engine.runner import CheckResult
+
+    checked = []
+
+    def fake_run_check(kata, specs, **kwargs):
+        checked.append(kata.id)
+        return [CheckResult(spec=specs[0], tests=[{"outcome": "failed"}], collected=1)]
+
+    monkeypatch.setattr(commands, "run_check", fake_run_check)
+    (ws / "01_dense.py").write_text(
+        find("dense").stub.read_text(encoding="utf-8") + "# started\n", encoding="utf-8"
+    )
+    code, out = run(capsys, "check", "--all")
+    assert code == 1 and checked == ["dense"]
+    assert re.search(r"^· 2\. .*  not started$", out, re.M)
+    assert re.search(r"^2\. .*not started +- +-$", out, re.M)
+    assert "1. Dense layer: forward and backward  0/1" in out
+    assert "0 of 1 tests pass" in out and f"{len(commands.all_katas()) - 1} not started" in out
+    assert commands.Workspace(ws).load().solved == {}
+    code, out = run(capsys, "check", "--all", "--lang", "ja")
+    assert code == 1 and "未着手" in out and "not started" not in out

@@ -391,6 +391,8 @@ def test_check_all_prints_a_line_per_kata_and_a_table(ws, capsys, monkeypatch) -
         return results[kata.id]
 
     monkeypatch.setattr(commands, "run_one", fake)
+    # every file counts as started (an untouched stub is not run: test_engine.py tests that)
+    monkeypatch.setattr(commands, "untouched", lambda ws_, kata: False)
     code = main(["check", "--all"])
     out = capsys.readouterr().out
     assert code == 1 and state(ws)["current"] == "dense"

@@ -276,16 +276,31 @@ def _first_line(kata: Kata, result: CheckResult, lang: str) -> str:
     return text if len(text) <= 96 else text[:95] + "…"
 
 
+def untouched(ws: Workspace, kata: Kata) -> bool:
+    """The learner's file is still byte for byte the stub: not started. Its check cannot pass
+    (the project's proof, tests/test_katas.py, shows every test of every stub fails), so
+    ``check --all`` does not run it."""
+    try:
+        return snapshot(ws.path_for(kata)) == kata.stub.read_bytes()
+    except OSError:  # an unreadable stub is the check's to report
+        return False
+
+
 def check_all(ws: Workspace, lang: str, impl: str | None, verbose: bool, timeout: float) -> bool:
-    """Every kata, one line each while it runs (``-v``: each whole report), then a table."""
-    rows = []
+    """Every kata, one line each while it runs (``-v``: each whole report), then a table. A
+    learner's file that is still the stub is shown as not started, without running its tests."""
+    rows: list[tuple[Kata, CheckResult | None, int]] = []
     katas = list(all_katas())
     for kata in katas:
+        name = feedback.title(kata, lang)
+        if impl is None and untouched(ws, kata):
+            rows.append((kata, None, 0))
+            print(f"· {name}  {t(lang, 'verdict_not_started')}", flush=True)
+            continue
         result = run_one(ws, lang, kata, impl, verbose, timeout)
         n = result.collected or len(result.tests)
         rows.append((kata, result, n))
         mark = "✔" if result.passed else "✘"
-        name = feedback.title(kata, lang)
         print(f"{mark} {name}  {result.n_passed}/{n}  {result.seconds:.1f} s", flush=True)
         if verbose:
             print(feedback.report(kata, result, lang, verbose) + "\n")
@@ -293,15 +308,18 @@ def check_all(ws: Workspace, lang: str, impl: str | None, verbose: bool, timeout
             print(f"      {_first_line(kata, result, lang)}", flush=True)
     print()
     print(summary_table(rows, lang))
-    return all(result.passed for _, result, _ in rows)
+    return all(result is not None and result.passed for _, result, _ in rows)
 
 
-def summary_table(rows: list[tuple[Kata, CheckResult, int]], lang: str) -> str:
+def summary_table(rows: list[tuple[Kata, CheckResult | None, int]], lang: str) -> str:
     """Plain aligned text (it reads the same in a pipe): kata, verdict, tests passed of total,
-    seconds; then the totals."""
+    seconds; then the totals. A row without a result is a kata not started (nothing ran): its
+    tests and seconds are "-", and the totals count only the katas that ran."""
     head = [t(lang, "col_kata"), t(lang, "col_result"), t(lang, "col_tests"), t(lang, "col_s")]
     body = [
-        [
+        [feedback.title(kata, lang), t(lang, "verdict_not_started"), "-", "-"]
+        if result is None
+        else [
             feedback.title(kata, lang),
             t(lang, "verdict_passed" if result.passed else "verdict_failed"),
             f"{result.n_passed}/{n}",
@@ -321,21 +339,23 @@ def summary_table(rows: list[tuple[Kata, CheckResult, int]], lang: str) -> str:
 
     lines = [line(head), "  ".join("-" * w for w in widths)]
     lines += [line(r) for r in body]
-    passed = sum(result.passed for _, result, _ in rows)
-    tests = sum(result.n_passed for _, result, _ in rows)
-    total_tests = sum(n for _, _, n in rows)
-    seconds = sum(result.seconds for _, result, _ in rows)
-    lines.append(
-        t(
-            lang,
-            "check_all_total",
-            passed=passed,
-            total=len(rows),
-            tests=tests,
-            total_tests=total_tests,
-            seconds=f"{seconds:.1f}",
-        )
+    ran = [(result, n) for _, result, n in rows if result is not None]
+    passed = sum(result.passed for result, _ in ran)
+    tests = sum(result.n_passed for result, _ in ran)
+    total_tests = sum(n for _, n in ran)
+    seconds = sum(result.seconds for result, _ in ran)
+    total = t(
+        lang,
+        "check_all_total",
+        passed=passed,
+        total=len(rows),
+        tests=tests,
+        total_tests=total_tests,
+        seconds=f"{seconds:.1f}",
     )
+    if len(ran) < len(rows):
+        total += " " + t(lang, "check_all_not_started", n=len(rows) - len(ran))
+    lines.append(total)
     return "\n".join(lines)
 
 

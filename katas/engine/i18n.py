@@ -185,6 +185,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "col_s": "s",
         "verdict_passed": "passed",
         "verdict_failed": "failed",
+        "verdict_not_started": "not started",
+        "check_all_not_started": "{n} not started (still the stub; not run, and not solved).",
         "check_all_total": "{passed} of {total} katas pass; {tests} of {total_tests} tests pass; "
         "{seconds} s in all.",
         "no_hints": "{id} has no hints",
@@ -409,6 +411,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "col_s": "秒",
         "verdict_passed": "合格",
         "verdict_failed": "不合格",
+        "verdict_not_started": "未着手",
+        "check_all_not_started": "{n} 個は未着手です (スタブのままなので実行せず、未解決です)。",
         "check_all_total": "{total} 個中 {passed} 個のカタが合格、{total_tests} 個中 {tests} 個の"
         "テストが合格、合計 {seconds} 秒でした。",
         "no_hints": "{id} にはヒントがありません",
