@@ -22,10 +22,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "col_rel": "max rel",
         "no_cases": "kata {id} has no comparison cases",
         "agrees": "Verdict: your functions agree with {against} within {precision} rounding "
-        "(largest error {scaled:.2g} of an output's largest value, tolerance {tol:.0e}){tf}.",
+        "({error}, tolerance {tol:.0e}){tf}.",
         "agrees_mixed": "Verdict: your functions agree with {against} within the rounding of "
-        "each output's dtype (largest error {scaled:.2g} of an output's largest value; "
-        "tolerance {tols}){tf}.",
+        "each output's dtype ({error}; tolerance {tols}){tf}.",
+        "error_largest": "largest error {scaled:.2g} of an output's largest value",
+        "error_none": "exactly equal: no error at all",
         "agrees_tf": ", and with TensorFlow as closely as scratch does",
         "off": "Verdict: off at case '{case}', output {output}, index {index}: yours {yours:.6g}, "
         "{other} {theirs:.6g}{ratio} (error {scaled:.2g} of the output's largest value; the "
@@ -189,9 +190,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "col_rel": "最大相対誤差",
         "no_cases": "カタ {id} には比較用のケースがありません",
         "agrees": "判定: あなたの関数は {against} と一致しています。差は {precision} の丸め誤差の"
-        "範囲内です (最大誤差は出力の最大値の {scaled:.2g} 倍、許容値 {tol:.0e})。{tf}",
+        "範囲内です ({error}、許容値 {tol:.0e})。{tf}",
         "agrees_mixed": "判定: あなたの関数は {against} と一致しています。差は各出力の dtype の"
-        "丸め誤差の範囲内です (最大誤差は出力の最大値の {scaled:.2g} 倍、許容値 {tols})。{tf}",
+        "丸め誤差の範囲内です ({error}、許容値 {tols})。{tf}",
+        "error_largest": "最大誤差は出力の最大値の {scaled:.2g} 倍",
+        "error_none": "完全に一致しており、誤差はまったくありません",
         "agrees_tf": "TensorFlow とも、scratch と同じ程度に一致しています。",
         "off": "判定: ケース '{case}' の出力 {output}、インデックス {index} でずれています: "
         "あなた {yours:.6g}、{other} {theirs:.6g}{ratio} (誤差は出力の最大値の {scaled:.2g} 倍。"

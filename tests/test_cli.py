@@ -303,3 +303,15 @@ def test_compare_exit_status_follows_the_verdict() -> None:
     off = compare.compare_outputs("c", {"yours": {"out": np.array([1.0, 3.0])}, "scratch": ref})
     same = compare.compare_outputs("c", {"yours": ref, "scratch": ref})
     assert compare.yours_off(off) and not compare.yours_off(same)
+
+
+def test_compare_verdict_for_exact_outputs_says_so() -> None:
+    """Yours exactly equal to scratch: the verdict says so (no "largest error 0 of ..."), in
+    both languages; a nonzero error is still quoted."""
+    ref = np.array([[1.0, 2.0], [3.0, 4.0]])
+    text = _verdict(ref.copy(), ref)
+    assert "exactly equal: no error at all, tolerance 1e-10" in text, text
+    assert "largest error" not in text
+    ja = _verdict(ref.copy(), ref, "ja")
+    assert "完全に一致しており、誤差はまったくありません" in ja and "0 倍" not in ja, ja
+    assert "largest error 5e-11 of an output's largest value" in _verdict(ref * (1 + 5e-11), ref)

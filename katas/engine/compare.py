@@ -395,13 +395,15 @@ def verdict(rows: list[dict[str, Any]], kata_id: str, lang: str = "en") -> str:
         with_tf = against == "scratch" and any(r["pair"] == "yours vs tf_ref" for r in judged)
         tf = t(lang, "agrees_tf") if with_tf else ""
         scaled = max(r["scaled"] for r in main)
+        # "0 of an output's largest value" reads like a formula left unfilled: say it is exact
+        error = t(lang, "error_largest", scaled=scaled) if scaled > 0 else t(lang, "error_none")
         kinds = sorted({r["precision"] for r in main})
         if len(kinds) == 1:
-            text = t(lang, "agrees", against=against, precision=kinds[0], scaled=scaled,
+            text = t(lang, "agrees", against=against, precision=kinds[0], error=error,
                      tol=TOLERANCE[kinds[0]], tf=tf)  # fmt: skip
         else:
             tols = ", ".join(f"{k} {TOLERANCE[k]:.0e}" for k in kinds)
-            text = t(lang, "agrees_mixed", against=against, scaled=scaled, tols=tols, tf=tf)
+            text = t(lang, "agrees_mixed", against=against, error=error, tols=tols, tf=tf)
         lines = [text]
     else:
         lines = [t(lang, "nothing_compared")]
