@@ -15,9 +15,12 @@ from hypothesis import strategies as st
 
 from katas.engine.testing import (
     describe,
+    expect_array,
     expect_close,
     expect_gradient,
     expect_shape,
+    index_text,
+    num,
     numerical_gradient,
     say,
 )
@@ -45,6 +48,23 @@ def loss_call(z, y):
 
 def grad_call(z, y):
     return f"sparse_softmax_cross_entropy_grad(logits {z.shape}, labels {np.asarray(y).tolist()})"
+
+
+def expect_finite(got, call, en, ja):
+    """The signature of an overflow or an underflow: inf or nan where the answer is finite."""
+    got = expect_array(got, call)
+    bad = ~np.isfinite(got)
+    if bad.any():
+        where = index_text(np.argwhere(bad)[0])
+        value = num(got[tuple(np.argwhere(bad)[0])])
+        raise AssertionError(
+            say(
+                f"{call} returned {value} at index {where}, where the answer is finite: {en}",
+                f"{call} が、答えが有限であるはずのインデックス {where} で {value} を返しました: "
+                f"{ja}",
+            )
+        )
+    return got
 
 
 def as_scalar(got, call):
@@ -81,13 +101,30 @@ def test_softmax_is_taken_over_the_classes(impl):
     """Each row (one example's K class scores) is normalised on its own: axis 1, not axis 0.
     ja: 各行 (1 つの例の K 個のクラススコア) をそれぞれ正規化します: axis 0 ではなく axis 1 です。"""
     z = np.array([[1.0, 2.0, 3.0], [1.0, 1.0, 1.0]])
+    for name, to_p in (("softmax", lambda a: a), ("log_softmax", np.exp)):
+        call = f"{name}([[1, 2, 3], [1, 1, 1]])"
+        got = to_p(expect_shape(getattr(impl, name)(z.copy()), z.shape, call))
+        # Only this mistake makes every column, and not every row, a distribution.
+        by_column = np.allclose(got.sum(axis=0), 1.0) and not np.allclose(got.sum(axis=1), 1.0)
+        assert not by_column, say(
+            f"{call}: each column sums to 1 and the rows do not: normalised over axis 0 (the "
+            "batch) instead of axis 1 (the K classes of one example)",
+            f"{call}: 各列の和が 1 で、各行の和は 1 ではありません: axis 1 (1 つの例の K 個の"
+            "クラス) ではなく axis 0 (バッチ) で正規化しています",
+        )
+
+
+@pytest.mark.hint(2)
+def test_two_rows_by_hand(impl):
+    """softmax([[1, 2, 3], [1, 1, 1]]): row 0 is exp([1, 2, 3]) / its sum, row 1 is 1/3 each.
+    ja: softmax([[1, 2, 3], [1, 1, 1]]): 行 0 は exp([1, 2, 3]) をその和で割ったもの、行 1 はすべて 1/3 です。"""
+    z = np.array([[1.0, 2.0, 3.0], [1.0, 1.0, 1.0]])
     expected = np.array([np.exp([1.0, 2.0, 3.0]) / np.exp([1.0, 2.0, 3.0]).sum(), [1 / 3] * 3])
     expect_close(impl.softmax(z.copy()), expected, "softmax([[1, 2, 3], [1, 1, 1]])", rtol=RTOL)
-    one_row = np.array([[1.0, 2.0, 3.0]])
     expect_close(
-        impl.log_softmax(one_row.copy()),
-        np.log(expected[:1]),
-        "log_softmax([[1, 2, 3]])",
+        impl.log_softmax(z.copy()),
+        np.log(expected),
+        "log_softmax([[1, 2, 3], [1, 1, 1]])",
         rtol=RTOL,
     )
 
@@ -117,15 +154,34 @@ def test_log_softmax_is_z_minus_logsumexp(impl, batch):
     expect_close(got, expected_log_softmax(z), call, rtol=RTOL, atol=ATOL)
 
 
+HUGE = np.array([[1000.0, 0.0, -1000.0], [1000.0, 1000.0, 0.0], [-1000.0, -1000.0, -1000.0]])
+
+
 @pytest.mark.mistake("no max shift")
 @pytest.mark.hint(2)
 def test_softmax_of_huge_logits(impl):
     """softmax stays finite at logits of +-1000 (subtract each row's max before exp).
     ja: ロジットが +-1000 でも softmax は有限です (exp の前に各行の最大値を引きます)。"""
-    z = np.array([[1000.0, 0.0, -1000.0], [1000.0, 1000.0, 0.0], [-1000.0, -1000.0, -1000.0]])
+    z = HUGE
+    expect_finite(
+        impl.softmax(z.copy()),
+        "softmax([[1000, 0, -1000], ...])",
+        "exp(1000) overflows to inf (and inf / inf is nan): subtract each row's max first",
+        "exp(1000) は inf にオーバーフローします (inf / inf は nan です): 先に各行の最大値を"
+        "引いてください",
+    )
+
+
+@pytest.mark.hint(2)
+def test_huge_logits_by_hand(impl):
+    """At +-1000: softmax rows [1, 0, 0], [.5, .5, 0], [1/3] * 3; log_softmax [[0, -1000, -2000]].
+    ja: +-1000 で softmax の行は [1, 0, 0]、[.5, .5, 0]、[1/3] * 3、log_softmax は [[0, -1000, -2000]] です。"""
     # exp(-1000) = 0 in float64, so these are exact.
     expected = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.0], [1 / 3, 1 / 3, 1 / 3]])
-    expect_close(impl.softmax(z.copy()), expected, "softmax([[1000, 0, -1000], ...])", rtol=RTOL)
+    expect_close(impl.softmax(HUGE.copy()), expected, "softmax([[1000, 0, -1000], ...])", rtol=RTOL)
+    z = np.array([[1000.0, 0.0, -1000.0]])
+    expected = np.array([[0.0, -1000.0, -2000.0]])
+    expect_close(impl.log_softmax(z.copy()), expected, "log_softmax([[1000, 0, -1000]])", rtol=RTOL)
 
 
 @pytest.mark.mistake("log of softmax")
@@ -134,8 +190,17 @@ def test_log_softmax_of_huge_logits(impl):
     """log_softmax([[1000, 0, -1000]]) = [[0, -1000, -2000]]: finite, unlike log(softmax(z)).
     ja: log_softmax([[1000, 0, -1000]]) = [[0, -1000, -2000]]: log(softmax(z)) と違って有限です。"""
     z = np.array([[1000.0, 0.0, -1000.0]])
-    expected = np.array([[0.0, -1000.0, -2000.0]])
-    expect_close(impl.log_softmax(z.copy()), expected, "log_softmax([[1000, 0, -1000]])", rtol=RTOL)
+    expect_finite(
+        impl.log_softmax(z.copy()),
+        "log_softmax([[1000, 0, -1000]])",
+        "softmax underflows to 0 there and log 0 = -inf: compute shifted - log(sum exp(shifted)) "
+        "instead of log(softmax(z))",
+        "そこで softmax は 0 にアンダーフローし、log 0 = -inf です: log(softmax(z)) ではなく "
+        "shifted - log(sum exp(shifted)) を計算してください",
+    )
+
+
+SCALES = np.array([[1000.0, 0.0, -1000.0], [-1000.0, -1000.0, -999.0], [0.0, 0.0, -5000.0]])
 
 
 @pytest.mark.mistake("one max for the whole batch")
@@ -145,8 +210,23 @@ def test_rows_at_very_different_scales(impl):
     ja: 各行は自分の最大値で平行移動します: 他の行より 2000 小さい行でも有限の答えになります。"""
     # One shift for the whole batch (logits.max()) would leave row 1 at -3000 and below:
     # exp underflows to 0 for all three, and log 0 = -inf.
-    z = np.array([[1000.0, 0.0, -1000.0], [-1000.0, -1000.0, -999.0], [0.0, 0.0, -5000.0]])
-    y = np.array([0, 2, 1])
+    call = "log_softmax([[1000, 0, -1000], [-1000, -1000, -999], [0, 0, -5000]])"
+    for name in ("log_softmax", "softmax"):
+        expect_finite(
+            getattr(impl, name)(SCALES.copy()),
+            call.replace("log_softmax", name),
+            "shifted by one max for the whole batch (logits.max() without axis=1)? Row 1 is "
+            "then 2000 below 0, exp gives 0 for all of it, and log 0 = -inf",
+            "バッチ全体で 1 つの最大値 (axis=1 のない logits.max()) で平行移動していませんか? "
+            "すると行 1 は 0 より 2000 小さく、exp はすべて 0 になり、log 0 = -inf です",
+        )
+
+
+@pytest.mark.hint(2)
+def test_values_at_very_different_scales(impl):
+    """Rows 2000 apart: log_softmax, softmax, the loss and its gradient are each row's own values.
+    ja: 2000 離れた行: log_softmax・softmax・損失・勾配はどれも各行自身の値です。"""
+    z, y = SCALES, np.array([0, 2, 1])
     logp = expected_log_softmax(z)  # row by row: exact up to a few ulps of the row's values
     call = "log_softmax([[1000, 0, -1000], [-1000, -1000, -999], [0, 0, -5000]])"
     expect_close(impl.log_softmax(z.copy()), logp, call, rtol=RTOL, atol=ATOL)
@@ -174,16 +254,27 @@ def test_loss_of_uniform_logits_is_log_k(impl):
     ja: ロジットがすべて 0 ならどのクラスも 1/K と予測するので、N によらず平均損失は log K です。"""
     z, y = np.zeros((5, 4)), np.array([0, 1, 2, 3, 0])
     got = as_scalar(impl.sparse_softmax_cross_entropy(z.copy(), y.copy()), loss_call(z, y))
-    summed = math.isclose(got, 5 * math.log(4), rel_tol=1e-6)
+    # rel 1e-6: far above rounding (1e-15), far below any other mistake's distance from 5 log 4.
+    assert not math.isclose(got, 5 * math.log(4), rel_tol=1e-6), say(
+        f"{loss_call(z, y)} with all-zero logits returned {got:.10g}, exactly N = 5 times the "
+        f"expected log 4 = {math.log(4):.10g}: a sum over the batch, not the mean?",
+        f"ロジットがすべて 0 の {loss_call(z, y)} が {got:.10g} を返しました。期待値 "
+        f"log 4 = {math.log(4):.10g} のちょうど N = 5 倍です: バッチの平均ではなく和を"
+        "とっていませんか?",
+    )
+
+
+@pytest.mark.hint(1)
+def test_loss_of_uniform_logits_by_hand(impl):
+    """sparse_softmax_cross_entropy(zeros (5, 4), labels [0, 1, 2, 3, 0]) = log 4.
+    ja: sparse_softmax_cross_entropy(zeros (5, 4), ラベル [0, 1, 2, 3, 0]) = log 4 です。"""
+    z, y = np.zeros((5, 4)), np.array([0, 1, 2, 3, 0])
+    got = as_scalar(impl.sparse_softmax_cross_entropy(z.copy(), y.copy()), loss_call(z, y))
     assert math.isclose(got, math.log(4), rel_tol=RTOL), say(
         f"{loss_call(z, y)} with all-zero logits returned {got:.10g}, expected log 4 = "
-        f"{math.log(4):.10g}"
-        + (
-            ": exactly N = 5 times too large, a sum over the batch, not the mean?" if summed else ""
-        ),
+        f"{math.log(4):.10g}",
         f"ロジットがすべて 0 の {loss_call(z, y)} が {got:.10g} を返しました。期待値は "
-        f"log 4 = {math.log(4):.10g} です"
-        + (": ちょうど N = 5 倍です。バッチの平均ではなく和をとっていませんか?" if summed else ""),
+        f"log 4 = {math.log(4):.10g} です",
     )
 
 
@@ -223,13 +314,25 @@ def test_grad_by_hand(impl):
     ja: ロジットがすべて 0、ラベル [0, 2]: grad = ([[1/3 - 1, 1/3, 1/3], [1/3, 1/3, 1/3 - 1]]) / 2 です。"""
     z, y = np.zeros((2, 3)), np.array([0, 2])
     expected = (np.full((2, 3), 1 / 3) - np.array([[1, 0, 0], [0, 0, 1]])) / 2
-    got = expect_shape(impl.sparse_softmax_cross_entropy_grad(z.copy(), y.copy()), (2, 3), "grad")
+    got = expect_shape(
+        impl.sparse_softmax_cross_entropy_grad(z.copy(), y.copy()), (2, 3), grad_call(z, y)
+    )
+    # rtol 1e-6: rounding is 1e-16, any other mistake is off by far more.
     assert not np.allclose(got, 2 * expected, rtol=1e-6), say(
         f"{grad_call(z, y)} is exactly N = 2 times the expected gradient: the loss is the mean "
         "over the batch, so its gradient is (softmax - onehot) / N; did you forget the / N?",
         f"{grad_call(z, y)} が期待される勾配のちょうど N = 2 倍です: 損失はバッチの平均なので、"
         "勾配は (softmax - onehot) / N です。/ N を忘れていませんか?",
     )
+
+
+@pytest.mark.hint(1)
+def test_grad_of_uniform_logits_by_hand(impl):
+    """All-zero logits (2, 3), labels [0, 2]: grad = (1/3 everywhere - the one-hot) / 2.
+    ja: ロジットがすべて 0 の (2, 3)、ラベル [0, 2]: grad = (すべて 1/3 - one-hot) / 2 です。"""
+    z, y = np.zeros((2, 3)), np.array([0, 2])
+    expected = (np.full((2, 3), 1 / 3) - np.array([[1, 0, 0], [0, 0, 1]])) / 2
+    got = impl.sparse_softmax_cross_entropy_grad(z.copy(), y.copy())
     expect_close(got, expected, grad_call(z, y), rtol=RTOL)
 
 
@@ -238,6 +341,25 @@ def test_grad_by_hand(impl):
 def test_grad_subtracts_the_label_not_the_prediction(impl):
     """The one-hot sits at the true label (2), even when the model predicts class 0.
     ja: one-hot は、モデルがクラス 0 を予測していても正解ラベル (2) の位置に立ちます。"""
+    z, y = np.array([[5.0, 0.0, 0.0]]), np.array([2])
+    p = np.exp(z) / np.exp(z).sum()
+    got = expect_shape(
+        impl.sparse_softmax_cross_entropy_grad(z.copy(), y.copy()), z.shape, grad_call(z, y)
+    )
+    # This mistake's answer, p - onehot(argmax): rtol 1e-6, far above rounding (1e-16).
+    at_prediction = p - np.array([[1.0, 0.0, 0.0]])
+    assert not np.allclose(got, at_prediction, rtol=1e-6), say(
+        f"{grad_call(z, y)} returned softmax - onehot(0), the one-hot at the predicted class "
+        "(argmax of the logits); it belongs at the true label, 2",
+        f"{grad_call(z, y)} が softmax - onehot(0) を返しました。one-hot が予測クラス "
+        "(ロジットの argmax) にあります。正解ラベル 2 の位置に置いてください",
+    )
+
+
+@pytest.mark.hint(2)
+def test_grad_of_a_wrong_prediction_by_hand(impl):
+    """Logits [[5, 0, 0]], label [2]: grad = softmax - [[0, 0, 1]].
+    ja: ロジット [[5, 0, 0]]、ラベル [2]: grad = softmax - [[0, 0, 1]] です。"""
     z, y = np.array([[5.0, 0.0, 0.0]]), np.array([2])
     p = np.exp(z) / np.exp(z).sum()
     expected = p - np.array([[0.0, 0.0, 1.0]])
@@ -333,10 +455,22 @@ def test_leaves_its_inputs_alone(impl):
 
 @pytest.mark.mistake("negative label wraps around")
 @pytest.mark.hint(3)
-@pytest.mark.parametrize("bad", [3, 7, -1])
+def test_negative_label_is_an_error(impl):
+    """Label -1 raises a ValueError that names it: it is not "the last class".
+    ja: ラベル -1 はそれを名指しする ValueError になります: 「最後のクラス」ではありません。"""
+    check_bad_label(impl, -1)
+
+
+@pytest.mark.hint(3)
+@pytest.mark.parametrize("bad", [3, 7])
 def test_label_out_of_range_is_an_error(impl, bad):
-    """A label outside [0, K) raises a ValueError that names it (-1 is not "the last class").
-    ja: [0, K) の外のラベルはそれを名指しする ValueError になります (-1 は「最後のクラス」ではありません)。"""
+    """A label K or above raises a ValueError that names it (not NumPy's IndexError).
+    ja: K 以上のラベルはそれを名指しする ValueError になります (NumPy の IndexError ではありません)。"""
+    check_bad_label(impl, bad)
+
+
+def check_bad_label(impl, bad):
+    """Both loss functions refuse ``bad`` in labels [0, bad] for K = 3 with a ValueError naming it."""
     z, y = np.zeros((2, 3)), np.array([0, bad])
     for name, call in (
         ("sparse_softmax_cross_entropy", loss_call(z, y)),
