@@ -112,3 +112,91 @@ def test_d(impl):
     assert impl.f(), say(f"got {1}", f"{1} が返りました")
 '''
     assert _problems(good) == []
+
+
+# English prose: two lowercase words in a row ("of shape", "the caller's", "updated in place"),
+# neither touching code (an identifier, a call, an index, an attribute, a keyword argument).
+# Code in a message ("dtype float32", "sgd_update(w, g, m)", "x.T @ dz") never matches: its
+# words carry digits, underscores, dots, brackets or "=".
+_WORD = r"[a-z]+(?:'[a-z]+)?"
+ENGLISH_PROSE = re.compile(rf"(?<![\w.'\[(=-]){_WORD} {_WORD}(?![\w(=\[])")
+
+
+def _children(node: ast.AST) -> list[ast.AST]:
+    """The parts of a literal that stand side by side: a tuple's or list's items, a call's
+    arguments, a dict's keys and values."""
+    if isinstance(node, ast.Tuple | ast.List):
+        return list(node.elts)
+    if isinstance(node, ast.Call):
+        return [*node.args, *(k.value for k in node.keywords)]
+    if isinstance(node, ast.Dict):
+        return [n for n in (*node.keys, *node.values) if n is not None]
+    return []
+
+
+def _untranslated_prose(source: str) -> list[str]:
+    """Strings that can reach a learner's message with English prose and no Japanese twin.
+
+    Left out: docstrings (their ``ja:`` line is checked above), decorator arguments (mistake
+    names, parametrize ids), anything inside ``say(...)``, Japanese strings, and an English
+    text written beside its Japanese one (in one tuple, list, dict or call, or a dict key whose
+    value is Japanese), also where the same English text is used again elsewhere in the file.
+    """
+    tree = ast.parse(source)
+    skip: set[int] = set()
+    paired: set[str] = set()
+
+    def skip_all(node: ast.AST) -> None:
+        skip.update(id(sub) for sub in ast.walk(node))
+
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(node, ast.Module | ast.FunctionDef | ast.ClassDef) and body:
+            first = body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                skip_all(first.value)
+        if isinstance(node, ast.FunctionDef):
+            for decorator in node.decorator_list:
+                skip_all(decorator)
+        if _is_say(node):
+            skip_all(node)
+        parts = _children(node)
+        if any(JAPANESE.search(_text_of(p)) for p in parts):
+            for part in parts:
+                paired.add(_text_of(part))
+                skip_all(part)
+    problems = []
+    for node in ast.walk(tree):
+        if id(node) in skip or not isinstance(node, ast.Constant | ast.JoinedStr):
+            continue
+        text = _text_of(node)
+        if isinstance(node, ast.JoinedStr):
+            skip.update(id(v) for v in node.values)
+        if text in paired or JAPANESE.search(text):
+            continue
+        hit = ENGLISH_PROSE.search(text)
+        if hit:
+            where = f"line {node.lineno}"
+            problems.append(f"{where}: English {hit.group(0)!r} outside say() in {text[:60]!r}")
+    return problems
+
+
+@pytest.mark.parametrize("kata", all_katas(), ids=lambda k: k.id)
+def test_no_english_prose_outside_say_in_the_kata_tests(kata) -> None:
+    """Call descriptions and notes that reach a message hold no English prose outside say()."""
+    problems = _untranslated_prose(kata.tests.read_text(encoding="utf-8"))
+    assert not problems, f"{kata.tests}:\n" + "\n".join(problems)
+
+
+def test_the_english_prose_check_catches_a_planted_call_description() -> None:
+    """The check flags "(z of shape ...)" built outside say() and passes its say() version."""
+    planted = 'def helper(z):\n    call = f"relu(z of shape {z.shape})"\n    return call\n'
+    assert _untranslated_prose(planted), "the planted English call description went unseen"
+    fixed = (
+        "def helper(z):\n"
+        '    call = say(f"relu(z of shape {z.shape})", f"relu(形 {z.shape} の z)")\n'
+        "    return call\n"
+    )
+    assert not _untranslated_prose(fixed)
+    code_only = 'call = f"dense_forward(x {x.shape}, kernel, bias) -> dtype float32"\n'
+    assert not _untranslated_prose(code_only), "code in a call description is not prose"

@@ -355,7 +355,11 @@ def test_variance_is_scale_over_fan(impl, name, scale, mode, distribution):
     fan = FANS[mode]
     call = (
         f"{name} = variance_scaling({SHAPE}, scale={scale}, mode={mode!r}, "
-        f"distribution={distribution!r}) [fan = {fan:g}, so Var should be {scale:g}/{fan:g}]"
+        f"distribution={distribution!r}) "
+        + say(
+            f"[fan = {fan:g}, so Var should be {scale:g}/{fan:g}]",
+            f"[fan = {fan:g} なので Var は {scale:g}/{fan:g} のはずです]",
+        )
     )
     expect_moments(w, scale / fan, call)
 
@@ -437,7 +441,10 @@ def test_defaults_are_lecun_normal_not_he(impl):
     """The defaults, like the book's TF1 "he_init", give LeCun normal (Var = 1/fan_in), not He.
     ja: 既定値は本書の TF1 の "he_init" と同じく He ではなく LeCun normal (Var = 1/fan_in) です。"""
     w = impl.variance_scaling(SHAPE, rng=np.random.default_rng(24))
-    call = f"variance_scaling({SHAPE}, rng=rng) with the default scale, mode and distribution"
+    call = say(
+        f"variance_scaling({SHAPE}, rng=rng) with the default scale, mode and distribution",
+        f"既定の scale・mode・distribution での variance_scaling({SHAPE}, rng=rng)",
+    )
     expect_moments(w, 1.0 / FANS["fan_in"], call)
     stddev = math.sqrt(1.0 / FANS["fan_in"]) / TRUNCATED_NORMAL_STD
     assert float(np.abs(w).max()) <= 2 * stddev * ROUNDING, say(
@@ -471,9 +478,9 @@ def test_fan_avg_of_an_odd_sum_is_not_rounded(impl, distribution):
     """fan_avg of a (3, 2) kernel is 2.5, not 2 or 3: compute (fan_in + fan_out) / 2 with /.
     ja: (3, 2) カーネルの fan_avg は 2 でも 3 でもなく 2.5 です: (fan_in + fan_out) / 2 を / で計算します。"""
     w = pooled(impl, distribution, 30)
-    call = (
-        f"variance_scaling({ODD}, 1.0, 'fan_avg', {distribution!r}, rng) [fan_avg = 2.5, so "
-        f"Var should be 1/2.5 = 0.4], {CALLS} calls"
+    call = f"variance_scaling({ODD}, 1.0, 'fan_avg', {distribution!r}, rng) " + say(
+        f"[fan_avg = 2.5, so Var should be 1/2.5 = 0.4], {CALLS} calls",
+        f"[fan_avg = 2.5 なので Var は 1/2.5 = 0.4 のはずです]、{CALLS} 回の呼び出し",
     )
     variance = 1.0 / ODD_FAN_AVG
     if distribution == "untruncated_normal":

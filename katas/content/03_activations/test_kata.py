@@ -308,7 +308,10 @@ def test_keeps_shape_and_dtype(impl, name):
     z = np.random.default_rng(0).standard_normal((2, 3, 4))
     for dtype in ("float32", "float64"):
         got = getattr(impl, name)(z.astype(dtype))
-        call = f"{name}(z of shape (2, 3, 4), dtype {dtype})"
+        call = say(
+            f"{name}(z of shape (2, 3, 4), dtype {dtype})",
+            f"{name}(形 (2, 3, 4) の z、dtype {dtype})",
+        )
         expect_shape(got, z.shape, call)
         assert got.dtype == np.dtype(dtype), say(
             f"{call} returned dtype {got.dtype}; keep the input's dtype (e.g. "

@@ -283,7 +283,12 @@ def test_leaves_the_callers_list_alone_and_takes_a_tuple(impl):
             impl.backward_layers(stack, np.ones((2, 2)))
             expected = [("forward", n, True) for n in "abc"] + [("backward", n) for n in "cba"]
             expect_calls(
-                log, expected, f"forward_layers then backward_layers on a {type(stack).__name__}"
+                log,
+                expected,
+                say(
+                    f"forward_layers then backward_layers on a {type(stack).__name__}",
+                    f"{type(stack).__name__} に対する forward_layers のあとの backward_layers",
+                ),
             )
         same = len(layers) == 3 and all(a is b for a, b in zip(layers, before, strict=True))
         assert same, say(

@@ -104,7 +104,9 @@ def test_velocity_is_a_decaying_sum_of_past_gradients(impl):
     w, m = np.array([0.0]), np.array([0.0])
     coast = 0.0
     for k, g in enumerate([1.0, 0.0, 0.0, 0.0]):
-        call = step(impl, w, np.array([g]), m, lr, mu) + f" at step {k + 1}"
+        call = step(impl, w, np.array([g]), m, lr, mu) + say(
+            f" at step {k + 1}", f" (ステップ {k + 1})"
+        )
         coast += lr * mu**k
         assert not (k and np.allclose(m, -lr)), say(
             f"{call} left m = {float(m[0]):.6g} = -lr after a zero gradient, expected "
@@ -131,7 +133,9 @@ def test_terminal_velocity_under_a_constant_gradient(impl, mu):
     for _ in range(n - 1):
         impl.sgd_update(w, g, m, lr, mu)
     before = w.copy()
-    call = step(impl, w, g, m, lr, mu) + f", {n} times with grad [1, -3]"
+    call = step(impl, w, g, m, lr, mu) + say(
+        f", {n} times with grad [1, -3]", f" を grad [1, -3] で {n} 回"
+    )
     terminal = lr * g / (1 - mu)
     ratio = float((before - w)[0] / terminal[0]) if terminal[0] else 0.0
     assert not np.isclose(ratio, 1 - mu, rtol=1e-6), say(
@@ -146,7 +150,15 @@ def test_terminal_velocity_under_a_constant_gradient(impl, mu):
     # damped by mu, so it sums to ~1e-16 / (1 - mu) <= 1e-14; w - before loses up to
     # log10(n) ~ 4 digits to cancellation. rtol 1e-9 covers all of it.
     expect_close(m, -terminal, f"{call} -> m", rtol=1e-9)
-    expect_close(before - w, terminal, f"{call} -> step size (param before - after)", rtol=1e-9)
+    expect_close(
+        before - w,
+        terminal,
+        say(
+            f"{call} -> step size (param before - after)",
+            f"{call} -> 歩幅 (前の param - 後の param)",
+        ),
+        rtol=1e-9,
+    )
 
 
 @pytest.mark.hint(3)
@@ -172,7 +184,10 @@ def test_matches_the_closed_form_on_random_trajectories(impl, seed, size, steps,
     ]
     if mu == 0:
         ms = [-lr * g for g in grads]
-    call = f"{steps} calls of sgd_update(w, g, m, learning_rate={lr!r}, momentum={mu!r})"
+    call = say(
+        f"{steps} calls of sgd_update(w, g, m, learning_rate={lr!r}, momentum={mu!r})",
+        f"sgd_update(w, g, m, learning_rate={lr!r}, momentum={mu!r}) を {steps} 回呼んだ結果",
+    )
     # Every m_k is a sum of <= 11 terms of order lr / (1 - mu) <= 100 and w adds <= 10 of them:
     # rounding stays near 1e-13 absolute, so atol 1e-11 with rtol 1e-10 is a wide margin.
     expect_close(w, w0 + np.sum(ms, axis=0), f"{call} -> param", rtol=1e-10, atol=1e-11)

@@ -73,8 +73,18 @@ def test_keras_nesterov_updates_in_place(impl):
     impl.sgd_update(w, np.array([1.0, 1.0]), m, 0.1, 0.9, nesterov=True)
     call = "sgd_update(param, grad, m, 0.1, 0.9, nesterov=True)"
     # m = 0.9 m - 0.1 g;  w += 0.9 m - 0.1 g
-    expect_close(m, np.array([0.35, -0.55]), f"{call} -> the caller's m", **TOL)
-    expect_close(w, np.array([1.215, 1.405]), f"{call} -> the caller's param", **TOL)
+    expect_close(
+        m,
+        np.array([0.35, -0.55]),
+        say(f"{call} -> the caller's m", f"{call} -> 呼び出し側の m"),
+        **TOL,
+    )
+    expect_close(
+        w,
+        np.array([1.215, 1.405]),
+        say(f"{call} -> the caller's param", f"{call} -> 呼び出し側の param"),
+        **TOL,
+    )
 
 
 @pytest.mark.hint(1)
@@ -158,8 +168,18 @@ def test_keras_step_is_the_sutskever_step_of_the_look_ahead_point(impl, seed, lr
     impl.sgd_update(phi, grad_fn(phi), m, lr, mu, nesterov=True)
     theta, v = impl.nesterov_sutskever_step(theta, v, grad_fn, lr, mu)
     call = f"sgd_update(phi, ..., learning_rate={lr!r}, momentum={mu!r}, nesterov=True)"
-    expect_close(phi, theta + mu * v, f"{call} -> param vs Sutskever's theta + mu * v", **TOL)
-    expect_close(m, v, f"{call} -> m vs Sutskever's v", **TOL)
+    expect_close(
+        phi,
+        theta + mu * v,
+        say(
+            f"{call} -> param vs Sutskever's theta + mu * v",
+            f"{call} -> param と Sutskever の theta + mu * v の比較",
+        ),
+        **TOL,
+    )
+    expect_close(
+        m, v, say(f"{call} -> m vs Sutskever's v", f"{call} -> m と Sutskever の v の比較"), **TOL
+    )
 
 
 @pytest.mark.hint(3)
@@ -174,8 +194,21 @@ def test_tf1_step_is_the_keras_step_with_a_equal_minus_m_over_lr(impl, seed, lr,
     w_tf1, a = impl.nesterov_tf1_step(w.copy(), -m / lr, g.copy(), lr, mu)
     impl.sgd_update(w, g, m, lr, mu, nesterov=True)
     call = f"nesterov_tf1_step(w, a, g, {lr!r}, {mu!r})"
-    expect_close(w_tf1, w, f"{call} -> w vs Keras' param", **TOL)
-    expect_close(-lr * a, m, f"{call} -> -lr * accumulation vs Keras' m", **TOL)
+    expect_close(
+        w_tf1,
+        w,
+        say(f"{call} -> w vs Keras' param", f"{call} -> w と Keras の param の比較"),
+        **TOL,
+    )
+    expect_close(
+        -lr * a,
+        m,
+        say(
+            f"{call} -> -lr * accumulation vs Keras' m",
+            f"{call} -> -lr * accumulation と Keras の m の比較",
+        ),
+        **TOL,
+    )
 
 
 @pytest.mark.hint(3)
@@ -201,10 +234,36 @@ def test_three_forms_agree_for_50_steps(impl, kind, seed, lr, mu):
         path["tf1"].append((w.copy(), -lr * a))
     (look_ahead, v), (phi, m), (w, v_tf1) = (np.array(p).transpose(1, 0, 2) for p in path.values())
     where = f"{kind}, learning_rate={lr!r}, momentum={mu!r}; index = (step - 1, coordinate)"
-    expect_close(phi, look_ahead, f"Keras param vs Sutskever theta + mu v ({where})", **TOL)
-    expect_close(m, v, f"Keras m vs Sutskever v ({where})", **TOL)
-    expect_close(w, phi, f"TF1 w vs Keras param ({where})", **TOL)
-    expect_close(v_tf1, v, f"TF1 -lr * a vs Sutskever v ({where})", **TOL)
+    expect_close(
+        phi,
+        look_ahead,
+        say(
+            f"Keras param vs Sutskever theta + mu v ({where})",
+            f"Keras の param と Sutskever の theta + mu v の比較 ({where})",
+        ),
+        **TOL,
+    )
+    expect_close(
+        m,
+        v,
+        say(f"Keras m vs Sutskever v ({where})", f"Keras の m と Sutskever の v の比較 ({where})"),
+        **TOL,
+    )
+    expect_close(
+        w,
+        phi,
+        say(f"TF1 w vs Keras param ({where})", f"TF1 の w と Keras の param の比較 ({where})"),
+        **TOL,
+    )
+    expect_close(
+        v_tf1,
+        v,
+        say(
+            f"TF1 -lr * a vs Sutskever v ({where})",
+            f"TF1 の -lr * a と Sutskever の v の比較 ({where})",
+        ),
+        **TOL,
+    )
 
 
 def expect_new_arrays(outputs, inputs, call):

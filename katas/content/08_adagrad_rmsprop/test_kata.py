@@ -104,10 +104,18 @@ def test_adagrad_step_shrinks_like_one_over_sqrt_t(impl, c, steps):
         expect_close(
             before - param,
             arr(lr * np.sign(c) / np.sqrt(t)),
-            f"step {t} of adagrad_update with constant grad {c:.6g}",
+            say(
+                f"step {t} of adagrad_update with constant grad {c:.6g}",
+                f"一定の grad {c:.6g} での adagrad_update のステップ {t}",
+            ),
             **TIGHT,
         )
-    expect_close(acc, arr(steps * c * c), f"acc after {steps} steps", **TIGHT)
+    expect_close(
+        acc,
+        arr(steps * c * c),
+        say(f"acc after {steps} steps", f"{steps} ステップ後の acc"),
+        **TIGHT,
+    )
 
 
 @pytest.mark.hint(1)
@@ -120,7 +128,12 @@ def test_adagrad_accumulates_squared_gradients(impl, seed, steps):
     param, acc = rng.standard_normal(5), np.full(5, 0.1)
     for g in grads:
         impl.adagrad_update(param, g, acc, 0.01, 1e-7)
-    expect_close(acc, 0.1 + (grads**2).sum(axis=0), f"acc after {steps} steps", **TIGHT)
+    expect_close(
+        acc,
+        0.1 + (grads**2).sum(axis=0),
+        say(f"acc after {steps} steps", f"{steps} ステップ後の acc"),
+        **TIGHT,
+    )
 
 
 # ------------------------------------------------------------------------------- RMSProp
@@ -180,7 +193,10 @@ def test_rmsprop_velocity_is_an_exponential_average(impl, c, rho, steps):
     expect_close(
         v,
         arr((1 - rho**steps) * c * c),
-        f"v after {steps} rmsprop_update steps with grad {c:.6g}, rho {rho}",
+        say(
+            f"v after {steps} rmsprop_update steps with grad {c:.6g}, rho {rho}",
+            f"grad {c:.6g}、rho {rho} で rmsprop_update を {steps} ステップ実行したあとの v",
+        ),
         **TIGHT,
     )
 

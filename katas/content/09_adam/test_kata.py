@@ -36,8 +36,24 @@ def test_updates_param_and_moments_in_place(impl):
         "0.2 = (1 - 0.9) * 2 です: beta_1 と beta_2 が逆です (m は beta_1 = 0.9、v は "
         "beta_2 = 0.999 で減衰します)",
     )
-    expect_close(m, arr(0.1 * 2.0), "adam_update(..., t=1) -> m (updated in place?)", **TIGHT)
-    expect_close(v, arr(0.001 * 4.0), "adam_update(..., t=1) -> v (updated in place?)", **TIGHT)
+    expect_close(
+        m,
+        arr(0.1 * 2.0),
+        say(
+            "adam_update(..., t=1) -> m (updated in place?)",
+            "adam_update(..., t=1) -> m (その場で更新しましたか?)",
+        ),
+        **TIGHT,
+    )
+    expect_close(
+        v,
+        arr(0.001 * 4.0),
+        say(
+            "adam_update(..., t=1) -> v (updated in place?)",
+            "adam_update(..., t=1) -> v (その場で更新しましたか?)",
+        ),
+        **TIGHT,
+    )
     assert param[0] != 1.0, say(
         "adam_update left param unchanged: write `param -= ...`",
         "adam_update のあとも param が変わっていません: `param -= ...` と書いてください",
@@ -121,7 +137,10 @@ def test_constant_gradient_every_step_has_size_lr(impl, c, steps):
         expect_close(
             before - param,
             arr(lr * np.sign(c)),
-            f"step t={t} of adam_update with constant grad {c:.6g}",
+            say(
+                f"step t={t} of adam_update with constant grad {c:.6g}",
+                f"一定の grad {c:.6g} での adam_update のステップ t={t}",
+            ),
             rtol=1e-10,
         )
 
@@ -200,7 +219,15 @@ def test_amsgrad_two_steps_by_hand(impl):
     param, m, v, v_hat = arr(1.0), arr(0.0), arr(0.0), arr(0.0)
     kw = {"beta_1": 0.5, "beta_2": 0.75, "epsilon": 0.0, "v_hat": v_hat}
     impl.adam_update(param, arr(2.0), m, v, 0.1, 1, **kw)
-    expect_close(v_hat, arr(1.0), "AMSGrad step 1 -> v_hat (updated in place?)", **TIGHT)
+    expect_close(
+        v_hat,
+        arr(1.0),
+        say(
+            "AMSGrad step 1 -> v_hat (updated in place?)",
+            "AMSGrad のステップ 1 -> v_hat (その場で更新しましたか?)",
+        ),
+        **TIGHT,
+    )
     expect_close(param, arr(0.9), "AMSGrad step 1 -> param", **TIGHT)
     impl.adam_update(param, arr(0.0), m, v, 0.1, 2, **kw)
     # m = 0.5, v = 0.75 (v itself is not replaced by v_hat), v_hat = max(1, 0.75) = 1.

@@ -144,7 +144,13 @@ def test_training_output_has_mean_beta_and_std_gamma(impl):
     out = expect_shape(out, x.shape, call)
     # The mean of xhat is 0 up to rounding (1e-16 times the data's size, 200 terms): 1e-10 is
     # a wide margin.
-    expect_close(out.mean(axis=0), beta, f"{call}: column means", rtol=0, atol=1e-10)
+    expect_close(
+        out.mean(axis=0),
+        beta,
+        say(f"{call}: column means", f"{call}: 列の平均"),
+        rtol=0,
+        atol=1e-10,
+    )
     # The std of xhat is sqrt(var / (var + eps)) >= 1 - eps / (2 var). Every column's variance
     # here is above 4 (checked below), so eps = 1e-3 shrinks the std by at most 1.25e-4: rtol
     # 2e-4. Dividing by the unbiased std would shrink it by another 1 / (2N) = 2.5e-3.
@@ -152,7 +158,12 @@ def test_training_output_has_mean_beta_and_std_gamma(impl):
         "the test's own data has a column of variance 4 or less (the test is broken)",
         "テスト自身のデータに分散 4 以下の列があります (テストの不具合です)",
     )
-    expect_close(out.std(axis=0), gamma, f"{call}: column standard deviations", rtol=2e-4)
+    expect_close(
+        out.std(axis=0),
+        gamma,
+        say(f"{call}: column standard deviations", f"{call}: 列の標準偏差"),
+        rtol=2e-4,
+    )
 
 
 @pytest.mark.hint(1)
@@ -221,7 +232,13 @@ def test_float32_stays_float32(impl):
                 "変えました",
             )
     # Entries of order 1-5 through ~10 float32 roundings (6e-8 each): 1e-5 is safe.
-    expect_close(outs[np.float32], outs[np.float64], "float32 out vs float64", rtol=1e-5, atol=1e-5)
+    expect_close(
+        outs[np.float32],
+        outs[np.float64],
+        say("float32 out vs float64", "float32 の out と float64 の比較"),
+        rtol=1e-5,
+        atol=1e-5,
+    )
 
 
 @pytest.mark.mistake("moving average weights swapped or not in place")
@@ -260,8 +277,24 @@ def test_moving_averages_by_hand(impl):
         "移動平均に不偏分散 (N / (N - 1) * var) を入れています。Keras 3 はそこでも偏りのある"
         "分散を使います",
     )
-    expect_close(mm, np.array([1.0]), f"{call} -> moving_mean (updated in place?)", **TIGHT)
-    expect_close(mv, np.array([2.0]), f"{call} -> moving_variance (updated in place?)", **TIGHT)
+    expect_close(
+        mm,
+        np.array([1.0]),
+        say(
+            f"{call} -> moving_mean (updated in place?)",
+            f"{call} -> moving_mean (その場で更新しましたか?)",
+        ),
+        **TIGHT,
+    )
+    expect_close(
+        mv,
+        np.array([2.0]),
+        say(
+            f"{call} -> moving_variance (updated in place?)",
+            f"{call} -> moving_variance (その場で更新しましたか?)",
+        ),
+        **TIGHT,
+    )
 
 
 @pytest.mark.hint(2)
@@ -282,8 +315,24 @@ def test_moving_averages_follow_keras(impl, n, d, seed, momentum):
     call = f"batchnorm_forward(x {x.shape}, ..., momentum={momentum}, training=True)"
     expected_mean = start_mean * momentum + mu * (1 - momentum)
     expected_var = start_var * momentum + var * (1 - momentum)
-    expect_close(mm, expected_mean, f"{call} -> moving_mean (updated in place?)", **TIGHT)
-    expect_close(mv, expected_var, f"{call} -> moving_variance (updated in place?)", **TIGHT)
+    expect_close(
+        mm,
+        expected_mean,
+        say(
+            f"{call} -> moving_mean (updated in place?)",
+            f"{call} -> moving_mean (その場で更新しましたか?)",
+        ),
+        **TIGHT,
+    )
+    expect_close(
+        mv,
+        expected_var,
+        say(
+            f"{call} -> moving_variance (updated in place?)",
+            f"{call} -> moving_variance (その場で更新しましたか?)",
+        ),
+        **TIGHT,
+    )
 
 
 @pytest.mark.hint(2)
@@ -297,7 +346,12 @@ def test_keras_defaults(impl):
     call = "batchnorm_forward(x, gamma, beta, moving_mean, moving_variance)"
     # No training flag: inference, on the moving statistics, with eps 1e-3.
     expected = gamma * (x - start_mean) / np.sqrt(start_var + 1e-3) + beta
-    expect_close(out, expected, f"{call} -> out (inference by default)", **TIGHT)
+    expect_close(
+        out,
+        expected,
+        say(f"{call} -> out (inference by default)", f"{call} -> out (既定は推論)"),
+        **TIGHT,
+    )
     assert np.array_equal(mm, start_mean) and np.array_equal(mv, start_var), say(
         f"{call} changed the moving statistics: training must default to False",
         f"{call} が移動統計量を変えました: training の既定値は False でなければなりません",
@@ -339,7 +393,10 @@ def test_inference_backward_by_hand(impl):
     _, cache = impl.batchnorm_forward(
         col(1, 3, 5, 7), np.array([3.0]), np.array([1.0]), mm, mv, epsilon=1.0, training=False
     )
-    call = "batchnorm_backward(dout (3, 0, 0, 0), cache of an inference call)"
+    call = say(
+        "batchnorm_backward(dout (3, 0, 0, 0), cache of an inference call)",
+        "batchnorm_backward(dout (3, 0, 0, 0), 推論時の呼び出しの cache)",
+    )
     dx, dgamma, dbeta = impl.batchnorm_backward(col(3, 0, 0, 0), cache)
     # xhat = (x - 4) / sqrt(8 + 1) = (-1, -1/3, 1/3, 1). The moving statistics are constants,
     # so dx = gamma * inv_std * dout; the training formula would give (1.5, -1, -0.5, 0).
@@ -454,7 +511,13 @@ def test_training_dx_columns_sum_to_zero(impl, n, d, seed):
     # the entries stay below a few hundred and a sum of six carries rounding under 1e-12.
     # 1e-10 is far above that and far below the sum left by a missing path through mu.
     expect_close(
-        dx.sum(axis=0), np.zeros(d), f"column sums of dx after training on x {x.shape}", atol=1e-10
+        dx.sum(axis=0),
+        np.zeros(d),
+        say(
+            f"column sums of dx after training on x {x.shape}",
+            f"x {x.shape} で学習したあとの dx の列ごとの和",
+        ),
+        atol=1e-10,
     )
 
 
@@ -559,4 +622,10 @@ def test_backward_leaves_dout_and_the_cache_alone(impl, training):
     )
     second = impl.batchnorm_backward(dout, cache)
     for name, a, b in zip(("dx", "dgamma", "dbeta"), first, second, strict=True):
-        expect_close(b, a, f"{call} called a second time -> {name}", rtol=0, atol=0)
+        expect_close(
+            b,
+            a,
+            say(f"{call} called a second time -> {name}", f"{call} の 2 回目の呼び出し -> {name}"),
+            rtol=0,
+            atol=0,
+        )

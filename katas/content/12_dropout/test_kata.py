@@ -255,7 +255,10 @@ def test_backward_by_hand(impl):
     _, cache = impl.dropout_forward(X, 0.75, MASK, training=True)
     dx = impl.dropout_backward(np.ones((2, 2)), cache)
     # Without the mask: all 4; without the scale: the mask itself.
-    call = "dropout_backward(ones, cache of rate 0.75, mask [[1, 0], [0, 1]])"
+    call = say(
+        "dropout_backward(ones, cache of rate 0.75, mask [[1, 0], [0, 1]])",
+        "dropout_backward(ones, rate 0.75・mask [[1, 0], [0, 1]] の cache)",
+    )
     expect_not(
         dx,
         np.full((2, 2), 4.0),
@@ -271,7 +274,15 @@ def test_backward_by_hand(impl):
         "順伝播で掛けた 1 / (1 - rate) が逆伝播で抜けています",
     )
     expected = np.array([[4.0, 0.0], [0.0, 4.0]])
-    expect_close(dx, expected, "dropout_backward(ones, cache of rate 0.75)", **TIGHT)
+    expect_close(
+        dx,
+        expected,
+        say(
+            "dropout_backward(ones, cache of rate 0.75)",
+            "dropout_backward(ones, rate 0.75 の cache)",
+        ),
+        **TIGHT,
+    )
 
 
 @pytest.mark.hint(3)
@@ -335,4 +346,9 @@ def test_backward_leaves_dout_and_the_cache_alone(impl, training):
     assert np.array_equal(dout, before), say(
         f"{call} changed dout in place", f"{call} が dout をその場で書き換えました"
     )
-    expect_close(impl.dropout_backward(dout, cache), first, f"{call}, called again", **EXACT)
+    expect_close(
+        impl.dropout_backward(dout, cache),
+        first,
+        say(f"{call}, called again", f"{call} (2 回目の呼び出し)"),
+        **EXACT,
+    )

@@ -156,7 +156,14 @@ def test_returns_new_arrays_and_leaves_the_inputs_alone(impl, name, dtype, c):
         if c > 1:
             # g * c / c rounds twice: within 2 ulps, 1.2e-7 relative in float32.
             tol = {"rtol": 1e-6, "atol": 0.0} if dtype == np.float32 else TIGHT
-            expect_close(o, g, f"{call} -> [{i}] (nothing to clip)", **tol)
+            expect_close(
+                o,
+                g,
+                say(
+                    f"{call} -> [{i}] (nothing to clip)", f"{call} -> [{i}] (クリップするものなし)"
+                ),
+                **tol,
+            )
 
 
 @pytest.mark.hint(1)

@@ -364,7 +364,13 @@ def test_max_norm_properties(impl, seed, rows, cols, axis, fraction):
     # c, a shorter one a hair short of its own norm (1e-7 / norm relative: visible for tiny norms).
     expected = np.minimum(before, c) * before / (before + EPSILON)
     expect_close(
-        after, expected, f"{call}: norms after (expected min(norm, c) shrunk by eps)", **TIGHT
+        after,
+        expected,
+        say(
+            f"{call}: norms after (expected min(norm, c) shrunk by eps)",
+            f"{call}: 適用後のノルム (期待値は eps だけ縮んだ min(norm, c))",
+        ),
+        **TIGHT,
     )
     expect_close(got, w * (after / before), f"{call}: direction", **TIGHT)
 

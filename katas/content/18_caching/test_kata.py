@@ -73,7 +73,13 @@ def test_a_dense_bottom_caches_the_activated_outputs(impl):
     x = rng.standard_normal((7, 4))
     got = impl.cache_frozen_outputs(bottom, x, chunk_size=100)
     expect_close(
-        got, run_bottom(bottom, x), "cache_frozen_outputs(dense relu, dense tanh)", **TIGHT
+        got,
+        run_bottom(bottom, x),
+        say(
+            "cache_frozen_outputs(dense relu, dense tanh)",
+            "cache_frozen_outputs(relu の dense, tanh の dense)",
+        ),
+        **TIGHT,
     )
 
 

@@ -319,7 +319,10 @@ def test_the_fantasy_particles_sample_the_model(impl):
     # with probability < 1e-5. Measured: a chain restarted from the data misses E[v] by 0.48, one
     # that never moves on from chain_h (one step from h = 0 at every call) by 0.26.
     tol = 5 * 0.5 / np.sqrt(m)
-    for name, got, expected in (("mean v", mean_v, ev), ("mean P(h|v)", mean_ph, eh)):
+    for name, got, expected in (
+        (say("mean v", "v の平均"), mean_v, ev),
+        (say("mean P(h|v)", "P(h|v) の平均"), mean_ph, eh),
+    ):
         shown = np.array2string(np.asarray(got, dtype=float), precision=3, separator=", ")
         want = np.array2string(expected, precision=3, separator=", ")
         assert np.all(np.abs(got - expected) <= tol), say(
