@@ -45,6 +45,14 @@ def test_adagrad_one_step_by_hand(impl):
         "adagrad_update(...) で param が 0.1 * 3 / acc だけ動きました。期待値は "
         "0.1 * 3 / sqrt(acc) です: 平方根が抜けています",
     )
+
+
+@pytest.mark.hint(1)
+def test_adagrad_one_step_values(impl):
+    """The same AdaGrad step: acc = [9, 16] and param = [0.9, 0.925].
+    ja: 同じ AdaGrad のステップ: acc = [9, 16]、param = [0.9, 0.925] です。"""
+    param, acc = arr(1.0, 1.0), arr(0.0, 7.0)
+    impl.adagrad_update(param, arr(3.0, 3.0), acc, 0.1, 0.0)
     expect_close(acc, arr(9.0, 16.0), "adagrad_update(...) -> acc", **TIGHT)
     expect_close(param, arr(0.9, 0.925), "adagrad_update(...) -> param", **TIGHT)
 

@@ -101,6 +101,20 @@ def test_first_step_has_size_lr(impl, c):
             f"{call} moved param by {ratio:.4g} lr, expected lr: {en}",
             f"{call} で param が {ratio:.4g} lr だけ動きました。期待値は lr です: {ja}",
         )
+
+
+@pytest.mark.hint(1)
+@given(c=gradients)
+def test_first_step_is_lr_times_the_sign(impl, c):
+    """Step 1 from zero moments: param moves by lr * sign(g) within 1e-3 relative.
+    ja: モーメントが 0 からの 1 ステップ目: param は相対 1e-3 以内で lr * sign(g) だけ動きます。"""
+    lr = 0.001
+    param, m, v = arr(0.0), arr(0.0), arr(0.0)
+    impl.adam_update(param, arr(c), m, v, lr, 1)
+    call = say(
+        f"first step of adam_update(param 0, grad {c:.6g}, m 0, v 0, lr {lr}, t=1)",
+        f"adam_update(param 0, grad {c:.6g}, m 0, v 0, lr {lr}, t=1) の 1 ステップ目",
+    )
     # Bias corrected: m_hat = g and v_hat = g^2 exactly, so the step is
     # lr * g / (|g| + eps / sqrt(1 - beta_2)); with eps 1e-7 and |g| >= 0.01 the eps term shifts
     # it by at most 3.2e-6 / 0.01 = 3.2e-4 relative, inside rtol 1e-3. Without the corrections

@@ -452,10 +452,31 @@ def test_an_improvement_must_beat_min_delta(impl):
     )
     es.update(2, 0.5, weights_of(2))
     got = (es.best, es.best_epoch, es.wait)
-    assert got == (0.5, 2, 0), say(
-        f"after 1.0, 0.75, 0.5: (best, best_epoch, wait) = {plain(got)}, expected (0.5, 2, 0)",
+    assert got[:2] == (0.5, 2), say(
+        f"after 1.0, 0.75, 0.5: (best, best_epoch) = {plain(got[:2])}, expected (0.5, 2): "
+        "0.5 beats best - min_delta = 0.75, so it is an improvement",
+        f"1.0, 0.75, 0.5 のあと (best, best_epoch) = {plain(got[:2])} です。期待値は "
+        "(0.5, 2) です: 0.5 は best - min_delta = 0.75 を下回るので改善です",
+    )
+
+
+@pytest.mark.mistake("wait not reset on an improvement")
+@pytest.mark.hint(3)
+def test_an_improvement_resets_wait(impl):
+    """wait counts the epochs since the best: an improvement sets it back to 0.
+    ja: wait は最良のエポックからのエポック数です: 改善すると 0 に戻ります。"""
+    es = impl.EarlyStopping(patience=3, min_delta=0.25)
+    run(es, [1.0, 0.75, 0.5])
+    got = (es.best, es.best_epoch, es.wait)
+    if got[:2] != (0.5, 2):
+        return  # the improvement itself was missed: test_an_improvement_must_beat_min_delta
+    assert es.wait == 0, say(
+        f"after 1.0, 0.75, 0.5: (best, best_epoch, wait) = {plain(got)}, expected (0.5, 2, 0): "
+        "the improvement at epoch 2 must reset wait to 0 (wait counts the bad epochs since "
+        "the best, not all of them)",
         f"1.0, 0.75, 0.5 のあと (best, best_epoch, wait) = {plain(got)} です。期待値は "
-        "(0.5, 2, 0) です",
+        "(0.5, 2, 0) です: エポック 2 の改善で wait を 0 に戻してください (wait は最良からの"
+        "悪いエポック数で、全部の数ではありません)",
     )
 
 
