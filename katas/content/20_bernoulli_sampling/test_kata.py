@@ -71,7 +71,18 @@ def test_samples_are_numbers_of_p_dtype(impl, dtype):
         f"{call} が dtype {got.dtype} を返しました。期待する dtype は {np.dtype(dtype)} です"
         + (" (比較の結果を変換してください: (u < p).astype(p.dtype))" if got.dtype == bool else ""),
     )
-    expect_close(got.astype(np.float64), (u < p).astype(np.float64), call, **EXACT)
+
+
+@pytest.mark.hint(1)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_samples_are_u_below_p(impl, dtype):
+    """On random p and u (4, 3) the states are exactly (u < p) as 0.0/1.0.
+    ja: ランダムな p と u (4, 3) で、状態はちょうど (u < p) を 0.0/1.0 にしたものです。"""
+    rng = np.random.default_rng(1)
+    p, u = rng.random((4, 3)).astype(dtype), rng.random((4, 3)).astype(dtype)
+    call = f"sample_bernoulli(p (4, 3) {np.dtype(dtype).name}, u)"
+    got = expect_shape(impl.sample_bernoulli(p, u), (4, 3), call)
+    expect_close(np.asarray(got, dtype=np.float64), (u < p).astype(np.float64), call, **EXACT)
 
 
 @pytest.mark.hint(1)

@@ -82,7 +82,14 @@ def test_a_square_w_is_still_transposed(impl):
     ja: H == D では転置を忘れてもエラーになりません。それでも値は正しくなければなりません。"""
     v, w, b, c = make(4, 3, 3, 1)
     call = "free_energy(v (4, 3), W (3, 3), b, c)"
-    expect_close(impl.free_energy(v, w, b, c), formula(v, w, b, c), call, **TIGHT)
+    got = expect_shape(impl.free_energy(v, w, b, c), (4,), call)
+    # The trace of this mistake: v @ W where v @ W.T belongs (TIGHT is far below the gap).
+    assert not np.allclose(got, formula(v, w.T, b, c), **TIGHT), say(
+        f"{call} returned the free energy of W.T: v @ W instead of v @ W.T (W is (H, D), so "
+        "the hidden pre-activations are v @ W.T + c)",
+        f"{call} が W.T の自由エネルギーを返しました: v @ W.T ではなく v @ W です (W は "
+        "(H, D) なので、隠れ層の入力は v @ W.T + c です)",
+    )
 
 
 @pytest.mark.hint(1)
@@ -92,8 +99,17 @@ def test_one_free_energy_per_row(impl, n, h):
     """The result is (n,): summed over the hidden units, neither averaged nor summed over rows.
     ja: 結果は (n,) です。隠れユニットについて足し、行について平均も和もとりません。"""
     v, w, b, c = make(n, 3, h, 2)
-    got = expect_shape(impl.free_energy(v, w, b, c), (n,), f"free_energy(v ({n}, 3), W ({h}, 3))")
-    expect_close(got, formula(v, w, b, c), f"free_energy(v ({n}, 3), W ({h}, 3))", **TIGHT)
+    call = f"free_energy(v ({n}, 3), W ({h}, 3))"
+    got = expect_shape(impl.free_energy(v, w, b, c), (n,), call)
+    expected = formula(v, w, b, c)
+    # The trace of this mistake with the right shape: every row holds the batch's total or mean.
+    for what, value in ((say("sum", "和"), expected.sum()), (say("mean", "平均"), expected.mean())):
+        assert n == 1 or not np.allclose(got, value, **TIGHT), say(
+            f"{call} returned the batch's {what} {value:.6g} in every row: sum over the hidden "
+            "units only (axis=1), one free energy per row",
+            f"{call} がすべての行にバッチの{what} {value:.6g} を返しました: 隠れユニットについて"
+            "だけ (axis=1) 足し、行ごとに 1 つの自由エネルギーを返してください",
+        )
 
 
 @pytest.mark.hint(1)
@@ -143,8 +159,8 @@ def test_large_inputs_do_not_overflow(impl):
 @pytest.mark.hint(3)
 @pytest.mark.mistake("float32 cast to float64")
 def test_float32_stays_float32(impl):
-    """float32 inputs give a float32 (n,) result close to the float64 one.
-    ja: float32 の入力からは、float64 の値に近い float32 の (n,) の結果が出ます。"""
+    """float32 inputs give a float32 (n,) result, not a float64 one.
+    ja: float32 の入力からは float64 ではなく float32 の (n,) の結果が出ます。"""
     v, w, b, c = make(5, 4, 3, 4, dtype=np.float32)
     call = say("free_energy on float32 inputs", "float32 の入力での free_energy")
     got = expect_shape(impl.free_energy(v, w, b, c), (5,), call)
@@ -152,9 +168,17 @@ def test_float32_stays_float32(impl):
         f"free_energy on float32 inputs returned dtype {got.dtype}, expected float32",
         f"float32 の入力で free_energy が dtype {got.dtype} を返しました。float32 のはずです",
     )
+
+
+@pytest.mark.hint(3)
+def test_float32_result_is_close_to_float64(impl):
+    """On float32 inputs the free energy is the float64 formula's within float32 rounding.
+    ja: float32 の入力での自由エネルギーは、float32 の丸めの範囲で float64 の式の値と一致します。"""
+    v, w, b, c = make(5, 4, 3, 4, dtype=np.float32)
+    got = impl.free_energy(v, w, b, c)
     # About 10 float32 roundings (6e-8 relative each) of numbers below 10: 1e-5 is a wide margin.
     expected = formula(*(a.astype(np.float64) for a in (v, w, b, c)))
-    expect_close(got.astype(np.float64), expected, "free_energy (float32)", atol=1e-5)
+    expect_close(np.asarray(got, dtype=np.float64), expected, "free_energy (float32)", atol=1e-5)
 
 
 @pytest.mark.hint(1)

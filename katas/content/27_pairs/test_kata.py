@@ -60,6 +60,8 @@ def test_exactly_half_are_same_digit_pairs(impl, n_pairs):
         f"{what}: same holds {values}; expected only 0 and 1",
         f"{what}: same に {values} が入っています。0 と 1 だけのはずです",
     )
+    if n_pairs % 2 and int(same.sum()) == n_pairs - n_pairs // 2:
+        return  # the count of inverted labels: test_one_means_same_digit names that mistake
     assert int(same.sum()) == n_pairs // 2, say(
         f"{what}: {int(same.sum())} same pairs, expected exactly {n_pairs // 2} (n_pairs // 2; "
         "not a coin flip per pair)",
