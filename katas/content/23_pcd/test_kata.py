@@ -118,6 +118,32 @@ def test_a_uniform_equal_to_the_probability_leaves_the_unit_off(impl):
     ja: 確率がどれも 1/2 で一様乱数がどれも 0.5 なら、どのユニットもオンになりません (厳密に u < p)。"""
     v0 = np.array([[1.0, 0.0, 1.0], [1.0, 1.0, 1.0]])
     W, b, c = np.zeros((2, 3)), np.zeros(3), np.zeros(2)
+    # W = 0: every probability is 1/2 whatever the chain holds; from h = 0, u < p keeps every
+    # unit off. This mistake's trace: a hidden unit on (new chain_h 1) or a visible one (the
+    # negative phase of db, mean v, is 1 instead of 0, so db = mean(v0) - 1).
+    got = impl.pcd_step(
+        v0, W, b, c, np.zeros((1, 2)), 1, Fixed(np.full((1, 3), 0.5), np.full((1, 2), 0.5))
+    )
+    parts = [np.asarray(a) for a in got] if isinstance(got, tuple) and len(got) == 4 else []
+    on = bool(parts) and (
+        (parts[3].shape == (1, 2) and bool(np.all(parts[3] == 1)))
+        or (parts[1].shape == (3,) and np.allclose(parts[1], v0.mean(axis=0) - 1))
+    )
+    assert not on, say(
+        "pcd_step(..., uniforms all 0.5, probabilities all 1/2) turned a unit on at u = p: "
+        "a unit is on only where u < p, strictly (u <= p turns every unit on here)",
+        "pcd_step(..., 一様乱数はすべて 0.5、確率はすべて 1/2) で u = p のユニットがオンに"
+        "なりました: オンになるのは u < p (厳密に小さい) のときだけです (u <= p だとここでは"
+        "すべてのユニットがオンになります)",
+    )
+
+
+@pytest.mark.hint(1)
+def test_all_probabilities_one_half_by_hand(impl):
+    """Every probability 1/2, every uniform 0.5: db = mean(v0), dW = mean(v0) / 2, dc = 0, h = 0.
+    ja: 確率はすべて 1/2、一様乱数はすべて 0.5: db = mean(v0)、dW = mean(v0) / 2、dc = 0、h = 0 です。"""
+    v0 = np.array([[1.0, 0.0, 1.0], [1.0, 1.0, 1.0]])
+    W, b, c = np.zeros((2, 3)), np.zeros(3), np.zeros(2)
     chain = np.ones((1, 2))
     got = impl.pcd_step(v0, W, b, c, chain, 1, Fixed(np.full((1, 3), 0.5), np.full((1, 2), 0.5)))
     # v = 0 and h = 0: db is the data's mean, dW = ph0.T @ v0 / n = 1/2 * mean(v0). With u <= p
@@ -182,7 +208,16 @@ def test_means_over_n_for_the_data_and_m_for_the_chain(impl):
             f"{call}: dW の負のフェーズがちょうど m / n = 4 倍大きすぎます: チェーンの統計量を m "
             "(粒子の数) ではなく n (バッチの行数) で平均していませんか",
         )
-    check_step(got, expected, call)
+
+
+@pytest.mark.hint(2)
+def test_a_batch_of_2_and_a_chain_of_8_by_hand(impl):
+    """n = 2 rows, m = 8 particles, k = 1: dW, db, dc and the new chain are the guide's.
+    ja: n = 2 行、m = 8 粒子、k = 1: dW・db・dc・新しいチェーンはガイドのものと一致します。"""
+    v0, W, b, c, chain = make(2, 8, 3, 2, seed=5)
+    got = impl.pcd_step(v0, W, b, c, chain, 1, Draws(5))
+    expected = expected_step(v0, W, b, c, chain, 1, Draws(5))
+    check_step(got, expected, "pcd_step(n=2, m=8, k=1)")
 
 
 @pytest.mark.hint(2)
