@@ -817,3 +817,68 @@ def test_check_timeout_refuses_what_is_not_a_number_of_seconds(value) -> None:
 
     with pytest.raises(UserError, match="timeout: expected a number of seconds"):
         check_timeout(value)
+
+
+def _pids_running(text: str) -> list[int]:
+    """Processes whose command line contains ``text`` (from /proc)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if text in cmdline:
+                pids.append(int(entry.name))
+    return pids
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs /proc (Linux)")
+def test_a_killed_katas_leaves_no_learner_code_running(tmp_path: Path) -> None:
+    """SIGKILL the command during a check of code that loops for ever: the child (in its own
+    session, out of the killed command's reach) notices it was orphaned and exits within
+    seconds instead of running until the machine stops (seen: two such loops, 13 CPU-minutes
+    each, left by killed test runs)."""
+    import signal
+
+    looping = tmp_path / "loops.py"
+    looping.write_text(
+        "def dense_forward(x, kernel, bias):\n    while True:\n        pass\n\n"
+        "def dense_backward(dout, cache):\n    while True:\n        pass\n",
+        encoding="utf-8",
+    )
+    script = (
+        "import sys\n"
+        "from katas.engine.registry import find\n"
+        "from katas.engine.runner import run_check\n"
+        f"run_check(find('dense'), [{str(looping)!r}], timeout=600)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script], cwd=tmp_path)
+    try:
+        child = None
+        deadline = time.monotonic() + 120
+        while child is None and time.monotonic() < deadline:  # the child running the loop
+            time.sleep(0.2)
+            pids = [pid for pid in _pids_running(str(looping)) if pid != parent.pid]
+            child = pids[0] if pids else None
+        assert child is not None, "the check's child never started"
+        time.sleep(1.0)  # inside the learner's loop by now
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(timeout=10)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            try:
+                os.kill(child, 0)
+            except ProcessLookupError:
+                break
+            # A zombie (exited, not yet reaped by init) counts as gone.
+            status = Path(f"/proc/{child}/status")
+            if status.exists() and "zombie" in status.read_text():
+                break
+            time.sleep(0.2)
+        else:
+            os.kill(child, signal.SIGKILL)
+            raise AssertionError("the orphaned child kept running learner code")
+    finally:
+        if parent.poll() is None:
+            parent.kill()

@@ -27,6 +27,7 @@ import types
 from pathlib import Path
 from typing import Any, TextIO
 
+from katas.engine.orphan import exit_with_parent
 from katas.engine.registry import Kata, resolve
 from scratch.threads import blas_threads
 
@@ -295,6 +296,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--progress", default=None)
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
+    exit_with_parent()  # a killed `katas` must not leave learner code running
     # Hypothesis' own plugins (entry points: a scan of every installed package at import)
     # have nothing to do with a kata; set before hypothesis is first imported (run_tests).
     os.environ["HYPOTHESIS_NO_PLUGINS"] = "1"

@@ -472,6 +472,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--progress", default=None)
     args = p.parse_args(argv)
     from katas.engine.child import Progress
+    from katas.engine.orphan import exit_with_parent
+
+    exit_with_parent()  # a killed `katas compare` must not leave learner code running
 
     result = run_compare(resolve(args.kata), args.spec, args.seed, Progress(args.progress))
     Path(args.out).write_text(json.dumps(result, default=str), encoding="utf-8")

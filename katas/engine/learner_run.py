@@ -90,6 +90,9 @@ def _lockstep(spec: dict[str, Any], installed_box: list) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    from katas.engine.orphan import exit_with_parent
+
+    exit_with_parent()  # a killed `katas exercise 8` must not leave learner code training
     spec_path, result_path = Path(argv[0]), Path(argv[1])
     spec = json.loads(spec_path.read_text(encoding="utf-8"))
     installed_box: list = []
