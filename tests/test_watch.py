@@ -468,6 +468,17 @@ def _env(root: Path) -> dict:
     return env
 
 
+def sigint_as_in_a_terminal() -> None:
+    """In the loop's process, before Python starts: SIGINT delivered, as at a terminal.
+
+    A suite started in the background by a non-interactive shell (`nohup ... &`, some CI
+    runners) inherits SIGINT *ignored*, and Python keeps an ignored SIGINT ignored: the loop
+    would never see the Ctrl-C this test sends (seen: the full suite run that way timed out
+    here, while the test passed in a foreground run). A learner's terminal never ignores it.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Output:
     """What a process printed so far, read with ``read``; ``expect`` waits for a pattern after
     the previous match (frames repeat old reports, so "after" means after the last match)."""
@@ -501,6 +512,7 @@ def test_the_loop_checks_at_once_rechecks_on_save_and_advances(tmp_path) -> None
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
+        preexec_fn=sigint_as_in_a_terminal,
     )
     os.set_blocking(proc.stdout.fileno(), False)
 
@@ -557,7 +569,12 @@ def test_keys_through_a_terminal(tmp_path) -> None:
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 200, 0, 0))
     before = termios.tcgetattr(slave)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "katas"], env=env, stdin=slave, stdout=slave, stderr=slave
+        [sys.executable, "-m", "katas"],
+        env=env,
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        preexec_fn=sigint_as_in_a_terminal,
     )
     os.set_blocking(master, False)
 
