@@ -268,6 +268,30 @@ def _joined(text: str, note: str) -> str:
     return f"{text}。{note}" if lang() == "ja" else f"{text}. {note}"
 
 
+def flat_list(a: np.ndarray) -> str:
+    """Every entry of ``a`` in one plain list: ``[1, 0.5, -2]``."""
+    return "[" + ", ".join(f"{float(v):.6g}" for v in np.ravel(a)) + "]"
+
+
+def expect_not(
+    got: Any,
+    wrong: Any,
+    call: str,
+    en: str,
+    ja: str,
+    *,
+    rtol: float = 1e-9,
+    show: Callable[[np.ndarray], str] = flat_list,
+) -> None:
+    """``got`` is not the value ``wrong`` that one named mistake gives; when it is, the
+    message shows it (``show``) and names the mistake (``en`` / ``ja``)."""
+    got = np.asarray(got, dtype=np.float64)
+    wrong = np.asarray(wrong, dtype=np.float64)
+    if got.shape == wrong.shape and np.allclose(got, wrong, rtol=rtol, atol=1e-12):
+        shown = show(got)
+        raise AssertionError(say(f"{call} is {shown}: {en}", f"{call} が {shown} です: {ja}"))
+
+
 def rel_error(x: np.ndarray, y: np.ndarray) -> float:
     """max |x - y| / max(1e-8, |x| + |y|) (CS231n's relative error)."""
     x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)

@@ -13,7 +13,9 @@ from hypothesis import strategies as st
 from katas.engine.testing import (
     expect_close,
     expect_gradient,
+    expect_not,
     expect_shape,
+    flat_list,
     numerical_gradient,
     say,
 )
@@ -26,15 +28,6 @@ TIGHT = {"rtol": 1e-10, "atol": 1e-12}
 
 def col(*values):
     return np.array(values, dtype=np.float64).reshape(-1, 1)
-
-
-def expect_not(got, wrong, call: str, en: str, ja: str) -> None:
-    """got is not the value ``wrong`` that one named mistake gives (then the message names it)."""
-    got = np.asarray(got, dtype=np.float64)
-    wrong = np.asarray(wrong, dtype=np.float64)
-    if got.shape == wrong.shape and np.allclose(got, wrong, rtol=1e-9, atol=1e-12):
-        shown = ", ".join(f"{float(v):.6g}" for v in got.ravel())
-        raise AssertionError(say(f"{call} is ({shown}): {en}", f"{call} が ({shown}) です: {ja}"))
 
 
 def make(n, d, seed):
@@ -101,6 +94,12 @@ def check_gradients(impl, x, gamma, beta, mm, mv, dout, *, training):
         expect_gradient(analytic, numeric, f"batchnorm_backward {where} -> {name}", threshold=1e-6)
 
 
+def expect_not_bn(got, wrong, call: str, en: str, ja: str) -> None:
+    """``expect_not`` with the values written as a tuple: ``(1, -2/3)`` reads as the worked
+    column of the statement."""
+    expect_not(got, wrong, call, en, ja, show=lambda a: "(" + flat_list(a)[1:-1] + ")")
+
+
 @pytest.mark.mistake("variance with N-1, or epsilon outside the root")
 @pytest.mark.hint(1)
 def test_training_forward_by_hand(impl):
@@ -111,7 +110,7 @@ def test_training_forward_by_hand(impl):
     # With 1/(N-1) the variance would be 20/3 and out would not be round; with eps outside the
     # root, (x - mu) / (sqrt(5) + 4).
     centred = col(-3, -1, 1, 3)
-    expect_not(
+    expect_not_bn(
         out,
         2 * centred / np.sqrt(20 / 3 + 4) + 1,
         call,
@@ -120,7 +119,7 @@ def test_training_forward_by_hand(impl):
         "分散を N - 1 で割っています (5 ではなく 20/3)。バッチ正規化は Keras と同じく偏りのある"
         "分散 np.var(x, axis=0) を使います",
     )
-    expect_not(
+    expect_not_bn(
         out,
         2 * centred / (np.sqrt(5.0) + 4) + 1,
         call,
@@ -250,7 +249,7 @@ def test_moving_averages_by_hand(impl):
     # Swapped weights would give 3 and 4; Bessel's correction (variance 20/3) 2.4167; arrays
     # rebound instead of updated in place stay at 0 and 1.
     call = "batchnorm_forward(x (1, 3, 5, 7), ..., momentum=0.75, training=True)"
-    expect_not(
+    expect_not_bn(
         np.concatenate([mm, mv]),
         [3.0, 4.0],
         f"{call} -> (moving_mean, moving_variance)",
@@ -259,7 +258,7 @@ def test_moving_averages_by_hand(impl):
         "重みが逆です。Keras は古い値の momentum 分を残します: moving * momentum + "
         "batch * (1 - momentum)",
     )
-    expect_not(
+    expect_not_bn(
         np.concatenate([mm, mv]),
         [0.0, 1.0],
         f"{call} -> (moving_mean, moving_variance)",
@@ -268,7 +267,7 @@ def test_moving_averages_by_hand(impl):
         "変わっていません: 呼び出し側の配列をその場で更新してください (moving_mean[...] = ... "
         "や *=, +=)。moving_mean = ... はローカルな名前を付け替えるだけです",
     )
-    expect_not(
+    expect_not_bn(
         mv,
         [0.75 + 0.25 * 20 / 3],
         f"{call} -> moving_variance",
@@ -400,7 +399,7 @@ def test_inference_backward_by_hand(impl):
     dx, dgamma, dbeta = impl.batchnorm_backward(col(3, 0, 0, 0), cache)
     # xhat = (x - 4) / sqrt(8 + 1) = (-1, -1/3, 1/3, 1). The moving statistics are constants,
     # so dx = gamma * inv_std * dout; the training formula would give (1.5, -1, -0.5, 0).
-    expect_not(
+    expect_not_bn(
         dx,
         col(1.5, -1.0, -0.5, 0.0),
         f"{call} -> dx",
@@ -409,7 +408,7 @@ def test_inference_backward_by_hand(impl):
         "推論時に学習時の式 (mu と var を通る経路) を使っています。推論では移動統計量は定数です: "
         "dx = gamma * inv_std * dout",
     )
-    expect_not(
+    expect_not_bn(
         np.concatenate([np.ravel(dgamma), np.ravel(dbeta)]),
         [-0.75, 0.75],
         f"{call} -> (dgamma, dbeta)",
@@ -418,7 +417,7 @@ def test_inference_backward_by_hand(impl):
         "期待値 (-3, 3) のちょうど 1/4 (1/N) です: バッチ方向に和ではなく平均していませんか? "
         "1/N はすでに dout に含まれています。",
     )
-    expect_not(
+    expect_not_bn(
         dgamma,
         [3.0],
         f"{call} -> dgamma",
@@ -454,7 +453,7 @@ def test_training_backward_by_hand(impl):
         "batchnorm_backward(dout (3, 0, 0, 0), 計算例の列の cache)",
     )
     dx, dgamma, dbeta = grads
-    expect_not(
+    expect_not_bn(
         dbeta,
         [0.75],
         f"{call} -> dbeta",
@@ -463,7 +462,7 @@ def test_training_backward_by_hand(impl):
         "期待値 3 のちょうど 1/4 (1/N) です: バッチ方向に和ではなく平均していませんか? 1/N は"
         "すでに dout に含まれています。",
     )
-    expect_not(
+    expect_not_bn(
         dgamma,
         [3.0],
         f"{call} -> dgamma",
@@ -471,7 +470,7 @@ def test_training_backward_by_hand(impl):
         "sum(dout) で、dbeta の式です。gamma は xhat に掛かるので dgamma = sum(dout * xhat) = -3 "
         "です",
     )
-    expect_not(
+    expect_not_bn(
         dx,
         col(2.0, 0.0, 0.0, 0.0),
         f"{call} -> dx",
@@ -480,7 +479,7 @@ def test_training_backward_by_hand(impl):
         "gamma * inv_std * dout で、推論時の勾配です: 学習時は mu と var が x に依存するので、"
         "dx にはそれらを通る経路があります",
     )
-    expect_not(
+    expect_not_bn(
         dx,
         col(1.5, -0.5, -0.5, -0.5),
         f"{call} -> dx",

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from katas.engine.testing import (
     expect_close,
     expect_gradient,
+    expect_not,
     expect_shape,
     numerical_gradient,
     say,
@@ -33,19 +34,15 @@ def _nested(v) -> str:
     return "[" + ", ".join(_nested(x) for x in v) + "]" if isinstance(v, list) else f"{v:.4g}"
 
 
-def expect_not(got, wrong, call: str, en: str, ja: str) -> None:
-    """got is not the value ``wrong`` that one named mistake gives (then the message names it)."""
-    got = np.asarray(got, dtype=np.float64)
-    wrong = np.asarray(wrong, dtype=np.float64)
-    if got.shape == wrong.shape and np.allclose(got, wrong, rtol=1e-9, atol=1e-12):
-        shown = _nested(got.tolist())
-        raise AssertionError(say(f"{call} is {shown}: {en}", f"{call} が {shown} です: {ja}"))
-
-
 def make(n, d, seed, rate):
     """x (n, d), a boolean keep mask drawn as rng.random(shape) >= rate, and the rng."""
     rng = np.random.default_rng(seed)
     return rng.standard_normal((n, d)), rng.random((n, d)) >= rate, rng
+
+
+def expect_not_nested(got, wrong, call: str, en: str, ja: str) -> None:
+    """``expect_not`` with the values in their nested rows: ``[[4, 0], [0, 16]]``."""
+    expect_not(got, wrong, call, en, ja, show=lambda a: _nested(a.tolist()))
 
 
 @pytest.mark.hint(1)
@@ -66,7 +63,7 @@ def test_training_defaults_to_off(impl):
     ja: training=True がなければ dropout_forward は恒等写像です (Keras の既定)。"""
     out, _ = impl.dropout_forward(X, 0.75, MASK)
     call = "dropout_forward(x [[1, 2], [3, 4]], 0.75, mask [[1, 0], [0, 1]])"
-    expect_not(
+    expect_not_nested(
         out,
         X * 0.25,
         call,
@@ -75,7 +72,7 @@ def test_training_defaults_to_off(impl):
         "推論時に x * (1 - rate) としています (元の dropout のスケーリング)。inverted dropout "
         "では学習時にすでに残したユニットを 1 - rate で割っているので、推論では x を返します",
     )
-    expect_not(
+    expect_not_nested(
         out,
         X * MASK * 4,
         call,
@@ -108,21 +105,21 @@ def test_forward_by_hand(impl):
     out, _ = impl.dropout_forward(X, 0.75, MASK, training=True)
     # Divided by the rate instead: 4/3 and 16/3; not scaled: 1 and 4.
     call = "dropout_forward(x [[1, 2], [3, 4]], 0.75, mask [[1, 0], [0, 1]], training=True)"
-    expect_not(
+    expect_not_nested(
         out,
         X * MASK / 0.75,
         call,
         "the kept units divided by rate: rate is the DROP probability, so divide by 1 - rate",
         "残したユニットを rate で割っています: rate は「落とす」確率なので 1 - rate で割ります",
     )
-    expect_not(
+    expect_not_nested(
         out,
         X * MASK,
         call,
         "the kept units are not rescaled: divide them by 1 - rate so that E[out] = x",
         "残したユニットをスケールし直していません: E[out] = x となるよう 1 - rate で割ります",
     )
-    expect_not(
+    expect_not_nested(
         out,
         X * (1 - MASK) * 4,
         call,
@@ -259,14 +256,14 @@ def test_backward_by_hand(impl):
         "dropout_backward(ones, cache of rate 0.75, mask [[1, 0], [0, 1]])",
         "dropout_backward(ones, rate 0.75・mask [[1, 0], [0, 1]] の cache)",
     )
-    expect_not(
+    expect_not_nested(
         dx,
         np.full((2, 2), 4.0),
         call,
         "the mask is missing backward: dropped units get no gradient",
         "逆伝播でマスクが抜けています: 落としたユニットには勾配が流れません",
     )
-    expect_not(
+    expect_not_nested(
         dx,
         MASK,
         call,

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from katas.engine.testing import describe, expect_close, expect_shape, say
+from katas.engine.testing import describe, expect_close, expect_not, expect_shape, say
 from scratch import optimizers as reference
 
 SEEDS = st.integers(0, 2**32 - 1)
@@ -24,15 +24,6 @@ TIGHT = {"rtol": 1e-12, "atol": 0.0}
 
 def arr(*values):
     return np.array(values, dtype=np.float64)
-
-
-def expect_not(got, wrong, call: str, en: str, ja: str) -> None:
-    """got is not the value ``wrong`` that one named mistake gives (then the message names it)."""
-    got = np.asarray(got, dtype=np.float64)
-    wrong = np.asarray(wrong, dtype=np.float64)
-    if got.shape == wrong.shape and np.allclose(got, wrong, rtol=1e-9, atol=1e-12):
-        shown = "[" + ", ".join(f"{float(v):.6g}" for v in got.ravel()) + "]"
-        raise AssertionError(say(f"{call} is {shown}: {en}", f"{call} が {shown} です: {ja}"))
 
 
 def pythagoras():
