@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from scratch import activations, constraints, initializers, noise, regularizers
+from scratch import activations, constraints, fast, initializers, noise, regularizers
 from scratch.checks import (
     OrderError,
     as_dtype,
@@ -277,6 +277,18 @@ def decode_config(config: dict[str, Any], *modules: Any) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------- dense
+
+
+def fast_activation(fn: activations.ActivationFunction, dtype: np.dtype) -> tuple[Any, ...] | None:
+    """The Numba twin's constants for ``fn`` in ``dtype`` when the Numba path is on
+    (``scratch.fast``) and ``fn`` has a twin; None: run the NumPy definitions."""
+    if not fast.enabled():
+        return None
+    return fast.module("activations").constants(fn, dtype)
+
+
+def _fast_layers() -> Any:
+    return fast.module("layers")
 
 
 def dense_forward(
@@ -547,18 +559,38 @@ class Dense(Layer):
         self._require_built()
         check_bool(training, "training")
         x = check_input(x, self, finite=False)
-        z, cache = _dense_forward(x, self.params["kernel"], self.params.get("bias"))
-        self._cache = (cache, z)
-        return self.activation(z)
+        kernel, bias = self.params["kernel"], self.params.get("bias")
+        twin = fast_activation(self.activation, kernel.dtype)
+        if twin is None:
+            z, cache = _dense_forward(x, kernel, bias)
+            self._cache = (cache, z)
+            return self.activation(z)
+        # the Numba path (scratch.fast.layers): the same maths, bias and f in one pass
+        z = x @ kernel
+        self._cache = ((x, kernel), z)
+        return _fast_layers().bias_activation(z, bias, twin)
 
-    def backward(self, dout: np.ndarray) -> np.ndarray:
-        """dout = dL/da (N, units) -> dL/dx (N, input_dim); fills ``grads`` if trainable."""
+    def backward(self, dout: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
+        """dout = dL/da (N, units) -> dL/dx (N, input_dim); fills ``grads`` if trainable.
+        ``input_grad=False`` (the model's lowest layer): dL/dx is not needed; None may come
+        back instead (the Numba path skips that product)."""
         cache, z = self._cache if self._cache is not None else (None, None)
         dout = self._check_dout(dout, z)
-        dz = dout if self.activation.name == "linear" else dout * self.activation.grad(z)
-        if not self.trainable:
-            return dz @ cache[1].T
-        dx, dkernel, dbias = _dense_backward(dz, *cache)
+        twin = fast_activation(self.activation, z.dtype)
+        if twin is None:
+            dz = dout if self.activation.name == "linear" else dout * self.activation.grad(z)
+            if not self.trainable:
+                return dz @ cache[1].T
+            dx, dkernel, dbias = _dense_backward(dz, *cache)
+        else:  # the Numba path: f'(z), the product with dout and the bias sum in one pass
+            x, kernel = cache
+            dz, dbias = _fast_layers().activation_grad(
+                dout, z, twin, self.use_bias and self.trainable
+            )
+            dx = dz @ kernel.T if input_grad or not self.trainable else None
+            if not self.trainable:
+                return dx
+            dkernel = x.T @ dz
         self.grads["kernel"] = dkernel
         if self.use_bias:
             self.grads["bias"] = dbias
@@ -588,13 +620,19 @@ class Activation(Layer):
         """x (N, D) -> f(x) (N, D)."""
         self._require_built()
         check_bool(training, "training")
-        self._z = check_input(x, self, finite=False)
-        return self.activation(self._z)
+        self._z = z = check_input(x, self, finite=False)
+        twin = fast_activation(self.activation, z.dtype)
+        if twin is None or z.ndim != 2:
+            return self.activation(z)
+        return _fast_layers().bias_activation(z, None, twin)
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         """dL/dout (N, D) -> dL/dx = dout * f'(x)."""
         dout = self._check_dout(dout, self._z)
-        return dout * self.activation.grad(self._z)
+        twin = fast_activation(self.activation, self._z.dtype)
+        if twin is None or dout.ndim != 2:
+            return dout * self.activation.grad(self._z)
+        return _fast_layers().activation_grad(dout, self._z, twin, False)[0]
 
 
 # --------------------------------------------------------------------- batch normalization

@@ -7,7 +7,9 @@ to a checkpoint, between models).
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import inspect
 import json
 import os
 import tempfile
@@ -56,6 +58,13 @@ def backward_layers(layers: Sequence[Layer], dout: np.ndarray) -> np.ndarray:
     for layer in reversed(check_stack(layers, "backward")):
         dout = layer.backward(dout)
     return dout
+
+
+@functools.lru_cache(maxsize=64)
+def _takes_input_grad(layer_class: type) -> bool:
+    """Whether ``layer_class.backward`` takes ``input_grad`` (Dense: the lowest layer of a
+    model then skips dL/dx, a product as large as its kernel's gradient)."""
+    return "input_grad" in inspect.signature(layer_class.backward).parameters
 
 
 def _add_tied_grads(layers: Sequence[Layer]) -> None:
@@ -427,9 +436,18 @@ class Sequential:
             if not trainable:
                 return None
             stop = trainable[0]
-        dx = backward_layers(self.layers[stop:], dout)
+        if input_grad:
+            dx = backward_layers(self.layers, dout)
+        else:  # the lowest trainable layer's dL/dx is not needed: a Dense can skip it
+            dout = backward_layers(self.layers[stop + 1 :], dout)
+            bottom = self.layers[stop]
+            if _takes_input_grad(type(bottom)):
+                bottom.backward(dout, input_grad=False)
+            else:
+                bottom.backward(dout)
+            dx = None
         _add_tied_grads(self.layers[stop:])
-        return dx if stop == 0 else None
+        return dx
 
     def __call__(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         return self.forward(x, training)

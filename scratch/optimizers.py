@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from scratch import fast
 from scratch import schedules as schedules_mod
 from scratch.checks import (
     check_bool,
@@ -346,6 +347,15 @@ class Optimizer(ABC):
         ``scratch.constraints.MaxNorm``); then iterations += 1."""
         params, grads = check_params_grads(params, grads)
         constraints = check_constraints(constraints, len(params))
+        self._apply(params, grads, constraints)
+
+    def _apply(
+        self,
+        params: Sequence[np.ndarray],
+        grads: Sequence[np.ndarray],
+        constraints: Sequence[Constraint | None],
+    ) -> None:
+        # apply without checking the arrays: fit's hot loop, on the model's own params/grads
         lr = self.current_learning_rate()  # a bad schedule fails before any state is made
         if self._shapes is None:
             self.build(params)
@@ -395,6 +405,17 @@ class Optimizer(ABC):
             for i, a in enumerate(arrays):
                 src = slots[f"{name}/{i}"]  # checked, in a's dtype
                 a[...] = src
+
+
+def fast_twins(*arrays: np.ndarray | None) -> Any:
+    """``scratch.fast.optimizers`` when the Numba path is on (``scratch.fast``) and every
+    array given is C-contiguous (a twin walks them flat), else None: run the NumPy rule."""
+    if not fast.enabled():
+        return None
+    for a in arrays:
+        if a is not None and not a.flags.c_contiguous:
+            return None
+    return fast.module("optimizers")
 
 
 # ------------------------------------------------------------------ the update rules
@@ -566,7 +587,12 @@ class SGD(Optimizer):
 
     def update_step(self, i: int, param: np.ndarray, grad: np.ndarray, lr: float) -> None:
         m = self.slots["momentum"][i] if self.momentum != 0 else None
-        _sgd_update(param, grad, m, lr, self.momentum, self.nesterov)
+        twins = fast_twins(param, grad, m)
+        if twins is None:
+            _sgd_update(param, grad, m, lr, self.momentum, self.nesterov)
+            return
+        lr_, momentum = twins.scalars(param, lr, self.momentum)
+        twins.sgd_update(param, grad, m, lr_, momentum, self.nesterov)
 
 
 class Adagrad(Optimizer):
@@ -597,7 +623,12 @@ class Adagrad(Optimizer):
         return np.full_like(param, self.initial_accumulator_value)
 
     def update_step(self, i: int, param: np.ndarray, grad: np.ndarray, lr: float) -> None:
-        _adagrad_update(param, grad, self.slots["accumulator"][i], lr, self.epsilon)
+        acc = self.slots["accumulator"][i]
+        twins = fast_twins(param, grad, acc)
+        if twins is None:
+            _adagrad_update(param, grad, acc, lr, self.epsilon)
+            return
+        twins.adagrad_update(param, grad, acc, *twins.scalars(param, lr, self.epsilon))
 
 
 class RMSprop(Optimizer):
@@ -632,17 +663,17 @@ class RMSprop(Optimizer):
         self.slot_names = tuple(names)
 
     def update_step(self, i: int, param: np.ndarray, grad: np.ndarray, lr: float) -> None:
-        _rmsprop_update(
-            param,
-            grad,
-            self.slots["velocity"][i],
-            lr,
-            self.rho,
-            self.epsilon,
-            self.momentum,
-            self.slots["momentum"][i] if self.momentum > 0 else None,
-            self.slots["average_gradient"][i] if self.centered else None,
+        v = self.slots["velocity"][i]
+        mom = self.slots["momentum"][i] if self.momentum > 0 else None
+        average = self.slots["average_gradient"][i] if self.centered else None
+        twins = fast_twins(param, grad, v, mom, average)
+        if twins is None:
+            _rmsprop_update(param, grad, v, lr, self.rho, self.epsilon, self.momentum, mom, average)
+            return
+        lr_, rho, one_minus_rho, eps, momentum = twins.scalars(
+            param, lr, self.rho, 1 - self.rho, self.epsilon, self.momentum
         )
+        twins.rmsprop_update(param, grad, v, lr_, rho, one_minus_rho, eps, momentum, mom, average)
 
 
 class Adam(Optimizer):
@@ -672,18 +703,18 @@ class Adam(Optimizer):
         self.slot_names = ("momentum", "velocity", "velocity_hat")[: 3 if amsgrad else 2]
 
     def update_step(self, i: int, param: np.ndarray, grad: np.ndarray, lr: float) -> None:
-        _adam_update(
-            param,
-            grad,
-            self.slots["momentum"][i],
-            self.slots["velocity"][i],
-            lr,
-            self.iterations + 1,
-            self.beta_1,
-            self.beta_2,
-            self.epsilon,
-            self.slots["velocity_hat"][i] if self.amsgrad else None,
+        m, v = self.slots["momentum"][i], self.slots["velocity"][i]
+        v_hat = self.slots["velocity_hat"][i] if self.amsgrad else None
+        t = self.iterations + 1
+        twins = fast_twins(param, grad, m, v, v_hat)
+        if twins is None:
+            _adam_update(param, grad, m, v, lr, t, self.beta_1, self.beta_2, self.epsilon, v_hat)
+            return
+        alpha = lr * np.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)  # as _adam_update
+        one_minus_b1, one_minus_b2, eps = twins.scalars(
+            param, 1 - self.beta_1, 1 - self.beta_2, self.epsilon
         )
+        twins.adam_update(param, grad, m, v, alpha, one_minus_b1, one_minus_b2, eps, v_hat)
 
 
 def nesterov_sutskever_step(

@@ -529,7 +529,7 @@ def _train_step(model, optimizer, loss_fn, x_batch, y_batch):
     model.backward(dlogits, input_grad=False)
     penalty = model.regularization_loss()
     model.add_regularization_grads()
-    optimizer.apply(
+    optimizer._apply(  # unchecked: the model's own arrays
         model.trainable_params(), model.trainable_grads(), model.trainable_constraints()
     )
     return value + penalty

@@ -504,6 +504,8 @@ def install(modules: dict[str, types.ModuleType], route: Route) -> Installed:
     scratch's slots for ``route``, each counted. Dict slots (``_TABLE``, ``UNCHECKED``) get a
     new dict, so a module that imported the old one (tf_ref's plumbing) keeps scratch's."""
     installed = Installed()
+    # The Numba twins (scratch.fast) would run in place of the learner's NumPy functions
+    _set(installed, importlib.import_module("scratch.fast"), "_active", "numpy")
     for kata_id, module in modules.items():
         piece = BY_KATA[kata_id]
         installed.paths[str(getattr(module, "__file__", ""))] = kata_id

@@ -18,9 +18,11 @@ environment variable ``DNN_KATAS_KERNELS`` read at import; else ``"numba"``.
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 KERNELS = ("numba", "numpy")
 ENV_VAR = "DNN_KATAS_KERNELS"
@@ -55,6 +57,18 @@ def set_kernels(name: str) -> str:
     previous = active()
     _active = _check(name, "kernels")
     return previous
+
+
+def module(name: str) -> Any:
+    """``scratch.fast.<name>`` (its kernels), imported on first use: Numba loads only when a
+    kernel is about to run, so ``import scratch`` stays light."""
+    found = _modules.get(name)
+    if found is None:
+        found = _modules[name] = importlib.import_module(f"scratch.fast.{name}")
+    return found
+
+
+_modules: dict[str, Any] = {}
 
 
 @contextmanager
