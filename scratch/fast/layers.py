@@ -10,7 +10,8 @@ Bit for bit. The exponentials (exp, expm1, tanh) are left to NumPy's own vectori
 called on a buffer in place between two fused loops: Numba would call the C library's scalar
 versions, which differ from NumPy's by an ulp and are several times slower. Everything else is
 the NumPy definition's arithmetic, in z's dtype, in the same order; ``dbias`` is summed row after
-row, as NumPy sums over axis 0 of a C-ordered array. So both paths give the same numbers
+row, as NumPy sums over axis 0 of a C-ordered array of two columns or more (one column is left
+to NumPy, which sums it pairwise). So both paths give the same numbers
 (``tests/test_fast_layers.py`` asserts equality).
 
 Each kernel switches on the activation's code (``scratch.fast.activations.CODES``) *outside* its
@@ -190,6 +191,10 @@ def activation_grad(
         np.exp(e, out=e)
     elif code == TANH:
         np.tanh(z, out=e)
-    dbias = np.empty(z.shape[1], z.dtype) if bias_grad else None
+    # One column is contiguous along the rows, and NumPy then sums it pairwise, not row by row
+    fused = bias_grad and z.shape[1] > 1
+    dbias = np.empty(z.shape[1], z.dtype) if fused else None
     _grad(code, dout, z, e, a, one, scale, dz, dbias)
+    if bias_grad and not fused:
+        dbias = dz.sum(axis=0)
     return dz, dbias
