@@ -116,6 +116,16 @@ def adam_update(
 
 def scalars(param: np.ndarray, *values: float) -> tuple[np.generic, ...]:
     """The hyperparameters as scalars of the parameter's dtype: what NumPy 2 does to a Python
-    float beside a float32 array, done once so the twin computes in that dtype too."""
-    kind = param.dtype.type
-    return tuple(kind(v) for v in values)
+    float beside a float32 array, done once so the twin computes in that dtype too. (The
+    same few tuples come back every step of every parameter: they are remembered.)"""
+    key = (param.dtype.char, values)
+    found = _scalars.get(key)
+    if found is None:
+        if len(_scalars) > 4096:  # a schedule makes new learning rates every step
+            _scalars.clear()
+        kind = param.dtype.type
+        found = _scalars[key] = tuple(kind(v) for v in values)
+    return found
+
+
+_scalars: dict[tuple[str, tuple[float, ...]], tuple[np.generic, ...]] = {}
