@@ -279,7 +279,7 @@ def decode_config(config: dict[str, Any], *modules: Any) -> dict[str, Any]:
 # ------------------------------------------------------------------------------- dense
 
 
-def fast_activation(fn: activations.ActivationFunction, dtype: np.dtype) -> tuple[Any, ...] | None:
+def _fast_activation(fn: activations.ActivationFunction, dtype: np.dtype) -> tuple[Any, ...] | None:
     """The Numba twin's constants for ``fn`` in ``dtype`` when the Numba path is on
     (``scratch.fast``) and ``fn`` has a twin; None: run the NumPy definitions."""
     if not fast.enabled():
@@ -560,7 +560,7 @@ class Dense(Layer):
         check_bool(training, "training")
         x = check_input(x, self, finite=False)
         kernel, bias = self.params["kernel"], self.params.get("bias")
-        twin = fast_activation(self.activation, kernel.dtype)
+        twin = _fast_activation(self.activation, kernel.dtype)
         if twin is None:
             z, cache = _dense_forward(x, kernel, bias)
             self._cache = (cache, z)
@@ -576,7 +576,7 @@ class Dense(Layer):
         back instead (the Numba path skips that product)."""
         cache, z = self._cache if self._cache is not None else (None, None)
         dout = self._check_dout(dout, z)
-        twin = fast_activation(self.activation, z.dtype)
+        twin = _fast_activation(self.activation, z.dtype)
         if twin is None:
             dz = dout if self.activation.name == "linear" else dout * self.activation.grad(z)
             if not self.trainable:
@@ -621,7 +621,7 @@ class Activation(Layer):
         self._require_built()
         check_bool(training, "training")
         self._z = z = check_input(x, self, finite=False)
-        twin = fast_activation(self.activation, z.dtype)
+        twin = _fast_activation(self.activation, z.dtype)
         if twin is None or z.ndim != 2:
             return self.activation(z)
         return _fast_layers().bias_activation(z, None, twin)
@@ -629,7 +629,7 @@ class Activation(Layer):
     def backward(self, dout: np.ndarray) -> np.ndarray:
         """dL/dout (N, D) -> dL/dx = dout * f'(x)."""
         dout = self._check_dout(dout, self._z)
-        twin = fast_activation(self.activation, self._z.dtype)
+        twin = _fast_activation(self.activation, self._z.dtype)
         if twin is None or dout.ndim != 2:
             return dout * self.activation.grad(self._z)
         return _fast_layers().activation_grad(dout, self._z, twin, False)[0]

@@ -407,7 +407,7 @@ class Optimizer(ABC):
                 a[...] = src
 
 
-def fast_twins(*arrays: np.ndarray | None) -> Any:
+def _fast_twins(*arrays: np.ndarray | None) -> Any:
     """``scratch.fast.optimizers`` when the Numba path is on (``scratch.fast``) and every
     array given is C-contiguous (a twin walks them flat), else None: run the NumPy rule."""
     if not fast.enabled():
@@ -587,7 +587,7 @@ class SGD(Optimizer):
 
     def update_step(self, i: int, param: np.ndarray, grad: np.ndarray, lr: float) -> None:
         m = self.slots["momentum"][i] if self.momentum != 0 else None
-        twins = fast_twins(param, grad, m)
+        twins = _fast_twins(param, grad, m)
         if twins is None:
             _sgd_update(param, grad, m, lr, self.momentum, self.nesterov)
             return
@@ -624,7 +624,7 @@ class Adagrad(Optimizer):
 
     def update_step(self, i: int, param: np.ndarray, grad: np.ndarray, lr: float) -> None:
         acc = self.slots["accumulator"][i]
-        twins = fast_twins(param, grad, acc)
+        twins = _fast_twins(param, grad, acc)
         if twins is None:
             _adagrad_update(param, grad, acc, lr, self.epsilon)
             return
@@ -666,7 +666,7 @@ class RMSprop(Optimizer):
         v = self.slots["velocity"][i]
         mom = self.slots["momentum"][i] if self.momentum > 0 else None
         average = self.slots["average_gradient"][i] if self.centered else None
-        twins = fast_twins(param, grad, v, mom, average)
+        twins = _fast_twins(param, grad, v, mom, average)
         if twins is None:
             _rmsprop_update(param, grad, v, lr, self.rho, self.epsilon, self.momentum, mom, average)
             return
@@ -706,7 +706,7 @@ class Adam(Optimizer):
         m, v = self.slots["momentum"][i], self.slots["velocity"][i]
         v_hat = self.slots["velocity_hat"][i] if self.amsgrad else None
         t = self.iterations + 1
-        twins = fast_twins(param, grad, m, v, v_hat)
+        twins = _fast_twins(param, grad, m, v, v_hat)
         if twins is None:
             _adam_update(param, grad, m, v, lr, t, self.beta_1, self.beta_2, self.epsilon, v_hat)
             return
