@@ -81,6 +81,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     with argparse_i18n.language(argparse_i18n.lang_from_argv(argv)):
         parser = build_parser()
         args = parser.parse_args(argv)
+        # the command line as given: a command that starts copies of itself (--workers) reruns it
+        args.argv = list(sys.argv[1:] if argv is None else argv)
         return _run(args)
 
 

@@ -5,11 +5,20 @@ The same code runs unchanged on a GPU machine: only the device strings differ. T
 physical and logical devices can be injected, so the selection logic is tested on machines
 without a GPU. ``split_cpu(n)`` splits the CPU into n logical devices, which is how the
 multi-device path is tested on a CPU (it is not faster: the devices share the same cores).
+
+Several processes: ``join_cluster()`` makes this process one worker of the
+``tf.distribute.MultiWorkerMirroredStrategy`` cluster that ``$TF_CONFIG`` describes (one replica
+per worker, on its CPU or on each of its GPUs; gradients all-reduced over the network), and
+``select_strategy(WORKERS)`` hands that strategy out. Every worker runs the same program on the
+same data; ``katas exercise 8 --workers N`` starts N such processes on 127.0.0.1
+(``katas.exercises.workers``), and the same code joins a real cluster given each machine's
+``TF_CONFIG``.
 """
 
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +28,8 @@ if TYPE_CHECKING:  # TensorFlow is imported lazily: importing this module must n
     import tensorflow as tf
 
 DEVICE_CHOICES = ("auto", "cpu", "gpu")
+#: ``devices=WORKERS``: one replica per worker process of the $TF_CONFIG cluster (``join_cluster``).
+WORKERS = "workers"
 
 
 class DeviceError(RuntimeError, ValueError):
@@ -131,9 +142,12 @@ def select_strategy(
     One device: a ``OneDeviceStrategy`` on it. Several: a ``MirroredStrategy`` (one replica per
     device, variables mirrored, gradients all-reduced with TF's default cross-device ops), the
     same object for the same devices for the life of the process (see ``_mirrored``).
+    ``devices=WORKERS``: the cluster's ``MultiWorkerMirroredStrategy`` (``join_cluster``).
     """
     import tensorflow as tf
 
+    if devices == WORKERS:
+        return join_cluster(requested)
     names = strategy_devices(devices, requested, list_devices, list_logical)
     if len(names) == 1:
         return tf.distribute.OneDeviceStrategy(names[0])
@@ -180,3 +194,61 @@ def split_cpu(n: int) -> None:
             "before anything creates a tensor or a model (importing tf_ref.activations, layers, "
             "models or training does): first thing in the script, or in a fresh subprocess."
         ) from err
+
+
+_CLUSTER: list[tf.distribute.Strategy] = []  # the one cluster strategy of this process
+
+
+def join_cluster(requested: str = "auto") -> tf.distribute.Strategy:
+    """Make this process a worker of the cluster ``$TF_CONFIG`` describes; its strategy.
+
+    A ``tf.distribute.MultiWorkerMirroredStrategy``: this worker's replica(s) on its CPU
+    (``requested`` "cpu": the GPUs are hidden first) or on each of its GPUs, variables
+    mirrored on every worker, gradients all-reduced (collective ring all-reduce on CPUs). Each
+    worker starts a gRPC server on its own address of the cluster and waits for the others.
+    The strategy configures TensorFlow's runtime, so call this first, before anything creates a
+    tensor or a model (importing tf_ref.activations, layers, models or training does); a
+    second call returns the same strategy. DeviceError: $TF_CONFIG unset or not what
+    TensorFlow reads, the runtime already started, the worker's port taken.
+
+    ``TF_CONFIG`` = ``{"cluster": {"worker": ["host0:port", "host1:port", ...]}, "task":
+    {"type": "worker", "index": i}}``: the same cluster on every machine, each its own index;
+    worker 0 is the chief.
+    """
+    check_choice(requested, "device", DEVICE_CHOICES)
+    if _CLUSTER:
+        return _CLUSTER[0]
+    text = os.environ.get("TF_CONFIG")  # what TensorFlow's cluster resolver reads
+    if not text:
+        raise DeviceError(
+            f"devices={WORKERS!r}: $TF_CONFIG is not set; it describes the cluster this process "
+            'joins, e.g. {"cluster": {"worker": ["host0:12345", "host1:12345"]}, "task": '
+            '{"type": "worker", "index": 0}} (`katas exercise 8 --workers N` sets it for N '
+            "local workers)"
+        )
+    import tensorflow as tf
+
+    select_device(requested)  # "gpu" without one: DeviceError
+    if requested == "cpu":
+        try:
+            tf.config.set_visible_devices([], "GPU")
+        except RuntimeError:  # the runtime has started: the strategy below says so
+            pass
+    try:
+        strategy = tf.distribute.MultiWorkerMirroredStrategy()
+    except RuntimeError as err:
+        raise DeviceError(
+            f"devices={WORKERS!r}: TensorFlow's runtime has already started ({err}), and a "
+            "multi-worker strategy configures it. Call tf_ref.device.join_cluster() first thing "
+            "in the script (before importing tf_ref.activations, layers, models or training), "
+            "or in a fresh subprocess."
+        ) from err
+    except (ValueError, KeyError, tf.errors.OpError) as err:
+        raise DeviceError(
+            f"devices={WORKERS!r}: could not join the cluster $TF_CONFIG describes ({text}): "
+            f"{type(err).__name__}: {err}. Each worker needs its own free host:port in "
+            'cluster.worker and its index in task, e.g. {"cluster": {"worker": ["host0:12345", '
+            '"host1:12345"]}, "task": {"type": "worker", "index": 0}}.'
+        ) from err
+    _CLUSTER.append(strategy)
+    return strategy

@@ -12,8 +12,11 @@ early stopping, history, progress bar and checkpoint files are the same objects,
 end of an epoch (``scratch.training.EpochEnd``) and the checks of the targets (``prepare_fit``).
 
 Several devices (``fit(..., devices=N)``): a copy of the Keras model and optimizer is made under a
-``tf.distribute.MirroredStrategy`` (``tf_ref.device.select_strategy``); each batch of the same
-batch order is cut into one contiguous slice per replica, each replica's loss is its rows' sum
+``tf.distribute.MirroredStrategy`` (``tf_ref.device.select_strategy``), or under the
+``MultiWorkerMirroredStrategy`` of a cluster of processes (``devices="workers"``: every worker
+holds the whole data set and the same batch order, and no ``tf.data`` auto-sharding is
+involved); each batch of the same batch order is cut into one contiguous slice per replica (in
+the order of the replicas' global ids, worker 0's first), each replica's loss is its rows' sum
 divided by the *global* batch size, and the optimizer sums the replicas' gradients, so a step
 is the single-device step up to the order of summation. The copy's weights go back into the
 caller's model after every epoch (validation, early stopping and checkpoints see them) and its
@@ -53,7 +56,7 @@ from scratch.training import (
 )
 from tf_ref import optimizers as optimizers_mod
 from tf_ref import schedules as schedules_mod
-from tf_ref.device import DeviceError, select_device, select_strategy
+from tf_ref.device import WORKERS, DeviceError, select_device, select_strategy
 from tf_ref.layers import _TiedDense
 from tf_ref.models import Sequential, add_penalties
 
@@ -440,7 +443,13 @@ def fit(
     is used (``tf_ref.device.select_strategy``; on a CPU call ``split_cpu(N)`` first): the same
     batches, each split across the replicas, the same results up to the order of summation
     (batch normalization uses the global batch's statistics; layers drawing random numbers,
-    such as Dropout, are refused). None or 1: one device, the code path without
+    such as Dropout, are refused). ``devices="workers"`` (``tf_ref.device.WORKERS``) trains
+    the same way over the worker processes of the ``$TF_CONFIG`` cluster, one replica each
+    (``tf_ref.device.join_cluster``, called first in every worker): every worker runs this
+    ``fit`` on the same data with the same ``rng``, so all see the same batch order, and each
+    takes its replica's slice of every global batch. Every worker ends with the same weights and
+    runs the epoch ends itself (a ``checkpoint_path`` is written by each: give each worker its
+    own, or let only the chief keep its file). None or 1: one device, the code path without
     ``tf.distribute``. ``blas_threads`` limits NumPy's BLAS as in scratch (TensorFlow's own
     kernels do not use it). ``cache_frozen`` as in scratch: the frozen bottom layers applied
     once, on ``device``, the layers above trained on their outputs (a Keras model sharing the
@@ -451,7 +460,7 @@ def fit(
     optimizer = optimizers_mod.get(optimizer)
     spec = get_spec(loss)
     check_fit_options(checkpoint_path, verbose, stream, validation_data)
-    if devices is not None and devices != "all":
+    if devices not in (None, "all", WORKERS):
         check_positive(devices, "devices", integer=True)
     check_bool(cache_frozen, "cache_frozen")
     plateau = performance_schedule(optimizer, validation_data)

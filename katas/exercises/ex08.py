@@ -73,8 +73,12 @@ from katas.cli_text import lang_of
 from katas.cli_text import t as tr
 from katas.engine.i18n import t
 from katas.errors import BadInput, UserError
-from katas.exercises import plotting, runner
+from katas.exercises import plotting, runner, workers
 from scratch.networks import NetworkConfig
+
+#: ``devices`` for a worker of a ``--workers`` cluster (``tf_ref.device.WORKERS``, spelled here
+#: so that reading it does not import TensorFlow).
+WORKERS = "workers"
 
 
 @dataclass(frozen=True)
@@ -286,17 +290,21 @@ def augment_split(split: data.Split, training: Training, seed: int) -> data.Spli
 
 
 def prepare_devices(devices: int | str | None, device: str) -> None:
-    """``--devices N`` without a GPU: split the CPU into N logical devices before TF starts.
+    """``--devices N`` without a GPU: split the CPU into N logical devices before TF starts;
+    ``devices="workers"`` (``--workers``): join the ``$TF_CONFIG`` cluster
+    (``tf_ref.device.join_cluster``).
 
     Runs before the tf backend is imported (importing it starts TensorFlow's runtime). Only
     TensorFlow's device list is read here, which does not start it.
     """
-    if devices is None or devices == "all" or devices < 2:
+    if devices is None or devices == "all" or (devices != WORKERS and devices < 2):
         return
-    from tf_ref.device import DeviceError, select_device, split_cpu
+    from tf_ref.device import DeviceError, join_cluster, select_device, split_cpu
 
     try:
-        if select_device(device) == "/CPU:0":
+        if devices == WORKERS:
+            join_cluster(device)
+        elif select_device(device) == "/CPU:0":
             split_cpu(devices)
     except DeviceError as err:
         raise UserError(str(err), ja=f"デバイスの設定を使えません: {err}") from err
@@ -631,6 +639,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "logical devices (a test of the multi-device path, not faster); 'all': every visible "
         "GPU. Default: one device",
     )
+    workers.add_flag(p)
     p.add_argument(
         "--augment",
         type=argtypes.count,
@@ -759,7 +768,16 @@ TRAINING_FLAGS = (
     "data",
     "out",
     "json",
+    "workers",
 )
+
+#: Flags a ``--workers`` run refuses, with why (English, Japanese).
+REFUSED_WITH_WORKERS = {
+    "impl": (
+        "your code trains in one process of its own (run it without --workers)",
+        "あなたのコードは専用の 1 つのプロセスで訓練します (--workers なしで実行してください)",
+    ),
+}
 
 
 def _refuse_training_flags(args: argparse.Namespace) -> None:
@@ -819,6 +837,11 @@ def run(args: argparse.Namespace) -> int:
         )
     backends = runner.backend_names(args.backend)
     devices = getattr(args, "devices", None)
+    cluster = _cluster(args, part)
+    if getattr(args, "workers", None) is not None and cluster is None:
+        return _launch(args, part)
+    if cluster is not None:
+        devices = WORKERS
     if "tf" in backends:
         prepare_devices(devices, args.device)
     if part == 1:
@@ -831,6 +854,10 @@ def run(args: argparse.Namespace) -> int:
             )
             print(f"# {name}\n{model.summary()}\n")
         return 0
+    if cluster is not None and not cluster.is_chief:
+        # the same training as the chief's, step for step; only the chief writes the report
+        _train_all(args, part, config, training, backends, devices, search_flags)
+        return 0
     # The output folder first: a bad --out must cost nothing, not a finished training.
     report, out = runner.run_in_folder(
         getattr(args, "out", None),
@@ -838,6 +865,31 @@ def run(args: argparse.Namespace) -> int:
         lambda: _train_all(args, part, config, training, backends, devices, search_flags),
     )
     return _finish(args, part, report, backends, out)
+
+
+def _cluster(args: argparse.Namespace, part: int) -> workers.Cluster | None:
+    """``--workers``: its flags checked; this process's place in the ``$TF_CONFIG`` cluster, or
+    None (no ``--workers``, or no ``$TF_CONFIG``: this process is the launcher)."""
+    n = getattr(args, "workers", None)
+    if n is None:
+        return None
+    workers.check_flags(args, REFUSED_WITH_WORKERS)
+    if part == 3:
+        raise UserError(
+            "--workers: parts 2, 4 and 5 only (part 3's time budget is read on each worker's "
+            "own clock: the workers could start different trials and wait on each other for ever)",
+            ja="--workers: パート 2、4、5 だけのオプションです (パート 3 の時間予算は各ワーカーが"
+            "自分の時計で読むので、ワーカーが別々の試行を始めて互いを永遠に待つことがあります)",
+        )
+    return workers.join(n)
+
+
+def _launch(args: argparse.Namespace, part: int) -> int:
+    """The launcher of ``--workers N``: ``--out`` probed (a bad one costs nothing), then this
+    command line run by N workers (:func:`katas.exercises.workers.launch`)."""
+    if getattr(args, "out", None) is not None:
+        runner.release_output_dir(*runner.claim_output_dir(args.out, f"exercise8-part{part}"))
+    return workers.launch(workers.katas_command(args.argv), args.workers)
 
 
 def _train_all(
@@ -909,7 +961,8 @@ def _train_all(
         **train_cfg,
         "quick": args.quick,
         "seed": args.seed,
-        "devices": devices,
+        "devices": None if devices == WORKERS else devices,
+        "workers": getattr(args, "workers", None),
         "n_train": len(split.y_train),
         "n_valid": len(split.y_valid),
         "n_test": len(split.y_test),
