@@ -217,10 +217,12 @@ def _first_line_japanese(out: str) -> bool:
         (["--lang", "ja", "zoo", "show", "no such"], None, "英字か数字で始まる"),
         (["exercise", "8", "--part", "9", "--lang", "ja"], None, "演習 8 のパート 9 はありません"),
         (["data", "info", "--path", "", "--lang", "ja"], None, "パスを指定してください"),
+        (["--lang", "ja", "exercise", "8", "--workers", "0"], None, "ワーカープロセスの数"),
+        (["exercise", "8", "--workers", "2", "--lang", "ja"], None, "TF バックエンド専用"),
     ],
     ids=[
         *("unknown-kata", "lang-after", "bad-value", "unrecognized", "env", "choice", "seed"),
-        *("zoo", "exercise-lang-after", "data-lang-after"),
+        *("zoo", "exercise-lang-after", "data-lang-after", "workers-value", "workers-backend"),
     ],
 )
 def test_japanese_errors_from_the_first_line(capsys, monkeypatch, tmp_path, argv, env_lang, says):

@@ -889,7 +889,10 @@ def _launch(args: argparse.Namespace, part: int) -> int:
     command line run by N workers (:func:`katas.exercises.workers.launch`)."""
     if getattr(args, "out", None) is not None:
         runner.release_output_dir(*runner.claim_output_dir(args.out, f"exercise8-part{part}"))
-    return workers.launch(workers.katas_command(args.argv), args.workers)
+    argv = getattr(args, "argv", None)  # katas.cli.main keeps the command line
+    return workers.launch(
+        workers.katas_command(sys.argv[1:] if argv is None else argv), args.workers
+    )
 
 
 def _train_all(
