@@ -327,10 +327,23 @@ from pathlib import Path
 from tf_ref.device import join_cluster
 strategy = join_cluster("cpu")  # before anything starts TensorFlow's runtime
 import numpy as np
+from katas.exercises.ex08 import PART2
 from tests.test_workers import fit_runs
 out = Path(sys.argv[1])
 index = json.loads(__import__("os").environ["TF_CONFIG"])["task"]["index"]
 runs = fit_runs(devices="workers")
+# Worker 1 scores a hair worse (as another CPU might round): every worker must still see the
+# chief's validation scores, or their early-stopping decisions could part.
+from tf_ref import networks, training
+if index == 1:
+    scores = training.evaluate
+    training.evaluate = lambda *a, **k: {**scores(*a, **k), "loss": scores(*a, **k)["loss"] + 1e-6}
+rng = np.random.default_rng(4)
+x, y = rng.uniform(0, 1, (40, 784)).astype(np.float32), rng.integers(0, 5, 40)
+model = networks.build_network(PART2, 784, 5, rng=np.random.default_rng(42))
+h = training.fit(model, x, y, batch_size=20, epochs=2, validation_data=(x, y), verbose=False,
+                 rng=np.random.default_rng(5), devices="workers")
+runs["agreed/val_loss"] = np.array(h.history["val_loss"])
 np.savez(out / f"worker-{index}.npz", **runs)
 print(json.dumps({"replicas": strategy.num_replicas_in_sync}))
 """
@@ -366,13 +379,16 @@ def fit_runs(devices: str | None) -> dict[str, np.ndarray]:
 @pytest.mark.slow
 def test_two_workers_train_the_single_process_steps(tmp_path) -> None:
     """Two worker processes (MultiWorkerMirroredStrategy, one CPU replica each) end with the
-    single process's weights and losses, and with each other's exactly."""
+    single process's weights and losses, and with each other's exactly; every worker's
+    validation scores are the chief's."""
     script = tmp_path / "worker.py"
     script.write_text(WORKER_SCRIPT)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
     assert launch([sys.executable, str(script), str(tmp_path)], 2, env=env) == 0
     w0, w1 = (dict(np.load(tmp_path / f"worker-{i}.npz")) for i in range(2))
     single = fit_runs(devices=None)
+    agreed = w0.pop("agreed/val_loss"), w1.pop("agreed/val_loss")
+    np.testing.assert_array_equal(*agreed)  # the chief's scores, despite worker 1's own
     assert sorted(w0) == sorted(single) == sorted(w1)
     for key in single:
         # every worker applies the same all-reduced gradient to the same weights: bit for bit

@@ -308,6 +308,34 @@ class _Replicated:
         if optimizer_state:
             self._copy_optimizer(self.clone_opt, self.keras_opt)
 
+    def agreed(self, evaluate: Any) -> Any:
+        """``evaluate`` as every worker of a cluster must see it: worker 0's scores.
+
+        Each worker scores its own copy of the weights (identical: the same all-reduced steps),
+        but machines with other CPUs may round a validation loss differently, and one worker
+        stopping early (or cutting a plateau's rate) while another goes on would leave the other
+        waiting in its next all-reduce for ever. So the scores are all-reduced too, with every
+        replica but the chief's adding zeros (x + 0 is x exactly, NaN included). One process
+        (``MirroredStrategy``) has one copy of the scores: ``evaluate`` as it is.
+        """
+        strategy = self.strategy
+        if not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+            return evaluate
+
+        def scores(*args: Any, **kwargs: Any) -> dict[str, float]:
+            local = evaluate(*args, **kwargs)
+            keys = sorted(local)
+            mine = tf.constant([local[k] for k in keys], tf.float64)
+
+            def share() -> tf.Tensor:
+                chief = tf.distribute.get_replica_context().replica_id_in_sync_group == 0
+                return tf.where(chief, mine, tf.zeros_like(mine))
+
+            total = strategy.reduce(tf.distribute.ReduceOp.SUM, strategy.run(share), axis=None)
+            return dict(zip(keys, (float(v) for v in total.numpy()), strict=True))
+
+        return scores
+
     def _epoch_fn(self, loss: str, batch_size: int):
         strategy, keras_model, keras_opt = self.strategy, self.clone, self.clone_opt
         variables, device = self.variables, self.device
@@ -476,7 +504,8 @@ def fit(
         # x is in the model's dtype already (prepare_fit)
         replicated = _Replicated(net, optimizer, loss, batch_size, strategy, x[:8])
     epoch_end = EpochEnd(
-        model=model, net=net, optimizer=optimizer, loss=loss, evaluate=evaluate,
+        model=model, net=net, optimizer=optimizer, loss=loss,
+        evaluate=evaluate if replicated is None else replicated.agreed(evaluate),
         validation_data=validation_data, early_stopping=early_stopping,
         checkpoint_path=checkpoint_path, plateau=plateau, epochs=epochs, verbose=verbose,
         stream=stream,
