@@ -151,6 +151,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ex8_trial": "  [{backend}] trial {i}: {label} -> val acc {acc} ({seconds:.0f} s{note})",
         "ex8_trial_diverged": ", diverged at epoch {epoch}",
         "ex8_best_of": "   best of {n} trials ({diverged} diverged): {label}",
+        "ex8_worker_done": "worker {index} of {n}: trained; worker 0 ({chief}) writes the report",
         "ex9_start": "== {backend}: {train} train / {valid} valid / {test} test, {seeds} seeds, "
         "variants {variants}",
         "ex9_seed": "  [{backend}] seed {seed} {name}: test {test:.4f}, val {val:.4f}, {epochs} "
@@ -322,6 +323,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ex8_trial": "  [{backend}] 試行 {i}: {label} -> 検証精度 {acc} ({seconds:.0f} 秒{note})",
         "ex8_trial_diverged": "、エポック {epoch} で発散",
         "ex8_best_of": "   {n} 回の試行の最良 ({diverged} 回発散): {label}",
+        "ex8_worker_done": "ワーカー {index} / {n}: 訓練しました。レポートはワーカー 0 ({chief}) "
+        "が書きます",
         "ex9_start": "== {backend}: 訓練 {train} 枚 / 検証 {valid} 枚 / テスト {test} 枚、シード "
         "{seeds} 個、バリアント {variants}",
         "ex9_seed": "  [{backend}] シード {seed} {name}: テスト {test:.4f}、検証 {val:.4f}、"

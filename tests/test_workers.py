@@ -164,6 +164,8 @@ def test_workers_must_be_a_small_positive_integer(bad, capsys) -> None:
         (["--backend", "tf", "--workers", "2", "--part", "1"], None, "part 1 only builds"),
         (["--backend", "tf", "--workers", "2", "--part", "3"], None, "parts 2, 4 and 5 only"),
         (["--backend", "tf", "--workers", "2", "--impl", "workspace"], None, "--impl"),
+        (["--backend", "tf", "--workers", "2", "--part", "5"], None, "has dropout (rate 0.5)"),
+        (["--backend", "tf", "--devices", "2", "--part", "5"], None, "leave out --devices"),
         (["--backend", "tf", "--workers", "2"], "{not json", "not valid JSON"),
         (["--backend", "tf", "--workers", "2"], '{"cluster": {"worker": ["a:1"]}}', 'no "task"'),
         (["--backend", "tf", "--workers", "2"], tf_config(["a:1"], 0), "a cluster of 1"),

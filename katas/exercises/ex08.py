@@ -837,6 +837,7 @@ def run(args: argparse.Namespace) -> int:
         )
     backends = runner.backend_names(args.backend)
     devices = getattr(args, "devices", None)
+    _check_replicable(config, devices, getattr(args, "workers", None))
     cluster = _cluster(args, part)
     if getattr(args, "workers", None) is not None and cluster is None:
         return _launch(args, part)
@@ -857,6 +858,9 @@ def run(args: argparse.Namespace) -> int:
     if cluster is not None and not cluster.is_chief:
         # the same training as the chief's, step for step; only the chief writes the report
         _train_all(args, part, config, training, backends, devices, search_flags)
+        if not args.json:
+            print(tr(learner_lang(args), "ex8_worker_done", index=cluster.index, n=cluster.size,
+                     chief=cluster.addresses[0]), file=sys.stderr)  # fmt: skip
         return 0
     # The output folder first: a bad --out must cost nothing, not a finished training.
     report, out = runner.run_in_folder(
@@ -865,6 +869,24 @@ def run(args: argparse.Namespace) -> int:
         lambda: _train_all(args, part, config, training, backends, devices, search_flags),
     )
     return _finish(args, part, report, backends, out)
+
+
+def _check_replicable(config: NetworkConfig, devices: int | str | None, n: int | None) -> None:
+    """``--devices N`` / ``--workers N`` with dropout: refused before anything starts (under
+    tf.distribute Keras draws the same dropout mask on every replica; ``tf_ref.training``
+    refuses it too, but only once TensorFlow and the data are loaded, in every worker)."""
+    if config.dropout_rate > 0 and (devices not in (None, 1) or n is not None):
+        flag = f"--workers {n}" if n is not None else f"--devices {devices}"
+        raise UserError(
+            f"{flag}: this network has dropout (rate {config.dropout_rate}); under "
+            "tf.distribute Keras draws the same dropout mask on every replica, so data-parallel "
+            f"training of it is refused: leave out {flag.split()[0]} (part 5 trains in one "
+            "process)",
+            ja=f"{flag}: このネットワークにはドロップアウト (率 {config.dropout_rate}) があります。"
+            "tf.distribute では Keras がすべてのレプリカで同じドロップアウトのマスクを引くので、"
+            f"データ並列の訓練はできません。{flag.split()[0]} を外してください (パート 5 は 1 つの"
+            "プロセスで訓練します)",
+        )
 
 
 def _cluster(args: argparse.Namespace, part: int) -> workers.Cluster | None:
