@@ -38,6 +38,12 @@ trained and the report is in ``--out``; 1 when a backend diverged (part 3: when 
 usable model; diverged trials are recorded and the search goes on) or the report had to be
 written elsewhere; 2 for a bad flag or bad data.
 
+``--backend tf --workers N`` (parts 2 and 4) trains with ``MultiWorkerMirroredStrategy`` over N
+worker processes that the command starts on 127.0.0.1 and stops (:mod:`katas.exercises.workers`):
+each global batch split across the workers, their gradients summed, so the same steps as one
+process up to float32 rounding; worker 0 writes the report. With ``$TF_CONFIG`` set (one per
+machine of a real cluster) the command joins that cluster instead.
+
 ``--impl workspace`` (parts 2, 4, 5) also trains the part's network with the learner's own
 solved katas in place of scratch's code ("yours"): which kata fills which slot is
 :mod:`katas.engine.learner_code`; each solved kata on the network's path is re-checked first
@@ -837,8 +843,8 @@ def run(args: argparse.Namespace) -> int:
         )
     backends = runner.backend_names(args.backend)
     devices = getattr(args, "devices", None)
-    _check_replicable(config, devices, getattr(args, "workers", None))
     cluster = _cluster(args, part)
+    _check_replicable(config, devices, getattr(args, "workers", None))
     if getattr(args, "workers", None) is not None and cluster is None:
         return _launch(args, part)
     if cluster is not None:
