@@ -301,10 +301,13 @@ def test_no_worker_outlives_the_launcher(sig, tmp_path) -> None:
     """Ctrl-C stops the launcher and it stops every worker; a launcher killed outright cannot,
     and each worker then ends itself (its orphan watch)."""
     command = fake_worker(tmp_path, "time.sleep(120)\n")
+    logs = tmp_path / "tmp"  # a killed launcher cannot remove its log folder: keep it here
+    logs.mkdir()
     launcher = subprocess.Popen(
         [sys.executable, "-c", LAUNCHER, "2", *command, "2"],
         cwd=ROOT,
         stderr=subprocess.PIPE,
+        env={**os.environ, "TMPDIR": str(logs)},
     )
     try:
         started = pids(tmp_path, 2)
@@ -319,6 +322,7 @@ def test_no_worker_outlives_the_launcher(sig, tmp_path) -> None:
         launcher.wait()
     if sig == signal.SIGINT:
         assert b"KeyboardInterrupt" in launcher.stderr.read()
+        assert list(logs.iterdir()) == []  # nothing failed: no log kept
 
 
 # ----------------------------------------------------------------------------- the real thing
