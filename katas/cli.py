@@ -20,6 +20,7 @@ from katas.errors import UserError
 def build_parser() -> argparse.ArgumentParser:
     """The whole argument tree: ``katas data ...``, ``katas exercise ...``, ``katas zoo ...``."""
     from katas import data, exercises, zoo
+    from katas.bench import cli as bench
     from katas.engine import commands
 
     parser = argparse.ArgumentParser(
@@ -38,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     data.register(sub)
     exercises.register(sub)
     zoo.register(sub)
+    bench.register(sub)
     argparse_i18n.lang_everywhere(parser)
     return parser
 

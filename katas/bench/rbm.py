@@ -25,6 +25,7 @@ Prints seconds per epoch, images/s, the ratio to scikit-learn's, the gemm share,
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import time
@@ -34,16 +35,17 @@ import numpy as np
 
 
 def load(args: argparse.Namespace) -> np.ndarray:
-    """The 55,000 training and 5,000 validation images, (60000, 784) float32 in [0, 1]."""
-    from katas import data
-    from katas.errors import DataError
+    """The 55,000 training and 5,000 validation images, (60000, 784) float32 in [0, 1]
+    (``katas.bench.workloads.rbm_images``, which ``katas bench`` uses too)."""
+    from katas.bench.workloads import rbm_images
+    from katas.errors import DataError, UserError
 
     try:
-        split = data.book_split(data.load_mnist(args.data))
+        return rbm_images(args.data, args.rows, args.binarize)
     except (DataError, OSError, ValueError) as err:
         raise SystemExit(f"rbm bench: cannot load MNIST ({err}); run `katas data fetch`") from err
-    x = np.concatenate([split.x_train, split.x_valid])[: args.rows]
-    return (x > 0.5).astype(np.float32) if args.binarize else x
+    except UserError as err:  # more --rows than images
+        raise SystemExit(f"rbm bench: {err}") from err
 
 
 def gemm_epoch(x: np.ndarray, hidden: int, batch_size: int) -> float:
@@ -76,21 +78,12 @@ def uniforms_epoch(x: np.ndarray, hidden: int, batch_size: int) -> float:
 
 def run(x: np.ndarray, args: argparse.Namespace) -> dict[str, Any]:
     """Every implementation on ``x`` (one dtype), timed one after the other."""
-    from sklearn.neural_network import BernoulliRBM as SkRBM
+    from katas.bench.contenders import rbm_model
 
-    from scratch.rbm import BernoulliRBM
-
-    common = dict(n_components=args.hidden, batch_size=args.batch_size, n_iter=1)
     out: dict[str, Any] = {}
     models = {
-        "sklearn": lambda: SkRBM(random_state=0, **common),
-        "ours-sklearn": lambda: BernoulliRBM(random_state=0, **common),
-        "ours-cd": lambda: BernoulliRBM(
-            method="cd", momentum=0.5, weight_decay=1e-4, random_state=0, **common
-        ),
-        "ours-pcd": lambda: BernoulliRBM(
-            method="pcd", momentum=0.5, weight_decay=1e-4, random_state=0, **common
-        ),
+        name: functools.partial(rbm_model, name, args.hidden, args.batch_size)
+        for name in ("sklearn", "ours-sklearn", "ours-cd", "ours-pcd")
     }
     times: dict[str, list[float]] = {name: [] for name in (*models, "gemm-only", "uniforms-only")}
     fitted = {}
