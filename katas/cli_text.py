@@ -183,8 +183,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "bench_env": "katas bench: {cpus} CPUs, load average {load}; Numba {numba}, scratch "
         "kernels {kernels}",
         "bench_blas": "BLAS: {blas}; TensorFlow: {tf}",
+        "bench_blas_lib": "{api} {version} ({arch}, {threads} threads by default)",
         "bench_tf": "{version}, intra-op threads {intra}, inter-op {inter} (0: one per core)",
-        "bench_sgemm": "SGEMM ({size}^3 float32, best of 5): {rates}",
+        "bench_sgemm": "SGEMM ({size}^3 float32, the best of every process in this run): {rates}",
         "bench_rate": "{threads} thread(s) {gflops:.1f} GFLOP/s",
         "bench_col_config": "workload",
         "bench_col_contender": "contender",
@@ -384,10 +385,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         # bench
         "bench_env": "katas bench: CPU {cpus} 個、ロードアベレージ {load}。Numba {numba}、"
         "scratch のカーネル {kernels}",
-        "bench_blas": "BLAS: {blas}。TensorFlow: {tf}",
+        "bench_blas": "BLAS ライブラリ: {blas}。TensorFlow: {tf}",
+        "bench_blas_lib": "{api} {version} ({arch}、既定で {threads} スレッド)",
         "bench_tf": "{version}、演算内スレッド {intra}、演算間スレッド {inter} "
         "(0: コアごとに 1 つ)",
-        "bench_sgemm": "SGEMM ({size}^3 の float32、5 回の最良): {rates}",
+        "bench_sgemm": "SGEMM ({size}^3 の float32、この実行の全プロセスでの最良): {rates}",
         "bench_rate": "{threads} スレッドで {gflops:.1f} GFLOP/s",
         "bench_col_config": "作業",
         "bench_col_contender": "対象",

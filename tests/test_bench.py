@@ -102,6 +102,24 @@ def test_rate_at_picks_the_thread_count_used() -> None:
     assert report.rate_at({}, 1) is None
 
 
+def test_the_floor_is_the_best_rate_of_any_process() -> None:
+    """A worker that saw a faster SGEMM than the floor process raises the run's rate; a slower
+    one (a busy moment) does not lower it; each contender's floor uses the best."""
+    record = {
+        "sgemm": {"flops_per_s": {"1": 5e10, "2": 9e10}},
+        "workloads": {
+            "w": {"flops": 10**11, "sgemm_flops_per_s": {"1": 1e11, "2": 4e10},
+                  "contenders": {"scratch": {"samples_per_s": 10.0, "median_seconds": 2.0,
+                                             "threads": 1}}},
+        },
+    }  # fmt: skip
+    report.enrich(record)
+    assert record["sgemm"]["flops_per_s"] == {"1": 1e11, "2": 9e10}
+    assert record["sgemm"]["floor_process_flops_per_s"] == {"1": 5e10, "2": 9e10}
+    scratch = record["workloads"]["w"]["contenders"]["scratch"]
+    assert scratch["floor_seconds"] == pytest.approx(1.0) and scratch["over_floor"] == 2.0
+
+
 # ----------------------------------------------------------------------------- timing plumbing
 
 
@@ -182,6 +200,7 @@ def _check_schema(record: dict, expected: dict[str, set[str]]) -> None:
             )
             assert run["over_floor"] > 0 and run["threads"] >= 1
     assert set(record["sgemm"]["flops_per_s"]) >= {"1"}
+    assert all(set(r["sgemm_flops_per_s"]) >= {"1"} for r in record["workloads"].values())
     assert [t["target"] for t in record["targets"]] == ["keras", "floor", "rbm", "rss"]
 
 

@@ -2,12 +2,14 @@
 of an exercise-8 run, gathered into one record (``katas.bench.report`` prints it).
 
 Everything heavy happens in child processes (``python -m katas.bench.worker``), one at a time:
-the floor first, then each configuration, then the RSS run. A child that fails is recorded
+the floor first, then each configuration (which measures the SGEMM rate again before its
+contenders start), then the RSS run. A child that fails is recorded
 with its error (the other figures are kept), never a lost run.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -120,6 +122,7 @@ def run(options: Options, progress: Callable[[str], None]) -> dict[str, Any]:
     record["sgemm"] = run_worker(["--floor", ",".join(map(str, threads))])
     record["workloads"] = {}
     for i, config in enumerate(options.configurations, 1):
+        config = dataclasses.replace(config, floor_threads=tuple(threads))
         progress(
             f"[{i}/{len(options.configurations)}] {config.id}: {', '.join(config.contenders)}..."
         )

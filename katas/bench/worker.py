@@ -7,7 +7,9 @@ epoch per contender, the order rotated by one each round (round r starts with co
 so that a shared machine's load and any drift fall on every contender alike. Prints one JSON
 line: each contender's epoch seconds, their median, samples/s at the median, the threads it used,
 the workload's FLOPs, and this process's environment (BLAS, Numba, TensorFlow's threads, load).
-A separate process per configuration: no contender inherits another configuration's memory,
+It also measures the SGEMM rate at ``floor_threads`` first (``katas.bench.floor``), so that
+the run's floor is the best rate seen across all its processes. A separate process per
+configuration: no contender inherits another configuration's memory,
 threads or compiled state.
 """
 
@@ -112,6 +114,8 @@ def run(config: Configuration) -> dict[str, Any]:
     else:
         data = (workloads.images(config),)
     rows = len(data[0])
+    # this process's own SGEMM rates, before TensorFlow or any contender starts its threads
+    sgemm = {str(n): floor.sgemm_rate(n) for n in config.floor_threads}
     built = {name: contenders.make(name, config, data) for name in config.contenders}
     load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     names = list(built)
@@ -129,6 +133,7 @@ def run(config: Configuration) -> dict[str, Any]:
         "rows": rows,
         "flops": flops(config, rows),
         "load_average_before": load_before,
+        "sgemm_flops_per_s": sgemm,
         "contenders": {},
     }
     for name in names:
@@ -147,7 +152,7 @@ def sgemm(threads: list[int]) -> dict[str, Any]:
     """The SGEMM rate (FLOP/s) at each thread count, in this fresh process."""
     return {
         "size": floor.SGEMM_SIZE,
-        "flops_per_s": {str(n): floor.sgemm_rate(n) for n in threads},
+        "flops_per_s": {str(n): floor.sgemm_rate(n, repeats=10) for n in threads},
         "environment": environment(),
     }
 

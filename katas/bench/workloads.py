@@ -9,7 +9,7 @@ import NumPy and the data package when called.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 #: The classifier nets (issue 13): exercise 8's (784-100x5-5, ELU, He normal, Adam 0.001, no
@@ -69,17 +69,25 @@ class Configuration:
     blas_threads: int | None = None
     tf_threads: int | None = None
     method: str | None = None  # the RBM's
-    extra: dict[str, Any] = field(default_factory=dict)
+    #: thread counts the worker measures the SGEMM rate at, before it builds any contender
+    floor_threads: tuple[int, ...] = (1,)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON (what the worker gets on its command line)."""
         out = asdict(self)
         out["contenders"] = list(self.contenders)
+        out["floor_threads"] = list(self.floor_threads)
         return out
 
     @classmethod
     def from_dict(cls, value: dict[str, Any]) -> Configuration:
-        return cls(**{**value, "contenders": tuple(value["contenders"])})
+        return cls(
+            **{
+                **value,
+                "contenders": tuple(value["contenders"]),
+                "floor_threads": tuple(value.get("floor_threads", (1,))),
+            }
+        )
 
 
 def plan(
