@@ -147,6 +147,26 @@ def test_a_failing_worker_is_recorded_not_raised() -> None:
     assert "error" in result and "exit status" in result["error"]
 
 
+def test_a_workers_user_error_is_one_json_line_in_both_languages(capsys, tmp_path) -> None:
+    """Data that cannot be loaded: the worker prints {"error", "error_ja"}, exit status 2."""
+    from katas.bench.workloads import Configuration
+
+    config = Configuration(
+        "ex8-b20", "ex8", "mlp", 20, ("scratch",), 1, 0, data=str(tmp_path / "none.npz")
+    )
+    assert worker.main([json.dumps(config.to_dict())]) == 2
+    line = json.loads(capsys.readouterr().out)
+    assert "none.npz" in line["error"] and line["error_ja"] != line["error"]
+
+
+def test_failures_name_each_failed_measurement() -> None:
+    """The floor, a configuration and the RSS run are each named when they failed."""
+    record = {"sgemm": {"error": "x"}, "workloads": {"a": {"error": "y"}, "b": {}},
+              "rss": {"exit_status": 1}}  # fmt: skip
+    assert report.failures(record) == ["sgemm", "a", "rss"]
+    assert report.failures({"sgemm": {}, "workloads": {"b": {}}, "rss": {"exit_status": 0}}) == []
+
+
 def _record(keras: float, floor_ratio: float, rbm: float, rss: float) -> dict:
     """A record with the figures the four targets read, as enrich() leaves them."""
     workloads = {}

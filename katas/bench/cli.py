@@ -187,9 +187,7 @@ def run(args: argparse.Namespace) -> int:
         print(jsonout.dumps(record))
     else:
         print(report.table(record, lang))
-    failed = [k for k, v in record["workloads"].items() if "error" in v]
-    if "error" in record.get("sgemm", {}):
-        failed.append("sgemm")
+    failed = report.failures(record)
     if failed:
         print(f"katas: {t(lang, 'bench_some_failed', which=', '.join(failed))}", file=sys.stderr)
         return 1

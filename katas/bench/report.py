@@ -183,7 +183,8 @@ def table(record: dict[str, Any], lang: str = "en") -> str:
     lines.append(" ".join(pad(name, w, right) for name, w, right in cols))
     for config_id, result in record.get("workloads", {}).items():
         if "error" in result:
-            lines.append(t(lang, "bench_failed", what=config_id, error=result["error"]))
+            error = result.get("error_ja") if lang == "ja" else None
+            lines.append(t(lang, "bench_failed", what=config_id, error=error or result["error"]))
             continue
         for name, run in result["contenders"].items():
             cells = [
@@ -216,6 +217,15 @@ def table(record: dict[str, Any], lang: str = "en") -> str:
               want=t(lang, f"bench_want_{target['target']}"), figures=figures)
         )  # fmt: skip
     return "\n".join(lines)
+
+
+def failures(record: dict[str, Any]) -> list[str]:
+    """The measurements that failed: "sgemm", configuration ids, "rss"."""
+    failed = ["sgemm"] if "error" in record.get("sgemm", {}) else []
+    failed += [k for k, v in record.get("workloads", {}).items() if "error" in v]
+    if (record.get("rss") or {}).get("exit_status") not in (0, None):
+        failed.append("rss")
+    return failed
 
 
 def _target_value(target: str, value: float | None) -> str:
