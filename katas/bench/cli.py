@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from katas import argtypes
 from katas.bench import workloads
 from katas.cli_text import lang_of, t
 from katas.errors import UserError
+
+if TYPE_CHECKING:
+    from katas.bench.suite import Options
 
 #: ``--workloads`` names: the timed workloads and the peak-RSS run.
 WORKLOAD_NAMES = (*workloads.WORKLOADS, "rss")
@@ -123,7 +127,7 @@ def _blas_threads(text: str | None) -> int | None:
     return value
 
 
-def options(args: argparse.Namespace) -> object:
+def options(args: argparse.Namespace) -> Options:
     """The flags, checked, as ``katas.bench.suite.Options`` (every error before anything runs)."""
     from katas.bench.suite import Options
 
@@ -181,7 +185,8 @@ def run(args: argparse.Namespace) -> int:
 
     record = report.enrich(suite.run(opts, progress))
     record["flags"] = {
-        k: v for k, v in vars(args).items() if k not in ("handler", "command", "workspace")
+        **{k: v for k, v in vars(args).items() if k not in ("handler", "command", "workspace")},
+        "blas_threads": opts.blas_threads,
     }
     if args.json:
         print(jsonout.dumps(record))

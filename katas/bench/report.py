@@ -203,7 +203,7 @@ def table(record: dict[str, Any], lang: str = "en") -> str:
         else:
             lines.append(
                 t(lang, "bench_rss", mb=rss["peak_rss_bytes"] / 1e6, seconds=rss["seconds"],
-                  command=" ".join(rss["command"][1:]))
+                  command="python " + " ".join(rss["command"][1:]))
             )  # fmt: skip
     lines.append("")
     lines.append(t(lang, "bench_targets"))
