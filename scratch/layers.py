@@ -638,6 +638,14 @@ class Activation(Layer):
 # --------------------------------------------------------------------- batch normalization
 
 
+def _fast_normalization() -> Any:
+    """``scratch.fast.normalization``, the Numba twins of batch norm and dropout (imported on
+    first use: Numba loads only when they run)."""
+    from scratch.fast import normalization
+
+    return normalization
+
+
 def batchnorm_forward(
     x: np.ndarray,
     gamma: np.ndarray | None,
@@ -749,6 +757,7 @@ class BatchNormalization(Layer):
         self.scale = check_bool(scale, "scale")
         self._cache: tuple[Any, ...] | None = None
         self._out: np.ndarray | None = None
+        self._buffers: dict[Any, np.ndarray] = {}  # the Numba path's, per batch shape
 
     def get_config(self) -> dict[str, Any]:
         """momentum, epsilon, center, scale, name, trainable."""
@@ -771,7 +780,7 @@ class BatchNormalization(Layer):
         self._require_built()
         check_bool(training, "training")
         x = check_input(x, self, finite=False)
-        out, self._cache = _batchnorm_forward(
+        args = (
             x,
             self.params.get("gamma"),
             self.params.get("beta"),
@@ -781,13 +790,22 @@ class BatchNormalization(Layer):
             self.epsilon,
             bool(training) and self.trainable,
         )
+        if fast.enabled():  # the same maths in three loops (scratch.fast.normalization)
+            out, self._cache = _fast_normalization().batchnorm_forward(*args, self._buffers)
+        else:
+            out, self._cache = _batchnorm_forward(*args)
         self._out = out
         return out
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         """dout = dL/dout (N, D) -> dL/dx; fills ``grads`` (gamma, beta) if trainable."""
         dout = self._check_dout(dout, self._out)
-        dx, dgamma, dbeta = _batchnorm_backward(dout, self._cache)
+        if fast.enabled():
+            dx, dgamma, dbeta = _fast_normalization().batchnorm_backward(
+                dout, self._cache, self._buffers
+            )
+        else:
+            dx, dgamma, dbeta = _batchnorm_backward(dout, self._cache)
         if self.trainable:
             for key, g in (("gamma", dgamma), ("beta", dbeta)):
                 if key in self.params:
@@ -865,6 +883,7 @@ class Dropout(Layer):
         self._mask: np.ndarray | None = None
         self._cache: tuple[Any, ...] | None = None
         self._out: np.ndarray | None = None
+        self._buffers: dict[Any, np.ndarray] = {}  # the Numba path's, per batch shape
 
     def get_config(self) -> dict[str, Any]:
         """rate, noise_shape (None or a list), name."""
@@ -894,6 +913,13 @@ class Dropout(Layer):
                 mask = check_keep_mask(mask, x.shape)
             elif self._mask is not None:
                 mask = check_keep_mask(self._mask, x.shape)
+            elif fast.enabled():  # the same draws, compared and applied in one loop
+                shape = noise_shape_for(self.noise_shape, x.shape)
+                out, mask, self._cache = _fast_normalization().dropout_forward(
+                    x, self.rate, self.rng, shape, self._buffers
+                )
+                self.last_mask, self._out = mask, out
+                return out
             else:
                 mask = self.rng.random(noise_shape_for(self.noise_shape, x.shape)) >= self.rate
         self.last_mask = mask if training else None
@@ -904,6 +930,8 @@ class Dropout(Layer):
     def backward(self, dout: np.ndarray) -> np.ndarray:
         """dL/dout (N, D) -> dL/dx: the same mask and scale as the last forward."""
         dout = self._check_dout(dout, self._out)
+        if fast.enabled():
+            return _fast_normalization().dropout_backward(dout, self._cache)
         return _dropout_backward(dout, self._cache)
 
 
