@@ -638,12 +638,18 @@ class Activation(Layer):
 # --------------------------------------------------------------------- batch normalization
 
 
+_FAST_NORMALIZATION: Any = None
+
+
 def _fast_normalization() -> Any:
     """``scratch.fast.normalization``, the Numba twins of batch norm and dropout (imported on
     first use: Numba loads only when they run)."""
-    from scratch.fast import normalization
+    global _FAST_NORMALIZATION
+    if _FAST_NORMALIZATION is None:
+        from scratch.fast import normalization
 
-    return normalization
+        _FAST_NORMALIZATION = normalization
+    return _FAST_NORMALIZATION
 
 
 def batchnorm_forward(
@@ -757,7 +763,7 @@ class BatchNormalization(Layer):
         self.scale = check_bool(scale, "scale")
         self._cache: tuple[Any, ...] | None = None
         self._out: np.ndarray | None = None
-        self._buffers: dict[Any, np.ndarray] = {}  # the Numba path's, per batch shape
+        self._buffers: dict[Any, tuple] = {}  # the Numba path's workspaces, per batch shape
 
     def get_config(self) -> dict[str, Any]:
         """momentum, epsilon, center, scale, name, trainable."""
@@ -801,9 +807,7 @@ class BatchNormalization(Layer):
         """dout = dL/dout (N, D) -> dL/dx; fills ``grads`` (gamma, beta) if trainable."""
         dout = self._check_dout(dout, self._out)
         if fast.enabled():
-            dx, dgamma, dbeta = _fast_normalization().batchnorm_backward(
-                dout, self._cache, self._buffers
-            )
+            dx, dgamma, dbeta = _fast_normalization().batchnorm_backward(dout, self._cache)
         else:
             dx, dgamma, dbeta = _batchnorm_backward(dout, self._cache)
         if self.trainable:
@@ -883,7 +887,7 @@ class Dropout(Layer):
         self._mask: np.ndarray | None = None
         self._cache: tuple[Any, ...] | None = None
         self._out: np.ndarray | None = None
-        self._buffers: dict[Any, np.ndarray] = {}  # the Numba path's, per batch shape
+        self._buffers: dict[Any, tuple] = {}  # the Numba path's workspaces, per batch shape
 
     def get_config(self) -> dict[str, Any]:
         """rate, noise_shape (None or a list), name."""

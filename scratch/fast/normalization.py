@@ -15,33 +15,35 @@ once. NumPy adds otherwise (pairwise) a single column (D = 1) or an array not in
 those batch norms (never a hot one) run the NumPy definition itself (``row_order``), so both
 paths give the same bits everywhere (``tests/test_fast_normalization.py``).
 
-Buffers: what only the layer reads back (batch norm's xhat, the uniforms dropout draws) is
-kept per batch shape in a dict the layer owns (``buffer``): the same shape next step reuses
-it, a last short batch gets its own. What a caller may keep (outputs, gradients, the drawn
-mask in ``last_mask``) is new every call, as in NumPy.
+Buffers: what only the layer reads back (batch norm's xhat and inv_std, the uniforms dropout
+draws) is kept per batch shape in a dict the layer owns (``workspace``), with the constants
+in the batch's dtype: the same shape next step reuses them, a last short batch gets its own.
+What a caller may keep (outputs, gradients, the mask in ``last_mask``) is new every call, as
+in NumPy.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numba
 import numpy as np
 
-#: How many buffers a layer keeps (full batches, the last short one, a few more) before it
+#: How many workspaces a layer keeps (full batches, the last short one, a few more) before it
 #: drops them all: memory stays bounded whatever batch sizes come.
-MAX_BUFFERS = 8
+MAX_WORKSPACES = 8
 
 
-def buffer(buffers: dict[Any, np.ndarray], name: str, shape: tuple[int, ...], dtype: Any):
-    """An uninitialised array ``buffers[(name, shape, dtype)]``, made on first use."""
-    key = (name, shape, np.dtype(dtype).str)
-    array = buffers.get(key)
-    if array is None:
-        if len(buffers) >= MAX_BUFFERS:
+def workspace(buffers: dict[Any, tuple], key: tuple, make: Callable[[], tuple]) -> tuple:
+    """``buffers[key]``, made by ``make()`` on first use: the arrays (uninitialised) and the
+    constants that one kind of call needs for one batch shape and dtype."""
+    found = buffers.get(key)
+    if found is None:
+        if len(buffers) >= MAX_WORKSPACES:
             buffers.clear()
-        array = buffers[key] = np.empty(shape, dtype)
-    return array
+        found = buffers[key] = make()
+    return found
 
 
 # --------------------------------------------------------------------- batch normalization
@@ -115,6 +117,13 @@ def batchnorm_forward_into(
             out[i, j] = h
 
 
+def _batchnorm_workspace(n: int, d: int, dtype: np.dtype, momentum: float, epsilon: float):
+    """mu, var, inv_std (D,), xhat (N, D), and momentum, 1 - momentum, epsilon, 1 in dtype."""
+    dt = dtype.type
+    arrays = (np.empty(d, dtype), np.empty(d, dtype), np.empty(d, dtype), np.empty((n, d), dtype))
+    return (*arrays, dt(momentum), dt(1 - momentum), dt(epsilon), dt(1))
+
+
 def batchnorm_forward(
     x: np.ndarray,
     gamma: np.ndarray | None,
@@ -124,29 +133,36 @@ def batchnorm_forward(
     momentum: float,
     epsilon: float,
     training: bool,
-    buffers: dict[Any, np.ndarray],
+    buffers: dict[Any, tuple],
 ) -> tuple[np.ndarray, tuple[Any, ...]]:
     """``scratch.layers._batchnorm_forward``'s arguments and results (out, cache = (xhat,
     gamma, inv_std, training)), computed by ``batchnorm_forward_into`` (by that function
-    itself where NumPy sums in another order: ``row_order``). xhat is a buffer of ``buffers``
-    when training (the backward pass reads it, nothing else)."""
+    itself where NumPy sums in another order: ``row_order``). When training, xhat and inv_std
+    are kept in ``buffers`` (``workspace``) for the next batch of that shape."""
     if not row_order(x):
         from scratch import layers
 
         return layers._batchnorm_forward(
             x, gamma, beta, moving_mean, moving_variance, momentum, epsilon, training
         )
-    dt = x.dtype.type
-    d = x.shape[1]
-    mu, var = buffer(buffers, "mu", (d,), x.dtype), buffer(buffers, "var", (d,), x.dtype)
-    inv_std, out = np.empty(d, x.dtype), np.empty_like(x)
-    # with neither gamma nor beta NumPy returns xhat itself as out: so do we (a new array)
-    xhat = buffer(buffers, "xhat", x.shape, x.dtype) if training else np.empty_like(x)
-    if gamma is None and beta is None:
+    n, d = x.shape
+    out = np.empty_like(x)
+    if training:  # mu, var, inv_std and xhat are read back by the backward pass only
+        key = ("train", n, d, x.dtype, momentum, epsilon)
+        mu, var, inv_std, xhat, *constants = workspace(
+            buffers, key, lambda: _batchnorm_workspace(n, d, x.dtype, momentum, epsilon)
+        )
+    else:  # new inv_std and xhat: inference may come in any batch size
+        key = ("infer", d, x.dtype, momentum, epsilon)
+        mu, var, _, _, *constants = workspace(
+            buffers, key, lambda: _batchnorm_workspace(0, d, x.dtype, momentum, epsilon)
+        )
+        inv_std, xhat = np.empty(d, x.dtype), np.empty_like(x)
+    if gamma is None and beta is None:  # NumPy returns xhat itself as out: so do we
         xhat = out
     batchnorm_forward_into(
-        x, gamma, beta, moving_mean, moving_variance, dt(momentum), dt(1 - momentum),
-        dt(epsilon), dt(1), training, mu, var, inv_std, xhat, out,
+        x, gamma, beta, moving_mean, moving_variance, *constants, training,
+        mu, var, inv_std, xhat, out,
     )  # fmt: skip
     return out, (xhat, gamma, inv_std, training)
 
@@ -180,7 +196,7 @@ def batchnorm_backward_into(
 
 
 def batchnorm_backward(
-    dout: np.ndarray, cache: tuple[Any, ...], buffers: dict[Any, np.ndarray]
+    dout: np.ndarray, cache: tuple[Any, ...]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``scratch.layers._batchnorm_backward``'s arguments and results (dx, dgamma, dbeta),
     computed by ``batchnorm_backward_into`` (by that function itself where NumPy sums in
@@ -192,7 +208,7 @@ def batchnorm_backward(
         return layers._batchnorm_backward(dout, cache)
     n, d = dout.shape
     dx, dgamma, dbeta = np.empty_like(dout), np.empty(d, dout.dtype), np.empty(d, dout.dtype)
-    scale = buffer(buffers, "scale", (d,), dout.dtype)
+    scale = np.empty(d, dout.dtype)  # (cheaper new than looked up)
     batchnorm_backward_into(
         dout, xhat, gamma, inv_std, training, dout.dtype.type(n), scale, dx, dgamma, dbeta
     )
@@ -239,17 +255,21 @@ def dropout_forward(
     rate: float,
     rng: np.random.Generator,
     mask_shape: tuple[int, ...],
-    buffers: dict[Any, np.ndarray],
+    buffers: dict[Any, tuple],
 ) -> tuple[np.ndarray, np.ndarray, tuple[Any, ...]]:
     """A training-mode dropout with a drawn mask: the uniforms drawn from ``rng`` exactly as
     ``rng.random(mask_shape)`` draws them (the same stream, into a buffer), then
     ``dropout_forward_into``. Returns (out, the boolean mask, cache = (mask, rate, True)):
     NumPy's cache holds the mask cast to x's dtype, the same 0/1 values."""
-    u = buffer(buffers, "uniforms", tuple(mask_shape), np.float64)
+    dt = x.dtype.type
+    u, one, keep_scale = workspace(
+        buffers,
+        ("dropout", mask_shape, x.dtype, rate),
+        lambda: (np.empty(mask_shape, np.float64), dt(1), dt(1 - rate)),
+    )
     rng.random(out=u)
     mask, out = np.empty(mask_shape, np.bool_), np.empty_like(x)
-    dt = x.dtype.type
-    dropout_forward_into(x, u, float(rate), dt(1), dt(1 - rate), mask, out)
+    dropout_forward_into(x, u, float(rate), one, keep_scale, mask, out)
     return out, mask, (mask, rate, True)
 
 
