@@ -9,11 +9,12 @@ accepts either path's forward; the ``*_into`` kernels write into arrays they are
 
 Same numbers, not just close ones: every step is the NumPy definition's, in the same order
 and in the input's dtype (the constants are handed over in that dtype, since a Python float
-would make Numba compute in float64). NumPy sums over axis 0 of a C-ordered (N, D) array row
-after row, as the kernels do, and a float32 mean is that sum divided by N in float64, rounded
-once. NumPy adds otherwise (pairwise) a single column (D = 1) or an array not in C order:
-those batch norms (never a hot one) run the NumPy definition itself (``row_order``), so both
-paths give the same bits everywhere (``tests/test_fast_normalization.py``).
+would make Numba compute in float64). NumPy sums over axis 0 of a C-ordered (N, D) array
+from 0 then row after row, as the kernels do, and a float32 mean is that sum divided by N in
+float64, rounded once. NumPy adds otherwise (pairwise) a single column (D = 1) or an array
+not in C order: those batch norms (never a hot one) run the NumPy definition itself
+(``row_order``), so both paths give the same bits everywhere
+(``tests/test_fast_normalization.py``).
 
 Buffers: what only the layer reads back (batch norm's xhat and inv_std, the uniforms dropout
 draws) is kept per batch shape in a dict the layer owns (``workspace``), with the constants
@@ -80,19 +81,19 @@ def batchnorm_forward_into(
     None. Not training: mu and var are not touched (the moving statistics are used)."""
     n, d = x.shape
     if training:
-        # x.mean(axis=0): the rows added in order from the first, then / N in float64
+        # x.mean(axis=0): 0 + the rows in order (0 first, as NumPy: -0.0 sums to +0.0), then
+        # / N in float64
         for j in range(d):
-            mu[j] = x[0, j]
-        for i in range(1, n):
+            mu[j] = 0
+        for i in range(n):
             for j in range(d):
                 mu[j] += x[i, j]
         for j in range(d):
             mu[j] = np.float64(mu[j]) / np.float64(n)
         # ((x - mu) ** 2).mean(axis=0), likewise
         for j in range(d):
-            dev = x[0, j] - mu[j]
-            var[j] = dev * dev
-        for i in range(1, n):
+            var[j] = 0
+        for i in range(n):
             for j in range(d):
                 dev = x[i, j] - mu[j]
                 var[j] += dev * dev
@@ -176,10 +177,10 @@ def batchnorm_backward_into(
     n_rows: N in dout's dtype (NumPy turns the Python int N into it); scale: a (D,) scratch
     array for gamma * inv_std / N (training) or gamma * inv_std (inference)."""
     n, d = dout.shape
-    for j in range(d):  # dout.sum(axis=0) and (dout * xhat).sum(axis=0), row after row
-        dbeta[j] = dout[0, j]
-        dgamma[j] = dout[0, j] * xhat[0, j]
-    for i in range(1, n):
+    for j in range(d):  # dout.sum(axis=0) and (dout * xhat).sum(axis=0): 0, then the rows
+        dbeta[j] = 0
+        dgamma[j] = 0
+    for i in range(n):
         for j in range(d):
             dbeta[j] += dout[i, j]
             dgamma[j] += dout[i, j] * xhat[i, j]
