@@ -33,11 +33,14 @@ def batch(
     rng: np.random.Generator, shape: tuple[int, int], dtype: str, scale: float, offset: float
 ):
     """Values around ``offset`` spread by ``scale``, with zeros, sign changes and, when the
-    batch has a column to spare, a constant column (variance 0)."""
+    batch has columns to spare, a constant column (variance 0) and a column of -0.0 (whose sum
+    NumPy makes +0.0)."""
     x = rng.standard_normal(shape) * scale + offset
     x[rng.random(shape) < 0.1] = 0.0
     if shape[1] > 1:
         x[:, -1] = offset
+    if shape[1] > 2:
+        x[:, 0] = -0.0
     return x.astype(dtype)
 
 
