@@ -50,10 +50,11 @@ def workspace(buffers: dict[Any, tuple], key: tuple, make: Callable[[], tuple]) 
 # --------------------------------------------------------------------- batch normalization
 
 
-def row_order(*arrays: np.ndarray) -> bool:
-    """True when NumPy sums these (N, D) arrays over axis 0 row after row, as the kernels do:
-    C-ordered and D > 1 (a single column is one contiguous run, which NumPy sums pairwise)."""
-    return all(a.flags.c_contiguous and a.shape[1] > 1 for a in arrays)
+def row_order(a: np.ndarray) -> bool:
+    """True when NumPy sums the (N, D) array ``a`` over axis 0 row after row, as the kernels
+    do: C-ordered and D > 1 (a single column is one contiguous run, which NumPy sums
+    pairwise)."""
+    return a.shape[1] > 1 and a.flags.c_contiguous
 
 
 @numba.njit(cache=True)
@@ -203,7 +204,7 @@ def batchnorm_backward(
     computed by ``batchnorm_backward_into`` (by that function itself where NumPy sums in
     another order: ``row_order``)."""
     xhat, gamma, inv_std, training = cache
-    if not row_order(dout, xhat):
+    if not (row_order(dout) and row_order(xhat)):
         from scratch import layers
 
         return layers._batchnorm_backward(dout, cache)
