@@ -638,18 +638,9 @@ class Activation(Layer):
 # --------------------------------------------------------------------- batch normalization
 
 
-_FAST_NORMALIZATION: Any = None
-
-
 def _fast_normalization() -> Any:
-    """``scratch.fast.normalization``, the Numba twins of batch norm and dropout (imported on
-    first use: Numba loads only when they run)."""
-    global _FAST_NORMALIZATION
-    if _FAST_NORMALIZATION is None:
-        from scratch.fast import normalization
-
-        _FAST_NORMALIZATION = normalization
-    return _FAST_NORMALIZATION
+    """``scratch.fast.normalization``: the Numba twins of batch norm and dropout."""
+    return fast.module("normalization")
 
 
 def batchnorm_forward(
