@@ -1,4 +1,4 @@
-"""`katas bench` (issue 13): its flags, its FLOP counts, the peak-RSS reading, the rotation of
+"""`katas bench`: its flags, its FLOP counts, the peak-RSS reading, the rotation of
 contenders, the targets' verdicts, and a quick run's JSON schema on random data (TF-free; the
 TensorFlow contenders in one `tf`-marked test)."""
 

@@ -1,4 +1,4 @@
-"""``katas bench [--json] [--quick]``: scratch against Keras, tf_ref and scikit-learn (issue 13).
+"""``katas bench [--json] [--quick]``: scratch against Keras, tf_ref and scikit-learn.
 
 Registers the sub-command and checks its flags; the run itself (``katas.bench.suite``: one
 process per configuration, contenders alternated, medians after warm-up) and its report
@@ -28,12 +28,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``katas bench`` to the CLI."""
     p = subparsers.add_parser(
         "bench",
-        help="time scratch against Keras, tf_ref and scikit-learn (issue 13's figures)",
+        help="time scratch against Keras, tf_ref and scikit-learn (the performance targets' figures)",
         description="Training throughput of the exercise-8 and guidelines nets (batch 20, 50, "
         "500), an RBM epoch and an autoencoder epoch in scratch (Numba and NumPy paths), Keras, "
         "tf_ref and scikit-learn; one process per configuration, contenders alternated round "
         "by round, medians after warm-up; each workload's SGEMM floor and the peak RSS of an "
-        "exercise-8 run; issue 13's targets met or missed. A full run takes about 15 minutes "
+        "exercise-8 run; the performance targets met or missed. A full run takes about 15 minutes "
         "on 2 cores, --quick one or two.",
     )
     p.add_argument("--json", action="store_true", help="print one JSON object, nothing else")

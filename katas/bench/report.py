@@ -1,4 +1,4 @@
-"""``katas bench``'s figures: ratios, floors, issue 13's targets, the table and the JSON.
+"""``katas bench``'s figures: ratios, floors, the performance targets, the table and the JSON.
 
 From the raw record (``katas.bench.suite.run``), per configuration and contender:
 
@@ -15,7 +15,7 @@ from typing import Any
 
 from katas.cli_text import pad, t
 
-#: Issue 13's targets.
+#: The performance targets (docs/PERFORMANCE.md).
 KERAS_RATIO = 3.0
 FLOOR_RATIO = 2.0
 RBM_RATIO = 2.0
@@ -94,7 +94,7 @@ def _verdict(values: dict[str, float | None], ok: Any) -> str:
 
 
 def targets(record: dict[str, Any]) -> list[dict[str, Any]]:
-    """Issue 13's four targets, each with its figures and "met" / "missed" / "not measured"."""
+    """The four performance targets, each with its figures and "met" / "missed" / "not measured"."""
     from katas.bench.workloads import MLP_BATCHES, NETS
 
     keras = {

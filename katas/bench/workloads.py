@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-#: The classifier nets (issue 13): exercise 8's (784-100x5-5, ELU, He normal, Adam 0.001, no
+#: The classifier nets: exercise 8's (784-100x5-5, ELU, He normal, Adam 0.001, no
 #: batch norm, no dropout) and the practical guidelines' (``NetworkConfig()``'s defaults: batch
 #: norm, dropout 0.5 on every hidden layer's input, Nesterov 0.9, lr 0.01).
 NETS = ("ex8", "guidelines")
