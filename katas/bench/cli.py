@@ -28,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``katas bench`` to the CLI."""
     p = subparsers.add_parser(
         "bench",
-        help="time scratch against Keras, tf_ref and scikit-learn (the performance targets' figures)",
+        help="time scratch against Keras, tf_ref and scikit-learn",
         description="Training throughput of the exercise-8 and guidelines nets (batch 20, 50, "
         "500), an RBM epoch and an autoencoder epoch in scratch (Numba and NumPy paths), Keras, "
         "tf_ref and scikit-learn; one process per configuration, contenders alternated round "
