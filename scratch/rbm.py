@@ -15,11 +15,12 @@ together with scikit-learn's API. All randomness comes from a *uniform source*: 
 ``uniforms(shape) -> float64 array in [0, 1)``, so that tests can inject recorded draws and
 ``tf_ref`` can consume the very same ones.
 
-No Numba here, by measurement (``python -m katas.bench.rbm``: one epoch of a 784 x 256 RBM on
-60,000 MNIST images, batch 100, one BLAS thread): the matrix products alone take 81% of a
-float32 cd/pcd epoch and 83-98% of a float64 one, so fusing the elementwise rest (sigmoids,
-comparisons) could save at most about a fifth, and a kernel drawing its own random numbers
-would lose the NumPy streams that scikit-learn and tf_ref are matched against.
+The estimator's training loop has a fast path: with ``scratch.fast.enabled()`` (the default),
+each mini-batch runs ``scratch.fast.rbm``'s Numba twins of the elementwise chains below (the
+sigmoid fused with the bias and the Bernoulli sample, the statistics fused with the momentum
+update) on buffers allocated once per fit, around the same BLAS products; under
+``scratch.fast.use("numpy")`` it runs the functions of this module as written. Both paths make
+the same draws in the same order; method="sklearn" stays scikit-learn's bit for bit on both.
 """
 
 from __future__ import annotations
@@ -197,6 +198,14 @@ class UniformStream:
 
     def __call__(self, shape: tuple[int, ...]) -> np.ndarray:
         return self._draw(tuple(shape))
+
+    def fill(self, out: np.ndarray) -> np.ndarray:
+        """``out[...] = self(out.shape)``, returning out (float64): the same numbers in the
+        same order, written into a buffer (a Generator draws into it without a temporary)."""
+        if isinstance(self.rng, np.random.Generator):
+            return self.rng.random(out=out)
+        out[...] = self(out.shape)
+        return out
 
 
 def _draw(uniforms: Uniforms, shape: tuple[int, int]) -> np.ndarray:
@@ -462,6 +471,31 @@ def _generator(seed: Any, name: str = "random_state") -> np.random.Generator:
     )
 
 
+def _workspace(rbm: BernoulliRBM, rows: int) -> Any:
+    """The fast path's buffers for batches of up to ``rows`` rows (``scratch.fast.rbm``'s
+    ``Workspace``, that module as ``.kernels``), or None for the NumPy path: ``scratch.fast``
+    switched to "numpy", or parameters of mixed dtypes (scikit-learn's partial_fit of a
+    float32 model computes in float64; only the NumPy path follows that). The twins update the
+    parameters in place, so those are made writeable first (copied only if they are not)."""
+    from scratch import fast
+
+    names = ("components_", "intercept_visible_", "intercept_hidden_", "h_samples_")
+    arrays = [getattr(rbm, name) for name in names] + list(getattr(rbm, "velocities_", ()))
+    dtype = rbm.components_.dtype
+    if not fast.enabled() or any(a.dtype != dtype for a in arrays):
+        return None
+    from scratch.fast import rbm as kernels
+
+    for name in names:
+        setattr(rbm, name, np.require(getattr(rbm, name), requirements="W"))
+    if hasattr(rbm, "velocities_"):
+        rbm.velocities_ = tuple(np.require(v, requirements="W") for v in rbm.velocities_)
+    H, D = rbm.components_.shape
+    workspace = kernels.Workspace(rows, rbm.h_samples_.shape[0], H, D, dtype)
+    workspace.kernels = kernels
+    return workspace
+
+
 class BernoulliRBM(Estimator):
     """A Bernoulli-Bernoulli RBM with scikit-learn's API, names and conventions.
 
@@ -585,15 +619,22 @@ class BernoulliRBM(Estimator):
         self.intercept_visible_ = np.zeros(D, dtype=dtype)
         self.h_samples_ = np.zeros((bs, H), dtype=dtype)
         self.n_features_in_ = D
+        fast = _workspace(self, min(bs, n))  # None: the NumPy path
         begin = time.time()
         for iteration in range(1, int(self.n_iter) + 1):
             if self.method == "sklearn":
                 for start in range(0, n, bs):  # gen_even_slices: no shuffling, last partial
-                    self._sklearn_batch(X[start : start + bs], rng)
-            else:
+                    self._sklearn_batch(X[start : start + bs], rng, fast)
+            elif fast is None:
                 shuffled = X[rng.permutation(n)]
                 for start in range(0, n, bs):
                     self._batch(shuffled[start : start + bs], rng)
+            else:  # the same rows, gathered into the workspace instead of a shuffled copy
+                order = rng.permutation(n)
+                for start in range(0, n, bs):
+                    rows = order[start : start + bs]
+                    v0 = np.take(X, rows, axis=0, out=fast.v0[: len(rows)])
+                    self._batch(v0, rng, fast)
             begin = self._end_of_epoch(X, iteration, begin, epoch_callback)
         return self
 
@@ -638,7 +679,7 @@ class BernoulliRBM(Estimator):
                 self.intercept_visible_ = np.zeros(D)
                 self.h_samples_ = np.zeros((int(self.batch_size), H))
                 self.n_features_in_ = D
-            self._sklearn_batch(X, rng)
+            self._sklearn_batch(X, rng, _workspace(self, X.shape[0]))
             return self
         rng = self._stream()
         if first:
@@ -653,7 +694,8 @@ class BernoulliRBM(Estimator):
                 np.zeros_like(p)
                 for p in (self.components_, self.intercept_visible_, self.intercept_hidden_)
             )
-        self._batch(X.astype(self.components_.dtype, copy=False), rng)
+        X = X.astype(self.components_.dtype, copy=False)
+        self._batch(X, rng, _workspace(self, X.shape[0]))
         return self
 
     def _stream(self) -> np.random.RandomState | np.random.Generator:
@@ -667,10 +709,17 @@ class BernoulliRBM(Estimator):
             self.random_state_ = make(self.random_state)
         return self.random_state_
 
-    def _batch(self, v0: np.ndarray, rng: np.random.Generator) -> None:
-        """One CD-k / PCD-k update on the mini-batch v0, uniforms from ``rng``."""
+    def _batch(self, v0: np.ndarray, rng: np.random.Generator, fast: Any = None) -> None:
+        """One CD-k / PCD-k update on the mini-batch v0, uniforms from ``rng``; with a
+        ``fast`` workspace, by ``scratch.fast.rbm``'s twins of the code below, in place."""
         W, b, c = self.components_, self.intercept_visible_, self.intercept_hidden_
         uniforms = UniformStream(rng)  # the data and parameters were checked by fit
+        if fast is not None:
+            kernels = fast.kernels
+            (kernels.cd_batch if self.method == "cd" else kernels.pcd_batch)(
+                self, v0, uniforms, fast
+            )
+            return
         if self.method == "cd":
             dW, db, dc, _, _ = _cd(v0, W, b, c, int(self.k), uniforms)
         else:
@@ -685,14 +734,21 @@ class BernoulliRBM(Estimator):
         )
         self.components_, self.intercept_visible_, self.intercept_hidden_ = W, b, c
 
-    def _sklearn_batch(self, v_pos: np.ndarray, rng: np.random.RandomState) -> None:
+    def _sklearn_batch(
+        self, v_pos: np.ndarray, rng: np.random.RandomState, fast: Any = None
+    ) -> None:
         """scikit-learn 1.9's ``BernoulliRBM._fit``, operation for operation (the same BLAS
         calls, the same boolean sample arrays, the same in-place casts), so that float32
         results match bit for bit; as a formula it is PCD-1 with both phases divided by n:
 
             v~ = sample(P(v | h_chain)); h~ = P(h | v~); W += lr / n (P(h | v)^T v - h~^T v~)
             b += lr / n sum(v - v~);  c += lr / n sum(P(h | v) - h~);  h_chain = sample(h~)
-        """
+
+        With a ``fast`` workspace (and a model of the data's dtype), ``scratch.fast.rbm``'s
+        twin runs instead, the same numbers bit for bit."""
+        if fast is not None and fast.kernels.SKLEARN_EXACT and v_pos.dtype == fast.v0.dtype:
+            fast.kernels.sklearn_batch(self, v_pos, rng, fast)
+            return
         h_pos = self._sklearn_mean_hiddens(v_pos)
         p = np.dot(self.h_samples_, self.components_)
         p += self.intercept_visible_
