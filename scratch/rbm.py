@@ -366,8 +366,19 @@ def reconstruction_error(v: Any, W: Any, b: Any, c: Any) -> float:
     reconstruction (probabilities throughout). A rough progress signal, not the objective."""
     v = check_visible_data(v, "v")  # a mean over rows: none is no error of 0 or NaN
     W, b, c = check_rbm_params(W, b, c, v.shape[1])
+    if _fast_enabled() and v.dtype == W.dtype == b.dtype == c.dtype:
+        from scratch.fast.rbm import reconstruction_error as twin
+
+        return twin(v, W, b, c)
     recon = visible_probabilities(hidden_probabilities(v, W, c), W, b)
     return float(((v - recon) ** 2).sum(axis=1).mean())
+
+
+def _fast_enabled() -> bool:
+    """``scratch.fast.enabled()``: the Numba twins run (imported late: Numba loads on use)."""
+    from scratch import fast
+
+    return fast.enabled()
 
 
 def pseudo_likelihood(v: Any, W: Any, b: Any, c: Any, flip_index: Any) -> np.ndarray:
@@ -477,12 +488,10 @@ def _workspace(rbm: BernoulliRBM, rows: int) -> Any:
     switched to "numpy", or parameters of mixed dtypes (scikit-learn's partial_fit of a
     float32 model computes in float64; only the NumPy path follows that). The twins update the
     parameters in place, so those are made writeable first (copied only if they are not)."""
-    from scratch import fast
-
     names = ("components_", "intercept_visible_", "intercept_hidden_", "h_samples_")
     arrays = [getattr(rbm, name) for name in names] + list(getattr(rbm, "velocities_", ()))
     dtype = rbm.components_.dtype
-    if not fast.enabled() or any(a.dtype != dtype for a in arrays):
+    if not _fast_enabled() or any(a.dtype != dtype for a in arrays):
         return None
     from scratch.fast import rbm as kernels
 

@@ -197,17 +197,24 @@ def sklearn_update(
 @_jit
 def squared_reconstruction_error(v, z, bias):
     """Twin of ``reconstruction_error``'s last steps: mean_n sum_d (v - sigma(z + bias))^2 with
-    z = P(h | v) @ W (n, D), as a float64 sum of each row's sum in v's dtype."""
+    z = P(h | v) @ W (n, D), the squares summed in float64 (NumPy sums float32 ones pairwise in
+    float32: the two agree to a few float32 roundings)."""
     n, D = v.shape
     one = z.dtype.type(1)
     total = 0.0
     for i in range(n):
-        row = z.dtype.type(0)
         for j in range(D):
             diff = v[i, j] - one / (one + math.exp(-(z[i, j] + bias[j])))
-            row += diff * diff
-        total += row
+            total += np.float64(diff) * np.float64(diff)
     return total / n
+
+
+def reconstruction_error(v: np.ndarray, W: np.ndarray, b: np.ndarray, c: np.ndarray) -> float:
+    """Twin of ``scratch.rbm.reconstruction_error`` on checked arguments of one dtype: the two
+    products by BLAS, the sigmoids and the squared error fused, no (n, D) temporaries but z."""
+    h = v @ W.T
+    sigmoid_bias(h, c)
+    return float(squared_reconstruction_error(v, h @ W, b))
 
 
 # ----------------------------------------------------------------------------- batch drivers
