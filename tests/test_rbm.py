@@ -256,17 +256,13 @@ def manual_fit(X, method, H=4, bs=3, epochs=2, k=2, lr=0.1, mom=0.5, wd=0.01, se
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_cd_and_pcd_fit_follow_the_documented_loop(method, dtype) -> None:
     """fit(method="cd"/"pcd") is the documented loop over the pure functions, draw for draw
-    (a last partial batch included: 8 rows, batches of 3), in the data's dtype. On the NumPy
-    path, exactly (tests/test_fast_rbm.py holds the Numba path to this loop within ulps)."""
-    from scratch import fast
-
+    (a last partial batch included: 8 rows, batches of 3), in the data's dtype."""
     X = binary(8, 5).astype(dtype)
     model = rbm.BernoulliRBM(
         4, batch_size=3, n_iter=2, method=method, k=2, momentum=0.5, weight_decay=0.01,
         random_state=7,
     )  # fmt: skip
-    with fast.use("numpy"):
-        model.fit(X)
+    model.fit(X)
     W, b, c, chain = manual_fit(X, method)
     np.testing.assert_array_equal(model.components_, W)
     np.testing.assert_array_equal(model.intercept_visible_, b)
