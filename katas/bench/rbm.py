@@ -1,7 +1,8 @@
 """How fast is scratch's RBM beside scikit-learn's? (issue 10's evidence)
 
 ``python -m katas.bench.rbm [--rows 60000] [--hidden 256] [--batch-size 100] [--binarize]
-[--dtypes float32,float64] [--repeats 4] [--blas-threads 1] [--data PATH] [--json]``
+[--dtypes float32,float64] [--repeats 4] [--blas-threads 1] [--data PATH] [--numpy-path]
+[--json]``
 
 One epoch of a 784 x ``--hidden`` Bernoulli RBM on the book's 55,000 training + 5,000
 validation MNIST images (grey levels in [0, 1], or thresholded at 0.5 with ``--binarize``),
@@ -11,7 +12,9 @@ that a shared machine's load falls on all alike); the best round of each is show
 
 - ``sklearn``: ``sklearn.neural_network.BernoulliRBM`` (PCD-1), the reference;
 - ``ours-sklearn``, ``ours-cd``, ``ours-pcd``: ``scratch.rbm.BernoulliRBM`` with each method
-  (k = 1; cd/pcd with momentum 0.5 and weight decay 1e-4, as a DBN would train them);
+  (k = 1; cd/pcd with momentum 0.5 and weight decay 1e-4, as a DBN would train them), on the
+  kernels ``scratch.fast`` selects (Numba by default); with ``--numpy-path`` also
+  ``ours-*/numpy``, the same three under ``scratch.fast.use("numpy")``, in the same rounds;
 - ``gemm-only``: the same epoch's matrix products alone (the four BLAS calls of a PCD-1 batch
   on arrays of the batch's shapes), the floor any kernel fusion (Numba) could approach: the
   rest of an epoch is elementwise work (sigmoids, uniforms, comparisons) that Numba might fuse;
@@ -79,12 +82,16 @@ def uniforms_epoch(x: np.ndarray, hidden: int, batch_size: int) -> float:
 def run(x: np.ndarray, args: argparse.Namespace) -> dict[str, Any]:
     """Every implementation on ``x`` (one dtype), timed one after the other."""
     from katas.bench.contenders import rbm_model
+    from scratch import fast
 
     out: dict[str, Any] = {}
     models = {
         name: functools.partial(rbm_model, name, args.hidden, args.batch_size)
         for name in ("sklearn", "ours-sklearn", "ours-cd", "ours-pcd")
     }
+    if args.numpy_path:  # the same three on scratch.fast's NumPy path, in the same rounds
+        for name in ("ours-sklearn", "ours-cd", "ours-pcd"):
+            models[f"{name}/numpy"] = models[name]
     times: dict[str, list[float]] = {name: [] for name in (*models, "gemm-only", "uniforms-only")}
     fitted = {}
     names = list(models)
@@ -95,9 +102,10 @@ def run(x: np.ndarray, args: argparse.Namespace) -> dict[str, Any]:
             model = models[name]()
             # ours limit BLAS themselves (as fit does): give them the limit the run is under
             extra = {} if name == "sklearn" else {"blas_threads": args.blas_threads}
-            start = time.perf_counter()
-            model.fit(x, **extra)
-            times[name].append(time.perf_counter() - start)
+            with fast.use("numpy" if name.endswith("/numpy") else fast.active()):
+                start = time.perf_counter()
+                model.fit(x, **extra)
+                times[name].append(time.perf_counter() - start)
             fitted[name] = model
         times["gemm-only"].append(gemm_epoch(x, args.hidden, args.batch_size))
         times["uniforms-only"].append(uniforms_epoch(x, args.hidden, args.batch_size))
@@ -129,6 +137,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dtypes", default="float32,float64")
     parser.add_argument("--blas-threads", type=int, default=None, help="default: fit's (1)")
     parser.add_argument("--data", default=None, help="MNIST file or folder (default: the cache)")
+    parser.add_argument(
+        "--numpy-path",
+        action="store_true",
+        help="also time ours on scratch.fast's NumPy path (ours-*/numpy), interleaved",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     dtypes = [d.strip() for d in args.dtypes.split(",") if d.strip()]
@@ -176,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
             if "max_abs_diff" in r:
                 extra += f"   max |W - sklearn's| {r['max_abs_diff']:.1e}"
             print(
-                f"    {name:<13} {r['seconds']:7.2f} s  {r['images_per_s']:8.0f} images/s  "
+                f"    {name:<18} {r['seconds']:7.2f} s  {r['images_per_s']:8.0f} images/s  "
                 f"x{r['vs_sklearn']:.2f} of sklearn's time{extra}"
             )
     return 0
