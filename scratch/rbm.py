@@ -601,7 +601,11 @@ class BernoulliRBM(Estimator):
         ``epoch_callback(self, epoch)``, if given, runs after each epoch (epoch = 1, 2, ...): a
         monitor, such as ``scratch.pretraining``'s per-epoch history; it draws nothing.
         ``blas_threads``: BLAS threads while training, as ``scratch.training.fit`` (one by
-        default; -1 leaves BLAS alone; see ``scratch.threads``)."""
+        default; -1 leaves BLAS alone; see ``scratch.threads``).
+
+        With ``scratch.fast.enabled()`` (the default) the batches run ``scratch.fast.rbm``'s
+        twins, the same numbers, updating ``components_`` and the other arrays in place (as
+        scikit-learn does): a callback that keeps them across epochs should copy them."""
         self._check_hyperparameters()
         check_epoch_callback(epoch_callback)
         X = check_visible_data(X)
