@@ -13,8 +13,9 @@ Where the numbers come out the same:
   matrix products are the same BLAS calls on the same layouts, so each equals its definition
   bit for bit, and a cd/pcd fit on this path equals the NumPy path's exactly;
 - the sigmoid of cd/pcd (``sigmoid_bias``) is NumPy's ufuncs in place, not a Numba loop:
-  NumPy's ``exp`` is SIMD code, a Numba loop calls the C library's scalar ``exp`` (about 2.5x
-  slower here) and would round differently from the definition by an ulp here and there;
+  NumPy's ``exp`` is SIMD code, a Numba loop calls the C library's scalar ``exp`` (measured on
+  (100, 784) float32: about 1 ns an element against 5) and would round differently from the
+  definition by an ulp here and there;
 - scikit-learn's sigmoid (``scipy.special.expit``) IS ``1 / (1 + exp(-x))`` on the C library's
   ``exp``: ``expit_bias`` below, checked equal on all 2**32 float32 inputs and on 4e7 float64
   ones, and faster than scipy's loop; ``SKLEARN_EXACT`` says whether this process can rely on
@@ -43,8 +44,8 @@ _jit = numba.njit(cache=True, nogil=True)
 def sigmoid_bias(z: np.ndarray, bias: np.ndarray) -> np.ndarray:
     """``_sigmoid(z + bias)`` (the tail of ``_hidden`` / ``_visible``) in place, by NumPy's
     own ufuncs with ``out=``: the definition's very operations, so its numbers bit for bit, and
-    NumPy's SIMD ``exp``, which here beats a Numba loop over the C library's scalar one (about
-    2.5x on a (100, 784) float32 batch). No temporaries: z (n, K) is the matrix product."""
+    NumPy's SIMD ``exp``, which beats a Numba loop over the C library's scalar one (about 1 ns
+    an element against 5 in float32). No temporaries: z (n, K) is the matrix product."""
     np.add(z, bias, out=z)
     np.negative(z, out=z)
     with np.errstate(over="ignore"):  # exp(-x) = inf for x << 0 gives the right limit 0
