@@ -106,11 +106,11 @@ def sklearn_sample(p, u, out):
 @_jit
 def column_sums(a, out):
     """Twin of ``a.sum(axis=0)`` on a C array (n, K) -> out (K,), in a's dtype: NumPy's axis-0
-    reduction adds whole rows in order (pairwise summation is along the last axis only)."""
+    reduction starts from +0 (a column of -0.0 sums to +0.0) and adds whole rows in order
+    (pairwise summation is along the last axis only)."""
     n, K = a.shape
-    for j in range(K):
-        out[j] = a[0, j]
-    for i in range(1, n):
+    out[:] = 0
+    for i in range(n):
         for j in range(K):
             out[j] += a[i, j]
 
@@ -121,9 +121,8 @@ def mean_difference(a, b, out):
     summed row after row in the dtype, then divided in float64 (NumPy's mean divides by an
     intp count: float32 / int64 runs in float64) and rounded back."""
     n, K = a.shape
-    for j in range(K):
-        out[j] = a[0, j] - b[0, j]
-    for i in range(1, n):
+    out[:] = 0  # from +0, as NumPy's sum (see column_sums)
+    for i in range(n):
         for j in range(K):
             out[j] += a[i, j] - b[i, j]
     for j in range(K):
