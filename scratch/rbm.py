@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 from scipy.special import expit
 
+from scratch import fast
 from scratch.checks import (
     FLOAT_DTYPES,
     OrderError,
@@ -366,19 +367,10 @@ def reconstruction_error(v: Any, W: Any, b: Any, c: Any) -> float:
     reconstruction (probabilities throughout). A rough progress signal, not the objective."""
     v = check_visible_data(v, "v")  # a mean over rows: none is no error of 0 or NaN
     W, b, c = check_rbm_params(W, b, c, v.shape[1])
-    if _fast_enabled() and v.dtype == W.dtype == b.dtype == c.dtype:
-        from scratch.fast.rbm import reconstruction_error as twin
-
-        return twin(v, W, b, c)
+    if fast.enabled() and v.dtype == W.dtype == b.dtype == c.dtype:
+        return fast.module("rbm").reconstruction_error(v, W, b, c)
     recon = visible_probabilities(hidden_probabilities(v, W, c), W, b)
     return float(((v - recon) ** 2).sum(axis=1).mean())
-
-
-def _fast_enabled() -> bool:
-    """``scratch.fast.enabled()``: the Numba twins run (imported late: Numba loads on use)."""
-    from scratch import fast
-
-    return fast.enabled()
 
 
 def pseudo_likelihood(v: Any, W: Any, b: Any, c: Any, flip_index: Any) -> np.ndarray:
@@ -491,10 +483,9 @@ def _workspace(rbm: BernoulliRBM, rows: int) -> Any:
     names = ("components_", "intercept_visible_", "intercept_hidden_", "h_samples_")
     arrays = [getattr(rbm, name) for name in names] + list(getattr(rbm, "velocities_", ()))
     dtype = rbm.components_.dtype
-    if not _fast_enabled() or any(a.dtype != dtype for a in arrays):
+    if not fast.enabled() or any(a.dtype != dtype for a in arrays):
         return None
-    from scratch.fast import rbm as kernels
-
+    kernels = fast.module("rbm")  # Numba loads here, on first use
     for name in names:
         setattr(rbm, name, np.require(getattr(rbm, name), requirements="W"))
     if hasattr(rbm, "velocities_"):
