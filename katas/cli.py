@@ -88,10 +88,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(args)
 
 
+def check_kernels_variable() -> None:
+    """``$DNN_KATAS_KERNELS``, when set, names scratch's kernels ("numba" or "numpy")."""
+    value = os.environ.get("DNN_KATAS_KERNELS")
+    if value is None:  # (scratch is not imported for a command that does not need it)
+        return
+    from scratch import fast  # the switch only: Numba loads at a kernel's first call
+
+    if value.strip() in ("", *fast.KERNELS):
+        return
+    choices = ", ".join(fast.KERNELS)
+    raise UserError(
+        f"${fast.ENV_VAR}={value!r}: expected one of {choices} (unset it for the default, "
+        "numba: the Numba twins; numpy runs the NumPy definitions)",
+        ja=f"${fast.ENV_VAR}={value!r}: {choices} のどれかを指定してください（未設定なら既定の "
+        "numba: Numba 版。numpy は NumPy の定義どおりに計算します）",
+    )
+
+
 def _run(args: argparse.Namespace) -> int:
     """The command's exit status; a UserError is one paragraph in the learner's language."""
     try:
         with _chosen_language(getattr(args, "lang", None)):
+            check_kernels_variable()  # read late (in a training step) it would be a traceback
             return int(args.handler(args) or 0)
     except UserError as err:
         print(f"katas: {err.text(_lang(args))}", file=sys.stderr)

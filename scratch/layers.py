@@ -576,7 +576,8 @@ class Dense(Layer):
         back instead (the Numba path skips that product)."""
         cache, z = self._cache if self._cache is not None else (None, None)
         dout = self._check_dout(dout, z)
-        twin = _fast_activation(self.activation, z.dtype)
+        # a dout in another order (an F-ordered array of your own) is summed pairwise by NumPy
+        twin = _fast_activation(self.activation, z.dtype) if dout.flags.c_contiguous else None
         if twin is None:
             dz = dout if self.activation.name == "linear" else dout * self.activation.grad(z)
             if not self.trainable:
@@ -630,7 +631,7 @@ class Activation(Layer):
         """dL/dout (N, D) -> dL/dx = dout * f'(x)."""
         dout = self._check_dout(dout, self._z)
         twin = _fast_activation(self.activation, self._z.dtype)
-        if twin is None or dout.ndim != 2:
+        if twin is None or dout.ndim != 2 or not dout.flags.c_contiguous:
             return dout * self.activation.grad(self._z)
         return _fast_layers().activation_grad(dout, self._z, twin, False)[0]
 

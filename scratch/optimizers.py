@@ -407,13 +407,15 @@ class Optimizer(ABC):
                 a[...] = src
 
 
-def _fast_twins(*arrays: np.ndarray | None) -> Any:
+def _fast_twins(param: np.ndarray, *arrays: np.ndarray | None) -> Any:
     """``scratch.fast.optimizers`` when the Numba path is on (``scratch.fast``) and every
-    array given is C-contiguous (a twin walks them flat), else None: run the NumPy rule."""
-    if not fast.enabled():
+    array given is C-contiguous (a twin walks them flat) and of the parameter's dtype (a twin
+    computes in that dtype; NumPy would mix a float64 gradient into a float32 step), else
+    None: run the NumPy rule."""
+    if not fast.enabled() or not param.flags.c_contiguous:
         return None
     for a in arrays:
-        if a is not None and not a.flags.c_contiguous:
+        if a is not None and (a.dtype != param.dtype or not a.flags.c_contiguous):
             return None
     return fast.module("optimizers")
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import os
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar, cast
@@ -72,13 +73,22 @@ def resolve_blas_threads(blas_threads: int | None = None) -> int:
     return DEFAULT_BLAS_THREADS
 
 
-@functools.cache
 def _blas_libraries() -> tuple[Any, ...]:
-    """threadpoolctl's handles on the BLAS libraries loaded now (NumPy's, once NumPy is
-    imported: it loads its BLAS at import, before any of this runs). Found once per process."""
-    from threadpoolctl import ThreadpoolController
+    """threadpoolctl's handles on the BLAS libraries loaded now: NumPy's (loaded at its import,
+    before any of this runs), and any other a later import brought (SciPy and scikit-learn
+    bring their own OpenBLAS). Looking them up takes a millisecond, so the answer is kept until
+    a module is imported: ``len(sys.modules)`` changes with every import."""
+    global _found
+    loaded = len(sys.modules)
+    if _found is None or _found[0] != loaded:
+        from threadpoolctl import ThreadpoolController
 
-    return tuple(lib for lib in ThreadpoolController().lib_controllers if lib.user_api == "blas")
+        libs = ThreadpoolController().lib_controllers
+        _found = (len(sys.modules), tuple(lib for lib in libs if lib.user_api == "blas"))
+    return _found[1]
+
+
+_found: tuple[int, tuple[Any, ...]] | None = None
 
 
 @contextmanager
@@ -99,11 +109,34 @@ def blas_threads(n: int | None = None) -> Iterator[int]:
     changed = [(lib, old) for lib, old in zip(libraries, previous, strict=True) if old != limit]
     for lib, _ in changed:
         lib.set_num_threads(limit)
+    _scopes.append((limit, {id(lib) for lib in libraries}, changed))
     try:
         yield limit
     finally:
+        _scopes.pop()
         for lib, old in changed:
             lib.set_num_threads(old)
+
+
+#: The limits in force (innermost last): the limit, the libraries it was applied to, and what
+#: to restore on exit.
+_scopes: list[tuple[int, set[int], list[tuple[Any, int]]]] = []
+
+
+def limit_new_libraries() -> None:
+    """Apply the limit in force to BLAS libraries loaded since it was set (importing Numba
+    imports SciPy, which brings its own OpenBLAS: that happens at the first kernel call, inside
+    ``fit``), and restore them with the others when the limit ends."""
+    if not _scopes:
+        return
+    limit, known, changed = _scopes[-1]
+    for lib in _blas_libraries():
+        if id(lib) not in known:
+            known.add(id(lib))
+            old = lib.get_num_threads()
+            if old != limit:
+                lib.set_num_threads(limit)
+                changed.append((lib, old))
 
 
 def blas_info() -> list[dict[str, object]]:

@@ -529,9 +529,11 @@ def _train_step(model, optimizer, loss_fn, x_batch, y_batch):
     model.backward(dlogits, input_grad=False)
     penalty = model.regularization_loss()
     model.add_regularization_grads()
-    optimizer._apply(  # unchecked: the model's own arrays
-        model.trainable_params(), model.trainable_grads(), model.trainable_constraints()
-    )
+    arrays = model.trainable_params(), model.trainable_grads(), model.trainable_constraints()
+    if type(optimizer).apply is optimizers_mod.Optimizer.apply:
+        optimizer._apply(*arrays)  # unchecked: the model's own arrays
+    else:  # an optimizer of your own that overrides apply: that is the step it takes
+        optimizer.apply(*arrays)
     return value + penalty
 
 

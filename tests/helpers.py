@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import signal
 import types
 from typing import Any
 
@@ -48,3 +49,14 @@ def backends(scratch: types.ModuleType, tf_name: str, argname: str = "backend") 
             pytest.param(lazy_module(tf_name), id="tf_ref", marks=pytest.mark.tf),
         ],
     )
+
+
+def sigint_as_in_a_terminal() -> None:
+    """In the loop's process, before Python starts: SIGINT delivered, as at a terminal.
+
+    A suite started in the background by a non-interactive shell (`nohup ... &`, some CI
+    runners) inherits SIGINT *ignored*, and Python keeps an ignored SIGINT ignored: the loop
+    would never see the Ctrl-C this test sends (seen: the full suite run that way timed out
+    here, while the test passed in a foreground run). A learner's terminal never ignores it.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -251,3 +251,14 @@ def test_quick_run_with_the_tensorflow_contenders() -> None:
     keras = record["targets"][0]["figures"]  # guidelines not run: only ex8's are measured
     assert all(keras[f"ex8-b{b}"] > 0 for b in (20, 50, 500))
     assert keras["guidelines-b20"] is None
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_a_missing_data_file_is_refused_before_anything_runs(tmp_path, capsys, lang) -> None:
+    """--data that does not exist: exit 2 at once, in the learner's language, no worker."""
+    from katas import cli
+
+    missing = tmp_path / "none.npz"
+    assert cli.main(["--lang", lang, "bench", "--workloads", "ex8", "--data", str(missing)]) == 2
+    captured = capsys.readouterr()
+    assert str(missing) in captured.err and "[1/" not in captured.err + captured.out

@@ -196,3 +196,58 @@ def test_a_bad_environment_variable_is_named(monkeypatch):
         fast.active()
     monkeypatch.setenv(fast.ENV_VAR, "numpy")
     assert fast.active() == "numpy"
+
+
+def test_changed_activation_kwargs_are_seen_on_both_paths():
+    """An activation's kwargs changed after a first call: the twin uses the new value too."""
+    x = -np.linspace(0.1, 2.0, 12, dtype=np.float32).reshape(4, 3)
+    outs = {}
+    for kernels in fast.KERNELS:
+        with fast.use(kernels):
+            layer = layers.Activation(activations.get("elu", alpha=1.0))
+            layer.build(3, np.random.default_rng(0), np.float32)
+            layer.forward(x)
+            layer.activation.kwargs["alpha"] = 0.1
+            outs[kernels] = layer.forward(x)
+    assert same(outs["numpy"], outs["numba"])
+    assert same(outs["numba"], activations.elu(x, alpha=0.1))
+
+
+@pytest.mark.parametrize("activation", ["linear", "elu"])
+def test_a_dout_in_another_order_gives_the_same_numbers(activation):
+    """An F-ordered or strided dout (NumPy sums it pairwise): both paths agree exactly."""
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((64, 5)).astype(np.float32)
+    base = rng.standard_normal((64, 40)).astype(np.float32)
+    for dout in (np.asfortranarray(base[:, :20]), base[:, ::2]):
+        (_, dx0, g0), (_, dx1, g1) = _layer_runs(lambda: layers.Dense(20, activation), x, dout)
+        assert same(dx0, dx1) and all(same(g0[k], g1[k]) for k in g0)
+        (_, dx0, _), (_, dx1, _) = _layer_runs(
+            lambda: layers.Activation(activation), base[:, :20].copy(), dout
+        )
+        assert same(dx0, dx1)
+
+
+def test_set_kernels_replaces_a_bad_environment(monkeypatch):
+    """set_kernels / use override $DNN_KATAS_KERNELS without reading it; None reads it again."""
+    monkeypatch.setattr(fast, "_active", None)
+    monkeypatch.setenv(fast.ENV_VAR, "NumPy")
+    with fast.use("numpy"):
+        assert fast.active() == "numpy"
+    assert fast.set_kernels("numba") is None
+    assert fast.active() == "numba"
+    fast.set_kernels(None)
+    with pytest.raises(ValueError, match="DNN_KATAS_KERNELS"):
+        fast.active()
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_the_cli_refuses_a_bad_kernels_variable(monkeypatch, capsys, lang):
+    """katas with DNN_KATAS_KERNELS=bogus: exit 2 and one paragraph naming the variable."""
+    from katas import cli
+
+    monkeypatch.setenv(fast.ENV_VAR, "bogus")
+    assert cli.main(["--lang", lang, "status"]) == 2
+    err = capsys.readouterr().err
+    assert "$DNN_KATAS_KERNELS='bogus'" in err and "Traceback" not in err
+    assert ("expected one of" in err) == (lang == "en")

@@ -67,3 +67,22 @@ def test_a_non_contiguous_parameter_takes_the_numpy_rule():
     grad = np.full(view.shape, 2.0, np.float32)
     optimizers.SGD(0.25).apply([view], [grad])
     assert np.all(base[:, ::2] == 0.5) and np.all(base[:, 1::2] == 1.0)
+
+
+@pytest.mark.parametrize("rule", sorted(RULES))
+@pytest.mark.parametrize(
+    ("param_dtype", "grad_dtype"), [(np.float32, np.float64), (np.float64, np.float32)]
+)
+def test_a_gradient_of_another_dtype_takes_the_numpy_rule(rule, param_dtype, grad_dtype):
+    """A gradient whose dtype differs from its parameter's: both paths give the same steps
+    (NumPy mixes the two dtypes; the twins would compute in the parameter's)."""
+    results = []
+    for kernels in fast.KERNELS:
+        rng = np.random.default_rng(7)
+        param = rng.standard_normal((4, 3)).astype(param_dtype)
+        with fast.use(kernels):
+            opt = RULES[rule]()
+            for _ in range(3):
+                opt.apply([param], [rng.standard_normal((4, 3)).astype(grad_dtype)])
+        results.append(param)
+    assert np.array_equal(*results)

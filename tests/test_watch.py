@@ -27,6 +27,7 @@ from katas.engine.registry import all_katas
 from katas.engine.runner import CheckResult
 from katas.engine.watch import DEBOUNCE_S, Saves
 from katas.engine.workspace import Workspace
+from tests.helpers import sigint_as_in_a_terminal
 from tests.test_engine import solved_text
 
 KATAS = all_katas()
@@ -466,17 +467,6 @@ def _env(root: Path) -> dict:
     # limit could stop it, and the test would wait for a report that never comes.
     env["DNN_KATAS_TIMEOUT"] = "120"
     return env
-
-
-def sigint_as_in_a_terminal() -> None:
-    """In the loop's process, before Python starts: SIGINT delivered, as at a terminal.
-
-    A suite started in the background by a non-interactive shell (`nohup ... &`, some CI
-    runners) inherits SIGINT *ignored*, and Python keeps an ignored SIGINT ignored: the loop
-    would never see the Ctrl-C this test sends (seen: the full suite run that way timed out
-    here, while the test passed in a foreground run). A learner's terminal never ignores it.
-    """
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 class Output:

@@ -22,6 +22,7 @@ from katas.cli import main
 from katas.errors import UserError
 from katas.exercises import workers
 from katas.exercises.workers import Cluster, free_ports, join, launch, read_tf_config, tf_config
+from tests.helpers import sigint_as_in_a_terminal
 
 ROOT = Path(__file__).resolve().parents[1]
 JAPANESE = "\u3040-\u30ff\u4e00-\u9fff"
@@ -308,6 +309,7 @@ def test_no_worker_outlives_the_launcher(sig, tmp_path) -> None:
         cwd=ROOT,
         stderr=subprocess.PIPE,
         env={**os.environ, "TMPDIR": str(logs)},
+        preexec_fn=sigint_as_in_a_terminal,  # the Ctrl-C case sends SIGINT
     )
     try:
         started = pids(tmp_path, 2)

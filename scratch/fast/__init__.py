@@ -18,6 +18,7 @@ environment variable ``DNN_KATAS_KERNELS`` read at import; else ``"numba"``.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 from collections.abc import Iterator
@@ -51,11 +52,13 @@ def enabled() -> bool:
     return (_active or active()) == "numba"
 
 
-def set_kernels(name: str) -> str:
-    """Select the kernels process-wide; returns the previous choice."""
+def set_kernels(name: str | None) -> str | None:
+    """Select the kernels process-wide ("numba" or "numpy"; None: the environment decides
+    again); returns the previous setting (None when it was the environment's), for a later
+    ``set_kernels(previous)``. It does not read the environment: it replaces it."""
     global _active
-    previous = active()
-    _active = _check(name, "kernels")
+    previous = _active
+    _active = None if name is None else _check(name, "kernels")
     return previous
 
 
@@ -65,6 +68,13 @@ def module(name: str) -> Any:
     found = _modules.get(name)
     if found is None:
         found = _modules[name] = importlib.import_module(f"scratch.fast.{name}")
+        # Numba's first kernel call loads SciPy's BLAS (scipy.linalg.cython_blas, for its own
+        # np.linalg): load it now and give it the BLAS limit in force (scratch.threads).
+        with contextlib.suppress(ImportError):
+            importlib.import_module("scipy.linalg.cython_blas")
+        from scratch import threads
+
+        threads.limit_new_libraries()
     return found
 
 

@@ -81,16 +81,17 @@ def constants(fn: ActivationFunction, dtype: np.dtype) -> tuple[Any, ...] | None
     """(code, a, one, scale) for ``fn`` in ``dtype``, or None when it has no twin."""
     key = (id(fn), dtype)
     hit = _by_object.get(key)
-    if hit is not None and hit[0] is fn:  # the same object (an id can be reused)
-        return hit[1]
+    # the same object (an id can be reused) with the same kwargs (its dict can be changed)
+    if hit is not None and hit[0] is fn and hit[1] == fn.kwargs:
+        return hit[2]
     found = _constants(fn.name, tuple(sorted(fn.kwargs.items())), np.dtype(dtype).str)
     if len(_by_object) > 1024:
         _by_object.clear()
-    _by_object[key] = (fn, found)
+    _by_object[key] = (fn, dict(fn.kwargs), found)
     return found
 
 
-_by_object: dict[tuple[int, Any], tuple[ActivationFunction, Any]] = {}
+_by_object: dict[tuple[int, Any], tuple[ActivationFunction, dict[str, Any], Any]] = {}
 
 
 @functools.lru_cache(maxsize=256)
