@@ -1,24 +1,18 @@
-"""Numba twins of the activations in ``scratch.activations`` (see ``scratch.fast``).
+"""The activations' codes and constants for the Numba twins in ``scratch.fast.layers``.
 
-One scalar function for f(z) and one for f'(z), switching on the activation's code
-(``CODES``); ``scratch.fast.layers`` inlines them into the loops that fuse them with a bias and
-a gradient. Each case is the NumPy definition's formula for one element, with the same
-constants in the array's dtype: ``a`` is alpha or negative_slope (0 when unused), ``one`` is 1,
-both of z's dtype (a Python float would make Numba compute in float64).
-
-The exponentials are the one place the two paths may differ: NumPy has its own vectorised
-exp/expm1/tanh, Numba calls the C library's; both are within an ulp or two of the exact value
-(``tests/test_fast_layers.py`` bounds the difference). Everything else is exact.
+Each activation with a twin has a code (``CODES``); ``constants`` gives what a twin's loops
+need besides the arrays, in the array's dtype: ``a`` (alpha or negative_slope, the scratch
+function's default unless given; 0 when unused), ``one`` (1) and ``scale`` (SELU's, else 1).
+A Python float would make Numba compute in float64; these scalars keep it in the array's dtype,
+as NumPy 2 keeps a float32 array's arithmetic in float32.
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
-import math
 from typing import Any
 
-import numba
 import numpy as np
 
 from scratch.activations import _TABLE, SELU_ALPHA, SELU_SCALE, ActivationFunction
@@ -34,47 +28,6 @@ CODES = {
     "tanh": 6,
 }
 _SELU = CODES["selu"]
-
-
-@numba.njit(cache=True, inline="always")
-def value(code, z, a, one, scale):  # pragma: no cover (jitted)
-    """f(z) for one element; ``scale`` is SELU's scale (one otherwise), ``a`` its alpha."""
-    zero = one - one
-    if code == 0:  # linear
-        return z
-    if code == 1:  # relu: np.maximum(z, 0) (NaN stays NaN)
-        return z if (z > zero or z != z) else zero
-    if code == 2:  # leaky_relu: where(z > 0, z, z * slope)
-        return z if z > zero else z * a
-    if code == 3 or code == 4:  # elu, and selu = scale * elu(z, SELU_ALPHA)
-        e = z if z > zero else a * math.expm1(z)  # z <= 0 (or NaN) here: min(z, 0) = z
-        return scale * e if code == 4 else e
-    if code == 5:  # sigmoid, without overflow: e = exp(-|z|)
-        e = math.exp(-abs(z))
-        return one / (one + e) if z >= zero else e / (one + e)
-    return math.tanh(z)  # code 6
-
-
-@numba.njit(cache=True, inline="always")
-def derivative(code, z, a, one, scale):  # pragma: no cover (jitted)
-    """f'(z) for one element, with the NumPy definitions' values at the kinks."""
-    zero = one - one
-    if code == 0:
-        return one
-    if code == 1:  # (z > 0).astype
-        return one if z > zero else zero
-    if code == 2:
-        return one if z > zero else a
-    if code == 3:  # where(z > 0, 1, alpha * exp(min(z, 0)))
-        return one if z > zero else a * math.exp(z)
-    if code == 4:  # where(z < 0, scale * alpha * exp(min(z, 0)), scale)
-        return (scale * a) * math.exp(z) if z < zero else scale
-    if code == 5:
-        e = math.exp(-abs(z))
-        s = one / (one + e) if z >= zero else e / (one + e)
-        return s * (one - s)
-    t = math.tanh(z)
-    return one - t * t
 
 
 def constants(fn: ActivationFunction, dtype: np.dtype) -> tuple[Any, ...] | None:
